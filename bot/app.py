@@ -1,0 +1,78 @@
+"""Wiring: the PTB Application, its handlers, and the services behind them.
+
+The database is opened in ``post_init`` (inside the loop PTB runs) and closed in
+``post_shutdown``. Tests, benchmarks and the demo use :func:`running`, which does the
+same around an application driven by ``process_update`` instead of polling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
+
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.services import Services, open_database
+from handlers.commands import publish_default_menus
+from handlers.context import BotApp, BotContext
+
+PLACEHOLDER_TOKEN = "0:no-token-sandbox"  # noqa: S105 - used only with the fake Bot API
+
+
+def build_application(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> BotApp:
+    """The application for ``config``; ``request`` replaces the network (fake Bot API)."""
+    token = config.telegram.token.get_secret_value() if config.telegram.token else None
+    builder = (
+        ApplicationBuilder()
+        .token(token or PLACEHOLDER_TOKEN)
+        .base_url(config.telegram.base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter())  # type: ignore[arg-type]
+    app = cast(BotApp, builder.build())
+    app.bot_data["config"] = config
+    app.bot_data["clock"] = clock or SystemClock()
+    handlers.register(app)
+    return app
+
+
+async def _post_init(app: BotApp) -> None:
+    config = cast(Config, app.bot_data["config"])
+    db = await open_database(config)
+    app.bot_data["services"] = Services(config=config, db=db, clock=app.bot_data["clock"])
+    await publish_default_menus(app.bot, config.default_language)
+
+
+async def _post_shutdown(app: BotApp) -> None:
+    services = app.bot_data.pop("services", None)
+    if isinstance(services, Services):
+        await services.db.close()
+
+
+@asynccontextmanager
+async def running(app: BotApp) -> AsyncIterator[BotApp]:
+    """Initialise, open the database and shut down again, without polling Telegram."""
+    async with app:
+        await _post_init(app)
+        try:
+            yield app
+        finally:
+            await _post_shutdown(app)

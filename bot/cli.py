@@ -1,0 +1,224 @@
+"""``referral-bot``: run the bot and do the few things an admin needs from a shell.
+
+Every expected failure (no token, unreadable config, unwritable database) is one
+readable line on stderr and exit code 2; ``check-config`` exits 1 on an invalid file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from telegram import Bot, Update
+from telegram.error import TelegramError
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config, ConfigError, load_config
+from bot.domain.invite import DEFAULT_LIFETIME, Scope, ScopeError, invite_link, parse_lifetime
+from bot.domain.people import Role
+from bot.services import Services, enrolment, open_database
+from bot.services import people as people_service
+from storage.db import StorageError
+
+DEFAULT_CONFIG = "config.toml"
+EXIT_INVALID = 1
+EXIT_CANNOT_RUN = 2
+
+
+class CliError(Exception):
+    """An expected failure: print ``str(self)`` and exit with ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_CANNOT_RUN) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="referral-bot",
+        description="Police to social work referral bot (警社联动转介).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    config_default = os.environ.get("REFERRAL_BOT_CONFIG", DEFAULT_CONFIG)
+
+    def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--config",
+            type=Path,
+            default=Path(config_default),
+            help=f"configuration file (default: $REFERRAL_BOT_CONFIG or {DEFAULT_CONFIG})",
+        )
+        return p
+
+    with_config(sub.add_parser("run", help="run the bot (long polling) until stopped"))
+    check = sub.add_parser("check-config", help="validate a configuration file")
+    check.add_argument("path", type=Path)
+    with_config(sub.add_parser("init-db", help="create or migrate the database"))
+    invite = with_config(sub.add_parser("invite", help="make a one-time invite code and link"))
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--station", help="station id (officers)")
+    invite.add_argument("--team", help="team id (social workers, coordinators)")
+    invite.add_argument("--name", help="the person's display name in the bot")
+    invite.add_argument("--expires", default="72h", help="lifetime such as 72h, 3d, 90m")
+    backup = with_config(sub.add_parser("backup", help="copy the database while it is in use"))
+    backup.add_argument("destination", type=Path)
+    for name, text in (("deactivate", "turn a person's access off"), ("reactivate", "turn it on")):
+        p = with_config(sub.add_parser(name, help=text))
+        p.add_argument("telegram_id", type=int)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        if args.command == "run":
+            return _run(args.config)
+        return asyncio.run(_dispatch(args, SystemClock()))
+    except CliError as exc:
+        print(f"referral-bot: {exc}", file=sys.stderr)
+        return exc.code
+
+
+async def amain(argv: Sequence[str], *, clock: Clock | None = None) -> int:
+    """The non-``run`` commands, awaitable (tests call this inside their event loop)."""
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        raise CliError("use main() for 'run'")
+    try:
+        return await _dispatch(args, clock or SystemClock())
+    except CliError as exc:
+        print(f"referral-bot: {exc}", file=sys.stderr)
+        return exc.code
+
+
+def _config(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise CliError("; ".join(exc.lines)) from None
+
+
+async def _services(config: Config, clock: Clock) -> Services:
+    try:
+        db = await open_database(config)
+    except StorageError as exc:
+        raise CliError(str(exc)) from None
+    return Services(config=config, db=db, clock=clock)
+
+
+async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
+    if args.command == "check-config":
+        return _check_config(args.path)
+    config = _config(args.config)
+    services = await _services(config, clock)
+    try:
+        if args.command == "init-db":
+            version = await services.db.schema_version()
+            print(f"database {config.database.path} is ready (schema version {version})")
+        elif args.command == "invite":
+            await _invite(services, args)
+        elif args.command == "backup":
+            await _backup(services, args.destination)
+        elif args.command in ("deactivate", "reactivate"):
+            active = args.command == "reactivate"
+            person = await people_service.set_active(services, args.telegram_id, active)
+            if person is None:
+                raise CliError(f"nobody with Telegram id {args.telegram_id} is enrolled", 1)
+            state = "active" if active else "deactivated"
+            print(f"{person.display_name} ({args.telegram_id}) is now {state}")
+    finally:
+        await services.db.close()
+    return 0
+
+
+def _check_config(path: Path) -> int:
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return EXIT_INVALID
+    token = "set" if config.telegram.token else "not set (give it as REFERRAL_BOT_TELEGRAM__TOKEN)"
+    print(f"{path}: OK")
+    print(f"  stations: {len(config.stations)}, teams: {len(config.teams)}")
+    print(f"  admins: {len(config.admins)}, time zone: {config.timezone}")
+    print(f"  language: {config.default_language}, database: {config.database.path}")
+    print(f"  bot token: {token}")
+    for station in config.uncovered_stations():
+        print(f"  warning: no team covers station {station!r}; its referrals reach nobody")
+    return 0
+
+
+async def _invite(services: Services, args: argparse.Namespace) -> None:
+    try:
+        lifetime = parse_lifetime(args.expires) if args.expires else DEFAULT_LIFETIME
+        scope = Scope(Role(args.role), station_id=args.station, team_id=args.team)
+        issued = await enrolment.create_invite(
+            services, scope, lifetime=lifetime, display_name=args.name
+        )
+    except (ValueError, ScopeError) as exc:
+        raise CliError(str(exc), EXIT_INVALID) from None
+    config = services.config
+    print(f"code:    {issued.code}")
+    print(f"role:    {issued.role.value}")
+    print(
+        f"expires: {issued.expires_at.astimezone(config.zone):%Y-%m-%d %H:%M} ({config.timezone})"
+    )
+    username = config.telegram.bot_username or await _username_from_telegram(config)
+    if username:
+        print(f"link:    {invite_link(username, issued.code)}")
+    else:
+        print("link:    set telegram.bot_username in the config to print the link;")
+        print(f"         meanwhile the person can send: /start {issued.code}")
+
+
+async def _username_from_telegram(config: Config) -> str | None:
+    if config.telegram.token is None:
+        return None
+    bot = Bot(config.telegram.token.get_secret_value(), base_url=config.telegram.base_url)
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError:
+        return None
+
+
+async def _backup(services: Services, destination: Path) -> None:
+    if destination.exists():  # noqa: ASYNC240 - one stat before a long copy
+        raise CliError(f"{destination} already exists; choose a new file name", EXIT_INVALID)
+    try:
+        await services.db.backup(destination)
+    except (OSError, sqlite3.Error) as exc:
+        raise CliError(f"cannot write the backup to {destination}: {exc}") from None
+    print(f"backup written to {destination}")
+
+
+def _run(config_path: Path) -> int:
+    from bot.app import build_application  # the heavy import only when running
+
+    config = _config(config_path)
+    if config.telegram.token is None or not config.telegram.token.get_secret_value():
+        raise CliError(
+            "no bot token: set REFERRAL_BOT_TELEGRAM__TOKEN (from @BotFather), "
+            "or telegram.token in the config file"
+        )
+
+    async def check_database() -> None:
+        services = await _services(config, SystemClock())
+        await services.db.close()
+
+    asyncio.run(check_database())
+    app = build_application(config)
+    logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

@@ -1,0 +1,43 @@
+"""The one place the bot asks "what time is it".
+
+Every rule that depends on time (invite expiry, failed-try windows, and later offers,
+escalation and the rota) takes a :class:`Clock`, so tests can run a whole night in
+milliseconds by moving a :class:`FakeClock` instead of waiting.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Something that tells the current time as an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real wall clock, always in UTC (local time is a presentation concern)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FakeClock:
+    """A clock that only moves when told to; for tests, benchmarks and the demo."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+        if self._now.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move time forward (never backwards: real clocks used by the bot do not)."""
+        if delta < timedelta(0):
+            raise ValueError("time does not run backwards")
+        self._now += delta
+        return self._now

@@ -1,0 +1,218 @@
+"""Deployment configuration: one TOML file, overridable by ``REFERRAL_BOT_*`` variables.
+
+The file says who the stations and teams are and how the bot runs; secrets (the bot
+token) normally come from the environment so the file can be shared and versioned.
+A misspelt key is an error that names the key and the file: a silently ignored
+``max_open_per_workr`` would route cases to exhausted workers at night.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.i18n import available_languages
+
+ENV_PREFIX = "REFERRAL_BOT_"
+Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,23}$")]
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``lines`` are readable one-line reasons."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramSettings(_Strict):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+
+class DatabaseSettings(_Strict):
+    path: Path = Path("referral-bot.sqlite3")
+
+
+class CaseSettings(_Strict):
+    max_open_per_worker: int = Field(default=5, ge=1, le=100)
+
+
+class Station(_Strict):
+    id: Ident
+    name_zh: Name
+    name_en: Name
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_zh
+
+
+class Team(_Strict):
+    id: Ident
+    name_zh: Name
+    name_en: Name
+    stations: list[Ident] = Field(default_factory=list)
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_zh
+
+
+class Config(BaseSettings):
+    """Everything a deployment decides. See ``config.example.toml`` for each key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh_Hans"
+    admins: list[int] = Field(default_factory=list)
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    cases: CaseSettings = CaseSettings()
+    stations: list[Station] = Field(default_factory=list)
+    teams: list[Team] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+            ) from None
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in available_languages():
+            raise ValueError(f"no catalogue for {value!r}; have {', '.join(available_languages())}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        station_ids = [s.id for s in self.stations]
+        _no_duplicates("stations", station_ids)
+        _no_duplicates("teams", [t.id for t in self.teams])
+        covered_by: dict[str, str] = {}
+        for team in self.teams:
+            for station_id in team.stations:
+                if station_id not in station_ids:
+                    raise ValueError(f"team {team.id!r} covers unknown station {station_id!r}")
+                if station_id in covered_by:
+                    raise ValueError(
+                        f"station {station_id!r} is covered by both {covered_by[station_id]!r} "
+                        f"and {team.id!r}; one team per station keeps routing unambiguous"
+                    )
+                covered_by[station_id] = team.id
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def station(self, station_id: str) -> Station | None:
+        return next((s for s in self.stations if s.id == station_id), None)
+
+    def team(self, team_id: str) -> Team | None:
+        return next((t for t in self.teams if t.id == team_id), None)
+
+    def uncovered_stations(self) -> list[str]:
+        covered = {s for t in self.teams for s in t.stations}
+        return [s.id for s in self.stations if s.id not in covered]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first so it overrides the file; no .env or secrets dir magic.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def _no_duplicates(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            raise ValueError(f"{what}: id {ident!r} appears twice")
+        seen.add(ident)
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate ``path``; raise :class:`ConfigError` with readable lines.
+
+    A missing or unreadable file is an error rather than "all defaults": a bot started
+    with the wrong path would otherwise run with no stations and no admins.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such configuration file"]) from None
+    except PermissionError:
+        raise ConfigError(
+            [f"{path}: cannot read the configuration file (permission denied)"]
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a directory, not a configuration file"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+
+    bound = type(
+        "BoundConfig",
+        (Config,),
+        {"model_config": SettingsConfigDict(**{**Config.model_config, "toml_file": path})},
+    )
+    try:
+        config: Config = bound()
+    except ValidationError as exc:
+        raise ConfigError([_describe(path, error) for error in exc.errors()]) from None
+    if not config.database.path.is_absolute():
+        # Relative to the file, not to wherever a service manager happens to start us.
+        database = DatabaseSettings(path=(path.parent / config.database.path).resolve())
+        config = config.model_copy(update={"database": database})
+    return config
+
+
+def _describe(path: Path, error: Any) -> str:
+    location = ""
+    for part in error.get("loc", ()):
+        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else part)
+    if error.get("type") == "extra_forbidden":
+        return f"{path}: unknown key {location!r} (misspelt?)"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{path}: {location or 'configuration'}: {message}"

@@ -1,0 +1,93 @@
+"""Every text a person reads goes through a gettext catalogue.
+
+Source strings are English and are their own message ids; each other language is a
+``bot/locales/<code>/LC_MESSAGES/messages.po`` file read at start-up with Babel, so a
+translator edits one text file and there is no compile step to forget. Adding
+Traditional Chinese is dropping ``zh_Hant/LC_MESSAGES/messages.po`` beside the others:
+languages are discovered, not listed in code.
+
+Messages are sent with ``parse_mode=HTML``, so values put into a message are escaped
+here (a ``<`` typed by an officer must reach the worker as a ``<``); use :class:`Html`
+for a value that is already safe markup.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.pofile import read_po
+
+SOURCE_LANGUAGE = "en"
+LOCALES_DIR = Path(__file__).with_name("locales")
+
+
+def N_(msgid: str) -> str:
+    """Mark a string for translation where it is defined; translate it where it is shown."""
+    return msgid
+
+
+class Html(str):
+    """A value that is already valid Telegram HTML and must not be escaped again."""
+
+    __slots__ = ()
+
+
+@cache
+def available_languages() -> tuple[str, ...]:
+    """The source language plus every language with a catalogue, in a stable order."""
+    found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
+    return (SOURCE_LANGUAGE, *[code for code in found if code != SOURCE_LANGUAGE])
+
+
+def language_name(code: str) -> str:
+    """The language's name in itself, as shown on the /language buttons."""
+    return Locale.parse(code).get_display_name(code) or code
+
+
+@cache
+def _catalogue(code: str) -> dict[str, str]:
+    if code == SOURCE_LANGUAGE:
+        return {}
+    with (LOCALES_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    return {
+        str(message.id): str(message.string)
+        for message in catalog
+        if message.id and message.string and not message.fuzzy and isinstance(message.id, str)
+    }
+
+
+class Translator:
+    """``_("Hello, {name}", name=...)`` in one person's language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in available_languages() else SOURCE_LANGUAGE
+        self._messages = _catalogue(self.language)
+
+    def __call__(self, msgid: str, /, **values: object) -> str:
+        text = self._messages.get(msgid, msgid)
+        if not values:
+            return text
+        return text.format(**{key: _escaped(value) for key, value in values.items()})
+
+
+def _escaped(value: object) -> str:
+    if isinstance(value, Html):
+        return str(value)
+    return html.escape(str(value), quote=False)
+
+
+def from_telegram(language_code: str | None) -> str | None:
+    """Map Telegram's IETF tag (``zh-hans``, ``zh-TW``, ``en-US``) to a catalogue we have."""
+    if not language_code:
+        return None
+    code = language_code.replace("-", "_").lower()
+    have = {c.lower(): c for c in available_languages()}
+    if code.startswith("zh"):
+        traditional = code in {"zh_hant", "zh_tw", "zh_hk", "zh_mo"} or code.startswith("zh_hant")
+        wanted = "zh_hant" if traditional else "zh_hans"
+        return have.get(wanted) or have.get("zh_hans") or have.get("zh_hant")
+    return have.get(code) or have.get(code.split("_")[0])

@@ -1,0 +1,38 @@
+"""Use cases: what the bot does, in the domain's words, over storage and a clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Config
+from storage import directory
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every use case needs; built once at start-up and handed to the handlers."""
+
+    config: Config
+    db: Database
+    clock: Clock
+
+
+async def open_database(config: Config) -> Database:
+    """Open (creating or migrating) the database and mirror the config's directory in it."""
+    db = await Database.open(config.database.path)
+    try:
+        await sync_directory(config, db)
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def sync_directory(config: Config, db: Database) -> None:
+    stations = [directory.Unit(s.id, s.name_zh, s.name_en) for s in config.stations]
+    teams = [directory.Unit(t.id, t.name_zh, t.name_en) for t in config.teams]
+    coverage = {station: team.id for team in config.teams for station in team.stations}
+    async with db.write() as tx:
+        await directory.sync(tx, stations=stations, teams=teams, coverage=coverage)

@@ -1,0 +1,41 @@
+"""Looking people up and changing their own settings."""
+
+from __future__ import annotations
+
+from bot.domain.people import Person
+from bot.services import Services
+from storage import audit, people
+
+
+async def find(services: Services, telegram_id: int) -> Person | None:
+    return await people.by_telegram_id(services.db.reader, telegram_id)
+
+
+async def everyone(services: Services) -> list[Person]:
+    return await people.all_people(services.db.reader)
+
+
+async def set_language(services: Services, person: Person, language: str) -> Person:
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        await people.set_language(tx, person.id, language, now)
+        updated = await people.by_id(tx, person.id)
+    assert updated is not None
+    return updated
+
+
+async def set_active(services: Services, telegram_id: int, active: bool) -> Person | None:
+    """Turn a person's access off or on again; None if nobody has that Telegram id."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        person = await people.by_telegram_id(tx, telegram_id)
+        if person is None:
+            return None
+        await people.set_active(tx, person.id, active, now)
+        await audit.record(
+            tx,
+            now=now,
+            action="person.activated" if active else "person.deactivated",
+            subject=f"person:{person.id}",
+        )
+        return await people.by_id(tx, person.id)

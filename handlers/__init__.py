@@ -1,0 +1,23 @@
+"""Telegram in and out: parse an update, call a service, render the reply."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from handlers import invite, profile, start
+from handlers.context import BotApp
+from handlers.errors import on_error
+from handlers.guard import guard
+
+GUARD_GROUP = -1
+
+
+def register(app: BotApp) -> None:
+    """Every update passes the guard first; then the first matching handler runs."""
+    app.add_handler(TypeHandler(Update, guard), group=GUARD_GROUP)
+    for handler in [*start.handlers(), *profile.handlers(), *invite.handlers()]:
+        app.add_handler(handler)
+    for handler in start.fallback_handlers():
+        app.add_handler(handler)
+    app.add_error_handler(on_error)

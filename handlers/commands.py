@@ -1,0 +1,88 @@
+"""The command list: one table drives /help and the per-person command menus.
+
+A person's menu and help show only what their roles may do, so an officer is never
+offered /invite and a stranger sees only /start and /help.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.domain.people import Person, Role
+from bot.i18n import N_, Translator, available_languages
+
+EVERYONE = frozenset(Role)
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str  # a message id, translated when shown
+    roles: frozenset[Role] = EVERYONE
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", N_("What I can do for you")),
+    Command("whoami", N_("Your role, station or team")),
+    Command("language", N_("Change the language")),
+    Command("invite", N_("Invite a person to the bot"), frozenset({Role.ADMIN})),
+)
+STRANGER_COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Join with an invite code")),
+    Command("help", N_("What this bot is")),
+)
+
+ROLE_NAMES = {
+    Role.OFFICER: N_("Officer"),
+    Role.SOCIAL_WORKER: N_("Social worker"),
+    Role.COORDINATOR: N_("Coordinator"),
+    Role.ADMIN: N_("Administrator"),
+}
+
+
+def commands_for(person: Person | None) -> list[Command]:
+    if person is None or not person.active:
+        return list(STRANGER_COMMANDS)
+    return [c for c in COMMANDS if c.roles & person.roles]
+
+
+def _bot_commands(commands: list[Command], tr: Translator) -> list[BotCommand]:
+    return [BotCommand(c.name, tr(c.description)) for c in commands]
+
+
+async def publish_default_menus(bot: Bot, default_language: str) -> None:
+    """Strangers' menu, in each language Telegram can tell apart by its 2-letter code."""
+    await bot.set_my_commands(
+        _bot_commands(list(STRANGER_COMMANDS), Translator(default_language)),
+        scope=BotCommandScopeDefault(),
+    )
+    seen: set[str] = set()
+    for language in available_languages():
+        short = language.split("_")[0]
+        if short in seen:
+            continue
+        seen.add(short)
+        await bot.set_my_commands(
+            _bot_commands(list(STRANGER_COMMANDS), Translator(language)),
+            scope=BotCommandScopeDefault(),
+            language_code=short,
+        )
+
+
+async def publish_person_menu(bot: Bot, person: Person, language: str) -> None:
+    """The menu in the person's own chat: their roles, their language.
+
+    A menu that fails to update is an inconvenience, not a reason to fail enrolment.
+    """
+    try:
+        await bot.set_my_commands(
+            _bot_commands(commands_for(person), Translator(language)),
+            scope=BotCommandScopeChat(person.telegram_id),
+        )
+    except TelegramError as exc:
+        log.warning("could not set the menu of person %s: %s", person.id, exc)

@@ -1,0 +1,110 @@
+"""The one authorisation guard every update passes before any handler sees it.
+
+It runs in handler group -1: it finds the enrolled person, refuses strangers (except
+``/start`` with a code, or a code typed on its own) and deactivated people, and puts
+the person and their language on the context. Handlers then state the roles they
+need with :func:`requires`. Callback queries are always answered, so nobody's phone
+is left with a spinning button.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.domain.invite import looks_like_code
+from bot.domain.people import Role
+from bot.i18n import Translator
+from bot.services import enrolment
+from bot.services import people as people_service
+from handlers.context import BotContext
+
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+async def guard(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or user.is_bot or chat is None:
+        raise ApplicationHandlerStop
+    services = context.services
+    person = await people_service.find(services, user.id)
+    if person is None:
+        person = await enrolment.bootstrap_admin(
+            services,
+            telegram_id=user.id,
+            telegram_name=user.full_name,
+            language=None,
+        )
+    context.person = person
+    context.resolve_language(update)
+    tr = context.tr
+
+    if chat.type != chat.PRIVATE and (person is None or not person.active):
+        raise ApplicationHandlerStop  # never explain ourselves to a group
+    if person is None:
+        if _is_enrolment_attempt(update):
+            return
+        await _refuse(update, stranger_text(tr))
+        raise ApplicationHandlerStop
+    if not person.active:
+        await _refuse(
+            update,
+            tr(
+                "Your access to this bot has been turned off. If you think this is a "
+                "mistake, please contact your administrator."
+            ),
+        )
+        raise ApplicationHandlerStop
+
+
+def stranger_text(tr: Translator) -> str:
+    return tr(
+        "Hello. This bot links police stations with social workers, and only people "
+        "who have been invited can use it.\n\nIf you work with us, ask your "
+        "coordinator or administrator for an invite. Then open the invite link, or "
+        "send /start followed by the code."
+    )
+
+
+def _is_enrolment_attempt(update: Update) -> bool:
+    message = update.message
+    if message is None or not message.text:
+        return False
+    text = message.text.strip()
+    return text.split()[0].split("@")[0] == "/start" or looks_like_code(text)
+
+
+async def _refuse(update: Update, text: str) -> None:
+    if update.callback_query:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message:
+        await update.effective_message.reply_text(text)
+
+
+def requires(*roles: Role) -> Callable[[Handler], Handler]:
+    """Let the handler run only for enrolled people holding one of ``roles``."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(update: Update, context: BotContext) -> None:
+            person = context.person
+            if person is None or not person.has(*roles):
+                await _refuse(
+                    update, context.tr("Sorry, that is not something your role can do here.")
+                )
+                return
+            await handler(update, context)
+
+        return checked
+
+    return decorate
+
+
+def enrolled(handler: Handler) -> Handler:
+    """Any enrolled person may use this handler."""
+    return requires(*Role)(handler)

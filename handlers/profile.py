@@ -1,0 +1,95 @@
+"""What a person can ask about themselves: /help, /whoami, /language."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.domain.people import Role
+from bot.i18n import available_languages, language_name
+from bot.services import people as people_service
+from handlers.commands import ROLE_NAMES, commands_for, publish_person_menu
+from handlers.context import BotContext, me
+from handlers.guard import enrolled, stranger_text
+from handlers.replies import edit_card
+
+LANGUAGE_PREFIX = "lang:"
+
+
+def help_text(context: BotContext) -> str:
+    """The commands this person's roles allow, one per line."""
+    tr = context.tr
+    lines = [tr("Here is what you can do:")]
+    lines += [f"/{c.name} — {tr(c.description)}" for c in commands_for(context.person)]
+    return "\n".join(lines)
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    if context.person is None:
+        await message.reply_text(stranger_text(context.tr))
+        return
+    await message.reply_text(help_text(context))
+
+
+@enrolled
+async def whoami(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    person, tr, config = me(context), context.tr, context.services.config
+    language = context.language or config.default_language
+    roles = ", ".join(tr(ROLE_NAMES[role]) for role in Role if role in person.roles)
+    lines = [f"<b>{html.escape(person.display_name)}</b>", tr("Role: {roles}", roles=roles)]
+    station = config.station(person.station_id) if person.station_id else None
+    if station:
+        lines.append(tr("Station: {station}", station=station.name(language)))
+    team = config.team(person.team_id) if person.team_id else None
+    if team:
+        lines.append(tr("Team: {team}", team=team.name(language)))
+    lines.append(tr("Language: {language}", language=language_name(language)))
+    await message.reply_text("\n".join(lines))
+
+
+@enrolled
+async def choose_language(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    buttons = [
+        [InlineKeyboardButton(language_name(code), callback_data=LANGUAGE_PREFIX + code)]
+        for code in available_languages()
+    ]
+    await message.reply_text(
+        context.tr("Which language would you like?"), reply_markup=InlineKeyboardMarkup(buttons)
+    )
+
+
+@enrolled
+async def set_language(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    code = query.data.removeprefix(LANGUAGE_PREFIX)
+    if code not in available_languages():
+        await query.answer(context.tr("This button is no longer active."), show_alert=True)
+        return
+    person = await people_service.set_language(context.services, me(context), code)
+    context.person = person
+    context.resolve_language(update)
+    await query.answer()
+    await publish_person_menu(context.bot, person, code)
+    await edit_card(
+        query,
+        context.tr("I will speak {language} with you from now on.", language=language_name(code)),
+    )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("help", show_help, filters=private),
+        CommandHandler("whoami", whoami, filters=private),
+        CommandHandler("language", choose_language, filters=private),
+        CallbackQueryHandler(set_language, pattern=f"^{LANGUAGE_PREFIX}"),
+    ]

@@ -1,0 +1,31 @@
+"""Small helpers for replying the way Telegram expects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import CallbackQuery, InlineKeyboardMarkup
+from telegram.error import BadRequest
+
+
+async def edit_card(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the tapped message's text and buttons.
+
+    A double tap edits twice to the same content; Telegram refuses the second edit as
+    "message is not modified", which is harmless and must not become an error.
+    """
+    if query.message is None:
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "message is not modified" not in str(exc):
+            raise
+
+
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    """A time as people at the station read it: local, to the minute, with the zone."""
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"

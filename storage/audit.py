@@ -1,0 +1,64 @@
+"""The append-only audit log (the database refuses updates and deletes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Conn, fetch_all, fetch_one
+from storage.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor_telegram_id: int | None
+    actor_person_id: int | None
+    action: str
+    subject: str | None
+    detail: str | None
+
+
+async def record(
+    conn: Conn,
+    *,
+    now: datetime,
+    action: str,
+    actor_telegram_id: int | None = None,
+    actor_person_id: int | None = None,
+    subject: str | None = None,
+    detail: str | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (at, actor_telegram_id, actor_person_id, action, subject, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (to_db(now), actor_telegram_id, actor_person_id, action, subject, detail),
+    )
+
+
+async def count_since(conn: Conn, *, actor_telegram_id: int, action: str, since: datetime) -> int:
+    row = await fetch_one(
+        conn,
+        "SELECT count(*) FROM audit_log WHERE actor_telegram_id = ? AND action = ? AND at >= ?",
+        (actor_telegram_id, action, to_db(since)),
+    )
+    return int(row[0]) if row else 0
+
+
+async def entries(conn: Conn, *, action: str | None = None) -> list[AuditEntry]:
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM audit_log WHERE ? IS NULL OR action = ? ORDER BY id",
+        (action, action),
+    )
+    return [
+        AuditEntry(
+            at=from_db(r["at"]),
+            actor_telegram_id=r["actor_telegram_id"],
+            actor_person_id=r["actor_person_id"],
+            action=r["action"],
+            subject=r["subject"],
+            detail=r["detail"],
+        )
+        for r in rows
+    ]

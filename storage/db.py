@@ -1,0 +1,159 @@
+"""The SQLite database: one writer behind a lock, one reader, numbered migrations.
+
+SQLite allows one writer at a time. Rather than let concurrent handlers collide on
+"database is locked", every write goes through :meth:`Database.write`, which holds an
+asyncio lock and opens ``BEGIN IMMEDIATE`` so a read-then-write (first accept wins,
+redeem an invite once) cannot interleave. Reads use a second connection; WAL mode lets
+them run beside a write and see only committed data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Conn = aiosqlite.Connection
+Row = sqlite3.Row
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StorageError(Exception):
+    """The database cannot be opened or used; the message is one readable line."""
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(number, SQL) for every file in ``storage/migrations``, in order, numbered 1..n."""
+    found: list[tuple[int, str]] = []
+    for entry in resources.files("storage.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    found.sort()
+    if [number for number, _ in found] != list(range(1, len(found) + 1)):
+        raise StorageError("migrations must be numbered 0001, 0002, ... without gaps")
+    return found
+
+
+async def _connect(path: Path) -> Conn:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    await conn.execute("PRAGMA busy_timeout = 5000")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class Database:
+    """Open with :meth:`open`, always :meth:`close` (or use ``async with``)."""
+
+    def __init__(self, path: Path, writer: Conn, reader: Conn) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = await _connect(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"cannot open the database at {path}: {exc}") from None
+        try:
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await writer.execute("PRAGMA synchronous = NORMAL")
+            if migrate:
+                await _migrate(writer)
+            reader = await _connect(path)
+        except (OSError, sqlite3.Error) as exc:
+            await writer.close()
+            raise StorageError(f"cannot use the database at {path}: {exc}") from None
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, writer, reader)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._reader.close()
+            await self._writer.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Conn]:
+        """One ``BEGIN IMMEDIATE`` transaction; committed on success, rolled back on error."""
+        async with self._lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            await self._writer.commit()
+
+    @property
+    def reader(self) -> Conn:
+        """The connection for reads outside a write transaction."""
+        return self._reader
+
+    async def schema_version(self) -> int:
+        return await schema_version(self._reader)
+
+    async def backup(self, destination: Path) -> None:
+        """An online copy that is consistent even while the bot is writing."""
+        async with self._lock:
+            target = await aiosqlite.connect(destination)
+            try:
+                await self._writer.backup(target)
+            finally:
+                await target.close()
+
+
+async def schema_version(conn: Conn) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _migrate(conn: Conn) -> None:
+    """Apply each missing migration in its own transaction together with its version."""
+    current = await schema_version(conn)
+    known = migrations()
+    if current > len(known):
+        raise StorageError(
+            f"the database is at schema version {current}, newer than this program "
+            f"({len(known)}); upgrade the program instead"
+        )
+    for number, sql in known[current:]:
+        script = f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+        try:
+            await conn.executescript(script)
+        except sqlite3.Error:
+            if conn.in_transaction:
+                await conn.rollback()
+            raise
+
+
+async def fetch_one(conn: Conn, sql: str, params: Iterable[Any] = ()) -> Row | None:
+    async with conn.execute(sql, tuple(params)) as cursor:
+        row: Row | None = await cursor.fetchone()
+    return row
+
+
+async def fetch_all(conn: Conn, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+    async with conn.execute(sql, tuple(params)) as cursor:
+        rows = await cursor.fetchall()
+    return list(rows)

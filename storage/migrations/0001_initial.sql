@@ -1,0 +1,134 @@
+-- 0001: people, enrolment, the station/team directory, the audit log, and the shape of
+-- referrals so later work adds columns rather than rewriting tables.
+-- Times are UTC text in one fixed format (storage/timefmt.py), so they sort and compare.
+
+CREATE TABLE stations (
+    id          TEXT PRIMARY KEY,
+    name_zh     TEXT NOT NULL,
+    name_en     TEXT NOT NULL,
+    active      INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+);
+
+CREATE TABLE teams (
+    id          TEXT PRIMARY KEY,
+    name_zh     TEXT NOT NULL,
+    name_en     TEXT NOT NULL,
+    active      INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+);
+
+-- Which team covers which station; one team per station keeps routing unambiguous.
+CREATE TABLE coverage (
+    station_id  TEXT PRIMARY KEY REFERENCES stations (id),
+    team_id     TEXT NOT NULL REFERENCES teams (id)
+);
+
+CREATE TABLE people (
+    id            INTEGER PRIMARY KEY,
+    telegram_id   INTEGER NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    language      TEXT,                      -- NULL: follow Telegram's language_code
+    station_id    TEXT REFERENCES stations (id),
+    team_id       TEXT REFERENCES teams (id),
+    active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    reachable     INTEGER NOT NULL DEFAULT 1 CHECK (reachable IN (0, 1)),  -- 0 after Forbidden
+    on_duty       INTEGER NOT NULL DEFAULT 0 CHECK (on_duty IN (0, 1)),
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+
+CREATE TABLE person_roles (
+    person_id   INTEGER NOT NULL REFERENCES people (id),
+    role        TEXT NOT NULL CHECK (role IN ('officer', 'social_worker', 'coordinator', 'admin')),
+    granted_at  TEXT NOT NULL,
+    PRIMARY KEY (person_id, role)
+);
+
+-- Skills a worker holds (appropriate adult, domestic violence, mental health).
+CREATE TABLE person_skills (
+    person_id   INTEGER NOT NULL REFERENCES people (id),
+    skill       TEXT NOT NULL,
+    PRIMARY KEY (person_id, skill)
+);
+
+-- Only a hash of the code is kept: a copied database does not hand out live invites.
+CREATE TABLE invites (
+    id            INTEGER PRIMARY KEY,
+    code_hash     TEXT NOT NULL UNIQUE,
+    role          TEXT NOT NULL CHECK (role IN ('officer', 'social_worker', 'coordinator', 'admin')),
+    station_id    TEXT REFERENCES stations (id),
+    team_id       TEXT REFERENCES teams (id),
+    display_name  TEXT,
+    created_by    INTEGER REFERENCES people (id),   -- NULL: made with the command line
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    used_by       INTEGER REFERENCES people (id),
+    used_at       TEXT
+);
+
+-- Append-only: who did what, when. Never personal data in `detail`.
+CREATE TABLE audit_log (
+    id                 INTEGER PRIMARY KEY,
+    at                 TEXT NOT NULL,
+    actor_telegram_id  INTEGER,
+    actor_person_id    INTEGER REFERENCES people (id),
+    action             TEXT NOT NULL,
+    subject            TEXT,
+    detail             TEXT
+);
+CREATE INDEX audit_log_actor_action ON audit_log (actor_telegram_id, action, at);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- One incident passed from an officer to social work. `next_action_at` is when the
+-- engine must next look at it (offer timeout, escalation, reminder): timers live here,
+-- not in memory, so a restart loses nothing.
+CREATE TABLE referrals (
+    id              INTEGER PRIMARY KEY,
+    ref             TEXT NOT NULL UNIQUE,
+    station_id      TEXT NOT NULL REFERENCES stations (id),
+    officer_id      INTEGER NOT NULL REFERENCES people (id),
+    category        TEXT NOT NULL,
+    urgency         TEXT NOT NULL,
+    co_response     INTEGER NOT NULL DEFAULT 0 CHECK (co_response IN (0, 1)),
+    status          TEXT NOT NULL,
+    assignee_id     INTEGER REFERENCES people (id),
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    next_action_at  TEXT
+);
+CREATE INDEX referrals_due ON referrals (next_action_at) WHERE next_action_at IS NOT NULL;
+CREATE INDEX referrals_assignee ON referrals (assignee_id, status);
+
+-- Append-only history of each referral's status.
+CREATE TABLE referral_events (
+    id            INTEGER PRIMARY KEY,
+    referral_id   INTEGER NOT NULL REFERENCES referrals (id),
+    at            TEXT NOT NULL,
+    actor_id      INTEGER REFERENCES people (id),   -- NULL: the engine
+    from_status   TEXT,
+    to_status     TEXT NOT NULL,
+    reason        TEXT
+);
+CREATE INDEX referral_events_referral ON referral_events (referral_id, id);
+CREATE TRIGGER referral_events_no_update BEFORE UPDATE ON referral_events
+BEGIN SELECT RAISE(ABORT, 'referral_events is append-only'); END;
+CREATE TRIGGER referral_events_no_delete BEFORE DELETE ON referral_events
+BEGIN SELECT RAISE(ABORT, 'referral_events is append-only'); END;
+
+-- Who was offered which referral, when, and what became of the offer.
+CREATE TABLE offers (
+    id            INTEGER PRIMARY KEY,
+    referral_id   INTEGER NOT NULL REFERENCES referrals (id),
+    person_id     INTEGER NOT NULL REFERENCES people (id),
+    offered_at    TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'open'
+                  CHECK (state IN ('open', 'accepted', 'declined', 'taken', 'withdrawn', 'expired')),
+    responded_at  TEXT,
+    reason        TEXT,
+    chat_id       INTEGER,
+    message_id    INTEGER
+);
+CREATE INDEX offers_referral ON offers (referral_id, state);
+CREATE INDEX offers_person ON offers (person_id, state);
