@@ -1,0 +1,59 @@
+"""Shared fixtures: a deployment's config file and its database, per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, load_config
+
+ADMIN_ID = 9_000_001
+
+CONFIG_TOML = f"""
+timezone = "Asia/Shanghai"
+default_language = "zh_Hans"
+admins = [{ADMIN_ID}]
+
+[telegram]
+bot_username = "referral_test_bot"
+
+[database]
+path = "bot.sqlite3"
+
+[cases]
+max_open_per_worker = 4
+
+[[stations]]
+id = "tianping"
+name_zh = "天平路派出所"
+name_en = "Tianping Road Station"
+
+[[stations]]
+id = "xietu"
+name_zh = "斜土路派出所"
+name_en = "Xietu Road Station"
+
+[[teams]]
+id = "xuhui-sw"
+name_zh = "徐汇区社工站"
+name_en = "Xuhui Social Work Station"
+stations = ["tianping", "xietu"]
+"""
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # A developer's shell may carry REFERRAL_BOT_* variables; tests must not see them.
+    for name in list(os.environ):
+        if name.startswith("REFERRAL_BOT_"):
+            monkeypatch.delenv(name)
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG_TOML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def config(config_path: Path) -> Config:
+    return load_config(config_path)

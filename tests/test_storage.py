@@ -1,0 +1,119 @@
+"""The database on a real SQLite file: migrations, integrity, the single writer."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from storage import audit
+from storage import db as db_module
+from storage.db import Database, StorageError, fetch_one, migrations
+
+
+async def test_new_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        assert await db.schema_version() == len(migrations())
+        row = await fetch_one(db.reader, "PRAGMA journal_mode")
+        assert row is not None and row[0] == "wal"
+        row = await fetch_one(db.reader, "PRAGMA foreign_keys")
+        assert row is not None and row[0] == 1
+    # Opening again applies nothing twice.
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        assert await db.schema_version() == len(migrations())
+
+
+async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.write() as tx:
+                await tx.execute(
+                    "INSERT INTO people (telegram_id, display_name, station_id, created_at,"
+                    " updated_at) VALUES (1, 'x', 'no-such-station', 'now', 'now')"
+                )
+
+
+async def test_audit_log_is_append_only(tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        async with db.write() as tx:
+            await audit.record(tx, now=clock.now(), action="test.action", actor_telegram_id=5)
+        for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                async with db.write() as tx:
+                    await tx.execute(statement)
+        assert [e.action for e in await audit.entries(db.reader)] == ["test.action"]
+
+
+async def test_failed_write_rolls_back_everything_in_it(tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        with pytest.raises(RuntimeError):
+            async with db.write() as tx:
+                await audit.record(tx, now=clock.now(), action="half.done")
+                raise RuntimeError("crash in the middle")
+        assert await audit.entries(db.reader) == []
+
+
+async def test_concurrent_read_then_write_transactions_do_not_interleave(tmp_path: Path) -> None:
+    """Fifty increments, each read-then-write, from fifty tasks: none is lost."""
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        async with db.write() as tx:
+            await tx.execute("CREATE TABLE counter (n INTEGER)")
+            await tx.execute("INSERT INTO counter VALUES (0)")
+
+        async def increment() -> None:
+            async with db.write() as tx:
+                row = await fetch_one(tx, "SELECT n FROM counter")
+                assert row is not None
+                await asyncio.sleep(0)  # give the others every chance to interleave
+                await tx.execute("UPDATE counter SET n = ?", (row[0] + 1,))
+
+        await asyncio.gather(*(increment() for _ in range(50)))
+        row = await fetch_one(db.reader, "SELECT n FROM counter")
+        assert row is not None and row[0] == 50
+
+
+async def test_a_failing_migration_leaves_the_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = migrations()
+    broken = "CREATE TABLE half_made (x INTEGER);\nTHIS IS NOT SQL;"
+    monkeypatch.setattr(db_module, "migrations", lambda: [*real, (len(real) + 1, broken)])
+    with pytest.raises(StorageError):
+        await Database.open(tmp_path / "a.sqlite3")
+    monkeypatch.setattr(db_module, "migrations", lambda: real)
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        assert await db.schema_version() == len(real)
+        row = await fetch_one(
+            db.reader, "SELECT count(*) FROM sqlite_master WHERE name = 'half_made'"
+        )
+        assert row is not None and row[0] == 0
+
+
+async def test_database_from_a_newer_program_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    with pytest.raises(StorageError, match="newer than this program"):
+        await Database.open(path)
+
+
+async def test_unwritable_location_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StorageError, match="cannot open the database"):
+        await Database.open(blocker / "sub" / "db.sqlite3")
+
+
+async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        async with db.write() as tx:
+            await audit.record(tx, now=clock.now(), action="before.backup")
+        await db.backup(tmp_path / "copy.sqlite3")
+    async with await Database.open(tmp_path / "copy.sqlite3") as copy:
+        assert [e.action for e in await audit.entries(copy.reader)] == ["before.backup"]
