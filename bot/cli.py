@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from telegram import Bot, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, load_config
@@ -193,6 +193,18 @@ async def _username_from_telegram(config: Config) -> str | None:
         return None
 
 
+async def _check_token(config: Config) -> None:
+    assert config.telegram.token is not None
+    bot = Bot(config.telegram.token.get_secret_value(), base_url=config.telegram.base_url)
+    try:
+        async with bot:
+            pass
+    except InvalidToken:
+        raise CliError("Telegram refused the bot token; check it with @BotFather") from None
+    except NetworkError as exc:
+        raise CliError(f"cannot reach Telegram at {config.telegram.base_url}: {exc}") from None
+
+
 async def _backup(services: Services, destination: Path) -> None:
     if destination.exists():  # noqa: ASYNC240 - one stat before a long copy
         raise CliError(f"{destination} already exists; choose a new file name", EXIT_INVALID)
@@ -213,12 +225,15 @@ def _run(config_path: Path) -> int:
             "or telegram.token in the config file"
         )
 
-    async def check_database() -> None:
+    async def preflight() -> None:
+        """Fail with one clear line before PTB's own start-up logs a traceback."""
         services = await _services(config, SystemClock())
         await services.db.close()
+        await _check_token(config)
 
-    asyncio.run(check_database())
+    asyncio.run(preflight())
     app = build_application(config)
     logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
     app.run_polling(allowed_updates=Update.ALL_TYPES)
+    logging.getLogger(__name__).info("stopped")
     return 0
