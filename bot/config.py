@@ -8,6 +8,7 @@ A misspelt key is an error that names the key and the file: a silently ignored
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -192,6 +193,11 @@ def load_config(path: Path | str) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
 
+    unknown = _unknown_environment_keys()
+    if unknown:
+        raise ConfigError(
+            [f"environment variable {name}: unknown key (misspelt?)" for name in unknown]
+        )
     bound = type(
         "BoundConfig",
         (Config,),
@@ -206,6 +212,27 @@ def load_config(path: Path | str) -> Config:
         database = DatabaseSettings(path=(path.parent / config.database.path).resolve())
         config = config.model_copy(update={"database": database})
     return config
+
+
+def _unknown_environment_keys() -> list[str]:
+    """``REFERRAL_BOT_*`` variables that match no key (``REFERRAL_BOT_CONFIG`` is the CLI's)."""
+    unknown = []
+    for name in sorted(os.environ):
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        top, _, nested = name.removeprefix(ENV_PREFIX).lower().partition("__")
+        field = Config.model_fields.get(top)
+        if field is None:
+            unknown.append(name)
+            continue
+        model = field.annotation
+        if nested and not (
+            isinstance(model, type)
+            and issubclass(model, BaseModel)
+            and nested in model.model_fields
+        ):
+            unknown.append(name)
+    return unknown
 
 
 def _describe(path: Path, error: Any) -> str:

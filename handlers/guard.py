@@ -21,6 +21,7 @@ from bot.domain.people import Role
 from bot.i18n import Translator
 from bot.services import enrolment
 from bot.services import people as people_service
+from handlers.commands import publish_person_menu
 from handlers.context import BotContext
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
@@ -40,6 +41,8 @@ async def guard(update: Update, context: BotContext) -> None:
             telegram_name=user.full_name,
             language=None,
         )
+        if person is not None:  # a configured admin's first contact: give them their menu
+            await publish_person_menu(context.bot, person, context.resolve_language(update))
     context.person = person
     context.resolve_language(update)
     tr = context.tr

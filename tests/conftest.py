@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import Config, load_config
+
+# Opt in to PTB 22's timedelta behaviour so RetryAfter raises no deprecation warning
+# (warnings are errors in this test suite).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 ADMIN_ID = 9_000_001
 
@@ -57,3 +62,16 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def config(config_path: Path) -> Config:
     return load_config(config_path)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """A handler that crashes fails the test, even if the person saw a polite apology."""
+    yield
+    if request.node.get_closest_marker("expect_errors"):
+        return
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    errors = [r for r in records if r.name == "referral_bot.errors"]
+    assert errors == [], f"unexpected errors in handlers: {[r.getMessage() for r in errors]}"

@@ -1,0 +1,67 @@
+"""The bot as people meet it: the real Application, a strict fake Telegram, phones.
+
+A :class:`World` is one deployment: config file, database, clock and Telegram. Tests
+make invites with the real command line and act through people's phones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import cli
+from bot.app import build_application, running
+from bot.clock import FakeClock
+from bot.config import load_config
+from bot.sandbox import FakeTelegram, Phone
+from bot.services import Services
+from handlers.context import BotApp
+
+
+@dataclass
+class World:
+    app: BotApp
+    telegram: FakeTelegram
+    clock: FakeClock
+    config_path: Path
+
+    @property
+    def services(self) -> Services:
+        services = self.app.bot_data["services"]
+        assert isinstance(services, Services)
+        return services
+
+    def phone(self, user_id: int, name: str, language: str | None = "en") -> Phone:
+        return self.telegram.user(user_id, name, language_code=language)
+
+    async def cli(self, *args: str) -> tuple[int, str, str]:
+        """Run ``referral-bot ARGS --config <this deployment>``; (exit code, stdout, stderr)."""
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = await cli.amain([*args, "--config", str(self.config_path)], clock=self.clock)
+        return code, out.getvalue(), err.getvalue()
+
+    async def invite(self, *args: str) -> str:
+        """An invite made on the command line, as an admin would; returns the code."""
+        code, out, err = await self.cli("invite", *args)
+        assert code == 0, err
+        return next(line.split()[-1] for line in out.splitlines() if line.startswith("code:"))
+
+
+@asynccontextmanager
+async def world(
+    config_path: Path, *, clock: FakeClock | None = None, telegram: FakeTelegram | None = None
+) -> AsyncIterator[World]:
+    """Start the bot on ``config_path``'s database; the same arguments again is a restart."""
+    clock = clock or FakeClock()
+    telegram = telegram or FakeTelegram(clock=clock.now)
+    app = build_application(
+        load_config(config_path), clock=clock, request=telegram.request, rate_limit=False
+    )
+    telegram.attach(app)
+    async with running(app):
+        yield World(app, telegram, clock, config_path)
