@@ -19,7 +19,7 @@ import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services import Services, open_database
-from handlers.commands import publish_default_menus
+from handlers.commands import refresh_menus
 from handlers.context import BotApp, BotContext
 
 PLACEHOLDER_TOKEN = "0:no-token-sandbox"  # noqa: S105 - used only with the fake Bot API
@@ -57,8 +57,9 @@ def build_application(
 async def _post_init(app: BotApp) -> None:
     config = cast(Config, app.bot_data["config"])
     db = await open_database(config)
-    app.bot_data["services"] = Services(config=config, db=db, clock=app.bot_data["clock"])
-    await publish_default_menus(app.bot, config.default_language)
+    services = Services(config=config, db=db, clock=app.bot_data["clock"])
+    app.bot_data["services"] = services
+    await refresh_menus(app.bot, services)
 
 
 async def _post_shutdown(app: BotApp) -> None:

@@ -20,7 +20,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, load_config
-from bot.domain.invite import DEFAULT_LIFETIME, Scope, ScopeError, invite_link, parse_lifetime
+from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
 from bot.domain.people import Role
 from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
@@ -108,9 +108,14 @@ def _config(path: Path) -> Config:
         raise CliError("; ".join(exc.lines)) from None
 
 
-async def _services(config: Config, clock: Clock) -> Services:
+async def _services(config: Config, clock: Clock, *, sync: bool = False) -> Services:
+    """The database; ``sync`` also mirrors the config's stations and teams into it.
+
+    Only ``run`` and ``init-db`` sync: an ``invite`` run with another copy of the config
+    must not change the stations under a running bot.
+    """
     try:
-        db = await open_database(config)
+        db = await open_database(config, sync=sync)
     except StorageError as exc:
         raise CliError(str(exc)) from None
     return Services(config=config, db=db, clock=clock)
@@ -120,7 +125,7 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
     if args.command == "check-config":
         return _check_config(args.path)
     config = _config(args.config)
-    services = await _services(config, clock)
+    services = await _services(config, clock, sync=args.command == "init-db")
     try:
         if args.command == "init-db":
             version = await services.db.schema_version()
@@ -161,16 +166,17 @@ def _check_config(path: Path) -> int:
 
 async def _invite(services: Services, args: argparse.Namespace) -> None:
     try:
-        lifetime = parse_lifetime(args.expires) if args.expires else DEFAULT_LIFETIME
+        lifetime = parse_lifetime(args.expires)
         scope = Scope(Role(args.role), station_id=args.station, team_id=args.team)
         issued = await enrolment.create_invite(
             services, scope, lifetime=lifetime, display_name=args.name
         )
     except (ValueError, ScopeError) as exc:
         raise CliError(str(exc), EXIT_INVALID) from None
+    assert issued is not None  # only a chat card's second tap yields None
     config = services.config
     print(f"code:    {issued.code}")
-    print(f"role:    {issued.role.value}")
+    print(f"role:    {issued.scope.role.value}")
     print(
         f"expires: {issued.expires_at.astimezone(config.zone):%Y-%m-%d %H:%M} ({config.timezone})"
     )
@@ -227,13 +233,13 @@ def _run(config_path: Path) -> int:
 
     async def preflight() -> None:
         """Fail with one clear line before PTB's own start-up logs a traceback."""
-        services = await _services(config, SystemClock())
+        services = await _services(config, SystemClock(), sync=True)
         await services.db.close()
         await _check_token(config)
 
     asyncio.run(preflight())
     app = build_application(config)
     logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
     logging.getLogger(__name__).info("stopped")
     return 0

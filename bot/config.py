@@ -242,4 +242,8 @@ def _describe(path: Path, error: Any) -> str:
     if error.get("type") == "extra_forbidden":
         return f"{path}: unknown key {location!r} (misspelt?)"
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    top = [str(part) for part in error.get("loc", ())[:2] if isinstance(part, str)]
+    for name in (ENV_PREFIX + "__".join(top).upper(), ENV_PREFIX + top[0].upper() if top else ""):
+        if name in os.environ:  # the value came from the environment, not the file
+            return f"environment variable {name}: {message}"
     return f"{path}: {location or 'configuration'}: {message}"

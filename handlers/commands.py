@@ -6,14 +6,17 @@ offered /invite and a stranger sees only /start and /help.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.domain.people import Person, Role
 from bot.i18n import N_, Translator, available_languages
+from bot.services import Services
+from bot.services import people as people_service
 
 EVERYONE = frozenset(Role)
 log = logging.getLogger(__name__)
@@ -55,11 +58,44 @@ def _bot_commands(commands: list[Command], tr: Translator) -> list[BotCommand]:
     return [BotCommand(c.name, tr(c.description)) for c in commands]
 
 
+MENU_VERSION_KEY = "menu_version"
+
+
+def menu_version() -> str:
+    """Changes whenever a command, its roles or any translation of it changes."""
+    parts = [
+        f"{c.name}|{sorted(c.roles)}|{Translator(lang)(c.description)}"
+        for lang in available_languages()
+        for c in (*COMMANDS, *STRANGER_COMMANDS)
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+async def refresh_menus(bot: Bot, services: Services) -> None:
+    """Publish the strangers' menu, and everyone's own menu again if the commands changed.
+
+    A person's chat menu overrides the general one, so without this a command added in
+    a new release would never appear for people enrolled before it.
+    """
+    try:
+        await publish_default_menus(bot, services.config.default_language)
+    except TelegramError as exc:
+        log.warning("could not set the default command menus: %s", exc)
+        return
+    version = menu_version()
+    if await people_service.remembered(services, MENU_VERSION_KEY) == version:
+        return
+    for person in await people_service.active_people(services):
+        await publish_person_menu(bot, person, person.language)
+    await people_service.remember(services, MENU_VERSION_KEY, version)
+
+
 async def publish_default_menus(bot: Bot, default_language: str) -> None:
-    """Strangers' menu, in each language Telegram can tell apart by its 2-letter code."""
+    """Strangers' menu in private chats (never in groups), in each language Telegram can
+    tell apart by its 2-letter code."""
     await bot.set_my_commands(
         _bot_commands(list(STRANGER_COMMANDS), Translator(default_language)),
-        scope=BotCommandScopeDefault(),
+        scope=BotCommandScopeAllPrivateChats(),
     )
     seen: set[str] = set()
     for language in available_languages():
@@ -69,7 +105,7 @@ async def publish_default_menus(bot: Bot, default_language: str) -> None:
         seen.add(short)
         await bot.set_my_commands(
             _bot_commands(list(STRANGER_COMMANDS), Translator(language)),
-            scope=BotCommandScopeDefault(),
+            scope=BotCommandScopeAllPrivateChats(),
             language_code=short,
         )
 

@@ -37,11 +37,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def resolve_language(self, update: Update) -> str:
         """Stored choice first, then the Telegram app's language, then the deployment's."""
         user = update.effective_user
-        self.language = (
-            (self.person.language if self.person else None)
-            or from_telegram(user.language_code if user else None)
-            or self.services.config.default_language
-        )
+        if self.person is not None:
+            self.language = self.person.language
+        else:
+            self.language = (
+                from_telegram(user.language_code if user else None)
+                or self.services.config.default_language
+            )
         return self.language
 
 

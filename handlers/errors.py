@@ -6,7 +6,7 @@ import logging
 import sqlite3
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.services import people as people_service
 from handlers.context import BotContext
@@ -15,13 +15,16 @@ log = logging.getLogger("referral_bot.errors")
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the failure without personal data and tell the person nothing was lost.
+    """Log the failure without personal data and tell the person.
 
     The log line carries the update id and the person's internal id, never message
-    text or names: what an officer typed may name a victim. (Later, referral handlers
-    add the referral reference.)
+    text or names: what an officer typed may name a victim. Telegram or network
+    blips (a 502, a timeout while polling) are warnings, not tracebacks.
     """
     error = context.error
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        log.warning("Telegram or the network failed: %s", error)
+        return
     if not isinstance(update, Update):
         log.error("unexpected error outside an update: %s", type(error).__name__, exc_info=error)
         return
@@ -42,15 +45,15 @@ async def on_error(update: object, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != chat.PRIVATE:
         return
+    context.resolve_language(update)
+    text = context.tr("Sorry, something went wrong on my side. Please try again in a moment.")
     try:
-        context.resolve_language(update)
-        text = context.tr(
-            "Sorry, something went wrong on my side. Nothing you entered has been lost; "
-            "please try again in a moment."
-        )
         if update.callback_query:
-            await update.callback_query.answer(text, show_alert=True)
-        else:
-            await context.bot.send_message(chat.id, text)
-    except (TelegramError, KeyError):
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:
+                pass  # already answered before the failure: say it in the chat instead
+        await context.bot.send_message(chat.id, text)
+    except TelegramError:
         log.warning("could not tell the person about the error in update %s", update.update_id)

@@ -4,7 +4,8 @@ It runs in handler group -1: it finds the enrolled person, refuses strangers (ex
 ``/start`` with a code, or a code typed on its own) and deactivated people, and puts
 the person and their language on the context. Handlers then state the roles they
 need with :func:`requires`. Callback queries are always answered, so nobody's phone
-is left with a spinning button.
+is left with a spinning button. Edited messages are ignored: re-running a step
+because somebody fixed a typo in an old message would replay it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 async def guard(update: Update, context: BotContext) -> None:
     user = update.effective_user
     chat = update.effective_chat
+    if update.message is None and update.callback_query is None:
+        raise ApplicationHandlerStop  # edits, channel posts, member updates: nothing to do
     if user is None or user.is_bot or chat is None:
         raise ApplicationHandlerStop
     services = context.services
@@ -39,22 +42,24 @@ async def guard(update: Update, context: BotContext) -> None:
             services,
             telegram_id=user.id,
             telegram_name=user.full_name,
-            language=None,
+            language=context.resolve_language(update),
         )
         if person is not None:  # a configured admin's first contact: give them their menu
-            await publish_person_menu(context.bot, person, context.resolve_language(update))
+            await publish_person_menu(context.bot, person, person.language)
     context.person = person
-    context.resolve_language(update)
-    tr = context.tr
+    tr = Translator(context.resolve_language(update))
 
     if chat.type != chat.PRIVATE and (person is None or not person.active):
-        raise ApplicationHandlerStop  # never explain ourselves to a group
+        if update.callback_query:
+            await update.callback_query.answer()  # never explain ourselves to a group
+        raise ApplicationHandlerStop
     if person is None:
         if _is_enrolment_attempt(update):
             return
         await _refuse(update, stranger_text(tr))
         raise ApplicationHandlerStop
     if not person.active:
+        await publish_person_menu(context.bot, person, person.language)  # back to /start only
         await _refuse(
             update,
             tr(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.invite import Scope, ScopeError, invite_link
 from bot.domain.people import Role
+from bot.i18n import Html
 from bot.services import enrolment
 from handlers.commands import ROLE_NAMES
 from handlers.context import BotContext, me
 from handlers.guard import requires
+from handlers.profile import scope_text
 from handlers.replies import edit_card, local_time
 
 PREFIX = "inv:"
@@ -59,12 +61,22 @@ async def invite_step(update: Update, context: BotContext) -> None:
         else None,
     )
     try:
-        issued = await enrolment.create_invite(context.services, scope, created_by=me(context))
+        issued = await enrolment.create_invite(
+            context.services, scope, created_by=me(context), request_key=_card_key(query)
+        )
     except ScopeError:
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
+    if issued is None:  # a double tap: the first tap already made this card's invite
+        await query.answer(tr("The invite was already made; it is in this chat."))
+        return
     await query.answer()
     await edit_card(query, _invite_card(context, issued))
+
+
+def _card_key(query: CallbackQuery) -> str | None:
+    message = query.message
+    return f"{message.chat.id}:{message.message_id}" if message is not None else None
 
 
 def _scope_question(context: BotContext, role: Role) -> str:
@@ -92,13 +104,7 @@ def _scope_buttons(context: BotContext, role: Role) -> InlineKeyboardMarkup:
 
 def _invite_card(context: BotContext, issued: enrolment.IssuedInvite) -> str:
     tr, config = context.tr, context.services.config
-    language = context.language or "en"
-    whom = tr(ROLE_NAMES[issued.role])
-    place = (config.station(issued.station_id) if issued.station_id else None) or (
-        config.team(issued.team_id) if issued.team_id else None
-    )
-    if place is not None:
-        whom += f", {place.name(language)}"
+    whom = Html(scope_text(context, issued.scope))
     link = invite_link(context.bot.username, issued.code)
     return "\n".join(
         [

@@ -7,7 +7,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.domain.people import Role
+from bot.domain.people import Role, Scope
 from bot.i18n import available_languages, language_name
 from bot.services import people as people_service
 from handlers.commands import ROLE_NAMES, commands_for, publish_person_menu
@@ -39,18 +39,29 @@ async def show_help(update: Update, context: BotContext) -> None:
 async def whoami(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
-    person, tr, config = me(context), context.tr, context.services.config
-    language = context.language or config.default_language
-    roles = ", ".join(tr(ROLE_NAMES[role]) for role in Role if role in person.roles)
-    lines = [f"<b>{html.escape(person.display_name)}</b>", tr("Role: {roles}", roles=roles)]
-    station = config.station(person.station_id) if person.station_id else None
-    if station:
-        lines.append(tr("Station: {station}", station=station.name(language)))
-    team = config.team(person.team_id) if person.team_id else None
-    if team:
-        lines.append(tr("Team: {team}", team=team.name(language)))
-    lines.append(tr("Language: {language}", language=language_name(language)))
+    person, tr = me(context), context.tr
+    lines = [f"<b>{html.escape(person.display_name)}</b>"]
+    for role in Role:
+        scope = person.scope(role)
+        if scope is not None:
+            lines.append(scope_text(context, scope))
+    lines.append(tr("Language: {language}", language=language_name(person.language)))
     await message.reply_text("\n".join(lines))
+
+
+def scope_text(context: BotContext, scope: Scope) -> str:
+    """ "Officer · Tianping Road Station", "Coordinator · all stations", "Administrator"."""
+    config, tr = context.services.config, context.tr
+    language = context.language or config.default_language
+    role = tr(ROLE_NAMES[scope.role])
+    place = (config.station(scope.station_id) if scope.station_id else None) or (
+        config.team(scope.team_id) if scope.team_id else None
+    )
+    if place is not None:
+        return f"{role} · {html.escape(place.name(language))}"
+    if scope.all_stations:
+        return f"{role} · {tr('all stations')}"
+    return role
 
 
 @enrolled

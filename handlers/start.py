@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.domain.invite import looks_like_code
 from bot.i18n import Translator
@@ -48,7 +54,7 @@ async def other_text(update: Update, context: BotContext) -> None:
     """Text nobody else handled: a code typed by hand (read out over the phone), or a hint."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    if context.person is None and looks_like_code(message.text):
+    if looks_like_code(message.text):  # a new person, or somebody taking on another role
         await _redeem(update, context, message.text)
         return
     await message.reply_text(
@@ -64,7 +70,7 @@ async def _redeem(update: Update, context: BotContext, code: str) -> None:
         context.services,
         telegram_id=user.id,
         telegram_name=user.full_name,
-        language=None,
+        language=context.language or context.services.config.default_language,
         code=code,
     )
     if isinstance(result, enrolment.Refused):
@@ -101,10 +107,19 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [CommandHandler("start", start, filters=private)]
 
 
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A tap on a keyboard no handler recognises (old, or from an earlier version)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(
+        context.tr("This button is no longer active."), show_alert=True
+    )
+
+
 def fallback_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     """Registered last, so every more specific handler gets the update first."""
     private = filters.ChatType.PRIVATE
     return [
+        CallbackQueryHandler(stale_button),
         MessageHandler(private & filters.TEXT, other_text),
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
     ]

@@ -60,7 +60,7 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+    async def open(cls, path: Path | str) -> Database:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,8 +70,7 @@ class Database:
         try:
             await writer.execute("PRAGMA journal_mode = WAL")
             await writer.execute("PRAGMA synchronous = NORMAL")
-            if migrate:
-                await _migrate(writer)
+            await _migrate(writer)
             reader = await _connect(path)
         except (OSError, sqlite3.Error) as exc:
             await writer.close()
@@ -128,23 +127,44 @@ async def schema_version(conn: Conn) -> int:
     return int(row[0]) if row else 0
 
 
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (triggers' inner ``;`` included correctly)."""
+    statements, pending = [], ""
+    for line in sql.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    leftover = [ln for ln in pending.splitlines() if ln.strip() and not ln.strip().startswith("--")]
+    if leftover:
+        raise StorageError("a migration ends with an incomplete statement")
+    return statements
+
+
 async def _migrate(conn: Conn) -> None:
-    """Apply each missing migration in its own transaction together with its version."""
-    current = await schema_version(conn)
+    """Apply each missing migration in its own transaction together with its version.
+
+    The version is read inside the same ``BEGIN IMMEDIATE`` that applies the migration,
+    so the bot and ``init-db`` starting at once cannot both apply it.
+    """
     known = migrations()
-    if current > len(known):
-        raise StorageError(
-            f"the database is at schema version {current}, newer than this program "
-            f"({len(known)}); upgrade the program instead"
-        )
-    for number, sql in known[current:]:
-        script = f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+    for number, sql in known:
+        await conn.execute("BEGIN IMMEDIATE")
         try:
-            await conn.executescript(script)
-        except sqlite3.Error:
-            if conn.in_transaction:
-                await conn.rollback()
+            current = await schema_version(conn)
+            if current > len(known):
+                raise StorageError(
+                    f"the database is at schema version {current}, newer than this program "
+                    f"({len(known)}); upgrade the program instead"
+                )
+            if current < number:
+                for statement in _statements(sql):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            await conn.rollback()
             raise
+        await conn.commit()
 
 
 async def fetch_one(conn: Conn, sql: str, params: Iterable[Any] = ()) -> Row | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.people import Role
+from bot.domain.people import Role, Scope
 from storage.db import Conn, fetch_one
 from storage.timefmt import from_db, to_db
 
@@ -13,9 +14,7 @@ from storage.timefmt import from_db, to_db
 @dataclass(frozen=True)
 class StoredInvite:
     id: int
-    role: Role
-    station_id: str | None
-    team_id: str | None
+    scope: Scope
     display_name: str | None
     expires_at: datetime
     used_at: datetime | None
@@ -25,30 +24,41 @@ async def insert(
     conn: Conn,
     *,
     code_hash: str,
-    role: Role,
-    station_id: str | None,
-    team_id: str | None,
+    scope: Scope,
     display_name: str | None,
     created_by: int | None,
     now: datetime,
     expires_at: datetime,
-) -> int:
-    cursor = await conn.execute(
-        "INSERT INTO invites (code_hash, role, station_id, team_id, display_name, created_by,"
-        " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            code_hash,
-            role.value,
-            station_id,
-            team_id,
-            display_name,
-            created_by,
-            to_db(now),
-            to_db(expires_at),
-        ),
-    )
-    assert cursor.lastrowid is not None
+    request_key: str | None = None,
+) -> int | None:
+    """Store an invite; None if ``request_key`` already made one (a double tap)."""
+    try:
+        cursor = await conn.execute(
+            "INSERT INTO invites (code_hash, role, station_id, team_id, display_name,"
+            " created_by, created_at, expires_at, request_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                code_hash,
+                scope.role.value,
+                scope.station_id,
+                scope.team_id,
+                display_name,
+                created_by,
+                to_db(now),
+                to_db(expires_at),
+                request_key,
+            ),
+        )
+    except sqlite3.IntegrityError:
+        if request_key is not None and await _has_request_key(conn, request_key):
+            return None
+        raise
     return cursor.lastrowid
+
+
+async def _has_request_key(conn: Conn, request_key: str) -> bool:
+    row = await fetch_one(conn, "SELECT 1 FROM invites WHERE request_key = ?", (request_key,))
+    return row is not None
 
 
 async def by_hash(conn: Conn, code_hash: str) -> StoredInvite | None:
@@ -57,19 +67,15 @@ async def by_hash(conn: Conn, code_hash: str) -> StoredInvite | None:
         return None
     return StoredInvite(
         id=row["id"],
-        role=Role(row["role"]),
-        station_id=row["station_id"],
-        team_id=row["team_id"],
+        scope=Scope(Role(row["role"]), row["station_id"], row["team_id"]),
         display_name=row["display_name"],
         expires_at=from_db(row["expires_at"]),
         used_at=from_db(row["used_at"]) if row["used_at"] else None,
     )
 
 
-async def mark_used(conn: Conn, invite_id: int, person_id: int, now: datetime) -> bool:
-    """Claim the invite; False if somebody else used it first (single use, atomically)."""
-    cursor = await conn.execute(
-        "UPDATE invites SET used_by = ?, used_at = ? WHERE id = ? AND used_at IS NULL",
+async def mark_used(conn: Conn, invite_id: int, person_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?",
         (person_id, to_db(now), invite_id),
     )
-    return cursor.rowcount == 1

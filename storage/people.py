@@ -1,51 +1,65 @@
-"""People and their roles."""
+"""People and their roles (each role with its own scope)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.people import Person, Role
+from bot.domain.people import Person, Role, Scope
 from storage.db import Conn, Row, fetch_all, fetch_one
 from storage.timefmt import to_db
 
-_SELECT = """
-SELECT p.*, (SELECT group_concat(role) FROM person_roles r WHERE r.person_id = p.id) AS roles
-FROM people p
-"""
 
-
-def _person(row: Row) -> Person:
-    roles = row["roles"] or ""
-    return Person(
-        id=row["id"],
-        telegram_id=row["telegram_id"],
-        display_name=row["display_name"],
-        roles=frozenset(Role(r) for r in roles.split(",") if r),
-        station_id=row["station_id"],
-        team_id=row["team_id"],
-        language=row["language"],
-        active=bool(row["active"]),
-        reachable=bool(row["reachable"]),
-        on_duty=bool(row["on_duty"]),
+async def _load(conn: Conn, rows: list[Row]) -> list[Person]:
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    marks = ",".join("?" * len(ids))
+    grants = await fetch_all(
+        conn,
+        f"SELECT person_id, role, station_id, team_id FROM person_roles"  # noqa: S608
+        f" WHERE person_id IN ({marks}) ORDER BY person_id, role",
+        ids,
     )
+    scopes: dict[int, list[Scope]] = {}
+    for grant in grants:
+        scopes.setdefault(grant["person_id"], []).append(
+            Scope(Role(grant["role"]), grant["station_id"], grant["team_id"])
+        )
+    return [
+        Person(
+            id=row["id"],
+            telegram_id=row["telegram_id"],
+            display_name=row["display_name"],
+            scopes=tuple(scopes.get(row["id"], ())),
+            language=row["language"],
+            active=bool(row["active"]),
+            reachable=bool(row["reachable"]),
+            available=bool(row["available"]),
+        )
+        for row in rows
+    ]
+
+
+async def _one(conn: Conn, where: str, value: int) -> Person | None:
+    row = await fetch_one(conn, f"SELECT * FROM people WHERE {where} = ?", (value,))  # noqa: S608
+    found = await _load(conn, [row] if row else [])
+    return found[0] if found else None
 
 
 async def by_telegram_id(conn: Conn, telegram_id: int) -> Person | None:
-    row = await fetch_one(conn, _SELECT + " WHERE p.telegram_id = ?", (telegram_id,))
-    return _person(row) if row else None
+    return await _one(conn, "telegram_id", telegram_id)
 
 
 async def by_id(conn: Conn, person_id: int) -> Person | None:
-    row = await fetch_one(conn, _SELECT + " WHERE p.id = ?", (person_id,))
-    return _person(row) if row else None
+    return await _one(conn, "id", person_id)
 
 
-async def all_people(conn: Conn) -> list[Person]:
-    return [_person(row) for row in await fetch_all(conn, _SELECT + " ORDER BY p.id")]
+async def all_active(conn: Conn) -> list[Person]:
+    return await _load(conn, await fetch_all(conn, "SELECT * FROM people WHERE active = 1"))
 
 
 async def insert(
-    conn: Conn, *, telegram_id: int, display_name: str, language: str | None, now: datetime
+    conn: Conn, *, telegram_id: int, display_name: str, language: str, now: datetime
 ) -> int:
     cursor = await conn.execute(
         "INSERT INTO people (telegram_id, display_name, language, created_at, updated_at)"
@@ -56,24 +70,17 @@ async def insert(
     return cursor.lastrowid
 
 
-async def grant(
-    conn: Conn,
-    person_id: int,
-    role: Role,
-    *,
-    station_id: str | None,
-    team_id: str | None,
-    now: datetime,
-) -> None:
-    """Add a role; a station or team given replaces the person's current one."""
+async def grant(conn: Conn, person_id: int, scope: Scope, *, now: datetime) -> None:
+    """Give a role with its scope; a role held already takes the new scope."""
     await conn.execute(
-        "INSERT OR IGNORE INTO person_roles (person_id, role, granted_at) VALUES (?, ?, ?)",
-        (person_id, role.value, to_db(now)),
+        "INSERT INTO person_roles (person_id, role, station_id, team_id, granted_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (person_id, role) DO UPDATE SET"
+        " station_id = excluded.station_id, team_id = excluded.team_id,"
+        " granted_at = excluded.granted_at",
+        (person_id, scope.role.value, scope.station_id, scope.team_id, to_db(now)),
     )
     await conn.execute(
-        "UPDATE people SET station_id = COALESCE(?, station_id), team_id = COALESCE(?, team_id),"
-        " active = 1, updated_at = ? WHERE id = ?",
-        (station_id, team_id, to_db(now), person_id),
+        "UPDATE people SET active = 1, updated_at = ? WHERE id = ?", (to_db(now), person_id)
     )
 
 

@@ -10,10 +10,6 @@ import pytest
 
 from bot.config import Config, load_config
 
-# Opt in to PTB 22's timedelta behaviour so RetryAfter raises no deprecation warning
-# (warnings are errors in this test suite).
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-
 ADMIN_ID = 9_000_001
 
 CONFIG_TOML = f"""

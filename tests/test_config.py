@@ -114,3 +114,12 @@ def test_misspelt_environment_variable_is_named(
     with pytest.raises(ConfigError) as caught:
         load_config(config_path)
     assert f"environment variable {name}: unknown key" in str(caught.value)
+
+
+def test_a_bad_value_from_the_environment_is_blamed_on_the_variable(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFERRAL_BOT_CASES__MAX_OPEN_PER_WORKER", "lots")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_path)
+    assert "environment variable REFERRAL_BOT_CASES__MAX_OPEN_PER_WORKER" in str(caught.value)

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.people import Role
 from bot.sandbox import FakeTelegram
+from bot.sandbox.world import world
 from bot.services import people as people_service
+from handlers import commands
 from storage import audit
 from tests.conftest import ADMIN_ID
-from tests.e2e import world
 
 OFFICER, WORKER, STRANGER = 101, 202, 303
 
@@ -29,8 +31,7 @@ async def test_cli_invite_redeemed_by_start_and_whoami_shows_the_role(config_pat
         await wang.send("/whoami")
         assert wang.last.plain.splitlines() == [
             "Officer Wang",
-            "Role: Officer",
-            "Station: Tianping Road Station",
+            "Officer · Tianping Road Station",
             "Language: English",
         ]
         redeemed = await audit.entries(w.services.db.reader, action="invite.redeemed")
@@ -115,12 +116,7 @@ async def test_language_switches_texts_and_menu_to_chinese(config_path: Path) ->
         assert li.last.plain == "从现在起我将使用中文 (简体)与你交流。"
         assert li.last.buttons == []
         await li.send("/whoami")
-        assert li.last.plain.splitlines() == [
-            "Li Na",
-            "角色：社工",
-            "社工站：徐汇区社工站",
-            "语言：中文 (简体)",
-        ]
+        assert li.last.plain.splitlines() == ["Li Na", "社工 · 徐汇区社工站", "语言：中文 (简体)"]
         menu = w.telegram.commands(scope={"type": "chat", "chat_id": WORKER})
         assert ("whoami", "你的角色、派出所或社工站") in menu
         assert "invite" not in [name for name, _ in menu]
@@ -149,7 +145,7 @@ async def test_a_restart_on_the_same_database_keeps_everyone(config_path: Path) 
     async with world(config_path, clock=clock, telegram=telegram) as again:
         wang = again.phone(OFFICER, "Wang")
         await wang.send("/whoami")
-        assert wang.last.plain.splitlines()[:3] == ["Wang", "角色：民警", "派出所：天平路派出所"]
+        assert wang.last.plain.splitlines()[:2] == ["Wang", "民警 · 天平路派出所"]
 
 
 async def test_configured_admin_invites_in_chat_with_buttons(config_path: Path) -> None:
@@ -171,7 +167,7 @@ async def test_configured_admin_invites_in_chat_with_buttons(config_path: Path) 
         assert admin.last.plain == "Which station does the officer work at?"
         await admin.tap("Xietu Road Station")
         card = admin.last.plain
-        assert "Invite for: Officer, Xietu Road Station" in card
+        assert "Invite for: Officer · Xietu Road Station" in card
         link = next(line for line in card.splitlines() if line.startswith("Link: "))
         code = link.rsplit("start=", 1)[1]
         assert admin.last.buttons == []  # the card is finished: no buttons left to double-tap
@@ -179,7 +175,7 @@ async def test_configured_admin_invites_in_chat_with_buttons(config_path: Path) 
         officer = w.phone(OFFICER, "Chen")
         await officer.send(f"/start {code}")
         await officer.send("/whoami")
-        assert "Station: Xietu Road Station" in officer.last.plain
+        assert "Officer · Xietu Road Station" in officer.last.plain
 
 
 async def test_coordinator_invite_for_all_stations(config_path: Path) -> None:
@@ -188,7 +184,7 @@ async def test_coordinator_invite_for_all_stations(config_path: Path) -> None:
         await admin.send("/invite")
         await admin.tap("Coordinator")
         await admin.tap("All stations (overnight cover)")
-        assert "Invite for: Coordinator\n" in admin.last.plain + "\n"
+        assert "Invite for: Coordinator · all stations" in admin.last.plain
 
 
 async def test_invite_cancel_makes_nothing(config_path: Path) -> None:
@@ -254,9 +250,17 @@ async def test_photos_and_unknown_text_get_a_polite_hint(config_path: Path) -> N
 
 async def test_stranger_menu_is_published_in_each_language(config_path: Path) -> None:
     async with world(config_path) as w:
-        assert [n for n, _ in w.telegram.commands()] == ["start", "help"]
-        assert w.telegram.commands(language_code="zh")[0] == ("start", "用邀请码加入")
-        assert w.telegram.commands(language_code="en")[0] == ("start", "Join with an invite code")
+        private = {"type": "all_private_chats"}
+        assert [n for n, _ in w.telegram.commands(scope=private)] == ["start", "help"]
+        assert w.telegram.commands(scope=private, language_code="zh")[0] == (
+            "start",
+            "用邀请码加入",
+        )
+        assert w.telegram.commands(scope=private, language_code="en")[0] == (
+            "start",
+            "Join with an invite code",
+        )
+        assert w.telegram.commands() == []  # groups see no menu from us
 
 
 @pytest.mark.expect_errors
@@ -275,10 +279,111 @@ async def test_an_unexpected_error_is_logged_apologised_for_and_survived(
         await officer.send("/language")
         answer = await officer.tap("中文 (简体)")
         assert answer.show_alert
-        assert answer.text is not None and answer.text.startswith("Sorry, something went wrong")
+        assert (
+            answer.text == "Sorry, something went wrong on my side. Please try again in a moment."
+        )
         assert "unexpected error handling update" in caplog.text
         assert "Canary" not in caplog.text
 
         monkeypatch.undo()
         await officer.send("/whoami")  # the bot is still running
         assert officer.last.plain.startswith("Wang Canary")
+
+
+async def test_the_telegram_language_is_stored_at_enrolment(config_path: Path) -> None:
+    async with world(config_path) as w:
+        code = await w.invite("--role", "social_worker", "--team", "xuhui-sw")
+        await w.phone(WORKER, "Li", language="en-GB").send(f"/start {code}")
+        person = await people_service.find(w.services, WORKER)
+        assert person is not None and person.language == "en"  # later notices are English too
+
+
+async def test_a_second_role_keeps_the_first_roles_scope(config_path: Path) -> None:
+    async with world(config_path) as w:
+        worker_code = await w.invite("--role", "social_worker", "--team", "xuhui-sw")
+        coordinator_code = await w.invite("--role", "coordinator")
+        li = w.phone(WORKER, "Li")
+        await li.send(f"/start {worker_code}")
+        await li.send(coordinator_code)  # typed by hand, while already enrolled
+        assert "You are now enrolled as: Coordinator." in li.last.plain
+        await li.send("/whoami")
+        assert li.last.plain.splitlines()[1:3] == [
+            "Social worker · Xuhui Social Work Station",
+            "Coordinator · all stations",
+        ]
+
+
+async def test_editing_an_old_start_message_does_not_replay_it(config_path: Path) -> None:
+    async with world(config_path) as w:
+        code = await w.invite("--role", "officer", "--station", "tianping")
+        officer = w.phone(OFFICER, "Wang")
+        await officer.send(f"/start {code}")
+        replies = len(officer.bot_messages)
+        await officer.edit(officer.messages[0], f"/start {code} ")
+        assert len(officer.bot_messages) == replies
+        assert await audit.entries(w.services.db.reader, action="invite.failed") == []
+
+
+async def test_a_double_tap_on_the_invite_card_makes_one_invite(config_path: Path) -> None:
+    async with world(config_path) as w:
+        admin = w.phone(ADMIN_ID, "Admin")
+        await admin.send("/invite")
+        await admin.tap("Officer")
+        card = admin.last
+        station_button = card.button("Tianping Road Station")
+        assert station_button is not None and station_button.callback_data is not None
+        await admin.tap("Tianping Road Station")
+        again = await admin.tap_data(station_button.callback_data, message_id=card.message_id)
+        assert again.text == "The invite was already made; it is in this chat."
+        assert len(await audit.entries(w.services.db.reader, action="invite.created")) == 1
+        assert "Invite for: Officer · Tianping Road Station" in admin.last.plain
+
+
+async def test_an_overlong_name_is_refused_at_the_command_line(config_path: Path) -> None:
+    async with world(config_path) as w:
+        status, _, err = await w.cli("invite", "--role", "admin", "--name", "x" * 65)
+        assert status == 1 and "1 to 64 characters" in err
+
+
+async def test_an_unknown_button_is_answered_not_left_spinning(config_path: Path) -> None:
+    async with world(config_path) as w:
+        admin = w.phone(ADMIN_ID, "Admin")
+        await admin.send("/help")
+        answer = await admin.tap_data("ref:accept:17", message_id=admin.last.message_id)
+        assert answer.text == "This button is no longer active."
+
+
+async def test_strangers_in_groups_get_nothing_but_taps_are_answered(config_path: Path) -> None:
+    async with world(config_path) as w:
+        group = w.telegram.group(-100_555, "Station chat")
+        stranger = w.phone(STRANGER, "Someone")
+        await group.send(stranger, "/help")
+        assert group.bot_messages == []
+        answer = await group.tap_data(stranger, "inv:admin", message_id=1)
+        assert answer.text is None
+
+
+async def test_deactivated_person_loses_their_role_menu(config_path: Path) -> None:
+    async with world(config_path) as w:
+        code = await w.invite("--role", "officer", "--station", "tianping")
+        officer = w.phone(OFFICER, "Wang")
+        await officer.send(f"/start {code}")
+        await w.cli("deactivate", str(OFFICER))
+        await officer.send("/help")
+        menu = w.telegram.commands(scope={"type": "chat", "chat_id": OFFICER})
+        assert [name for name, _ in menu] == ["start", "help"]
+
+
+async def test_a_new_release_republishes_everyones_menu(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telegram = FakeTelegram()
+    async with world(config_path, telegram=telegram) as w:
+        code = await w.invite("--role", "officer", "--station", "tianping")
+        await w.phone(OFFICER, "Wang").send(f"/start {code}")
+        clock = w.clock
+    new_command = commands.Command("mine", "My referrals", frozenset({Role.OFFICER}))
+    monkeypatch.setattr(commands, "COMMANDS", (*commands.COMMANDS, new_command))
+    async with world(config_path, clock=clock, telegram=telegram):
+        menu = telegram.commands(scope={"type": "chat", "chat_id": OFFICER})
+        assert ("mine", "My referrals") in menu

@@ -31,8 +31,8 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
         with pytest.raises(sqlite3.IntegrityError):
             async with db.write() as tx:
                 await tx.execute(
-                    "INSERT INTO people (telegram_id, display_name, station_id, created_at,"
-                    " updated_at) VALUES (1, 'x', 'no-such-station', 'now', 'now')"
+                    "INSERT INTO person_roles (person_id, role, station_id, granted_at)"
+                    " VALUES (12345, 'officer', 'no-such-station', 'now')"
                 )
 
 
@@ -117,3 +117,42 @@ async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
         await db.backup(tmp_path / "copy.sqlite3")
     async with await Database.open(tmp_path / "copy.sqlite3") as copy:
         assert [e.action for e in await audit.entries(copy.reader)] == ["before.backup"]
+
+
+async def test_two_programs_starting_at_once_migrate_once(tmp_path: Path) -> None:
+    """The bot and ``init-db`` started together: both open, neither fails."""
+    path = tmp_path / "a.sqlite3"
+    first, second = await asyncio.gather(Database.open(path), Database.open(path))
+    try:
+        assert await first.schema_version() == await second.schema_version() == len(migrations())
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_referral_history_can_lose_a_reason_but_never_be_rewritten(tmp_path: Path) -> None:
+    """Retention may erase free text; nobody may change who did what, when."""
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        async with db.write() as tx:
+            await tx.execute("INSERT INTO stations (id, name_zh, name_en) VALUES ('s', '站', 'S');")
+            await tx.execute(
+                "INSERT INTO people (telegram_id, display_name, language, created_at,"
+                " updated_at) VALUES (1, 'Wang', 'en', 't', 't')"
+            )
+            await tx.execute(
+                "INSERT INTO referrals (ref, station_id, officer_id, category, urgency, status,"
+                " created_at, updated_at) VALUES ('R-TEST', 's', 1, 'other', 'routine',"
+                " 'offered', 't', 't')"
+            )
+            await tx.execute(
+                "INSERT INTO referral_events (referral_id, at, to_status, reason)"
+                " VALUES (1, 't', 'offered', 'free text')"
+            )
+        async with db.write() as tx:
+            await tx.execute("UPDATE referral_events SET reason = NULL")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            async with db.write() as tx:
+                await tx.execute("UPDATE referral_events SET to_status = 'closed'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            async with db.write() as tx:
+                await tx.execute("DELETE FROM referral_events")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.domain.people import Role
+from bot.domain.people import Scope, ScopeError
+
+__all__ = ["Scope", "ScopeError"]
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
@@ -46,32 +47,6 @@ def parse_lifetime(text: str) -> timedelta:
     if not timedelta(minutes=1) <= lifetime <= MAX_LIFETIME:
         raise ValueError("an invite must last between 1 minute and 30 days")
     return lifetime
-
-
-class ScopeError(ValueError):
-    """The role and the station/team given do not fit together."""
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where a role applies: officers belong to a station, workers to a team."""
-
-    role: Role
-    station_id: str | None = None
-    team_id: str | None = None
-
-    def check(self) -> None:
-        if self.role is Role.OFFICER:
-            if not self.station_id or self.team_id:
-                raise ScopeError("an officer invite needs a station (and no team)")
-        elif self.role is Role.SOCIAL_WORKER:
-            if not self.team_id or self.station_id:
-                raise ScopeError("a social worker invite needs a team (and no station)")
-        elif self.role is Role.COORDINATOR:
-            if self.station_id:
-                raise ScopeError("a coordinator invite takes a team or nothing, not a station")
-        elif self.station_id or self.team_id:
-            raise ScopeError("an admin invite takes no station or team")
 
 
 def looks_like_code(text: str) -> bool:

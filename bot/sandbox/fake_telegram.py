@@ -589,6 +589,11 @@ class Phone(_ChatView):
         self._act()
         await self._fake._person_writes(self._chat, self, text=text)
 
+    async def edit(self, message: SeenMessage, text: str) -> None:
+        """Edit one of this person's own earlier texts (Telegram sends ``edited_message``)."""
+        self._act()
+        await self._fake._person_edits(self._chat, self, message, text)
+
     async def send_location(self, latitude: float, longitude: float) -> None:
         """Share a location pin."""
         self._act()
@@ -924,6 +929,21 @@ class FakeTelegram:
         chat.add(message)
         if message.delivered_to_bot:
             await self._deliver({"message": chat.message_json(message)})
+
+    async def _person_edits(
+        self, chat: _Chat, sender: Phone, message: SeenMessage, text: str
+    ) -> None:
+        """Change a person's own message and deliver the ``edited_message`` update."""
+        if message.from_bot or message.chat_id != chat.id or message.deleted:
+            raise ValueError("a person can edit only their own visible messages")
+        if message.sender is None or message.sender.get("id") != sender.user_id:
+            raise ValueError("a person can edit only their own messages")
+        message.history.append(message.plain)
+        message.text = message.plain = text
+        message.entities = _command_entity(text)
+        message.edit_date = self.now()
+        if message.delivered_to_bot:
+            await self._deliver({"edited_message": chat.message_json(message)})
 
     def _bot_receives(self, chat: _Chat, message: SeenMessage) -> bool:
         """Privacy mode: in groups a non-admin bot gets only commands meant for it."""

@@ -19,9 +19,15 @@ class Services:
     clock: Clock
 
 
-async def open_database(config: Config) -> Database:
-    """Open (creating or migrating) the database and mirror the config's directory in it."""
+async def open_database(config: Config, *, sync: bool = True) -> Database:
+    """Open (creating or migrating) the database; ``sync`` mirrors the config's directory.
+
+    Without ``sync`` the directory is still filled once if it is empty, so a command
+    run on a brand-new database knows the stations.
+    """
     db = await Database.open(config.database.path)
+    if not sync and await directory.active_ids(db.reader, "stations"):
+        return db
     try:
         await sync_directory(config, db)
     except BaseException:

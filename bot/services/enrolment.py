@@ -11,10 +11,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain import invite as invite_rules
-from bot.domain.invite import Scope
-from bot.domain.people import Person, Role
+from bot.domain.people import Person, Role, Scope, ScopeError
 from bot.services import Services
 from storage import audit, directory, invites, people
+from storage.db import Conn
+
+NAME_LIMIT = 64
+_NEW_IN_CONFIG = " (if it is new in the config, run `referral-bot init-db` or restart the bot)"
 
 
 class InviteProblem(StrEnum):
@@ -27,9 +30,7 @@ class InviteProblem(StrEnum):
 @dataclass(frozen=True)
 class IssuedInvite:
     code: str
-    role: Role
-    station_id: str | None
-    team_id: str | None
+    scope: Scope
     expires_at: datetime
 
 
@@ -44,6 +45,11 @@ class Refused:
     problem: InviteProblem
 
 
+def clean_name(name: str) -> str:
+    """A display name fit for every message it will appear in."""
+    return " ".join(name.split())[:NAME_LIMIT] or "?"
+
+
 async def create_invite(
     services: Services,
     scope: Scope,
@@ -51,27 +57,34 @@ async def create_invite(
     lifetime: timedelta = invite_rules.DEFAULT_LIFETIME,
     display_name: str | None = None,
     created_by: Person | None = None,
-) -> IssuedInvite:
-    """Make a one-time code; raises ScopeError for a role/scope that does not fit."""
+    request_key: str | None = None,
+) -> IssuedInvite | None:
+    """Make a one-time code; None if ``request_key`` (the chat card) already made one.
+
+    Raises ScopeError for a role/scope that does not fit and ValueError for a bad name.
+    """
     scope.check()
+    if display_name is not None and not 1 <= len(display_name.strip()) <= NAME_LIMIT:
+        raise ValueError(f"a display name must be 1 to {NAME_LIMIT} characters")
     now = services.clock.now()
     code = invite_rules.new_code()
     async with services.db.write() as tx:
         if scope.station_id and scope.station_id not in await directory.active_ids(tx, "stations"):
-            raise invite_rules.ScopeError(f"unknown station {scope.station_id!r}")
+            raise ScopeError(f"unknown station {scope.station_id!r}{_NEW_IN_CONFIG}")
         if scope.team_id and scope.team_id not in await directory.active_ids(tx, "teams"):
-            raise invite_rules.ScopeError(f"unknown team {scope.team_id!r}")
-        await invites.insert(
+            raise ScopeError(f"unknown team {scope.team_id!r}{_NEW_IN_CONFIG}")
+        stored = await invites.insert(
             tx,
             code_hash=invite_rules.code_hash(code),
-            role=scope.role,
-            station_id=scope.station_id,
-            team_id=scope.team_id,
-            display_name=display_name,
+            scope=scope,
+            display_name=display_name.strip() if display_name else None,
             created_by=created_by.id if created_by else None,
             now=now,
             expires_at=now + lifetime,
+            request_key=request_key,
         )
+        if stored is None:
+            return None
         await audit.record(
             tx,
             now=now,
@@ -80,7 +93,7 @@ async def create_invite(
             actor_telegram_id=created_by.telegram_id if created_by else None,
             detail=f"role={scope.role.value} station={scope.station_id} team={scope.team_id}",
         )
-    return IssuedInvite(code, scope.role, scope.station_id, scope.team_id, now + lifetime)
+    return IssuedInvite(code, scope, now + lifetime)
 
 
 async def redeem(
@@ -88,7 +101,7 @@ async def redeem(
     *,
     telegram_id: int,
     telegram_name: str,
-    language: str | None,
+    language: str,
     code: str,
 ) -> Redeemed | Refused:
     """Enrol the person behind ``telegram_id`` with the invite's role, or say why not."""
@@ -107,60 +120,58 @@ async def redeem(
             return Refused(InviteProblem.TOO_MANY_TRIES)
 
         stored = await invites.by_hash(tx, invite_rules.code_hash(code))
-        problem = None
         if stored is None:
             problem = InviteProblem.UNKNOWN
         elif stored.used_at is not None:
             problem = InviteProblem.USED
         elif stored.expires_at <= now:
             problem = InviteProblem.EXPIRED
-        if problem is not None or stored is None:
-            await audit.record(
-                tx,
-                now=now,
-                action="invite.failed",
-                actor_telegram_id=telegram_id,
-                detail=(problem or InviteProblem.UNKNOWN).value,
-            )
-            return Refused(problem or InviteProblem.UNKNOWN)
-
-        existing = await people.by_telegram_id(tx, telegram_id)
-        if existing is None:
-            person_id = await people.insert(
-                tx,
-                telegram_id=telegram_id,
-                display_name=stored.display_name or telegram_name,
-                language=language,
-                now=now,
-            )
         else:
-            person_id = existing.id
-            if stored.display_name:
-                await people.set_display_name(tx, person_id, stored.display_name, now)
-        await people.grant(
-            tx,
-            person_id,
-            stored.role,
-            station_id=stored.station_id,
-            team_id=stored.team_id,
-            now=now,
-        )
-        await invites.mark_used(tx, stored.id, person_id, now)
+            return await _enrol(tx, stored, telegram_id, clean_name(telegram_name), language, now)
         await audit.record(
-            tx,
-            now=now,
-            action="invite.redeemed",
-            actor_telegram_id=telegram_id,
-            actor_person_id=person_id,
-            detail=f"role={stored.role.value}",
+            tx, now=now, action="invite.failed", actor_telegram_id=telegram_id, detail=problem
         )
-        person = await people.by_telegram_id(tx, telegram_id)
+        return Refused(problem)
+
+
+async def _enrol(
+    tx: Conn,
+    stored: invites.StoredInvite,
+    telegram_id: int,
+    telegram_name: str,
+    language: str,
+    now: datetime,
+) -> Redeemed:
+    existing = await people.by_telegram_id(tx, telegram_id)
+    if existing is None:
+        person_id = await people.insert(
+            tx,
+            telegram_id=telegram_id,
+            display_name=stored.display_name or telegram_name,
+            language=language,
+            now=now,
+        )
+    else:
+        person_id = existing.id
+        if stored.display_name:
+            await people.set_display_name(tx, person_id, stored.display_name, now)
+    await people.grant(tx, person_id, stored.scope, now=now)
+    await invites.mark_used(tx, stored.id, person_id, now)
+    await audit.record(
+        tx,
+        now=now,
+        action="invite.redeemed",
+        actor_telegram_id=telegram_id,
+        actor_person_id=person_id,
+        detail=f"role={stored.scope.role.value}",
+    )
+    person = await people.by_id(tx, person_id)
     assert person is not None
-    return Redeemed(person, stored.role)
+    return Redeemed(person, stored.scope.role)
 
 
 async def bootstrap_admin(
-    services: Services, *, telegram_id: int, telegram_name: str, language: str | None
+    services: Services, *, telegram_id: int, telegram_name: str, language: str
 ) -> Person | None:
     """Enrol a configured admin on first contact, so a new deployment has someone to invite."""
     if telegram_id not in services.config.admins:
@@ -170,11 +181,15 @@ async def bootstrap_admin(
         person = await people.by_telegram_id(tx, telegram_id)
         if person is None:
             person_id = await people.insert(
-                tx, telegram_id=telegram_id, display_name=telegram_name, language=language, now=now
+                tx,
+                telegram_id=telegram_id,
+                display_name=clean_name(telegram_name),
+                language=language,
+                now=now,
             )
         else:
             person_id = person.id
-        await people.grant(tx, person_id, Role.ADMIN, station_id=None, team_id=None, now=now)
+        await people.grant(tx, person_id, Scope(Role.ADMIN), now=now)
         await audit.record(
             tx,
             now=now,
@@ -182,4 +197,4 @@ async def bootstrap_admin(
             actor_telegram_id=telegram_id,
             actor_person_id=person_id,
         )
-        return await people.by_telegram_id(tx, telegram_id)
+        return await people.by_id(tx, person_id)

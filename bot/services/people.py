@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from bot.domain.people import Person
 from bot.services import Services
-from storage import audit, people
+from storage import audit, meta, people
 
 
 async def find(services: Services, telegram_id: int) -> Person | None:
     return await people.by_telegram_id(services.db.reader, telegram_id)
-
-
-async def everyone(services: Services) -> list[Person]:
-    return await people.all_people(services.db.reader)
 
 
 async def set_language(services: Services, person: Person, language: str) -> Person:
@@ -39,3 +35,16 @@ async def set_active(services: Services, telegram_id: int, active: bool) -> Pers
             subject=f"person:{person.id}",
         )
         return await people.by_id(tx, person.id)
+
+
+async def active_people(services: Services) -> list[Person]:
+    return await people.all_active(services.db.reader)
+
+
+async def remembered(services: Services, key: str) -> str | None:
+    return await meta.get(services.db.reader, key)
+
+
+async def remember(services: Services, key: str, value: str) -> None:
+    async with services.db.write() as tx:
+        await meta.put(tx, key, value)

@@ -26,22 +26,30 @@ CREATE TABLE people (
     id            INTEGER PRIMARY KEY,
     telegram_id   INTEGER NOT NULL UNIQUE,
     display_name  TEXT NOT NULL,
-    language      TEXT,                      -- NULL: follow Telegram's language_code
-    station_id    TEXT REFERENCES stations (id),
-    team_id       TEXT REFERENCES teams (id),
+    language      TEXT NOT NULL,               -- from the Telegram app at enrolment; /language
     active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
     reachable     INTEGER NOT NULL DEFAULT 1 CHECK (reachable IN (0, 1)),  -- 0 after Forbidden
-    on_duty       INTEGER NOT NULL DEFAULT 0 CHECK (on_duty IN (0, 1)),
+    available     INTEGER NOT NULL DEFAULT 0 CHECK (available IN (0, 1)),  -- /available, /away
+    away_until    TEXT,
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
 );
 
+-- A role and where it applies: officers at a station, workers in a team, coordinators
+-- in a team or (both NULL) at every station.
 CREATE TABLE person_roles (
     person_id   INTEGER NOT NULL REFERENCES people (id),
     role        TEXT NOT NULL CHECK (role IN ('officer', 'social_worker', 'coordinator', 'admin')),
+    station_id  TEXT REFERENCES stations (id),
+    team_id     TEXT REFERENCES teams (id),
     granted_at  TEXT NOT NULL,
-    PRIMARY KEY (person_id, role)
+    PRIMARY KEY (person_id, role),
+    CHECK (role != 'officer' OR (station_id IS NOT NULL AND team_id IS NULL)),
+    CHECK (role != 'social_worker' OR (team_id IS NOT NULL AND station_id IS NULL)),
+    CHECK (role != 'coordinator' OR station_id IS NULL),
+    CHECK (role != 'admin' OR (station_id IS NULL AND team_id IS NULL))
 );
+CREATE INDEX person_roles_team ON person_roles (team_id, role);
 
 -- Skills a worker holds (appropriate adult, domestic violence, mental health).
 CREATE TABLE person_skills (
@@ -62,7 +70,8 @@ CREATE TABLE invites (
     created_at    TEXT NOT NULL,
     expires_at    TEXT NOT NULL,
     used_by       INTEGER REFERENCES people (id),
-    used_at       TEXT
+    used_at       TEXT,
+    request_key   TEXT UNIQUE                       -- the chat card it was made from: one per card
 );
 
 -- Append-only: who did what, when. Never personal data in `detail`.
@@ -89,10 +98,13 @@ CREATE TABLE referrals (
     ref             TEXT NOT NULL UNIQUE,
     station_id      TEXT NOT NULL REFERENCES stations (id),
     officer_id      INTEGER NOT NULL REFERENCES people (id),
-    category        TEXT NOT NULL,
-    urgency         TEXT NOT NULL,
+    category        TEXT NOT NULL CHECK (category IN ('family_dispute', 'neighbour_dispute',
+                        'rental_dispute', 'consumer_dispute', 'juvenile', 'domestic_violence',
+                        'mental_health', 'elderly', 'other')),
+    urgency         TEXT NOT NULL CHECK (urgency IN ('immediate', 'urgent', 'routine')),
     co_response     INTEGER NOT NULL DEFAULT 0 CHECK (co_response IN (0, 1)),
-    status          TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('offered', 'accepted', 'contacted',
+                        'assessment', 'plan', 'intervention', 'closed', 'returned', 'withdrawn')),
     assignee_id     INTEGER REFERENCES people (id),
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
@@ -101,7 +113,8 @@ CREATE TABLE referrals (
 CREATE INDEX referrals_due ON referrals (next_action_at) WHERE next_action_at IS NOT NULL;
 CREATE INDEX referrals_assignee ON referrals (assignee_id, status);
 
--- Append-only history of each referral's status.
+-- Append-only history of each referral's status. The one change allowed is erasing a
+-- free-text reason (retention), never rewriting who did what when.
 CREATE TABLE referral_events (
     id            INTEGER PRIMARY KEY,
     referral_id   INTEGER NOT NULL REFERENCES referrals (id),
@@ -112,7 +125,10 @@ CREATE TABLE referral_events (
     reason        TEXT
 );
 CREATE INDEX referral_events_referral ON referral_events (referral_id, id);
-CREATE TRIGGER referral_events_no_update BEFORE UPDATE ON referral_events
+CREATE TRIGGER referral_events_no_rewrite BEFORE UPDATE ON referral_events
+WHEN NOT (NEW.reason IS NULL AND NEW.id = OLD.id AND NEW.referral_id = OLD.referral_id
+          AND NEW.at = OLD.at AND NEW.actor_id IS OLD.actor_id
+          AND NEW.from_status IS OLD.from_status AND NEW.to_status = OLD.to_status)
 BEGIN SELECT RAISE(ABORT, 'referral_events is append-only'); END;
 CREATE TRIGGER referral_events_no_delete BEFORE DELETE ON referral_events
 BEGIN SELECT RAISE(ABORT, 'referral_events is append-only'); END;
@@ -132,3 +148,9 @@ CREATE TABLE offers (
 );
 CREATE INDEX offers_referral ON offers (referral_id, state);
 CREATE INDEX offers_person ON offers (person_id, state);
+
+-- Small facts about the deployment itself (e.g. which command menu version people have).
+CREATE TABLE meta (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);

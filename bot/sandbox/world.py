@@ -1,7 +1,8 @@
-"""The bot as people meet it: the real Application, a strict fake Telegram, phones.
+"""A whole deployment in one process: the real Application, a fake Telegram, phones.
 
-A :class:`World` is one deployment: config file, database, clock and Telegram. Tests
-make invites with the real command line and act through people's phones.
+A :class:`World` is one deployment: config file, database, clock and Telegram. Tests,
+benchmarks and the demo make invites with the real command line and act through
+people's phones; :func:`world` again on the same config file is a restart.
 """
 
 from __future__ import annotations

@@ -1,0 +1,164 @@
+"""A referral (转介): one incident passed from an officer to social work.
+
+The vocabulary here follows the case-work steps (接案 → 评估 → 计划 → 介入 → 结案):
+accepting is intake; a worker then marks first contact, assessment, plan and
+intervention, and closes with an outcome the officer can read. Pure rules only.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    FAMILY_DISPUTE = "family_dispute"  # 家庭矛盾
+    NEIGHBOUR_DISPUTE = "neighbour_dispute"  # 邻里纠纷
+    RENTAL_DISPUTE = "rental_dispute"  # 租赁纠纷
+    CONSUMER_DISPUTE = "consumer_dispute"  # 消费纠纷
+    JUVENILE = "juvenile"  # 未成年人
+    DOMESTIC_VIOLENCE = "domestic_violence"  # 家庭暴力
+    MENTAL_HEALTH = "mental_health"  # 精神障碍 / 心理危机
+    ELDERLY = "elderly"  # 独居老人 / 弱势群体
+    OTHER = "other"
+
+
+class Urgency(StrEnum):
+    IMMEDIATE = "immediate"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+
+class Safety(StrEnum):
+    """The safety screen: any of these means police keep the lead (co-response)."""
+
+    DANGER_TO_LIFE = "danger_to_life"
+    WEAPON_OR_INJURY = "weapon_or_injury"
+    CHILD_AT_RISK = "child_at_risk"
+    SELF_HARM = "self_harm"
+
+
+class AgeBand(StrEnum):
+    UNDER_14 = "under_14"
+    FROM_14_TO_17 = "14_17"
+    ADULT = "adult"
+    OVER_65 = "65_plus"
+
+
+class Consent(StrEnum):
+    PERSON_AGREES = "person_agrees"
+    GUARDIAN_AGREES = "guardian_agrees"
+    NOT_ASKED = "not_asked"
+    DECLINED = "declined"  # the referral becomes a consultation for the officer
+
+
+class NotAskedReason(StrEnum):
+    NO_TIME = "no_time"
+    UNABLE = "unable"  # distressed, intoxicated, asleep…
+    OTHER = "other"
+
+
+class Skill(StrEnum):
+    APPROPRIATE_ADULT = "appropriate_adult"  # 合适成年人 trained
+    DOMESTIC_VIOLENCE = "domestic_violence"
+    MENTAL_HEALTH = "mental_health"
+
+
+class Status(StrEnum):
+    OFFERED = "offered"  # filed; waiting for a worker to accept
+    ACCEPTED = "accepted"  # 接案
+    CONTACTED = "contacted"  # first contact made
+    ASSESSMENT = "assessment"  # 评估
+    PLAN = "plan"  # 计划/契约
+    INTERVENTION = "intervention"  # 介入
+    CLOSED = "closed"  # 结案
+    RETURNED = "returned"  # returned to police
+    WITHDRAWN = "withdrawn"  # by the officer, before acceptance
+
+
+class DeclineReason(StrEnum):
+    BUSY = "busy"
+    OFF_SHIFT = "off_shift"
+    LACKS_SKILL = "lacks_skill"
+    CONFLICT = "conflict"
+    OTHER = "other"
+
+
+class Outcome(StrEnum):
+    RESOLVED = "resolved"
+    LINKED = "linked"  # linked to a resource
+    CLIENT_DECLINED = "client_declined"
+    UNREACHABLE = "unreachable"
+    TRANSFERRED = "transferred"  # to another agency
+
+
+class Resource(StrEnum):
+    GOVERNMENT = "government"
+    NGO = "ngo"
+    MEDICAL = "medical"
+    LEGAL = "legal"
+    VOLUNTEERS = "volunteers"
+    FAMILY = "family"
+
+
+# The worker's path through a case, one step at a time.
+NEXT_STEP: dict[Status, Status] = {
+    Status.ACCEPTED: Status.CONTACTED,
+    Status.CONTACTED: Status.ASSESSMENT,
+    Status.ASSESSMENT: Status.PLAN,
+    Status.PLAN: Status.INTERVENTION,
+}
+WORKING = frozenset(
+    {Status.ACCEPTED, Status.CONTACTED, Status.ASSESSMENT, Status.PLAN, Status.INTERVENTION}
+)
+OPEN = WORKING | {Status.OFFERED}
+REOPEN_WINDOW = timedelta(days=30)
+SUMMARY_LIMIT = 1000
+CLOSING_NOTE_LIMIT = 200
+PLACE_LIMIT = 200
+NAME_LIMIT = 64
+PHONE_LIMIT = 32
+REASON_LIMIT = 200
+
+SKILL_FOR: dict[Category, Skill] = {
+    Category.JUVENILE: Skill.APPROPRIATE_ADULT,
+    Category.DOMESTIC_VIOLENCE: Skill.DOMESTIC_VIOLENCE,
+    Category.MENTAL_HEALTH: Skill.MENTAL_HEALTH,
+}
+
+_DEFAULT_URGENCY: dict[Category, Urgency] = {
+    Category.DOMESTIC_VIOLENCE: Urgency.URGENT,
+    Category.MENTAL_HEALTH: Urgency.URGENT,
+    Category.JUVENILE: Urgency.URGENT,
+}
+_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    """A short reference that means nothing (no date, station or count leaks): R-7F3K."""
+    return "R-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(4))
+
+
+def suggested_urgency(
+    category: Category, safety: frozenset[Safety], appropriate_adult_now: bool = False
+) -> Urgency:
+    """What the officer is offered pre-selected; they confirm or change it with one tap."""
+    if appropriate_adult_now or safety & {
+        Safety.DANGER_TO_LIFE,
+        Safety.WEAPON_OR_INJURY,
+        Safety.SELF_HARM,
+    }:
+        return Urgency.IMMEDIATE
+    if safety:
+        return Urgency.URGENT
+    return _DEFAULT_URGENCY.get(category, Urgency.ROUTINE)
+
+
+def is_co_response(safety: frozenset[Safety]) -> bool:
+    """Any safety "yes": a worker joins, police stay in the lead."""
+    return bool(safety)
+
+
+def can_reopen(status: Status, closed_at: datetime | None, now: datetime) -> bool:
+    return status is Status.CLOSED and closed_at is not None and now - closed_at <= REOPEN_WINDOW
