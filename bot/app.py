@@ -18,6 +18,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.engine import draft_retention
 from bot.services import Services, open_database
 from handlers.commands import refresh_menus
 from handlers.context import BotApp, BotContext
@@ -60,6 +61,21 @@ async def _post_init(app: BotApp) -> None:
     services = Services(config=config, db=db, clock=app.bot_data["clock"])
     app.bot_data["services"] = services
     await refresh_menus(app.bot, services)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _draft_retention,
+            interval=draft_retention.INTERVAL,
+            first=draft_retention.INTERVAL,
+            name="draft_retention",
+            # APScheduler's default grace of 1 s would silently skip a late run.
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
+        )
+
+
+async def _draft_retention(context: BotContext) -> None:
+    services = context.bot_data.get("services")
+    if isinstance(services, Services):
+        await draft_retention.tick(services)
 
 
 async def _post_shutdown(app: BotApp) -> None:

@@ -18,10 +18,12 @@ from pathlib import Path
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, load_config
 from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
 from bot.domain.people import Role
+from bot.domain.referral import Skill
 from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
 from storage.db import StorageError
@@ -43,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="referral-bot",
         description="Police to social work referral bot (警社联动转介).",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="log our own steps in detail (never personal data)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_default = os.environ.get("REFERRAL_BOT_CONFIG", DEFAULT_CONFIG)
@@ -68,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--expires", default="72h", help="lifetime such as 72h, 3d, 90m")
     backup = with_config(sub.add_parser("backup", help="copy the database while it is in use"))
     backup.add_argument("destination", type=Path)
+    skills = with_config(sub.add_parser("skills", help="set a social worker's skills"))
+    skills.add_argument("telegram_id", type=int)
+    skills.add_argument(
+        "--set",
+        required=True,
+        dest="skills",
+        help=f"comma list of {', '.join(s.value for s in Skill)}; empty clears",
+    )
     for name, text in (("deactivate", "turn a person's access off"), ("reactivate", "turn it on")):
         p = with_config(sub.add_parser(name, help=text))
         p.add_argument("telegram_id", type=int)
@@ -76,10 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(logging.DEBUG if args.debug else logging.INFO)
     try:
         if args.command == "run":
             return _run(args.config)
@@ -134,6 +144,8 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
             await _invite(services, args)
         elif args.command == "backup":
             await _backup(services, args.destination)
+        elif args.command == "skills":
+            await _skills(services, args.telegram_id, args.skills)
         elif args.command in ("deactivate", "reactivate"):
             active = args.command == "reactivate"
             person = await people_service.set_active(services, args.telegram_id, active)
@@ -197,6 +209,19 @@ async def _username_from_telegram(config: Config) -> str | None:
             return bot.username
     except TelegramError:
         return None
+
+
+async def _skills(services: Services, telegram_id: int, text: str) -> None:
+    try:
+        skills = frozenset(Skill(s.strip()) for s in text.split(",") if s.strip())
+    except ValueError:
+        known = ", ".join(s.value for s in Skill)
+        raise CliError(f"unknown skill in {text!r}; known: {known}", EXIT_INVALID) from None
+    person = await people_service.set_skills(services, telegram_id, skills)
+    if person is None:
+        raise CliError(f"nobody with Telegram id {telegram_id} is enrolled", EXIT_INVALID)
+    shown = ", ".join(sorted(skills)) or "none"
+    print(f"{person.display_name} ({telegram_id}) skills: {shown}")
 
 
 async def _check_token(config: Config) -> None:

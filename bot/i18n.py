@@ -14,6 +14,7 @@ for a value that is already safe markup.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def _catalogue(code: str) -> dict[str, str]:
     }
 
 
+LIST_SEPARATOR = N_(", ")  # translators: "、" in Chinese
+
+
 class Translator:
     """``_("Hello, {name}", name=...)`` in one person's language."""
 
@@ -72,6 +76,10 @@ class Translator:
         if not values:
             return text
         return text.format(**{key: _escaped(value) for key, value in values.items()})
+
+    def join(self, items: Iterable[str]) -> str:
+        """A list as this language writes one ("a, b" / "甲、乙")."""
+        return self(LIST_SEPARATOR).join(items)
 
 
 def _escaped(value: object) -> str:

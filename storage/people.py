@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.people import Person, Role, Scope
+from bot.domain.referral import Skill
 from storage.db import Conn, Row, fetch_all, fetch_one
 from storage.timefmt import to_db
 
@@ -102,4 +103,48 @@ async def set_active(conn: Conn, person_id: int, active: bool, now: datetime) ->
     await conn.execute(
         "UPDATE people SET active = ?, updated_at = ? WHERE id = ?",
         (int(active), to_db(now), person_id),
+    )
+
+
+async def skills_of(conn: Conn, person_ids: list[int]) -> dict[int, frozenset[Skill]]:
+    if not person_ids:
+        return {}
+    marks = ",".join("?" * len(person_ids))
+    rows = await fetch_all(
+        conn,
+        f"SELECT person_id, skill FROM person_skills WHERE person_id IN ({marks})",  # noqa: S608
+        person_ids,
+    )
+    found: dict[int, set[Skill]] = {}
+    for row in rows:
+        found.setdefault(row["person_id"], set()).add(Skill(row["skill"]))
+    return {pid: frozenset(skills) for pid, skills in found.items()}
+
+
+async def set_skills(conn: Conn, person_id: int, skills: frozenset[Skill]) -> None:
+    await conn.execute("DELETE FROM person_skills WHERE person_id = ?", (person_id,))
+    await conn.executemany(
+        "INSERT INTO person_skills (person_id, skill) VALUES (?, ?)",
+        [(person_id, skill.value) for skill in sorted(skills)],
+    )
+
+
+async def workers_of_team(conn: Conn, team_id: str) -> list[tuple[Person, int]]:
+    """The team's social workers with their open-case counts."""
+    rows = await fetch_all(
+        conn,
+        "SELECT p.*, (SELECT count(*) FROM referrals r WHERE r.assignee_id = p.id AND r.status"
+        " IN ('accepted', 'contacted', 'assessment', 'plan', 'intervention')) AS open_cases"
+        " FROM people p JOIN person_roles g ON g.person_id = p.id"
+        " WHERE g.role = 'social_worker' AND g.team_id = ? ORDER BY p.id",
+        (team_id,),
+    )
+    loaded = await _load(conn, rows)
+    return [(person, int(row["open_cases"])) for person, row in zip(loaded, rows, strict=True)]
+
+
+async def set_available(conn: Conn, person_id: int, available: bool, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE people SET available = ?, updated_at = ? WHERE id = ?",
+        (int(available), to_db(now), person_id),
     )

@@ -8,6 +8,7 @@ intervention, and closes with an outcome the officer can read. Pure rules only.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -162,3 +163,45 @@ def is_co_response(safety: frozenset[Safety]) -> bool:
 
 def can_reopen(status: Status, closed_at: datetime | None, now: datetime) -> bool:
     return status is Status.CLOSED and closed_at is not None and now - closed_at <= REOPEN_WINDOW
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A filed referral as stored. Fields marked sensitive never leave for shared places:
+    offer cards, groups and logs carry only the reference and the redacted fields."""
+
+    id: int
+    ref: str
+    station_id: str
+    officer_id: int
+    category: Category
+    urgency: Urgency
+    co_response: bool
+    safety: frozenset[Safety]
+    appropriate_adult_now: bool
+    age_band: AgeBand | None
+    consent: Consent | None
+    consent_note: str | None
+    consultation: bool
+    status: Status
+    assignee_id: int | None
+    created_at: datetime
+    accepted_at: datetime | None
+    contacted_at: datetime | None
+    closed_at: datetime | None
+    outcome: Outcome | None
+    resource_type: Resource | None
+    # sensitive
+    person_name: str | None
+    person_phone: str | None
+    no_phone: bool
+    place: str | None
+    latitude: float | None
+    longitude: float | None
+    summary: str | None
+    resource_name: str | None
+    closing_note: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN

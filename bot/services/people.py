@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.people import Person
+from bot.domain.referral import Skill
 from bot.services import Services
 from storage import audit, meta, people
 
@@ -48,3 +49,23 @@ async def remembered(services: Services, key: str) -> str | None:
 async def remember(services: Services, key: str, value: str) -> None:
     async with services.db.write() as tx:
         await meta.put(tx, key, value)
+
+
+async def set_skills(
+    services: Services, telegram_id: int, skills: frozenset[Skill]
+) -> Person | None:
+    """Record what a worker is trained for (routing prefers them for those categories)."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        person = await people.by_telegram_id(tx, telegram_id)
+        if person is None:
+            return None
+        await people.set_skills(tx, person.id, skills)
+        await audit.record(
+            tx,
+            now=now,
+            action="person.skills",
+            subject=f"person:{person.id}",
+            detail=",".join(sorted(skills)),
+        )
+        return person

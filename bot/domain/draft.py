@@ -1,0 +1,371 @@
+"""The officer's unfinished referral, step by step, as pure data.
+
+The draft is stored (as JSON) after every tap or message, so an officer called away
+mid-way finds it again after silence or a bot restart with /resume. The steps are
+in the order an officer at a scene thinks: what kind of incident, is anyone in
+danger, how urgent, where, who, can we contact them, what happened.
+
+Every change is a method that first checks the draft is at the step the change
+belongs to. A tap is processed against the draft as it is *now*, so a double tap or
+a tap on a keyboard drawn for an earlier step is refused instead of skipping a step.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.domain.referral import (
+    NAME_LIMIT,
+    PHONE_LIMIT,
+    PLACE_LIMIT,
+    SUMMARY_LIMIT,
+    AgeBand,
+    Category,
+    Consent,
+    NotAskedReason,
+    Safety,
+    Urgency,
+    suggested_urgency,
+)
+
+DRAFT_LIFETIME = timedelta(hours=12)  # long past a shift's interruptions; personal data
+PHONE_DIGITS = range(5, 21)  # 5 to 20 digits: a landline extension up to an international mobile
+
+
+class Step(StrEnum):
+    CATEGORY = "category"
+    SAFETY = "safety"
+    URGENCY = "urgency"
+    PLACE = "place"
+    PERSON = "person"  # optional name, then the age band
+    PHONE = "phone"
+    CONSENT = "consent"
+    SUMMARY = "summary"
+    REVIEW = "review"
+
+
+ORDER: tuple[Step, ...] = tuple(Step)
+QUESTIONS = len(ORDER) - 1  # the review card is not a question
+TEXT_STEPS = frozenset({Step.PLACE, Step.PERSON, Step.PHONE, Step.SUMMARY})
+_URGENCY_RANK = {Urgency.IMMEDIATE: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
+
+
+class Problem(StrEnum):
+    WRONG_STEP = "wrong_step"  # an old or doubled tap; the draft has moved on
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_A_PHONE = "not_a_phone"
+
+
+class DraftError(ValueError):
+    """A change the draft refuses; the draft is left exactly as it was."""
+
+    def __init__(self, problem: Problem, *, length: int = 0, limit: int = 0) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+        self.length = length
+        self.limit = limit
+
+
+def expired(updated_at: datetime, now: datetime) -> bool:
+    """A draft untouched for :data:`DRAFT_LIFETIME` is discarded: it holds personal data."""
+    return now - updated_at > DRAFT_LIFETIME
+
+
+def _typed(text: str, limit: int, *, one_line: bool) -> str:
+    """Typed text as kept: trimmed (one line for short fields), refused when empty or long."""
+    cleaned = " ".join(text.split()) if one_line else text.strip()
+    if not cleaned:
+        raise DraftError(Problem.EMPTY)
+    if len(cleaned) > limit:
+        raise DraftError(Problem.TOO_LONG, length=len(cleaned), limit=limit)
+    return cleaned
+
+
+def clean_phone(text: str) -> str:
+    """A loosely checked phone number: digits, spaces, ``+`` and ``-``, 5 to 20 digits.
+
+    Full-width digits from a Chinese keyboard count (NFKC turns them into ASCII); the
+    number is otherwise kept as typed, because officers copy it from ID cards and
+    screens in many formats and a worker only needs to be able to dial it.
+    """
+    number = " ".join(unicodedata.normalize("NFKC", text).split())
+    digits = sum(ch.isdigit() for ch in number)
+    if (
+        not re.fullmatch(r"[0-9 +\-]+", number)
+        or digits not in PHONE_DIGITS
+        or len(number) > PHONE_LIMIT
+    ):
+        raise DraftError(Problem.NOT_A_PHONE)
+    return number
+
+
+@dataclass
+class Draft:
+    """Everything typed or tapped so far. ``editing`` returns to the review card."""
+
+    token: str = field(default_factory=lambda: secrets.token_hex(3))
+    step: Step = Step.CATEGORY
+    editing: bool = False
+    category: Category | None = None
+    safety: frozenset[Safety] = frozenset()
+    safety_answered: bool = False
+    appropriate_adult_now: bool = False
+    urgency: Urgency | None = None
+    place: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    person_name: str | None = None
+    age_band: AgeBand | None = None
+    phone: str | None = None
+    no_phone: bool = False
+    consent: Consent | None = None
+    not_asked_reason: NotAskedReason | None = None
+    summary: str | None = None
+    # The consent card shows the "why not asked?" reasons; nothing is recorded until one
+    # is tapped, so Back from the reasons loses no earlier answer.
+    asking_reason: bool = False
+    # Started from the persistent "New referral" button: the officer's app already shows
+    # it, so filing need not send it again.
+    has_button: bool = False
+
+    @property
+    def co_response(self) -> bool:
+        return bool(self.safety)
+
+    @property
+    def consultation(self) -> bool:
+        """Consent declined: the officer asks a worker's advice; nobody contacts the person."""
+        return self.consent is Consent.DECLINED
+
+    @property
+    def number(self) -> int:
+        """The step's place in the flow, 1 to :data:`QUESTIONS`, for "step 4 of 8"."""
+        return min(ORDER.index(self.step) + 1, QUESTIONS)
+
+    def suggested_urgency(self) -> Urgency:
+        assert self.category is not None
+        return suggested_urgency(self.category, self.safety, self.appropriate_adult_now)
+
+    # -- moving between steps ---------------------------------------------------------
+
+    def expect(self, step: Step) -> None:
+        """Refuse a change meant for another step (an old or doubled tap)."""
+        if self.step is not step:
+            raise DraftError(Problem.WRONG_STEP)
+
+    def advance(self) -> None:
+        """Go to the next step, or back to the review card when editing one field."""
+        if self.editing or self.step is Step.REVIEW:
+            self.step, self.editing = Step.REVIEW, False
+            return
+        self.step = ORDER[ORDER.index(self.step) + 1]
+
+    def back(self, step: Step | None = None) -> None:
+        """One step back; from the consent reasons back to the consent answers first.
+
+        ``step`` is the step the Back button was drawn for, so a double tap goes back once.
+        """
+        if step is not None:
+            self.expect(step)
+        if self.asking_reason:
+            self.asking_reason = False
+        elif self.editing:
+            self.step, self.editing = Step.REVIEW, False
+        elif self.step is not Step.CATEGORY:
+            self.step = ORDER[ORDER.index(self.step) - 1]
+
+    def edit(self, step: Step) -> None:
+        """From the review card to one step; answering it returns to the review card."""
+        self.expect(Step.REVIEW)
+        if step is Step.REVIEW:
+            raise DraftError(Problem.WRONG_STEP)
+        self.step, self.editing, self.asking_reason = step, True, False
+
+    def keep(self) -> None:
+        """Leave a typed answer given earlier as it is (after Back or Edit) and move on."""
+        if not self.can_keep():
+            raise DraftError(Problem.WRONG_STEP)
+        self.advance()
+
+    def can_keep(self) -> bool:
+        """Whether the current typed step already has an answer that Keep would confirm."""
+        answered = {
+            Step.PLACE: bool(self.place) or self.latitude is not None,
+            Step.PHONE: bool(self.phone) or self.no_phone,
+            Step.SUMMARY: bool(self.summary),
+        }
+        return answered.get(self.step, False)
+
+    # -- the answers, one method per tap or typed message ------------------------------
+
+    def choose_category(self, category: Category) -> None:
+        self.expect(Step.CATEGORY)
+        self.category = category
+        if category is not Category.JUVENILE:
+            self.appropriate_adult_now = False
+        self._after_risk_answer()
+
+    def toggle_safety(self, item: Safety) -> None:
+        """Tick or untick one safety question; Continue confirms the ticks."""
+        self.expect(Step.SAFETY)
+        self.safety = self.safety ^ {item}
+
+    def no_safety_concern(self) -> None:
+        """ "None of these": one tap answers all four questions no."""
+        self.expect(Step.SAFETY)
+        self.safety, self.safety_answered = frozenset(), True
+        self._after_risk_answer()
+
+    def confirm_safety(self) -> None:
+        self.expect(Step.SAFETY)
+        if not self.safety:
+            raise DraftError(Problem.WRONG_STEP)  # Continue is drawn only once one is ticked
+        self.safety_answered = True
+        self._after_risk_answer()
+
+    def toggle_appropriate_adult(self) -> None:
+        """A minor questioned now needs an appropriate adult: the suggestion becomes immediate."""
+        self.expect(Step.URGENCY)
+        if self.category is not Category.JUVENILE:
+            raise DraftError(Problem.WRONG_STEP)
+        self.appropriate_adult_now = not self.appropriate_adult_now
+
+    def choose_urgency(self, urgency: Urgency) -> None:
+        self.expect(Step.URGENCY)
+        self.urgency = urgency
+        self.advance()
+
+    def type_place(self, text: str) -> None:
+        self.expect(Step.PLACE)
+        self.place = _typed(text, PLACE_LIMIT, one_line=True)
+        self.latitude = self.longitude = None
+        self.advance()
+
+    def pin_location(self, latitude: float, longitude: float) -> None:
+        self.expect(Step.PLACE)
+        self.latitude, self.longitude, self.place = latitude, longitude, None
+        self.advance()
+
+    def type_name(self, text: str) -> None:
+        """The name is optional and costs no tap: the card stays, waiting for the age band."""
+        self.expect(Step.PERSON)
+        self.person_name = _typed(text, NAME_LIMIT, one_line=True)
+
+    def clear_name(self) -> None:
+        self.expect(Step.PERSON)
+        self.person_name = None
+
+    def choose_age_band(self, band: AgeBand) -> None:
+        self.expect(Step.PERSON)
+        self.age_band = band
+        self.advance()
+
+    def type_phone(self, text: str) -> None:
+        self.expect(Step.PHONE)
+        self.phone, self.no_phone = clean_phone(text), False
+        self.advance()
+
+    def choose_no_phone(self) -> None:
+        """No phone: a worker can only visit (often an elderly person without a mobile)."""
+        self.expect(Step.PHONE)
+        self.phone, self.no_phone = None, True
+        self.advance()
+
+    def choose_consent(self, consent: Consent) -> None:
+        self.expect(Step.CONSENT)
+        if consent is Consent.NOT_ASKED:
+            self.asking_reason = True  # the reasons come next, on the same card
+            return
+        self.consent, self.not_asked_reason, self.asking_reason = consent, None, False
+        self.advance()
+
+    def choose_not_asked_reason(self, reason: NotAskedReason) -> None:
+        self.expect(Step.CONSENT)
+        if not self.asking_reason:
+            raise DraftError(Problem.WRONG_STEP)
+        self.consent, self.not_asked_reason, self.asking_reason = Consent.NOT_ASKED, reason, False
+        self.advance()
+
+    def type_summary(self, text: str) -> None:
+        self.expect(Step.SUMMARY)
+        self.summary = _typed(text, SUMMARY_LIMIT, one_line=False)
+        self.advance()
+
+    def _after_risk_answer(self) -> None:
+        """Move on, but never leave a confirmed urgency below what the answers now suggest.
+
+        Editing the category or the safety answers can raise the suggestion; the officer
+        then confirms the urgency again before returning to the review card.
+        """
+        if self.urgency is not None and self.category is not None:
+            suggested = self.suggested_urgency()
+            if _URGENCY_RANK[self.urgency] > _URGENCY_RANK[suggested]:
+                self.urgency = None
+                if self.editing:
+                    self.step = Step.URGENCY  # ``editing`` stays: confirm, then review
+                    return
+        self.advance()
+
+    # -- checks and storage --------------------------------------------------------------
+
+    def missing(self) -> list[Step]:
+        """Steps still unanswered; submit is refused until this is empty."""
+        gaps = []
+        if self.category is None:
+            gaps.append(Step.CATEGORY)
+        if not self.safety_answered:
+            gaps.append(Step.SAFETY)
+        if self.urgency is None:
+            gaps.append(Step.URGENCY)
+        if not self.place and self.latitude is None:
+            gaps.append(Step.PLACE)
+        if self.age_band is None:
+            gaps.append(Step.PERSON)
+        if not self.phone and not self.no_phone:
+            gaps.append(Step.PHONE)
+        if self.consent is None or (
+            self.consent is Consent.NOT_ASKED and self.not_asked_reason is None
+        ):
+            gaps.append(Step.CONSENT)
+        if not self.summary:
+            gaps.append(Step.SUMMARY)
+        return gaps
+
+    def go_to_first_missing(self) -> None:
+        """Submit refused: answer the first gap, then carry on through the steps after it."""
+        gaps = self.missing()
+        if gaps:
+            self.step, self.editing, self.asking_reason = gaps[0], False, False
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["safety"] = sorted(self.safety)
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Draft:
+        raw: dict[str, Any] = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in raw.items() if k in known}
+        draft = cls(**data)
+        draft.step = Step(draft.step)
+        draft.safety = frozenset(Safety(s) for s in raw.get("safety", []))
+        for name, kind in (
+            ("category", Category),
+            ("urgency", Urgency),
+            ("age_band", AgeBand),
+            ("consent", Consent),
+            ("not_asked_reason", NotAskedReason),
+        ):
+            value = getattr(draft, name)
+            if value is not None:
+                setattr(draft, name, kind(value))
+        return draft

@@ -1,0 +1,185 @@
+"""The accepted case, worked along the case-work steps to closure.
+
+accepted → contacted → assessment → plan → intervention → closed, with "return to
+police" from any open step and reopening within 30 days. Each change is conditional
+on the status the worker saw when tapping, so a double tap advances once.
+"""
+
+from __future__ import annotations
+
+from bot.domain.people import Person
+from bot.domain.referral import (
+    NEXT_STEP,
+    WORKING,
+    Outcome,
+    Referral,
+    Resource,
+    Status,
+    can_reopen,
+)
+from bot.services import Services
+from bot.services.notices import Changed, Notice, NoticeKind
+from storage import audit, people, referrals
+from storage.db import Conn
+
+
+async def _mine(tx: Conn, person: Person, referral_id: int) -> Referral | None:
+    referral = await referrals.by_id(tx, referral_id)
+    if referral is None or referral.assignee_id != person.id:
+        return None
+    return referral
+
+
+async def _tell_officer(tx: Conn, referral: Referral, kind: NoticeKind, **values: str) -> Notice:
+    officer = await people.by_id(tx, referral.officer_id)
+    assert officer is not None
+    return Notice(kind, officer, referral.id, values=values)
+
+
+async def advance(services: Services, person: Person, referral_id: int, seen: Status) -> Changed:
+    """Mark the next case-work step after ``seen`` (the status on the tapped card)."""
+    target = NEXT_STEP.get(seen)
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _mine(tx, person, referral_id)
+        if referral is None or target is None:
+            return Changed(referral, False)
+        extra: dict[str, object] = {"contacted_at": now} if target is Status.CONTACTED else {}
+        if not await referrals.transition(
+            tx,
+            referral_id,
+            from_status=seen,
+            to_status=target,
+            now=now,
+            actor_id=person.id,
+            assignee_id=person.id,
+            columns=extra,
+        ):
+            return Changed(referral, False)
+        notices = []
+        if target is Status.CONTACTED:
+            notices.append(
+                await _tell_officer(tx, referral, NoticeKind.CONTACTED, worker=person.display_name)
+            )
+        return Changed(await referrals.by_id(tx, referral_id), True, tuple(notices))
+
+
+async def close(
+    services: Services,
+    person: Person,
+    referral_id: int,
+    *,
+    outcome: Outcome,
+    note: str,
+    resource: Resource | None = None,
+    resource_name: str | None = None,
+) -> Changed:
+    """Close with an outcome and a one-line note for the officer (never the case notes)."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _mine(tx, person, referral_id)
+        if referral is None or referral.status not in WORKING:
+            return Changed(referral, False)
+        await referrals.transition(
+            tx,
+            referral_id,
+            from_status=referral.status,
+            to_status=Status.CLOSED,
+            now=now,
+            actor_id=person.id,
+            reason=outcome.value,
+            assignee_id=person.id,
+            columns={
+                "closed_at": now,
+                "outcome": outcome.value,
+                "resource_type": resource.value if resource else None,
+                "resource_name": resource_name,
+                "closing_note": note,
+            },
+        )
+        closed = await referrals.by_id(tx, referral_id)
+        assert closed is not None
+        told = await _tell_officer(tx, closed, NoticeKind.CLOSED, worker=person.display_name)
+        return Changed(closed, True, (told,))
+
+
+async def return_to_police(
+    services: Services, person: Person, referral_id: int, reason: str
+) -> Changed:
+    """Hand the case back to the police at once, with the worker's reason."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _mine(tx, person, referral_id)
+        if referral is None or referral.status not in WORKING:
+            return Changed(referral, False)
+        await referrals.transition(
+            tx,
+            referral_id,
+            from_status=referral.status,
+            to_status=Status.RETURNED,
+            now=now,
+            actor_id=person.id,
+            reason=reason,
+            assignee_id=person.id,
+        )
+        told = await _tell_officer(
+            tx, referral, NoticeKind.RETURNED, worker=person.display_name, reason=reason
+        )
+        return Changed(await referrals.by_id(tx, referral_id), True, (told,))
+
+
+async def reopen(services: Services, person: Person, referral_id: int) -> Changed:
+    """Reopen a closed case within 30 days; case work resumes at assessment."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _mine(tx, person, referral_id)
+        if referral is None or not can_reopen(referral.status, referral.closed_at, now):
+            return Changed(referral, False)
+        await referrals.transition(
+            tx,
+            referral_id,
+            from_status=Status.CLOSED,
+            to_status=Status.ASSESSMENT,
+            now=now,
+            actor_id=person.id,
+            reason="reopened",
+            assignee_id=person.id,
+        )
+        told = await _tell_officer(tx, referral, NoticeKind.REOPENED, worker=person.display_name)
+        return Changed(await referrals.by_id(tx, referral_id), True, (told,))
+
+
+async def reveal(services: Services, person: Person, referral_id: int) -> Referral | None:
+    """The full details again, for the worker who holds the case; every reveal is audited."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _mine(tx, person, referral_id)
+        if referral is None or referral.status not in WORKING:
+            return None
+        await audit.record(
+            tx,
+            now=now,
+            action="referral.revealed",
+            actor_person_id=person.id,
+            actor_telegram_id=person.telegram_id,
+            subject=referral.ref,
+        )
+        return referral
+
+
+async def open_cases(services: Services, person: Person) -> list[Referral]:
+    return await referrals.open_cases_of(services.db.reader, person.id)
+
+
+async def refused(services: Services, person: Person, referral_id: int, action: str) -> None:
+    """A tap on a case that is not the presser's: nothing changes, the attempt is audited."""
+    async with services.db.write() as tx:
+        await audit.record(
+            tx,
+            now=services.clock.now(),
+            action="case.refused",
+            actor_person_id=person.id,
+            actor_telegram_id=person.telegram_id,
+            subject=f"referral:{referral_id}",
+            detail=action,
+        )

@@ -1,0 +1,125 @@
+"""An officer's draft referral: kept in the database so it survives silence and restarts.
+
+A tap counts only on the draft's current card: the message id and the draft's token
+(in the callback data) must both match, so a tap on an older card, or on the card of
+a draft that was discarded and started again, changes nothing. Every change is a
+read-check-write inside one write transaction.
+
+The draft holds personal data: nothing here logs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.domain.draft import DRAFT_LIFETIME, Draft, expired
+from bot.services import Services
+from storage import drafts
+from storage.db import Conn
+from storage.drafts import StoredDraft
+
+__all__ = [
+    "Card",
+    "StoredDraft",
+    "begin",
+    "change",
+    "current",
+    "discard",
+    "discard_expired",
+    "on_card",
+    "show_on",
+]
+
+
+@dataclass(frozen=True)
+class Card:
+    """Where a tap came from: the token in its callback data and the message it was on."""
+
+    token: str
+    message_id: int
+
+    def shows(self, stored: StoredDraft) -> bool:
+        return stored.draft.token == self.token and stored.card_message_id == self.message_id
+
+
+async def _live(services: Services, tx: Conn, person_id: int) -> StoredDraft | None:
+    """The person's draft, discarding it first if it has been left too long."""
+    stored = await drafts.get(tx, person_id)
+    if stored is not None and expired(stored.updated_at, services.clock.now()):
+        await drafts.delete(tx, person_id)
+        return None
+    return stored
+
+
+async def current(services: Services, person_id: int) -> StoredDraft | None:
+    """The officer's open draft, or None (an expired one is discarded on the way).
+
+    Read without the write lock: this runs for every message an officer types. Only an
+    expired draft costs a write, which checks the expiry again before deleting.
+    """
+    stored = await drafts.get(services.db.reader, person_id)
+    if stored is None or not expired(stored.updated_at, services.clock.now()):
+        return stored
+    async with services.db.write() as tx:
+        return await _live(services, tx, person_id)
+
+
+async def on_card(services: Services, person_id: int, card: Card) -> StoredDraft | None:
+    """The open draft if ``card`` is its current card; None for a stale tap."""
+    stored = await current(services, person_id)
+    return stored if stored is not None and card.shows(stored) else None
+
+
+async def begin(
+    services: Services,
+    person_id: int,
+    card_message_id: int | None = None,
+    *,
+    has_button: bool = False,
+) -> StoredDraft:
+    """A fresh draft, replacing any other; ``card_message_id`` if a message already shows it."""
+    draft = Draft(has_button=has_button)
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        await drafts.put(tx, person_id, draft, card_message_id, now)
+    return StoredDraft(person_id, draft, card_message_id, now)
+
+
+async def show_on(services: Services, person_id: int, token: str, message_id: int) -> bool:
+    """Make ``message_id`` the draft's card: taps on every earlier card become stale."""
+    async with services.db.write() as tx:
+        return await drafts.set_card(tx, person_id, token, message_id, services.clock.now())
+
+
+async def change(
+    services: Services, person_id: int, apply: Callable[[Draft], None], card: Card | None = None
+) -> StoredDraft | None:
+    """Apply one answer to the open draft and save it; None if there is none (or ``card`` is
+    not its current card).
+
+    ``apply`` is a :class:`~bot.domain.draft.Draft` method call; when it raises
+    :class:`~bot.domain.draft.DraftError` the transaction is rolled back and the draft
+    is exactly as it was.
+    """
+    async with services.db.write() as tx:
+        stored = await _live(services, tx, person_id)
+        if stored is None or (card is not None and not card.shows(stored)):
+            return None
+        draft = stored.draft
+        apply(draft)
+        now = services.clock.now()
+        await drafts.put(tx, person_id, draft, stored.card_message_id, now)
+    return StoredDraft(person_id, draft, stored.card_message_id, now)
+
+
+async def discard(services: Services, person_id: int, token: str | None = None) -> bool:
+    """Throw the draft away (only the draft with ``token``, if given)."""
+    async with services.db.write() as tx:
+        return await drafts.delete(tx, person_id, token)
+
+
+async def discard_expired(services: Services) -> int:
+    """Remove every draft left untouched past its lifetime; for a periodic clean-up."""
+    async with services.db.write() as tx:
+        return await drafts.delete_untouched_since(tx, services.clock.now() - DRAFT_LIFETIME)

@@ -1,0 +1,51 @@
+"""What to tell whom after a change: the services decide, the handlers render and send.
+
+A service returns notices rather than sending, so "the state changed" and "who must
+hear about it" are decided together in one place (and can later be written to an
+outbox in the same transaction). Rendering happens at send time in the recipient's
+own language, from the referral as it is then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.domain.people import Person
+from bot.domain.referral import Referral
+
+
+class NoticeKind(StrEnum):
+    # to social workers
+    OFFER = "offer"  # a new redacted offer card
+    OFFER_TAKEN = "offer_taken"  # edit an open card: taken by someone else
+    OFFER_WITHDRAWN = "offer_withdrawn"  # edit an open card: the officer withdrew
+    REVEAL = "reveal"  # the full details, to the worker who accepted (protected)
+    # to the officer
+    FILED = "filed"  # sent, and offered to how many workers
+    NOBODY_AVAILABLE = "nobody_available"
+    ALL_DECLINED = "all_declined"
+    ACCEPTED = "accepted"  # by whom, and how to reach them
+    CONTACTED = "contacted"
+    RETURNED = "returned"  # returned to police, with the reason
+    CLOSED = "closed"  # outcome and the one-line note
+    REOPENED = "reopened"
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: NoticeKind
+    recipient: Person
+    referral_id: int
+    offer_id: int | None = None
+    message_id: int | None = None  # the card to edit, for OFFER_TAKEN / OFFER_WITHDRAWN
+    values: dict[str, str] = field(default_factory=dict)  # e.g. worker name, reason
+
+
+@dataclass(frozen=True)
+class Changed:
+    """``referral`` as it is now; ``changed`` False when nothing happened (stale tap)."""
+
+    referral: Referral | None
+    changed: bool
+    notices: tuple[Notice, ...] = ()

@@ -1,0 +1,226 @@
+"""Offers: putting a referral in front of workers, and their one-tap answers.
+
+First accept wins atomically (a conditional UPDATE whose row count decides), every
+other open card is then edited to say who took it, and a decline re-offers at once to
+the next eligible worker. Every tap is checked against the offer row: callback data
+comes from the client and may be old, forwarded or forged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.people import Person
+from bot.domain.referral import DeclineReason, Referral, Status
+from bot.domain.routing import Candidate, first_wave, next_candidate
+from bot.services import Services
+from bot.services.notices import Notice, NoticeKind
+from storage import audit, offers, people, referrals
+from storage.db import Conn
+from storage.offers import OfferState
+
+
+class Answer(StrEnum):
+    ACCEPTED = "accepted"  # you have the case now
+    ALREADY_YOURS = "already_yours"  # a double tap on Accept
+    TAKEN = "taken"  # somebody else was first
+    WITHDRAWN = "withdrawn"  # the officer withdrew it
+    CLOSED = "closed"  # you declined earlier, or the offer ended otherwise
+    DECLINED = "declined"
+    NOT_YOURS = "not_yours"  # forged or forwarded: refused and audited
+
+
+@dataclass(frozen=True)
+class Outcome:
+    answer: Answer
+    referral: Referral | None = None
+    taken_by: str | None = None
+    notices: tuple[Notice, ...] = ()
+
+
+async def candidates(tx: Conn, services: Services, station_id: str) -> list[Candidate]:
+    """The social workers of the team covering ``station_id``, with skills and load."""
+    team = next((t for t in services.config.teams if station_id in t.stations), None)
+    if team is None:
+        return []
+    workers = await people.workers_of_team(tx, team.id)
+    skills = await people.skills_of(tx, [person.id for person, _ in workers])
+    return [
+        Candidate(person, skills.get(person.id, frozenset()), open_cases)
+        for person, open_cases in workers
+    ]
+
+
+async def offer_wave(tx: Conn, services: Services, referral: Referral) -> list[Notice]:
+    """Offer a new referral to every eligible worker (skilled ones first if any are free)."""
+    pool = await candidates(tx, services, referral.station_id)
+    cap = services.config.cases.max_open_per_worker
+    wave = first_wave(pool, referral.category, cap, exclude=set())
+    return [await _offer_to(tx, services, referral, c.person) for c in wave]
+
+
+async def _offer_to(tx: Conn, services: Services, referral: Referral, person: Person) -> Notice:
+    offer_id = await offers.insert(tx, referral.id, person.id, services.clock.now())
+    return Notice(NoticeKind.OFFER, person, referral.id, offer_id=offer_id)
+
+
+async def accept(services: Services, person: Person, offer_id: int) -> Outcome:
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        offer = await offers.by_id(tx, offer_id)
+        if offer is None or offer.person_id != person.id:
+            await _refused(tx, services, person, offer_id, "accept")
+            return Outcome(Answer.NOT_YOURS)
+        referral = await referrals.by_id(tx, offer.referral_id)
+        assert referral is not None
+        if offer.state is OfferState.ACCEPTED:
+            return Outcome(Answer.ALREADY_YOURS, referral)
+        if offer.state is not OfferState.OPEN or not await referrals.try_accept(
+            tx, referral.id, person.id, now
+        ):
+            return await _why_not(tx, referral)
+        await offers.settle(tx, offer.id, OfferState.ACCEPTED, now)
+        others = await offers.settle_all_open(tx, referral.id, OfferState.TAKEN, now)
+        await referrals.add_event(
+            tx,
+            referral.id,
+            now=now,
+            actor_id=person.id,
+            from_status=Status.OFFERED,
+            to_status=Status.ACCEPTED,
+        )
+        await audit.record(
+            tx,
+            now=now,
+            action="referral.revealed",
+            actor_person_id=person.id,
+            actor_telegram_id=person.telegram_id,
+            subject=referral.ref,
+        )
+        accepted = await referrals.by_id(tx, referral.id)
+        officer = await people.by_id(tx, referral.officer_id)
+        assert accepted is not None and officer is not None
+        name = {"worker": person.display_name}
+        notices = [Notice(NoticeKind.REVEAL, person, referral.id)]
+        for other in others:
+            other_person = await people.by_id(tx, other.person_id)
+            if other_person is not None and other.message_id is not None:
+                notices.append(
+                    Notice(
+                        NoticeKind.OFFER_TAKEN,
+                        other_person,
+                        referral.id,
+                        offer_id=other.id,
+                        message_id=other.message_id,
+                        values=name,
+                    )
+                )
+        notices.append(
+            Notice(
+                NoticeKind.ACCEPTED,
+                officer,
+                referral.id,
+                values={**name, "worker_telegram_id": str(person.telegram_id)},
+            )
+        )
+    return Outcome(Answer.ACCEPTED, accepted, person.display_name, tuple(notices))
+
+
+async def decline(
+    services: Services, person: Person, offer_id: int, reason: DeclineReason
+) -> Outcome:
+    """Record the decline and offer the referral to the next eligible worker at once."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        offer = await offers.by_id(tx, offer_id)
+        if offer is None or offer.person_id != person.id:
+            await _refused(tx, services, person, offer_id, "decline")
+            return Outcome(Answer.NOT_YOURS)
+        referral = await referrals.by_id(tx, offer.referral_id)
+        assert referral is not None
+        if not await offers.settle(tx, offer.id, OfferState.DECLINED, now, reason.value):
+            if offer.state is OfferState.DECLINED:
+                return Outcome(Answer.DECLINED, referral)
+            return await _why_not(tx, referral)
+        await audit.record(
+            tx,
+            now=now,
+            action="offer.declined",
+            actor_person_id=person.id,
+            subject=referral.ref,
+            detail=reason.value,
+        )
+        notices = await _reoffer(tx, services, referral)
+    return Outcome(Answer.DECLINED, referral, notices=tuple(notices))
+
+
+async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Notice]:
+    if referral.status is not Status.OFFERED:
+        return []
+    history = await offers.of_referral(tx, referral.id)
+    pool = await candidates(tx, services, referral.station_id)
+    cap = services.config.cases.max_open_per_worker
+    already = {o.person_id for o in history}
+    chosen = next_candidate(pool, referral.category, cap, exclude=already)
+    if chosen is not None:
+        return [await _offer_to(tx, services, referral, chosen.person)]
+    if any(o.state is OfferState.OPEN for o in history):
+        return []  # others may still accept
+    officer = await people.by_id(tx, referral.officer_id)
+    assert officer is not None
+    return [Notice(NoticeKind.ALL_DECLINED, officer, referral.id)]
+
+
+async def became_available(services: Services, person: Person) -> list[Notice]:
+    """A worker says they are available: offer them what their team still has waiting."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        await people.set_available(tx, person.id, True, now)
+        await audit.record(tx, now=now, action="worker.available", actor_person_id=person.id)
+        team_id = person.team_id
+        if team_id is None:
+            return []
+        notices: list[Notice] = []
+        for referral in await referrals.on_offer_for_team(tx, team_id):
+            offered = {o.person_id for o in await offers.of_referral(tx, referral.id)}
+            pool = await candidates(tx, services, referral.station_id)
+            me = [c for c in pool if c.person.id == person.id]
+            cap = services.config.cases.max_open_per_worker
+            if me and person.id not in offered and first_wave(me, referral.category, cap, set()):
+                notices.append(await _offer_to(tx, services, referral, me[0].person))
+    return notices
+
+
+async def went_away(services: Services, person: Person) -> None:
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        await people.set_available(tx, person.id, False, now)
+        await audit.record(tx, now=now, action="worker.away", actor_person_id=person.id)
+
+
+async def record_card(services: Services, offer_id: int, chat_id: int, message_id: int) -> None:
+    """Remember where an offer card is, so it can be edited when the referral is taken."""
+    async with services.db.write() as tx:
+        await offers.record_card(tx, offer_id, chat_id, message_id)
+
+
+async def _why_not(tx: Conn, referral: Referral) -> Outcome:
+    if referral.status is Status.WITHDRAWN:
+        return Outcome(Answer.WITHDRAWN, referral)
+    if referral.assignee_id is not None:
+        taker = await people.by_id(tx, referral.assignee_id)
+        return Outcome(Answer.TAKEN, referral, taker.display_name if taker else None)
+    return Outcome(Answer.CLOSED, referral)
+
+
+async def _refused(tx: Conn, services: Services, person: Person, offer_id: int, what: str) -> None:
+    await audit.record(
+        tx,
+        now=services.clock.now(),
+        action="offer.refused",
+        actor_person_id=person.id,
+        actor_telegram_id=person.telegram_id,
+        subject=f"offer:{offer_id}",
+        detail=what,
+    )

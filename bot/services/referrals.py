@@ -1,0 +1,149 @@
+"""Filing and withdrawing referrals: the officer's side of the story."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.draft import Draft
+from bot.domain.people import Person
+from bot.domain.referral import Referral, Status, new_reference
+from bot.services import Services
+from bot.services.notices import Changed, Notice, NoticeKind
+from bot.services.offers import offer_wave
+from storage import audit, drafts, offers, people, referrals
+from storage.db import Conn
+from storage.offers import OfferState
+
+
+@dataclass(frozen=True)
+class Filed:
+    referral: Referral
+    notices: tuple[Notice, ...]
+
+
+class NotReady(ValueError):
+    """The draft still has unanswered steps."""
+
+
+class AlreadySubmitted(Exception):
+    """The stored draft is gone: this draft was filed already (a double tap on Submit)."""
+
+
+async def _unique_reference(tx: Conn) -> str:
+    for _ in range(20):
+        ref = new_reference()
+        if not await referrals.ref_exists(tx, ref):
+            return ref
+    raise RuntimeError("could not find a free reference")  # ~1M codes; not in practice
+
+
+async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
+    """File ``officer``'s stored draft from their station and offer it to the covering team."""
+    if draft.missing():
+        raise NotReady(", ".join(step.value for step in draft.missing()))
+    station_id = officer.station_id
+    if station_id is None or draft.category is None or draft.urgency is None:
+        raise NotReady("the officer has no station")
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        # The draft goes in the same transaction the referral is born in: filed once.
+        if not await drafts.delete(tx, officer.id, draft.token):
+            raise AlreadySubmitted(draft.token)
+        ref = await _unique_reference(tx)
+        referral_id = await referrals.insert(
+            tx,
+            now=now,
+            ref=ref,
+            station_id=station_id,
+            officer_id=officer.id,
+            category=draft.category.value,
+            urgency=draft.urgency.value,
+            co_response=int(draft.co_response),
+            status=Status.OFFERED.value,
+            safety=",".join(sorted(draft.safety)),
+            appropriate_adult_now=int(draft.appropriate_adult_now),
+            age_band=draft.age_band.value if draft.age_band else None,
+            consent=draft.consent.value if draft.consent else None,
+            consent_note=draft.not_asked_reason.value if draft.not_asked_reason else None,
+            consultation=int(draft.consultation),
+            person_name=draft.person_name,
+            person_phone=None if draft.no_phone else draft.phone,
+            no_phone=int(draft.no_phone),
+            place=draft.place,
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            summary=draft.summary,
+        )
+        await referrals.add_event(
+            tx,
+            referral_id,
+            now=now,
+            actor_id=officer.id,
+            from_status=None,
+            to_status=Status.OFFERED,
+        )
+        await audit.record(
+            tx, now=now, action="referral.filed", actor_person_id=officer.id, subject=ref
+        )
+        referral = await referrals.by_id(tx, referral_id)
+        assert referral is not None
+        notices = await offer_wave(tx, services, referral)
+    kind = NoticeKind.FILED if notices else NoticeKind.NOBODY_AVAILABLE
+    told = Notice(kind, officer, referral.id, values={"count": str(len(notices))})
+    return Filed(referral, (told, *notices))
+
+
+async def withdraw(services: Services, officer: Person, referral_id: int, reason: str) -> Changed:
+    """Withdraw a referral nobody has accepted yet; open offer cards say so."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        moved = await referrals.transition(
+            tx,
+            referral_id,
+            from_status=Status.OFFERED,
+            to_status=Status.WITHDRAWN,
+            now=now,
+            actor_id=officer.id,
+            reason=reason,
+            officer_id=officer.id,
+        )
+        referral = await referrals.by_id(tx, referral_id)
+        if not moved or referral is None:
+            return Changed(referral, False)
+        await audit.record(
+            tx,
+            now=now,
+            action="referral.withdrawn",
+            actor_person_id=officer.id,
+            subject=referral.ref,
+        )
+        notices = []
+        for offer in await offers.settle_all_open(tx, referral_id, OfferState.WITHDRAWN, now):
+            worker = await people.by_id(tx, offer.person_id)
+            if worker is not None and offer.message_id is not None:
+                notices.append(
+                    Notice(
+                        NoticeKind.OFFER_WITHDRAWN,
+                        worker,
+                        referral_id,
+                        offer_id=offer.id,
+                        message_id=offer.message_id,
+                    )
+                )
+    return Changed(referral, True, tuple(notices))
+
+
+async def of_officer(services: Services, officer: Person) -> list[Referral]:
+    return await referrals.of_officer(services.db.reader, officer.id)
+
+
+async def get(services: Services, referral_id: int) -> Referral | None:
+    return await referrals.by_id(services.db.reader, referral_id)
+
+
+async def offer_count(services: Services, referral_id: int) -> int:
+    return len(await offers.of_referral(services.db.reader, referral_id))
+
+
+async def person(services: Services, person_id: int) -> Person | None:
+    return await people.by_id(services.db.reader, person_id)

@@ -1,0 +1,81 @@
+"""Officers' unfinished referrals: one row per officer, the draft itself as JSON.
+
+The JSON holds personal data (a name, a phone, what happened); it is read and written
+here and never logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.draft import Draft
+from storage.db import Conn, fetch_one
+from storage.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True)
+class StoredDraft:
+    """A draft with the message that currently shows it (its "card") and its last change."""
+
+    person_id: int
+    draft: Draft
+    card_message_id: int | None
+    updated_at: datetime
+
+
+async def get(conn: Conn, person_id: int) -> StoredDraft | None:
+    row = await fetch_one(
+        conn,
+        "SELECT person_id, data, card_message_id, updated_at FROM drafts WHERE person_id = ?",
+        (person_id,),
+    )
+    if row is None:
+        return None
+    return StoredDraft(
+        person_id=row["person_id"],
+        draft=Draft.from_json(row["data"]),
+        card_message_id=row["card_message_id"],
+        updated_at=from_db(row["updated_at"]),
+    )
+
+
+async def put(
+    conn: Conn, person_id: int, draft: Draft, card_message_id: int | None, now: datetime
+) -> None:
+    """Insert or replace the officer's draft (an officer has at most one)."""
+    await conn.execute(
+        "INSERT INTO drafts (person_id, token, data, card_message_id, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (person_id) DO UPDATE SET token = excluded.token, data = excluded.data,"
+        " card_message_id = excluded.card_message_id, updated_at = excluded.updated_at",
+        (person_id, draft.token, draft.to_json(), card_message_id, to_db(now)),
+    )
+
+
+async def set_card(
+    conn: Conn, person_id: int, token: str, card_message_id: int, now: datetime
+) -> bool:
+    """Point the draft at a newly sent card; False if the draft is gone or was replaced."""
+    cursor = await conn.execute(
+        "UPDATE drafts SET card_message_id = ?, updated_at = ? WHERE person_id = ? AND token = ?",
+        (card_message_id, to_db(now), person_id, token),
+    )
+    return cursor.rowcount == 1
+
+
+async def delete(conn: Conn, person_id: int, token: str | None = None) -> bool:
+    """Remove the draft (only the one with ``token`` if given); True if one was removed."""
+    if token is None:
+        cursor = await conn.execute("DELETE FROM drafts WHERE person_id = ?", (person_id,))
+    else:
+        cursor = await conn.execute(
+            "DELETE FROM drafts WHERE person_id = ? AND token = ?", (person_id, token)
+        )
+    return cursor.rowcount == 1
+
+
+async def delete_untouched_since(conn: Conn, cutoff: datetime) -> int:
+    """Remove every draft last changed before ``cutoff`` (retention of personal data)."""
+    cursor = await conn.execute("DELETE FROM drafts WHERE updated_at < ?", (to_db(cutoff),))
+    return cursor.rowcount

@@ -1,0 +1,95 @@
+"""Who was offered which referral, when, and what became of each offer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from storage.db import Conn, Row, fetch_all, fetch_one
+from storage.timefmt import from_db, to_db
+
+
+class OfferState(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    TAKEN = "taken"  # somebody else accepted first
+    WITHDRAWN = "withdrawn"  # the officer withdrew the referral
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: int
+    referral_id: int
+    person_id: int
+    offered_at: datetime
+    state: OfferState
+    reason: str | None
+    chat_id: int | None
+    message_id: int | None
+
+
+def _offer(row: Row) -> Offer:
+    return Offer(
+        id=row["id"],
+        referral_id=row["referral_id"],
+        person_id=row["person_id"],
+        offered_at=from_db(row["offered_at"]),
+        state=OfferState(row["state"]),
+        reason=row["reason"],
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+    )
+
+
+async def insert(conn: Conn, referral_id: int, person_id: int, now: datetime) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO offers (referral_id, person_id, offered_at) VALUES (?, ?, ?)",
+        (referral_id, person_id, to_db(now)),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def by_id(conn: Conn, offer_id: int) -> Offer | None:
+    row = await fetch_one(conn, "SELECT * FROM offers WHERE id = ?", (offer_id,))
+    return _offer(row) if row else None
+
+
+async def of_referral(conn: Conn, referral_id: int) -> list[Offer]:
+    rows = await fetch_all(
+        conn, "SELECT * FROM offers WHERE referral_id = ? ORDER BY id", (referral_id,)
+    )
+    return [_offer(r) for r in rows]
+
+
+async def settle(
+    conn: Conn, offer_id: int, state: OfferState, now: datetime, reason: str | None = None
+) -> bool:
+    """Close one open offer; False if it was no longer open (a double tap)."""
+    cursor = await conn.execute(
+        "UPDATE offers SET state = ?, responded_at = ?, reason = ? WHERE id = ? AND state = 'open'",
+        (state.value, to_db(now), reason, offer_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def settle_all_open(
+    conn: Conn, referral_id: int, state: OfferState, now: datetime
+) -> list[Offer]:
+    """Close every open offer of a referral; returns them so their cards can be edited."""
+    still_open = [o for o in await of_referral(conn, referral_id) if o.state is OfferState.OPEN]
+    await conn.execute(
+        "UPDATE offers SET state = ?, responded_at = ? WHERE referral_id = ? AND state = 'open'",
+        (state.value, to_db(now), referral_id),
+    )
+    return still_open
+
+
+async def record_card(conn: Conn, offer_id: int, chat_id: int, message_id: int) -> None:
+    await conn.execute(
+        "UPDATE offers SET chat_id = ?, message_id = ? WHERE id = ?",
+        (chat_id, message_id, offer_id),
+    )

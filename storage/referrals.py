@@ -1,0 +1,255 @@
+"""Referrals and their append-only history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.referral import (
+    AgeBand,
+    Category,
+    Consent,
+    Outcome,
+    Referral,
+    Resource,
+    Safety,
+    Status,
+    Urgency,
+)
+from storage.db import Conn, Row, fetch_all, fetch_one
+from storage.timefmt import from_db, to_db
+
+WORKING_STATUSES = ("accepted", "contacted", "assessment", "plan", "intervention")
+
+
+def _time(value: str | None) -> datetime | None:
+    return from_db(value) if value else None
+
+
+def _referral(row: Row) -> Referral:
+    return Referral(
+        id=row["id"],
+        ref=row["ref"],
+        station_id=row["station_id"],
+        officer_id=row["officer_id"],
+        category=Category(row["category"]),
+        urgency=Urgency(row["urgency"]),
+        co_response=bool(row["co_response"]),
+        safety=frozenset(Safety(s) for s in row["safety"].split(",") if s),
+        appropriate_adult_now=bool(row["appropriate_adult_now"]),
+        age_band=AgeBand(row["age_band"]) if row["age_band"] else None,
+        consent=Consent(row["consent"]) if row["consent"] else None,
+        consent_note=row["consent_note"],
+        consultation=bool(row["consultation"]),
+        status=Status(row["status"]),
+        assignee_id=row["assignee_id"],
+        created_at=from_db(row["created_at"]),
+        accepted_at=_time(row["accepted_at"]),
+        contacted_at=_time(row["contacted_at"]),
+        closed_at=_time(row["closed_at"]),
+        outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        resource_type=Resource(row["resource_type"]) if row["resource_type"] else None,
+        person_name=row["person_name"],
+        person_phone=row["person_phone"],
+        no_phone=bool(row["no_phone"]),
+        place=row["place"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        summary=row["summary"],
+        resource_name=row["resource_name"],
+        closing_note=row["closing_note"],
+    )
+
+
+async def ref_exists(conn: Conn, ref: str) -> bool:
+    return await fetch_one(conn, "SELECT 1 FROM referrals WHERE ref = ?", (ref,)) is not None
+
+
+async def insert(conn: Conn, *, now: datetime, **values: Any) -> int:
+    """Insert a new referral; ``values`` are column names and values (no SQL from callers)."""
+    allowed = {
+        "ref", "station_id", "officer_id", "category", "urgency", "co_response", "status",
+        "safety", "appropriate_adult_now", "age_band", "consent", "consent_note",
+        "consultation", "person_name", "person_phone", "no_phone", "place", "latitude",
+        "longitude", "summary",
+    }  # fmt: skip
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"not referral columns: {sorted(unknown)}")
+    columns = [*values, "created_at", "updated_at"]
+    params = [*values.values(), to_db(now), to_db(now)]
+    cursor = await conn.execute(
+        f"INSERT INTO referrals ({', '.join(columns)})"  # noqa: S608 - names checked above
+        f" VALUES ({', '.join('?' * len(columns))})",
+        params,
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def by_id(conn: Conn, referral_id: int) -> Referral | None:
+    row = await fetch_one(conn, "SELECT * FROM referrals WHERE id = ?", (referral_id,))
+    return _referral(row) if row else None
+
+
+async def try_accept(conn: Conn, referral_id: int, assignee_id: int, now: datetime) -> bool:
+    """First accept wins: only a referral still on offer can be accepted, once."""
+    cursor = await conn.execute(
+        "UPDATE referrals SET status = 'accepted', assignee_id = ?, accepted_at = ?,"
+        " updated_at = ?, next_action_at = NULL WHERE id = ? AND status = 'offered'",
+        (assignee_id, to_db(now), to_db(now), referral_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def move(
+    conn: Conn,
+    referral_id: int,
+    *,
+    from_status: Status,
+    to_status: Status,
+    now: datetime,
+    assignee_id: int | None = None,
+    officer_id: int | None = None,
+    columns: dict[str, object] | None = None,
+) -> bool:
+    """Change the status only if it is still ``from_status`` (double taps change nothing).
+
+    ``assignee_id``/``officer_id`` restrict the change to that worker's or officer's
+    referral; ``columns`` set outcome columns at the same time.
+    """
+    values = columns or {}
+    allowed = {
+        "contacted_at", "closed_at", "outcome", "resource_type", "resource_name",
+        "closing_note",
+    }  # fmt: skip
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"not settable here: {sorted(unknown)}")
+    sets = ["status = ?", "updated_at = ?", *(f"{name} = ?" for name in values)]
+    params: list[Any] = [
+        to_status.value,
+        to_db(now),
+        *(to_db(v) if isinstance(v, datetime) else v for v in values.values()),
+    ]
+    where = ["id = ?", "status = ?"]
+    params += [referral_id, from_status.value]
+    if assignee_id is not None:
+        where.append("assignee_id = ?")
+        params.append(assignee_id)
+    if officer_id is not None:
+        where.append("officer_id = ?")
+        params.append(officer_id)
+    cursor = await conn.execute(
+        f"UPDATE referrals SET {', '.join(sets)} WHERE {' AND '.join(where)}",  # noqa: S608
+        params,
+    )
+    return cursor.rowcount == 1
+
+
+async def add_event(
+    conn: Conn,
+    referral_id: int,
+    *,
+    now: datetime,
+    actor_id: int | None,
+    from_status: Status | None,
+    to_status: Status,
+    reason: str | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO referral_events (referral_id, at, actor_id, from_status, to_status, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            referral_id,
+            to_db(now),
+            actor_id,
+            from_status.value if from_status else None,
+            to_status.value,
+            reason,
+        ),
+    )
+
+
+async def events(conn: Conn, referral_id: int) -> list[tuple[Status | None, Status, int | None]]:
+    rows = await fetch_all(
+        conn,
+        "SELECT from_status, to_status, actor_id FROM referral_events"
+        " WHERE referral_id = ? ORDER BY id",
+        (referral_id,),
+    )
+    return [
+        (
+            Status(r["from_status"]) if r["from_status"] else None,
+            Status(r["to_status"]),
+            r["actor_id"],
+        )
+        for r in rows
+    ]
+
+
+async def of_officer(conn: Conn, officer_id: int, limit: int = 10) -> list[Referral]:
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM referrals WHERE officer_id = ? ORDER BY id DESC LIMIT ?",
+        (officer_id, limit),
+    )
+    return [_referral(r) for r in rows]
+
+
+async def open_cases_of(conn: Conn, assignee_id: int) -> list[Referral]:
+    rows = await fetch_all(
+        conn,
+        f"SELECT * FROM referrals WHERE assignee_id = ? AND status IN {WORKING_STATUSES}"  # noqa: S608
+        " ORDER BY id",
+        (assignee_id,),
+    )
+    return [_referral(r) for r in rows]
+
+
+async def on_offer_for_team(conn: Conn, team_id: str) -> list[Referral]:
+    """Referrals still waiting for a worker at the stations the team covers."""
+    rows = await fetch_all(
+        conn,
+        "SELECT r.* FROM referrals r JOIN coverage c ON c.station_id = r.station_id"
+        " WHERE c.team_id = ? AND r.status = 'offered' ORDER BY r.id",
+        (team_id,),
+    )
+    return [_referral(r) for r in rows]
+
+
+async def transition(
+    conn: Conn,
+    referral_id: int,
+    *,
+    from_status: Status,
+    to_status: Status,
+    now: datetime,
+    actor_id: int | None,
+    reason: str | None = None,
+    assignee_id: int | None = None,
+    officer_id: int | None = None,
+    columns: dict[str, object] | None = None,
+) -> bool:
+    """:func:`move` and, if it happened, the history row for it, in one call."""
+    moved = await move(
+        conn,
+        referral_id,
+        from_status=from_status,
+        to_status=to_status,
+        now=now,
+        assignee_id=assignee_id,
+        officer_id=officer_id,
+        columns=columns,
+    )
+    if moved:
+        await add_event(
+            conn,
+            referral_id,
+            now=now,
+            actor_id=actor_id,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+        )
+    return moved
