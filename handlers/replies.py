@@ -22,7 +22,7 @@ async def edit_card(
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
-        if "message is not modified" not in str(exc):
+        if "message is not modified" not in str(exc).lower():
             raise
 
 

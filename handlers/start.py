@@ -7,15 +7,16 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
 from bot.domain.invite import looks_like_code
+from bot.domain.people import Role
 from bot.i18n import Translator
 from bot.services import enrolment
 from handlers.commands import ROLE_NAMES, publish_person_menu
 from handlers.context import BotContext
+from handlers.filing import officer_keyboard
 from handlers.guard import stranger_text
 from handlers.profile import help_text
 
@@ -85,7 +86,8 @@ async def _redeem(update: Update, context: BotContext, code: str) -> None:
         name=result.person.display_name,
         role=tr(ROLE_NAMES[result.role]),
     )
-    await message.reply_text(f"{welcome}\n\n{help_text(context)}")
+    keyboard = officer_keyboard(tr) if result.person.has(Role.OFFICER) else None
+    await message.reply_text(f"{welcome}\n\n{help_text(context)}", reply_markup=keyboard)
 
 
 async def not_text(update: Update, context: BotContext) -> None:
@@ -117,9 +119,4 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 def fallback_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     """Registered last, so every more specific handler gets the update first."""
-    private = filters.ChatType.PRIVATE
-    return [
-        CallbackQueryHandler(stale_button),
-        MessageHandler(private & filters.TEXT, other_text),
-        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
-    ]
+    return [CallbackQueryHandler(stale_button)]

@@ -1,0 +1,139 @@
+"""The texts and buttons of referral cards, as each reader may see them.
+
+Redaction lives here: :func:`offer_text` is what goes to people who have not accepted
+(never a name, phone, place or summary); :func:`details_text` is the full record, for
+the worker who holds the case only. Everything typed by a person is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.config import Config
+from bot.domain.people import Person
+from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status
+from bot.i18n import Html, Translator
+from handlers import labels
+from handlers.replies import local_time
+
+
+def person_link(person: Person) -> Html:
+    """A tappable name that opens a private chat with that person."""
+    return person_link_to(person.telegram_id, person.display_name)
+
+
+def person_link_to(telegram_id: int, name: str) -> Html:
+    return Html(f'<a href="tg://user?id={telegram_id}">{html.escape(name)}</a>')
+
+
+def station_name(config: Config, referral: Referral, language: str) -> str:
+    station = config.station(referral.station_id)
+    return station.name(language) if station else referral.station_id
+
+
+def headline(tr: Translator, referral: Referral) -> str:
+    """ "<b>R-7F3K</b> · Domestic violence · Immediate"."""
+    return (
+        f"<b>{referral.ref}</b> · {tr(labels.CATEGORY[referral.category])}"
+        f" · {tr(labels.URGENCY[referral.urgency])}"
+    )
+
+
+def _flags(tr: Translator, referral: Referral) -> list[str]:
+    lines = []
+    if referral.co_response:
+        lines.append(tr("⚠️ Co-response: police keep the lead; the worker joins them."))
+    if referral.appropriate_adult_now:
+        lines.append(tr("⚠️ A minor is being questioned now: an appropriate adult is needed."))
+    if referral.consultation:
+        lines.append(tr("Consultation: the person declined contact; the officer asks for advice."))
+    return lines
+
+
+def offer_text(tr: Translator, config: Config, referral: Referral) -> str:
+    """The redacted offer: enough to decide, nothing that identifies anyone."""
+    lines = [tr("New referral"), headline(tr, referral), *_flags(tr, referral)]
+    lines.append(tr("Station: {station}", station=station_name(config, referral, tr.language)))
+    if referral.age_band is not None:
+        lines.append(tr("Age: {age}", age=tr(labels.AGE_BAND[referral.age_band])))
+    lines.append(tr("Filed: {time}", time=local_time(referral.created_at, config.zone)))
+    return "\n".join(lines)
+
+
+def offer_buttons(tr: Translator, offer_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(tr("✅ Accept"), callback_data=f"o:{offer_id}:a"),
+                InlineKeyboardButton(tr("Decline"), callback_data=f"o:{offer_id}:d"),
+            ]
+        ]
+    )
+
+
+def details_text(tr: Translator, config: Config, referral: Referral, officer: Person) -> str:
+    """Everything the accepted worker needs to act, sent only to them, protected."""
+    not_given = tr("not given")
+    lines = [
+        f"🔒 {headline(tr, referral)}",
+        *_flags(tr, referral),
+        tr("Station: {station}", station=station_name(config, referral, tr.language)),
+        tr("Officer: {officer}", officer=person_link(officer)),
+        tr("Name: {name}", name=referral.person_name or not_given),
+    ]
+    if referral.age_band is not None:
+        lines.append(tr("Age: {age}", age=tr(labels.AGE_BAND[referral.age_band])))
+    if referral.no_phone:
+        lines.append(tr("Phone: none (visit only)"))
+    else:
+        lines.append(tr("Phone: {phone}", phone=referral.person_phone or not_given))
+    if referral.place:
+        lines.append(tr("Place: {place}", place=referral.place))
+    if referral.latitude is not None:
+        lines.append(tr("Place: location pin below"))
+    if referral.consent is not None:
+        lines.append(tr("Consent: {consent}", consent=tr(labels.CONSENT[referral.consent])))
+    if referral.safety:
+        flags = tr.join(tr(labels.SAFETY[s]) for s in sorted(referral.safety))
+        lines.append(tr("Safety: {flags}", flags=flags))
+    lines.append(tr("Filed: {time}", time=local_time(referral.created_at, config.zone)))
+    lines += ["", tr("What happened:"), html.escape(referral.summary or "")]
+    return "\n".join(lines)
+
+
+def case_text(tr: Translator, config: Config, referral: Referral) -> str:
+    """A worker's own case at a glance (no personal details: those are on request)."""
+    return "\n".join(
+        [
+            headline(tr, referral),
+            tr("Status: {status}", status=tr(labels.STATUS[referral.status])),
+            tr("Station: {station}", station=station_name(config, referral, tr.language)),
+            tr("Filed: {time}", time=local_time(referral.created_at, config.zone)),
+        ]
+    )
+
+
+def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | None:
+    """The next case-work step, closing, returning to police; or Reopen once closed."""
+    rid = referral.id
+    if referral.status is Status.CLOSED:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(tr("Reopen"), callback_data=f"c:{rid}:u")]]
+        )
+    if referral.status not in WORKING:
+        return None
+    rows = []
+    following = NEXT_STEP.get(referral.status)
+    if following is not None:
+        label = tr(labels.STEP_BUTTON[following])
+        rows.append([InlineKeyboardButton(label, callback_data=f"c:{rid}:n:{referral.status}")])
+    rows.append(
+        [
+            InlineKeyboardButton(tr("Close case"), callback_data=f"c:{rid}:x"),
+            InlineKeyboardButton(tr("Return to police"), callback_data=f"c:{rid}:r"),
+        ]
+    )
+    rows.append([InlineKeyboardButton(tr("🔒 Show details"), callback_data=f"c:{rid}:s")])
+    return InlineKeyboardMarkup(rows)

@@ -1,0 +1,173 @@
+"""The worker's case card: next case-work step, close with an outcome, return to police.
+
+Typed parts (a resource's name, the note for the officer, a reason) are asked with a
+stored prompt and answered in :mod:`handlers.answers`.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.domain.people import Role
+from bot.domain.referral import Outcome, Referral, Resource, Status
+from bot.services import cases, prompts
+from bot.services import referrals as referral_service
+from handlers import cards, labels
+from handlers.context import BotContext, me
+from handlers.guard import requires
+from handlers.notify import deliver, send_details
+from handlers.replies import edit_card
+
+PATTERN = r"^c:\d+:(n:[a-z]+|x|r|s|u|b|o:[a-z_]+|l:[a-z_]+)$"
+CANCEL_BUTTON = "p:cancel"
+
+
+@requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
+async def on_case_tap(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, rid, action = query.data.split(":", 2)
+    referral_id = int(rid)
+    services, person, tr = context.services, me(context), context.tr
+    referral = await _own_case(update, context, referral_id, action)
+    if referral is None:
+        return
+    if action.startswith("n:"):
+        changed = await cases.advance(services, person, referral_id, Status(action[2:]))
+        await query.answer(tr("Saved.") if changed.changed else tr("Already recorded."))
+        if changed.referral is not None:
+            await _show_card(update, context, changed.referral)
+        await deliver(context, changed.notices)
+    elif action == "s":
+        revealed = await cases.reveal(services, person, referral_id)
+        await query.answer()
+        if revealed is not None and query.message is not None:
+            await send_details(context, query.message.chat.id, tr, revealed)
+    elif action == "x":
+        await query.answer()
+        rows = [
+            [InlineKeyboardButton(tr(label), callback_data=f"c:{referral_id}:o:{outcome}")]
+            for outcome, label in labels.OUTCOME.items()
+        ]
+        rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"c:{referral_id}:b")])
+        await edit_card(
+            query, tr("How did {ref} end?", ref=referral.ref), InlineKeyboardMarkup(rows)
+        )
+    elif action.startswith("o:"):
+        await _chose_outcome(update, context, referral_id, Outcome(action[2:]))
+    elif action.startswith("l:"):
+        await query.answer()
+        await _ask(
+            update,
+            context,
+            referral_id,
+            "close_resource",
+            tr("Type the name of the service or organisation you linked the person to."),
+            {"outcome": Outcome.LINKED.value, "resource": Resource(action[2:]).value},
+        )
+    elif action == "r":
+        await query.answer()
+        await _ask(
+            update,
+            context,
+            referral_id,
+            "return_reason",
+            tr(
+                "Why are you returning {ref} to the police? Type a short reason; the officer is "
+                "told at once.",
+                ref=referral.ref,
+            ),
+            {},
+        )
+    elif action == "u":
+        changed = await cases.reopen(services, person, referral_id)
+        if not changed.changed:
+            await query.answer(tr("This case can no longer be reopened."), show_alert=True)
+            return
+        await query.answer(tr("Reopened."))
+        assert changed.referral is not None
+        await _show_card(update, context, changed.referral)
+        await deliver(context, changed.notices)
+    else:  # "b": back to the card
+        await query.answer()
+        await _show_card(update, context, referral)
+
+
+async def _own_case(
+    update: Update, context: BotContext, referral_id: int, action: str
+) -> Referral | None:
+    """The case if the presser holds it; otherwise refuse, audit, change nothing."""
+    query = update.callback_query
+    assert query is not None
+    referral = await referral_service.get(context.services, referral_id)
+    if referral is None or referral.assignee_id != me(context).id:
+        await cases.refused(context.services, me(context), referral_id, action)
+        await query.answer(context.tr("This case is not yours."), show_alert=True)
+        return None
+    return referral
+
+
+async def _chose_outcome(
+    update: Update, context: BotContext, referral_id: int, outcome: Outcome
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    await query.answer()
+    if outcome is Outcome.LINKED:
+        rows = [
+            [InlineKeyboardButton(tr(label), callback_data=f"c:{referral_id}:l:{resource}")]
+            for resource, label in labels.RESOURCE.items()
+        ]
+        rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"c:{referral_id}:x")])
+        await edit_card(query, tr("Which kind of resource?"), InlineKeyboardMarkup(rows))
+        return
+    await _ask(
+        update,
+        context,
+        referral_id,
+        "close_note",
+        note_question(context),
+        {"outcome": outcome.value},
+    )
+
+
+def note_question(context: BotContext) -> str:
+    return context.tr(
+        "Type one line for the officer about the outcome. It is all they will see; keep "
+        "case notes out of it."
+    )
+
+
+async def _ask(
+    update: Update,
+    context: BotContext,
+    referral_id: int,
+    purpose: str,
+    question: str,
+    data: dict[str, str],
+) -> None:
+    """Ask for a typed answer on the card itself, with a Cancel button."""
+    query = update.callback_query
+    assert query is not None
+    await prompts.ask(context.services, me(context), purpose, referral_id=referral_id, data=data)
+    cancel = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(context.tr("Cancel"), callback_data=CANCEL_BUTTON)]]
+    )
+    await edit_card(query, question, cancel)
+
+
+async def _show_card(update: Update, context: BotContext, referral: Referral) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    await edit_card(
+        query,
+        cards.case_text(tr, context.services.config, referral),
+        cards.case_buttons(tr, referral),
+    )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [CallbackQueryHandler(on_case_tap, pattern=PATTERN)]

@@ -1,0 +1,730 @@
+"""The officer's guided filing flow: one card per draft, tapped with one hand at night.
+
+``/new`` (or the persistent "➕ New referral" button) starts a draft; each step is a
+card with inline buttons that is edited in place as the officer taps. After the
+officer types (a place, a name, a phone, the summary) the next step comes as a new
+card at the bottom of the chat and the old card loses its buttons. Only the current
+card counts: its message id and the draft's token (in the callback data) must both
+match, so a tap on an older card, or on the card of a discarded draft, is answered
+"no longer active" and changes nothing. The rules live in :mod:`bot.domain.draft`,
+the saving in :mod:`bot.services.drafts`; this module draws cards and routes taps.
+
+Callback data is ``d:<token>:<action>[:<value>]``, at most 64 bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.domain.draft import DRAFT_LIFETIME, QUESTIONS, TEXT_STEPS, Draft, DraftError, Problem, Step
+from bot.domain.people import Role
+from bot.domain.referral import (
+    SUMMARY_LIMIT,
+    AgeBand,
+    Category,
+    Consent,
+    NotAskedReason,
+    Safety,
+    Urgency,
+)
+from bot.i18n import N_, Html, Translator, available_languages
+from bot.services import drafts, referrals
+from bot.services.drafts import Card, StoredDraft
+from handlers import labels
+from handlers.context import BotContext, me
+from handlers.guard import requires
+from handlers.notify import deliver
+from handlers.replies import edit_card
+
+NEW_REFERRAL = N_("➕ New referral")
+PREFIX = "d"
+MAX_CALLBACK_BYTES = 64
+
+STEP_NAMES = {
+    Step.CATEGORY: N_("Category"),
+    Step.SAFETY: N_("Safety"),
+    Step.URGENCY: N_("Urgency"),
+    Step.PLACE: N_("Where"),
+    Step.PERSON: N_("Person"),
+    Step.PHONE: N_("Phone"),
+    Step.CONSENT: N_("Consent"),
+    Step.SUMMARY: N_("Summary"),
+}
+NO_PHONE = N_("No phone: visit only")
+APPROPRIATE_ADULT = N_("Minor being questioned now: appropriate adult needed")
+
+# Taps that answer the current step: action code -> the draft change it makes.
+ANSWERS: dict[str, Callable[[Draft, str], None]] = {
+    "c": lambda d, v: d.choose_category(Category(v)),
+    "s": lambda d, v: d.toggle_safety(Safety(v)),
+    "s0": lambda d, v: d.no_safety_concern(),
+    "sok": lambda d, v: d.confirm_safety(),
+    "u": lambda d, v: d.choose_urgency(Urgency(v)),
+    "aa": lambda d, v: d.toggle_appropriate_adult(),
+    "a": lambda d, v: d.choose_age_band(AgeBand(v)),
+    "nn": lambda d, v: d.clear_name(),
+    "np": lambda d, v: d.choose_no_phone(),
+    "k": lambda d, v: d.keep(),
+    "cs": lambda d, v: d.choose_consent(Consent(v)),
+    "nr": lambda d, v: d.choose_not_asked_reason(NotAskedReason(v)),
+    "b": lambda d, v: d.back(Step(v)),
+    "e": lambda d, v: d.edit(Step(v)),
+}
+# Typed answers, by the step that is waiting for text.
+TYPED: dict[Step, Callable[[Draft, str], None]] = {
+    Step.PLACE: Draft.type_place,
+    Step.PERSON: Draft.type_name,
+    Step.PHONE: Draft.type_phone,
+    Step.SUMMARY: Draft.type_summary,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Keyboards and card texts
+# --------------------------------------------------------------------------------------------
+
+
+def officer_keyboard(tr: Translator) -> ReplyKeyboardMarkup:
+    """The persistent one-button keyboard an officer files from."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(tr(NEW_REFERRAL))]], resize_keyboard=True, is_persistent=True
+    )
+
+
+def callback(token: str, action: str, value: str = "") -> str:
+    """``d:<token>:<action>[:<value>]``: only an opaque token and what was tapped."""
+    data = f"{PREFIX}:{token}:{action}" + (f":{value}" if value else "")
+    assert len(data.encode()) <= MAX_CALLBACK_BYTES, data
+    return data
+
+
+def _button(text: str, token: str, action: str, value: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callback(token, action, value))
+
+
+def _marked(label: str, chosen: bool) -> str:
+    """The answer given earlier (after Back or Edit) is marked, so it can be tapped again."""
+    return f"● {label}" if chosen else label
+
+
+def _pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """Two buttons a row: big enough for a thumb, short enough to read without scrolling."""
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def _header(tr: Translator, draft: Draft) -> str:
+    """Where the officer is: "step 4 of 8", or that one answer is being changed."""
+    if draft.editing:
+        return tr("<b>New referral</b> · changing one answer")
+    return tr(
+        "<b>New referral</b> · step {number} of {total}", number=draft.number, total=QUESTIONS
+    )
+
+
+def _co_response_note(tr: Translator) -> str:
+    return tr(
+        "⚠️ Police keep the lead. This is a co-response: a social worker joins you, "
+        "police stay. The urgency is raised."
+    )
+
+
+def _consultation_note(tr: Translator) -> str:
+    return tr(
+        "Consent declined: this becomes a consultation for you. A social worker advises "
+        "you and does not contact the person."
+    )
+
+
+def _category_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    buttons = [
+        _button(_marked(tr(name), draft.category is c), draft.token, "c", c.value)
+        for c, name in labels.CATEGORY.items()
+    ]
+    return tr("What kind of incident is it?"), _pairs(buttons)
+
+
+def _safety_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    text = tr("Safety check: tap each one that is true, or “None of these”.")
+    if draft.safety:
+        text += "\n\n" + _co_response_note(tr)
+    rows = [
+        [_button(("✅ " if s in draft.safety else "") + tr(name), draft.token, "s", s.value)]
+        for s, name in labels.SAFETY.items()
+    ]
+    rows.append([_button(tr("None of these"), draft.token, "s0")])
+    if draft.safety:
+        rows.append([_button(tr("Continue ▶"), draft.token, "sok")])
+    return text, rows
+
+
+def _urgency_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    suggested = draft.suggested_urgency()
+    lines = [_co_response_note(tr)] if draft.co_response else []
+    lines.append(
+        tr(
+            "How urgent is it? Suggested: {urgency}. Tap to confirm, or choose another.",
+            urgency=tr(labels.URGENCY[suggested]),
+        )
+    )
+    chosen = draft.urgency or suggested
+    rows = []
+    for urgency, name in labels.URGENCY.items():
+        label = tr(name)
+        if urgency is suggested:
+            label = tr("{urgency} (suggested)", urgency=label)
+        rows.append([_button(_marked(label, urgency is chosen), draft.token, "u", urgency.value)])
+    if draft.category is Category.JUVENILE:
+        tick = "✅ " if draft.appropriate_adult_now else "⬜ "
+        rows.append([_button(tick + tr(APPROPRIATE_ADULT), draft.token, "aa")])
+    return "\n\n".join(lines), rows
+
+
+def _place_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    text = tr(
+        "Where? Type the place (street level is enough), or send a location pin (📎 → Location)."
+    )
+    current = _place_text(tr, draft)
+    if current:
+        text += "\n" + tr("Now: {value}", value=Html(current))
+    return text, []
+
+
+def _person_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    text = tr("The person: type the name (optional), then tap the age band.")
+    rows = _pairs(
+        [
+            _button(_marked(tr(name), draft.age_band is band), draft.token, "a", band.value)
+            for band, name in labels.AGE_BAND.items()
+        ]
+    )
+    if draft.person_name:
+        text += "\n" + tr("Name: {name}", name=draft.person_name)
+        rows.append([_button(tr("Remove the name"), draft.token, "nn")])
+    return text, rows
+
+
+def _phone_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    text = tr("The person's phone: type the number, or tap “No phone: visit only”.")
+    if draft.phone:
+        text += "\n" + tr("Now: {value}", value=draft.phone)
+    return text, [[_button(_marked(tr(NO_PHONE), draft.no_phone), draft.token, "np")]]
+
+
+def _consent_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    if draft.asking_reason:
+        rows = [
+            [_button(tr(name), draft.token, "nr", reason.value)]
+            for reason, name in labels.NOT_ASKED.items()
+        ]
+        return tr("Why was the person not asked?"), rows
+    rows = [
+        [_button(_marked(tr(name), draft.consent is c), draft.token, "cs", c.value)]
+        for c, name in labels.CONSENT.items()
+    ]
+    return tr("Does the person agree to be contacted by a social worker?"), rows
+
+
+def _summary_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    lines = [_consultation_note(tr)] if draft.consultation else []
+    lines.append(
+        tr(
+            "What happened? Type a short summary (up to {limit} characters).",
+            limit=SUMMARY_LIMIT,
+        )
+    )
+    if draft.summary:
+        lines.append(tr("Now: {value}", value=draft.summary))
+    return "\n\n".join(lines), []
+
+
+STEP_CARDS = {
+    Step.CATEGORY: _category_step,
+    Step.SAFETY: _safety_step,
+    Step.URGENCY: _urgency_step,
+    Step.PLACE: _place_step,
+    Step.PERSON: _person_step,
+    Step.PHONE: _phone_step,
+    Step.CONSENT: _consent_step,
+    Step.SUMMARY: _summary_step,
+}
+
+
+def _place_text(tr: Translator, draft: Draft) -> str:
+    """The place as safe HTML: typed text escaped, or the pin's coordinates."""
+    if draft.place:
+        return html.escape(draft.place, quote=False)
+    if draft.latitude is not None and draft.longitude is not None:
+        return tr(
+            "📍 location pin ({latitude}, {longitude})",
+            latitude=round(draft.latitude, 5),
+            longitude=round(draft.longitude, 5),
+        )
+    return ""
+
+
+def _review_lines(tr: Translator, draft: Draft) -> list[str]:
+    """Every answer, typed text escaped; "not given" where an optional one was skipped."""
+    not_given = tr("not given")
+    category = tr(labels.CATEGORY[draft.category]) if draft.category else not_given
+    safety = tr.join(tr(labels.SAFETY[s]) for s in labels.SAFETY if s in draft.safety) or tr(
+        "none of these"
+    )
+    urgency = tr(labels.URGENCY[draft.urgency]) if draft.urgency else not_given
+    age = tr(labels.AGE_BAND[draft.age_band]) if draft.age_band else not_given
+    phone = tr(NO_PHONE) if draft.no_phone else draft.phone or not_given
+    consent = tr(labels.CONSENT[draft.consent]) if draft.consent else not_given
+    if draft.not_asked_reason is not None:
+        consent += f" ({tr(labels.NOT_ASKED[draft.not_asked_reason])})"
+    lines = [
+        tr("Category: {value}", value=category),
+        tr("Safety: {value}", value=safety),
+        tr("Urgency: {value}", value=urgency),
+    ]
+    if draft.co_response:  # the same words the worker's offer card will carry
+        lines.append(tr("⚠️ Co-response: police keep the lead; the worker joins them."))
+    if draft.appropriate_adult_now:
+        lines.append(tr("⚠️ A minor is being questioned now: an appropriate adult is needed."))
+    lines += [
+        tr("Where: {value}", value=Html(_place_text(tr, draft) or not_given)),
+        tr("Name: {name}", name=draft.person_name or not_given),
+        tr("Age band: {value}", value=age),
+        tr("Phone: {value}", value=phone),
+        tr("Consent: {value}", value=consent),
+    ]
+    if draft.consultation:
+        lines.append(_consultation_note(tr))
+    lines.append(tr("Summary: {value}", value=draft.summary or not_given))
+    return lines
+
+
+def _review_card(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    text = "\n".join([tr("<b>Check the referral, then submit</b>"), "", *_review_lines(tr, draft)])
+    edits = [
+        _button(tr("✏️ {field}", field=tr(name)), draft.token, "e", step.value)
+        for step, name in STEP_NAMES.items()
+    ]
+    rows = [
+        *_pairs(edits),
+        [_button(tr("📨 Submit"), draft.token, "go")],
+        [_button(tr("Cancel"), draft.token, "x")],
+    ]
+    return text, InlineKeyboardMarkup(rows)
+
+
+def render(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    """The card for the draft's current step: header, question, answer buttons, Back, Cancel."""
+    if draft.step is Step.REVIEW:
+        return _review_card(tr, draft)
+    question, rows = STEP_CARDS[draft.step](tr, draft)
+    if draft.step in TEXT_STEPS and draft.can_keep():
+        rows.append([_button(tr("Keep as it is ▶"), draft.token, "k")])
+    navigation = [_button(tr("Cancel"), draft.token, "x")]
+    if draft.step is not Step.CATEGORY or draft.editing:
+        navigation.insert(0, _button(tr("⬅ Back"), draft.token, "b", draft.step.value))
+    rows.append(navigation)
+    return f"{_header(tr, draft)}\n\n{question}", InlineKeyboardMarkup(rows)
+
+
+def _confirm_discard(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [
+        _button(tr("Yes, discard"), draft.token, "xy"),
+        _button(tr("No, keep it"), draft.token, "xn"),
+    ]
+    return tr("Discard this draft? Nothing has been sent yet."), InlineKeyboardMarkup([buttons])
+
+
+def _resume_question(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    where = tr("step {number} of {total}", number=draft.number, total=QUESTIONS)
+    if draft.step is Step.REVIEW:
+        where = tr("ready to submit")
+    if draft.category is not None:
+        where = f"{tr(labels.CATEGORY[draft.category])}, {where}"
+    text = tr(
+        "You have an unfinished referral ({where}). Resume it, or start over?",
+        where=where,
+    )
+    buttons = [
+        _button(tr("▶ Resume"), draft.token, "r"),
+        _button(tr("Start over"), draft.token, "rs"),
+    ]
+    return text, InlineKeyboardMarkup([buttons])
+
+
+def _problem(tr: Translator, error: DraftError) -> str:
+    """Why a typed answer was not taken, and what to do instead."""
+    if error.problem is Problem.TOO_LONG:
+        return tr(
+            "That is {length} characters; the limit here is {limit}. Nothing is lost: "
+            "your text is below, so you can copy and shorten it.",
+            length=error.length,
+            limit=error.limit,
+        )
+    if error.problem is Problem.NOT_A_PHONE:
+        return tr(
+            "That does not look like a phone number. Please use digits, spaces, + or - "
+            "(5 to 20 digits), or tap “No phone: visit only”."
+        )
+    return tr("Please type your answer as text.")
+
+
+# --------------------------------------------------------------------------------------------
+# Sending and replacing the card
+# --------------------------------------------------------------------------------------------
+
+
+async def _retire(context: BotContext, chat_id: int, message_id: int | None) -> None:
+    """Take the buttons off an old card, so the officer is not tempted to tap it.
+
+    Taps on it are refused anyway; if the card is gone or already bare, nothing to do.
+    """
+    if message_id is None:
+        return
+    with contextlib.suppress(BadRequest):
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+
+
+async def _new_card(
+    context: BotContext,
+    message: Message,
+    stored: StoredDraft,
+    card: tuple[str, InlineKeyboardMarkup] | None = None,
+    notice: str | None = None,
+) -> None:
+    """Show the draft on a new card at the bottom of the chat; it becomes the only live one."""
+    await _retire(context, message.chat_id, stored.card_message_id)
+    text, markup = card or render(context.tr, stored.draft)
+    if notice:
+        text = f"{notice}\n\n{text}"
+    sent = await message.reply_text(text, reply_markup=markup)
+    await drafts.show_on(context.services, stored.person_id, stored.draft.token, sent.message_id)
+
+
+async def _officer_draft(context: BotContext) -> StoredDraft | None:
+    """The open draft of the officer behind this update; None for anyone else."""
+    person = context.person
+    if person is None or not person.has(Role.OFFICER):
+        return None
+    return await drafts.current(context.services, person.id)
+
+
+# --------------------------------------------------------------------------------------------
+# Commands and the reply-keyboard button
+# --------------------------------------------------------------------------------------------
+
+
+@requires(Role.OFFICER)
+async def start_new(update: Update, context: BotContext) -> None:
+    """/new or "➕ New referral": a fresh draft, or the choice to resume the open one."""
+    message = update.effective_message
+    assert message is not None
+    person = me(context)
+    stored = await drafts.current(context.services, person.id)
+    if stored is None:
+        from_button = not (message.text or "").startswith("/")
+        fresh = await drafts.begin(context.services, person.id, has_button=from_button)
+        await _new_card(context, message, fresh)
+        return
+    await _new_card(context, message, stored, card=_resume_question(context.tr, stored.draft))
+
+
+@requires(Role.OFFICER)
+async def resume(update: Update, context: BotContext) -> None:
+    """/resume: the current step of the open draft again, at the bottom of the chat."""
+    message = update.effective_message
+    assert message is not None
+    stored = await drafts.current(context.services, me(context).id)
+    if stored is None:
+        await message.reply_text(
+            _nothing_open(context.tr), reply_markup=officer_keyboard(context.tr)
+        )
+        return
+    await _new_card(context, message, stored)
+
+
+@requires(Role.OFFICER)
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel: discard the open draft at once (typing the command is confirmation enough)."""
+    message = update.effective_message
+    assert message is not None
+    tr = context.tr
+    stored = await drafts.current(context.services, me(context).id)
+    if stored is None:
+        await message.reply_text(_nothing_open(tr), reply_markup=officer_keyboard(tr))
+        return
+    await drafts.discard(context.services, stored.person_id, stored.draft.token)
+    await _retire(context, message.chat_id, stored.card_message_id)
+    await message.reply_text(
+        tr("Draft discarded. Nothing was sent."), reply_markup=officer_keyboard(tr)
+    )
+
+
+def _nothing_open(tr: Translator) -> str:
+    return tr(
+        "You have no unfinished referral (drafts are kept for {hours} hours). "
+        "Tap “{button}” to start one.",
+        hours=DRAFT_LIFETIME // timedelta(hours=1),
+        button=tr(NEW_REFERRAL),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Taps on the card
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tap:
+    card: Card
+    action: str
+    value: str
+
+
+def _parse(query: CallbackQuery) -> Tap | None:
+    """``d:<token>:<action>[:<value>]`` from a message in a private chat, or None."""
+    message = query.message
+    if query.data is None or message is None or message.chat.type != message.chat.PRIVATE:
+        return None
+    parts = query.data.split(":")
+    if len(parts) not in (3, 4) or parts[0] != PREFIX:
+        return None
+    value = parts[3] if len(parts) == 4 else ""
+    return Tap(Card(parts[1], message.message_id), parts[2], value)
+
+
+async def _stale(query: CallbackQuery, context: BotContext) -> None:
+    await query.answer(context.tr("This button is no longer active."), show_alert=True)
+
+
+@requires(Role.OFFICER)
+async def on_tap(update: Update, context: BotContext) -> None:
+    """Any button on a draft card: check it is the current card, apply, redraw in place."""
+    query = update.callback_query
+    assert query is not None
+    tap = _parse(query)
+    if tap is None:
+        await _stale(query, context)
+        return
+    special = SPECIAL_TAPS.get(tap.action)
+    if special is not None:
+        await special(query, context, tap)
+        return
+    answer = ANSWERS.get(tap.action)
+    stored = None
+    if answer is not None:
+        try:
+            stored = await drafts.change(
+                context.services, me(context).id, lambda d: answer(d, tap.value), tap.card
+            )
+        except ValueError:  # an old or doubled tap (DraftError), or forged data
+            stored = None
+    if stored is None:
+        await _stale(query, context)
+        return
+    await query.answer()
+    await edit_card(query, *render(context.tr, stored.draft))
+
+
+async def _current_card(query: CallbackQuery, context: BotContext, tap: Tap) -> StoredDraft | None:
+    """The draft if the tap is on its current card; otherwise answer "no longer active"."""
+    stored = await drafts.on_card(context.services, me(context).id, tap.card)
+    if stored is None:
+        await _stale(query, context)
+    return stored
+
+
+async def _ask_discard(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
+    if stored := await _current_card(query, context, tap):
+        await query.answer()
+        await edit_card(query, *_confirm_discard(context.tr, stored.draft))
+
+
+async def _redraw(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
+    """ "No, keep it" and "Resume": the current step again, on the same card."""
+    if stored := await _current_card(query, context, tap):
+        await query.answer()
+        await edit_card(query, *render(context.tr, stored.draft))
+
+
+async def _discard(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
+    if stored := await _current_card(query, context, tap):
+        await drafts.discard(context.services, stored.person_id, stored.draft.token)
+        await query.answer()
+        await edit_card(query, context.tr("Draft discarded. Nothing was sent."))
+
+
+async def _start_over(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
+    if stored := await _current_card(query, context, tap):
+        fresh = await drafts.begin(
+            context.services,
+            stored.person_id,
+            tap.card.message_id,
+            has_button=stored.draft.has_button,
+        )
+        await query.answer()
+        await edit_card(query, *render(context.tr, fresh.draft))
+
+
+async def _submit(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
+    """File the referral; refuse with the first unanswered step if anything is missing.
+
+    The draft is deleted in the same transaction that files the referral, so a crash or
+    a double tap on Submit can never file it twice.
+    """
+    stored = await _current_card(query, context, tap)
+    if stored is None:
+        return
+    if stored.draft.step is not Step.REVIEW:  # Submit is drawn on the review card only
+        await _stale(query, context)
+        return
+    tr, officer = context.tr, me(context)
+    if stored.draft.missing():
+        moved = await drafts.change(context.services, officer.id, Draft.go_to_first_missing)
+        await query.answer(
+            tr("Some answers are missing. Please answer this step first."), show_alert=True
+        )
+        if moved is not None:
+            await edit_card(query, *render(tr, moved.draft))
+        return
+    try:
+        filed = await referrals.submit(context.services, officer, stored.draft)
+    except referrals.AlreadySubmitted:
+        await query.answer(tr("Already submitted."))
+        return
+    await query.answer()
+    await edit_card(query, tr("Submitted as {ref}.", ref=filed.referral.ref))
+    if not stored.draft.has_button:  # started with /new: give the one-tap way for next time
+        await context.bot.send_message(
+            officer.telegram_id,
+            tr("Next time, tap “{button}” below to file.", button=tr(NEW_REFERRAL)),
+            reply_markup=officer_keyboard(tr),
+        )
+    await deliver(context, filed.notices)
+
+
+SPECIAL_TAPS: dict[str, Callable[[CallbackQuery, BotContext, Tap], Awaitable[None]]] = {
+    "x": _ask_discard,
+    "xn": _redraw,
+    "xy": _discard,
+    "r": _redraw,
+    "rs": _start_over,
+    "go": _submit,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Messages the central router hands over
+# --------------------------------------------------------------------------------------------
+
+
+async def on_text(update: Update, context: BotContext) -> bool:
+    """Typed text for the open draft; False when this person has none."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return False
+    stored = await _officer_draft(context)
+    if stored is None:
+        return False
+    tr, step = context.tr, stored.draft.step
+    if step not in TEXT_STEPS:
+        await _new_card(context, message, stored, notice=_tap_please(tr))
+        return True
+    typed = message.text
+    try:
+        changed = await drafts.change(
+            context.services, stored.person_id, lambda d: TYPED[step](d, typed)
+        )
+    except DraftError as error:
+        await _new_card(context, message, stored, notice=_problem(tr, error))
+        if error.problem is Problem.TOO_LONG:
+            await message.reply_text(html.escape(typed, quote=False))
+        return True
+    if changed is None:
+        return False
+    await _new_card(context, message, changed)
+    return True
+
+
+async def on_location(update: Update, context: BotContext) -> bool:
+    """A location pin: the answer at the Where step; politely ignored at any other step."""
+    message = update.effective_message
+    if message is None or message.location is None:
+        return False
+    stored = await _officer_draft(context)
+    if stored is None:
+        return False
+    if stored.draft.step is not Step.PLACE:
+        notice = context.tr(
+            "A location pin is only used at the “Where” step; I did not keep this one."
+        )
+        await _new_card(context, message, stored, notice=notice)
+        return True
+    pin = message.location
+    changed = await drafts.change(
+        context.services,
+        stored.person_id,
+        lambda d: d.pin_location(pin.latitude, pin.longitude),
+    )
+    if changed is None:
+        return False
+    await _new_card(context, message, changed)
+    return True
+
+
+async def on_other_media(update: Update, context: BotContext) -> bool:
+    """A photo, sticker or voice note while a draft is open: ask for text or a tap."""
+    message = update.effective_message
+    if message is None:
+        return False
+    stored = await _officer_draft(context)
+    if stored is None:
+        return False
+    tr = context.tr
+    if stored.draft.step in TEXT_STEPS:
+        notice = tr(
+            "Please type your answer as text; I cannot read photos, stickers or voice notes."
+        )
+    else:
+        notice = _tap_please(tr)
+    await _new_card(context, message, stored, notice=notice)
+    return True
+
+
+def _tap_please(tr: Translator) -> str:
+    return tr("Please tap one of the buttons below; this step needs no typing.")
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    """Commands, taps and the reply-keyboard button of the filing flow."""
+    private = filters.ChatType.PRIVATE
+    labels_in_every_language = sorted(
+        {Translator(code)(NEW_REFERRAL) for code in available_languages()}
+    )
+    return [
+        CommandHandler("new", start_new, filters=private),
+        CommandHandler("resume", resume, filters=private),
+        CommandHandler("cancel", cancel, filters=private),
+        CallbackQueryHandler(on_tap, pattern=f"^{PREFIX}:"),
+        MessageHandler(private & filters.Text(labels_in_every_language), start_new),
+    ]

@@ -1,0 +1,135 @@
+"""/mine: an officer's referrals with their status; a worker's open cases with buttons.
+Also /available and /away, the simple on-duty switch a worker uses (the rota comes later)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.domain.people import Role
+from bot.domain.referral import Status
+from bot.services import cases, offers, prompts
+from bot.services import referrals as referral_service
+from handlers import cards, labels
+from handlers.cases import CANCEL_BUTTON
+from handlers.context import BotContext, me
+from handlers.guard import enrolled, requires
+from handlers.notify import deliver
+from handlers.replies import edit_card
+
+WITHDRAW_PATTERN = r"^w:\d+$"
+
+
+@enrolled
+async def show_mine(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    person, tr = me(context), context.tr
+    shown = False
+    if person.has(Role.OFFICER):
+        await _officer_list(update, context)
+        shown = True
+    if person.has(Role.SOCIAL_WORKER):
+        open_cases = await cases.open_cases(context.services, person)
+        cap = context.services.config.cases.max_open_per_worker
+        state = tr("available") if person.available else tr("away")
+        await message.reply_text(
+            tr(
+                "Your open cases: {count} of {cap}. You are {state}.",
+                count=len(open_cases),
+                cap=cap,
+                state=state,
+            )
+        )
+        for referral in open_cases:
+            await message.reply_text(
+                cards.case_text(tr, context.services.config, referral),
+                reply_markup=cards.case_buttons(tr, referral),
+            )
+        shown = True
+    if not shown:
+        await message.reply_text(tr("You have no referrals or cases."))
+
+
+async def _officer_list(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    tr = context.tr
+    mine = await referral_service.of_officer(context.services, me(context))
+    if not mine:
+        await message.reply_text(tr("You have not filed any referrals yet."))
+        return
+    lines = [tr("Your latest referrals:")]
+    buttons = []
+    for referral in mine:
+        line = f"{cards.headline(tr, referral)} · {tr(labels.STATUS[referral.status])}"
+        if referral.assignee_id is not None:
+            worker = await referral_service.person(context.services, referral.assignee_id)
+            if worker is not None:
+                line += f" · {cards.person_link(worker)}"
+        lines.append(line)
+        if referral.status is Status.OFFERED:
+            label = tr("Withdraw {ref}", ref=referral.ref)
+            buttons.append([InlineKeyboardButton(label, callback_data=f"w:{referral.id}")])
+    await message.reply_text(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
+    )
+
+
+@requires(Role.OFFICER)
+async def on_withdraw(update: Update, context: BotContext) -> None:
+    """Ask why; the referral is withdrawn when the reason is typed (handlers.answers)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    referral = await referral_service.get(context.services, int(query.data[2:]))
+    tr = context.tr
+    if referral is None or referral.officer_id != me(context).id:
+        await query.answer(tr("This is not your referral."), show_alert=True)
+        return
+    if referral.status is not Status.OFFERED:
+        status = tr(labels.STATUS[referral.status])
+        await query.answer(
+            tr("It can no longer be withdrawn (now: {status}).", status=status), show_alert=True
+        )
+        return
+    await query.answer()
+    await prompts.ask(context.services, me(context), "withdraw_reason", referral_id=referral.id)
+    cancel = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(tr("Cancel"), callback_data=CANCEL_BUTTON)]]
+    )
+    await edit_card(
+        query, tr("Why are you withdrawing {ref}? Type a short reason.", ref=referral.ref), cancel
+    )
+
+
+@requires(Role.SOCIAL_WORKER)
+async def available(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    notices = await offers.became_available(context.services, me(context))
+    await message.reply_text(
+        context.tr(
+            "You are available. New referrals for your team will be offered to you; "
+            "{count} waiting now.",
+            count=len(notices),
+        )
+    )
+    await deliver(context, notices)
+
+
+@requires(Role.SOCIAL_WORKER)
+async def away(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    await offers.went_away(context.services, me(context))
+    await message.reply_text(context.tr("You are away. No new offers until you send /available."))
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("mine", show_mine, filters=private),
+        CommandHandler("available", available, filters=private),
+        CommandHandler("away", away, filters=private),
+        CallbackQueryHandler(on_withdraw, pattern=WITHDRAW_PATTERN),
+    ]

@@ -1,0 +1,144 @@
+"""Delivering the notices a service returned: render in each reader's language, send.
+
+One failed send (a worker who blocked the bot, a Telegram hiccup) must not stop the
+others: it is logged with the referral reference, never with personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from telegram.error import BadRequest, TelegramError
+
+from bot.domain.referral import Referral
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services import offers as offer_service
+from bot.services import referrals as referral_service
+from bot.services.notices import Notice, NoticeKind
+from handlers import cards, labels
+from handlers.context import BotContext
+
+log = logging.getLogger("referral_bot.notify")
+
+
+async def deliver(context: BotContext, notices: Iterable[Notice]) -> None:
+    services = context.services
+    loaded: dict[int, Referral | None] = {}
+    for notice in notices:
+        if notice.referral_id not in loaded:
+            loaded[notice.referral_id] = await referral_service.get(services, notice.referral_id)
+        referral = loaded[notice.referral_id]
+        if referral is None:
+            continue
+        try:
+            await _send(context, services, notice, referral)
+        except TelegramError as exc:
+            log.warning("could not deliver %s for %s: %s", notice.kind, referral.ref, exc)
+
+
+async def _send(
+    context: BotContext, services: Services, notice: Notice, referral: Referral
+) -> None:
+    bot, config = context.bot, services.config
+    chat_id = notice.recipient.telegram_id
+    tr = Translator(notice.recipient.language)
+    kind = notice.kind
+    if kind is NoticeKind.OFFER:
+        assert notice.offer_id is not None
+        sent = await bot.send_message(
+            chat_id,
+            cards.offer_text(tr, config, referral),
+            reply_markup=cards.offer_buttons(tr, notice.offer_id),
+        )
+        await offer_service.record_card(services, notice.offer_id, chat_id, sent.message_id)
+    elif kind in (NoticeKind.OFFER_TAKEN, NoticeKind.OFFER_WITHDRAWN):
+        assert notice.message_id is not None
+        try:
+            await bot.edit_message_text(
+                _closed_offer_text(tr, notice, referral), chat_id, notice.message_id
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+    elif kind is NoticeKind.REVEAL:
+        await send_details(context, chat_id, tr, referral)
+        await bot.send_message(
+            chat_id,
+            cards.case_text(tr, config, referral),
+            reply_markup=cards.case_buttons(tr, referral),
+        )
+    else:
+        await bot.send_message(chat_id, _officer_text(tr, notice, referral))
+
+
+async def send_details(
+    context: BotContext, chat_id: int, tr: Translator, referral: Referral
+) -> None:
+    """The full record, protected from forwarding and saving; each call is one reveal."""
+    officer = await referral_service.person(context.services, referral.officer_id)
+    assert officer is not None
+    await context.bot.send_message(
+        chat_id,
+        cards.details_text(tr, context.services.config, referral, officer),
+        protect_content=True,
+    )
+    if referral.latitude is not None and referral.longitude is not None:
+        await context.bot.send_location(
+            chat_id, referral.latitude, referral.longitude, protect_content=True
+        )
+
+
+def _closed_offer_text(tr: Translator, notice: Notice, referral: Referral) -> str:
+    head = cards.headline(tr, referral)
+    if notice.kind is NoticeKind.OFFER_TAKEN:
+        return f"{head}\n" + tr("Taken by {worker}.", worker=notice.values.get("worker", ""))
+    return f"{head}\n" + tr("Withdrawn by the officer.")
+
+
+def _officer_text(tr: Translator, notice: Notice, referral: Referral) -> str:
+    """What the officer reads at each step (never the worker's case notes)."""
+    head = cards.headline(tr, referral)
+    worker = notice.values.get("worker", "")
+    kind = notice.kind
+    if kind is NoticeKind.FILED:
+        body = tr(
+            "Sent. Social workers offered it: {count}. You will hear when one accepts.",
+            count=notice.values.get("count", "0"),
+        )
+    elif kind is NoticeKind.NOBODY_AVAILABLE:
+        body = tr(
+            "Filed, but no social worker is available right now. It stays open and is "
+            "offered as soon as someone is."
+        )
+    elif kind is NoticeKind.ALL_DECLINED:
+        body = tr(
+            "Every available social worker declined. It stays open and is offered as soon "
+            "as someone else is available."
+        )
+    elif kind is NoticeKind.ACCEPTED:
+        telegram_id = int(notice.values.get("worker_telegram_id", "0"))
+        link = cards.person_link_to(telegram_id, worker)
+        body = tr("Accepted by {worker}. Tap the name to write to them.", worker=link)
+    elif kind is NoticeKind.CONTACTED:
+        body = tr("{worker} has made first contact.", worker=worker)
+    elif kind is NoticeKind.RETURNED:
+        body = tr(
+            "Returned to police by {worker}. Reason: {reason}",
+            worker=worker,
+            reason=notice.values.get("reason", ""),
+        )
+    elif kind is NoticeKind.CLOSED:
+        outcome = tr(labels.OUTCOME[referral.outcome]) if referral.outcome else ""
+        if referral.resource_type is not None:
+            outcome += f" ({tr(labels.RESOURCE[referral.resource_type])})"
+        body = tr(
+            "Closed by {worker}. Outcome: {outcome}. Note: {note}",
+            worker=worker,
+            outcome=outcome,
+            note=referral.closing_note or "",
+        )
+    else:
+        body = tr("Reopened by {worker}.", worker=worker)
+    return f"{head}\n{body}"

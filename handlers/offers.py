@@ -1,0 +1,85 @@
+"""A social worker's answer to an offer card: Accept, or Decline with a reason."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.domain.people import Role
+from bot.domain.referral import DeclineReason
+from bot.services import offers
+from bot.services.offers import Answer
+from handlers import cards, labels
+from handlers.context import BotContext, me
+from handlers.guard import requires
+from handlers.notify import deliver
+from handlers.replies import edit_card
+
+PATTERN = r"^o:\d+:(a|d|b|r:[a-z_]+)$"
+
+
+@requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
+async def on_offer_tap(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, offer_text_id, action = query.data.split(":", 2)
+    offer_id = int(offer_text_id)
+    tr = context.tr
+    if action == "d":  # show the reasons; nothing is recorded until one is chosen
+        await query.answer()
+        rows = [
+            [InlineKeyboardButton(tr(label), callback_data=f"o:{offer_id}:r:{reason}")]
+            for reason, label in labels.DECLINE.items()
+        ]
+        rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"o:{offer_id}:b")])
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+        return
+    if action == "b":
+        await query.answer()
+        await query.edit_message_reply_markup(cards.offer_buttons(tr, offer_id))
+        return
+    if action == "a":
+        outcome = await offers.accept(context.services, me(context), offer_id)
+    else:
+        reason = action.removeprefix("r:")
+        if reason not in DeclineReason.__members__.values():
+            await query.answer(tr("This button is no longer active."), show_alert=True)
+            return
+        outcome = await offers.decline(
+            context.services, me(context), offer_id, DeclineReason(reason)
+        )
+    await _answer(update, context, outcome)
+    await deliver(context, outcome.notices)
+
+
+async def _answer(update: Update, context: BotContext, outcome: offers.Outcome) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    referral = outcome.referral
+    if outcome.answer is Answer.NOT_YOURS or referral is None:
+        await query.answer(tr("This offer was not made to you."), show_alert=True)
+        return
+    head = cards.headline(tr, referral)
+    if outcome.answer in (Answer.ACCEPTED, Answer.ALREADY_YOURS):
+        await query.answer(tr("The case is yours."))
+        await edit_card(
+            query, f"{head}\n" + tr("You accepted. The details follow in a protected message.")
+        )
+    elif outcome.answer is Answer.TAKEN:
+        taken = tr("Already taken by {worker}.", worker=outcome.taken_by or "?")
+        await query.answer(taken, show_alert=True)
+        await edit_card(query, f"{head}\n{taken}")
+    elif outcome.answer is Answer.WITHDRAWN:
+        await query.answer(tr("Withdrawn by the officer."), show_alert=True)
+        await edit_card(query, f"{head}\n" + tr("Withdrawn by the officer."))
+    elif outcome.answer is Answer.DECLINED:
+        await query.answer(tr("Declined. It goes to the next worker."))
+        await edit_card(query, f"{head}\n" + tr("You declined this referral."))
+    else:
+        await query.answer(tr("This offer is no longer open."), show_alert=True)
+        await edit_card(query, f"{head}\n" + tr("This offer is no longer open."))
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [CallbackQueryHandler(on_offer_tap, pattern=PATTERN)]
