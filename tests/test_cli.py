@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from storage.db import Database
+from storage.db import Database, migrations
 
 ROOT = Path(__file__).parent.parent
 
@@ -83,7 +83,7 @@ def test_unwritable_database_is_one_line_exit_2(config_path: Path, tmp_path: Pat
 def test_init_db_creates_the_database(config_path: Path) -> None:
     result = run_cli("init-db", "--config", str(config_path))
     assert result.returncode == 0, result.stderr
-    assert "schema version 1" in result.stdout
+    assert f"schema version {len(migrations())}" in result.stdout
     assert (config_path.parent / "bot.sqlite3").exists()
 
 
@@ -120,7 +120,7 @@ async def test_backup_copies_and_never_overwrites(
     destination = tmp_path / "backup.sqlite3"
     assert await cli.amain(["backup", "--config", str(config_path), str(destination)]) == 0
     async with await Database.open(destination) as copy:
-        assert await copy.schema_version() == 1
+        assert await copy.schema_version() == len(migrations())
     assert await cli.amain(["backup", "--config", str(config_path), str(destination)]) == 1
     assert "already exists" in capsys.readouterr().err
 

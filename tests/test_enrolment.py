@@ -27,6 +27,7 @@ async def test_cli_invite_redeemed_by_start_and_whoami_shows_the_role(config_pat
         await wang.send(f"/start {code}")
         assert "Welcome, Officer Wang. You are now enrolled as: Officer." in wang.last.plain
         assert "/whoami" in wang.last.plain and "/invite" not in wang.last.plain
+        assert wang.reply_keyboard == [["➕ New referral"]]  # filing is one tap away
 
         await wang.send("/whoami")
         assert wang.last.plain.splitlines() == [
@@ -107,9 +108,8 @@ async def test_language_switches_texts_and_menu_to_chinese(config_path: Path) ->
         code = await w.invite("--role", "social_worker", "--team", "xuhui-sw", "--name", "Li Na")
         li = w.phone(WORKER, "Li", language="en")
         await li.send(f"/start {code}")
-        assert w.telegram.commands(scope={"type": "chat", "chat_id": WORKER})[0] == (
-            "help",
-            "What I can do for you",
+        assert ("help", "What I can do for you") in w.telegram.commands(
+            scope={"type": "chat", "chat_id": WORKER}
         )
         await li.send("/language")
         await li.tap("中文 (简体)")

@@ -1,0 +1,123 @@
+"""Helpers for referral stories: a station with an officer and a team of workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.draft import Draft
+from bot.domain.referral import (
+    AgeBand,
+    Category,
+    Consent,
+    Referral,
+    Safety,
+    Urgency,
+)
+from bot.i18n import Translator
+from bot.sandbox import Phone
+from bot.sandbox.world import World
+from bot.services import people as people_service
+from bot.services import referrals as referral_service
+from handlers import labels
+from handlers.filing import APPROPRIATE_ADULT, NEW_REFERRAL, NO_PHONE
+
+OFFICER_ID = 101
+CANARY_NAME = "Canary张三"
+CANARY_PHONE = "13800138000"
+CANARY_PLACE = "Canary Road 88"
+CANARY_SUMMARY = "CanarySummary: shouting heard <b>& a door broken"
+
+
+@dataclass
+class Station:
+    officer: Phone
+    workers: dict[str, Phone]
+
+
+async def enrol(w: World, telegram_id: int, name: str, *args: str, language: str = "en") -> Phone:
+    code = await w.invite(*args, "--name", name)
+    phone = w.phone(telegram_id, name, language=language)
+    await phone.send(f"/start {code}")
+    return phone
+
+
+async def station(
+    w: World,
+    workers: dict[str, tuple[str, ...]],
+    *,
+    away: tuple[str, ...] = (),
+) -> Station:
+    """Officer Wang at Tianping Road; workers with their skills, available unless away."""
+    officer = await enrol(
+        w, OFFICER_ID, "Officer Wang", "--role", "officer", "--station", "tianping"
+    )
+    phones: dict[str, Phone] = {}
+    for number, (name, skills) in enumerate(workers.items()):
+        phone = await enrol(w, 200 + number, name, "--role", "social_worker", "--team", "xuhui-sw")
+        if skills:
+            status, _, err = await w.cli("skills", str(200 + number), "--set", ",".join(skills))
+            assert status == 0, err
+        if name not in away:
+            await phone.send("/available")
+        phones[name] = phone
+    return Station(officer, phones)
+
+
+def draft(category: Category, **overrides: object) -> Draft:
+    """A complete draft with canary personal data."""
+    values: dict[str, object] = {
+        "category": category,
+        "safety_answered": True,
+        "urgency": Urgency.ROUTINE,
+        "place": CANARY_PLACE,
+        "person_name": CANARY_NAME,
+        "age_band": AgeBand.ADULT,
+        "phone": CANARY_PHONE,
+        "consent": Consent.PERSON_AGREES,
+        "summary": CANARY_SUMMARY,
+    }
+    values.update(overrides)
+    return Draft(**values)  # type: ignore[arg-type]
+
+
+async def file(w: World, d: Draft) -> Referral:
+    """Officer Wang files ``d`` by tapping through the screens on his phone."""
+    tr = Translator("en")
+    phone = w.phone(OFFICER_ID, "Officer Wang")
+    assert d.category is not None and d.age_band is not None and d.consent is not None
+    await phone.send(tr(NEW_REFERRAL))
+    await phone.tap(tr(labels.CATEGORY[d.category]))
+    for flag in sorted(d.safety):
+        await phone.tap(tr(labels.SAFETY[flag]))
+    await phone.tap(tr("Continue ▶") if d.safety else tr("None of these"))
+    if d.appropriate_adult_now:
+        await phone.tap("⬜ " + tr(APPROPRIATE_ADULT))
+    suggested = d.suggested_urgency()
+    urgency = d.urgency or suggested
+    label = tr(labels.URGENCY[urgency])
+    if urgency is suggested:
+        label = "● " + tr("{urgency} (suggested)", urgency=label)
+    await phone.tap(label)
+    assert d.place is not None
+    await phone.send(d.place)
+    if d.person_name:
+        await phone.send(d.person_name)
+    await phone.tap(tr(labels.AGE_BAND[d.age_band]))
+    if d.no_phone or not d.phone:
+        await phone.tap(tr(NO_PHONE))
+    else:
+        await phone.send(d.phone)
+    await phone.tap(tr(labels.CONSENT[d.consent]))
+    if d.not_asked_reason is not None:
+        await phone.tap(tr(labels.NOT_ASKED[d.not_asked_reason]))
+    assert d.summary is not None
+    await phone.send(d.summary)
+    await phone.tap(tr("📨 Submit"))
+    officer = await people_service.find(w.services, OFFICER_ID)
+    assert officer is not None
+    newest = (await referral_service.of_officer(w.services, officer))[0]
+    assert any(f"Submitted as {newest.ref}." in text for text in phone.texts)
+    return newest
+
+
+__all__ = ["Safety"]

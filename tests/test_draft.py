@@ -1,0 +1,346 @@
+"""The draft's rules, without Telegram: steps, refusals, urgency suggestions, storage form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain.draft import (
+    DRAFT_LIFETIME,
+    QUESTIONS,
+    Draft,
+    DraftError,
+    Problem,
+    Step,
+    clean_phone,
+    expired,
+)
+from bot.domain.referral import (
+    AgeBand,
+    Category,
+    Consent,
+    NotAskedReason,
+    Safety,
+    Urgency,
+)
+
+
+def routine_draft() -> Draft:
+    """A neighbour dispute answered step by step, as far as the review card."""
+    draft = Draft()
+    draft.choose_category(Category.NEIGHBOUR_DISPUTE)
+    draft.no_safety_concern()
+    draft.choose_urgency(draft.suggested_urgency())
+    draft.type_place("Lane 5, Tianping Road")
+    draft.choose_age_band(AgeBand.ADULT)
+    draft.type_phone("138 0013 8000")
+    draft.choose_consent(Consent.PERSON_AGREES)
+    draft.type_summary("Neighbours argue about noise every night.")
+    return draft
+
+
+def test_a_routine_referral_walks_every_step_to_the_review_card() -> None:
+    draft = Draft()
+    seen = []
+    for answer in (
+        lambda: draft.choose_category(Category.NEIGHBOUR_DISPUTE),
+        draft.no_safety_concern,
+        lambda: draft.choose_urgency(Urgency.ROUTINE),
+        lambda: draft.type_place("Lane 5"),
+        lambda: draft.choose_age_band(AgeBand.ADULT),
+        draft.choose_no_phone,
+        lambda: draft.choose_consent(Consent.PERSON_AGREES),
+        lambda: draft.type_summary("Noise."),
+    ):
+        seen.append(draft.number)
+        answer()
+    assert seen == list(range(1, QUESTIONS + 1))
+    assert draft.step is Step.REVIEW and draft.missing() == []
+    assert not draft.co_response and not draft.consultation
+
+
+def test_an_answer_for_another_step_is_refused_and_changes_nothing() -> None:
+    draft = Draft()
+    draft.choose_category(Category.FAMILY_DISPUTE)
+    before = draft.to_json()
+    with pytest.raises(DraftError) as refused:
+        draft.choose_category(Category.JUVENILE)  # a double tap on the category grid
+    assert refused.value.problem is Problem.WRONG_STEP
+    with pytest.raises(DraftError):
+        draft.choose_urgency(Urgency.ROUTINE)  # the safety screen has not been answered
+    assert draft.to_json() == before
+
+
+def test_continue_needs_a_ticked_safety_question() -> None:
+    draft = Draft()
+    draft.choose_category(Category.FAMILY_DISPUTE)
+    with pytest.raises(DraftError):
+        draft.confirm_safety()
+    draft.toggle_safety(Safety.CHILD_AT_RISK)
+    draft.toggle_safety(Safety.WEAPON_OR_INJURY)
+    draft.toggle_safety(Safety.CHILD_AT_RISK)  # unticked again
+    draft.confirm_safety()
+    assert draft.safety == {Safety.WEAPON_OR_INJURY}
+    assert draft.co_response and draft.safety_answered
+    assert draft.suggested_urgency() is Urgency.IMMEDIATE
+
+
+def test_none_of_these_clears_ticks_and_answers_the_screen() -> None:
+    draft = Draft()
+    draft.choose_category(Category.DOMESTIC_VIOLENCE)
+    draft.toggle_safety(Safety.DANGER_TO_LIFE)
+    draft.no_safety_concern()
+    assert draft.safety == frozenset() and draft.safety_answered
+    assert draft.step is Step.URGENCY
+    assert draft.suggested_urgency() is Urgency.URGENT  # domestic violence is never routine
+
+
+def test_a_safety_yes_added_later_makes_the_officer_confirm_urgency_again() -> None:
+    draft = routine_draft()
+    assert draft.urgency is Urgency.ROUTINE
+    draft.edit(Step.SAFETY)
+    draft.toggle_safety(Safety.SELF_HARM)
+    draft.confirm_safety()
+    assert (draft.step, draft.editing, draft.urgency) == (Step.URGENCY, True, None)
+    assert draft.missing() == [Step.URGENCY]
+    draft.choose_urgency(Urgency.IMMEDIATE)
+    assert (draft.step, draft.editing) == (Step.REVIEW, False)
+
+
+def test_an_edit_that_does_not_raise_the_suggestion_returns_to_review() -> None:
+    draft = routine_draft()
+    draft.edit(Step.CATEGORY)
+    draft.choose_category(Category.RENTAL_DISPUTE)
+    assert (draft.step, draft.urgency) == (Step.REVIEW, Urgency.ROUTINE)
+
+
+def test_a_higher_urgency_than_suggested_is_kept() -> None:
+    draft = Draft()
+    draft.choose_category(Category.NEIGHBOUR_DISPUTE)
+    draft.no_safety_concern()
+    draft.choose_urgency(Urgency.IMMEDIATE)
+    draft.back()
+    draft.back()
+    draft.toggle_safety(Safety.CHILD_AT_RISK)
+    draft.confirm_safety()
+    assert draft.urgency is Urgency.IMMEDIATE  # above the suggestion (urgent): the officer's call
+
+
+def test_minor_questioned_now_makes_the_suggestion_immediate_for_juveniles_only() -> None:
+    draft = Draft()
+    draft.choose_category(Category.JUVENILE)
+    draft.no_safety_concern()
+    assert draft.suggested_urgency() is Urgency.URGENT
+    draft.toggle_appropriate_adult()
+    assert draft.appropriate_adult_now
+    assert draft.suggested_urgency() is Urgency.IMMEDIATE
+    draft.back()
+    draft.back()
+    draft.choose_category(Category.FAMILY_DISPUTE)  # not a minor after all
+    assert not draft.appropriate_adult_now
+    draft.no_safety_concern()
+    with pytest.raises(DraftError):
+        draft.toggle_appropriate_adult()
+
+
+def test_not_asked_needs_a_reason_and_back_loses_nothing() -> None:
+    draft = routine_draft()
+    draft.edit(Step.CONSENT)
+    draft.choose_consent(Consent.NOT_ASKED)
+    assert draft.asking_reason and draft.consent is Consent.PERSON_AGREES
+    draft.back(Step.CONSENT)
+    assert (draft.step, draft.asking_reason, draft.consent) == (
+        Step.CONSENT,
+        False,
+        Consent.PERSON_AGREES,
+    )
+    with pytest.raises(DraftError):
+        draft.choose_not_asked_reason(NotAskedReason.NO_TIME)  # reasons are not on screen
+    draft.choose_consent(Consent.NOT_ASKED)
+    draft.choose_not_asked_reason(NotAskedReason.UNABLE)
+    assert (draft.consent, draft.not_asked_reason) == (Consent.NOT_ASKED, NotAskedReason.UNABLE)
+    assert draft.step is Step.REVIEW
+
+
+def test_declined_consent_makes_a_consultation() -> None:
+    draft = routine_draft()
+    draft.edit(Step.CONSENT)
+    draft.choose_consent(Consent.DECLINED)
+    assert draft.consultation and draft.step is Step.REVIEW
+
+
+def test_back_goes_one_step_even_when_tapped_twice() -> None:
+    draft = Draft()
+    draft.choose_category(Category.ELDERLY)
+    draft.no_safety_concern()
+    draft.back(Step.URGENCY)
+    with pytest.raises(DraftError):
+        draft.back(Step.URGENCY)  # the second tap of a double tap
+    assert draft.step is Step.SAFETY
+    draft.back(Step.SAFETY)
+    draft.back(Step.CATEGORY)  # the first step has nowhere further back
+    assert draft.step is Step.CATEGORY
+
+
+def test_back_while_editing_returns_to_review_unchanged() -> None:
+    draft = routine_draft()
+    before = draft.summary
+    draft.edit(Step.SUMMARY)
+    draft.back(Step.SUMMARY)
+    assert (draft.step, draft.editing, draft.summary) == (Step.REVIEW, False, before)
+
+
+def test_edit_only_from_the_review_card_and_only_a_question() -> None:
+    draft = routine_draft()
+    with pytest.raises(DraftError):
+        draft.edit(Step.REVIEW)
+    draft.edit(Step.PLACE)
+    with pytest.raises(DraftError):
+        draft.edit(Step.PHONE)  # a tap on the review card that is no longer shown
+
+
+def test_keep_needs_an_earlier_answer() -> None:
+    draft = routine_draft()
+    draft.edit(Step.PHONE)
+    assert draft.can_keep()
+    draft.keep()
+    assert draft.step is Step.REVIEW and draft.phone == "138 0013 8000"
+    fresh = Draft()
+    assert not fresh.can_keep()
+    with pytest.raises(DraftError):
+        fresh.keep()
+
+
+def test_the_name_is_optional_and_typed_before_the_age_band() -> None:
+    draft = Draft(step=Step.PERSON)
+    draft.type_name("  Li   Wei\n")
+    assert draft.person_name == "Li Wei" and draft.step is Step.PERSON
+    draft.clear_name()
+    draft.choose_age_band(AgeBand.OVER_65)
+    assert draft.person_name is None and draft.step is Step.PHONE
+
+
+def test_a_pin_and_a_typed_place_replace_each_other() -> None:
+    draft = Draft(step=Step.PLACE)
+    draft.pin_location(31.2, 121.45)
+    assert (draft.place, draft.latitude, draft.longitude) == (None, 31.2, 121.45)
+    draft.back()
+    draft.type_place("Gate of No. 12")
+    assert (draft.place, draft.latitude) == ("Gate of No. 12", None)
+
+
+@pytest.mark.parametrize(
+    ("step", "method", "limit"),
+    [
+        (Step.PLACE, Draft.type_place, 200),
+        (Step.PERSON, Draft.type_name, 64),
+        (Step.SUMMARY, Draft.type_summary, 1000),
+    ],
+)
+def test_typed_text_over_its_limit_is_refused_with_the_count(
+    step: Step, method: Callable[[Draft, str], None], limit: int
+) -> None:
+    draft = Draft(step=step)
+    method(draft, "x" * limit)  # exactly the limit is fine
+    again = Draft(step=step)
+    with pytest.raises(DraftError) as refused:
+        method(again, "y" * (limit + 7))
+    assert (refused.value.problem, refused.value.length, refused.value.limit) == (
+        Problem.TOO_LONG,
+        limit + 7,
+        limit,
+    )
+    assert again.step is step
+
+
+def test_blank_text_is_refused() -> None:
+    with pytest.raises(DraftError) as refused:
+        Draft(step=Step.SUMMARY).type_summary(" \n ")
+    assert refused.value.problem is Problem.EMPTY
+
+
+def test_the_summary_keeps_its_lines() -> None:
+    draft = Draft(step=Step.SUMMARY)
+    draft.type_summary("  Line one.\nLine two.  ")
+    assert draft.summary == "Line one.\nLine two."
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("+86 138-0013-8000", "+86 138-0013-8000"),
+        ("12345", "12345"),
+        ("１３８ ００１３ ８０００", "138 0013 8000"),  # full-width digits from a Chinese keyboard
+        ("  021  6431 2345 ", "021 6431 2345"),
+    ],
+)
+def test_phone_numbers_are_checked_loosely(typed: str, kept: str) -> None:
+    assert clean_phone(typed) == kept
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1234", "call 13800138000", "138 0013 8000 ext. 5", "1" * 21, "(021) 6431 2345", "+ - +"],
+)
+def test_things_that_are_not_phone_numbers_are_refused(typed: str) -> None:
+    draft = Draft(step=Step.PHONE)
+    with pytest.raises(DraftError) as refused:
+        draft.type_phone(typed)
+    assert refused.value.problem is Problem.NOT_A_PHONE
+    assert draft.phone is None and draft.step is Step.PHONE
+
+
+def test_missing_lists_every_gap_and_submit_goes_to_the_first() -> None:
+    draft = routine_draft()
+    draft.summary = None
+    draft.age_band = None
+    assert draft.missing() == [Step.PERSON, Step.SUMMARY]
+    draft.go_to_first_missing()
+    assert (draft.step, draft.editing) == (Step.PERSON, False)
+    assert Draft().missing() == [
+        Step.CATEGORY,
+        Step.SAFETY,
+        Step.URGENCY,
+        Step.PLACE,
+        Step.PERSON,
+        Step.PHONE,
+        Step.CONSENT,
+        Step.SUMMARY,
+    ]
+
+
+def test_not_asked_without_a_reason_is_missing() -> None:
+    draft = routine_draft()
+    draft.consent = Consent.NOT_ASKED
+    assert draft.missing() == [Step.CONSENT]
+
+
+def test_json_round_trip_keeps_every_answer() -> None:
+    draft = routine_draft()
+    draft.edit(Step.SAFETY)
+    draft.toggle_safety(Safety.CHILD_AT_RISK)
+    draft.person_name = "李 <b>&"
+    draft.has_button = True
+    again = Draft.from_json(draft.to_json())
+    assert again == draft
+    assert isinstance(again.step, Step) and isinstance(again.category, Category)
+    assert "李" in draft.to_json()  # stored readably, not as \\u escapes
+
+
+def test_json_from_an_older_version_loads_with_defaults() -> None:
+    old = '{"token": "abc123", "step": "place", "category": "juvenile", "colour": "blue"}'
+    draft = Draft.from_json(old)
+    assert (draft.step, draft.category, draft.asking_reason) == (
+        Step.PLACE,
+        Category.JUVENILE,
+        False,
+    )
+
+
+def test_a_draft_expires_after_its_lifetime_not_before() -> None:
+    changed = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    assert not expired(changed, changed + timedelta(minutes=30))
+    assert not expired(changed, changed + DRAFT_LIFETIME)
+    assert expired(changed, changed + DRAFT_LIFETIME + timedelta(seconds=1))
