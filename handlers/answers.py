@@ -1,22 +1,32 @@
-"""Typed answers to a stored question: reasons, a resource's name, the closing note."""
+"""Typed answers to a stored question: reasons, a resource's name, the closing note.
+
+A question is answered only while it is fresh (half an hour) and only if the person
+has not since started something else (a draft changed after the question wins the
+text). Once answered, the question card loses its Cancel button.
+"""
 
 from __future__ import annotations
 
 import html
+import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.domain.referral import REASON_LIMIT, Outcome, Resource
-from bot.services import cases, prompts
+from bot.services import cases, drafts, prompts
 from bot.services import referrals as referral_service
-from bot.services.notices import Changed
+from bot.services.notices import Changed, NoticeKind
+from bot.services.prompts import Prompt
 from handlers import cards
-from handlers.cases import CANCEL_BUTTON, note_question
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
 from handlers.notify import deliver
+from handlers.questions import CANCEL_PREFIX, cancel_markup, note_question
 from handlers.replies import edit_card
+
+log = logging.getLogger("referral_bot.answers")
 
 
 async def on_text(update: Update, context: BotContext) -> bool:
@@ -24,10 +34,24 @@ async def on_text(update: Update, context: BotContext) -> bool:
     message = update.effective_message
     if context.person is None or message is None or message.text is None:
         return False
-    prompt = await prompts.pending(context.services, context.person)
-    if prompt is None or prompt.referral_id is None:
+    services, person, tr = context.services, context.person, context.tr
+    prompt = await prompts.pending(services, person)
+    if prompt is None:
         return False
-    tr, text = context.tr, " ".join(message.text.split())
+    draft = await drafts.current(services, person.id)
+    if draft is not None and draft.updated_at > prompt.created_at:
+        await _close_question(context, prompt)  # they moved on to filing: the draft wins
+        return False
+    if prompts.expired(services, prompt):
+        await _close_question(context, prompt)
+        await message.reply_text(
+            tr(
+                "That question was asked more than 30 minutes ago, so I did not use your "
+                "text and nothing changed. Tap the button again to answer it."
+            )
+        )
+        return True
+    text = " ".join(message.text.split())
     if len(text) > REASON_LIMIT:
         await message.reply_text(
             tr(
@@ -39,15 +63,26 @@ async def on_text(update: Update, context: BotContext) -> bool:
         )
         await message.reply_text(html.escape(text))
         return True
-    services, person, rid = context.services, me(context), prompt.referral_id
-    changed = Changed(None, False)
+    await _answer(update, context, prompt, text)
+    return True
+
+
+async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:
+    message = update.effective_message
+    assert message is not None and prompt.referral_id is not None
+    services, person, tr, rid = context.services, me(context), context.tr, prompt.referral_id
     if prompt.purpose == "close_resource":
-        await prompts.ask(
-            services, person, "close_note", referral_id=rid, data={**prompt.data, "name": text}
+        following = await prompts.follow_up(
+            services, person, prompt, "close_note", {**prompt.data, "name": text}
         )
-        await message.reply_text(note_question(context), reply_markup=_cancel(context))
-        return True
-    await prompts.clear(services, person)
+        await message.reply_text(
+            note_question(context), reply_markup=cancel_markup(context, following)
+        )
+        await _remove_cancel(context, prompt)
+        return
+    await _close_question(context, prompt)
+    done = tr("Nothing changed: the referral had already moved on.")
+    changed = Changed(None, False)
     if prompt.purpose == "close_note":
         resource = prompt.data.get("resource")
         changed = await cases.close(
@@ -59,45 +94,61 @@ async def on_text(update: Update, context: BotContext) -> bool:
             resource=Resource(resource) if resource else None,
             resource_name=prompt.data.get("name"),
         )
-        if changed.referral is not None and changed.changed:
-            await message.reply_text(
-                cards.case_text(tr, services.config, changed.referral)
-                + "\n"
-                + tr("Closed. The officer has been told."),
-                reply_markup=cards.case_buttons(tr, changed.referral),
-            )
+        done = tr("Closed.")
     elif prompt.purpose == "return_reason":
         changed = await cases.return_to_police(services, person, rid, text)
-        if changed.referral is not None and changed.changed:
-            await message.reply_text(
-                cards.headline(tr, changed.referral)
-                + "\n"
-                + tr("Returned to police. The officer has been told.")
-            )
+        done = tr("Returned to police.")
     elif prompt.purpose == "withdraw_reason":
         changed = await referral_service.withdraw(services, person, rid, text)
-        if changed.referral is not None and changed.changed:
-            await message.reply_text(cards.headline(tr, changed.referral) + "\n" + tr("Withdrawn."))
-    if not changed.changed:
+        done = tr("Withdrawn.")
+    if not changed.changed or changed.referral is None:
         await message.reply_text(tr("Nothing changed: the referral had already moved on."))
-    await deliver(context, changed.notices)
-    return True
-
-
-def _cancel(context: BotContext) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(context.tr("Cancel"), callback_data=CANCEL_BUTTON)]]
+        return
+    failed = await deliver(context, changed.notices)
+    officer_told = not any(n.recipient.id != person.id and n.kind in OFFICER_KINDS for n in failed)
+    told = (
+        tr("The officer has been told.")
+        if officer_told
+        else tr("The message to the officer could not be delivered: please phone the station.")
     )
+    body = cards.case_text(tr, services.config, changed.referral)
+    markup = cards.case_buttons(tr, changed.referral) if prompt.purpose == "close_note" else None
+    if prompt.purpose == "withdraw_reason":
+        body, told = cards.headline(tr, changed.referral), ""
+    await message.reply_text(f"{body}\n{done} {told}".rstrip(), reply_markup=markup)
+
+
+OFFICER_KINDS = frozenset({NoticeKind.RETURNED, NoticeKind.CLOSED})
+
+
+async def _close_question(context: BotContext, prompt: Prompt) -> None:
+    await prompts.clear(context.services, me(context), prompt.token)
+    await _remove_cancel(context, prompt)
+
+
+async def _remove_cancel(context: BotContext, prompt: Prompt) -> None:
+    """The question card keeps its text but loses the Cancel button once settled."""
+    if prompt.card_message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(
+            me(context).telegram_id, prompt.card_message_id, reply_markup=None
+        )
+    except TelegramError as exc:
+        log.info("could not clear a question card: %s", exc)
 
 
 @enrolled
 async def on_cancel(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None
-    await prompts.clear(context.services, me(context))
+    assert query is not None and query.data is not None
+    token = query.data.removeprefix(CANCEL_PREFIX)
+    if not await prompts.clear(context.services, me(context), token):
+        await query.answer(context.tr("This button is no longer active."), show_alert=True)
+        return
     await query.answer()
     await edit_card(query, context.tr("Cancelled. Nothing was changed."))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CallbackQueryHandler(on_cancel, pattern=f"^{CANCEL_BUTTON}$")]
+    return [CallbackQueryHandler(on_cancel, pattern=f"^{CANCEL_PREFIX}[0-9a-f]+$")]

@@ -81,11 +81,14 @@ def details_text(tr: Translator, config: Config, referral: Referral, officer: Pe
         *_flags(tr, referral),
         tr("Station: {station}", station=station_name(config, referral, tr.language)),
         tr("Officer: {officer}", officer=person_link(officer)),
-        tr("Name: {name}", name=referral.person_name or not_given),
     ]
+    if not referral.consultation:
+        lines.append(tr("Name: {name}", name=referral.person_name or not_given))
     if referral.age_band is not None:
         lines.append(tr("Age: {age}", age=tr(labels.AGE_BAND[referral.age_band])))
-    if referral.no_phone:
+    if referral.consultation:
+        pass  # no way to reach the person: the worker advises the officer
+    elif referral.no_phone:
         lines.append(tr("Phone: none (visit only)"))
     else:
         lines.append(tr("Phone: {phone}", phone=referral.person_phone or not_given))

@@ -10,17 +10,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.domain.people import Role
-from bot.domain.referral import Outcome, Referral, Resource, Status
-from bot.services import cases, prompts
+from bot.domain.referral import WORKING, Outcome, Referral, Resource, Status
+from bot.services import cases
 from bot.services import referrals as referral_service
 from handlers import cards, labels
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.notify import deliver, send_details
+from handlers.questions import ask_on_card, note_question
 from handlers.replies import edit_card
 
 PATTERN = r"^c:\d+:(n:[a-z]+|x|r|s|u|b|o:[a-z_]+|l:[a-z_]+)$"
-CANCEL_BUTTON = "p:cancel"
 
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
@@ -33,14 +33,21 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     referral = await _own_case(update, context, referral_id, action)
     if referral is None:
         return
-    if action.startswith("n:"):
-        changed = await cases.advance(services, person, referral_id, Status(action[2:]))
+    verb, _, value = action.partition(":")
+    known = {"n": Status, "o": Outcome, "l": Resource}
+    stale = verb in known and value not in known[verb].__members__.values()
+    if stale or (verb in ("x", "r", "o", "l") and referral.status not in WORKING):
+        # An old card, or data nobody's phone could have sent: nothing to do.
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    if verb == "n":
+        changed = await cases.advance(services, person, referral_id, Status(value))
         await query.answer(tr("Saved.") if changed.changed else tr("Already recorded."))
         if changed.referral is not None:
             await _show_card(update, context, changed.referral)
         await deliver(context, changed.notices)
     elif action == "s":
-        revealed = await cases.reveal(services, person, referral_id)
+        revealed = await cases.details_for(services, person, referral_id)
         await query.answer()
         if revealed is not None and query.message is not None:
             await send_details(context, query.message.chat.id, tr, revealed)
@@ -54,21 +61,21 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         await edit_card(
             query, tr("How did {ref} end?", ref=referral.ref), InlineKeyboardMarkup(rows)
         )
-    elif action.startswith("o:"):
-        await _chose_outcome(update, context, referral_id, Outcome(action[2:]))
-    elif action.startswith("l:"):
+    elif verb == "o":
+        await _chose_outcome(update, context, referral_id, Outcome(value))
+    elif verb == "l":
         await query.answer()
-        await _ask(
+        await ask_on_card(
             update,
             context,
             referral_id,
             "close_resource",
             tr("Type the name of the service or organisation you linked the person to."),
-            {"outcome": Outcome.LINKED.value, "resource": Resource(action[2:]).value},
+            {"outcome": Outcome.LINKED.value, "resource": Resource(value).value},
         )
     elif action == "r":
         await query.answer()
-        await _ask(
+        await ask_on_card(
             update,
             context,
             referral_id,
@@ -123,7 +130,7 @@ async def _chose_outcome(
         rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"c:{referral_id}:x")])
         await edit_card(query, tr("Which kind of resource?"), InlineKeyboardMarkup(rows))
         return
-    await _ask(
+    await ask_on_card(
         update,
         context,
         referral_id,
@@ -131,31 +138,6 @@ async def _chose_outcome(
         note_question(context),
         {"outcome": outcome.value},
     )
-
-
-def note_question(context: BotContext) -> str:
-    return context.tr(
-        "Type one line for the officer about the outcome. It is all they will see; keep "
-        "case notes out of it."
-    )
-
-
-async def _ask(
-    update: Update,
-    context: BotContext,
-    referral_id: int,
-    purpose: str,
-    question: str,
-    data: dict[str, str],
-) -> None:
-    """Ask for a typed answer on the card itself, with a Cancel button."""
-    query = update.callback_query
-    assert query is not None
-    await prompts.ask(context.services, me(context), purpose, referral_id=referral_id, data=data)
-    cancel = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(context.tr("Cancel"), callback_data=CANCEL_BUTTON)]]
-    )
-    await edit_card(query, question, cancel)
 
 
 async def _show_card(update: Update, context: BotContext, referral: Referral) -> None:

@@ -34,7 +34,7 @@ WORKER = frozenset({Role.SOCIAL_WORKER})
 COMMANDS: tuple[Command, ...] = (
     Command("new", N_("File a new referral"), OFFICER),
     Command("resume", N_("Continue your unfinished referral"), OFFICER),
-    Command("cancel", N_("Discard your unfinished referral"), OFFICER),
+    Command("cancel", N_("Cancel what you are doing"), OFFICER | WORKER),
     Command("mine", N_("My referrals and cases"), OFFICER | WORKER),
     Command("available", N_("I am available for new referrals"), WORKER),
     Command("away", N_("I am away: no new offers"), WORKER),

@@ -50,11 +50,11 @@ from bot.domain.referral import (
     Urgency,
 )
 from bot.i18n import N_, Html, Translator, available_languages
-from bot.services import drafts, referrals
+from bot.services import drafts, prompts, referrals
 from bot.services.drafts import Card, StoredDraft
 from handlers import labels
 from handlers.context import BotContext, me
-from handlers.guard import requires
+from handlers.guard import enrolled, requires
 from handlers.notify import deliver
 from handlers.replies import edit_card
 
@@ -296,7 +296,8 @@ def _review_lines(tr: Translator, draft: Draft) -> list[str]:
     phone = tr(NO_PHONE) if draft.no_phone else draft.phone or not_given
     consent = tr(labels.CONSENT[draft.consent]) if draft.consent else not_given
     if draft.not_asked_reason is not None:
-        consent += f" ({tr(labels.NOT_ASKED[draft.not_asked_reason])})"
+        reason = tr(labels.NOT_ASKED[draft.not_asked_reason])
+        consent = tr("{consent} ({reason})", consent=consent, reason=reason)
     lines = [
         tr("Category: {value}", value=category),
         tr("Safety: {value}", value=safety),
@@ -306,13 +307,16 @@ def _review_lines(tr: Translator, draft: Draft) -> list[str]:
         lines.append(tr("⚠️ Co-response: police keep the lead; the worker joins them."))
     if draft.appropriate_adult_now:
         lines.append(tr("⚠️ A minor is being questioned now: an appropriate adult is needed."))
-    lines += [
-        tr("Where: {value}", value=Html(_place_text(tr, draft) or not_given)),
-        tr("Name: {name}", name=draft.person_name or not_given),
-        tr("Age band: {value}", value=age),
-        tr("Phone: {value}", value=phone),
-        tr("Consent: {value}", value=consent),
-    ]
+    lines.append(tr("Where: {value}", value=Html(_place_text(tr, draft) or not_given)))
+    if draft.consultation:  # the name and phone are not passed on: see Draft.choose_consent
+        lines.append(tr("Age band: {value}", value=age))
+    else:
+        lines += [
+            tr("Name: {name}", name=draft.person_name or not_given),
+            tr("Age band: {value}", value=age),
+            tr("Phone: {value}", value=phone),
+        ]
+    lines.append(tr("Consent: {value}", value=consent))
     if draft.consultation:
         lines.append(_consultation_note(tr))
     lines.append(tr("Summary: {value}", value=draft.summary or not_given))
@@ -440,6 +444,7 @@ async def start_new(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     person = me(context)
+    await prompts.clear(context.services, person)  # a question left open is dropped: filing now
     stored = await drafts.current(context.services, person.id)
     if stored is None:
         from_button = not (message.text or "").startswith("/")
@@ -463,15 +468,22 @@ async def resume(update: Update, context: BotContext) -> None:
     await _new_card(context, message, stored)
 
 
-@requires(Role.OFFICER)
+@enrolled
 async def cancel(update: Update, context: BotContext) -> None:
-    """/cancel: discard the open draft at once (typing the command is confirmation enough)."""
+    """/cancel: drop a question waiting for an answer and discard the open draft at once
+    (typing the command is confirmation enough)."""
     message = update.effective_message
     assert message is not None
-    tr = context.tr
-    stored = await drafts.current(context.services, me(context).id)
+    tr, person = context.tr, me(context)
+    question = await prompts.clear(context.services, person)
+    stored = await drafts.current(context.services, person.id) if person.has(Role.OFFICER) else None
     if stored is None:
-        await message.reply_text(_nothing_open(tr), reply_markup=officer_keyboard(tr))
+        if question:
+            await message.reply_text(tr("Cancelled. Nothing was changed."))
+        elif person.has(Role.OFFICER):
+            await message.reply_text(_nothing_open(tr), reply_markup=officer_keyboard(tr))
+        else:
+            await message.reply_text(tr("There is nothing to cancel."))
         return
     await drafts.discard(context.services, stored.person_id, stored.draft.token)
     await _retire(context, message.chat_id, stored.card_message_id)

@@ -102,6 +102,8 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
         async def checked(update: Update, context: BotContext) -> None:
             person = context.person
             if person is None or not person.has(*roles):
+                if person is not None:  # who tried what is kept: forged buttons included
+                    await people_service.refused(context.services, person, _attempt(update))
                 await _refuse(
                     update, context.tr("Sorry, that is not something your role can do here.")
                 )
@@ -111,6 +113,14 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
         return checked
 
     return decorate
+
+
+def _attempt(update: Update) -> str:
+    """What was tried, for the audit log: button data or the command (never free text)."""
+    if update.callback_query is not None:
+        return f"button:{update.callback_query.data}"
+    text = update.message.text if update.message is not None else None
+    return f"command:{text.split()[0][:32]}" if text and text.startswith("/") else "message"
 
 
 def enrolled(handler: Handler) -> Handler:

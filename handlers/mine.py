@@ -8,14 +8,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.domain.people import Role
 from bot.domain.referral import Status
-from bot.services import cases, offers, prompts
+from bot.services import cases, offers
 from bot.services import referrals as referral_service
 from handlers import cards, labels
-from handlers.cases import CANCEL_BUTTON
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
 from handlers.notify import deliver
-from handlers.replies import edit_card
+from handlers.questions import ask_on_card
 
 WITHDRAW_PATTERN = r"^w:\d+$"
 
@@ -93,13 +92,8 @@ async def on_withdraw(update: Update, context: BotContext) -> None:
         )
         return
     await query.answer()
-    await prompts.ask(context.services, me(context), "withdraw_reason", referral_id=referral.id)
-    cancel = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(tr("Cancel"), callback_data=CANCEL_BUTTON)]]
-    )
-    await edit_card(
-        query, tr("Why are you withdrawing {ref}? Type a short reason.", ref=referral.ref), cancel
-    )
+    question = tr("Why are you withdrawing {ref}? Type a short reason.", ref=referral.ref)
+    await ask_on_card(update, context, referral.id, "withdraw_reason", question)
 
 
 @requires(Role.SOCIAL_WORKER)

@@ -1,7 +1,9 @@
 """Delivering the notices a service returned: render in each reader's language, send.
 
 One failed send (a worker who blocked the bot, a Telegram hiccup) must not stop the
-others: it is logged with the referral reference, never with personal data.
+others: it is logged with the referral reference, never with personal data. An offer
+that cannot reach its worker is closed and the referral offered to the next one, so a
+blocked chat never leaves a referral waiting on nobody.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.domain.referral import Referral
 from bot.i18n import Translator
-from bot.services import Services
+from bot.services import Services, cases
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
@@ -23,19 +25,26 @@ from handlers.context import BotContext
 log = logging.getLogger("referral_bot.notify")
 
 
-async def deliver(context: BotContext, notices: Iterable[Notice]) -> None:
+async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice]:
+    """Send each notice; return those that could not be delivered."""
     services = context.services
-    loaded: dict[int, Referral | None] = {}
-    for notice in notices:
-        if notice.referral_id not in loaded:
-            loaded[notice.referral_id] = await referral_service.get(services, notice.referral_id)
-        referral = loaded[notice.referral_id]
+    failed: list[Notice] = []
+    pending = list(notices)
+    while pending:
+        notice = pending.pop(0)
+        referral = await referral_service.get(services, notice.referral_id)
         if referral is None:
             continue
         try:
             await _send(context, services, notice, referral)
         except TelegramError as exc:
             log.warning("could not deliver %s for %s: %s", notice.kind, referral.ref, exc)
+            failed.append(notice)
+            if notice.kind is NoticeKind.OFFER and isinstance(exc, Forbidden):
+                assert notice.offer_id is not None
+                # Offers go out before the officer's "filed" notice, so it counts right.
+                pending[:0] = await offer_service.undeliverable(services, notice.offer_id)
+    return failed
 
 
 async def _send(
@@ -54,10 +63,13 @@ async def _send(
         )
         await offer_service.record_card(services, notice.offer_id, chat_id, sent.message_id)
     elif kind in (NoticeKind.OFFER_TAKEN, NoticeKind.OFFER_WITHDRAWN):
-        assert notice.message_id is not None
+        assert notice.offer_id is not None
+        message_id = await offer_service.card_of(services, notice.offer_id)  # as it is now
+        if message_id is None:
+            return  # the card never reached them
         try:
             await bot.edit_message_text(
-                _closed_offer_text(tr, notice, referral), chat_id, notice.message_id
+                _closed_offer_text(tr, notice, referral), chat_id, message_id
             )
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
@@ -70,13 +82,21 @@ async def _send(
             reply_markup=cards.case_buttons(tr, referral),
         )
     else:
+        if kind is NoticeKind.FILED:
+            delivered = await offer_service.delivered_count(services, referral.id)
+            if delivered == 0:
+                notice = Notice(NoticeKind.NOBODY_AVAILABLE, notice.recipient, referral.id)
+            else:
+                notice = Notice(
+                    kind, notice.recipient, referral.id, values={"count": str(delivered)}
+                )
         await bot.send_message(chat_id, _officer_text(tr, notice, referral))
 
 
 async def send_details(
     context: BotContext, chat_id: int, tr: Translator, referral: Referral
 ) -> None:
-    """The full record, protected from forwarding and saving; each call is one reveal."""
+    """The full record, protected from forwarding and saving; audited once it is sent."""
     officer = await referral_service.person(context.services, referral.officer_id)
     assert officer is not None
     await context.bot.send_message(
@@ -84,6 +104,7 @@ async def send_details(
         cards.details_text(tr, context.services.config, referral, officer),
         protect_content=True,
     )
+    await cases.revealed(context.services, chat_id, referral)
     if referral.latitude is not None and referral.longitude is not None:
         await context.bot.send_location(
             chat_id, referral.latitude, referral.longitude, protect_content=True

@@ -26,6 +26,9 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
     offer_id = int(offer_text_id)
     tr = context.tr
     if action == "d":  # show the reasons; nothing is recorded until one is chosen
+        if not await offers.is_theirs(context.services, me(context), offer_id):
+            await query.answer(tr("This offer was not made to you."), show_alert=True)
+            return
         await query.answer()
         rows = [
             [InlineKeyboardButton(tr(label), callback_data=f"o:{offer_id}:r:{reason}")]
@@ -61,7 +64,13 @@ async def _answer(update: Update, context: BotContext, outcome: offers.Outcome) 
         await query.answer(tr("This offer was not made to you."), show_alert=True)
         return
     head = cards.headline(tr, referral)
-    if outcome.answer in (Answer.ACCEPTED, Answer.ALREADY_YOURS):
+    if outcome.answer is Answer.AT_CAP:
+        cap = context.services.config.cases.max_open_per_worker
+        await query.answer(
+            tr("You already hold {cap} open cases. Close one before taking another.", cap=cap),
+            show_alert=True,
+        )
+    elif outcome.answer in (Answer.ACCEPTED, Answer.ALREADY_YOURS):
         await query.answer(tr("The case is yours."))
         await edit_card(
             query, f"{head}\n" + tr("You accepted. The details follow in a protected message.")

@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.domain.people import Person, Role, Scope
 from bot.domain.referral import Skill
 from storage.db import Conn, Row, fetch_all, fetch_one
+from storage.referrals import OPEN_CASES_OF
 from storage.timefmt import to_db
 
 
@@ -129,12 +130,14 @@ async def set_skills(conn: Conn, person_id: int, skills: frozenset[Skill]) -> No
     )
 
 
+_OPEN_CASES_PER_PERSON = OPEN_CASES_OF.replace("assignee_id = ?", "assignee_id = p.id")
+
+
 async def workers_of_team(conn: Conn, team_id: str) -> list[tuple[Person, int]]:
     """The team's social workers with their open-case counts."""
     rows = await fetch_all(
         conn,
-        "SELECT p.*, (SELECT count(*) FROM referrals r WHERE r.assignee_id = p.id AND r.status"
-        " IN ('accepted', 'contacted', 'assessment', 'plan', 'intervention')) AS open_cases"
+        f"SELECT p.*, ({_OPEN_CASES_PER_PERSON}) AS open_cases"  # noqa: S608 - constant
         " FROM people p JOIN person_roles g ON g.person_id = p.id"
         " WHERE g.role = 'social_worker' AND g.team_id = ? ORDER BY p.id",
         (team_id,),
@@ -147,4 +150,12 @@ async def set_available(conn: Conn, person_id: int, available: bool, now: dateti
     await conn.execute(
         "UPDATE people SET available = ?, updated_at = ? WHERE id = ?",
         (int(available), to_db(now), person_id),
+    )
+
+
+async def set_reachable(conn: Conn, person_id: int, reachable: bool, now: datetime) -> None:
+    """False once Telegram refused a message to them (they blocked the bot)."""
+    await conn.execute(
+        "UPDATE people SET reachable = ?, updated_at = ? WHERE id = ?",
+        (int(reachable), to_db(now), person_id),
     )

@@ -12,27 +12,31 @@ from storage.timefmt import from_db, to_db
 
 @dataclass(frozen=True)
 class Prompt:
+    token: str
     purpose: str
     referral_id: int | None
     data: dict[str, str]
+    card_message_id: int | None
     created_at: datetime
 
 
-async def put(
-    conn: Conn,
-    person_id: int,
-    purpose: str,
-    *,
-    referral_id: int | None,
-    data: dict[str, str],
-    now: datetime,
-) -> None:
+async def put(conn: Conn, person_id: int, prompt: Prompt) -> None:
+    """Ask ``prompt``; it replaces any question still open for this person."""
     await conn.execute(
-        "INSERT INTO prompts (person_id, purpose, referral_id, data, created_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET"
-        " purpose = excluded.purpose, referral_id = excluded.referral_id,"
-        " data = excluded.data, created_at = excluded.created_at",
-        (person_id, purpose, referral_id, json.dumps(data, ensure_ascii=False), to_db(now)),
+        "INSERT INTO prompts (person_id, token, purpose, referral_id, data, card_message_id,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET"
+        " token = excluded.token, purpose = excluded.purpose,"
+        " referral_id = excluded.referral_id, data = excluded.data,"
+        " card_message_id = excluded.card_message_id, created_at = excluded.created_at",
+        (
+            person_id,
+            prompt.token,
+            prompt.purpose,
+            prompt.referral_id,
+            json.dumps(prompt.data, ensure_ascii=False),
+            prompt.card_message_id,
+            to_db(prompt.created_at),
+        ),
     )
 
 
@@ -41,9 +45,21 @@ async def get(conn: Conn, person_id: int) -> Prompt | None:
     if row is None:
         return None
     return Prompt(
-        row["purpose"], row["referral_id"], json.loads(row["data"]), from_db(row["created_at"])
+        token=row["token"],
+        purpose=row["purpose"],
+        referral_id=row["referral_id"],
+        data=json.loads(row["data"]),
+        card_message_id=row["card_message_id"],
+        created_at=from_db(row["created_at"]),
     )
 
 
-async def clear(conn: Conn, person_id: int) -> None:
-    await conn.execute("DELETE FROM prompts WHERE person_id = ?", (person_id,))
+async def clear(conn: Conn, person_id: int, token: str | None = None) -> bool:
+    """Remove the open question (only the one with ``token`` if given)."""
+    if token is None:
+        cursor = await conn.execute("DELETE FROM prompts WHERE person_id = ?", (person_id,))
+    else:
+        cursor = await conn.execute(
+            "DELETE FROM prompts WHERE person_id = ? AND token = ?", (person_id, token)
+        )
+    return cursor.rowcount == 1

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.referral import (
+    WORKING,
     AgeBand,
     Category,
     Consent,
@@ -19,7 +20,11 @@ from bot.domain.referral import (
 from storage.db import Conn, Row, fetch_all, fetch_one
 from storage.timefmt import from_db, to_db
 
-WORKING_STATUSES = ("accepted", "contacted", "assessment", "plan", "intervention")
+WORKING_STATUSES = tuple(sorted(status.value for status in WORKING))
+# How many open cases a worker holds: one definition for routing, the cap and /mine.
+OPEN_CASES_OF = (
+    f"SELECT count(*) FROM referrals WHERE assignee_id = ? AND status IN {WORKING_STATUSES}"  # noqa: S608
+)
 
 
 def _time(value: str | None) -> datetime | None:
@@ -92,14 +97,23 @@ async def by_id(conn: Conn, referral_id: int) -> Referral | None:
     return _referral(row) if row else None
 
 
-async def try_accept(conn: Conn, referral_id: int, assignee_id: int, now: datetime) -> bool:
-    """First accept wins: only a referral still on offer can be accepted, once."""
+async def try_accept(
+    conn: Conn, referral_id: int, assignee_id: int, now: datetime, *, cap: int
+) -> bool:
+    """First accept wins: only a referral still on offer can be accepted, once, and only
+    by a worker holding fewer than ``cap`` open cases."""
     cursor = await conn.execute(
-        "UPDATE referrals SET status = 'accepted', assignee_id = ?, accepted_at = ?,"
-        " updated_at = ?, next_action_at = NULL WHERE id = ? AND status = 'offered'",
-        (assignee_id, to_db(now), to_db(now), referral_id),
+        "UPDATE referrals SET status = 'accepted', assignee_id = ?, accepted_at = ?,"  # noqa: S608
+        " updated_at = ?, next_action_at = NULL WHERE id = ? AND status = 'offered'"
+        f" AND ({OPEN_CASES_OF}) < ?",
+        (assignee_id, to_db(now), to_db(now), referral_id, assignee_id, cap),
     )
     return cursor.rowcount == 1
+
+
+async def open_count(conn: Conn, assignee_id: int) -> int:
+    row = await fetch_one(conn, OPEN_CASES_OF, (assignee_id,))
+    return int(row[0]) if row else 0
 
 
 async def move(

@@ -15,6 +15,7 @@ from bot.sandbox.world import World, world
 from bot.services import drafts, referrals
 from bot.services import people as people_service
 from handlers.filing import NEW_REFERRAL
+from storage import audit
 
 OFFICER, WORKER, STRANGER = 101, 202, 303
 STALE = "This button is no longer active."
@@ -159,13 +160,14 @@ async def test_domestic_violence_with_a_safety_yes_is_a_co_response(config_path:
         assert "Safety: Immediate danger to life, Child at risk" in review
         assert "Urgency: Immediate" in review
         assert "⚠️ Co-response: police keep the lead" in review
-        assert "Phone: No phone: visit only" in review
-        assert "Name: Zhang Hua" in review
+        # Consent declined: the name typed earlier is not passed on, nor any phone.
+        assert "Zhang Hua" not in review and "Phone:" not in review
 
         await phone.tap("📨 Submit")
         [referral] = await filed_by(w)
         assert referral.co_response and referral.urgency is Urgency.IMMEDIATE
-        assert referral.consultation and referral.no_phone
+        assert referral.consultation
+        assert referral.person_name is None and referral.person_phone is None
         assert "Next time, tap “➕ New referral” below to file." in phone.texts
         assert phone.reply_keyboard == [["➕ New referral"]]
 
@@ -502,7 +504,7 @@ async def test_submit_with_an_answer_missing_goes_to_that_step(config_path: Path
         assert len(await filed_by(w)) == 1
 
 
-@pytest.mark.parametrize("command", ["/new", "/resume", "/cancel", NEW_REFERRAL])
+@pytest.mark.parametrize("command", ["/new", "/resume", NEW_REFERRAL])
 async def test_social_workers_cannot_file(config_path: Path, command: str) -> None:
     async with world(config_path) as w:
         code = await w.invite("--role", "social_worker", "--team", "xuhui-sw")
@@ -512,6 +514,8 @@ async def test_social_workers_cannot_file(config_path: Path, command: str) -> No
         assert worker.last.plain == "Sorry, that is not something your role can do here."
         answer = await worker.tap_data("d:abcdef:c:juvenile", message_id=worker.last.message_id)
         assert answer.text == "Sorry, that is not something your role can do here."
+        refused = await audit.entries(w.services.db.reader, action="action.refused")
+        assert [e.detail for e in refused][-1] == "button:d:abcdef:c:juvenile"
 
 
 async def test_strangers_cannot_file(config_path: Path) -> None:

@@ -88,8 +88,15 @@ async def test_domestic_violence_with_a_safety_yes_runs_to_closure(config_path: 
             "Note: She has a lawyer's appointment on Monday."
         )
         await li.tap("Reopen")
-        assert s.officer.last.plain.endswith("Reopened by Li Na.")
         assert "Status: Assessment" in li.last.plain
+        assert _officer_story(s.officer.texts, referral.ref) == [
+            "Sent. Social workers offered it: 1. You will hear when one accepts.",
+            "Accepted by Li Na. Tap the name to write to them.",
+            "Li Na has made first contact.",
+            "Closed by Li Na. Outcome: Linked to a resource (Legal). "
+            "Note: She has a lawyer's appointment on Monday.",
+            "Reopened by Li Na.",
+        ]
 
 
 async def test_juvenile_decline_reoffers_at_once_to_the_next_worker(config_path: Path) -> None:
@@ -107,7 +114,17 @@ async def test_juvenile_decline_reoffers_at_once_to_the_next_worker(config_path:
         assert chen.last.buttons == []
         assert zhou.last.plain.startswith(f"New referral\n{referral.ref} · Juvenile")
         await zhou.tap("✅ Accept")
-        assert s.officer.last.plain.endswith("Accepted by Zhou Min. Tap the name to write to them.")
+        await zhou.tap("✔ First contact made")
+        await zhou.tap("Close case")
+        await zhou.tap("Client declined")
+        await zhou.send("Parents arrived; the family declined further support.")
+        assert _officer_story(s.officer.texts, referral.ref) == [
+            "Sent. Social workers offered it: 1. You will hear when one accepts.",
+            "Accepted by Zhou Min. Tap the name to write to them.",
+            "Zhou Min has made first contact.",
+            "Closed by Zhou Min. Outcome: Client declined. "
+            "Note: Parents arrived; the family declined further support.",
+        ]
 
 
 async def test_neighbour_dispute_first_accept_wins_and_late_taps_change_nothing(
@@ -127,6 +144,18 @@ async def test_neighbour_dispute_first_accept_wins_and_late_taps_change_nothing(
         assert late.text == "Already taken by Li Na."
         events = await _events(w, referral.id)
         assert events.count("accepted") == 1
+        await li.tap("✔ First contact made")
+        await li.tap("Close case")
+        await li.tap("Transferred to another agency")
+        await li.send("Referred to the street mediation committee.")
+        assert _officer_story(s.officer.texts, referral.ref) == [
+            "Sent. Social workers offered it: 3. You will hear when one accepts.",
+            "Accepted by Li Na. Tap the name to write to them.",
+            "Li Na has made first contact.",
+            "Closed by Li Na. Outcome: Transferred to another agency. "
+            "Note: Referred to the street mediation committee.",
+        ]
+        assert await _events(w, referral.id) == ["offered", "accepted", "contacted", "closed"]
 
 
 async def test_fifty_workers_tap_accept_at_once_and_exactly_one_wins(config_path: Path) -> None:
@@ -251,6 +280,11 @@ async def test_canary_personal_data_never_leaves_for_anyone_but_the_assignee(
                 continue  # the one reveal, to the assignee, protected
             assert not any(c in text for c in CANARIES), (call.method, text)
     assert not any(c in caplog.text for c in CANARIES)
+
+
+def _officer_story(texts: list[str], ref: str) -> list[str]:
+    """What the officer's phone says about ``ref``, after the headline line, in order."""
+    return [t.split("\n", 1)[1] for t in texts if t.startswith(f"{ref} · ")]
 
 
 def _accept_data(card: SeenMessage) -> str:

@@ -285,6 +285,10 @@ class Draft:
             self.asking_reason = True  # the reasons come next, on the same card
             return
         self.consent, self.not_asked_reason, self.asking_reason = consent, None, False
+        if consent is Consent.DECLINED:
+            # Self-determination: without consent, nothing that identifies the person
+            # is passed on; a consultation needs only the situation.
+            self.person_name, self.phone, self.no_phone = None, None, False
         self.advance()
 
     def choose_not_asked_reason(self, reason: NotAskedReason) -> None:
@@ -329,7 +333,7 @@ class Draft:
             gaps.append(Step.PLACE)
         if self.age_band is None:
             gaps.append(Step.PERSON)
-        if not self.phone and not self.no_phone:
+        if not self.phone and not self.no_phone and not self.consultation:
             gaps.append(Step.PHONE)
         if self.consent is None or (
             self.consent is Consent.NOT_ASKED and self.not_asked_reason is None

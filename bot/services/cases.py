@@ -149,22 +149,24 @@ async def reopen(services: Services, person: Person, referral_id: int) -> Change
         return Changed(await referrals.by_id(tx, referral_id), True, (told,))
 
 
-async def reveal(services: Services, person: Person, referral_id: int) -> Referral | None:
-    """The full details again, for the worker who holds the case; every reveal is audited."""
-    now = services.clock.now()
+async def details_for(services: Services, person: Person, referral_id: int) -> Referral | None:
+    """The full record, only for the worker who holds the open case."""
+    referral = await _mine(services.db.reader, person, referral_id)
+    return referral if referral is not None and referral.status in WORKING else None
+
+
+async def revealed(services: Services, telegram_id: int, referral: Referral) -> None:
+    """Write the audit row for details that have just been delivered to ``telegram_id``."""
     async with services.db.write() as tx:
-        referral = await _mine(tx, person, referral_id)
-        if referral is None or referral.status not in WORKING:
-            return None
+        person = await people.by_telegram_id(tx, telegram_id)
         await audit.record(
             tx,
-            now=now,
+            now=services.clock.now(),
             action="referral.revealed",
-            actor_person_id=person.id,
-            actor_telegram_id=person.telegram_id,
+            actor_person_id=person.id if person else None,
+            actor_telegram_id=telegram_id,
             subject=referral.ref,
         )
-        return referral
 
 
 async def open_cases(services: Services, person: Person) -> list[Referral]:

@@ -23,6 +23,7 @@ from storage.offers import OfferState
 
 class Answer(StrEnum):
     ACCEPTED = "accepted"  # you have the case now
+    AT_CAP = "at_cap"  # you hold as many open cases as you may; the offer stays open
     ALREADY_YOURS = "already_yours"  # a double tap on Accept
     TAKEN = "taken"  # somebody else was first
     WITHDRAWN = "withdrawn"  # the officer withdrew it
@@ -39,12 +40,18 @@ class Outcome:
     notices: tuple[Notice, ...] = ()
 
 
-async def candidates(tx: Conn, services: Services, station_id: str) -> list[Candidate]:
-    """The social workers of the team covering ``station_id``, with skills and load."""
+async def candidates(tx: Conn, services: Services, referral: Referral) -> list[Candidate]:
+    """The social workers of the team covering the referral's station, with skills and
+    load; never the officer who filed it (someone can be both)."""
+    station_id = referral.station_id
     team = next((t for t in services.config.teams if station_id in t.stations), None)
     if team is None:
         return []
-    workers = await people.workers_of_team(tx, team.id)
+    workers = [
+        (person, load)
+        for person, load in await people.workers_of_team(tx, team.id)
+        if person.id != referral.officer_id
+    ]
     skills = await people.skills_of(tx, [person.id for person, _ in workers])
     return [
         Candidate(person, skills.get(person.id, frozenset()), open_cases)
@@ -54,7 +61,7 @@ async def candidates(tx: Conn, services: Services, station_id: str) -> list[Cand
 
 async def offer_wave(tx: Conn, services: Services, referral: Referral) -> list[Notice]:
     """Offer a new referral to every eligible worker (skilled ones first if any are free)."""
-    pool = await candidates(tx, services, referral.station_id)
+    pool = await candidates(tx, services, referral)
     cap = services.config.cases.max_open_per_worker
     wave = first_wave(pool, referral.category, cap, exclude=set())
     return [await _offer_to(tx, services, referral, c.person) for c in wave]
@@ -76,9 +83,12 @@ async def accept(services: Services, person: Person, offer_id: int) -> Outcome:
         assert referral is not None
         if offer.state is OfferState.ACCEPTED:
             return Outcome(Answer.ALREADY_YOURS, referral)
-        if offer.state is not OfferState.OPEN or not await referrals.try_accept(
-            tx, referral.id, person.id, now
-        ):
+        if offer.state is not OfferState.OPEN:
+            return await _why_not(tx, referral)
+        cap = services.config.cases.max_open_per_worker
+        if referral.status is Status.OFFERED and await referrals.open_count(tx, person.id) >= cap:
+            return Outcome(Answer.AT_CAP, referral)
+        if not await referrals.try_accept(tx, referral.id, person.id, now, cap=cap):
             return await _why_not(tx, referral)
         await offers.settle(tx, offer.id, OfferState.ACCEPTED, now)
         others = await offers.settle_all_open(tx, referral.id, OfferState.TAKEN, now)
@@ -91,12 +101,7 @@ async def accept(services: Services, person: Person, offer_id: int) -> Outcome:
             to_status=Status.ACCEPTED,
         )
         await audit.record(
-            tx,
-            now=now,
-            action="referral.revealed",
-            actor_person_id=person.id,
-            actor_telegram_id=person.telegram_id,
-            subject=referral.ref,
+            tx, now=now, action="referral.accepted", actor_person_id=person.id, subject=referral.ref
         )
         accepted = await referrals.by_id(tx, referral.id)
         officer = await people.by_id(tx, referral.officer_id)
@@ -142,6 +147,8 @@ async def decline(
         if not await offers.settle(tx, offer.id, OfferState.DECLINED, now, reason.value):
             if offer.state is OfferState.DECLINED:
                 return Outcome(Answer.DECLINED, referral)
+            if offer.state is OfferState.ACCEPTED:  # declining after accepting: keep the case
+                return Outcome(Answer.ALREADY_YOURS, referral)
             return await _why_not(tx, referral)
         await audit.record(
             tx,
@@ -159,14 +166,14 @@ async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Not
     if referral.status is not Status.OFFERED:
         return []
     history = await offers.of_referral(tx, referral.id)
-    pool = await candidates(tx, services, referral.station_id)
+    pool = await candidates(tx, services, referral)
     cap = services.config.cases.max_open_per_worker
     already = {o.person_id for o in history}
     chosen = next_candidate(pool, referral.category, cap, exclude=already)
     if chosen is not None:
         return [await _offer_to(tx, services, referral, chosen.person)]
-    if any(o.state is OfferState.OPEN for o in history):
-        return []  # others may still accept
+    if any(o.state is OfferState.OPEN and o.message_id is not None for o in history):
+        return []  # others who have the card may still accept
     officer = await people.by_id(tx, referral.officer_id)
     assert officer is not None
     return [Notice(NoticeKind.ALL_DECLINED, officer, referral.id)]
@@ -177,14 +184,19 @@ async def became_available(services: Services, person: Person) -> list[Notice]:
     now = services.clock.now()
     async with services.db.write() as tx:
         await people.set_available(tx, person.id, True, now)
+        await people.set_reachable(tx, person.id, True, now)  # they just wrote to us
         await audit.record(tx, now=now, action="worker.available", actor_person_id=person.id)
         team_id = person.team_id
         if team_id is None:
             return []
         notices: list[Notice] = []
         for referral in await referrals.on_offer_for_team(tx, team_id):
-            offered = {o.person_id for o in await offers.of_referral(tx, referral.id)}
-            pool = await candidates(tx, services, referral.station_id)
+            offered = {
+                o.person_id
+                for o in await offers.of_referral(tx, referral.id)
+                if o.state is not OfferState.EXPIRED  # an undelivered card may go again
+            }
+            pool = await candidates(tx, services, referral)
             me = [c for c in pool if c.person.id == person.id]
             cap = services.config.cases.max_open_per_worker
             if me and person.id not in offered and first_wave(me, referral.category, cap, set()):
@@ -197,6 +209,49 @@ async def went_away(services: Services, person: Person) -> None:
     async with services.db.write() as tx:
         await people.set_available(tx, person.id, False, now)
         await audit.record(tx, now=now, action="worker.away", actor_person_id=person.id)
+
+
+async def undeliverable(services: Services, offer_id: int) -> list[Notice]:
+    """The offer card could not reach its worker (they blocked the bot): close the offer,
+    mark them unreachable, and offer the referral to the next eligible worker."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        offer = await offers.by_id(tx, offer_id)
+        if offer is None or not await offers.settle(
+            tx, offer_id, OfferState.EXPIRED, now, "unreachable"
+        ):
+            return []
+        await people.set_reachable(tx, offer.person_id, False, now)
+        await audit.record(
+            tx, now=now, action="person.unreachable", subject=f"person:{offer.person_id}"
+        )
+        referral = await referrals.by_id(tx, offer.referral_id)
+        assert referral is not None
+        return await _reoffer(tx, services, referral)
+
+
+async def delivered_count(services: Services, referral_id: int) -> int:
+    """How many workers actually have this referral's offer card."""
+    return sum(
+        1
+        for o in await offers.of_referral(services.db.reader, referral_id)
+        if o.message_id is not None
+    )
+
+
+async def card_of(services: Services, offer_id: int) -> int | None:
+    offer = await offers.by_id(services.db.reader, offer_id)
+    return offer.message_id if offer else None
+
+
+async def is_theirs(services: Services, person: Person, offer_id: int) -> bool:
+    """Whether the offer was made to ``person``; a refusal is audited."""
+    offer = await offers.by_id(services.db.reader, offer_id)
+    if offer is not None and offer.person_id == person.id:
+        return True
+    async with services.db.write() as tx:
+        await _refused(tx, services, person, offer_id, "open")
+    return False
 
 
 async def record_card(services: Services, offer_id: int, chat_id: int, message_id: int) -> None:

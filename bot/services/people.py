@@ -69,3 +69,16 @@ async def set_skills(
             detail=",".join(sorted(skills)),
         )
         return person
+
+
+async def refused(services: Services, person: Person, attempt: str) -> None:
+    """A person tried something their role does not allow; nothing changed."""
+    async with services.db.write() as tx:
+        await audit.record(
+            tx,
+            now=services.clock.now(),
+            action="action.refused",
+            actor_person_id=person.id,
+            actor_telegram_id=person.telegram_id,
+            detail=attempt[:80],
+        )

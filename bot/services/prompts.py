@@ -1,17 +1,24 @@
 """Questions that wait for a typed answer (a reason, a closing note).
 
 Kept in the database, one per person, so a worker called away between the question
-and the answer finds it still waiting after a restart.
+and the answer finds it still waiting after a restart; but only for half an hour: a
+question forgotten for days must not turn "hello?" into a closing note.
 """
 
 from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import timedelta
 
 from bot.domain.people import Person
 from bot.services import Services
 from storage import prompts
 from storage.prompts import Prompt
 
-__all__ = ["Prompt", "ask", "clear", "pending"]
+__all__ = ["PROMPT_LIFETIME", "Prompt", "ask", "clear", "expired", "pending"]
+
+PROMPT_LIFETIME = timedelta(minutes=30)
 
 
 async def ask(
@@ -21,22 +28,39 @@ async def ask(
     *,
     referral_id: int | None,
     data: dict[str, str] | None = None,
-) -> None:
+    card_message_id: int | None = None,
+) -> Prompt:
+    prompt = Prompt(
+        token=secrets.token_hex(3),
+        purpose=purpose,
+        referral_id=referral_id,
+        data=data or {},
+        card_message_id=card_message_id,
+        created_at=services.clock.now(),
+    )
     async with services.db.write() as tx:
-        await prompts.put(
-            tx,
-            person.id,
-            purpose,
-            referral_id=referral_id,
-            data=data or {},
-            now=services.clock.now(),
-        )
+        await prompts.put(tx, person.id, prompt)
+    return prompt
+
+
+async def follow_up(
+    services: Services, person: Person, prompt: Prompt, purpose: str, data: dict[str, str]
+) -> Prompt:
+    """The next question of the same exchange (e.g. the note after the resource's name)."""
+    following = replace(prompt, purpose=purpose, data=data, created_at=services.clock.now())
+    async with services.db.write() as tx:
+        await prompts.put(tx, person.id, following)
+    return following
 
 
 async def pending(services: Services, person: Person) -> Prompt | None:
     return await prompts.get(services.db.reader, person.id)
 
 
-async def clear(services: Services, person: Person) -> None:
+def expired(services: Services, prompt: Prompt) -> bool:
+    return services.clock.now() - prompt.created_at > PROMPT_LIFETIME
+
+
+async def clear(services: Services, person: Person, token: str | None = None) -> bool:
     async with services.db.write() as tx:
-        await prompts.clear(tx, person.id)
+        return await prompts.clear(tx, person.id, token)

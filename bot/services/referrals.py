@@ -66,8 +66,9 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
             consent=draft.consent.value if draft.consent else None,
             consent_note=draft.not_asked_reason.value if draft.not_asked_reason else None,
             consultation=int(draft.consultation),
-            person_name=draft.person_name,
-            person_phone=None if draft.no_phone else draft.phone,
+            # A consultation (consent declined) carries nothing that identifies the person.
+            person_name=None if draft.consultation else draft.person_name,
+            person_phone=None if draft.no_phone or draft.consultation else draft.phone,
             no_phone=int(draft.no_phone),
             place=draft.place,
             latitude=draft.latitude,
@@ -88,9 +89,9 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
         referral = await referrals.by_id(tx, referral_id)
         assert referral is not None
         notices = await offer_wave(tx, services, referral)
-    kind = NoticeKind.FILED if notices else NoticeKind.NOBODY_AVAILABLE
-    told = Notice(kind, officer, referral.id, values={"count": str(len(notices))})
-    return Filed(referral, (told, *notices))
+    # Last, so it can say how many offer cards were actually delivered.
+    told = Notice(NoticeKind.FILED, officer, referral.id)
+    return Filed(referral, (*notices, told))
 
 
 async def withdraw(services: Services, officer: Person, referral_id: int, reason: str) -> Changed:

@@ -40,9 +40,11 @@ CREATE TABLE drafts (
 -- A question waiting for a typed answer (a decline reason, a closing note…).
 -- One per person: a new question replaces an unanswered one.
 CREATE TABLE prompts (
-    person_id    INTEGER PRIMARY KEY REFERENCES people (id),
-    purpose      TEXT NOT NULL,
-    referral_id  INTEGER REFERENCES referrals (id),
-    data         TEXT NOT NULL DEFAULT '{}',
-    created_at   TEXT NOT NULL
+    person_id        INTEGER PRIMARY KEY REFERENCES people (id),
+    token            TEXT NOT NULL,        -- in the Cancel button: an old card cancels nothing
+    purpose          TEXT NOT NULL,
+    referral_id      INTEGER REFERENCES referrals (id),
+    data             TEXT NOT NULL DEFAULT '{}',   -- S (e.g. a resource's name)
+    card_message_id  INTEGER,
+    created_at       TEXT NOT NULL
 );

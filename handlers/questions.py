@@ -1,0 +1,52 @@
+"""Asking for a typed answer on the card that was tapped, with a Cancel button.
+
+The answer itself is taken by :mod:`handlers.answers`. The Cancel button carries the
+question's token, so an old card cannot cancel a newer question.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.services import prompts
+from bot.services.prompts import Prompt
+from handlers.context import BotContext, me
+from handlers.replies import edit_card
+
+CANCEL_PREFIX = "p:x:"
+
+
+def cancel_markup(context: BotContext, prompt: Prompt) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(context.tr("Cancel"), callback_data=CANCEL_PREFIX + prompt.token)]]
+    )
+
+
+async def ask_on_card(
+    update: Update,
+    context: BotContext,
+    referral_id: int,
+    purpose: str,
+    question: str,
+    data: dict[str, str] | None = None,
+) -> None:
+    """Turn the tapped card into the question; the next text message answers it."""
+    query = update.callback_query
+    assert query is not None
+    card_id = query.message.message_id if query.message is not None else None
+    prompt = await prompts.ask(
+        context.services,
+        me(context),
+        purpose,
+        referral_id=referral_id,
+        data=data,
+        card_message_id=card_id,
+    )
+    await edit_card(query, question, cancel_markup(context, prompt))
+
+
+def note_question(context: BotContext) -> str:
+    return context.tr(
+        "Type one line for the officer about the outcome. It is all they will see; keep "
+        "case notes out of it."
+    )
