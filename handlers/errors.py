@@ -8,10 +8,27 @@ import sqlite3
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 
+from bot.services import offers as offer_service
 from bot.services import people as people_service
+from bot.services import referrals as referral_service
 from handlers.context import BotContext
 
 log = logging.getLogger("referral_bot.errors")
+
+
+async def _referral_ref(context: BotContext, update: Update) -> str | None:
+    """The reference of the referral a tapped button was about, for the log line."""
+    data = update.callback_query.data if update.callback_query else None
+    if not data or data[:2] not in ("o:", "c:", "w:"):
+        return None
+    try:
+        number = int(data.split(":")[1])
+        if data.startswith("o:"):
+            return await offer_service.referral_ref_of_offer(context.services, number)
+        referral = await referral_service.get(context.services, number)
+    except (ValueError, sqlite3.Error, KeyError):
+        return None
+    return referral.ref if referral else None
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -36,9 +53,10 @@ async def on_error(update: object, context: BotContext) -> None:
     except (sqlite3.Error, KeyError):
         context.person = None
     log.error(
-        "unexpected error handling update %s (person %s): %s",
+        "unexpected error handling update %s (person %s, referral %s): %s",
         update.update_id,
         context.person.id if context.person else None,
+        await _referral_ref(context, update),
         type(error).__name__,
         exc_info=error,
     )

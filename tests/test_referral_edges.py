@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.domain.referral import Category, Status
 from bot.sandbox.world import world
+from bot.services import cases as cases_service
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from tests.stories import draft, file, station
@@ -145,3 +148,25 @@ async def test_forged_or_old_case_buttons_are_answered_and_change_nothing(
         assert late.text == "This button is no longer active."
         now = await referral_service.get(w.services, referral.id)
         assert now is not None and now.status is Status.CLOSED
+
+
+@pytest.mark.expect_errors
+async def test_an_unexpected_error_is_logged_with_the_reference_only(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+
+        async def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("database on fire")
+
+        monkeypatch.setattr(cases_service, "advance", broken)
+        answer = await li.tap("✔ First contact made")
+        assert (
+            answer.text == "Sorry, something went wrong on my side. Please try again in a moment."
+        )
+        assert f"referral {referral.ref}" in caplog.text
+        assert "Canary" not in caplog.text

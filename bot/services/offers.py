@@ -279,3 +279,9 @@ async def _refused(tx: Conn, services: Services, person: Person, offer_id: int, 
         subject=f"offer:{offer_id}",
         detail=what,
     )
+
+
+async def referral_ref_of_offer(services: Services, offer_id: int) -> str | None:
+    offer = await offers.by_id(services.db.reader, offer_id)
+    referral = await referrals.by_id(services.db.reader, offer.referral_id) if offer else None
+    return referral.ref if referral else None
