@@ -30,6 +30,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.domain.escalation import Plan
+from bot.domain.referral import Category, Urgency
+from bot.domain.rota import WeeklyWindow
 from bot.i18n import available_languages
 
 ENV_PREFIX = "REFERRAL_BOT_"
@@ -63,6 +66,25 @@ class CaseSettings(_Strict):
     max_open_per_worker: int = Field(default=5, ge=1, le=100)
 
 
+Waits = Annotated[list[Annotated[int, Field(ge=1, le=1440)]], Field(min_length=3, max_length=3)]
+
+
+class EscalationSettings(_Strict):
+    """Minutes to wait at levels 0, 1 and 2 before telling the next level (see
+    bot/domain/escalation.py), per urgency, with optional per-category overrides."""
+
+    immediate: Waits = Field(default_factory=lambda: [5, 10, 15])
+    urgent: Waits = Field(default_factory=lambda: [15, 30, 60])
+    routine: Waits = Field(default_factory=lambda: [60, 120, 240])
+    repeat_every: int = Field(default=15, ge=1, le=1440)
+    repeat_limit: int = Field(default=8, ge=0, le=100)
+    categories: dict[Category, dict[Urgency, Waits]] = Field(default_factory=dict)
+
+    def plan(self, category: Category, urgency: Urgency) -> Plan:
+        waits = self.categories.get(category, {}).get(urgency) or getattr(self, urgency.value)
+        return Plan((waits[0], waits[1], waits[2]), self.repeat_every, self.repeat_limit)
+
+
 class Station(_Strict):
     id: Ident
     name_zh: Name
@@ -77,9 +99,29 @@ class Team(_Strict):
     name_zh: Name
     name_en: Name
     stations: list[Ident] = Field(default_factory=list)
+    # When the team works, in local time: "mon-fri 09:00-18:00". Outside these hours a
+    # routine referral waits for the next start (other urgencies never wait).
+    service_hours: list[str] = Field(default_factory=lambda: ["mon-fri 09:00-18:00"])
+    backup_team: Ident | None = None
 
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_zh
+
+    @field_validator("service_hours")
+    @classmethod
+    def _hours(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            service_window(entry)  # raises ValueError with the reason
+        return value
+
+    def service_windows(self) -> list[WeeklyWindow]:
+        return [service_window(entry) for entry in self.service_hours]
+
+
+def service_window(entry: str) -> WeeklyWindow:
+    """``"mon-fri 09:00-18:00"`` as a weekly window."""
+    days, _, hours = entry.strip().partition(" ")
+    return WeeklyWindow.parse(days, hours)
 
 
 class Config(BaseSettings):
@@ -98,6 +140,7 @@ class Config(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
     cases: CaseSettings = CaseSettings()
+    escalation: EscalationSettings = EscalationSettings()
     stations: list[Station] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
 
@@ -135,6 +178,10 @@ class Config(BaseSettings):
                         f"and {team.id!r}; one team per station keeps routing unambiguous"
                     )
                 covered_by[station_id] = team.id
+        team_ids = {t.id for t in self.teams}
+        for team in self.teams:
+            if team.backup_team is not None and team.backup_team not in team_ids - {team.id}:
+                raise ValueError(f"team {team.id!r}: backup_team {team.backup_team!r} is unknown")
         return self
 
     @property
@@ -146,6 +193,10 @@ class Config(BaseSettings):
 
     def team(self, team_id: str) -> Team | None:
         return next((t for t in self.teams if t.id == team_id), None)
+
+    def team_of(self, station_id: str) -> Team | None:
+        """The team covering ``station_id``."""
+        return next((t for t in self.teams if station_id in t.stations), None)
 
     def uncovered_stations(self) -> list[str]:
         covered = {s for t in self.teams for s in t.stations}

@@ -5,7 +5,18 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from handlers import answers, cases, filing, invite, mine, offers, profile, start, text
+from handlers import (
+    answers,
+    cases,
+    coordinator,
+    filing,
+    invite,
+    mine,
+    offers,
+    profile,
+    start,
+    text,
+)
 from handlers.context import BotApp
 from handlers.errors import on_error
 from handlers.guard import guard
@@ -16,7 +27,7 @@ GUARD_GROUP = -1
 def register(app: BotApp) -> None:
     """Every update passes the guard first; then the first matching handler runs."""
     app.add_handler(TypeHandler(Update, guard), group=GUARD_GROUP)
-    for module in (start, profile, invite, filing, offers, cases, answers, mine, text):
+    for module in (start, profile, invite, filing, offers, coordinator, cases, answers, mine, text):
         for handler in module.handlers():
             app.add_handler(handler)
     app.add_error_handler(on_error)

@@ -8,6 +8,7 @@ the worker who holds the case only. Everything typed by a person is escaped.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -15,6 +16,7 @@ from bot.config import Config
 from bot.domain.people import Person
 from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status
 from bot.i18n import Html, Translator
+from bot.services.coordinator import Asked
 from handlers import labels
 from handlers.replies import local_time
 
@@ -140,3 +142,45 @@ def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | N
     )
     rows.append([InlineKeyboardButton(tr("🔒 Show details"), callback_data=f"c:{rid}:s")])
     return InlineKeyboardMarkup(rows)
+
+
+def escalation_text(
+    tr: Translator, config: Config, referral: Referral, asked: list[Asked], now: datetime
+) -> str:
+    """The coordinator's card: what it is, how long it waited, who said what (redacted)."""
+    waited = max(0, int((now - referral.created_at).total_seconds() // 60))
+    lines = [
+        tr("⏫ Nobody has accepted this referral yet"),
+        headline(tr, referral),
+        *_flags(tr, referral),
+        tr("Station: {station}", station=station_name(config, referral, tr.language)),
+    ]
+    if referral.age_band is not None:
+        lines.append(tr("Age: {age}", age=tr(labels.AGE_BAND[referral.age_band])))
+    lines.append(tr("Filed: {time}", time=local_time(referral.created_at, config.zone)))
+    lines.append(tr("Waiting for {minutes} min.", minutes=waited))
+    if asked:
+        answers = []
+        for one in asked:
+            if one.state.value == "declined" and one.reason in labels.DECLINE_BY_VALUE:
+                reason = tr(labels.DECLINE_BY_VALUE[one.reason])
+                answers.append(tr("{name} (declined: {reason})", name=one.name, reason=reason))
+            elif one.state.value == "expired":
+                answers.append(tr("{name} (unreachable)", name=one.name))
+            else:
+                answers.append(html.escape(one.name))
+        lines.append(tr("Offered to: {people}", people=Html(tr.join(answers))))
+    else:
+        lines.append(tr("No social worker could be offered it."))
+    return "\n".join(lines)
+
+
+def escalation_buttons(tr: Translator, referral_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(tr("🙋 Take it myself"), callback_data=f"k:{referral_id}:t"),
+                InlineKeyboardButton(tr("👥 Assign to…"), callback_data=f"k:{referral_id}:a"),
+            ]
+        ]
+    )

@@ -31,13 +31,14 @@ class Command:
 
 OFFICER = frozenset({Role.OFFICER})
 WORKER = frozenset({Role.SOCIAL_WORKER})
+COORDINATOR = frozenset({Role.COORDINATOR})
 COMMANDS: tuple[Command, ...] = (
     Command("new", N_("File a new referral"), OFFICER),
     Command("resume", N_("Continue your unfinished referral"), OFFICER),
     Command("cancel", N_("Cancel what you are doing"), OFFICER | WORKER),
     Command("mine", N_("My referrals and cases"), OFFICER | WORKER),
-    Command("available", N_("I am available for new referrals"), WORKER),
-    Command("away", N_("I am away: no new offers"), WORKER),
+    Command("available", N_("I am available for new referrals"), WORKER | COORDINATOR),
+    Command("away", N_("I am away: no new offers"), WORKER | COORDINATOR),
     Command("help", N_("What I can do for you")),
     Command("whoami", N_("Your role, station or team")),
     Command("language", N_("Change the language")),

@@ -95,3 +95,4 @@ RESOURCE = {
     Resource.VOLUNTEERS: N_("Volunteers"),
     Resource.FAMILY: N_("Family"),
 }
+DECLINE_BY_VALUE = {reason.value: label for reason, label in DECLINE.items()}

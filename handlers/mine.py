@@ -96,7 +96,7 @@ async def on_withdraw(update: Update, context: BotContext) -> None:
     await ask_on_card(update, context, referral.id, "withdraw_reason", question)
 
 
-@requires(Role.SOCIAL_WORKER)
+@requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
 async def available(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
@@ -111,7 +111,7 @@ async def available(update: Update, context: BotContext) -> None:
     await deliver(context, notices)
 
 
-@requires(Role.SOCIAL_WORKER)
+@requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
 async def away(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None

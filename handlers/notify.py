@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.domain.referral import Referral
 from bot.i18n import Translator
-from bot.services import Services, cases
+from bot.services import Services, cases, coordinator
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
 from handlers import cards, labels
 from handlers.context import BotContext
+from handlers.replies import local_time
 
 log = logging.getLogger("referral_bot.notify")
 
@@ -74,7 +76,21 @@ async def _send(
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 raise
+    elif kind is NoticeKind.ESCALATION:
+        assert notice.offer_id is not None
+        asked = await coordinator.history(services, referral.id)
+        sent = await bot.send_message(
+            chat_id,
+            cards.escalation_text(tr, config, referral, asked, services.clock.now()),
+            reply_markup=cards.escalation_buttons(tr, referral.id),
+        )
+        await offer_service.record_card(services, notice.offer_id, chat_id, sent.message_id)
     elif kind is NoticeKind.REVEAL:
+        if "by" in notice.values:
+            await bot.send_message(
+                chat_id,
+                tr("Coordinator {name} assigned this referral to you.", name=notice.values["by"]),
+            )
         await send_details(context, chat_id, tr, referral)
         await bot.send_message(
             chat_id,
@@ -90,7 +106,7 @@ async def _send(
                 notice = Notice(
                     kind, notice.recipient, referral.id, values={"count": str(delivered)}
                 )
-        await bot.send_message(chat_id, _officer_text(tr, notice, referral))
+        await bot.send_message(chat_id, _officer_text(tr, notice, referral, config.zone))
 
 
 async def send_details(
@@ -118,7 +134,7 @@ def _closed_offer_text(tr: Translator, notice: Notice, referral: Referral) -> st
     return f"{head}\n" + tr("Withdrawn by the officer.")
 
 
-def _officer_text(tr: Translator, notice: Notice, referral: Referral) -> str:
+def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: ZoneInfo) -> str:
     """What the officer reads at each step (never the worker's case notes)."""
     head = cards.headline(tr, referral)
     worker = notice.values.get("worker", "")
@@ -138,10 +154,32 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral) -> str:
             "Every available social worker declined. It stays open and is offered as soon "
             "as someone else is available."
         )
-    elif kind is NoticeKind.ACCEPTED:
+    elif kind in (NoticeKind.ACCEPTED, NoticeKind.ASSIGNED):
         telegram_id = int(notice.values.get("worker_telegram_id", "0"))
         link = cards.person_link_to(telegram_id, worker)
-        body = tr("Accepted by {worker}. Tap the name to write to them.", worker=link)
+        if kind is NoticeKind.ASSIGNED:
+            body = tr(
+                "Assigned to {worker} by coordinator {coordinator}. Tap the name to write to them.",
+                worker=link,
+                coordinator=notice.values.get("by", ""),
+            )
+        else:
+            body = tr("Accepted by {worker}. Tap the name to write to them.", worker=link)
+    elif kind is NoticeKind.HELD:
+        resume = referral.next_action_at or referral.created_at
+        body = tr(
+            "Filed. It is outside the team's service hours, so this routine referral waits "
+            "for their next shift ({time}). If it cannot wait, call the coordinator on duty.",
+            time=local_time(resume, zone),
+        )
+    elif kind is NoticeKind.ESCALATED:
+        level = notice.values.get("level")
+        if level == "1":
+            body = tr("Nobody has accepted yet: now offered to more social workers.")
+        elif level == "2":
+            body = tr("Nobody has accepted yet: the coordinator on duty has been alerted.")
+        else:
+            body = tr("Nobody has accepted yet: all coordinators have been alerted.")
     elif kind is NoticeKind.CONTACTED:
         body = tr("{worker} has made first contact.", worker=worker)
     elif kind is NoticeKind.RETURNED:

@@ -29,6 +29,7 @@ class Offer:
     reason: str | None
     chat_id: int | None
     message_id: int | None
+    kind: str = "worker"  # or "coordinator": an escalation card
 
 
 def _offer(row: Row) -> Offer:
@@ -41,13 +42,16 @@ def _offer(row: Row) -> Offer:
         reason=row["reason"],
         chat_id=row["chat_id"],
         message_id=row["message_id"],
+        kind=row["kind"],
     )
 
 
-async def insert(conn: Conn, referral_id: int, person_id: int, now: datetime) -> int:
+async def insert(
+    conn: Conn, referral_id: int, person_id: int, now: datetime, *, kind: str = "worker"
+) -> int:
     cursor = await conn.execute(
-        "INSERT INTO offers (referral_id, person_id, offered_at) VALUES (?, ?, ?)",
-        (referral_id, person_id, to_db(now)),
+        "INSERT INTO offers (referral_id, person_id, offered_at, kind) VALUES (?, ?, ?, ?)",
+        (referral_id, person_id, to_db(now), kind),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
@@ -93,3 +97,15 @@ async def record_card(conn: Conn, offer_id: int, chat_id: int, message_id: int) 
         "UPDATE offers SET chat_id = ?, message_id = ? WHERE id = ?",
         (chat_id, message_id, offer_id),
     )
+
+
+async def undelivered(conn: Conn, older_than: datetime) -> list[Offer]:
+    """Open offers whose card was never recorded as sent (a crash between the commit and
+    the send): the engine sends them again."""
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM offers WHERE state = 'open' AND message_id IS NULL AND offered_at < ?"
+        " ORDER BY id",
+        (to_db(older_than),),
+    )
+    return [_offer(r) for r in rows]

@@ -159,3 +159,15 @@ async def set_reachable(conn: Conn, person_id: int, reachable: bool, now: dateti
         "UPDATE people SET reachable = ?, updated_at = ? WHERE id = ?",
         (int(reachable), to_db(now), person_id),
     )
+
+
+async def coordinators_for(conn: Conn, team_id: str | None) -> list[Person]:
+    """Coordinators of ``team_id`` and those covering every station."""
+    rows = await fetch_all(
+        conn,
+        "SELECT p.* FROM people p JOIN person_roles g ON g.person_id = p.id"
+        " WHERE g.role = 'coordinator' AND (g.team_id IS NULL OR g.team_id = ?)"
+        " AND p.active = 1 ORDER BY p.id",
+        (team_id,),
+    )
+    return await _load(conn, rows)

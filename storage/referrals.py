@@ -63,6 +63,11 @@ def _referral(row: Row) -> Referral:
         summary=row["summary"],
         resource_name=row["resource_name"],
         closing_note=row["closing_note"],
+        plan=row["plan"],
+        level=row["level"],
+        rounds=row["rounds"],
+        held=bool(row["held"]),
+        next_action_at=_time(row["next_action_at"]),
     )
 
 
@@ -76,13 +81,17 @@ async def insert(conn: Conn, *, now: datetime, **values: Any) -> int:
         "ref", "station_id", "officer_id", "category", "urgency", "co_response", "status",
         "safety", "appropriate_adult_now", "age_band", "consent", "consent_note",
         "consultation", "person_name", "person_phone", "no_phone", "place", "latitude",
-        "longitude", "summary",
+        "longitude", "summary", "plan", "level", "held", "next_action_at",
     }  # fmt: skip
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"not referral columns: {sorted(unknown)}")
     columns = [*values, "created_at", "updated_at"]
-    params = [*values.values(), to_db(now), to_db(now)]
+    params = [
+        *(to_db(v) if isinstance(v, datetime) else v for v in values.values()),
+        to_db(now),
+        to_db(now),
+    ]
     cursor = await conn.execute(
         f"INSERT INTO referrals ({', '.join(columns)})"  # noqa: S608 - names checked above
         f" VALUES ({', '.join('?' * len(columns))})",
@@ -267,3 +276,44 @@ async def transition(
             reason=reason,
         )
     return moved
+
+
+async def due(conn: Conn, now: datetime, limit: int = 100) -> list[Referral]:
+    """Referrals still on offer whose next escalation step has fallen due, oldest first."""
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM referrals WHERE status = 'offered' AND next_action_at IS NOT NULL"
+        " AND next_action_at <= ? ORDER BY next_action_at LIMIT ?",
+        (to_db(now), limit),
+    )
+    return [_referral(r) for r in rows]
+
+
+async def set_escalation(
+    conn: Conn,
+    referral_id: int,
+    *,
+    seen_next_action_at: datetime | None,
+    level: int,
+    rounds: int,
+    held: bool,
+    next_action_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """Record the step just taken, only if nobody else took it (the timer is unchanged
+    since it was read): two ticks, or a tick and a restart, never fire one step twice."""
+    seen = to_db(seen_next_action_at) if seen_next_action_at else None
+    cursor = await conn.execute(
+        "UPDATE referrals SET level = ?, rounds = ?, held = ?, next_action_at = ?,"
+        " updated_at = ? WHERE id = ? AND status = 'offered' AND next_action_at IS ?",
+        (
+            level,
+            rounds,
+            int(held),
+            to_db(next_action_at) if next_action_at else None,
+            to_db(now),
+            referral_id,
+            seen,
+        ),
+    )
+    return cursor.rowcount == 1

@@ -201,6 +201,12 @@ class Referral:
     summary: str | None
     resource_name: str | None
     closing_note: str | None
+    # escalation (see bot/domain/escalation.py)
+    plan: str | None = None
+    level: int = 0
+    rounds: int = 0
+    held: bool = False
+    next_action_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:

@@ -30,6 +30,11 @@ class NoticeKind(StrEnum):
     RETURNED = "returned"  # returned to police, with the reason
     CLOSED = "closed"  # outcome and the one-line note
     REOPENED = "reopened"
+    HELD = "held"  # routine, outside service hours: waits for the next shift
+    ESCALATED = "escalated"  # nobody accepted in time: told the next level
+    ASSIGNED = "assigned"  # a coordinator gave it to a worker (to the officer)
+    # to coordinators
+    ESCALATION = "escalation"  # a card: take it, or assign it to a worker
 
 
 @dataclass(frozen=True)

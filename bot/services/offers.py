@@ -9,6 +9,7 @@ comes from the client and may be old, forwarded or forged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.people import Person
@@ -40,16 +41,21 @@ class Outcome:
     notices: tuple[Notice, ...] = ()
 
 
-async def candidates(tx: Conn, services: Services, referral: Referral) -> list[Candidate]:
-    """The social workers of the team covering the referral's station, with skills and
-    load; never the officer who filed it (someone can be both)."""
-    station_id = referral.station_id
-    team = next((t for t in services.config.teams if station_id in t.stations), None)
+async def candidates(
+    tx: Conn, services: Services, referral: Referral, *, with_backup: bool = False
+) -> list[Candidate]:
+    """The social workers of the team covering the referral's station (and its backup
+    team at the wider level), with skills and load; never the officer who filed it."""
+    team = services.config.team_of(referral.station_id)
     if team is None:
         return []
+    team_ids = [team.id]
+    if with_backup and team.backup_team:
+        team_ids.append(team.backup_team)
     workers = [
         (person, load)
-        for person, load in await people.workers_of_team(tx, team.id)
+        for team_id in team_ids
+        for person, load in await people.workers_of_team(tx, team_id)
         if person.id != referral.officer_id
     ]
     skills = await people.skills_of(tx, [person.id for person, _ in workers])
@@ -91,45 +97,63 @@ async def accept(services: Services, person: Person, offer_id: int) -> Outcome:
         if not await referrals.try_accept(tx, referral.id, person.id, now, cap=cap):
             return await _why_not(tx, referral)
         await offers.settle(tx, offer.id, OfferState.ACCEPTED, now)
-        others = await offers.settle_all_open(tx, referral.id, OfferState.TAKEN, now)
-        await referrals.add_event(
-            tx,
-            referral.id,
-            now=now,
-            actor_id=person.id,
-            from_status=Status.OFFERED,
-            to_status=Status.ACCEPTED,
-        )
-        await audit.record(
-            tx, now=now, action="referral.accepted", actor_person_id=person.id, subject=referral.ref
-        )
-        accepted = await referrals.by_id(tx, referral.id)
-        officer = await people.by_id(tx, referral.officer_id)
-        assert accepted is not None and officer is not None
-        name = {"worker": person.display_name}
-        notices = [Notice(NoticeKind.REVEAL, person, referral.id)]
-        for other in others:
-            other_person = await people.by_id(tx, other.person_id)
-            if other_person is not None and other.message_id is not None:
-                notices.append(
-                    Notice(
-                        NoticeKind.OFFER_TAKEN,
-                        other_person,
-                        referral.id,
-                        offer_id=other.id,
-                        message_id=other.message_id,
-                        values=name,
-                    )
-                )
-        notices.append(
-            Notice(
-                NoticeKind.ACCEPTED,
-                officer,
-                referral.id,
-                values={**name, "worker_telegram_id": str(person.telegram_id)},
-            )
-        )
+        accepted, notices = await settle_accepted(tx, referral, person, now)
     return Outcome(Answer.ACCEPTED, accepted, person.display_name, tuple(notices))
+
+
+async def settle_accepted(
+    tx: Conn, referral: Referral, assignee: Person, now: datetime, by: Person | None = None
+) -> tuple[Referral, list[Notice]]:
+    """After the referral became ``assignee``'s: close every other card, record it, and
+    say who must hear (the assignee gets the details; the officer how to reach them)."""
+    others = await offers.settle_all_open(tx, referral.id, OfferState.TAKEN, now)
+    actor = by or assignee
+    await referrals.add_event(
+        tx,
+        referral.id,
+        now=now,
+        actor_id=actor.id,
+        from_status=Status.OFFERED,
+        to_status=Status.ACCEPTED,
+        reason=f"assigned to person {assignee.id}" if by else None,
+    )
+    await audit.record(
+        tx,
+        now=now,
+        action="referral.assigned" if by else "referral.accepted",
+        actor_person_id=actor.id,
+        subject=referral.ref,
+        detail=f"person:{assignee.id}",
+    )
+    accepted = await referrals.by_id(tx, referral.id)
+    officer = await people.by_id(tx, referral.officer_id)
+    assert accepted is not None and officer is not None
+    name = {"worker": assignee.display_name}
+    by_name = {"by": by.display_name} if by else {}
+    notices = [Notice(NoticeKind.REVEAL, assignee, referral.id, values=by_name)]
+    for other in others:
+        other_person = await people.by_id(tx, other.person_id)
+        if other_person is not None and other.message_id is not None:
+            notices.append(
+                Notice(
+                    NoticeKind.OFFER_TAKEN,
+                    other_person,
+                    referral.id,
+                    offer_id=other.id,
+                    message_id=other.message_id,
+                    values=name,
+                )
+            )
+    officer_kind = NoticeKind.ASSIGNED if by else NoticeKind.ACCEPTED
+    notices.append(
+        Notice(
+            officer_kind,
+            officer,
+            referral.id,
+            values={**name, **by_name, "worker_telegram_id": str(assignee.telegram_id)},
+        )
+    )
+    return accepted, notices
 
 
 async def decline(
@@ -174,6 +198,17 @@ async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Not
         return [await _offer_to(tx, services, referral, chosen.person)]
     if any(o.state is OfferState.OPEN and o.message_id is not None for o in history):
         return []  # others who have the card may still accept
+    # Nobody left at this level: the next escalation step is due now, not at its time.
+    await referrals.set_escalation(
+        tx,
+        referral.id,
+        seen_next_action_at=referral.next_action_at,
+        level=referral.level,
+        rounds=referral.rounds,
+        held=referral.held,
+        next_action_at=services.clock.now(),
+        now=services.clock.now(),
+    )
     officer = await people.by_id(tx, referral.officer_id)
     assert officer is not None
     return [Notice(NoticeKind.ALL_DECLINED, officer, referral.id)]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.draft import Draft
+from bot.domain.escalation import Level, held_for_morning
 from bot.domain.people import Person
 from bot.domain.referral import Referral, Status, new_reference
-from bot.services import Services
+from bot.domain.rota import next_start
+from bot.services import Services, escalation
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.offers import offer_wave
 from storage import audit, drafts, offers, people, referrals
@@ -45,6 +48,7 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
     if station_id is None or draft.category is None or draft.urgency is None:
         raise NotReady("the officer has no station")
     now = services.clock.now()
+    hold_until = _hold_until(services, draft, station_id)
     async with services.db.write() as tx:
         # The draft goes in the same transaction the referral is born in: filed once.
         if not await drafts.delete(tx, officer.id, draft.token):
@@ -74,6 +78,10 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
             latitude=draft.latitude,
             longitude=draft.longitude,
             summary=draft.summary,
+            # Frozen now: a policy edit later does not change this referral's timing.
+            plan=services.config.escalation.plan(draft.category, draft.urgency).to_json(),
+            held=int(hold_until is not None),
+            next_action_at=hold_until,
         )
         await referrals.add_event(
             tx,
@@ -88,10 +96,39 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
         )
         referral = await referrals.by_id(tx, referral_id)
         assert referral is not None
+        if hold_until is not None:
+            held = Notice(NoticeKind.HELD, officer, referral.id)
+            return Filed(referral, (held,))
         notices = await offer_wave(tx, services, referral)
+        if not notices:  # nobody at level 0: escalate at once rather than wait it out
+            notices = await escalation.step(tx, services, referral, now)
+            return Filed(referral, tuple(notices))
+        await referrals.set_escalation(
+            tx,
+            referral.id,
+            seen_next_action_at=None,
+            level=0,
+            rounds=0,
+            held=False,
+            next_action_at=now + escalation.plan_of(services, referral).wait(Level.SKILLED),
+            now=now,
+        )
     # Last, so it can say how many offer cards were actually delivered.
     told = Notice(NoticeKind.FILED, officer, referral.id)
     return Filed(referral, (*notices, told))
+
+
+def _hold_until(services: Services, draft: Draft, station_id: str) -> datetime | None:
+    """Outside the team's service hours a routine referral waits for its next shift."""
+    team = services.config.team_of(station_id)
+    assert draft.category is not None and draft.urgency is not None
+    if team is None or not team.service_windows():
+        return None
+    now, zone = services.clock.now(), services.config.zone
+    in_hours = any(window.contains(now, zone) for window in team.service_windows())
+    if not held_for_morning(draft.category, draft.urgency, draft.appropriate_adult_now, in_hours):
+        return None
+    return next_start(team.service_windows(), now, zone)
 
 
 async def withdraw(services: Services, officer: Person, referral_id: int, reason: str) -> Changed:

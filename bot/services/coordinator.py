@@ -1,0 +1,99 @@
+"""What a coordinator does with an escalation: see who was asked, take it, or assign it.
+
+A coordinator may act on referrals from the stations their team covers, or from every
+station when they cover all. Assigning makes it the worker's accepted case at once,
+even a worker who is off duty or at their cap: the coordinator decides, and it is
+recorded who did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.people import Person, Role
+from bot.domain.referral import Referral, Status
+from bot.services import Services
+from bot.services.notices import Notice
+from bot.services.offers import settle_accepted
+from storage import audit, offers, people, referrals
+from storage.offers import OfferState
+
+NO_CAP = 1_000_000
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One person a referral was offered to, and what became of it."""
+
+    name: str
+    state: OfferState
+    reason: str | None
+
+
+def covers(services: Services, coordinator: Person, referral: Referral) -> bool:
+    scope = coordinator.scope(Role.COORDINATOR)
+    if scope is None:
+        return False
+    team = services.config.team_of(referral.station_id)
+    return scope.all_stations or (team is not None and scope.team_id == team.id)
+
+
+async def history(services: Services, referral_id: int) -> list[Asked]:
+    """Who was offered the referral and how each answered (workers only)."""
+    asked = []
+    for offer in await offers.of_referral(services.db.reader, referral_id):
+        if offer.kind != "worker":
+            continue
+        person = await people.by_id(services.db.reader, offer.person_id)
+        if person is not None:
+            asked.append(Asked(person.display_name, offer.state, offer.reason))
+    return asked
+
+
+async def team_workers(services: Services, referral: Referral) -> list[tuple[Person, int]]:
+    """Every worker of the covering team (and its backup), on duty or not, with load."""
+    team = services.config.team_of(referral.station_id)
+    if team is None:
+        return []
+    team_ids = [team.id, *([team.backup_team] if team.backup_team else [])]
+    found: list[tuple[Person, int]] = []
+    for team_id in team_ids:
+        found += await people.workers_of_team(services.db.reader, team_id)
+    return [(p, load) for p, load in found if p.id != referral.officer_id]
+
+
+@dataclass(frozen=True)
+class Assigned:
+    done: bool
+    referral: Referral | None
+    taken_by: str | None = None
+    notices: tuple[Notice, ...] = ()
+
+
+async def assign(
+    services: Services, coordinator: Person, referral_id: int, worker_id: int
+) -> Assigned:
+    """Give the referral to ``worker_id`` (the coordinator themself to take it)."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await referrals.by_id(tx, referral_id)
+        worker = await people.by_id(tx, worker_id)
+        allowed = referral is not None and covers(services, coordinator, referral)
+        if referral is None or worker is None or not allowed or worker.id == referral.officer_id:
+            await audit.record(
+                tx,
+                now=now,
+                action="escalation.refused",
+                actor_person_id=coordinator.id,
+                subject=f"referral:{referral_id}",
+                detail=f"person:{worker_id}",
+            )
+            return Assigned(False, None)
+        if referral.status is not Status.OFFERED or not await referrals.try_accept(
+            tx, referral.id, worker.id, now, cap=NO_CAP
+        ):
+            taker = await people.by_id(tx, referral.assignee_id) if referral.assignee_id else None
+            return Assigned(False, referral, taker.display_name if taker else None)
+        by = None if worker.id == coordinator.id else coordinator
+        accepted, notices = await settle_accepted(tx, referral, worker, now, by=by)
+    return Assigned(True, accepted, worker.display_name, tuple(notices))

@@ -1,0 +1,124 @@
+"""One escalation step: tell the next level, skip empty levels, schedule the next step.
+
+Called by the engine when a referral's ``next_action_at`` falls due, and at filing
+when nobody at level 0 can be offered it. Runs inside the caller's write transaction,
+which first claims the step (the timer must be unchanged since it was read), so a
+step fires once even across overlapping ticks or a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.escalation import Level, Plan
+from bot.domain.referral import Referral
+from bot.domain.routing import can_take
+from bot.services import Services
+from bot.services.notices import Notice, NoticeKind
+from bot.services.offers import candidates, offer_wave
+from storage import offers, people, referrals
+from storage.db import Conn
+from storage.offers import OfferState
+
+
+def plan_of(services: Services, referral: Referral) -> Plan:
+    if referral.plan:
+        return Plan.from_json(referral.plan)
+    return services.config.escalation.plan(referral.category, referral.urgency)
+
+
+async def step(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
+    if not await referrals.set_escalation(
+        tx,
+        referral.id,
+        seen_next_action_at=referral.next_action_at,
+        level=referral.level,
+        rounds=referral.rounds,
+        held=referral.held,
+        next_action_at=None,
+        now=now,
+    ):
+        return []  # somebody else took this step
+    plan = plan_of(services, referral)
+    officer = await people.by_id(tx, referral.officer_id)
+    assert officer is not None
+    notices: list[Notice] = []
+    if referral.held:  # the morning: start as if just filed
+        notices = await offer_wave(tx, services, referral)
+        if notices:
+            await _schedule(tx, referral, Level.SKILLED, 0, now + plan.wait(Level.SKILLED), now)
+            return [*notices, Notice(NoticeKind.FILED, officer, referral.id)]
+        level, rounds = Level.SKILLED, 0
+    else:
+        level, rounds = Level(min(referral.level, Level.ALL_COORDINATORS)), referral.rounds
+    while True:
+        if level is Level.ALL_COORDINATORS:
+            rounds += 1
+        else:
+            level = Level(level + 1)
+        if level is Level.ALL_COORDINATORS and rounds > plan.repeat_limit:
+            await _schedule(tx, referral, level, rounds, None, now)
+            return notices
+        told = await _tell_level(tx, services, referral, level)
+        if told:
+            await _schedule(tx, referral, level, rounds, now + plan.wait(level), now)
+            escalated = Notice(
+                NoticeKind.ESCALATED, officer, referral.id, values={"level": str(int(level))}
+            )
+            return [*notices, *told, escalated]
+        if level is Level.ALL_COORDINATORS:  # nobody at all to tell: stop repeating
+            await _schedule(tx, referral, level, rounds, None, now)
+            return [*notices, Notice(NoticeKind.NOBODY_AVAILABLE, officer, referral.id)]
+
+
+async def _schedule(
+    tx: Conn, referral: Referral, level: Level, rounds: int, at: datetime | None, now: datetime
+) -> None:
+    await referrals.set_escalation(
+        tx,
+        referral.id,
+        seen_next_action_at=None,
+        level=int(level),
+        rounds=rounds,
+        held=False,
+        next_action_at=at,
+        now=now,
+    )
+
+
+async def _tell_level(
+    tx: Conn, services: Services, referral: Referral, level: Level
+) -> list[Notice]:
+    history = await offers.of_referral(tx, referral.id)
+    told_before = {o.person_id for o in history if o.state is not OfferState.EXPIRED}
+    now = services.clock.now()
+    if level is Level.TEAM:
+        cap = services.config.cases.max_open_per_worker
+        pool = await candidates(tx, services, referral, with_backup=True)
+        fresh = [c.person for c in pool if c.person.id not in told_before and can_take(c, cap)]
+        return [
+            Notice(
+                NoticeKind.OFFER,
+                person,
+                referral.id,
+                offer_id=await offers.insert(tx, referral.id, person.id, now),
+            )
+            for person in fresh
+        ]
+    team = services.config.team_of(referral.station_id)
+    coordinators = [
+        c
+        for c in await people.coordinators_for(tx, team.id if team else None)
+        if c.id != referral.officer_id and c.reachable
+    ]
+    if level is Level.COORDINATOR:
+        coordinators = [c for c in coordinators if c.available and c.id not in told_before]
+    return [
+        Notice(
+            NoticeKind.ESCALATION,
+            person,
+            referral.id,
+            offer_id=await offers.insert(tx, referral.id, person.id, now, kind="coordinator"),
+        )
+        for person in coordinators
+    ]

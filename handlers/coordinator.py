@@ -1,0 +1,68 @@
+"""The coordinator's escalation card: Take it myself, or Assign to… a worker of the team."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.domain.people import Role
+from bot.domain.referral import Status
+from bot.services import coordinator
+from bot.services import referrals as referral_service
+from handlers import cards
+from handlers.context import BotContext, me
+from handlers.guard import requires
+from handlers.notify import deliver
+from handlers.replies import edit_card
+
+PATTERN = r"^k:\d+:(t|a|b|p:\d+)$"
+
+
+@requires(Role.COORDINATOR)
+async def on_escalation_tap(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, rid, action = query.data.split(":", 2)
+    services, tr, person = context.services, context.tr, me(context)
+    referral = await referral_service.get(services, int(rid))
+    if referral is None or not coordinator.covers(services, person, referral):
+        await query.answer(tr("This referral is not in your area."), show_alert=True)
+        return
+    if referral.status is not Status.OFFERED and action in ("a", "b"):
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    if action == "a":
+        await query.answer()
+        rows = []
+        for worker, load in await coordinator.team_workers(services, referral):
+            state = tr("on duty") if worker.available else tr("away")
+            label = tr(
+                "{name} · {state} · {count} open", name=worker.display_name, state=state, count=load
+            )
+            rows.append(
+                [InlineKeyboardButton(label, callback_data=f"k:{referral.id}:p:{worker.id}")]
+            )
+        rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"k:{referral.id}:b")])
+        await edit_card(query, tr("Assign {ref} to:", ref=referral.ref), InlineKeyboardMarkup(rows))
+        return
+    if action == "b":
+        await query.answer()
+        asked = await coordinator.history(services, referral.id)
+        text = cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
+        await edit_card(query, text, cards.escalation_buttons(tr, referral.id))
+        return
+    worker_id = person.id if action == "t" else int(action.removeprefix("p:"))
+    result = await coordinator.assign(services, person, referral.id, worker_id)
+    head = cards.headline(tr, referral)
+    if not result.done:
+        already = tr("Already taken by {worker}.", worker=result.taken_by or "?")
+        await query.answer(already, show_alert=True)
+        await edit_card(query, f"{head}\n{already}")
+        return
+    await query.answer(tr("Done."))
+    await edit_card(query, f"{head}\n" + tr("Assigned to {worker}.", worker=result.taken_by or ""))
+    await deliver(context, result.notices)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [CallbackQueryHandler(on_escalation_tap, pattern=PATTERN)]

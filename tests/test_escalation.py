@@ -1,0 +1,154 @@
+"""A night at the station: nobody accepts, and the referral climbs the levels on time.
+
+The clock is fake: the engine's tick is called at the moments the test chooses, so a
+whole night runs in milliseconds and every step's time is asserted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.domain.referral import Category, Status, Urgency
+from bot.engine import escalation
+from bot.sandbox import FakeTelegram, Phone
+from bot.sandbox.world import World, world
+from bot.services import referrals as referral_service
+from handlers.context import BotContext
+from handlers.notify import deliver
+from tests.stories import draft, enrol, file, station
+
+THURSDAY_2340 = datetime(2026, 11, 26, 15, 40, tzinfo=UTC)  # 23:40 in Shanghai
+THURSDAY_2200 = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
+
+
+async def tick(w: World) -> None:
+    """One engine round, delivered the way the running bot's job delivers it."""
+    await deliver(BotContext(w.app), await escalation.tick(w.services))
+
+
+def offers_seen(phone: Phone, ref: str) -> int:
+    return sum(t.startswith(f"New referral\n{ref}") for t in phone.texts)
+
+
+def escalation_cards(phone: Phone) -> int:
+    """Escalation cards received, including those since edited to say who took it."""
+    return sum("⏫" in m.plain or any("⏫" in old for old in m.history) for m in phone.bot_messages)
+
+
+async def coordinators(w: World) -> tuple[Phone, Phone]:
+    chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
+    await chen.send("/available")
+    boss = await enrol(w, 301, "Night Boss", "--role", "coordinator")  # all stations, off duty
+    return chen, boss
+
+
+async def test_a_referral_nobody_accepts_climbs_every_level_on_time(config_path: Path) -> None:
+    clock = FakeClock(THURSDAY_2340)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
+        chen, boss = await coordinators(w)
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        ref = referral.ref  # urgent: 15 / 30 / 60 minutes, then every 15
+        assert offers_seen(li, ref) == 1 and offers_seen(zhou, ref) == 0
+
+        clock.advance(timedelta(minutes=14))
+        await tick(w)
+        assert offers_seen(zhou, ref) == 0  # not yet
+        clock.advance(timedelta(minutes=1))  # 23:55: level 1, the whole team
+        await tick(w)
+        assert offers_seen(zhou, ref) == 1
+        assert s.officer.last.plain.endswith("now offered to more social workers.")
+
+        clock.advance(timedelta(minutes=30))  # 00:25: level 2, the coordinator on duty
+        await tick(w)
+        assert chen.last.plain.startswith("⏫ Nobody has accepted this referral yet")
+        assert "Waiting for 45 min." in chen.last.plain
+        assert escalation_cards(boss) == 0
+        assert s.officer.last.plain.endswith("the coordinator on duty has been alerted.")
+
+        clock.advance(timedelta(minutes=60))  # 01:25: level 3, every coordinator
+        await tick(w)
+        assert boss.last.plain.startswith("⏫ Nobody has accepted")
+        assert s.officer.last.plain.endswith("all coordinators have been alerted.")
+        clock.advance(timedelta(minutes=15))  # 01:40: level 3 again
+        await tick(w)
+        assert escalation_cards(boss) == 2
+
+        await chen.tap("👥 Assign to…")
+        await chen.tap("Zhou Min · on duty · 0 open")
+        assert "Coordinator Coord Chen assigned this referral to you." in zhou.texts
+        assert any(t.startswith("🔒") for t in zhou.texts)
+        assert s.officer.last.plain.endswith(
+            "Assigned to Zhou Min by coordinator Coord Chen. Tap the name to write to them."
+        )
+        assert any(m.plain.endswith("Taken by Zhou Min.") for m in li.bot_messages)
+        clock.advance(timedelta(hours=2))
+        await tick(w)
+        assert escalation_cards(boss) == 2
+        now = await referral_service.get(w.services, referral.id)
+        assert now is not None and now.status is Status.ACCEPTED and now.assignee_id is not None
+
+
+async def test_a_routine_referral_at_night_waits_for_the_morning_shift(config_path: Path) -> None:
+    clock = FakeClock(THURSDAY_2200)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ()})
+        referral = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
+        assert "outside the team's service hours" in s.officer.last.plain
+        assert "2026-11-27 09:00 (Asia/Shanghai)" in s.officer.last.plain
+        morning = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Friday 09:00 in Shanghai
+        while clock.now() + timedelta(hours=1) < morning:  # the night passes: nothing offered
+            clock.advance(timedelta(hours=1))
+            await tick(w)
+            assert offers_seen(s.workers["Li Na"], referral.ref) == 0
+        clock.advance(morning - clock.now())
+        await tick(w)
+        assert offers_seen(s.workers["Li Na"], referral.ref) == 1
+        assert "Social workers offered it: 1." in s.officer.last.plain
+
+
+async def test_domestic_violence_is_never_held(config_path: Path) -> None:
+    clock = FakeClock(THURSDAY_2200)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ()})
+        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.ROUTINE))
+        assert offers_seen(s.workers["Li Na"], referral.ref) == 1
+
+
+async def test_a_level_with_nobody_is_skipped_at_once(config_path: Path) -> None:
+    clock = FakeClock(THURSDAY_2340)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ()}, away=("Li Na",))
+        chen, _ = await coordinators(w)
+        referral = await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.IMMEDIATE))
+        assert chen.last.plain.startswith("⏫ Nobody has accepted")
+        assert "No social worker could be offered it." in chen.last.plain
+        await chen.tap("🙋 Take it myself")
+        assert any(t.startswith(f"🔒 {referral.ref}") for t in chen.texts)
+        assert s.officer.last.plain.endswith(
+            "Accepted by Coord Chen. Tap the name to write to them."
+        )
+
+
+async def test_a_restart_in_the_night_loses_no_step_and_doubles_none(config_path: Path) -> None:
+    clock = FakeClock(THURSDAY_2340)
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
+        chen, _ = await coordinators(w)
+        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+    clock.advance(timedelta(minutes=20))  # the bot was down when level 1 fell due
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await tick(w)
+        await tick(w)
+        assert offers_seen(s.workers["Zhou Min"], referral.ref) == 1
+    clock.advance(timedelta(minutes=30))
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await tick(w)
+        await tick(w)
+        assert escalation_cards(chen) == 1
+        escalated = [t for t in s.officer.texts if "Nobody has accepted yet" in t]
+        assert len(escalated) == 2
