@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import cast
 
 from telegram.constants import ParseMode
@@ -19,11 +18,10 @@ from telegram.request import BaseRequest
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.engine import draft_retention, escalation
 from bot.services import Services, open_database
+from handlers import jobs
 from handlers.commands import refresh_menus
 from handlers.context import BotApp, BotContext
-from handlers.notify import deliver
 
 PLACEHOLDER_TOKEN = "0:no-token-sandbox"  # noqa: S105 - used only with the fake Bot API
 
@@ -63,34 +61,7 @@ async def _post_init(app: BotApp) -> None:
     services = Services(config=config, db=db, clock=app.bot_data["clock"])
     app.bot_data["services"] = services
     await refresh_menus(app.bot, services)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            _draft_retention,
-            interval=draft_retention.INTERVAL,
-            first=draft_retention.INTERVAL,
-            name="draft_retention",
-            # APScheduler's default grace of 1 s would silently skip a late run.
-            job_kwargs={"misfire_grace_time": None, "coalesce": True},
-        )
-        app.job_queue.run_repeating(
-            _escalation,
-            interval=escalation.INTERVAL,
-            first=timedelta(seconds=0),
-            name="escalation",
-            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-        )
-
-
-async def _escalation(context: BotContext) -> None:
-    services = context.bot_data.get("services")
-    if isinstance(services, Services):
-        await deliver(context, await escalation.tick(services))
-
-
-async def _draft_retention(context: BotContext) -> None:
-    services = context.bot_data.get("services")
-    if isinstance(services, Services):
-        await draft_retention.tick(services)
+    jobs.schedule(app, services)
 
 
 async def _post_shutdown(app: BotApp) -> None:

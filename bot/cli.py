@@ -26,6 +26,7 @@ from bot.domain.people import Role
 from bot.domain.referral import Skill
 from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
+from bot.services import rota as rota_service
 from storage.db import StorageError
 
 DEFAULT_CONFIG = "config.toml"
@@ -84,6 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("deactivate", "turn a person's access off"), ("reactivate", "turn it on")):
         p = with_config(sub.add_parser(name, help=text))
         p.add_argument("telegram_id", type=int)
+    rota = sub.add_parser("rota", help="the weekly rota of workers and coordinators")
+    rota_sub = rota.add_subparsers(dest="rota_command", required=True, metavar="ACTION")
+    rota_import = with_config(
+        rota_sub.add_parser(
+            "import",
+            help="replace the weekly rota with a CSV file (covers are kept)",
+            description=rota_service.CSV_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
+    rota_import.add_argument("file", type=Path, help="the CSV file (UTF-8)")
     return parser
 
 
@@ -153,6 +165,8 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
                 raise CliError(f"nobody with Telegram id {args.telegram_id} is enrolled", 1)
             state = "active" if active else "deactivated"
             print(f"{person.display_name} ({args.telegram_id}) is now {state}")
+        elif args.command == "rota":
+            await _rota_import(services, args.file)
     finally:
         await services.db.close()
     return 0
@@ -222,6 +236,28 @@ async def _skills(services: Services, telegram_id: int, text: str) -> None:
         raise CliError(f"nobody with Telegram id {telegram_id} is enrolled", EXIT_INVALID)
     shown = ", ".join(sorted(skills)) or "none"
     print(f"{person.display_name} ({telegram_id}) skills: {shown}")
+
+
+async def _rota_import(services: Services, path: Path) -> None:
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # noqa: ASYNC240 - one small file
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {exc}", EXIT_INVALID) from None
+    try:
+        imported = await rota_service.import_rota(services, text)
+    except rota_service.RotaFileError as exc:
+        for line in exc.errors:
+            print(f"{path}: {line}", file=sys.stderr)
+        count = len(exc.errors)
+        raise CliError(f"{count} bad row(s); nothing was imported", EXIT_INVALID) from None
+    print(f"rota imported from {path}: {imported.total_shifts} shifts, {imported.rows} rows")
+    for (team_id, role), shifts in sorted(imported.shifts.items(), key=lambda i: i[0][0] or ""):
+        who = f"team {team_id}" if team_id else "coordinators"
+        staff = imported.people[(team_id, role)]
+        print(f"  {who}: {shifts} shift(s), {staff} {role.value.replace('_', ' ')}(s)")
+    print(f"covers kept: {imported.overrides_kept}")
+    for team_id in imported.teams_without_rota:
+        print(f"  note: team {team_id!r} has no shifts; only /available puts its workers on duty")
 
 
 async def _check_token(config: Config) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -85,6 +86,38 @@ class EscalationSettings(_Strict):
         return Plan((waits[0], waits[1], waits[2]), self.repeat_every, self.repeat_limit)
 
 
+class ReminderSettings(_Strict):
+    """When an accepted case needs a nudge: first contact not made within the target
+    (per urgency, hours) reminds the worker, and after as long again their coordinator;
+    an open case with no update for ``stale_days`` reminds the worker."""
+
+    contact_hours: dict[Urgency, Annotated[float, Field(gt=0, le=720)]] = Field(
+        default_factory=lambda: {Urgency.IMMEDIATE: 1.0, Urgency.URGENT: 2.0, Urgency.ROUTINE: 24.0}
+    )
+    stale_days: int = Field(default=7, ge=1, le=365)
+
+    def contact_target(self, urgency: Urgency) -> timedelta:
+        default = {Urgency.IMMEDIATE: 1.0, Urgency.URGENT: 2.0, Urgency.ROUTINE: 24.0}[urgency]
+        return timedelta(hours=self.contact_hours.get(urgency, default))
+
+
+HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class CoordinationSettings(_Strict):
+    """Daily messages to coordinators, at local times: the evening check for gaps in
+    tonight's cover, and the morning handover of what came in overnight."""
+
+    gap_warning_at: HHMM = "17:00"
+    handover_at: HHMM = "08:00"
+    night_starts: HHMM = "18:00"  # "overnight" in the handover runs from here to handover_at
+
+    @staticmethod
+    def clock_time(text: str) -> time:
+        hours, minutes = text.split(":")
+        return time(int(hours), int(minutes))
+
+
 class Station(_Strict):
     id: Ident
     name_zh: Name
@@ -141,6 +174,8 @@ class Config(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     cases: CaseSettings = CaseSettings()
     escalation: EscalationSettings = EscalationSettings()
+    reminders: ReminderSettings = ReminderSettings()
+    coordination: CoordinationSettings = CoordinationSettings()
     stations: list[Station] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
 

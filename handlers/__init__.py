@@ -14,6 +14,7 @@ from handlers import (
     mine,
     offers,
     profile,
+    rota,
     start,
     text,
 )
@@ -27,7 +28,19 @@ GUARD_GROUP = -1
 def register(app: BotApp) -> None:
     """Every update passes the guard first; then the first matching handler runs."""
     app.add_handler(TypeHandler(Update, guard), group=GUARD_GROUP)
-    for module in (start, profile, invite, filing, offers, coordinator, cases, answers, mine, text):
+    for module in (
+        start,
+        profile,
+        invite,
+        filing,
+        offers,
+        coordinator,
+        cases,
+        answers,
+        mine,
+        rota,
+        text,
+    ):
         for handler in module.handlers():
             app.add_handler(handler)
     app.add_error_handler(on_error)

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.domain.referral import REASON_LIMIT, Outcome, Resource
-from bot.services import cases, drafts, prompts
+from bot.services import cases, coordinator, drafts, prompts
 from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
 from bot.services.prompts import Prompt
@@ -98,6 +98,9 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
     elif prompt.purpose == "return_reason":
         changed = await cases.return_to_police(services, person, rid, text)
         done = tr("Returned to police.")
+    elif prompt.purpose == "hold_reason":
+        changed = await coordinator.hold(services, person, rid, text)
+        done = tr("It waits for the morning shift.")
     elif prompt.purpose == "withdraw_reason":
         changed = await referral_service.withdraw(services, person, rid, text)
         done = tr("Withdrawn.")
@@ -118,7 +121,7 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
     await message.reply_text(f"{body}\n{done} {told}".rstrip(), reply_markup=markup)
 
 
-OFFICER_KINDS = frozenset({NoticeKind.RETURNED, NoticeKind.CLOSED})
+OFFICER_KINDS = frozenset({NoticeKind.RETURNED, NoticeKind.CLOSED, NoticeKind.HELD_BY_COORDINATOR})
 
 
 async def _close_question(context: BotContext, prompt: Prompt) -> None:

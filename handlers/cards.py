@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.config import Config
 from bot.domain.people import Person
-from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status
+from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status, Urgency
 from bot.i18n import Html, Translator
 from bot.services.coordinator import Asked
 from handlers import labels
@@ -130,6 +130,11 @@ def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | N
     if referral.status not in WORKING:
         return None
     rows = []
+    if referral.appropriate_adult_now and referral.arrived_at is None:
+        travel = [InlineKeyboardButton(tr("📍 Arrived"), callback_data=f"c:{rid}:v")]
+        if referral.on_way_at is None:
+            travel.insert(0, InlineKeyboardButton(tr("🚶 On my way"), callback_data=f"c:{rid}:w"))
+        rows.append(travel)
     following = NEXT_STEP.get(referral.status)
     if following is not None:
         label = tr(labels.STEP_BUTTON[following])
@@ -175,12 +180,15 @@ def escalation_text(
     return "\n".join(lines)
 
 
-def escalation_buttons(tr: Translator, referral_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+def escalation_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
+    rid = referral.id
+    rows = [
         [
-            [
-                InlineKeyboardButton(tr("🙋 Take it myself"), callback_data=f"k:{referral_id}:t"),
-                InlineKeyboardButton(tr("👥 Assign to…"), callback_data=f"k:{referral_id}:a"),
-            ]
-        ]
-    )
+            InlineKeyboardButton(tr("🙋 Take it myself"), callback_data=f"k:{rid}:t"),
+            InlineKeyboardButton(tr("👥 Assign to…"), callback_data=f"k:{rid}:a"),
+        ],
+        [InlineKeyboardButton(tr("☎️ Show officer contact"), callback_data=f"k:{rid}:c")],
+    ]
+    if referral.urgency is Urgency.ROUTINE:
+        rows[1].append(InlineKeyboardButton(tr("⏸ Hold until morning"), callback_data=f"k:{rid}:h"))
+    return InlineKeyboardMarkup(rows)

@@ -20,7 +20,7 @@ from handlers.notify import deliver, send_details
 from handlers.questions import ask_on_card, note_question
 from handlers.replies import edit_card
 
-PATTERN = r"^c:\d+:(n:[a-z]+|x|r|s|u|b|o:[a-z_]+|l:[a-z_]+)$"
+PATTERN = r"^c:\d+:(n:[a-z]+|x|r|s|u|b|w|v|o:[a-z_]+|l:[a-z_]+)$"
 
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
@@ -40,7 +40,13 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         # An old card, or data nobody's phone could have sent: nothing to do.
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
-    if verb == "n":
+    if verb in ("w", "v"):  # appropriate adult: on my way / arrived
+        changed = await cases.appropriate_adult(services, person, referral_id, arrived=verb == "v")
+        await query.answer(tr("Saved.") if changed.changed else tr("Already recorded."))
+        if changed.referral is not None:
+            await _show_card(update, context, changed.referral)
+        await deliver(context, changed.notices)
+    elif verb == "n":
         changed = await cases.advance(services, person, referral_id, Status(value))
         await query.answer(tr("Saved.") if changed.changed else tr("Already recorded."))
         if changed.referral is not None:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.domain.people import Role
-from bot.domain.referral import Status
+from bot.domain.referral import Status, Urgency
 from bot.services import coordinator
 from bot.services import referrals as referral_service
 from handlers import cards
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.notify import deliver
+from handlers.questions import ask_on_card
 from handlers.replies import edit_card
 
-PATTERN = r"^k:\d+:(t|a|b|p:\d+)$"
+PATTERN = r"^k:\d+:(t|a|b|c|h|p:\d+)$"
 
 
 @requires(Role.COORDINATOR)
@@ -28,14 +31,36 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     if referral is None or not coordinator.covers(services, person, referral):
         await query.answer(tr("This referral is not in your area."), show_alert=True)
         return
-    if referral.status is not Status.OFFERED and action in ("a", "b"):
+    if referral.status is not Status.OFFERED and action in ("a", "b", "h"):
         await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    if action == "c":
+        officer = await referral_service.person(services, referral.officer_id)
+        await query.answer()
+        if officer is not None and query.message is not None:
+            station = cards.station_name(services.config, referral, tr.language)
+            await context.bot.send_message(
+                query.message.chat.id,
+                f"{cards.headline(tr, referral)}\n"
+                + tr("Officer: {officer}", officer=cards.person_link(officer))
+                + f"\n{html.escape(station)}",
+            )
+        return
+    if action == "h":
+        if referral.urgency is not Urgency.ROUTINE:
+            await query.answer(
+                tr("Only routine referrals can wait until morning."), show_alert=True
+            )
+            return
+        await query.answer()
+        question = tr("Why can {ref} wait until morning? Type a short reason.", ref=referral.ref)
+        await ask_on_card(update, context, referral.id, "hold_reason", question)
         return
     if action == "a":
         await query.answer()
         rows = []
-        for worker, load in await coordinator.team_workers(services, referral):
-            state = tr("on duty") if worker.available else tr("away")
+        for worker, load, on_duty in await coordinator.team_workers(services, referral):
+            state = tr("on duty") if on_duty else tr("away")
             label = tr(
                 "{name} · {state} · {count} open", name=worker.display_name, state=state, count=load
             )
@@ -49,7 +74,7 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         await query.answer()
         asked = await coordinator.history(services, referral.id)
         text = cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
-        await edit_card(query, text, cards.escalation_buttons(tr, referral.id))
+        await edit_card(query, text, cards.escalation_buttons(tr, referral))
         return
     worker_id = person.id if action == "t" else int(action.removeprefix("p:"))
     result = await coordinator.assign(services, person, referral.id, worker_id)

@@ -46,6 +46,8 @@ async def guard(update: Update, context: BotContext) -> None:
         )
         if person is not None:  # a configured admin's first contact: give them their menu
             await publish_person_menu(context.bot, person, person.language)
+    if person is not None and not person.reachable:  # they wrote to us: reachable again
+        person = await people_service.set_reachable(services, person)
     context.person = person
     tr = Translator(context.resolve_language(update))
 

@@ -8,6 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.domain.people import Role
 from bot.domain.referral import Status
+from bot.domain.rota import away_until
 from bot.services import cases, offers
 from bot.services import referrals as referral_service
 from handlers import cards, labels
@@ -15,6 +16,7 @@ from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
 from handlers.notify import deliver
 from handlers.questions import ask_on_card
+from handlers.replies import local_time
 
 WITHDRAW_PATTERN = r"^w:\d+$"
 
@@ -115,8 +117,24 @@ async def available(update: Update, context: BotContext) -> None:
 async def away(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
-    await offers.went_away(context.services, me(context))
-    await message.reply_text(context.tr("You are away. No new offers until you send /available."))
+    services, tr = context.services, context.tr
+    until = None
+    if context.args:
+        try:
+            until = away_until(" ".join(context.args), services.clock.now(), services.config.zone)
+        except ValueError:
+            await message.reply_text(
+                tr("Please write /away, or /away 08:00, /away 2h or /away tomorrow.")
+            )
+            return
+    await offers.went_away(services, me(context), until)
+    if until is None:
+        await message.reply_text(tr("You are away. No new offers until you send /available."))
+    else:
+        when = local_time(until, services.config.zone)
+        await message.reply_text(
+            tr("You are away until {time}. No new offers until then.", time=when)
+        )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.domain.referral import Referral
+from bot.domain.people import Person
+from bot.domain.referral import ARRIVAL_TARGET, Referral, Status
 from bot.i18n import Translator
-from bot.services import Services, cases, coordinator
+from bot.services import Services, cases, coordinator, cover, handover
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
@@ -34,19 +36,52 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
     pending = list(notices)
     while pending:
         notice = pending.pop(0)
-        referral = await referral_service.get(services, notice.referral_id)
-        if referral is None:
-            continue
+        referral = None
+        if notice.referral_id is not None:
+            referral = await referral_service.get(services, notice.referral_id)
+            if referral is None:
+                continue
         try:
-            await _send(context, services, notice, referral)
+            if referral is None:
+                await _send_about_person(context, notice)
+            else:
+                await _send(context, services, notice, referral)
         except TelegramError as exc:
-            log.warning("could not deliver %s for %s: %s", notice.kind, referral.ref, exc)
+            ref = referral.ref if referral else None
+            log.warning("could not deliver %s for %s: %s", notice.kind, ref, exc)
             failed.append(notice)
-            if notice.kind is NoticeKind.OFFER and isinstance(exc, Forbidden):
+            if not isinstance(exc, Forbidden):
+                continue
+            if notice.kind is NoticeKind.OFFER:
                 assert notice.offer_id is not None
                 # Offers go out before the officer's "filed" notice, so it counts right.
                 pending[:0] = await offer_service.undeliverable(services, notice.offer_id)
+            else:
+                pending += await offer_service.unreachable(services, notice.recipient)
     return failed
+
+
+async def _send_about_person(context: BotContext, notice: Notice) -> None:
+    tr = Translator(notice.recipient.language)
+    if notice.kind is NoticeKind.HANDOVER:
+        await context.bot.send_message(
+            notice.recipient.telegram_id, await _handover_text(context, tr, notice)
+        )
+        return
+    if notice.kind is NoticeKind.GAP_WARNING:
+        await context.bot.send_message(
+            notice.recipient.telegram_id, await _gap_text(context, tr, notice.recipient)
+        )
+        return
+    if notice.kind is NoticeKind.UNREACHABLE:
+        await context.bot.send_message(
+            notice.recipient.telegram_id,
+            tr(
+                "⚠️ {person} cannot be reached by the bot (they blocked it or left Telegram). "
+                "Please ask them to open the bot and send /start before they are needed.",
+                person=notice.values.get("person", ""),
+            ),
+        )
 
 
 async def _send(
@@ -79,10 +114,11 @@ async def _send(
     elif kind is NoticeKind.ESCALATION:
         assert notice.offer_id is not None
         asked = await coordinator.history(services, referral.id)
+        text = cards.escalation_text(tr, config, referral, asked, services.clock.now())
+        if "late" in notice.values:
+            text += "\n" + _late(tr, notice)
         sent = await bot.send_message(
-            chat_id,
-            cards.escalation_text(tr, config, referral, asked, services.clock.now()),
-            reply_markup=cards.escalation_buttons(tr, referral.id),
+            chat_id, text, reply_markup=cards.escalation_buttons(tr, referral)
         )
         await offer_service.record_card(services, notice.offer_id, chat_id, sent.message_id)
     elif kind is NoticeKind.REVEAL:
@@ -96,6 +132,22 @@ async def _send(
             chat_id,
             cards.case_text(tr, config, referral),
             reply_markup=cards.case_buttons(tr, referral),
+        )
+    elif kind in (NoticeKind.REMIND_CONTACT, NoticeKind.REMIND_STALE):
+        await bot.send_message(
+            chat_id,
+            f"⏰ {cards.headline(tr, referral)}\n{_reminder_text(tr, notice, referral)}",
+            reply_markup=cards.case_buttons(tr, referral),
+        )
+    elif kind is NoticeKind.CONTACT_OVERDUE:
+        await bot.send_message(
+            chat_id,
+            f"⏰ {cards.headline(tr, referral)}\n"
+            + tr(
+                "{worker} accepted this at {time} and has not yet marked first contact.",
+                worker=notice.values.get("worker", ""),
+                time=local_time(referral.accepted_at or referral.created_at, config.zone),
+            ),
         )
     else:
         if kind is NoticeKind.FILED:
@@ -125,6 +177,78 @@ async def send_details(
         await context.bot.send_location(
             chat_id, referral.latitude, referral.longitude, protect_content=True
         )
+
+
+async def _handover_text(context: BotContext, tr: Translator, notice: Notice) -> str:
+    services = context.services
+    zone = services.config.zone
+    night = handover.Night(
+        datetime.fromisoformat(notice.values["since"]),
+        datetime.fromisoformat(notice.values["until"]),
+    )
+    found = await handover.overnight(services, notice.recipient, night)
+    lines = [
+        tr(
+            "☀️ Morning handover: {count} referral(s) since {time}.",
+            count=len(found),
+            time=local_time(night.start, zone),
+        )
+    ]
+    for referral in found:
+        lines.append(f"{cards.headline(tr, referral)} — {await _standing(context, tr, referral)}")
+    return "\n".join(lines)
+
+
+async def _gap_text(context: BotContext, tr: Translator, coordinator: Person) -> str:
+    config = context.services.config
+    lines = [tr("⚠️ Tonight's cover has gaps. Please arrange cover (/cover) while there is time:")]
+    for gap in await cover.gaps(context.services, coordinator):
+        span = tr(
+            "{start} to {end}",
+            start=f"{gap.start.astimezone(config.zone):%H:%M}",
+            end=f"{gap.end.astimezone(config.zone):%H:%M}",
+        )
+        team = config.team(gap.team_id) if gap.team_id else None
+        if team is None:
+            lines.append(tr("no coordinator on duty, {span}", span=span))
+        else:
+            lines.append(
+                tr("{team}: nobody on duty, {span}", team=team.name(tr.language), span=span)
+            )
+    return "\n".join(lines)
+
+
+async def _standing(context: BotContext, tr: Translator, referral: Referral) -> str:
+    """Where a referral stands, in one phrase, for the handover."""
+    if referral.accepted_at is not None and referral.assignee_id is not None:
+        worker = await referral_service.person(context.services, referral.assignee_id)
+        minutes = int((referral.accepted_at - referral.created_at).total_seconds() // 60)
+        name = worker.display_name if worker else "?"
+        return tr("accepted by {worker} after {minutes} min", worker=name, minutes=minutes)
+    if referral.held and referral.next_action_at is not None:
+        when = local_time(referral.next_action_at, context.services.config.zone)
+        return tr("waiting for the shift at {time}", time=when)
+    if referral.status is Status.OFFERED:
+        return tr("still open: nobody has accepted")
+    return tr(labels.STATUS[referral.status])
+
+
+def _late(tr: Translator, notice: Notice) -> str:
+    return tr(
+        "⏱ This step is {minutes} min late: the bot was offline.",
+        minutes=notice.values.get("late", "?"),
+    )
+
+
+def _reminder_text(tr: Translator, notice: Notice, referral: Referral) -> str:
+    if notice.kind is NoticeKind.REMIND_CONTACT:
+        return tr(
+            "First contact is due. Tap “✔ First contact made” once you have reached the person."
+        )
+    return tr(
+        "No update for {days} days. Is the case still moving? Mark the next step or close it.",
+        days=notice.values.get("days", ""),
+    )
 
 
 def _closed_offer_text(tr: Translator, notice: Notice, referral: Referral) -> str:
@@ -172,6 +296,14 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: Zone
             "for their next shift ({time}). If it cannot wait, call the coordinator on duty.",
             time=local_time(resume, zone),
         )
+    elif kind is NoticeKind.HELD_BY_COORDINATOR:
+        body = tr(
+            "Coordinator {coordinator} decided this can wait for the team's next shift ({time}). "
+            "Reason: {reason}",
+            coordinator=notice.values.get("by", ""),
+            time=local_time(referral.next_action_at or referral.created_at, zone),
+            reason=notice.values.get("reason", ""),
+        )
     elif kind is NoticeKind.ESCALATED:
         level = notice.values.get("level")
         if level == "1":
@@ -180,6 +312,22 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: Zone
             body = tr("Nobody has accepted yet: the coordinator on duty has been alerted.")
         else:
             body = tr("Nobody has accepted yet: all coordinators have been alerted.")
+        if "late" in notice.values:
+            body += "\n" + _late(tr, notice)
+    elif kind is NoticeKind.ON_WAY:
+        target = (referral.accepted_at or referral.created_at) + ARRIVAL_TARGET
+        body = tr(
+            "{worker} is on the way (arrival target {time}).",
+            worker=worker,
+            time=local_time(target, zone),
+        )
+    elif kind is NoticeKind.ARRIVED:
+        minutes = 0
+        if referral.arrived_at and referral.accepted_at:
+            minutes = int((referral.arrived_at - referral.accepted_at).total_seconds() // 60)
+        body = tr(
+            "{worker} has arrived, {minutes} min after accepting.", worker=worker, minutes=minutes
+        )
     elif kind is NoticeKind.CONTACTED:
         body = tr("{worker} has made first contact.", worker=worker)
     elif kind is NoticeKind.RETURNED:

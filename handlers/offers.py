@@ -9,7 +9,7 @@ from bot.domain.people import Role
 from bot.domain.referral import DeclineReason
 from bot.services import offers
 from bot.services.offers import Answer
-from handlers import cards, labels
+from handlers import cards, jobs, labels
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.notify import deliver
@@ -51,6 +51,7 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
         outcome = await offers.decline(
             context.services, me(context), offer_id, DeclineReason(reason)
         )
+        jobs.wake(context)  # if nobody is left, the next escalation step is due now
     await _answer(update, context, outcome)
     await deliver(context, outcome.notices)
 

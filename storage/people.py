@@ -8,7 +8,7 @@ from bot.domain.people import Person, Role, Scope
 from bot.domain.referral import Skill
 from storage.db import Conn, Row, fetch_all, fetch_one
 from storage.referrals import OPEN_CASES_OF
-from storage.timefmt import to_db
+from storage.timefmt import from_db, to_db
 
 
 async def _load(conn: Conn, rows: list[Row]) -> list[Person]:
@@ -37,6 +37,7 @@ async def _load(conn: Conn, rows: list[Row]) -> list[Person]:
             active=bool(row["active"]),
             reachable=bool(row["reachable"]),
             available=bool(row["available"]),
+            away_until=from_db(row["away_until"]) if row["away_until"] else None,
         )
         for row in rows
     ]
@@ -171,3 +172,10 @@ async def coordinators_for(conn: Conn, team_id: str | None) -> list[Person]:
         (team_id,),
     )
     return await _load(conn, rows)
+
+
+async def set_away_until(conn: Conn, person_id: int, until: datetime | None, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE people SET away_until = ?, updated_at = ? WHERE id = ?",
+        (to_db(until) if until else None, to_db(now), person_id),
+    )

@@ -68,6 +68,12 @@ def _referral(row: Row) -> Referral:
         rounds=row["rounds"],
         held=bool(row["held"]),
         next_action_at=_time(row["next_action_at"]),
+        updated_at=_time(row["updated_at"]),
+        on_way_at=_time(row["on_way_at"]),
+        arrived_at=_time(row["arrived_at"]),
+        contact_reminded_at=_time(row["contact_reminded_at"]),
+        contact_escalated_at=_time(row["contact_escalated_at"]),
+        stale_reminded_at=_time(row["stale_reminded_at"]),
     )
 
 
@@ -317,3 +323,58 @@ async def set_escalation(
         ),
     )
     return cursor.rowcount == 1
+
+
+TIMESTAMPS = frozenset(
+    {"on_way_at", "arrived_at", "contact_reminded_at", "contact_escalated_at", "stale_reminded_at"}
+)
+
+
+async def stamp(conn: Conn, referral_id: int, column: str, now: datetime) -> bool:
+    """Set a once-only time (e.g. arrived_at); False if it was already set."""
+    if column not in TIMESTAMPS:
+        raise ValueError(column)
+    touch = (
+        ""
+        if column.endswith("reminded_at") or column.endswith("escalated_at")
+        else (", updated_at = ?")
+    )
+    params: tuple[object, ...] = (
+        (to_db(now), to_db(now), referral_id) if touch else (to_db(now), referral_id)
+    )
+    cursor = await conn.execute(
+        f"UPDATE referrals SET {column} = ?{touch} WHERE id = ? AND {column} IS NULL",  # noqa: S608
+        params,
+    )
+    return cursor.rowcount == 1
+
+
+async def working(conn: Conn) -> list[Referral]:
+    """Every case a worker holds, for the reminder round."""
+    rows = await fetch_all(
+        conn,
+        f"SELECT * FROM referrals WHERE status IN {WORKING_STATUSES} ORDER BY id",  # noqa: S608
+    )
+    return [_referral(r) for r in rows]
+
+
+async def clear_stamp(conn: Conn, referral_id: int, column: str) -> None:
+    if column not in TIMESTAMPS:
+        raise ValueError(column)
+    await conn.execute(f"UPDATE referrals SET {column} = NULL WHERE id = ?", (referral_id,))  # noqa: S608
+
+
+async def filed_between(
+    conn: Conn, start: datetime, end: datetime, station_ids: list[str]
+) -> list[Referral]:
+    """Referrals filed in [start, end) at these stations, oldest first."""
+    if not station_ids:
+        return []
+    marks = ",".join("?" * len(station_ids))
+    rows = await fetch_all(
+        conn,
+        f"SELECT * FROM referrals WHERE created_at >= ? AND created_at < ?"  # noqa: S608
+        f" AND station_id IN ({marks}) ORDER BY created_at",
+        (to_db(start), to_db(end), *station_ids),
+    )
+    return [_referral(r) for r in rows]

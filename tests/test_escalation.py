@@ -14,6 +14,7 @@ from bot.domain.referral import Category, Status, Urgency
 from bot.engine import escalation
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
+from bot.services import handover
 from bot.services import referrals as referral_service
 from handlers.context import BotContext
 from handlers.notify import deliver
@@ -145,6 +146,7 @@ async def test_a_restart_in_the_night_loses_no_step_and_doubles_none(config_path
         await tick(w)
         await tick(w)
         assert offers_seen(s.workers["Zhou Min"], referral.ref) == 1
+        assert s.officer.last.plain.endswith("⏱ This step is 5 min late: the bot was offline.")
     clock.advance(timedelta(minutes=30))
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await tick(w)
@@ -152,3 +154,62 @@ async def test_a_restart_in_the_night_loses_no_step_and_doubles_none(config_path
         assert escalation_cards(chen) == 1
         escalated = [t for t in s.officer.texts if "Nobody has accepted yet" in t]
         assert len(escalated) == 2
+
+
+async def test_the_morning_handover_lists_the_night(config_path: Path) -> None:
+    clock = FakeClock(THURSDAY_2200)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ("domestic_violence",)})
+        chen, boss = await coordinators(w)
+        held = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
+        clock.advance(timedelta(minutes=100))  # 23:40
+        urgent = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        clock.advance(timedelta(minutes=12))
+        await s.workers["Li Na"].tap("✅ Accept")
+        clock.advance(datetime(2026, 11, 27, 0, 0, tzinfo=UTC) - clock.now())  # 08:00 local
+        await deliver(BotContext(w.app), await handover.morning(w.services))
+        for phone in (chen, boss):
+            lines = phone.last.plain.splitlines()
+            assert lines[0] == (
+                "☀️ Morning handover: 2 referral(s) since 2026-11-26 18:00 (Asia/Shanghai)."
+            )
+            assert lines[1] == (
+                f"{held.ref} · Neighbour dispute · Routine — "
+                "waiting for the shift at 2026-11-27 09:00 (Asia/Shanghai)"
+            )
+            assert lines[2] == (
+                f"{urgent.ref} · Domestic violence · Urgent — accepted by Li Na after 12 min"
+            )
+            assert "Canary" not in phone.last.plain
+
+
+async def test_a_coordinator_holds_a_routine_referral_and_sees_the_officer(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))  # Thursday 17:00 local
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ()}, away=("Li Na",))
+        chen, _ = await coordinators(w)
+        referral = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
+        assert chen.last.plain.startswith("⏫ Nobody has accepted")
+        await chen.tap("☎️ Show officer contact")
+        assert chen.last.plain.splitlines()[1:] == [
+            "Officer: Officer Wang",
+            "Tianping Road Station",
+        ]
+        await chen.tap("⏸ Hold until morning")
+        await chen.send("Noise has stopped; the neighbours meet the worker tomorrow.")
+        assert s.officer.last.plain.endswith(
+            "Coordinator Coord Chen decided this can wait for the team's next shift "
+            "(2026-11-27 09:00 (Asia/Shanghai)). "
+            "Reason: Noise has stopped; the neighbours meet the worker tomorrow."
+        )
+        clock.advance(timedelta(hours=15, minutes=59))  # Friday 08:59
+        await tick(w)
+        assert offers_seen(s.workers["Li Na"], referral.ref) == 0  # held: nothing at night
+        await s.workers["Li Na"].send("/available")
+        assert offers_seen(s.workers["Li Na"], referral.ref) == 1  # what waits is offered
+        clock.advance(timedelta(minutes=1))  # 09:00: the hold ends and level 0 starts again
+        await tick(w)
+        held = await referral_service.get(w.services, referral.id)
+        assert held is not None and not held.held and held.level == 0

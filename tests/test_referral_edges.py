@@ -12,7 +12,7 @@ from bot.sandbox.world import world
 from bot.services import cases as cases_service
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
-from tests.stories import draft, file, station
+from tests.stories import draft, enrol, file, station
 
 
 async def test_a_question_left_open_does_not_swallow_a_new_referral(config_path: Path) -> None:
@@ -49,10 +49,14 @@ async def test_a_stale_question_is_not_answered_by_later_chat(config_path: Path)
 async def test_a_blocked_worker_is_skipped_and_offered_again_once_back(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Zhou Min": ()})
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
         zhou = s.workers["Zhou Min"]
         zhou.block()
         referral = await file(w, draft(Category.ELDERLY))
         assert "no social worker is available right now" in s.officer.last.plain
+        assert any("Zhou Min cannot be reached by the bot" in t for t in coordinator.texts)
         person = await people_service.find(w.services, zhou.chat_id)
         assert person is not None and not person.reachable
         zhou.unblock()

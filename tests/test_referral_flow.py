@@ -103,10 +103,9 @@ async def test_juvenile_decline_reoffers_at_once_to_the_next_worker(config_path:
     async with world(config_path) as w:
         s = await station(w, {"Chen AA": ("appropriate_adult",), "Zhou Min": ()})
         chen, zhou = s.workers["Chen AA"], s.workers["Zhou Min"]
-        referral = await file(
-            w, draft(Category.JUVENILE, appropriate_adult_now=True, urgency=Urgency.IMMEDIATE)
-        )
-        assert "⚠️ A minor is being questioned now" in chen.last.plain
+        # A minor in trouble (not under questioning): the trained worker first, then others.
+        referral = await file(w, draft(Category.JUVENILE, urgency=Urgency.URGENT))
+        assert chen.last.plain.startswith(f"New referral\n{referral.ref} · Juvenile · Urgent")
         assert not any(t.startswith("New referral") for t in zhou.texts)
         await chen.tap("Decline")
         await chen.tap("Busy with another case")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -56,6 +57,16 @@ class Person:
     active: bool
     reachable: bool
     available: bool
+    away_until: datetime | None = None
+
+    def on_duty(self, rota: frozenset[int] | None, now: datetime) -> bool:
+        """On duty now: not away; then their own /available, or back from a timed /away,
+        or (where the team has a rota) on its shift."""
+        if self.away_until is not None and self.away_until > now:
+            return False
+        if self.available or self.away_until is not None:
+            return True
+        return rota is not None and self.id in rota
 
     @property
     def roles(self) -> frozenset[Role]:

@@ -115,6 +115,7 @@ WORKING = frozenset(
 )
 OPEN = WORKING | {Status.OFFERED}
 REOPEN_WINDOW = timedelta(days=30)
+ARRIVAL_TARGET = timedelta(minutes=30)  # an appropriate adult at the station
 SUMMARY_LIMIT = 1000
 CLOSING_NOTE_LIMIT = 200
 PLACE_LIMIT = 200
@@ -207,6 +208,13 @@ class Referral:
     rounds: int = 0
     held: bool = False
     next_action_at: datetime | None = None
+    # appropriate adult and reminders (see bot/engine/reminders.py)
+    updated_at: datetime | None = None
+    on_way_at: datetime | None = None
+    arrived_at: datetime | None = None
+    contact_reminded_at: datetime | None = None
+    contact_escalated_at: datetime | None = None
+    stale_reminded_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:

@@ -19,19 +19,31 @@ class Candidate:
     person: Person
     skills: frozenset[Skill]
     open_cases: int
+    on_duty: bool  # by the rota, /available, or /away (see Person.on_duty)
 
 
 def can_take(candidate: Candidate, cap: int) -> bool:
     person = candidate.person
-    return person.active and person.reachable and person.available and candidate.open_cases < cap
+    return person.active and person.reachable and candidate.on_duty and candidate.open_cases < cap
 
 
 def first_wave(
-    candidates: Iterable[Candidate], category: Category, cap: int, exclude: set[int]
+    candidates: Iterable[Candidate],
+    category: Category,
+    cap: int,
+    exclude: set[int],
+    required: Skill | None = None,
 ) -> list[Candidate]:
-    """Everyone eligible; only those with the category's skill if any of them is free."""
+    """Everyone eligible; only those with the category's skill if any of them is free.
+    ``required`` (an appropriate adult for a minor questioned now) is never relaxed."""
     eligible = sorted(
-        (c for c in candidates if c.person.id not in exclude and can_take(c, cap)),
+        (
+            c
+            for c in candidates
+            if c.person.id not in exclude
+            and can_take(c, cap)
+            and (required is None or required in c.skills)
+        ),
         key=lambda c: (c.open_cases, c.person.id),
     )
     needed = SKILL_FOR.get(category)
@@ -40,8 +52,17 @@ def first_wave(
 
 
 def next_candidate(
-    candidates: Iterable[Candidate], category: Category, cap: int, exclude: set[int]
+    candidates: Iterable[Candidate],
+    category: Category,
+    cap: int,
+    exclude: set[int],
+    required: Skill | None = None,
 ) -> Candidate | None:
     """After a decline: the best eligible worker not yet offered this referral."""
-    wave = first_wave(candidates, category, cap, exclude)
+    wave = first_wave(candidates, category, cap, exclude, required)
     return wave[0] if wave else None
+
+
+def required_skill(appropriate_adult_now: bool) -> Skill | None:
+    """A minor questioned now needs a trained appropriate adult, nobody else."""
+    return Skill.APPROPRIATE_ADULT if appropriate_adult_now else None

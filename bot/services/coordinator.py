@@ -9,11 +9,13 @@ recorded who did.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.domain.people import Person, Role
-from bot.domain.referral import Referral, Status
-from bot.services import Services
-from bot.services.notices import Notice
+from bot.domain.referral import Referral, Status, Urgency
+from bot.domain.rota import next_start
+from bot.services import Services, rota
+from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.offers import settle_accepted
 from storage import audit, offers, people, referrals
 from storage.offers import OfferState
@@ -50,16 +52,22 @@ async def history(services: Services, referral_id: int) -> list[Asked]:
     return asked
 
 
-async def team_workers(services: Services, referral: Referral) -> list[tuple[Person, int]]:
-    """Every worker of the covering team (and its backup), on duty or not, with load."""
+async def team_workers(services: Services, referral: Referral) -> list[tuple[Person, int, bool]]:
+    """Every worker of the covering team (and its backup), on duty or not: (person, open
+    cases, on duty now)."""
     team = services.config.team_of(referral.station_id)
     if team is None:
         return []
-    team_ids = [team.id, *([team.backup_team] if team.backup_team else [])]
-    found: list[tuple[Person, int]] = []
-    for team_id in team_ids:
-        found += await people.workers_of_team(services.db.reader, team_id)
-    return [(p, load) for p, load in found if p.id != referral.officer_id]
+    now = services.clock.now()
+    found: list[tuple[Person, int, bool]] = []
+    for team_id in [team.id, *([team.backup_team] if team.backup_team else [])]:
+        shift = await rota.on_duty(services, team_id=team_id, role=Role.SOCIAL_WORKER, at=now)
+        found += [
+            (person, load, person.on_duty(shift, now))
+            for person, load in await people.workers_of_team(services.db.reader, team_id)
+            if person.id != referral.officer_id
+        ]
+    return found
 
 
 @dataclass(frozen=True)
@@ -97,3 +105,49 @@ async def assign(
         by = None if worker.id == coordinator.id else coordinator
         accepted, notices = await settle_accepted(tx, referral, worker, now, by=by)
     return Assigned(True, accepted, worker.display_name, tuple(notices))
+
+
+async def hold(services: Services, coordinator: Person, referral_id: int, reason: str) -> Changed:
+    """A routine referral held until the team's next shift, with the coordinator's reason."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await referrals.by_id(tx, referral_id)
+        if (
+            referral is None
+            or referral.status is not Status.OFFERED
+            or referral.urgency is not Urgency.ROUTINE
+            or not covers(services, coordinator, referral)
+        ):
+            return Changed(referral, False)
+        team = services.config.team_of(referral.station_id)
+        windows = team.service_windows() if team else []
+        until = next_start(windows, now, services.config.zone) or now + timedelta(hours=12)
+        await referrals.set_escalation(
+            tx,
+            referral.id,
+            seen_next_action_at=referral.next_action_at,
+            level=referral.level,
+            rounds=referral.rounds,
+            held=True,
+            next_action_at=until,
+            now=now,
+        )
+        await referrals.add_event(
+            tx,
+            referral.id,
+            now=now,
+            actor_id=coordinator.id,
+            from_status=Status.OFFERED,
+            to_status=Status.OFFERED,
+            reason=f"held until morning: {reason}",
+        )
+        officer = await people.by_id(tx, referral.officer_id)
+        held = await referrals.by_id(tx, referral.id)
+        assert officer is not None
+        told = Notice(
+            NoticeKind.HELD_BY_COORDINATOR,
+            officer,
+            referral.id,
+            values={"by": coordinator.display_name, "reason": reason},
+        )
+        return Changed(held, True, (told,))

@@ -8,17 +8,20 @@ step fires once even across overlapping ticks or a restart.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.escalation import Level, Plan
+from bot.domain.people import Role
 from bot.domain.referral import Referral
-from bot.domain.routing import can_take
-from bot.services import Services
+from bot.domain.routing import can_take, required_skill
+from bot.services import Services, rota
 from bot.services.notices import Notice, NoticeKind
 from bot.services.offers import candidates, offer_wave
 from storage import offers, people, referrals
 from storage.db import Conn
 from storage.offers import OfferState
+
+LATE = timedelta(minutes=1)
 
 
 def plan_of(services: Services, referral: Referral) -> Plan:
@@ -40,6 +43,9 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
     ):
         return []  # somebody else took this step
     plan = plan_of(services, referral)
+    # After downtime the step fires as soon as the bot is back; people are told how late.
+    late = now - referral.next_action_at if referral.next_action_at else None
+    lateness = {"late": str(int(late.total_seconds() // 60))} if late and late > LATE else {}
     officer = await people.by_id(tx, referral.officer_id)
     assert officer is not None
     notices: list[Notice] = []
@@ -59,11 +65,14 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
         if level is Level.ALL_COORDINATORS and rounds > plan.repeat_limit:
             await _schedule(tx, referral, level, rounds, None, now)
             return notices
-        told = await _tell_level(tx, services, referral, level)
+        told = await _tell_level(tx, services, referral, level, lateness)
         if told:
             await _schedule(tx, referral, level, rounds, now + plan.wait(level), now)
             escalated = Notice(
-                NoticeKind.ESCALATED, officer, referral.id, values={"level": str(int(level))}
+                NoticeKind.ESCALATED,
+                officer,
+                referral.id,
+                values={"level": str(int(level)), **lateness},
             )
             return [*notices, *told, escalated]
         if level is Level.ALL_COORDINATORS:  # nobody at all to tell: stop repeating
@@ -87,7 +96,7 @@ async def _schedule(
 
 
 async def _tell_level(
-    tx: Conn, services: Services, referral: Referral, level: Level
+    tx: Conn, services: Services, referral: Referral, level: Level, lateness: dict[str, str]
 ) -> list[Notice]:
     history = await offers.of_referral(tx, referral.id)
     told_before = {o.person_id for o in history if o.state is not OfferState.EXPIRED}
@@ -95,7 +104,14 @@ async def _tell_level(
     if level is Level.TEAM:
         cap = services.config.cases.max_open_per_worker
         pool = await candidates(tx, services, referral, with_backup=True)
-        fresh = [c.person for c in pool if c.person.id not in told_before and can_take(c, cap)]
+        need = required_skill(referral.appropriate_adult_now)
+        fresh = [
+            c.person
+            for c in pool
+            if c.person.id not in told_before
+            and can_take(c, cap)
+            and (need is None or need in c.skills)
+        ]
         return [
             Notice(
                 NoticeKind.OFFER,
@@ -112,13 +128,17 @@ async def _tell_level(
         if c.id != referral.officer_id and c.reachable
     ]
     if level is Level.COORDINATOR:
-        coordinators = [c for c in coordinators if c.available and c.id not in told_before]
+        shift = await rota.on_duty(services, team_id=None, role=Role.COORDINATOR, at=now)
+        coordinators = [
+            c for c in coordinators if c.on_duty(shift, now) and c.id not in told_before
+        ]
     return [
         Notice(
             NoticeKind.ESCALATION,
             person,
             referral.id,
             offer_id=await offers.insert(tx, referral.id, person.id, now, kind="coordinator"),
+            values=lateness,
         )
         for person in coordinators
     ]

@@ -21,6 +21,8 @@ class NoticeKind(StrEnum):
     OFFER_TAKEN = "offer_taken"  # edit an open card: taken by someone else
     OFFER_WITHDRAWN = "offer_withdrawn"  # edit an open card: the officer withdrew
     REVEAL = "reveal"  # the full details, to the worker who accepted (protected)
+    REMIND_CONTACT = "remind_contact"  # first contact is due
+    REMIND_STALE = "remind_stale"  # no update for a week
     # to the officer
     FILED = "filed"  # sent, and offered to how many workers
     NOBODY_AVAILABLE = "nobody_available"
@@ -30,18 +32,25 @@ class NoticeKind(StrEnum):
     RETURNED = "returned"  # returned to police, with the reason
     CLOSED = "closed"  # outcome and the one-line note
     REOPENED = "reopened"
+    ON_WAY = "on_way"  # the appropriate adult set off
+    ARRIVED = "arrived"  # …and arrived
     HELD = "held"  # routine, outside service hours: waits for the next shift
+    HELD_BY_COORDINATOR = "held_by_coordinator"  # a coordinator decided it can wait
     ESCALATED = "escalated"  # nobody accepted in time: told the next level
     ASSIGNED = "assigned"  # a coordinator gave it to a worker (to the officer)
     # to coordinators
     ESCALATION = "escalation"  # a card: take it, or assign it to a worker
+    CONTACT_OVERDUE = "contact_overdue"  # a worker has not made first contact in time
+    UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
+    HANDOVER = "handover"  # the morning summary of the night
+    GAP_WARNING = "gap_warning"  # tonight has hours nobody covers
 
 
 @dataclass(frozen=True)
 class Notice:
     kind: NoticeKind
     recipient: Person
-    referral_id: int
+    referral_id: int | None  # None: about a person, not a referral
     offer_id: int | None = None
     message_id: int | None = None  # the card to edit, for OFFER_TAKEN / OFFER_WITHDRAWN
     values: dict[str, str] = field(default_factory=dict)  # e.g. worker name, reason

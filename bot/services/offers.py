@@ -9,17 +9,19 @@ comes from the client and may be old, forwarded or forged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from bot.domain.people import Person
+from bot.domain.people import Person, Role
 from bot.domain.referral import DeclineReason, Referral, Status
-from bot.domain.routing import Candidate, first_wave, next_candidate
-from bot.services import Services
+from bot.domain.routing import Candidate, first_wave, next_candidate, required_skill
+from bot.services import Services, rota
 from bot.services.notices import Notice, NoticeKind
 from storage import audit, offers, people, referrals
 from storage.db import Conn
 from storage.offers import OfferState
+
+FOREVER = datetime(9999, 1, 1, tzinfo=UTC)  # away until they say otherwise
 
 
 class Answer(StrEnum):
@@ -52,24 +54,29 @@ async def candidates(
     team_ids = [team.id]
     if with_backup and team.backup_team:
         team_ids.append(team.backup_team)
-    workers = [
-        (person, load)
-        for team_id in team_ids
-        for person, load in await people.workers_of_team(tx, team_id)
-        if person.id != referral.officer_id
-    ]
-    skills = await people.skills_of(tx, [person.id for person, _ in workers])
-    return [
-        Candidate(person, skills.get(person.id, frozenset()), open_cases)
-        for person, open_cases in workers
-    ]
+    now = services.clock.now()
+    found: list[Candidate] = []
+    for team_id in team_ids:
+        shift = await rota.on_duty(services, team_id=team_id, role=Role.SOCIAL_WORKER, at=now)
+        workers = [
+            (person, load)
+            for person, load in await people.workers_of_team(tx, team_id)
+            if person.id != referral.officer_id
+        ]
+        skills = await people.skills_of(tx, [person.id for person, _ in workers])
+        found += [
+            Candidate(person, skills.get(person.id, frozenset()), load, person.on_duty(shift, now))
+            for person, load in workers
+        ]
+    return found
 
 
 async def offer_wave(tx: Conn, services: Services, referral: Referral) -> list[Notice]:
     """Offer a new referral to every eligible worker (skilled ones first if any are free)."""
     pool = await candidates(tx, services, referral)
     cap = services.config.cases.max_open_per_worker
-    wave = first_wave(pool, referral.category, cap, exclude=set())
+    need = required_skill(referral.appropriate_adult_now)
+    wave = first_wave(pool, referral.category, cap, exclude=set(), required=need)
     return [await _offer_to(tx, services, referral, c.person) for c in wave]
 
 
@@ -193,7 +200,8 @@ async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Not
     pool = await candidates(tx, services, referral)
     cap = services.config.cases.max_open_per_worker
     already = {o.person_id for o in history}
-    chosen = next_candidate(pool, referral.category, cap, exclude=already)
+    need = required_skill(referral.appropriate_adult_now)
+    chosen = next_candidate(pool, referral.category, cap, exclude=already, required=need)
     if chosen is not None:
         return [await _offer_to(tx, services, referral, chosen.person)]
     if any(o.state is OfferState.OPEN and o.message_id is not None for o in history):
@@ -219,6 +227,7 @@ async def became_available(services: Services, person: Person) -> list[Notice]:
     now = services.clock.now()
     async with services.db.write() as tx:
         await people.set_available(tx, person.id, True, now)
+        await people.set_away_until(tx, person.id, None, now)
         await people.set_reachable(tx, person.id, True, now)  # they just wrote to us
         await audit.record(tx, now=now, action="worker.available", actor_person_id=person.id)
         team_id = person.team_id
@@ -234,15 +243,22 @@ async def became_available(services: Services, person: Person) -> list[Notice]:
             pool = await candidates(tx, services, referral)
             me = [c for c in pool if c.person.id == person.id]
             cap = services.config.cases.max_open_per_worker
-            if me and person.id not in offered and first_wave(me, referral.category, cap, set()):
+            need = required_skill(referral.appropriate_adult_now)
+            if (
+                me
+                and person.id not in offered
+                and first_wave(me, referral.category, cap, set(), need)
+            ):
                 notices.append(await _offer_to(tx, services, referral, me[0].person))
     return notices
 
 
-async def went_away(services: Services, person: Person) -> None:
+async def went_away(services: Services, person: Person, until: datetime | None = None) -> None:
+    """No new offers, until ``until`` or until they send /available (the rota included)."""
     now = services.clock.now()
     async with services.db.write() as tx:
         await people.set_available(tx, person.id, False, now)
+        await people.set_away_until(tx, person.id, until or FOREVER, now)
         await audit.record(tx, now=now, action="worker.away", actor_person_id=person.id)
 
 
@@ -256,13 +272,36 @@ async def undeliverable(services: Services, offer_id: int) -> list[Notice]:
             tx, offer_id, OfferState.EXPIRED, now, "unreachable"
         ):
             return []
-        await people.set_reachable(tx, offer.person_id, False, now)
-        await audit.record(
-            tx, now=now, action="person.unreachable", subject=f"person:{offer.person_id}"
-        )
+        told = await mark_unreachable(tx, services, offer.person_id)
         referral = await referrals.by_id(tx, offer.referral_id)
         assert referral is not None
-        return await _reoffer(tx, services, referral)
+        return [*told, *await _reoffer(tx, services, referral)]
+
+
+async def unreachable(services: Services, person: Person) -> list[Notice]:
+    """Telegram refused a message to ``person`` (they blocked the bot)."""
+    async with services.db.write() as tx:
+        return await mark_unreachable(tx, services, person.id)
+
+
+async def mark_unreachable(tx: Conn, services: Services, person_id: int) -> list[Notice]:
+    """Mark the person unreachable and, the first time, tell their coordinators at once,
+    so the gap is fixed before the night it would matter."""
+    person = await people.by_id(tx, person_id)
+    if person is None or not person.reachable:
+        return []
+    now = services.clock.now()
+    await people.set_reachable(tx, person.id, False, now)
+    await audit.record(tx, now=now, action="person.unreachable", subject=f"person:{person.id}")
+    team_id = person.team_id
+    if team_id is None and person.station_id is not None:
+        team = services.config.team_of(person.station_id)
+        team_id = team.id if team else None
+    return [
+        Notice(NoticeKind.UNREACHABLE, coordinator, None, values={"person": person.display_name})
+        for coordinator in await people.coordinators_for(tx, team_id)
+        if coordinator.id != person.id and coordinator.reachable
+    ]
 
 
 async def delivered_count(services: Services, referral_id: int) -> int:

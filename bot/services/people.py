@@ -82,3 +82,12 @@ async def refused(services: Services, person: Person, attempt: str) -> None:
             actor_telegram_id=person.telegram_id,
             detail=attempt[:80],
         )
+
+
+async def set_reachable(services: Services, person: Person) -> Person:
+    """A person Telegram had refused wrote to us again: messages reach them now."""
+    async with services.db.write() as tx:
+        await people.set_reachable(tx, person.id, True, services.clock.now())
+        updated = await people.by_id(tx, person.id)
+    assert updated is not None
+    return updated

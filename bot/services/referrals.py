@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.domain.draft import Draft
 from bot.domain.escalation import Level, held_for_morning
 from bot.domain.people import Person
-from bot.domain.referral import Referral, Status, new_reference
+from bot.domain.referral import Referral, Status, Urgency, new_reference
 from bot.domain.rota import next_start
 from bot.services import Services, escalation
 from bot.services.notices import Changed, Notice, NoticeKind
@@ -79,7 +79,10 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
             longitude=draft.longitude,
             summary=draft.summary,
             # Frozen now: a policy edit later does not change this referral's timing.
-            plan=services.config.escalation.plan(draft.category, draft.urgency).to_json(),
+            # An appropriate adult needed now always runs on the immediate plan.
+            plan=services.config.escalation.plan(
+                draft.category, Urgency.IMMEDIATE if draft.appropriate_adult_now else draft.urgency
+            ).to_json(),
             held=int(hold_until is not None),
             next_action_at=hold_until,
         )

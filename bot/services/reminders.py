@@ -1,0 +1,64 @@
+"""Nudges for accepted cases that have gone quiet.
+
+First contact not made within the urgency's target: the worker is reminded; if it is
+still not made after as long again, the coordinators of the team are told. An open
+case with no update for a week: the worker is reminded (again each week). Each
+reminder is stamped on the referral in the same transaction, so it is sent once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.referral import Referral, Status
+from bot.services import Services
+from bot.services.notices import Notice, NoticeKind
+from storage import people, referrals
+from storage.db import Conn
+
+
+async def due(services: Services) -> list[Notice]:
+    now = services.clock.now()
+    notices: list[Notice] = []
+    async with services.db.write() as tx:
+        for referral in await referrals.working(tx):
+            notices += await _contact(tx, services, referral, now)
+            notices += await _stale(tx, services, referral, now)
+    return notices
+
+
+async def _contact(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
+    if referral.status is not Status.ACCEPTED or referral.accepted_at is None:
+        return []
+    target = services.config.reminders.contact_target(referral.urgency)
+    late = now - referral.accepted_at
+    worker = await people.by_id(tx, referral.assignee_id) if referral.assignee_id else None
+    if worker is None:
+        return []
+    if late >= 2 * target and referral.contact_escalated_at is None:
+        await referrals.stamp(tx, referral.id, "contact_escalated_at", now)
+        team = services.config.team_of(referral.station_id)
+        return [
+            Notice(
+                NoticeKind.CONTACT_OVERDUE, c, referral.id, values={"worker": worker.display_name}
+            )
+            for c in await people.coordinators_for(tx, team.id if team else None)
+            if c.id != worker.id
+        ]
+    if late >= target and referral.contact_reminded_at is None:
+        await referrals.stamp(tx, referral.id, "contact_reminded_at", now)
+        return [Notice(NoticeKind.REMIND_CONTACT, worker, referral.id)]
+    return []
+
+
+async def _stale(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
+    quiet_for = services.config.reminders.stale_days
+    last = max(t for t in (referral.updated_at, referral.stale_reminded_at) if t is not None)
+    if referral.assignee_id is None or (now - last).days < quiet_for:
+        return []
+    worker = await people.by_id(tx, referral.assignee_id)
+    if worker is None:
+        return []
+    await referrals.clear_stamp(tx, referral.id, "stale_reminded_at")
+    await referrals.stamp(tx, referral.id, "stale_reminded_at", now)
+    return [Notice(NoticeKind.REMIND_STALE, worker, referral.id, values={"days": str(quiet_for)})]

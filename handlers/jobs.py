@@ -1,0 +1,88 @@
+"""The scheduled jobs, and waking the escalation engine at once after a state change.
+
+Each job runs one engine tick (see bot/engine/) and delivers what it returns. Every
+job sets APScheduler's ``misfire_grace_time`` and ``coalesce``: its default grace of
+one second would silently skip a run that starts late on a busy machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import time, timedelta
+from typing import Any, cast
+
+from telegram.ext import JobQueue
+
+from bot.engine import draft_retention, escalation, reminders
+from bot.services import Services, cover, handover
+from bot.services.notices import Notice
+from handlers.context import BotApp, BotContext
+from handlers.notify import deliver
+
+ESCALATION_JOB = "escalation"
+_REPEAT = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+_DAILY = {"misfire_grace_time": 3600, "coalesce": True}
+
+
+def _delivering(
+    tick: Callable[[Services], Awaitable[list[Notice]]],
+) -> Callable[[BotContext], Coroutine[Any, Any, None]]:
+    async def job(context: BotContext) -> None:
+        services = context.bot_data.get("services")
+        if isinstance(services, Services):
+            await deliver(context, await tick(services))
+
+    return job
+
+
+async def _forget_drafts(context: BotContext) -> None:
+    services = context.bot_data.get("services")
+    if isinstance(services, Services):
+        await draft_retention.tick(services)
+
+
+_escalate = _delivering(escalation.tick)
+
+
+def schedule(app: BotApp, services: Services) -> None:
+    """Register every job; times of day are the deployment's local times."""
+    queue = app.job_queue
+    if queue is None:
+        return
+    config = services.config
+    queue.run_repeating(
+        _escalate,
+        interval=escalation.INTERVAL,
+        first=timedelta(0),
+        name=ESCALATION_JOB,
+        job_kwargs=_REPEAT,
+    )
+    queue.run_repeating(
+        _delivering(reminders.tick),
+        interval=reminders.INTERVAL,
+        first=reminders.INTERVAL,
+        name="reminders",
+        job_kwargs=_REPEAT,
+    )
+    queue.run_repeating(
+        _forget_drafts,
+        interval=draft_retention.INTERVAL,
+        first=draft_retention.INTERVAL,
+        name="draft_retention",
+        job_kwargs=_REPEAT,
+    )
+    settings = config.coordination
+    for name, at, tick in (
+        ("handover", settings.handover_at, handover.morning),
+        ("gap_warning", settings.gap_warning_at, cover.evening),
+    ):
+        local: time = settings.clock_time(at).replace(tzinfo=config.zone)
+        queue.run_daily(_delivering(tick), time=local, name=name, job_kwargs=_DAILY)
+
+
+def wake(context: BotContext) -> None:
+    """Run the escalation engine now rather than at its next tick (after a decline or a
+    filing that left a step due at once)."""
+    queue = cast("JobQueue[BotContext] | None", context.job_queue)
+    if queue is not None and queue.scheduler.running:
+        queue.run_once(_escalate, when=0, job_kwargs={"misfire_grace_time": None})

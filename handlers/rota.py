@@ -1,0 +1,418 @@
+"""/oncall: who is on duty now and next. /cover: a coordinator changes the rota by buttons.
+
+/cover is a chain of taps (worker → add / off / covers for → whom → period → confirm)
+whose callback data carries the choices so far, ``r:<step>:<ids>`` and at most about
+50 bytes, instead of state kept in memory: a restart between two taps loses nothing.
+The data comes from the client, so every tap reloads the people and checks that the
+presser coordinates their team; the service checks everything again when saving.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import UTC, datetime, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.domain.people import Person, Role
+from bot.domain.rota import Change
+from bot.i18n import N_, Translator
+from bot.services import people as people_service
+from bot.services import rota as rota_service
+from bot.services.rota import Board, Cover, CoverRefused, Period, Refusal
+from handlers.context import BotContext, me
+from handlers.guard import requires
+from handlers.replies import edit_card, local_time
+
+log = logging.getLogger("referral_bot.rota")
+
+_ID = r"\d{1,12}"
+PATTERN = (
+    rf"^r:(no|t:[a-z0-9][a-z0-9_-]{{0,23}}|w:{_ID}|c:{_ID}:[arx]|x:{_ID}:{_ID}"
+    rf"|p:{_ID}:[arx]:{_ID}:[ntdh]|ok:{_ID}:[arx]:{_ID}:[ntdh]:{_ID})$"
+)
+MESSAGE_LIMIT = 4000  # Telegram allows 4096; leave room
+ANCHOR_SLACK = timedelta(minutes=2)  # a confirm card made "in the future" is forged
+
+CHANGE_CODES = {Change.ADD: "a", Change.REMOVE: "r", Change.REPLACE: "x"}
+CHANGES = {code: change for change, code in CHANGE_CODES.items()}
+CHANGE_LABELS = {
+    Change.ADD: N_("➕ On duty as well"),
+    Change.REMOVE: N_("➖ Off duty"),
+    Change.REPLACE: N_("🔁 Covers for someone"),
+}
+PERIOD_LABELS = {
+    Period.UNTIL_MORNING: N_("Now until 08:00"),
+    Period.TONIGHT: N_("Tonight 18:00–08:00"),
+    Period.TODAY: N_("Today 09:00–18:00"),
+    Period.NEXT_4_HOURS: N_("Next 4 hours"),
+}
+CANCEL = N_("✖ Cancel")
+
+
+# ----------------------------------------------------------------------------------------
+# /oncall
+# ----------------------------------------------------------------------------------------
+
+
+@requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
+async def oncall(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    services, tr = context.services, context.tr
+    found = await rota_service.boards(services, me(context), services.clock.now())
+    if not found:
+        await message.reply_text(tr("You are in no team, so there is no rota to show."))
+        return
+    for text in _chunks([_board_text(context, board) for board in found]):
+        await message.reply_text(text)
+
+
+def _board_text(context: BotContext, board: Board) -> str:
+    services, tr = context.services, context.tr
+    zone = services.config.zone
+    team = services.config.team(board.team_id)
+    title = team.name(tr.language) if team else board.team_id
+    lines = [f"<b>{html.escape(title)}</b>"]
+    duty = board.workers
+    if not duty.rota:
+        lines.append(tr("No rota yet: on duty means marked /available."))
+    lines.append(tr("On duty now: {names}", names=_names(tr, duty.now)))
+    if duty.next_at is not None:
+        lines.append(
+            tr(
+                "Next shift from {time}: {names}",
+                time=local_time(duty.next_at, zone),
+                names=_names(tr, duty.next_people),
+            )
+        )
+    lines.append(tr("Coordinator on duty: {names}", names=_names(tr, board.coordinators)))
+    return "\n".join(lines)
+
+
+def _names(tr: Translator, found: tuple[Person, ...] | list[Person]) -> str:
+    return tr.join(p.display_name for p in found) if found else tr("nobody")
+
+
+def _chunks(parts: list[str]) -> list[str]:
+    """Whole team blocks per message, as few messages as Telegram's length allows."""
+    chunks: list[str] = []
+    for part in parts:
+        if chunks and len(chunks[-1]) + 2 + len(part) <= MESSAGE_LIMIT:
+            chunks[-1] += "\n\n" + part
+        else:
+            chunks.append(part[:MESSAGE_LIMIT])
+    return chunks
+
+
+# ----------------------------------------------------------------------------------------
+# /cover
+# ----------------------------------------------------------------------------------------
+
+
+@requires(Role.COORDINATOR)
+async def cover(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    services, tr = context.services, context.tr
+    teams = rota_service.covered_teams(services, me(context))
+    if not teams:
+        await message.reply_text(tr("There is no team in your area."))
+        return
+    if len(teams) == 1:
+        text, markup = await _workers_step(context, teams[0])
+    else:
+        rows = [[_button(_team_name(context, t), f"r:t:{t}")] for t in teams]
+        text, markup = tr("Whose rota do you want to change?"), _with_cancel(context, rows)
+    await message.reply_text(text, reply_markup=markup)
+
+
+@requires(Role.COORDINATOR)
+async def on_cover_tap(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    tr = context.tr
+    step, *args = query.data.split(":")[1:]
+    if step == "no":
+        await query.answer()
+        await edit_card(query, tr("Cancelled: the rota is unchanged."))
+        return
+    if step == "t":
+        known = context.services.config.team(args[0]) is not None
+        if not known or not rota_service.may_cover(me(context), args[0]):
+            await _refuse(update, context)
+            return
+        await query.answer()
+        await edit_card(query, *await _workers_step(context, args[0]))
+        return
+    worker = await _worker(context, int(args[0]))
+    if worker is None:
+        await _refuse(update, context)
+        return
+    if step == "w":
+        await query.answer()
+        await edit_card(query, *_change_step(context, worker))
+    elif step == "c" and CHANGES[args[1]] is Change.REPLACE:
+        await query.answer()
+        await edit_card(query, *await _replaces_step(context, worker))
+    elif step == "c":
+        await _period_step(update, context, worker, CHANGES[args[1]], None)
+    elif step == "x":
+        replaced = await _replaced(context, worker, int(args[1]))
+        if replaced is None:
+            await _refuse(update, context)
+            return
+        await _period_step(update, context, worker, Change.REPLACE, replaced)
+    elif step == "p":
+        await _to_confirm_step(update, context, worker, args)
+    else:
+        await _save(update, context, worker, args)
+
+
+async def _worker(context: BotContext, person_id: int) -> Person | None:
+    """The tapped worker, if they are an active worker of a team the presser covers."""
+    worker = await rota_service.find_person(context.services, person_id)
+    if worker is None or not worker.active or worker.team_id is None:
+        return None
+    return worker if rota_service.may_cover(me(context), worker.team_id) else None
+
+
+async def _refuse(update: Update, context: BotContext, text: str | None = None) -> None:
+    """Say no with an alert; a tap about someone outside the presser's teams is forged
+    or stale, and who tried it is kept in the audit log."""
+    query = update.callback_query
+    assert query is not None
+    if text is None:
+        text = context.tr("This person is not in a team you coordinate.")
+        await people_service.refused(context.services, me(context), f"button:{query.data}")
+    await query.answer(text, show_alert=True)
+
+
+async def _workers_step(context: BotContext, team_id: str) -> tuple[str, InlineKeyboardMarkup]:
+    tr, services = context.tr, context.services
+    roster = await rota_service.team_roster(services, team_id, services.clock.now())
+    on, off = tr("on duty"), tr("off duty")
+    rows = [
+        [_button(f"{worker.display_name} · {on if on_duty else off}", f"r:w:{worker.id}")]
+        for worker, on_duty in roster
+    ]
+    team = _team_name(context, team_id)
+    if not rows:
+        return tr("{team} has no social workers yet.", team=team), _with_cancel(context, [])
+    return tr("{team}: whose duty changes?", team=team), _with_cancel(context, rows)
+
+
+def _change_step(context: BotContext, worker: Person) -> tuple[str, InlineKeyboardMarkup]:
+    tr = context.tr
+    rows = [
+        [_button(tr(label), f"r:c:{worker.id}:{CHANGE_CODES[change]}")]
+        for change, label in CHANGE_LABELS.items()
+    ]
+    text = tr("What changes for {name}?", name=worker.display_name)
+    return text, _with_cancel(context, rows)
+
+
+async def _replaces_step(context: BotContext, worker: Person) -> tuple[str, InlineKeyboardMarkup]:
+    tr, services = context.tr, context.services
+    assert worker.team_id is not None
+    roster = await rota_service.team_roster(services, worker.team_id, services.clock.now())
+    rows = [
+        [_button(other.display_name, f"r:x:{worker.id}:{other.id}")]
+        for other, _ in roster
+        if other.id != worker.id
+    ]
+    text = tr("{name} covers for whom?", name=worker.display_name)
+    return text, _with_cancel(context, rows)
+
+
+async def _period_step(
+    update: Update, context: BotContext, worker: Person, change: Change, replaced: Person | None
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    tr = context.tr
+    rep = replaced.id if replaced else 0
+    code = CHANGE_CODES[change]
+    buttons = [
+        _button(tr(label), f"r:p:{worker.id}:{code}:{rep}:{period.value}")
+        for period, label in PERIOD_LABELS.items()
+    ]
+    text = _what(tr, change, worker, replaced) + "\n" + tr("For which period?")
+    await edit_card(query, text, _with_cancel(context, [buttons[:2], buttons[2:]]))
+
+
+async def _replaced(context: BotContext, worker: Person, person_id: int) -> Person | None:
+    """The person ``worker`` covers for: another active worker of the same team."""
+    other = await rota_service.find_person(context.services, person_id)
+    if other is None or not other.active or other.id == worker.id:
+        return None
+    return other if other.team_id == worker.team_id else None
+
+
+def _what(tr: Translator, change: Change, worker: Person, replaced: Person | None) -> str:
+    if change is Change.ADD:
+        return tr("{name} on duty as well.", name=worker.display_name)
+    if change is Change.REMOVE:
+        return tr("{name} off duty.", name=worker.display_name)
+    other = replaced.display_name if replaced else "?"
+    return tr("{name} covers for {other}.", name=worker.display_name, other=other)
+
+
+async def _to_confirm_step(
+    update: Update, context: BotContext, worker: Person, args: list[str]
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    services, tr = context.services, context.tr
+    change, rep, period = CHANGES[args[1]], int(args[2]), Period(args[3])
+    replaced = await _replaced(context, worker, rep) if change is Change.REPLACE else None
+    if change is Change.REPLACE and replaced is None:
+        await _refuse(update, context)
+        return
+    await query.answer()
+    now = services.clock.now()
+    start, end = rota_service.period_span(period, now, services.config.zone)
+    lines = [
+        tr("Change the rota?"),
+        _what(tr, change, worker, replaced),
+        _span_text(context, start, end),
+    ]
+    assert worker.team_id is not None
+    if await _no_rota(context, worker.team_id):
+        lines.append(tr("This team has no rota yet: the change counts once one is imported."))
+    anchor = int(now.timestamp())
+    confirm = f"r:ok:{worker.id}:{args[1]}:{rep}:{period.value}:{anchor}"
+    rows = [[_button(tr("✅ Confirm"), confirm), _button(tr(CANCEL), "r:no")]]
+    await edit_card(query, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def _no_rota(context: BotContext, team_id: str) -> bool:
+    services = context.services
+    found = await rota_service.on_duty(
+        services, team_id=team_id, role=Role.SOCIAL_WORKER, at=services.clock.now()
+    )
+    return found is None
+
+
+def _span_text(context: BotContext, start: datetime, end: datetime) -> str:
+    zone = context.services.config.zone
+    return context.tr(
+        "From {start} until {end}.", start=local_time(start, zone), end=local_time(end, zone)
+    )
+
+
+async def _save(update: Update, context: BotContext, worker: Person, args: list[str]) -> None:
+    """Confirm: the period is computed from the moment the card was shown (``anchor``),
+    so what is saved is what the coordinator read."""
+    query = update.callback_query
+    assert query is not None
+    services, tr = context.services, context.tr
+    now = services.clock.now()
+    change, rep, period = CHANGES[args[1]], int(args[2]), Period(args[3])
+    anchor = datetime.fromtimestamp(int(args[4]), UTC)
+    start, end = rota_service.period_span(period, anchor, services.config.zone)
+    if anchor > now + ANCHOR_SLACK or end <= now:
+        await _refuse(update, context, tr("This period is over. Start again with /cover."))
+        return
+    try:
+        saved = await rota_service.cover(
+            services,
+            me(context),
+            person_id=worker.id,
+            start=start,
+            end=end,
+            change=change,
+            replaces=rep if change is Change.REPLACE else None,
+        )
+    except CoverRefused as exc:
+        await _refuse(update, context, _refusal_text(tr, exc.reason))
+        return
+    await query.answer(tr("Done."))
+    summary = _what(tr, change, saved.person, saved.replaces)
+    text = "\n".join([tr("✅ Rota changed."), summary, _span_text(context, start, end)])
+    await edit_card(query, text)
+    if saved.created:
+        await _tell_people(context, saved)
+
+
+def _refusal_text(tr: Translator, reason: Refusal) -> str:
+    if reason is Refusal.NOT_YOUR_TEAM:
+        return tr("This person is not in a team you coordinate.")
+    if reason is Refusal.BAD_PERIOD:
+        return tr("This period is over. Start again with /cover.")
+    return tr("This choice is no longer possible. Start again with /cover.")
+
+
+async def _tell_people(context: BotContext, saved: Cover) -> None:
+    """Let the people whose duty changed know, each in their language. Best effort: the
+    cover is saved whether or not a message gets through."""
+    coordinator = me(context)
+    told = [(saved.person, _worker_text)]
+    if saved.replaces is not None:
+        told.append((saved.replaces, _replaced_text))
+    for person, text in told:
+        if person.id == coordinator.id:
+            continue
+        message = text(Translator(person.language), context, saved)
+        try:
+            await context.bot.send_message(person.telegram_id, message)
+        except TelegramError as exc:
+            log.warning("could not tell person %s about cover %s: %s", person.id, saved.id, exc)
+
+
+def _worker_text(tr: Translator, context: BotContext, saved: Cover) -> str:
+    zone, override = context.services.config.zone, saved.override
+    values = {
+        "coordinator": me(context).display_name,
+        "start": local_time(override.start, zone),
+        "end": local_time(override.end, zone),
+    }
+    if override.change is Change.REMOVE:
+        return tr("Coordinator {coordinator} took you off duty from {start} until {end}.", **values)
+    if saved.replaces is None:
+        return tr("Coordinator {coordinator} put you on duty from {start} until {end}.", **values)
+    return tr(
+        "Coordinator {coordinator} put you on duty from {start} until {end}, covering for {other}.",
+        other=saved.replaces.display_name,
+        **values,
+    )
+
+
+def _replaced_text(tr: Translator, context: BotContext, saved: Cover) -> str:
+    zone, override = context.services.config.zone, saved.override
+    return tr(
+        "Coordinator {coordinator} took you off duty from {start} until {end}; "
+        "{other} covers for you.",
+        coordinator=me(context).display_name,
+        start=local_time(override.start, zone),
+        end=local_time(override.end, zone),
+        other=saved.person.display_name,
+    )
+
+
+def _team_name(context: BotContext, team_id: str) -> str:
+    team = context.services.config.team(team_id)
+    return team.name(context.tr.language) if team else team_id
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def _with_cancel(
+    context: BotContext, rows: list[list[InlineKeyboardButton]]
+) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([*rows, [_button(context.tr(CANCEL), "r:no")]])
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("oncall", oncall, filters=private),
+        CommandHandler("cover", cover, filters=private),
+        CallbackQueryHandler(on_cover_tap, pattern=PATTERN),
+    ]

@@ -1,0 +1,105 @@
+"""Times that matter after acceptance: the appropriate adult's arrival, and reminders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.domain.referral import Category, Urgency
+from bot.engine import reminders
+from bot.sandbox.world import World, world
+from bot.services import cover
+from handlers.context import BotContext
+from handlers.notify import deliver
+from tests.stories import draft, enrol, file, station
+
+
+async def remind(w: World) -> None:
+    await deliver(BotContext(w.app), await reminders.tick(w.services))
+
+
+async def test_an_appropriate_adult_only_goes_to_trained_workers_and_times_are_kept(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Chen AA": ("appropriate_adult",), "Zhou Min": ()})
+        chen, zhou = s.workers["Chen AA"], s.workers["Zhou Min"]
+        referral = await file(
+            w, draft(Category.JUVENILE, appropriate_adult_now=True, urgency=Urgency.IMMEDIATE)
+        )
+        await chen.tap("Decline")
+        await chen.tap("Busy with another case")
+        # Nobody else is trained: Zhou is never offered it, whatever the decline.
+        assert not any(t.startswith(f"New referral\n{referral.ref}") for t in zhou.texts)
+        # Zhou completes the training; from then on he may be offered it.
+        await w.cli("skills", str(zhou.chat_id), "--set", "appropriate_adult")
+        await zhou.send("/available")
+        await zhou.tap("✅ Accept")
+        w.clock.advance(timedelta(minutes=2))
+        await zhou.tap("🚶 On my way")
+        assert s.officer.last.plain.endswith(
+            "Zhou Min is on the way (arrival target 2026-11-26 10:30 (Asia/Shanghai))."
+        )
+        w.clock.advance(timedelta(minutes=21))
+        await zhou.tap("📍 Arrived")
+        assert s.officer.last.plain.endswith("Zhou Min has arrived, 23 min after accepting.")
+        assert "📍 Arrived" not in zhou.last.button_labels()
+
+
+async def test_first_contact_reminders_go_to_the_worker_then_the_coordinator(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))  # target 2 h
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        w.clock.advance(timedelta(hours=1, minutes=59))
+        await remind(w)
+        assert not any(t.startswith("⏰") for t in li.texts)
+        w.clock.advance(timedelta(minutes=1))
+        await remind(w)
+        await remind(w)  # once, not twice
+        assert sum(t.startswith("⏰") for t in li.texts) == 1
+        assert "First contact is due." in li.last.plain
+        w.clock.advance(timedelta(hours=2))
+        await remind(w)
+        assert any("has not yet marked first contact" in t for t in coordinator.texts)
+        await li.tap("✔ First contact made")
+        w.clock.advance(timedelta(days=7))
+        await remind(w)
+        assert "No update for 7 days." in li.last.plain
+        await remind(w)
+        assert sum("No update for 7 days." in t for t in li.texts) == 1
+
+
+async def test_away_for_two_hours_then_back_without_a_word(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await li.send("/away 2h")
+        assert li.last.plain == (
+            "You are away until 2026-11-26 12:00 (Asia/Shanghai). No new offers until then."
+        )
+        first = await file(w, draft(Category.FAMILY_DISPUTE))
+        assert not any(t.startswith(f"New referral\n{first.ref}") for t in li.texts)
+        w.clock.advance(timedelta(hours=2, minutes=1))
+        second = await file(w, draft(Category.FAMILY_DISPUTE))
+        assert any(t.startswith(f"New referral\n{second.ref}") for t in li.texts)
+        await li.send("/away soon")
+        assert li.last.plain.startswith("Please write /away, or /away 08:00")
+
+
+async def test_the_evening_warning_names_tonights_uncovered_hours(config_path: Path) -> None:
+    async with world(config_path) as w:  # no rota imported: nobody is scheduled tonight
+        await station(w, {"Li Na": ()})
+        chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
+        await deliver(BotContext(w.app), await cover.evening(w.services))
+        assert chen.last.plain.splitlines() == [
+            "⚠️ Tonight's cover has gaps. Please arrange cover (/cover) while there is time:",
+            "Xuhui Social Work Station: nobody on duty, 18:00 to 08:00",
+            "no coordinator on duty, 18:00 to 08:00",
+        ]
