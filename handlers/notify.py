@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.domain.people import Person
 from bot.domain.referral import ARRIVAL_TARGET, Referral, Status
 from bot.i18n import Translator
-from bot.services import Services, cases, coordinator, cover, handover
+from bot.services import Services, cases, coordinator, cover, handover, outbox
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
@@ -30,7 +30,8 @@ log = logging.getLogger("referral_bot.notify")
 
 
 async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice]:
-    """Send each notice; return those that could not be delivered."""
+    """Send each notice and mark it sent in the outbox; return those that failed (they
+    stay in the outbox for a retry unless Telegram refused them for good)."""
     services = context.services
     failed: list[Notice] = []
     pending = list(notices)
@@ -50,6 +51,9 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
             ref = referral.ref if referral else None
             log.warning("could not deliver %s for %s: %s", notice.kind, ref, exc)
             failed.append(notice)
+            # Refusals are final; network trouble and flood limits are tried again later.
+            final = isinstance(exc, Forbidden | BadRequest)
+            await outbox.failed(services, notice, type(exc).__name__, permanent=final)
             if not isinstance(exc, Forbidden):
                 continue
             if notice.kind is NoticeKind.OFFER:
@@ -58,6 +62,8 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
                 pending[:0] = await offer_service.undeliverable(services, notice.offer_id)
             else:
                 pending += await offer_service.unreachable(services, notice.recipient)
+        else:
+            await outbox.sent(services, notice)
     return failed
 
 

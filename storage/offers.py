@@ -97,15 +97,3 @@ async def record_card(conn: Conn, offer_id: int, chat_id: int, message_id: int) 
         "UPDATE offers SET chat_id = ?, message_id = ? WHERE id = ?",
         (chat_id, message_id, offer_id),
     )
-
-
-async def undelivered(conn: Conn, older_than: datetime) -> list[Offer]:
-    """Open offers whose card was never recorded as sent (a crash between the commit and
-    the send): the engine sends them again."""
-    rows = await fetch_all(
-        conn,
-        "SELECT * FROM offers WHERE state = 'open' AND message_id IS NULL AND offered_at < ?"
-        " ORDER BY id",
-        (to_db(older_than),),
-    )
-    return [_offer(r) for r in rows]

@@ -17,7 +17,7 @@ from bot.domain.referral import (
     Status,
     can_reopen,
 )
-from bot.services import Services
+from bot.services import Services, outbox
 from bot.services.notices import Changed, Notice, NoticeKind
 from storage import audit, people, referrals
 from storage.db import Conn
@@ -61,6 +61,7 @@ async def advance(services: Services, person: Person, referral_id: int, seen: St
             notices.append(
                 await _tell_officer(tx, referral, NoticeKind.CONTACTED, worker=person.display_name)
             )
+        notices = await outbox.enqueue(tx, services, notices)
         return Changed(await referrals.by_id(tx, referral_id), True, tuple(notices))
 
 
@@ -100,7 +101,7 @@ async def close(
         closed = await referrals.by_id(tx, referral_id)
         assert closed is not None
         told = await _tell_officer(tx, closed, NoticeKind.CLOSED, worker=person.display_name)
-        return Changed(closed, True, (told,))
+        return Changed(closed, True, tuple(await outbox.enqueue(tx, services, [told])))
 
 
 async def return_to_police(
@@ -125,7 +126,8 @@ async def return_to_police(
         told = await _tell_officer(
             tx, referral, NoticeKind.RETURNED, worker=person.display_name, reason=reason
         )
-        return Changed(await referrals.by_id(tx, referral_id), True, (told,))
+        sent = await outbox.enqueue(tx, services, [told])
+        return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))
 
 
 async def reopen(services: Services, person: Person, referral_id: int) -> Changed:
@@ -146,7 +148,8 @@ async def reopen(services: Services, person: Person, referral_id: int) -> Change
             assignee_id=person.id,
         )
         told = await _tell_officer(tx, referral, NoticeKind.REOPENED, worker=person.display_name)
-        return Changed(await referrals.by_id(tx, referral_id), True, (told,))
+        sent = await outbox.enqueue(tx, services, [told])
+        return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))
 
 
 async def details_for(services: Services, person: Person, referral_id: int) -> Referral | None:
@@ -212,4 +215,5 @@ async def appropriate_adult(
         )
         kind = NoticeKind.ARRIVED if arrived else NoticeKind.ON_WAY
         told = await _tell_officer(tx, referral, kind, worker=person.display_name)
-        return Changed(await referrals.by_id(tx, referral_id), True, (told,))
+        sent = await outbox.enqueue(tx, services, [told])
+        return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))

@@ -14,7 +14,7 @@ from datetime import timedelta
 from bot.domain.people import Person, Role
 from bot.domain.referral import Referral, Status, Urgency
 from bot.domain.rota import next_start
-from bot.services import Services, rota
+from bot.services import Services, outbox, rota
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.offers import settle_accepted
 from storage import audit, offers, people, referrals
@@ -104,6 +104,7 @@ async def assign(
             return Assigned(False, referral, taker.display_name if taker else None)
         by = None if worker.id == coordinator.id else coordinator
         accepted, notices = await settle_accepted(tx, referral, worker, now, by=by)
+        notices = await outbox.enqueue(tx, services, notices)
     return Assigned(True, accepted, worker.display_name, tuple(notices))
 
 
@@ -150,4 +151,4 @@ async def hold(services: Services, coordinator: Person, referral_id: int, reason
             referral.id,
             values={"by": coordinator.display_name, "reason": reason},
         )
-        return Changed(held, True, (told,))
+        return Changed(held, True, tuple(await outbox.enqueue(tx, services, [told])))

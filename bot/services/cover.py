@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.people import Person, Role
-from bot.services import Services, rota
-from bot.services.handover import stations_of
+from bot.services import Services, outbox, rota
+from bot.services.handover import all_coordinators, stations_of
 from bot.services.notices import Notice, NoticeKind
-from storage import people
 
 
 @dataclass(frozen=True)
@@ -65,12 +64,10 @@ async def _uncovered(
 
 async def evening(services: Services) -> list[Notice]:
     """A warning to each coordinator who has a gap tonight (none when all is covered)."""
-    everyone = {p.id: p for p in await people.coordinators_for(services.db.reader, None)}
-    for team in services.config.teams:
-        for person in await people.coordinators_for(services.db.reader, team.id):
-            everyone[person.id] = person
-    return [
+    notices = [
         Notice(NoticeKind.GAP_WARNING, person, None)
-        for person in everyone.values()
+        for person in await all_coordinators(services)
         if await gaps(services, person)
     ]
+    async with services.db.write() as tx:
+        return await outbox.enqueue(tx, services, notices)

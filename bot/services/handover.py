@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.people import Person, Role
 from bot.domain.referral import Referral
-from bot.services import Services
+from bot.services import Services, outbox
 from bot.services.notices import Notice, NoticeKind
 from storage import people, referrals
 
@@ -46,20 +46,26 @@ async def morning(services: Services) -> list[Notice]:
     """One handover notice per coordinator (rendered from :func:`overnight` at send time)."""
     now = services.clock.now()
     night = last_night(services, now)
-    found = await people.coordinators_for(services.db.reader, None)
-    everyone = {p.id: p for p in found}
-    for team in services.config.teams:
-        for person in await people.coordinators_for(services.db.reader, team.id):
-            everyone[person.id] = person
-    return [
+    notices = [
         Notice(
             NoticeKind.HANDOVER,
             person,
             None,
             values={"since": night.start.isoformat(), "until": night.end.isoformat()},
         )
-        for person in everyone.values()
+        for person in await all_coordinators(services)
     ]
+    async with services.db.write() as tx:
+        return await outbox.enqueue(tx, services, notices)
+
+
+async def all_coordinators(services: Services) -> list[Person]:
+    """Every coordinator: those of each team and those covering all stations."""
+    everyone = {p.id: p for p in await people.coordinators_for(services.db.reader, None)}
+    for team in services.config.teams:
+        for person in await people.coordinators_for(services.db.reader, team.id):
+            everyone[person.id] = person
+    return list(everyone.values())
 
 
 async def overnight(services: Services, coordinator: Person, night: Night) -> list[Referral]:

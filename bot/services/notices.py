@@ -54,6 +54,8 @@ class Notice:
     offer_id: int | None = None
     message_id: int | None = None  # the card to edit, for OFFER_TAKEN / OFFER_WITHDRAWN
     values: dict[str, str] = field(default_factory=dict)  # e.g. worker name, reason
+    outbox_id: int | None = None  # set once written to the outbox
+    attempts: int = 0  # earlier failed sends (from the outbox)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from enum import StrEnum
 from bot.domain.people import Person, Role
 from bot.domain.referral import DeclineReason, Referral, Status
 from bot.domain.routing import Candidate, first_wave, next_candidate, required_skill
-from bot.services import Services, rota
+from bot.services import Services, outbox, rota
 from bot.services.notices import Notice, NoticeKind
 from storage import audit, offers, people, referrals
 from storage.db import Conn
@@ -105,6 +105,7 @@ async def accept(services: Services, person: Person, offer_id: int) -> Outcome:
             return await _why_not(tx, referral)
         await offers.settle(tx, offer.id, OfferState.ACCEPTED, now)
         accepted, notices = await settle_accepted(tx, referral, person, now)
+        notices = await outbox.enqueue(tx, services, notices)
     return Outcome(Answer.ACCEPTED, accepted, person.display_name, tuple(notices))
 
 
@@ -189,7 +190,7 @@ async def decline(
             subject=referral.ref,
             detail=reason.value,
         )
-        notices = await _reoffer(tx, services, referral)
+        notices = await outbox.enqueue(tx, services, await _reoffer(tx, services, referral))
     return Outcome(Answer.DECLINED, referral, notices=tuple(notices))
 
 
@@ -250,7 +251,7 @@ async def became_available(services: Services, person: Person) -> list[Notice]:
                 and first_wave(me, referral.category, cap, set(), need)
             ):
                 notices.append(await _offer_to(tx, services, referral, me[0].person))
-    return notices
+        return await outbox.enqueue(tx, services, notices)
 
 
 async def went_away(services: Services, person: Person, until: datetime | None = None) -> None:
@@ -275,13 +276,13 @@ async def undeliverable(services: Services, offer_id: int) -> list[Notice]:
         told = await mark_unreachable(tx, services, offer.person_id)
         referral = await referrals.by_id(tx, offer.referral_id)
         assert referral is not None
-        return [*told, *await _reoffer(tx, services, referral)]
+        return await outbox.enqueue(tx, services, [*told, *await _reoffer(tx, services, referral)])
 
 
 async def unreachable(services: Services, person: Person) -> list[Notice]:
     """Telegram refused a message to ``person`` (they blocked the bot)."""
     async with services.db.write() as tx:
-        return await mark_unreachable(tx, services, person.id)
+        return await outbox.enqueue(tx, services, await mark_unreachable(tx, services, person.id))
 
 
 async def mark_unreachable(tx: Conn, services: Services, person_id: int) -> list[Notice]:

@@ -10,7 +10,7 @@ from bot.domain.escalation import Level, held_for_morning
 from bot.domain.people import Person
 from bot.domain.referral import Referral, Status, Urgency, new_reference
 from bot.domain.rota import next_start
-from bot.services import Services, escalation
+from bot.services import Services, escalation, outbox
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.offers import offer_wave
 from storage import audit, drafts, offers, people, referrals
@@ -101,11 +101,11 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
         assert referral is not None
         if hold_until is not None:
             held = Notice(NoticeKind.HELD, officer, referral.id)
-            return Filed(referral, (held,))
+            return Filed(referral, tuple(await outbox.enqueue(tx, services, [held])))
         notices = await offer_wave(tx, services, referral)
         if not notices:  # nobody at level 0: escalate at once rather than wait it out
             notices = await escalation.step(tx, services, referral, now)
-            return Filed(referral, tuple(notices))
+            return Filed(referral, tuple(await outbox.enqueue(tx, services, notices)))
         await referrals.set_escalation(
             tx,
             referral.id,
@@ -116,9 +116,9 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
             next_action_at=now + escalation.plan_of(services, referral).wait(Level.SKILLED),
             now=now,
         )
-    # Last, so it can say how many offer cards were actually delivered.
-    told = Notice(NoticeKind.FILED, officer, referral.id)
-    return Filed(referral, (*notices, told))
+        # Last, so it can say how many offer cards were actually delivered.
+        told = Notice(NoticeKind.FILED, officer, referral.id)
+        return Filed(referral, tuple(await outbox.enqueue(tx, services, [*notices, told])))
 
 
 def _hold_until(services: Services, draft: Draft, station_id: str) -> datetime | None:
@@ -171,7 +171,7 @@ async def withdraw(services: Services, officer: Person, referral_id: int, reason
                         message_id=offer.message_id,
                     )
                 )
-    return Changed(referral, True, tuple(notices))
+        return Changed(referral, True, tuple(await outbox.enqueue(tx, services, notices)))
 
 
 async def of_officer(services: Services, officer: Person) -> list[Referral]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.referral import Referral, Status
-from bot.services import Services
+from bot.services import Services, outbox
 from bot.services.notices import Notice, NoticeKind
 from storage import people, referrals
 from storage.db import Conn
@@ -24,7 +24,7 @@ async def due(services: Services) -> list[Notice]:
         for referral in await referrals.working(tx):
             notices += await _contact(tx, services, referral, now)
             notices += await _stale(tx, services, referral, now)
-    return notices
+        return await outbox.enqueue(tx, services, notices)
 
 
 async def _contact(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:

@@ -1,0 +1,83 @@
+"""Notices are written to the outbox in the transaction that decides them.
+
+The handler that made the change sends them at once (and marks them sent); anything
+not sent within :data:`GRACE` — the process died, Telegram failed — is sent by the
+engine's next tick, with backoff between failed attempts. A crash after a send but
+before it is marked can repeat that one message: rare, bounded, and better than a
+lost escalation. A person who blocked the bot is not retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.services import Services
+from bot.services.notices import Notice, NoticeKind
+from storage import outbox, people
+from storage.db import Conn
+
+GRACE = timedelta(seconds=30)  # the handler's own delivery has this long before a retry
+MAX_ATTEMPTS = 20
+
+
+async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[Notice]:
+    """Write ``notices`` in the caller's transaction; return them with their outbox ids."""
+    now = services.clock.now()
+    written = []
+    for notice in notices:
+        outbox_id = await outbox.insert(
+            tx,
+            kind=notice.kind.value,
+            recipient_id=notice.recipient.id,
+            referral_id=notice.referral_id,
+            offer_id=notice.offer_id,
+            message_id=notice.message_id,
+            values=notice.values,
+            now=now,
+            first_attempt=now + GRACE,
+        )
+        written.append(replace(notice, outbox_id=outbox_id))
+    return written
+
+
+async def due(services: Services) -> list[Notice]:
+    """What is still waiting to be sent and may be tried now."""
+    found = []
+    for row in await outbox.due(services.db.reader, services.clock.now()):
+        recipient = await people.by_id(services.db.reader, row.recipient_id)
+        if recipient is None:
+            continue
+        found.append(
+            Notice(
+                NoticeKind(row.kind),
+                recipient,
+                row.referral_id,
+                offer_id=row.offer_id,
+                message_id=row.message_id,
+                values=row.values,
+                outbox_id=row.id,
+                attempts=row.attempts,
+            )
+        )
+    return found
+
+
+async def sent(services: Services, notice: Notice) -> None:
+    if notice.outbox_id is None:
+        return
+    async with services.db.write() as tx:
+        await outbox.mark_sent(tx, notice.outbox_id, services.clock.now())
+
+
+async def failed(services: Services, notice: Notice, error: str, *, permanent: bool) -> None:
+    """Try again later (1, 2, 4 … minutes, at most an hour apart), or give up."""
+    if notice.outbox_id is None:
+        return
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        if permanent or notice.attempts + 1 >= MAX_ATTEMPTS:
+            await outbox.mark_dead(tx, notice.outbox_id, now, error)
+        else:
+            backoff = timedelta(minutes=min(60, 2**notice.attempts))
+            await outbox.retry_at(tx, notice.outbox_id, now + backoff, error)

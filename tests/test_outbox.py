@@ -1,0 +1,74 @@
+"""Nothing decided is lost: notices are written with the change, and sent even after a
+crash between the two or a failed send; a person who blocked the bot is not retried."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.domain.referral import Category
+from bot.engine import escalation
+from bot.sandbox import FakeTelegram
+from bot.sandbox.world import World, world
+from bot.services import offers
+from bot.services import people as people_service
+from handlers.context import BotContext
+from handlers.notify import deliver
+from tests.stories import draft, file, station
+
+
+async def tick(w: World) -> None:
+    await deliver(BotContext(w.app), await escalation.tick(w.services))
+
+
+async def test_a_crash_between_commit_and_send_loses_no_message(config_path: Path) -> None:
+    clock = FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        li_person = await people_service.find(w.services, s.workers["Li Na"].chat_id)
+        assert li_person is not None
+        offer_id = int(s.workers["Li Na"].last.button("✅ Accept").callback_data.split(":")[1])  # type: ignore[union-attr]
+        # The accept commits; the process dies before a single message is sent.
+        outcome = await offers.accept(w.services, li_person, offer_id)
+        assert outcome.answer is offers.Answer.ACCEPTED
+    clock.advance(timedelta(seconds=31))
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await tick(w)
+        await tick(w)
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        assert sum(t.startswith(f"🔒 {referral.ref}") for t in li.texts) == 1
+        assert any(m.plain.endswith("Taken by Li Na.") for m in zhou.bot_messages)
+        accepted = [t for t in s.officer.texts if "Accepted by Li Na" in t]
+        assert len(accepted) == 1
+
+
+async def test_a_failed_send_is_retried_and_arrives_once(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft(Category.FAMILY_DISPUTE))
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        w.telegram.fail_next("sendMessage", status=502, description="Bad Gateway")
+        await li.tap("✔ First contact made")  # the officer's notice hits the 502
+        assert not any("has made first contact" in t for t in s.officer.texts)
+        w.clock.advance(timedelta(seconds=61))
+        await tick(w)
+        await tick(w)
+        assert sum("Li Na has made first contact." in t for t in s.officer.texts) == 1
+
+
+async def test_a_person_who_blocked_the_bot_is_not_retried(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        zhou = s.workers["Zhou Min"]
+        zhou.block()
+        await file(w, draft(Category.FAMILY_DISPUTE))
+        refused = len([c for c in w.telegram.refused if c.params.get("chat_id") == zhou.chat_id])
+        for _ in range(3):
+            w.clock.advance(timedelta(minutes=30))
+            await tick(w)
+        after = len([c for c in w.telegram.refused if c.params.get("chat_id") == zhou.chat_id])
+        assert refused == after == 1
