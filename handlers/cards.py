@@ -13,8 +13,9 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.config import Config
+from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person
-from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status, Urgency
+from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status
 from bot.i18n import Html, Translator
 from bot.services.coordinator import Asked
 from handlers import labels
@@ -189,6 +190,6 @@ def escalation_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMark
         ],
         [InlineKeyboardButton(tr("☎️ Show officer contact"), callback_data=f"k:{rid}:c")],
     ]
-    if referral.urgency is Urgency.ROUTINE:
+    if held_for_morning(referral.category, referral.urgency, referral.appropriate_adult_now, False):
         rows[1].append(InlineKeyboardButton(tr("⏸ Hold until morning"), callback_data=f"k:{rid}:h"))
     return InlineKeyboardMarkup(rows)

@@ -7,8 +7,9 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.domain.escalation import held_for_morning
 from bot.domain.people import Role
-from bot.domain.referral import Status, Urgency
+from bot.domain.referral import Status
 from bot.services import coordinator
 from bot.services import referrals as referral_service
 from handlers import cards
@@ -47,7 +48,9 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
             )
         return
     if action == "h":
-        if referral.urgency is not Urgency.ROUTINE:
+        if not held_for_morning(
+            referral.category, referral.urgency, referral.appropriate_adult_now, False
+        ):
             await query.answer(
                 tr("Only routine referrals can wait until morning."), show_alert=True
             )

@@ -56,7 +56,7 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
             await outbox.failed(services, notice, type(exc).__name__, permanent=final)
             if not isinstance(exc, Forbidden):
                 continue
-            if notice.kind is NoticeKind.OFFER:
+            if notice.kind in (NoticeKind.OFFER, NoticeKind.ESCALATION):
                 assert notice.offer_id is not None
                 # Offers go out before the officer's "filed" notice, so it counts right.
                 pending[:0] = await offer_service.undeliverable(services, notice.offer_id)
@@ -97,6 +97,14 @@ async def _send(
     chat_id = notice.recipient.telegram_id
     tr = Translator(notice.recipient.language)
     kind = notice.kind
+    if kind in (NoticeKind.OFFER, NoticeKind.ESCALATION, NoticeKind.ESCALATED) and (
+        referral.status is not Status.OFFERED
+        or (
+            notice.offer_id is not None
+            and not await offer_service.is_open(services, notice.offer_id)
+        )
+    ):
+        return  # overtaken (accepted, withdrawn) since it was decided: nothing to say now
     if kind is NoticeKind.OFFER:
         assert notice.offer_id is not None
         sent = await bot.send_message(
@@ -104,7 +112,7 @@ async def _send(
             cards.offer_text(tr, config, referral),
             reply_markup=cards.offer_buttons(tr, notice.offer_id),
         )
-        await offer_service.record_card(services, notice.offer_id, chat_id, sent.message_id)
+        await _record_card(context, notice, referral, chat_id, sent.message_id)
     elif kind in (NoticeKind.OFFER_TAKEN, NoticeKind.OFFER_WITHDRAWN):
         assert notice.offer_id is not None
         message_id = await offer_service.card_of(services, notice.offer_id)  # as it is now
@@ -126,7 +134,7 @@ async def _send(
         sent = await bot.send_message(
             chat_id, text, reply_markup=cards.escalation_buttons(tr, referral)
         )
-        await offer_service.record_card(services, notice.offer_id, chat_id, sent.message_id)
+        await _record_card(context, notice, referral, chat_id, sent.message_id)
     elif kind is NoticeKind.REVEAL:
         if "by" in notice.values:
             await bot.send_message(
@@ -165,6 +173,28 @@ async def _send(
                     kind, notice.recipient, referral.id, values={"count": str(delivered)}
                 )
         await bot.send_message(chat_id, _officer_text(tr, notice, referral, config.zone))
+
+
+async def _record_card(
+    context: BotContext, notice: Notice, referral: Referral, chat_id: int, message_id: int
+) -> None:
+    """Remember the card; if the referral was taken while it was on its way, say so on it
+    at once rather than leave a live Accept button."""
+    services = context.services
+    assert notice.offer_id is not None
+    await offer_service.record_card(services, notice.offer_id, chat_id, message_id)
+    now = await referral_service.get(services, referral.id)
+    if now is None or now.status is Status.OFFERED:
+        return
+    tr = Translator(notice.recipient.language)
+    taker = await referral_service.person(services, now.assignee_id) if now.assignee_id else None
+    closed = Notice(
+        NoticeKind.OFFER_TAKEN if taker else NoticeKind.OFFER_WITHDRAWN,
+        notice.recipient,
+        referral.id,
+        values={"worker": taker.display_name} if taker else {},
+    )
+    await context.bot.edit_message_text(_closed_offer_text(tr, closed, now), chat_id, message_id)
 
 
 async def send_details(

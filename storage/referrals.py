@@ -378,3 +378,17 @@ async def filed_between(
         (to_db(start), to_db(end), *station_ids),
     )
     return [_referral(r) for r in rows]
+
+
+async def waiting_at(conn: Conn, station_ids: list[str]) -> list[Referral]:
+    """Referrals at these stations still waiting for a worker, oldest first."""
+    if not station_ids:
+        return []
+    marks = ",".join("?" * len(station_ids))
+    rows = await fetch_all(
+        conn,
+        f"SELECT * FROM referrals WHERE status = 'offered' AND station_id IN ({marks})"  # noqa: S608
+        " ORDER BY created_at",
+        station_ids,
+    )
+    return [_referral(r) for r in rows]

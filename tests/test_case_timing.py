@@ -94,12 +94,36 @@ async def test_away_for_two_hours_then_back_without_a_word(config_path: Path) ->
 
 
 async def test_the_evening_warning_names_tonights_uncovered_hours(config_path: Path) -> None:
-    async with world(config_path) as w:  # no rota imported: nobody is scheduled tonight
-        await station(w, {"Li Na": ()})
+    async with world(config_path) as w:  # no rota imported and nobody /available
+        await station(w, {"Li Na": ()}, away=("Li Na",))
         chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
         await deliver(BotContext(w.app), await cover.evening(w.services))
         assert chen.last.plain.splitlines() == [
             "⚠️ Tonight's cover has gaps. Please arrange cover (/cover) while there is time:",
             "Xuhui Social Work Station: nobody on duty, 18:00 to 08:00",
             "no coordinator on duty, 18:00 to 08:00",
+        ]
+
+
+async def test_the_evening_warning_finds_a_gap_in_the_rota(
+    config_path: Path, tmp_path: Path
+) -> None:
+    async with world(config_path) as w:
+        # Both said /available, but where a team has a rota, the rota decides.
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
+        li, zhou = s.workers["Li Na"].chat_id, s.workers["Zhou Min"].chat_id
+        rota = tmp_path / "rota.csv"
+        rota.write_text(
+            "team,role,days,hours,telegram_id\n"
+            f"xuhui-sw,social_worker,daily,18:00-02:30,{li}\n"
+            f"xuhui-sw,social_worker,daily,03:15-08:00,{zhou}\n"
+            ",coordinator,daily,18:00-08:00,300\n",
+            encoding="utf-8",
+        )
+        status, _, err = await w.cli("rota", "import", str(rota))
+        assert status == 0, err
+        await deliver(BotContext(w.app), await cover.evening(w.services))
+        assert chen.last.plain.splitlines()[1:] == [
+            "Xuhui Social Work Station: nobody on duty, 02:30 to 03:15"
         ]

@@ -60,13 +60,14 @@ class Person:
     away_until: datetime | None = None
 
     def on_duty(self, rota: frozenset[int] | None, now: datetime) -> bool:
-        """On duty now: not away; then their own /available, or back from a timed /away,
-        or (where the team has a rota) on its shift."""
+        """On duty now. /away always wins while it lasts. Where the team has a rota, the
+        rota and its covers decide; without one, /available does (and a timed /away that
+        has run out means they are back)."""
         if self.away_until is not None and self.away_until > now:
             return False
-        if self.available or self.away_until is not None:
-            return True
-        return rota is not None and self.id in rota
+        if rota is not None:
+            return self.id in rota
+        return self.available or self.away_until is not None
 
     @property
     def roles(self) -> frozenset[Role]:

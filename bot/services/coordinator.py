@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person, Role
-from bot.domain.referral import Referral, Status, Urgency
+from bot.domain.referral import Referral, Status
 from bot.domain.rota import next_start
 from bot.services import Services, outbox, rota
 from bot.services.notices import Changed, Notice, NoticeKind
@@ -86,7 +87,16 @@ async def assign(
     async with services.db.write() as tx:
         referral = await referrals.by_id(tx, referral_id)
         worker = await people.by_id(tx, worker_id)
-        allowed = referral is not None and covers(services, coordinator, referral)
+        allowed = (
+            referral is not None
+            and worker is not None
+            and covers(services, coordinator, referral)
+            and worker.active
+            and (
+                worker.id == coordinator.id  # "take it myself"
+                or worker.id in {p.id for p, _, _ in await team_workers(services, referral)}
+            )
+        )
         if referral is None or worker is None or not allowed or worker.id == referral.officer_id:
             await audit.record(
                 tx,
@@ -116,7 +126,9 @@ async def hold(services: Services, coordinator: Person, referral_id: int, reason
         if (
             referral is None
             or referral.status is not Status.OFFERED
-            or referral.urgency is not Urgency.ROUTINE
+            or not held_for_morning(
+                referral.category, referral.urgency, referral.appropriate_adult_now, False
+            )
             or not covers(services, coordinator, referral)
         ):
             return Changed(referral, False)

@@ -14,6 +14,9 @@ from bot.domain.people import Person, Role
 from bot.services import Services, outbox, rota
 from bot.services.handover import all_coordinators, stations_of
 from bot.services.notices import Notice, NoticeKind
+from storage import people
+
+STEP = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,19 @@ async def gaps(services: Services, coordinator: Person) -> list[Gap]:
 async def _uncovered(
     services: Services, team_id: str | None, role: Role, start: datetime, end: datetime
 ) -> list[Gap]:
+    """Spans with nobody reachable on duty, checked every :data:`STEP` through the night,
+    by the same rule routing uses (rota and covers, /available, /away, blocked, inactive)."""
+    if team_id is None:
+        staff = await all_coordinators(services)
+    else:
+        staff = [p for p, _ in await people.workers_of_team(services.db.reader, team_id)]
+    staff = [p for p in staff if p.active and p.reachable]
     gaps: list[Gap] = []
     moment = start
     while moment < end:
-        nobody = not await rota.on_duty(services, team_id=team_id, role=role, at=moment)
-        step_end = min(moment + timedelta(hours=1), end)
+        shift = await rota.on_duty(services, team_id=team_id, role=role, at=moment)
+        nobody = not any(p.on_duty(shift, moment) for p in staff)
+        step_end = min(moment + STEP, end)
         if nobody and gaps and gaps[-1].end == moment:
             gaps[-1] = Gap(team_id, gaps[-1].start, step_end)
         elif nobody:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.domain.escalation import Level, Plan
+from bot.domain.escalation import Level, Plan, held_for_morning
 from bot.domain.people import Role
 from bot.domain.referral import Referral
+from bot.domain.rota import WeeklyWindow, next_start
 from bot.domain.routing import can_take, required_skill
 from bot.services import Services, rota
 from bot.services.notices import Notice, NoticeKind
@@ -49,21 +50,28 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
     officer = await people.by_id(tx, referral.officer_id)
     assert officer is not None
     notices: list[Notice] = []
-    if referral.held:  # the morning: start as if just filed
-        notices = await offer_wave(tx, services, referral)
-        if notices:
+    if referral.held:  # the morning: start as if just filed, with whoever has no card yet
+        history = await offers.of_referral(tx, referral.id)
+        has_card = {o.person_id for o in history if o.state is not OfferState.EXPIRED}
+        notices = await offer_wave(tx, services, referral, exclude=has_card)
+        if notices or any(o.state is OfferState.OPEN for o in history):
             await _schedule(tx, referral, Level.SKILLED, 0, now + plan.wait(Level.SKILLED), now)
             return [*notices, Notice(NoticeKind.FILED, officer, referral.id)]
         level, rounds = Level.SKILLED, 0
     else:
         level, rounds = Level(min(referral.level, Level.ALL_COORDINATORS)), referral.rounds
+        morning = _morning_if_holdable(services, referral, now)
+        if morning is not None:  # filed in hours, still waiting after they ended
+            await _schedule(tx, referral, level, rounds, morning, now, held=True)
+            return [Notice(NoticeKind.HELD, officer, referral.id)]
     while True:
         if level is Level.ALL_COORDINATORS:
             rounds += 1
         else:
             level = Level(level + 1)
         if level is Level.ALL_COORDINATORS and rounds > plan.repeat_limit:
-            await _schedule(tx, referral, level, rounds, None, now)
+            # The ladder is done: start again with the team's next shift, never go dormant.
+            await _rest_until_next_shift(tx, services, referral, level, rounds, now)
             return notices
         told = await _tell_level(tx, services, referral, level, lateness)
         if told:
@@ -75,13 +83,43 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
                 values={"level": str(int(level)), **lateness},
             )
             return [*notices, *told, escalated]
-        if level is Level.ALL_COORDINATORS:  # nobody at all to tell: stop repeating
-            await _schedule(tx, referral, level, rounds, None, now)
+        if level is Level.ALL_COORDINATORS:  # nobody at all to tell: wait for the next shift
+            await _rest_until_next_shift(tx, services, referral, level, rounds, now)
             return [*notices, Notice(NoticeKind.NOBODY_AVAILABLE, officer, referral.id)]
 
 
+def _windows(services: Services, referral: Referral) -> list[WeeklyWindow]:
+    team = services.config.team_of(referral.station_id)
+    return team.service_windows() if team else []
+
+
+def _morning_if_holdable(services: Services, referral: Referral, now: datetime) -> datetime | None:
+    """A routine referral that may wait, escalating outside service hours: its next shift."""
+    windows, zone = _windows(services, referral), services.config.zone
+    in_hours = not windows or any(w.contains(now, zone) for w in windows)
+    if not held_for_morning(
+        referral.category, referral.urgency, referral.appropriate_adult_now, in_hours
+    ):
+        return None
+    return next_start(windows, now, zone)
+
+
+async def _rest_until_next_shift(
+    tx: Conn, services: Services, referral: Referral, level: Level, rounds: int, now: datetime
+) -> None:
+    start = next_start(_windows(services, referral), now, services.config.zone)
+    await _schedule(tx, referral, level, rounds, start, now, held=start is not None)
+
+
 async def _schedule(
-    tx: Conn, referral: Referral, level: Level, rounds: int, at: datetime | None, now: datetime
+    tx: Conn,
+    referral: Referral,
+    level: Level,
+    rounds: int,
+    at: datetime | None,
+    now: datetime,
+    *,
+    held: bool = False,
 ) -> None:
     await referrals.set_escalation(
         tx,
@@ -89,7 +127,7 @@ async def _schedule(
         seen_next_action_at=None,
         level=int(level),
         rounds=rounds,
-        held=False,
+        held=held,
         next_action_at=at,
         now=now,
     )

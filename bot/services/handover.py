@@ -69,6 +69,13 @@ async def all_coordinators(services: Services) -> list[Person]:
 
 
 async def overnight(services: Services, coordinator: Person, night: Night) -> list[Referral]:
-    return await referrals.filed_between(
-        services.db.reader, night.start, night.end, stations_of(services, coordinator)
-    )
+    """Filed during the night, and any filed earlier that still nobody has accepted."""
+    stations = stations_of(services, coordinator)
+    filed = await referrals.filed_between(services.db.reader, night.start, night.end, stations)
+    seen = {r.id for r in filed}
+    waiting = [
+        r
+        for r in await referrals.waiting_at(services.db.reader, stations)
+        if r.id not in seen and r.created_at < night.start
+    ]
+    return [*waiting, *filed]

@@ -71,12 +71,14 @@ async def candidates(
     return found
 
 
-async def offer_wave(tx: Conn, services: Services, referral: Referral) -> list[Notice]:
+async def offer_wave(
+    tx: Conn, services: Services, referral: Referral, exclude: set[int] | None = None
+) -> list[Notice]:
     """Offer a new referral to every eligible worker (skilled ones first if any are free)."""
     pool = await candidates(tx, services, referral)
     cap = services.config.cases.max_open_per_worker
     need = required_skill(referral.appropriate_adult_now)
-    wave = first_wave(pool, referral.category, cap, exclude=set(), required=need)
+    wave = first_wave(pool, referral.category, cap, exclude=exclude or set(), required=need)
     return [await _offer_to(tx, services, referral, c.person) for c in wave]
 
 
@@ -207,6 +209,8 @@ async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Not
         return [await _offer_to(tx, services, referral, chosen.person)]
     if any(o.state is OfferState.OPEN and o.message_id is not None for o in history):
         return []  # others who have the card may still accept
+    if referral.held:
+        return []  # it waits for the morning shift anyway
     # Nobody left at this level: the next escalation step is due now, not at its time.
     await referrals.set_escalation(
         tx,
@@ -276,6 +280,22 @@ async def undeliverable(services: Services, offer_id: int) -> list[Notice]:
         told = await mark_unreachable(tx, services, offer.person_id)
         referral = await referrals.by_id(tx, offer.referral_id)
         assert referral is not None
+        if offer.kind == "coordinator":  # nobody was alerted at this level: go on at once
+            others = await offers.of_referral(tx, referral.id)
+            if referral.status is Status.OFFERED and not any(
+                o.state is OfferState.OPEN and o.message_id is not None for o in others
+            ):
+                await referrals.set_escalation(
+                    tx,
+                    referral.id,
+                    seen_next_action_at=referral.next_action_at,
+                    level=referral.level,
+                    rounds=referral.rounds,
+                    held=referral.held,
+                    next_action_at=now,
+                    now=now,
+                )
+            return await outbox.enqueue(tx, services, told)
         return await outbox.enqueue(tx, services, [*told, *await _reoffer(tx, services, referral)])
 
 
@@ -312,6 +332,11 @@ async def delivered_count(services: Services, referral_id: int) -> int:
         for o in await offers.of_referral(services.db.reader, referral_id)
         if o.message_id is not None
     )
+
+
+async def is_open(services: Services, offer_id: int) -> bool:
+    offer = await offers.by_id(services.db.reader, offer_id)
+    return offer is not None and offer.state is OfferState.OPEN
 
 
 async def card_of(services: Services, offer_id: int) -> int | None:

@@ -38,12 +38,21 @@ async def _contact(tx: Conn, services: Services, referral: Referral, now: dateti
     if late >= 2 * target and referral.contact_escalated_at is None:
         await referrals.stamp(tx, referral.id, "contact_escalated_at", now)
         team = services.config.team_of(referral.station_id)
+        first = []  # after downtime the worker still hears before the coordinator
+        if await referrals.stamp(tx, referral.id, "contact_reminded_at", now):
+            first = [Notice(NoticeKind.REMIND_CONTACT, worker, referral.id)]
         return [
-            Notice(
-                NoticeKind.CONTACT_OVERDUE, c, referral.id, values={"worker": worker.display_name}
-            )
-            for c in await people.coordinators_for(tx, team.id if team else None)
-            if c.id != worker.id
+            *first,
+            *(
+                Notice(
+                    NoticeKind.CONTACT_OVERDUE,
+                    c,
+                    referral.id,
+                    values={"worker": worker.display_name},
+                )
+                for c in await people.coordinators_for(tx, team.id if team else None)
+                if c.id != worker.id
+            ),
         ]
     if late >= target and referral.contact_reminded_at is None:
         await referrals.stamp(tx, referral.id, "contact_reminded_at", now)
