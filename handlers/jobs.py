@@ -8,20 +8,19 @@ one second would silently skip a run that starts late on a busy machine.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from telegram.ext import JobQueue
 
-from bot.engine import draft_retention, escalation, reminders
-from bot.services import Services, cover, handover
+from bot.engine import daily, draft_retention, escalation, reminders
+from bot.services import Services
 from bot.services.notices import Notice
 from handlers.context import BotApp, BotContext
 from handlers.notify import deliver
 
 ESCALATION_JOB = "escalation"
 _REPEAT = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-_DAILY = {"misfire_grace_time": 3600, "coalesce": True}
 
 
 def _delivering(
@@ -45,11 +44,10 @@ _escalate = _delivering(escalation.tick)
 
 
 def schedule(app: BotApp, services: Services) -> None:
-    """Register every job; times of day are the deployment's local times."""
+    """Register every job; each is a tick over state kept in the database."""
     queue = app.job_queue
     if queue is None:
         return
-    config = services.config
     queue.run_repeating(
         _escalate,
         interval=escalation.INTERVAL,
@@ -71,13 +69,13 @@ def schedule(app: BotApp, services: Services) -> None:
         name="draft_retention",
         job_kwargs=_REPEAT,
     )
-    settings = config.coordination
-    for name, at, tick in (
-        ("handover", settings.handover_at, handover.morning),
-        ("gap_warning", settings.gap_warning_at, cover.evening),
-    ):
-        local: time = settings.clock_time(at).replace(tzinfo=config.zone)
-        queue.run_daily(_delivering(tick), time=local, name=name, job_kwargs=_DAILY)
+    queue.run_repeating(
+        _delivering(daily.tick),
+        interval=daily.INTERVAL,
+        first=timedelta(0),
+        name="daily",
+        job_kwargs=_REPEAT,
+    )
 
 
 def wake(context: BotContext) -> None:
