@@ -63,14 +63,20 @@ async def test_a_referral_nobody_accepts_climbs_every_level_on_time(config_path:
         assert offers_seen(zhou, ref) == 1
         assert s.officer.last.plain.endswith("now offered to more social workers.")
 
-        clock.advance(timedelta(minutes=30))  # 00:25: level 2, the coordinator on duty
+        clock.advance(timedelta(minutes=29))
+        await tick(w)
+        assert escalation_cards(chen) == 0  # not yet
+        clock.advance(timedelta(minutes=1))  # 00:25: level 2, the coordinator on duty
         await tick(w)
         assert chen.last.plain.startswith("⏫ Nobody has accepted this referral yet")
         assert "Waiting for 45 min." in chen.last.plain
         assert escalation_cards(boss) == 0
         assert s.officer.last.plain.endswith("the coordinator on duty has been alerted.")
 
-        clock.advance(timedelta(minutes=60))  # 01:25: level 3, every coordinator
+        clock.advance(timedelta(minutes=59))
+        await tick(w)
+        assert escalation_cards(boss) == 0  # not yet
+        clock.advance(timedelta(minutes=1))  # 01:25: level 3, every coordinator
         await tick(w)
         assert boss.last.plain.startswith("⏫ Nobody has accepted")
         assert s.officer.last.plain.endswith("all coordinators have been alerted.")
@@ -213,3 +219,29 @@ async def test_a_coordinator_holds_a_routine_referral_and_sees_the_officer(
         await tick(w)
         held = await referral_service.get(w.services, referral.id)
         assert held is not None and not held.held and held.level == 0
+
+
+async def test_a_night_on_an_imported_rota(config_path: Path, tmp_path: Path) -> None:
+    """The team's night cover and the coordinators' rota come from the CSV file."""
+    clock = FakeClock(THURSDAY_2340)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Day Li": (), "Night Zhou": ()}, away=("Day Li", "Night Zhou"))
+        chen, boss = await coordinators(w)
+        day, night = s.workers["Day Li"], s.workers["Night Zhou"]
+        path = tmp_path / "rota.csv"
+        path.write_text(
+            "team,role,days,hours,telegram_id\n"
+            f"xuhui-sw,social_worker,mon-fri,09:00-18:00,{day.chat_id}\n"
+            f"xuhui-sw,social_worker,daily,22:00-08:00,{night.chat_id}\n"
+            f",coordinator,daily,18:00-08:00,{boss.chat_id}\n",
+            encoding="utf-8",
+        )
+        status, _, err = await w.cli("rota", "import", str(path))
+        assert status == 0, err
+        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        assert offers_seen(night, referral.ref) == 1 and offers_seen(day, referral.ref) == 0
+        clock.advance(timedelta(minutes=45))  # levels 1 (nobody new) and 2: the rota's coordinator
+        await tick(w)
+        await tick(w)
+        assert escalation_cards(boss) == 1  # on the coordinators' rota tonight
+        assert escalation_cards(chen) == 0  # /available, but the rota decides
