@@ -13,6 +13,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from telegram import Bot, Update
@@ -24,6 +25,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
 from bot.domain.people import Role
 from bot.domain.referral import Skill
+from bot.domain.rota import Change
 from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
 from bot.services import rota as rota_service
@@ -90,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     rota_import = with_config(
         rota_sub.add_parser(
             "import",
-            help="replace the weekly rota with a CSV file (covers are kept)",
+            help="import weekly shifts (replacing them all) or covers (added) from a CSV file",
             description=rota_service.CSV_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
@@ -244,12 +246,15 @@ async def _rota_import(services: Services, path: Path) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {path}: {exc}", EXIT_INVALID) from None
     try:
-        imported = await rota_service.import_rota(services, text)
+        imported = await rota_service.import_file(services, text)
     except rota_service.RotaFileError as exc:
         for line in exc.errors:
             print(f"{path}: {line}", file=sys.stderr)
         count = len(exc.errors)
         raise CliError(f"{count} bad row(s); nothing was imported", EXIT_INVALID) from None
+    if isinstance(imported, rota_service.ImportedCovers):
+        _print_covers(services, path, imported)
+        return
     print(f"rota imported from {path}: {imported.total_shifts} shifts, {imported.rows} rows")
     for (team_id, role), shifts in sorted(imported.shifts.items(), key=lambda i: i[0][0] or ""):
         who = f"team {team_id}" if team_id else "coordinators"
@@ -258,6 +263,35 @@ async def _rota_import(services: Services, path: Path) -> None:
     print(f"covers kept: {imported.overrides_kept}")
     for team_id in imported.teams_without_rota:
         print(f"  note: team {team_id!r} has no shifts; only /available puts its workers on duty")
+
+
+def _print_covers(services: Services, path: Path, imported: rota_service.ImportedCovers) -> None:
+    """One line per cover added, in local time, so the admin can check what the file said."""
+    zone = services.config.zone
+
+    def local(moment: datetime) -> str:
+        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+    print(
+        f"covers imported from {path}: {len(imported.added)} added,"
+        f" {imported.already_there} already there, {imported.rows} rows"
+        f" (times in {services.config.timezone}); weekly shifts are unchanged"
+    )
+    for cover in imported.added:
+        who = f"team {cover.team_id}" if cover.team_id else "coordinators"
+        person = f"{cover.person.display_name} ({cover.person.telegram_id})"
+        if cover.replaces is not None:
+            replaced = f"{cover.replaces.display_name} ({cover.replaces.telegram_id})"
+            what = f"{person} covers for {replaced}"
+        elif cover.override.change is Change.REMOVE:
+            what = f"{person} off duty"
+        else:
+            what = f"{person} on duty as well"
+        span = f"{local(cover.override.start)} until {local(cover.override.end)}"
+        print(f"  {who}: {what}, {span}")
+    for team_id in imported.rotas_without_rules:
+        who = f"team {team_id!r}" if team_id else "the coordinators' rota"
+        print(f"  note: {who} has no weekly shifts yet; its covers count once some are imported")
 
 
 async def _check_token(config: Config) -> None:

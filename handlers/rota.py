@@ -1,10 +1,13 @@
 """/oncall: who is on duty now and next. /cover: a coordinator changes the rota by buttons.
 
-/cover is a chain of taps (worker → add / off / covers for → whom → period → confirm)
-whose callback data carries the choices so far, ``r:<step>:<ids>`` and at most about
-50 bytes, instead of state kept in memory: a restart between two taps loses nothing.
-The data comes from the client, so every tap reloads the people and checks that the
-presser coordinates their team; the service checks everything again when saving.
+/cover is a chain of taps (rota → person → add / off / covers for → whom → period →
+confirm) whose callback data carries the choices so far, ``r:<step>:<ids>`` and at most
+about 50 bytes, instead of state kept in memory: a restart between two taps loses
+nothing. The rota is a team's social workers (``r:t:<team>``, then steps ``r:w:``,
+``r:c:`` ...) or the coordinators' own (``r:k``, then the same steps prefixed with
+``k``: ``r:kw:``, ``r:kc:`` ...), since one person may be on both. The data comes from
+the client, so every tap reloads the people and checks that the presser may change
+that rota; the service checks everything again when saving.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ log = logging.getLogger("referral_bot.rota")
 
 _ID = r"\d{1,12}"
 PATTERN = (
-    rf"^r:(no|t:[a-z0-9][a-z0-9_-]{{0,23}}|w:{_ID}|c:{_ID}:[arx]|x:{_ID}:{_ID}"
-    rf"|p:{_ID}:[arx]:{_ID}:[ntdh]|ok:{_ID}:[arx]:{_ID}:[ntdh]:{_ID})$"
+    rf"^r:(no|k|t:[a-z0-9][a-z0-9_-]{{0,23}}|k?w:{_ID}|k?c:{_ID}:[arx]|k?x:{_ID}:{_ID}"
+    rf"|k?p:{_ID}:[arx]:{_ID}:[ntdh]|k?ok:{_ID}:[arx]:{_ID}:[ntdh]:{_ID})$"
 )
+COORDINATORS_STEP = "k"  # "r:k": the coordinators' rota; "r:k<step>:...": a step on it
 MESSAGE_LIMIT = 4000  # Telegram allows 4096; leave room
 ANCHOR_SLACK = timedelta(minutes=2)  # a confirm card made "in the future" is forged
 
@@ -51,6 +55,7 @@ PERIOD_LABELS = {
     Period.NEXT_4_HOURS: N_("Next 4 hours"),
 }
 CANCEL = N_("✖ Cancel")
+COORDINATORS = N_("Coordinators")
 
 
 # ----------------------------------------------------------------------------------------
@@ -115,18 +120,18 @@ def _chunks(parts: list[str]) -> list[str]:
 
 @requires(Role.COORDINATOR)
 async def cover(update: Update, context: BotContext) -> None:
+    """First the rota: one of the presser's teams, or the coordinators' own rota, which
+    every coordinator may change (see :func:`bot.services.rota.may_cover`)."""
     message = update.effective_message
     assert message is not None
     services, tr = context.services, context.tr
     teams = rota_service.covered_teams(services, me(context))
-    if not teams:
-        await message.reply_text(tr("There is no team in your area."))
-        return
-    if len(teams) == 1:
-        text, markup = await _workers_step(context, teams[0])
-    else:
+    if teams:
         rows = [[_button(_team_name(context, t), f"r:t:{t}")] for t in teams]
+        rows.append([_button(tr(COORDINATORS), f"r:{COORDINATORS_STEP}")])
         text, markup = tr("Whose rota do you want to change?"), _with_cancel(context, rows)
+    else:  # a coordinator whose team left the config: only the coordinators' rota
+        text, markup = await _people_step(context, None)
     await message.reply_text(text, reply_markup=markup)
 
 
@@ -140,96 +145,126 @@ async def on_cover_tap(update: Update, context: BotContext) -> None:
         await query.answer()
         await edit_card(query, tr("Cancelled: the rota is unchanged."))
         return
-    if step == "t":
-        known = context.services.config.team(args[0]) is not None
-        if not known or not rota_service.may_cover(me(context), args[0]):
+    if step in ("t", COORDINATORS_STEP):
+        team_id = args[0] if step == "t" else None
+        known = team_id is None or context.services.config.team(team_id) is not None
+        if not known or not rota_service.may_cover(me(context), team_id):
             await _refuse(update, context)
             return
         await query.answer()
-        await edit_card(query, *await _workers_step(context, args[0]))
+        await edit_card(query, *await _people_step(context, team_id))
         return
-    worker = await _worker(context, int(args[0]))
-    if worker is None:
-        await _refuse(update, context)
+    role = Role.COORDINATOR if step.startswith(COORDINATORS_STEP) else Role.SOCIAL_WORKER
+    step = step.removeprefix(COORDINATORS_STEP)
+    member = await _member(context, int(args[0]), role)
+    if member is None:
+        await _refuse(update, context, role=role)
         return
     if step == "w":
         await query.answer()
-        await edit_card(query, *_change_step(context, worker))
+        await edit_card(query, *_change_step(context, member, role))
     elif step == "c" and CHANGES[args[1]] is Change.REPLACE:
         await query.answer()
-        await edit_card(query, *await _replaces_step(context, worker))
+        await edit_card(query, *await _replaces_step(context, member, role))
     elif step == "c":
-        await _period_step(update, context, worker, CHANGES[args[1]], None)
+        await _period_step(update, context, member, role, CHANGES[args[1]], None)
     elif step == "x":
-        replaced = await _replaced(context, worker, int(args[1]))
+        replaced = await _replaced(context, member, role, int(args[1]))
         if replaced is None:
-            await _refuse(update, context)
+            await _refuse(update, context, role=role)
             return
-        await _period_step(update, context, worker, Change.REPLACE, replaced)
+        await _period_step(update, context, member, role, Change.REPLACE, replaced)
     elif step == "p":
-        await _to_confirm_step(update, context, worker, args)
+        await _to_confirm_step(update, context, member, role, args)
     else:
-        await _save(update, context, worker, args)
+        await _save(update, context, member, role, args)
 
 
-async def _worker(context: BotContext, person_id: int) -> Person | None:
-    """The tapped worker, if they are an active worker of a team the presser covers."""
-    worker = await rota_service.find_person(context.services, person_id)
-    if worker is None or not worker.active or worker.team_id is None:
+def _prefix(role: Role) -> str:
+    """The start of a step's button data on the rota of ``role``."""
+    return f"r:{COORDINATORS_STEP}" if role is Role.COORDINATOR else "r:"
+
+
+async def _member(context: BotContext, person_id: int, role: Role) -> Person | None:
+    """The tapped person, if they are active on a rota of ``role`` the presser may change:
+    a worker of a team they cover, or any coordinator."""
+    found = await rota_service.find_person(context.services, person_id)
+    if found is None or not found.active or found.scope(role) is None:
         return None
-    return worker if rota_service.may_cover(me(context), worker.team_id) else None
+    team_id = rota_service.rota_team(found, role)
+    if role is Role.SOCIAL_WORKER and team_id is None:
+        return None
+    return found if rota_service.may_cover(me(context), team_id) else None
 
 
-async def _refuse(update: Update, context: BotContext, text: str | None = None) -> None:
-    """Say no with an alert; a tap about someone outside the presser's teams is forged
-    or stale, and who tried it is kept in the audit log."""
+async def _refuse(
+    update: Update, context: BotContext, text: str | None = None, role: Role = Role.SOCIAL_WORKER
+) -> None:
+    """Say no with an alert; without ``text`` the tap names someone outside the rotas the
+    presser may change (forged or stale), and who tried it is kept in the audit log."""
     query = update.callback_query
     assert query is not None
     if text is None:
-        text = context.tr("This person is not in a team you coordinate.")
+        if role is Role.COORDINATOR:
+            text = context.tr("This person is not on the coordinators' rota.")
+        else:
+            text = context.tr("This person is not in a team you coordinate.")
         await people_service.refused(context.services, me(context), f"button:{query.data}")
     await query.answer(text, show_alert=True)
 
 
-async def _workers_step(context: BotContext, team_id: str) -> tuple[str, InlineKeyboardMarkup]:
+async def _people_step(
+    context: BotContext, team_id: str | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The people of one rota (``team_id`` None: the coordinators') to choose from."""
     tr, services = context.tr, context.services
-    roster = await rota_service.team_roster(services, team_id, services.clock.now())
+    roster = await rota_service.roster(services, team_id, services.clock.now())
+    prefix = _prefix(Role.SOCIAL_WORKER if team_id is not None else Role.COORDINATOR)
     on, off = tr("on duty"), tr("off duty")
     rows = [
-        [_button(f"{worker.display_name} · {on if on_duty else off}", f"r:w:{worker.id}")]
-        for worker, on_duty in roster
+        [_button(f"{person.display_name} · {on if on_duty else off}", f"{prefix}w:{person.id}")]
+        for person, on_duty in roster
     ]
-    team = _team_name(context, team_id)
+    name = _rota_name(context, team_id)
     if not rows:
-        return tr("{team} has no social workers yet.", team=team), _with_cancel(context, [])
-    return tr("{team}: whose duty changes?", team=team), _with_cancel(context, rows)
+        return tr("{team} has no social workers yet.", team=name), _with_cancel(context, [])
+    return tr("{team}: whose duty changes?", team=name), _with_cancel(context, rows)
 
 
-def _change_step(context: BotContext, worker: Person) -> tuple[str, InlineKeyboardMarkup]:
+def _change_step(
+    context: BotContext, member: Person, role: Role
+) -> tuple[str, InlineKeyboardMarkup]:
     tr = context.tr
     rows = [
-        [_button(tr(label), f"r:c:{worker.id}:{CHANGE_CODES[change]}")]
+        [_button(tr(label), f"{_prefix(role)}c:{member.id}:{CHANGE_CODES[change]}")]
         for change, label in CHANGE_LABELS.items()
     ]
-    text = tr("What changes for {name}?", name=worker.display_name)
+    text = tr("What changes for {name}?", name=member.display_name)
     return text, _with_cancel(context, rows)
 
 
-async def _replaces_step(context: BotContext, worker: Person) -> tuple[str, InlineKeyboardMarkup]:
+async def _replaces_step(
+    context: BotContext, member: Person, role: Role
+) -> tuple[str, InlineKeyboardMarkup]:
     tr, services = context.tr, context.services
-    assert worker.team_id is not None
-    roster = await rota_service.team_roster(services, worker.team_id, services.clock.now())
+    team_id = rota_service.rota_team(member, role)
+    roster = await rota_service.roster(services, team_id, services.clock.now())
     rows = [
-        [_button(other.display_name, f"r:x:{worker.id}:{other.id}")]
+        [_button(other.display_name, f"{_prefix(role)}x:{member.id}:{other.id}")]
         for other, _ in roster
-        if other.id != worker.id
+        if other.id != member.id
     ]
-    text = tr("{name} covers for whom?", name=worker.display_name)
+    text = tr("{name} covers for whom?", name=member.display_name)
     return text, _with_cancel(context, rows)
 
 
 async def _period_step(
-    update: Update, context: BotContext, worker: Person, change: Change, replaced: Person | None
+    update: Update,
+    context: BotContext,
+    member: Person,
+    role: Role,
+    change: Change,
+    replaced: Person | None,
 ) -> None:
     query = update.callback_query
     assert query is not None
@@ -238,19 +273,22 @@ async def _period_step(
     rep = replaced.id if replaced else 0
     code = CHANGE_CODES[change]
     buttons = [
-        _button(tr(label), f"r:p:{worker.id}:{code}:{rep}:{period.value}")
+        _button(tr(label), f"{_prefix(role)}p:{member.id}:{code}:{rep}:{period.value}")
         for period, label in PERIOD_LABELS.items()
     ]
-    text = _what(tr, change, worker, replaced) + "\n" + tr("For which period?")
+    text = _what(tr, change, member, replaced) + "\n" + tr("For which period?")
     await edit_card(query, text, _with_cancel(context, [buttons[:2], buttons[2:]]))
 
 
-async def _replaced(context: BotContext, worker: Person, person_id: int) -> Person | None:
-    """The person ``worker`` covers for: another active worker of the same team."""
+async def _replaced(
+    context: BotContext, member: Person, role: Role, person_id: int
+) -> Person | None:
+    """The person ``member`` covers for: another active person of the same rota."""
     other = await rota_service.find_person(context.services, person_id)
-    if other is None or not other.active or other.id == worker.id:
+    if other is None or not other.active or other.id == member.id or other.scope(role) is None:
         return None
-    return other if other.team_id == worker.team_id else None
+    same = rota_service.rota_team(other, role) == rota_service.rota_team(member, role)
+    return other if same else None
 
 
 def _what(tr: Translator, change: Change, worker: Person, replaced: Person | None) -> str:
@@ -263,37 +301,41 @@ def _what(tr: Translator, change: Change, worker: Person, replaced: Person | Non
 
 
 async def _to_confirm_step(
-    update: Update, context: BotContext, worker: Person, args: list[str]
+    update: Update, context: BotContext, member: Person, role: Role, args: list[str]
 ) -> None:
     query = update.callback_query
     assert query is not None
     services, tr = context.services, context.tr
     change, rep, period = CHANGES[args[1]], int(args[2]), Period(args[3])
-    replaced = await _replaced(context, worker, rep) if change is Change.REPLACE else None
+    replaced = await _replaced(context, member, role, rep) if change is Change.REPLACE else None
     if change is Change.REPLACE and replaced is None:
-        await _refuse(update, context)
+        await _refuse(update, context, role=role)
         return
     await query.answer()
     now = services.clock.now()
     start, end = rota_service.period_span(period, now, services.config.zone)
     lines = [
         tr("Change the rota?"),
-        _what(tr, change, worker, replaced),
+        _what(tr, change, member, replaced),
         _span_text(context, start, end),
     ]
-    assert worker.team_id is not None
-    if await _no_rota(context, worker.team_id):
-        lines.append(tr("This team has no rota yet: the change counts once one is imported."))
+    if await _no_rota(context, rota_service.rota_team(member, role), role):
+        if role is Role.COORDINATOR:
+            lines.append(
+                tr("The coordinators have no rota yet: the change counts once one is imported.")
+            )
+        else:
+            lines.append(tr("This team has no rota yet: the change counts once one is imported."))
     anchor = int(now.timestamp())
-    confirm = f"r:ok:{worker.id}:{args[1]}:{rep}:{period.value}:{anchor}"
+    confirm = f"{_prefix(role)}ok:{member.id}:{args[1]}:{rep}:{period.value}:{anchor}"
     rows = [[_button(tr("✅ Confirm"), confirm), _button(tr(CANCEL), "r:no")]]
     await edit_card(query, "\n".join(lines), InlineKeyboardMarkup(rows))
 
 
-async def _no_rota(context: BotContext, team_id: str) -> bool:
+async def _no_rota(context: BotContext, team_id: str | None, role: Role) -> bool:
     services = context.services
     found = await rota_service.on_duty(
-        services, team_id=team_id, role=Role.SOCIAL_WORKER, at=services.clock.now()
+        services, team_id=team_id, role=role, at=services.clock.now()
     )
     return found is None
 
@@ -305,7 +347,9 @@ def _span_text(context: BotContext, start: datetime, end: datetime) -> str:
     )
 
 
-async def _save(update: Update, context: BotContext, worker: Person, args: list[str]) -> None:
+async def _save(
+    update: Update, context: BotContext, member: Person, role: Role, args: list[str]
+) -> None:
     """Confirm: the period is computed from the moment the card was shown (``anchor``),
     so what is saved is what the coordinator read."""
     query = update.callback_query
@@ -322,11 +366,12 @@ async def _save(update: Update, context: BotContext, worker: Person, args: list[
         saved = await rota_service.cover(
             services,
             me(context),
-            person_id=worker.id,
+            person_id=member.id,
             start=start,
             end=end,
             change=change,
             replaces=rep if change is Change.REPLACE else None,
+            role=role,
         )
     except CoverRefused as exc:
         await _refuse(update, context, _refusal_text(tr, exc.reason))
@@ -397,6 +442,11 @@ def _replaced_text(tr: Translator, context: BotContext, saved: Cover) -> str:
 def _team_name(context: BotContext, team_id: str) -> str:
     team = context.services.config.team(team_id)
     return team.name(context.tr.language) if team else team_id
+
+
+def _rota_name(context: BotContext, team_id: str | None) -> str:
+    """A team's name, or "Coordinators" for their rota (``team_id`` None)."""
+    return _team_name(context, team_id) if team_id is not None else context.tr(COORDINATORS)
 
 
 def _button(label: str, data: str) -> InlineKeyboardButton:

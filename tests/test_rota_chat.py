@@ -68,6 +68,13 @@ async def test_a_coordinator_puts_a_worker_on_duty_tonight_with_buttons(
         await import_rota(w, tmp_path, ROTA_CSV)
         chen, li = phone(w, CHEN, "Coord Chen"), phone(w, LI, "Li Na")
         await chen.send("/cover")
+        assert chen.last.plain == "Whose rota do you want to change?"
+        assert chen.last.button_labels() == [
+            "Xuhui Social Work Station",
+            "Coordinators",
+            "✖ Cancel",
+        ]
+        await chen.tap("Xuhui Social Work Station")
         assert chen.last.plain == "Xuhui Social Work Station: whose duty changes?"
         assert chen.last.button_labels() == [
             "Li Na · on duty",
@@ -116,6 +123,7 @@ async def test_a_worker_covers_for_another_until_the_morning(
             phone(w, ZHOU, "Zhou Min"),
         )
         await chen.send("/cover")
+        await chen.tap("Xuhui Social Work Station")
         assert chen.last.button_labels()[:2] == ["Li Na · off duty", "Zhou Min · on duty"]
         await chen.tap("Li Na · off duty")
         await chen.tap("🔁 Covers for someone")
@@ -137,6 +145,7 @@ async def test_cancel_changes_nothing_and_off_duty_does(config_path: Path, tmp_p
         await import_rota(w, tmp_path, ROTA_CSV)
         chen = phone(w, CHEN, "Coord Chen")
         await chen.send("/cover")
+        await chen.tap("Xuhui Social Work Station")
         await chen.tap("Zhou Min · on duty")
         await chen.tap("➖ Off duty")
         await chen.tap("Next 4 hours")
@@ -145,6 +154,7 @@ async def test_cancel_changes_nothing_and_off_duty_does(config_path: Path, tmp_p
         assert await workers_at(w, THURSDAY_NOON) == await ids(w, LI, ZHOU)
 
         await chen.send("/cover")
+        await chen.tap("Xuhui Social Work Station")
         await chen.tap("Zhou Min · on duty")
         await chen.tap("➖ Off duty")
         await chen.tap("Next 4 hours")
@@ -211,6 +221,7 @@ async def test_only_coordinators_cover_and_only_their_own_teams(
         assert boss.last.button_labels() == [
             "Xuhui Social Work Station",
             "Minhang Social Work Station",
+            "Coordinators",
             "✖ Cancel",
         ]
         await boss.tap("Minhang Social Work Station")

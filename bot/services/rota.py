@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -132,12 +133,14 @@ def covered_teams(services: Services, coordinator: Person) -> list[str]:
 
 
 def may_cover(coordinator: Person, team_id: str | None) -> bool:
-    """A coordinator changes their own team's rota; a coordinator of all stations
-    changes every team's and the coordinators' rota (``team_id`` None)."""
+    """Whether ``coordinator`` may change a rota with /cover: the workers' rota of their
+    own team (a coordinator of all stations: of every team), and the coordinators'
+    shared rota (``team_id`` None), which every coordinator may change: they are all
+    on it and swap nights among themselves."""
     scope = coordinator.scope(Role.COORDINATOR)
     if scope is None:
         return False
-    return scope.all_stations or (team_id is not None and scope.team_id == team_id)
+    return team_id is None or scope.all_stations or scope.team_id == team_id
 
 
 async def boards(services: Services, person: Person, at: datetime) -> list[Board]:
@@ -172,8 +175,27 @@ async def team_workers(services: Services, team_id: str) -> list[Person]:
 async def team_roster(services: Services, team_id: str, at: datetime) -> list[tuple[Person, bool]]:
     """The team's active workers by name, each with whether they are on duty at ``at``
     (the rota, /available and /away together, as routing sees it)."""
-    shift = await on_duty(services, team_id=team_id, role=Role.SOCIAL_WORKER, at=at)
-    return [(worker, worker.on_duty(shift, at)) for worker in await team_workers(services, team_id)]
+    return await roster(services, team_id, at)
+
+
+async def rota_members(services: Services, team_id: str | None) -> list[Person]:
+    """The active people of one rota by name: a team's social workers, or (``team_id``
+    None) every coordinator, of a team or of all stations, who share one rota."""
+    if team_id is not None:
+        return await team_workers(services, team_id)
+    everyone = await people.all_active(services.db.reader)
+    found = (p for p in everyone if p.scope(Role.COORDINATOR) is not None)
+    return sorted(found, key=lambda p: (p.display_name, p.id))
+
+
+async def roster(
+    services: Services, team_id: str | None, at: datetime
+) -> list[tuple[Person, bool]]:
+    """:func:`rota_members` of that rota, each with whether they are on duty at ``at``
+    (the rota, /available and /away together, as routing sees it)."""
+    role = Role.SOCIAL_WORKER if team_id is not None else Role.COORDINATOR
+    shift = await on_duty(services, team_id=team_id, role=role, at=at)
+    return [(p, p.on_duty(shift, at)) for p in await rota_members(services, team_id)]
 
 
 async def find_person(services: Services, person_id: int) -> Person | None:
@@ -378,13 +400,19 @@ def _detail(team_id: str | None, role: Role, override: Override) -> str:
 # ----------------------------------------------------------------------------------------
 
 COLUMNS = ("team", "role", "days", "hours", "telegram_id")
+COVER_COLUMNS = ("team", "role", "start", "end", "change", "telegram_id", "replaces")
+_HEADERS = f"{','.join(COLUMNS)} (weekly shifts) or {','.join(COVER_COLUMNS)} (covers)"
+_LOCAL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$")
 CSV_HELP = """\
-Replace every weekly shift with the rows of FILE, in one transaction; covers set
-with /cover are kept. If any row is wrong, each is reported with its line number,
-nothing is imported and the exit code is 1.
+Import a CSV file (UTF-8; Excel's BOM is fine). Its header says what it holds:
+weekly shifts, which replace the whole weekly rota, or covers, which are added
+to it. Either way the whole file is checked first: if any row is wrong, each is
+reported with its line number, nothing is imported and the exit code is 1.
+Columns may come in any order; blank lines and lines starting with # are
+skipped. Times are local to the config's time zone.
 
-The file is CSV (UTF-8; Excel's BOM is fine) with this header, then one row per
-person per shift:
+WEEKLY SHIFTS replace every weekly shift, in one transaction; covers (set with
+/cover or imported) are kept. One row per person per shift:
 
   team,role,days,hours,telegram_id
   xuhui-sw,social_worker,mon-fri,09:00-18:00,200
@@ -401,9 +429,28 @@ hours        local start-end: 09:00-18:00; an end not after the start ends the
              next day (22:00-08:00); 24:00 is midnight
 telegram_id  the person's Telegram id
 
-Times are local to the config's time zone. Blank lines and lines starting with #
-are skipped. A team with no social_worker rows has no rota: who is on duty
-there is then only what its workers set with /available and /away."""
+A team with no social_worker rows has no rota: who is on duty there is then
+only what its workers set with /available and /away.
+
+COVERS are one-off changes for a date-time range, as /cover makes them. They
+are added: no cover already set is changed or deleted, and a row identical to
+a cover imported before is skipped, so importing a file twice adds nothing.
+The people concerned are not messaged. One row per cover:
+
+  team,role,start,end,change,telegram_id,replaces
+  xuhui-sw,social_worker,2026-12-24 18:00,2026-12-25 08:00,add,200,
+  xuhui-sw,social_worker,2026-12-31 22:00,2027-01-01 08:00,replace,202,201
+  ,coordinator,2026-12-24 18:00,2026-12-25 08:00,remove,300,
+
+team, role   as for weekly shifts: the rota the cover changes
+start, end   local date and time, YYYY-MM-DD HH:MM (a T instead of the space is
+             fine); the end must be after the start and not already past
+change       add (on duty as well), remove (off duty) or replace (on duty
+             instead of the person in replaces)
+telegram_id  the person who is put on or taken off duty
+replaces     for replace only: the Telegram id of the person taken off duty, on
+             the same rota (same role, and team for social workers); empty for
+             add and remove"""
 
 
 class RotaFileError(Exception):
@@ -430,6 +477,18 @@ class Imported:
 
 
 @dataclass(frozen=True)
+class ImportedCovers:
+    """What a covers import did: the covers added (in file order), how many rows were
+    identical to covers imported before and skipped, the CSV rows, and the rotas
+    (team id, None for the coordinators') that got covers but have no weekly rule yet."""
+
+    added: tuple[Cover, ...]
+    already_there: int
+    rows: int
+    rotas_without_rules: tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
 class _Row:
     line: int
     team_id: str | None
@@ -438,6 +497,36 @@ class _Row:
     hours: str
     window: WeeklyWindow
     telegram_id: int
+
+
+@dataclass(frozen=True)
+class _CoverRow:
+    line: int
+    team_id: str | None
+    role: Role
+    start: datetime  # UTC
+    end: datetime
+    change: Change
+    telegram_id: int
+    replaces: int | None  # a Telegram id
+
+
+async def import_file(services: Services, text: str) -> Imported | ImportedCovers:
+    """Import the CSV ``text``: weekly shifts (:func:`import_rota`) or covers
+    (:func:`import_covers`), as its header says.
+
+    Raises:
+        RotaFileError: the header is neither, or rows are wrong; nothing was imported.
+    """
+    header = _header(text)
+    if header is None:
+        raise RotaFileError([f"line 1: empty file; the header must be {_HEADERS}"])
+    line, names = header
+    if sorted(names) == sorted(COVER_COLUMNS):
+        return await import_covers(services, text)
+    if sorted(names) == sorted(COLUMNS):
+        return await import_rota(services, text)
+    raise RotaFileError([f"line {line}: the header must be {_HEADERS}"])
 
 
 async def import_rota(services: Services, text: str) -> Imported:
@@ -472,39 +561,71 @@ async def import_rota(services: Services, text: str) -> Imported:
 
 
 def parse_rows(text: str, team_ids: set[str]) -> tuple[list[_Row], list[str]]:
-    """The CSV's rows that read correctly, and a "line N: ..." for each that does not.
-    Blank lines and lines whose first cell starts with ``#`` are skipped."""
-    reader = csv.reader(io.StringIO(text))
+    """The weekly-shift CSV's rows that read correctly, and a "line N: ..." for each that
+    does not. Blank lines and lines whose first cell starts with ``#`` are skipped."""
+    records, errors = _records(text, COLUMNS)
     rows: list[_Row] = []
-    errors: list[str] = []
-    columns: dict[str, int] | None = None
-    for cells in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells) or cells[0].strip().startswith("#"):
-            continue
-        if columns is None:
-            names = [cell.strip().lower() for cell in cells]
-            if sorted(names) != sorted(COLUMNS):
-                return [], [f"line {line}: the header must be {','.join(COLUMNS)}"]
-            columns = {name: index for index, name in enumerate(names)}
-            continue
-        if len(cells) != len(COLUMNS):
-            errors.append(
-                f"line {line}: expected {len(COLUMNS)} fields ({','.join(COLUMNS)}),"
-                f" found {len(cells)}"
-            )
-            continue
-        values = {name: cells[index].strip() for name, index in columns.items()}
+    for line, values in records:
         try:
             rows.append(_row(line, values, team_ids))
         except ValueError as exc:
             errors.append(f"line {line}: {exc}")
-    if columns is None:
-        errors.append(f"line 1: empty file; the header must be {','.join(COLUMNS)}")
+    errors.sort(key=_line_number)
     return rows, errors
 
 
+def _header(text: str) -> tuple[int, list[str]] | None:
+    """The line number and lower-cased column names of the first row that counts."""
+    reader = csv.reader(io.StringIO(text))
+    for cells in reader:
+        if not _skipped(cells):
+            return reader.line_num, [cell.strip().lower() for cell in cells]
+    return None
+
+
+def _skipped(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells) or cells[0].strip().startswith("#")
+
+
+def _records(
+    text: str, expected: tuple[str, ...]
+) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """Each data row as (line, column → stripped value) after a header naming the
+    ``expected`` columns in any order; a "line N: ..." for a row of the wrong length."""
+    reader = csv.reader(io.StringIO(text))
+    records: list[tuple[int, dict[str, str]]] = []
+    errors: list[str] = []
+    columns: dict[str, int] | None = None
+    for cells in reader:
+        line = reader.line_num
+        if _skipped(cells):
+            continue
+        if columns is None:
+            names = [cell.strip().lower() for cell in cells]
+            if sorted(names) != sorted(expected):
+                return [], [f"line {line}: the header must be {','.join(expected)}"]
+            columns = {name: index for index, name in enumerate(names)}
+            continue
+        if len(cells) != len(expected):
+            errors.append(
+                f"line {line}: expected {len(expected)} fields ({','.join(expected)}),"
+                f" found {len(cells)}"
+            )
+            continue
+        records.append((line, {name: cells[index].strip() for name, index in columns.items()}))
+    if columns is None:
+        errors.append(f"line 1: empty file; the header must be {','.join(expected)}")
+    return records, errors
+
+
 def _row(line: int, values: dict[str, str], team_ids: set[str]) -> _Row:
+    team_id, role = _team_and_role(values, team_ids)
+    days, hours = values["days"].lower(), values["hours"]
+    window = WeeklyWindow.parse(days, hours)  # ValueError says what is wrong
+    return _Row(line, team_id, role, days, hours, window, _telegram_id(values["telegram_id"]))
+
+
+def _team_and_role(values: dict[str, str], team_ids: set[str]) -> tuple[str | None, Role]:
     if values["role"].lower() not in {r.value for r in ROTA_ROLES}:
         raise ValueError(f"role {values['role']!r} must be social_worker or coordinator")
     role = Role(values["role"].lower())
@@ -515,13 +636,14 @@ def _row(line: int, values: dict[str, str], team_ids: set[str]) -> _Row:
         raise ValueError("leave team empty on coordinator rows: coordinators share one rota")
     if team_id is not None and team_id not in team_ids:
         raise ValueError(f"unknown team {team_id!r} (known: {', '.join(sorted(team_ids))})")
-    days, hours = values["days"].lower(), values["hours"]
-    window = WeeklyWindow.parse(days, hours)  # ValueError says what is wrong
+    return team_id, role
+
+
+def _telegram_id(text: str, column: str = "telegram_id") -> int:
     try:
-        telegram_id = int(values["telegram_id"])
+        return int(text)
     except ValueError:
-        raise ValueError(f"telegram_id {values['telegram_id']!r} is not a number") from None
-    return _Row(line, team_id, role, days, hours, window, telegram_id)
+        raise ValueError(f"{column} {text!r} is not a number") from None
 
 
 async def _group(
@@ -536,7 +658,7 @@ async def _group(
             problems.append((row.line, _not_synced(row.team_id)))
             continue
         member = await people.by_telegram_id(conn, row.telegram_id)
-        problem = _person_problem(row, member)
+        problem = _person_problem(row.telegram_id, row.team_id, row.role, member)
         if problem is not None:
             problems.append((row.line, problem))
             continue
@@ -561,16 +683,18 @@ def _not_synced(team_id: str) -> str:
     )
 
 
-def _person_problem(row: _Row, member: Person | None) -> str | None:
-    who = f"Telegram id {row.telegram_id}"
+def _person_problem(
+    telegram_id: int, team_id: str | None, role: Role, member: Person | None
+) -> str | None:
+    who = f"Telegram id {telegram_id}"
     if member is None:
         return f"nobody with {who} is enrolled"
     if not member.active:
         return f"{who} ({member.display_name}) is deactivated"
-    scope = member.scope(row.role)
+    scope = member.scope(role)
     if scope is None:
-        return f"{who} ({member.display_name}) is not a {row.role.value}"
-    if row.role is Role.SOCIAL_WORKER and scope.team_id != row.team_id:
+        return f"{who} ({member.display_name}) is not a {role.value}"
+    if role is Role.SOCIAL_WORKER and scope.team_id != team_id:
         return f"{who} ({member.display_name}) is a social worker of team {scope.team_id!r}"
     return None
 
@@ -578,3 +702,162 @@ def _person_problem(row: _Row, member: Person | None) -> str | None:
 def _line_number(error: str) -> int:
     number = error.removeprefix("line ").split(":", 1)[0]
     return int(number) if number.isdigit() else 0
+
+
+# Covers from a file --------------------------------------------------------------------
+
+
+async def import_covers(services: Services, text: str) -> ImportedCovers:
+    """Add the covers of the CSV ``text`` (weekly rules and existing covers stay), all or
+    nothing, each recorded and audited as set by the command line (``set_by`` NULL).
+
+    Every row is checked (syntax, period, team, people, roles) before anything is
+    written and all problems are reported together. A row identical to a cover the
+    command line set before is skipped, so importing the same file again adds nothing.
+
+    Raises:
+        RotaFileError: with one line per bad row; nothing was added.
+    """
+    zone = services.config.zone
+    rows, errors = parse_covers(text, {team.id for team in services.config.teams}, zone)
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        known_teams = await directory.active_ids(tx, "teams")
+        checked, already = await _check_covers(tx, rows, known_teams, now, errors)
+        if errors:
+            raise RotaFileError(errors)
+        added = [await _import_cover(tx, now, row, cover) for row, cover in checked]
+        missing: list[str | None] = []
+        for team_id, role in dict.fromkeys((c.team_id, c.role) for c in added):
+            if not await rota.rules_for(tx, team_id=team_id, role=role):
+                missing.append(team_id)
+        await audit.record(
+            tx,
+            now=now,
+            action="rota.covers.imported",
+            detail=f"{len(added)} added, {already} already there, {len(rows)} rows",
+        )
+    return ImportedCovers(tuple(added), already, len(rows), tuple(missing))
+
+
+def parse_covers(
+    text: str, team_ids: set[str], zone: ZoneInfo
+) -> tuple[list[_CoverRow], list[str]]:
+    """The covers CSV's rows that read correctly (times turned into UTC from ``zone``),
+    and a "line N: ..." for each that does not."""
+    records, errors = _records(text, COVER_COLUMNS)
+    rows: list[_CoverRow] = []
+    for line, values in records:
+        try:
+            rows.append(_cover_row(line, values, team_ids, zone))
+        except ValueError as exc:
+            errors.append(f"line {line}: {exc}")
+    errors.sort(key=_line_number)
+    return rows, errors
+
+
+def _cover_row(line: int, values: dict[str, str], team_ids: set[str], zone: ZoneInfo) -> _CoverRow:
+    team_id, role = _team_and_role(values, team_ids)
+    start = _local_time("start", values["start"], zone)
+    end = _local_time("end", values["end"], zone)
+    if end <= start:
+        raise ValueError(f"the end {values['end']!r} is not after the start {values['start']!r}")
+    if values["change"].lower() not in {c.value for c in Change}:
+        raise ValueError(f"change {values['change']!r} must be add, remove or replace")
+    change = Change(values["change"].lower())
+    telegram_id = _telegram_id(values["telegram_id"])
+    replaces: int | None = None
+    if change is Change.REPLACE:
+        if not values["replaces"]:
+            raise ValueError("replace needs the Telegram id of the person replaced in replaces")
+        replaces = _telegram_id(values["replaces"], "replaces")
+        if replaces == telegram_id:
+            raise ValueError("a person cannot replace themselves")
+    elif values["replaces"]:
+        raise ValueError(f"leave replaces empty when change is {change.value}")
+    return _CoverRow(line, team_id, role, start, end, change, telegram_id, replaces)
+
+
+def _local_time(column: str, text: str, zone: ZoneInfo) -> datetime:
+    """A local "YYYY-MM-DD HH:MM" as UTC; a time the clocks skip in spring reads as if
+    they had not changed yet, as weekly shifts do."""
+    match = _LOCAL.match(text)
+    try:
+        if match is None:
+            raise ValueError
+        year, month, day, hour, minute = (int(part) for part in match.groups())
+        local = datetime(year, month, day, hour, minute, tzinfo=zone)
+    except ValueError:
+        example = "2026-12-24 18:00"
+        raise ValueError(f"{column} {text!r} is not a date and time like {example}") from None
+    return local.astimezone(UTC)
+
+
+async def _check_covers(
+    conn: Conn, rows: list[_CoverRow], known_teams: set[str], now: datetime, errors: list[str]
+) -> tuple[list[tuple[_CoverRow, Cover]], int]:
+    """The covers to add, each as a :class:`Cover` with id 0, and how many rows were
+    already imported before; problems are appended to ``errors`` in line order."""
+    checked: list[tuple[_CoverRow, Cover]] = []
+    seen: dict[tuple[str | None, Role, Override], int] = {}
+    already = 0
+    for row in rows:
+        found = await _cover_people(conn, row, known_teams)
+        if isinstance(found, str):
+            errors.append(f"line {row.line}: {found}")
+            continue
+        person, replaced = found
+        override = Override(
+            row.start, row.end, row.change, person.id, replaced.id if replaced else None
+        )
+        key = (row.team_id, row.role, override)
+        if key in seen:
+            errors.append(f"line {row.line}: duplicate of line {seen[key]}")
+            continue
+        seen[key] = row.line
+        existing = await rota.find_override(
+            conn, team_id=row.team_id, role=row.role, override=override, set_by=None
+        )
+        if existing is not None:
+            already += 1
+        elif row.end <= now:
+            errors.append(f"line {row.line}: the cover has already ended")
+        else:
+            checked.append((row, Cover(0, row.team_id, row.role, override, person, replaced)))
+    errors.sort(key=_line_number)
+    return checked, already
+
+
+async def _cover_people(
+    conn: Conn, row: _CoverRow, known_teams: set[str]
+) -> tuple[Person, Person | None] | str:
+    """The person a row names and the one they replace, or what is wrong with them."""
+    if row.team_id is not None and row.team_id not in known_teams:
+        return _not_synced(row.team_id)
+    person = await people.by_telegram_id(conn, row.telegram_id)
+    problem = _person_problem(row.telegram_id, row.team_id, row.role, person)
+    if problem is not None:
+        return problem
+    assert person is not None  # _person_problem names a missing person
+    if row.replaces is None:
+        return person, None
+    replaced = await people.by_telegram_id(conn, row.replaces)
+    problem = _person_problem(row.replaces, row.team_id, row.role, replaced)
+    if problem is not None:
+        return f"replaces: {problem}"
+    assert replaced is not None
+    return person, replaced
+
+
+async def _import_cover(tx: Conn, now: datetime, row: _CoverRow, cover: Cover) -> Cover:
+    cover_id = await rota.insert_override(
+        tx, team_id=cover.team_id, role=cover.role, override=cover.override, set_by=None, now=now
+    )
+    await audit.record(
+        tx,
+        now=now,
+        action="rota.cover",
+        subject=f"person:{cover.person.id}",
+        detail=f"{_detail(cover.team_id, cover.role, cover.override)} (import line {row.line})",
+    )
+    return replace(cover, id=cover_id)
