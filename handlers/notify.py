@@ -18,6 +18,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.domain.people import Person
 from bot.domain.referral import ARRIVAL_TARGET, Referral, Status
 from bot.i18n import Translator
+from bot.privacy.masking import mask
 from bot.services import Services, cases, coordinator, cover, handover, outbox
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
@@ -338,7 +339,7 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: Zone
             "Reason: {reason}",
             coordinator=notice.values.get("by", ""),
             time=local_time(referral.next_action_at or referral.created_at, zone),
-            reason=notice.values.get("reason", ""),
+            reason=mask(notice.values.get("reason", "")),
         )
     elif kind is NoticeKind.ESCALATED:
         level = notice.values.get("level")
@@ -370,7 +371,7 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: Zone
         body = tr(
             "Returned to police by {worker}. Reason: {reason}",
             worker=worker,
-            reason=notice.values.get("reason", ""),
+            reason=mask(notice.values.get("reason", "")),
         )
     elif kind is NoticeKind.CLOSED:
         outcome = tr(labels.OUTCOME[referral.outcome]) if referral.outcome else ""
@@ -380,7 +381,7 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: Zone
             "Closed by {worker}. Outcome: {outcome}. Note: {note}",
             worker=worker,
             outcome=outcome,
-            note=referral.closing_note or "",
+            note=mask(referral.closing_note or ""),
         )
     else:
         body = tr("Reopened by {worker}.", worker=worker)
