@@ -17,6 +17,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.domain.flood import FloodGate
 from bot.domain.invite import looks_like_code
 from bot.domain.people import Role
 from bot.i18n import Translator
@@ -36,6 +37,18 @@ async def guard(update: Update, context: BotContext) -> None:
     if user is None or user.is_bot or chat is None:
         raise ApplicationHandlerStop
     services = context.services
+    gate = context.bot_data.setdefault("flood_gate", FloodGate())
+    now = services.clock.now()
+    if not gate.admit(user.id, now):
+        if gate.should_tell(user.id, now):
+            tr = Translator(context.resolve_language(update))
+            await _refuse(
+                update,
+                tr("You are sending messages very fast. Please wait a minute, then try again."),
+            )
+        elif update.callback_query:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop
     person = await people_service.find(services, user.id)
     if person is None:
         person = await enrolment.bootstrap_admin(

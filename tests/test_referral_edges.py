@@ -95,6 +95,7 @@ async def test_accepting_beyond_the_cap_is_refused_and_the_offer_stays(config_pa
         s = await station(w, {"Busy Bee": (), "Zhou Min": ()}, away=("Busy Bee", "Zhou Min"))
         for _ in range(5):
             await file(w, draft(Category.FAMILY_DISPUTE))
+            w.clock.advance(timedelta(minutes=1))  # nobody files faster than that by hand
         busy = s.workers["Busy Bee"]
         await busy.send("/available")
         cards = [m for m in busy.bot_messages if m.plain.startswith("New referral")]

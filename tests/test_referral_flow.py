@@ -253,6 +253,7 @@ async def test_a_worker_at_the_cap_gets_no_offers(config_path: Path) -> None:
         for _ in range(4):
             await file(w, draft(Category.FAMILY_DISPUTE))
             await busy.tap("✅ Accept")
+            w.clock.advance(timedelta(minutes=1))  # one referral a minute at most, by hand
         await file(w, draft(Category.FAMILY_DISPUTE))
         assert "no social worker is available right now" in s.officer.last.plain
         await busy.send("/mine")
