@@ -9,10 +9,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.domain.people import Role, Scope
 from bot.i18n import available_languages, language_name
+from bot.services import audit_trail
 from bot.services import people as people_service
 from handlers.commands import ROLE_NAMES, commands_for, publish_person_menu
 from handlers.context import BotContext, me
-from handlers.guard import enrolled, stranger_text
+from handlers.guard import enrolled, requires, stranger_text
 from handlers.replies import edit_card
 
 LANGUAGE_PREFIX = "lang:"
@@ -102,5 +103,30 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("help", show_help, filters=private),
         CommandHandler("whoami", whoami, filters=private),
         CommandHandler("language", choose_language, filters=private),
+        CommandHandler("audit", show_audit, filters=private),
         CallbackQueryHandler(set_language, pattern=f"^{LANGUAGE_PREFIX}"),
     ]
+
+
+@requires(Role.COORDINATOR, Role.ADMIN)
+async def show_audit(update: Update, context: BotContext) -> None:
+    """/audit R-XXXX: the referral's trail (references, names, actions; no personal data)."""
+    message = update.effective_message
+    assert message is not None
+    tr, services = context.tr, context.services
+    if not context.args:
+        await message.reply_text(
+            tr("Please write /audit followed by a reference, e.g. /audit R-7F3K.")
+        )
+        return
+    found = await audit_trail.trail(services, me(context), context.args[0])
+    if found is None:
+        await message.reply_text(tr("No referral with that reference in your area."))
+        return
+    referral, lines = found
+    shown = [tr("Audit trail of {ref}:", ref=referral.ref)]
+    for line in lines:
+        when = f"{line.at.astimezone(services.config.zone):%Y-%m-%d %H:%M}"
+        who = html.escape(line.actor) if line.actor else tr("the bot")
+        shown.append(f"{when} · {who} · {html.escape(line.action)}")
+    await message.reply_text("\n".join(shown[:60]))

@@ -45,11 +45,14 @@ async def count_since(conn: Conn, *, actor_telegram_id: int, action: str, since:
     return int(row[0]) if row else 0
 
 
-async def entries(conn: Conn, *, action: str | None = None) -> list[AuditEntry]:
+async def entries(
+    conn: Conn, *, action: str | None = None, subject: str | None = None
+) -> list[AuditEntry]:
     rows = await fetch_all(
         conn,
-        "SELECT * FROM audit_log WHERE ? IS NULL OR action = ? ORDER BY id",
-        (action, action),
+        "SELECT * FROM audit_log WHERE (? IS NULL OR action = ?) AND (? IS NULL OR subject = ?)"
+        " ORDER BY id",
+        (action, action, subject, subject),
     )
     return [
         AuditEntry(

@@ -392,3 +392,22 @@ async def waiting_at(conn: Conn, station_ids: list[str]) -> list[Referral]:
         station_ids,
     )
     return [_referral(r) for r in rows]
+
+
+async def by_ref(conn: Conn, ref: str) -> Referral | None:
+    row = await fetch_one(conn, "SELECT * FROM referrals WHERE ref = ?", (ref,))
+    return _referral(row) if row else None
+
+
+async def history(conn: Conn, referral_id: int) -> list[tuple[datetime, int | None, str]]:
+    """(when, who, "from → to") for each status change, oldest first."""
+    rows = await fetch_all(
+        conn,
+        "SELECT at, actor_id, from_status, to_status FROM referral_events"
+        " WHERE referral_id = ? ORDER BY id",
+        (referral_id,),
+    )
+    return [
+        (from_db(r["at"]), r["actor_id"], f"{r['from_status'] or '·'} → {r['to_status']}")
+        for r in rows
+    ]

@@ -21,6 +21,7 @@ from tests.stories import (
     CANARY_PHONE,
     CANARY_PLACE,
     draft,
+    enrol,
     file,
     station,
 )
@@ -372,3 +373,27 @@ async def test_a_double_tap_on_submit_files_one_referral(config_path: Path) -> N
         assert me is not None
         assert len(await referral_service.of_officer(w.services, me)) == 1
         assert sum(t.startswith("New referral") for t in s.workers["Li Na"].texts) == 1
+
+
+async def test_a_coordinator_reads_the_audit_trail_of_a_referral(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        await s.workers["Li Na"].tap("✅ Accept")
+        await s.workers["Li Na"].tap("✔ First contact made")
+        await coordinator.send(f"/audit {referral.ref.lower()}")
+        lines = coordinator.last.plain.splitlines()
+        assert lines[0] == f"Audit trail of {referral.ref}:"
+        actions = [line.split(" · ")[1:] for line in lines[1:]]
+        assert ["Officer Wang", "referral.filed"] in actions
+        assert ["Li Na", "referral.accepted"] in actions
+        assert ["Li Na", "referral.revealed"] in actions
+        assert ["Li Na", "status accepted → contacted"] in actions
+        assert not any("Canary" in line for line in lines)
+        await s.workers["Li Na"].send(f"/audit {referral.ref}")
+        assert s.workers["Li Na"].last.plain == (
+            "Sorry, that is not something your role can do here."
+        )
