@@ -64,6 +64,8 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         rows = []
         for worker, load, on_duty in await coordinator.team_workers(services, referral):
             state = tr("on duty") if on_duty else tr("away")
+            if not worker.reachable:
+                state = tr("unreachable")
             label = tr(
                 "{name} · {state} · {count} open", name=worker.display_name, state=state, count=load
             )

@@ -38,6 +38,8 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
     pending = list(notices)
     while pending:
         notice = pending.pop(0)
+        if not await outbox.claim(services, notice):
+            continue  # another sender has it (the engine's tick, or a handler)
         referral = None
         if notice.referral_id is not None:
             referral = await referral_service.get(services, notice.referral_id)

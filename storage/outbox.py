@@ -53,13 +53,17 @@ async def insert(
     return cursor.lastrowid
 
 
-async def due(conn: Conn, now: datetime, limit: int = 200) -> list[Pending]:
-    """Notices not yet sent whose (next) attempt time has come, in the order written."""
+async def due(
+    conn: Conn, now: datetime, lease_expired: datetime, limit: int = 200
+) -> list[Pending]:
+    """Notices not yet sent whose (next) attempt time has come and that no sender holds,
+    in the order written."""
     rows = await fetch_all(
         conn,
         "SELECT * FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL"
-        " AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-        (to_db(now), limit),
+        " AND next_attempt_at <= ? AND (claimed_at IS NULL OR claimed_at < ?)"
+        " ORDER BY id LIMIT ?",
+        (to_db(now), to_db(lease_expired), limit),
     )
     return [
         Pending(
@@ -77,6 +81,16 @@ async def due(conn: Conn, now: datetime, limit: int = 200) -> list[Pending]:
     ]
 
 
+async def claim(conn: Conn, outbox_id: int, now: datetime, lease_expired: datetime) -> bool:
+    """Take the row for sending; False if it was sent, given up, or another sender holds it."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET claimed_at = ? WHERE id = ? AND sent_at IS NULL AND dead_at IS NULL"
+        " AND (claimed_at IS NULL OR claimed_at < ?)",
+        (to_db(now), outbox_id, to_db(lease_expired)),
+    )
+    return cursor.rowcount == 1
+
+
 async def mark_sent(conn: Conn, outbox_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ? AND sent_at IS NULL",
@@ -86,8 +100,8 @@ async def mark_sent(conn: Conn, outbox_id: int, now: datetime) -> None:
 
 async def retry_at(conn: Conn, outbox_id: int, at: datetime, error: str) -> None:
     await conn.execute(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-        " WHERE id = ? AND sent_at IS NULL",
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
+        " claimed_at = NULL WHERE id = ? AND sent_at IS NULL",
         (to_db(at), error[:200], outbox_id),
     )
 

@@ -3,6 +3,7 @@ crash between the two or a failed send; a person who blocked the bot is not retr
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -72,3 +73,34 @@ async def test_a_person_who_blocked_the_bot_is_not_retried(config_path: Path) ->
             await tick(w)
         after = len([c for c in w.telegram.refused if c.params.get("chat_id") == zhou.chat_id])
         assert refused == after == 1
+
+
+async def test_two_senders_at_once_send_each_message_once(config_path: Path) -> None:
+    clock = FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ()})
+        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        li_person = await people_service.find(w.services, s.workers["Li Na"].chat_id)
+        assert li_person is not None
+        card = s.workers["Li Na"].last.button("✅ Accept")
+        assert card is not None and card.callback_data is not None
+        await offers.accept(w.services, li_person, int(card.callback_data.split(":")[1]))
+        clock.advance(timedelta(seconds=31))
+        first, second = await escalation.tick(w.services), await escalation.tick(w.services)
+        assert first and {n.outbox_id for n in first} == {n.outbox_id for n in second}
+        await asyncio.gather(deliver(BotContext(w.app), first), deliver(BotContext(w.app), second))
+        li = s.workers["Li Na"]
+        assert sum(t.startswith(f"🔒 {referral.ref}") for t in li.texts) == 1
+        assert sum("Accepted by Li Na" in t for t in s.officer.texts) == 1
+
+
+async def test_one_blocked_worker_in_a_wave_does_not_look_like_everyone_declined(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": (), "Wu Fang": ()})
+        s.workers["Li Na"].block()
+        await file(w, draft(Category.FAMILY_DISPUTE))
+        assert not any("Every available social worker declined" in t for t in s.officer.texts)
+        assert "Social workers offered it: 2." in s.officer.last.plain

@@ -92,6 +92,7 @@ async def assign(
             and worker is not None
             and covers(services, coordinator, referral)
             and worker.active
+            and worker.reachable  # the details could not reach them
             and (
                 worker.id == coordinator.id  # "take it myself"
                 or worker.id in {p.id for p, _, _ in await team_workers(services, referral)}

@@ -56,7 +56,8 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
         notices = await offer_wave(tx, services, referral, exclude=has_card)
         if notices or any(o.state is OfferState.OPEN for o in history):
             await _schedule(tx, referral, Level.SKILLED, 0, now + plan.wait(Level.SKILLED), now)
-            return [*notices, Notice(NoticeKind.FILED, officer, referral.id)]
+            filed = [Notice(NoticeKind.FILED, officer, referral.id)] if notices else []
+            return [*notices, *filed]
         level, rounds = Level.SKILLED, 0
     else:
         level, rounds = Level(min(referral.level, Level.ALL_COORDINATORS)), referral.rounds
@@ -76,6 +77,8 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
         told = await _tell_level(tx, services, referral, level, lateness)
         if told:
             await _schedule(tx, referral, level, rounds, now + plan.wait(level), now)
+            if level is Level.ALL_COORDINATORS and rounds > 1:
+                return [*notices, *told]  # the officer heard at the first round
             escalated = Notice(
                 NoticeKind.ESCALATED,
                 officer,
@@ -104,11 +107,26 @@ def _morning_if_holdable(services: Services, referral: Referral, now: datetime) 
     return next_start(windows, now, zone)
 
 
+RETRY_WHEN_NOBODY = timedelta(hours=1)
+
+
 async def _rest_until_next_shift(
     tx: Conn, services: Services, referral: Referral, level: Level, rounds: int, now: datetime
 ) -> None:
-    start = next_start(_windows(services, referral), now, services.config.zone)
-    await _schedule(tx, referral, level, rounds, start, now, held=start is not None)
+    """Start again from level 0 at the next chance someone new is on: the team's next
+    service hours or rota shift, and in any case within the hour. Never dormant."""
+    chances = [now + RETRY_WHEN_NOBODY]
+    service = next_start(_windows(services, referral), now, services.config.zone)
+    if service is not None:
+        chances.append(service)
+    team = services.config.team_of(referral.station_id)
+    if team is not None:
+        shift = await rota.next_shift(
+            services, team_id=team.id, role=Role.SOCIAL_WORKER, after=now, conn=tx
+        )
+        if shift is not None:
+            chances.append(shift[0])
+    await _schedule(tx, referral, level, rounds, min(chances), now, held=True)
 
 
 async def _schedule(

@@ -207,8 +207,10 @@ async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Not
     chosen = next_candidate(pool, referral.category, cap, exclude=already, required=need)
     if chosen is not None:
         return [await _offer_to(tx, services, referral, chosen.person)]
-    if any(o.state is OfferState.OPEN and o.message_id is not None for o in history):
-        return []  # others who have the card may still accept
+    # Open offers include cards still on their way; one that cannot be delivered is
+    # closed as expired (see undeliverable), so it no longer counts.
+    if any(o.state is OfferState.OPEN for o in history):
+        return []  # others who have (or are getting) the card may still accept
     if referral.held:
         return []  # it waits for the morning shift anyway
     # Nobody left at this level: the next escalation step is due now, not at its time.
@@ -283,7 +285,7 @@ async def undeliverable(services: Services, offer_id: int) -> list[Notice]:
         if offer.kind == "coordinator":  # nobody was alerted at this level: go on at once
             others = await offers.of_referral(tx, referral.id)
             if referral.status is Status.OFFERED and not any(
-                o.state is OfferState.OPEN and o.message_id is not None for o in others
+                o.state is OfferState.OPEN for o in others
             ):
                 await referrals.set_escalation(
                     tx,
@@ -330,7 +332,7 @@ async def delivered_count(services: Services, referral_id: int) -> int:
     return sum(
         1
         for o in await offers.of_referral(services.db.reader, referral_id)
-        if o.message_id is not None
+        if o.message_id is not None and o.kind == "worker"
     )
 
 

@@ -18,6 +18,7 @@ from storage import outbox, people
 from storage.db import Conn
 
 GRACE = timedelta(seconds=30)  # the handler's own delivery has this long before a retry
+LEASE = timedelta(minutes=2)  # a claimed row is left alone this long (one sender at a time)
 MAX_ATTEMPTS = 20
 
 
@@ -44,7 +45,8 @@ async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[N
 async def due(services: Services) -> list[Notice]:
     """What is still waiting to be sent and may be tried now."""
     found = []
-    for row in await outbox.due(services.db.reader, services.clock.now()):
+    now = services.clock.now()
+    for row in await outbox.due(services.db.reader, now, now - LEASE):
         recipient = await people.by_id(services.db.reader, row.recipient_id)
         if recipient is None:
             continue
@@ -61,6 +63,15 @@ async def due(services: Services) -> list[Notice]:
             )
         )
     return found
+
+
+async def claim(services: Services, notice: Notice) -> bool:
+    """Take the notice for sending now; False if someone else sends (or sent) it."""
+    if notice.outbox_id is None:
+        return True
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        return await outbox.claim(tx, notice.outbox_id, now, now - LEASE)
 
 
 async def sent(services: Services, notice: Notice) -> None:

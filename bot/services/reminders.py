@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.people import Person, Role
 from bot.domain.referral import Referral, Status
-from bot.services import Services, outbox
+from bot.services import Services, outbox, rota
 from bot.services.notices import Notice, NoticeKind
 from storage import people, referrals
 from storage.db import Conn
@@ -50,7 +51,7 @@ async def _contact(tx: Conn, services: Services, referral: Referral, now: dateti
                     referral.id,
                     values={"worker": worker.display_name},
                 )
-                for c in await people.coordinators_for(tx, team.id if team else None)
+                for c in await _coordinators_to_tell(tx, services, team.id if team else None, now)
                 if c.id != worker.id
             ),
         ]
@@ -58,6 +59,17 @@ async def _contact(tx: Conn, services: Services, referral: Referral, now: dateti
         await referrals.stamp(tx, referral.id, "contact_reminded_at", now)
         return [Notice(NoticeKind.REMIND_CONTACT, worker, referral.id)]
     return []
+
+
+async def _coordinators_to_tell(
+    tx: Conn, services: Services, team_id: str | None, now: datetime
+) -> list[Person]:
+    """The coordinators on duty now; all of them only if none is (nobody is woken for a
+    reminder when someone is on the night's rota)."""
+    everyone = [c for c in await people.coordinators_for(tx, team_id) if c.reachable]
+    shift = await rota.on_duty(services, team_id=None, role=Role.COORDINATOR, at=now, conn=tx)
+    on_duty = [c for c in everyone if c.on_duty(shift, now)]
+    return on_duty or everyone
 
 
 async def _stale(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:

@@ -12,6 +12,7 @@ CREATE TABLE outbox (
     created_at       TEXT NOT NULL,
     next_attempt_at  TEXT NOT NULL,
     attempts         INTEGER NOT NULL DEFAULT 0,
+    claimed_at       TEXT,                         -- a sender is on it (a lease)
     sent_at          TEXT,
     dead_at          TEXT,                         -- given up (e.g. the person blocked the bot)
     last_error       TEXT
