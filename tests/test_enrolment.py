@@ -406,3 +406,16 @@ async def test_more_than_thirty_updates_a_minute_are_slowed_politely(config_path
         w.clock.advance(timedelta(minutes=1))
         await officer.send("/whoami")
         assert officer.last.plain.startswith("Wang")
+
+
+async def test_commands_in_a_group_are_ignored_even_from_enrolled_people(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        code = await w.invite("--role", "officer", "--station", "tianping")
+        officer = w.phone(OFFICER, "Wang")
+        await officer.send(f"/start {code}")
+        group = w.telegram.group(-100_777, "Station chat")
+        for command in ("/new", "/mine", "/whoami", "/help", "/audit R-AAAA"):
+            await group.send(officer, command)
+        assert group.bot_messages == []
