@@ -30,6 +30,7 @@ from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
 from bot.services import rota as rota_service
 from storage.db import StorageError
+from storage.sealing import new_key
 
 DEFAULT_CONFIG = "config.toml"
 EXIT_INVALID = 1
@@ -65,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     with_config(sub.add_parser("run", help="run the bot (long polling) until stopped"))
+    keygen = sub.add_parser(
+        "keygen", help="write a new key for personal data at rest to FILE (mode 0600)"
+    )
+    keygen.add_argument("file", type=Path)
     check = sub.add_parser("check-config", help="validate a configuration file")
     check.add_argument("path", type=Path)
     with_config(sub.add_parser("init-db", help="create or migrate the database"))
@@ -142,12 +147,16 @@ async def _services(config: Config, clock: Clock, *, sync: bool = False) -> Serv
         db = await open_database(config, sync=sync)
     except StorageError as exc:
         raise CliError(str(exc)) from None
+    except ConfigError as exc:
+        raise CliError("; ".join(exc.lines)) from None
     return Services(config=config, db=db, clock=clock)
 
 
 async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
     if args.command == "check-config":
         return _check_config(args.path)
+    if args.command == "keygen":
+        return _keygen(args.file)
     config = _config(args.config)
     services = await _services(config, clock, sync=args.command == "init-db")
     try:
@@ -174,6 +183,21 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
     return 0
 
 
+def _keygen(path: Path) -> int:
+    """A new key in a file only its owner can read; never overwrites an existing one."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise CliError(f"{path} already exists; keys are never overwritten", EXIT_INVALID) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "w") as handle:
+        handle.write(new_key() + "\n")
+    print(f'key written to {path} (mode 0600); set privacy.key_file = "{path}" in the config')
+    print("keep a copy somewhere safe: without it the personal data cannot be read")
+    return 0
+
+
 def _check_config(path: Path) -> int:
     try:
         config = load_config(path)
@@ -187,6 +211,14 @@ def _check_config(path: Path) -> int:
     print(f"  admins: {len(config.admins)}, time zone: {config.timezone}")
     print(f"  language: {config.default_language}, database: {config.database.path}")
     print(f"  bot token: {token}")
+    try:
+        keys = len(config.privacy.keys())
+    except ConfigError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return EXIT_INVALID
+    sealed = f"encrypted ({keys} key(s))" if keys else "NOT encrypted (run referral-bot keygen)"
+    print(f"  personal data at rest: {sealed}")
     for station in config.uncovered_stations():
         print(f"  warning: no team covers station {station!r}; its referrals reach nobody")
     return 0

@@ -63,6 +63,28 @@ class DatabaseSettings(_Strict):
     path: Path = Path("referral-bot.sqlite3")
 
 
+class PrivacySettings(_Strict):
+    """The key that seals personal data at rest. Give it as REFERRAL_BOT_PRIVACY__KEY
+    (several keys separated by commas; the first seals, all open, for rotation) or in
+    a file (one key a line, made with `referral-bot keygen FILE`)."""
+
+    key: SecretStr | None = None
+    key_file: Path | None = None
+
+    def keys(self) -> list[str]:
+        """Every key, the sealing one first (a relative key_file is resolved at loading)."""
+        found = []
+        if self.key is not None:
+            found += [k.strip() for k in self.key.get_secret_value().split(",") if k.strip()]
+        if self.key_file is not None:
+            path = self.key_file
+            try:
+                found += [ln.strip() for ln in path.read_text().splitlines() if ln.strip()]
+            except OSError as exc:
+                raise ConfigError([f"{path}: cannot read the key file: {exc.strerror}"]) from None
+        return found
+
+
 class CaseSettings(_Strict):
     max_open_per_worker: int = Field(default=5, ge=1, le=100)
 
@@ -173,6 +195,7 @@ class Config(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
     cases: CaseSettings = CaseSettings()
+    privacy: PrivacySettings = PrivacySettings()
     escalation: EscalationSettings = EscalationSettings()
     reminders: ReminderSettings = ReminderSettings()
     coordination: CoordinationSettings = CoordinationSettings()
@@ -293,6 +316,10 @@ def load_config(path: Path | str) -> Config:
         config: Config = bound()
     except ValidationError as exc:
         raise ConfigError([_describe(path, error) for error in exc.errors()]) from None
+    key_file = config.privacy.key_file
+    if key_file is not None and not key_file.is_absolute():
+        privacy = config.privacy.model_copy(update={"key_file": (path.parent / key_file).resolve()})
+        config = config.model_copy(update={"privacy": privacy})
     if not config.database.path.is_absolute():
         # Relative to the file, not to wherever a service manager happens to start us.
         database = DatabaseSettings(path=(path.parent / config.database.path).resolve())

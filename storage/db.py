@@ -60,7 +60,7 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, *, sealer: object | None = None) -> Database:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,6 +72,8 @@ class Database:
             await writer.execute("PRAGMA synchronous = NORMAL")
             await _migrate(writer)
             reader = await _connect(path)
+            # Storage functions seal personal columns with it (storage/sealing.py).
+            writer.sealer = reader.sealer = sealer  # type: ignore[attr-defined]
         except (OSError, sqlite3.Error) as exc:
             await writer.close()
             raise StorageError(f"cannot use the database at {path}: {exc}") from None

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.domain.draft import Draft
 from storage.db import Conn, fetch_one
+from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
 
@@ -34,7 +35,7 @@ async def get(conn: Conn, person_id: int) -> StoredDraft | None:
         return None
     return StoredDraft(
         person_id=row["person_id"],
-        draft=Draft.from_json(row["data"]),
+        draft=Draft.from_json(unseal(conn, row["data"]) or "{}"),
         card_message_id=row["card_message_id"],
         updated_at=from_db(row["updated_at"]),
     )
@@ -49,7 +50,7 @@ async def put(
         " VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (person_id) DO UPDATE SET token = excluded.token, data = excluded.data,"
         " card_message_id = excluded.card_message_id, updated_at = excluded.updated_at",
-        (person_id, draft.token, draft.to_json(), card_message_id, to_db(now)),
+        (person_id, draft.token, seal(conn, draft.to_json()), card_message_id, to_db(now)),
     )
 
 

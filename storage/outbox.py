@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.db import Conn, fetch_all
+from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
 
@@ -44,7 +45,7 @@ async def insert(
             referral_id,
             offer_id,
             message_id,
-            json.dumps(values, ensure_ascii=False),
+            seal(conn, json.dumps(values, ensure_ascii=False)),
             to_db(now),
             to_db(first_attempt),
         ),
@@ -73,7 +74,7 @@ async def due(
             referral_id=r["referral_id"],
             offer_id=r["offer_id"],
             message_id=r["message_id"],
-            values=json.loads(r["vals"]),
+            values=json.loads(unseal(conn, r["vals"]) or "{}"),
             attempts=r["attempts"],
             created_at=from_db(r["created_at"]),
         )

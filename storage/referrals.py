@@ -18,6 +18,7 @@ from bot.domain.referral import (
     Urgency,
 )
 from storage.db import Conn, Row, fetch_all, fetch_one
+from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
 WORKING_STATUSES = tuple(sorted(status.value for status in WORKING))
@@ -31,7 +32,32 @@ def _time(value: str | None) -> datetime | None:
     return from_db(value) if value else None
 
 
-def _referral(row: Row) -> Referral:
+def _number(value: object) -> float | None:
+    return None if value is None else float(str(value))
+
+
+SEALED = frozenset(
+    {
+        "person_name",
+        "person_phone",
+        "place",
+        "latitude",
+        "longitude",
+        "summary",
+        "resource_name",
+        "closing_note",
+    }
+)
+
+
+def _sealed(conn: Conn, name: str, value: object) -> object:
+    """Personal columns are stored sealed (see storage/sealing.py)."""
+    if name in SEALED and value is not None:
+        return seal(conn, str(value))
+    return value
+
+
+def _referral(conn: Conn, row: Row) -> Referral:
     return Referral(
         id=row["id"],
         ref=row["ref"],
@@ -54,15 +80,15 @@ def _referral(row: Row) -> Referral:
         closed_at=_time(row["closed_at"]),
         outcome=Outcome(row["outcome"]) if row["outcome"] else None,
         resource_type=Resource(row["resource_type"]) if row["resource_type"] else None,
-        person_name=row["person_name"],
-        person_phone=row["person_phone"],
+        person_name=unseal(conn, row["person_name"]),
+        person_phone=unseal(conn, row["person_phone"]),
         no_phone=bool(row["no_phone"]),
-        place=row["place"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        summary=row["summary"],
-        resource_name=row["resource_name"],
-        closing_note=row["closing_note"],
+        place=unseal(conn, row["place"]),
+        latitude=_number(unseal(conn, row["latitude"])),
+        longitude=_number(unseal(conn, row["longitude"])),
+        summary=unseal(conn, row["summary"]),
+        resource_name=unseal(conn, row["resource_name"]),
+        closing_note=unseal(conn, row["closing_note"]),
         plan=row["plan"],
         level=row["level"],
         rounds=row["rounds"],
@@ -84,17 +110,37 @@ async def ref_exists(conn: Conn, ref: str) -> bool:
 async def insert(conn: Conn, *, now: datetime, **values: Any) -> int:
     """Insert a new referral; ``values`` are column names and values (no SQL from callers)."""
     allowed = {
-        "ref", "station_id", "officer_id", "category", "urgency", "co_response", "status",
-        "safety", "appropriate_adult_now", "age_band", "consent", "consent_note",
-        "consultation", "person_name", "person_phone", "no_phone", "place", "latitude",
-        "longitude", "summary", "plan", "level", "held", "next_action_at",
-    }  # fmt: skip
+        "ref",
+        "station_id",
+        "officer_id",
+        "category",
+        "urgency",
+        "co_response",
+        "status",
+        "safety",
+        "appropriate_adult_now",
+        "age_band",
+        "consent",
+        "consent_note",
+        "consultation",
+        "person_name",
+        "person_phone",
+        "no_phone",
+        "place",
+        "latitude",
+        "longitude",
+        "summary",
+        "plan",
+        "level",
+        "held",
+        "next_action_at",
+    }
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"not referral columns: {sorted(unknown)}")
     columns = [*values, "created_at", "updated_at"]
     params = [
-        *(to_db(v) if isinstance(v, datetime) else v for v in values.values()),
+        *(to_db(v) if isinstance(v, datetime) else _sealed(conn, k, v) for k, v in values.items()),
         to_db(now),
         to_db(now),
     ]
@@ -109,7 +155,7 @@ async def insert(conn: Conn, *, now: datetime, **values: Any) -> int:
 
 async def by_id(conn: Conn, referral_id: int) -> Referral | None:
     row = await fetch_one(conn, "SELECT * FROM referrals WHERE id = ?", (referral_id,))
-    return _referral(row) if row else None
+    return _referral(conn, row) if row else None
 
 
 async def try_accept(
@@ -149,9 +195,13 @@ async def move(
     """
     values = columns or {}
     allowed = {
-        "contacted_at", "closed_at", "outcome", "resource_type", "resource_name",
+        "contacted_at",
+        "closed_at",
+        "outcome",
+        "resource_type",
+        "resource_name",
         "closing_note",
-    }  # fmt: skip
+    }
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"not settable here: {sorted(unknown)}")
@@ -159,7 +209,7 @@ async def move(
     params: list[Any] = [
         to_status.value,
         to_db(now),
-        *(to_db(v) if isinstance(v, datetime) else v for v in values.values()),
+        *(to_db(v) if isinstance(v, datetime) else _sealed(conn, k, v) for k, v in values.items()),
     ]
     where = ["id = ?", "status = ?"]
     params += [referral_id, from_status.value]
@@ -195,7 +245,7 @@ async def add_event(
             actor_id,
             from_status.value if from_status else None,
             to_status.value,
-            reason,
+            seal(conn, reason),  # free text typed by a person
         ),
     )
 
@@ -223,7 +273,7 @@ async def of_officer(conn: Conn, officer_id: int, limit: int = 10) -> list[Refer
         "SELECT * FROM referrals WHERE officer_id = ? ORDER BY id DESC LIMIT ?",
         (officer_id, limit),
     )
-    return [_referral(r) for r in rows]
+    return [_referral(conn, r) for r in rows]
 
 
 async def open_cases_of(conn: Conn, assignee_id: int) -> list[Referral]:
@@ -233,7 +283,7 @@ async def open_cases_of(conn: Conn, assignee_id: int) -> list[Referral]:
         " ORDER BY id",
         (assignee_id,),
     )
-    return [_referral(r) for r in rows]
+    return [_referral(conn, r) for r in rows]
 
 
 async def on_offer_for_team(conn: Conn, team_id: str) -> list[Referral]:
@@ -244,7 +294,7 @@ async def on_offer_for_team(conn: Conn, team_id: str) -> list[Referral]:
         " WHERE c.team_id = ? AND r.status = 'offered' ORDER BY r.id",
         (team_id,),
     )
-    return [_referral(r) for r in rows]
+    return [_referral(conn, r) for r in rows]
 
 
 async def transition(
@@ -292,7 +342,7 @@ async def due(conn: Conn, now: datetime, limit: int = 100) -> list[Referral]:
         " AND next_action_at <= ? ORDER BY next_action_at LIMIT ?",
         (to_db(now), limit),
     )
-    return [_referral(r) for r in rows]
+    return [_referral(conn, r) for r in rows]
 
 
 async def set_escalation(
@@ -355,7 +405,7 @@ async def working(conn: Conn) -> list[Referral]:
         conn,
         f"SELECT * FROM referrals WHERE status IN {WORKING_STATUSES} ORDER BY id",  # noqa: S608
     )
-    return [_referral(r) for r in rows]
+    return [_referral(conn, r) for r in rows]
 
 
 async def clear_stamp(conn: Conn, referral_id: int, column: str) -> None:
@@ -377,7 +427,7 @@ async def filed_between(
         f" AND station_id IN ({marks}) ORDER BY created_at",
         (to_db(start), to_db(end), *station_ids),
     )
-    return [_referral(r) for r in rows]
+    return [_referral(conn, r) for r in rows]
 
 
 async def waiting_at(conn: Conn, station_ids: list[str]) -> list[Referral]:
@@ -391,12 +441,12 @@ async def waiting_at(conn: Conn, station_ids: list[str]) -> list[Referral]:
         " ORDER BY created_at",
         station_ids,
     )
-    return [_referral(r) for r in rows]
+    return [_referral(conn, r) for r in rows]
 
 
 async def by_ref(conn: Conn, ref: str) -> Referral | None:
     row = await fetch_one(conn, "SELECT * FROM referrals WHERE ref = ?", (ref,))
-    return _referral(row) if row else None
+    return _referral(conn, row) if row else None
 
 
 async def history(conn: Conn, referral_id: int) -> list[tuple[datetime, int | None, str]]:

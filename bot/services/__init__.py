@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Config
 from storage import directory
-from storage.db import Database
+from storage.db import Database, StorageError
+from storage.sealing import Sealer, holds_sealed_data
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,14 @@ async def open_database(config: Config, *, sync: bool = True) -> Database:
     Without ``sync`` the directory is still filled once if it is empty, so a command
     run on a brand-new database knows the stations.
     """
-    db = await Database.open(config.database.path)
+    sealer = Sealer(config.privacy.keys())
+    db = await Database.open(config.database.path, sealer=sealer)
+    if not sealer.active and await holds_sealed_data(db.reader):
+        await db.close()
+        raise StorageError(
+            "the database holds encrypted personal data but no key was given: set "
+            "REFERRAL_BOT_PRIVACY__KEY or privacy.key_file"
+        )
     if not sync and await directory.active_ids(db.reader, "stations"):
         return db
     try:

@@ -1,0 +1,92 @@
+"""Personal data at rest: sealed in the database file, opened only with the key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.domain.referral import Category, Safety, Urgency
+from bot.sandbox.world import world
+from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, draft, file, station
+from tests.test_cli import run_cli
+
+
+def _with_key_file(config_path: Path) -> Path:
+    result = run_cli("keygen", str(config_path.parent / "referral.key"))
+    assert result.returncode == 0, result.stderr
+    assert os.stat(config_path.parent / "referral.key").st_mode & 0o777 == 0o600
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(
+        text.replace("[telegram]", '[privacy]\nkey_file = "referral.key"\n\n[telegram]'),
+        encoding="utf-8",
+    )
+    return config_path.parent / "referral.key"
+
+
+def _raw_bytes(config_path: Path) -> bytes:
+    folder = config_path.parent
+    return b"".join(p.read_bytes() for p in folder.glob("bot.sqlite3*"))
+
+
+async def test_the_database_file_holds_no_canary(config_path: Path) -> None:
+    _with_key_file(config_path)
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ("domestic_violence",)})
+        await file(
+            w,
+            draft(
+                Category.DOMESTIC_VIOLENCE,
+                safety=frozenset({Safety.WEAPON_OR_INJURY}),
+                urgency=Urgency.IMMEDIATE,
+            ),
+        )
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        details = next(t for t in li.texts if t.startswith("🔒"))
+        assert CANARY_NAME in details and CANARY_PHONE in details  # the assignee can read it
+        await li.tap("Return to police")
+        await li.send(f"Call her on {CANARY_PHONE}, {CANARY_PLACE}")
+        raw = _raw_bytes(config_path)
+    for canary in (CANARY_NAME, CANARY_PHONE, CANARY_PLACE, "CanarySummary"):
+        assert canary.encode() not in raw, canary
+
+
+async def test_without_the_key_the_bot_refuses_to_open_sealed_data(
+    config_path: Path, tmp_path: Path
+) -> None:
+    key = _with_key_file(config_path)
+    async with world(config_path) as w:
+        await station(w, {"Li Na": ()})
+        await file(w, draft(Category.FAMILY_DISPUTE))
+    key.rename(tmp_path / "elsewhere.key")
+    config_path.write_text(
+        config_path.read_text(encoding="utf-8").replace('key_file = "referral.key"', ""),
+        encoding="utf-8",
+    )
+    result = run_cli("init-db", "--config", str(config_path))
+    assert result.returncode == 2
+    assert "holds encrypted personal data but no key was given" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_keygen_never_overwrites_a_key(tmp_path: Path) -> None:
+    path = tmp_path / "k.key"
+    assert run_cli("keygen", str(path)).returncode == 0
+    first = path.read_text()
+    again = run_cli("keygen", str(path))
+    assert again.returncode == 1 and "never overwritten" in again.stderr
+    assert path.read_text() == first
+
+
+@pytest.mark.parametrize("keys", [1, 2])
+def test_check_config_reports_encryption(config_path: Path, keys: int) -> None:
+    _with_key_file(config_path)
+    if keys == 2:  # a rotation: the new key first, the old one still opens old data
+        assert run_cli("keygen", str(config_path.parent / "old.key")).returncode == 0
+        with (config_path.parent / "referral.key").open("a") as handle:
+            handle.write((config_path.parent / "old.key").read_text())
+    result = run_cli("check-config", str(config_path))
+    assert result.returncode == 0, result.stderr
+    assert f"personal data at rest: encrypted ({keys} key(s))" in result.stdout
