@@ -30,7 +30,7 @@ from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
 from bot.services import rota as rota_service
 from storage.db import StorageError
-from storage.sealing import new_key
+from storage.sealing import SealingError, new_key, reseal_all
 
 DEFAULT_CONFIG = "config.toml"
 EXIT_INVALID = 1
@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     with_config(sub.add_parser("run", help="run the bot (long polling) until stopped"))
+    with_config(
+        sub.add_parser(
+            "rotate-key",
+            help="re-encrypt all personal data with the first key (put a new key first, keep "
+            "the old one after it, run this, then remove the old key)",
+        )
+    )
     keygen = sub.add_parser(
         "keygen", help="write a new key for personal data at rest to FILE (mode 0600)"
     )
@@ -167,6 +174,8 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
             await _invite(services, args)
         elif args.command == "backup":
             await _backup(services, args.destination)
+        elif args.command == "rotate-key":
+            await _rotate_key(services)
         elif args.command == "skills":
             await _skills(services, args.telegram_id, args.skills)
         elif args.command in ("deactivate", "reactivate"):
@@ -181,6 +190,17 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
     finally:
         await services.db.close()
     return 0
+
+
+async def _rotate_key(services: Services) -> None:
+    if not services.config.privacy.keys():
+        raise CliError("no key configured: run referral-bot keygen and set privacy.key_file", 1)
+    try:
+        async with services.db.write() as tx:
+            count = await reseal_all(tx)
+    except SealingError as exc:
+        raise CliError(f"{exc}: is the old key still listed after the new one?", 1) from None
+    print(f"{count} personal values re-encrypted with the first key")
 
 
 def _keygen(path: Path) -> int:

@@ -84,3 +84,51 @@ async def holds_sealed_data(conn: Conn) -> bool:
             if await cursor.fetchone() is not None:
                 return True
     return False
+
+
+# Every sealed column, for key rotation: (table, key column, sealed columns).
+SEALED_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "referrals",
+        "id",
+        (
+            "person_name",
+            "person_phone",
+            "place",
+            "latitude",
+            "longitude",
+            "summary",
+            "resource_name",
+            "closing_note",
+        ),
+    ),
+    ("referral_events", "id", ("reason",)),
+    ("drafts", "person_id", ("data",)),
+    ("prompts", "person_id", ("data",)),
+    ("outbox", "id", ("vals",)),
+)
+
+
+async def reseal_all(conn: Conn) -> int:
+    """Re-seal every personal value with the first key (also sealing clear ones); run in
+    one write transaction. Returns how many values were rewritten."""
+    sealer = sealer_of(conn)
+    if not sealer.active:
+        raise SealingError("no key to seal with")
+    count = 0
+    for table, key, columns in SEALED_COLUMNS:
+        names = ", ".join(columns)
+        async with conn.execute(f"SELECT {key}, {names} FROM {table}") as cursor:  # noqa: S608
+            rows = list(await cursor.fetchall())
+        for row in rows:
+            values = [
+                None if row[i + 1] is None else sealer.reseal(str(row[i + 1]))
+                for i in range(len(columns))
+            ]
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            await conn.execute(
+                f"UPDATE {table} SET {sets} WHERE {key} = ?",  # noqa: S608 - fixed names
+                (*values, row[0]),
+            )
+            count += sum(v is not None for v in values)
+    return count

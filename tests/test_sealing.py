@@ -90,3 +90,26 @@ def test_check_config_reports_encryption(config_path: Path, keys: int) -> None:
     result = run_cli("check-config", str(config_path))
     assert result.returncode == 0, result.stderr
     assert f"personal data at rest: encrypted ({keys} key(s))" in result.stdout
+
+
+async def test_rotate_key_reseals_everything_with_the_new_key(config_path: Path) -> None:
+    old = _with_key_file(config_path)
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft(Category.FAMILY_DISPUTE))
+        await s.workers["Li Na"].tap("✅ Accept")
+    old_key = old.read_text()
+    new = config_path.parent / "new.key"
+    assert run_cli("keygen", str(new)).returncode == 0
+    old.write_text(new.read_text() + old_key)  # the new key first, the old still opens
+    result = run_cli("rotate-key", "--config", str(config_path))
+    assert result.returncode == 0, result.stderr
+    assert "re-encrypted with the first key" in result.stdout
+    old.write_text(new.read_text())  # the old key is retired
+    async with world(config_path) as w:
+        li = w.phone(s.workers["Li Na"].chat_id, "Li Na")
+        await li.send("/mine")
+        await li.tap("🔒 Show details")
+        assert any(CANARY_NAME in t for t in li.texts if t.startswith("🔒"))
+    sealed = _raw_bytes(config_path)
+    assert b"f1:" in sealed and CANARY_NAME.encode() not in sealed

@@ -113,8 +113,9 @@ CREATE TABLE referrals (
 CREATE INDEX referrals_due ON referrals (next_action_at) WHERE next_action_at IS NOT NULL;
 CREATE INDEX referrals_assignee ON referrals (assignee_id, status);
 
--- Append-only history of each referral's status. The one change allowed is erasing a
--- free-text reason (retention), never rewriting who did what when.
+-- Append-only history of each referral's status. The one column that may change is the
+-- free-text reason (erased by retention, re-sealed on key rotation): never who did what
+-- when.
 CREATE TABLE referral_events (
     id            INTEGER PRIMARY KEY,
     referral_id   INTEGER NOT NULL REFERENCES referrals (id),
@@ -126,7 +127,7 @@ CREATE TABLE referral_events (
 );
 CREATE INDEX referral_events_referral ON referral_events (referral_id, id);
 CREATE TRIGGER referral_events_no_rewrite BEFORE UPDATE ON referral_events
-WHEN NOT (NEW.reason IS NULL AND NEW.id = OLD.id AND NEW.referral_id = OLD.referral_id
+WHEN NOT (NEW.id = OLD.id AND NEW.referral_id = OLD.referral_id
           AND NEW.at = OLD.at AND NEW.actor_id IS OLD.actor_id
           AND NEW.from_status IS OLD.from_status AND NEW.to_status = OLD.to_status)
 BEGIN SELECT RAISE(ABORT, 'referral_events is append-only'); END;
