@@ -29,6 +29,8 @@ from bot.domain.rota import Change
 from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
 from bot.services import rota as rota_service
+from storage import audit as audit_storage
+from storage import referrals as referrals_storage
 from storage.db import StorageError
 from storage.sealing import SealingError, new_key, reseal_all
 
@@ -73,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
             "the old one after it, run this, then remove the old key)",
         )
     )
+    hold = with_config(
+        sub.add_parser("legal-hold", help="stop (--on) or allow (--off) erasing a referral")
+    )
+    hold.add_argument("ref")
+    hold.add_argument("--off", action="store_true", help="lift the hold")
     keygen = sub.add_parser(
         "keygen", help="write a new key for personal data at rest to FILE (mode 0600)"
     )
@@ -174,6 +181,8 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
             await _invite(services, args)
         elif args.command == "backup":
             await _backup(services, args.destination)
+        elif args.command == "legal-hold":
+            await _legal_hold(services, args.ref.upper(), hold=not args.off)
         elif args.command == "rotate-key":
             await _rotate_key(services)
         elif args.command == "skills":
@@ -190,6 +199,19 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
     finally:
         await services.db.close()
     return 0
+
+
+async def _legal_hold(services: Services, ref: str, *, hold: bool) -> None:
+    async with services.db.write() as tx:
+        if not await referrals_storage.set_legal_hold(tx, ref, hold):
+            raise CliError(f"no referral {ref}", EXIT_INVALID)
+        await audit_storage.record(
+            tx,
+            now=services.clock.now(),
+            action="referral.legal_hold" if hold else "referral.legal_hold_lifted",
+            subject=ref,
+        )
+    print(f"{ref}: legal hold {'on: it will not be erased' if hold else 'lifted'}")
 
 
 async def _rotate_key(services: Services) -> None:

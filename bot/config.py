@@ -85,6 +85,14 @@ class PrivacySettings(_Strict):
         return found
 
 
+class RetentionSettings(_Strict):
+    """Days after the last change before a referral's personal fields are erased
+    (anonymous counts stay): withdrawn referrals and consultations, and the rest."""
+
+    withdrawn_days: int = Field(default=30, ge=1, le=3650)
+    closed_days: int = Field(default=365, ge=1, le=3650)
+
+
 class CaseSettings(_Strict):
     max_open_per_worker: int = Field(default=5, ge=1, le=100)
 
@@ -196,6 +204,7 @@ class Config(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     cases: CaseSettings = CaseSettings()
     privacy: PrivacySettings = PrivacySettings()
+    retention: RetentionSettings = RetentionSettings()
     escalation: EscalationSettings = EscalationSettings()
     reminders: ReminderSettings = ReminderSettings()
     coordination: CoordinationSettings = CoordinationSettings()

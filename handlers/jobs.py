@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from telegram.ext import JobQueue
 
-from bot.engine import daily, draft_retention, escalation, reminders
+from bot.engine import daily, draft_retention, escalation, reminders, retention
 from bot.services import Services
 from bot.services.notices import Notice
 from handlers.context import BotApp, BotContext
@@ -38,6 +38,12 @@ async def _forget_drafts(context: BotContext) -> None:
     services = context.bot_data.get("services")
     if isinstance(services, Services):
         await draft_retention.tick(services)
+
+
+async def _erase_due(context: BotContext) -> None:
+    services = context.bot_data.get("services")
+    if isinstance(services, Services):
+        await retention.tick(services)
 
 
 _escalate = _delivering(escalation.tick)

@@ -461,3 +461,41 @@ async def history(conn: Conn, referral_id: int) -> list[tuple[datetime, int | No
         (from_db(r["at"]), r["actor_id"], f"{r['from_status'] or '·'} → {r['to_status']}")
         for r in rows
     ]
+
+
+async def due_for_erasure(
+    conn: Conn, *, short_before: datetime, long_before: datetime
+) -> list[tuple[int, str]]:
+    """(id, ref) of referrals whose personal fields are due to go: withdrawn ones and
+    consultations after the short period, closed or returned ones after the long one."""
+    rows = await fetch_all(
+        conn,
+        "SELECT id, ref FROM referrals WHERE erased_at IS NULL AND legal_hold = 0 AND ("
+        " (status = 'withdrawn' AND updated_at < ?)"
+        " OR (consultation = 1 AND status IN ('closed', 'returned', 'withdrawn')"
+        "     AND updated_at < ?)"
+        " OR (status IN ('closed', 'returned') AND updated_at < ?))",
+        (to_db(short_before), to_db(short_before), to_db(long_before)),
+    )
+    return [(r["id"], r["ref"]) for r in rows]
+
+
+async def erase(conn: Conn, referral_id: int, now: datetime) -> None:
+    """Blank every personal field of one referral, wherever it was kept."""
+    blanks = ", ".join(f"{column} = NULL" for column in sorted(SEALED))
+    await conn.execute(
+        f"UPDATE referrals SET {blanks}, erased_at = ? WHERE id = ?",  # noqa: S608
+        (to_db(now), referral_id),
+    )
+    await conn.execute(
+        "UPDATE referral_events SET reason = NULL WHERE referral_id = ?", (referral_id,)
+    )
+    await conn.execute("UPDATE outbox SET vals = '{}' WHERE referral_id = ?", (referral_id,))
+    await conn.execute("DELETE FROM prompts WHERE referral_id = ?", (referral_id,))
+
+
+async def set_legal_hold(conn: Conn, ref: str, hold: bool) -> bool:
+    cursor = await conn.execute(
+        "UPDATE referrals SET legal_hold = ? WHERE ref = ?", (int(hold), ref)
+    )
+    return cursor.rowcount == 1

@@ -1,0 +1,58 @@
+"""Personal fields are erased on schedule, unless a legal hold stops it; counts stay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.domain.referral import Category, Status
+from bot.engine import retention
+from bot.sandbox.world import world
+from bot.services import referrals as referral_service
+from storage import audit
+from tests.stories import draft, file, station
+
+
+async def test_a_closed_case_is_erased_after_a_year_and_a_held_one_is_not(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        kept = await file(w, draft(Category.FAMILY_DISPUTE))
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        w.clock.advance(timedelta(minutes=2))
+        gone = await file(w, draft(Category.NEIGHBOUR_DISPUTE))
+        await li.tap("✅ Accept")
+        for _ in range(2):
+            await li.send("/mine")
+            await li.tap("Close case")
+            await li.tap("Resolved")
+            await li.send("Settled with both parties.")
+        status, _, err = await w.cli("legal-hold", kept.ref)
+        assert status == 0, err
+        w.clock.advance(timedelta(days=364))
+        assert await retention.tick(w.services) == 0
+        w.clock.advance(timedelta(days=2))
+        assert await retention.tick(w.services) == 1
+        erased = await referral_service.get(w.services, gone.id)
+        held = await referral_service.get(w.services, kept.id)
+        assert erased is not None and held is not None
+        assert erased.person_name is None and erased.summary is None
+        assert erased.closing_note is None and erased.status is Status.CLOSED
+        assert held.summary is not None
+        rows = await audit.entries(w.services.db.reader, action="referral.erased")
+        assert [r.subject for r in rows] == [gone.ref]
+
+
+async def test_a_withdrawn_referral_is_erased_after_thirty_days(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        referral = await file(w, draft(Category.OTHER))
+        await s.officer.send("/mine")
+        await s.officer.tap(f"Withdraw {referral.ref}")
+        await s.officer.send("Sorted out on the spot.")
+        w.clock.advance(timedelta(days=31))
+        assert await retention.tick(w.services) == 1
+        now = await referral_service.get(w.services, referral.id)
+        assert now is not None and now.place is None and now.status is Status.WITHDRAWN
