@@ -71,7 +71,12 @@ async def guard(update: Update, context: BotContext) -> None:
     if person is None:
         if _is_enrolment_attempt(update):
             return
-        await _refuse(update, stranger_text(tr))
+        if update.callback_query:  # an alert holds 200 characters: the short version
+            await _refuse(
+                update, tr("Only invited people can use this bot. Send /start to see how.")
+            )
+        else:
+            await _refuse(update, stranger_text(tr))
         raise ApplicationHandlerStop
     if not person.active:
         await publish_person_menu(context.bot, person, person.language)  # back to /start only

@@ -82,7 +82,7 @@ async def test_a_stranger_gets_an_explanation_and_nothing_else(config_path: Path
         await stranger.send_photo()
         assert stranger.last.plain.startswith("你好。")
         answer = await stranger.tap_data("inv:admin", message_id=stranger.last.message_id)
-        assert answer.show_alert and answer.text and answer.text.startswith("你好。")
+        assert answer.show_alert and answer.text and answer.text.startswith("只有受到邀请的人")
         assert len(stranger.bot_messages) == 6  # one reply per message, nothing more
         assert await audit.entries(w.services.db.reader, action="invite.created") == []
 
