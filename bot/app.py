@@ -61,7 +61,7 @@ async def _post_init(app: BotApp) -> None:
     services = Services(config=config, db=db, clock=app.bot_data["clock"])
     app.bot_data["services"] = services
     await refresh_menus(app.bot, services)
-    jobs.schedule(app, services)
+    jobs.schedule(app)
 
 
 async def _post_shutdown(app: BotApp) -> None:

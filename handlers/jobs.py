@@ -49,7 +49,7 @@ async def _erase_due(context: BotContext) -> None:
 _escalate = _delivering(escalation.tick)
 
 
-def schedule(app: BotApp, services: Services) -> None:
+def schedule(app: BotApp) -> None:
     """Register every job; each is a tick over state kept in the database."""
     queue = app.job_queue
     if queue is None:

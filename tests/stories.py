@@ -10,7 +10,6 @@ from bot.domain.referral import (
     Category,
     Consent,
     Referral,
-    Safety,
     Urgency,
 )
 from bot.i18n import Translator
@@ -118,6 +117,3 @@ async def file(w: World, d: Draft) -> Referral:
     newest = (await referral_service.of_officer(w.services, officer))[0]
     assert any(f"Submitted as {newest.ref}." in text for text in phone.texts)
     return newest
-
-
-__all__ = ["Safety"]

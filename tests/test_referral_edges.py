@@ -175,16 +175,3 @@ async def test_an_unexpected_error_is_logged_with_the_reference_only(
         )
         assert f"referral {referral.ref}" in caplog.text
         assert "Canary" not in caplog.text
-
-
-async def test_numbers_typed_into_a_note_for_the_officer_are_masked(config_path: Path) -> None:
-    async with world(config_path) as w:
-        s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.FAMILY_DISPUTE))
-        li = s.workers["Li Na"]
-        await li.tap("✅ Accept")
-        await li.tap("Return to police")
-        await li.send("Her son (13912345678) threatens her; ID 11010519491231002X")
-        assert s.officer.last.plain.endswith(
-            "Reason: Her son (*******5678) threatens her; ID 110105********002X"
-        )
