@@ -70,6 +70,11 @@ class PrivacySettings(_Strict):
 
     key: SecretStr | None = None
     key_file: Path | None = None
+    # Take the details off the worker's phone again: hours after they were shown (a "show
+    # details again" button stays in their place), and/or when the case is closed or
+    # returned. Telegram lets a bot delete a message only in its first 48 hours, hence 47.
+    hide_details_after_hours: int | None = Field(default=None, ge=1, le=47)
+    hide_details_at_closure: bool = False
 
     def keys(self) -> list[str]:
         """Every key, the sealing one first (a relative key_file is resolved at loading)."""

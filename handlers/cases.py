@@ -15,8 +15,9 @@ from bot.services import cases
 from bot.services import referrals as referral_service
 from handlers import cards, labels
 from handlers.context import BotContext, me
+from handlers.details import send_details
 from handlers.guard import requires
-from handlers.notify import deliver, send_details
+from handlers.notify import deliver
 from handlers.questions import ask_on_card, note_question
 from handlers.replies import edit_card
 

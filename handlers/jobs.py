@@ -13,10 +13,11 @@ from typing import Any, cast
 
 from telegram.ext import JobQueue
 
-from bot.engine import daily, draft_retention, escalation, reminders, retention
+from bot.engine import daily, details_hiding, draft_retention, escalation, reminders, retention
 from bot.services import Services
 from bot.services.notices import Notice
 from handlers.context import BotApp, BotContext
+from handlers.details import hide_due
 from handlers.notify import deliver
 
 ESCALATION_JOB = "escalation"
@@ -46,6 +47,12 @@ async def _erase_due(context: BotContext) -> None:
         await retention.tick(services)
 
 
+async def _hide_details(context: BotContext) -> None:
+    services = context.bot_data.get("services")
+    if isinstance(services, Services):
+        await hide_due(context, await details_hiding.tick(services))
+
+
 _escalate = _delivering(escalation.tick)
 
 
@@ -66,6 +73,13 @@ def schedule(app: BotApp) -> None:
         interval=reminders.INTERVAL,
         first=reminders.INTERVAL,
         name="reminders",
+        job_kwargs=_REPEAT,
+    )
+    queue.run_repeating(
+        _hide_details,
+        interval=details_hiding.INTERVAL,
+        first=details_hiding.INTERVAL,
+        name="details_hiding",
         job_kwargs=_REPEAT,
     )
     queue.run_repeating(

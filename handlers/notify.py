@@ -19,12 +19,13 @@ from bot.domain.people import Person
 from bot.domain.referral import ARRIVAL_TARGET, Referral, Status
 from bot.i18n import Translator
 from bot.privacy.masking import mask
-from bot.services import Services, cases, coordinator, cover, handover, outbox
+from bot.services import Services, coordinator, cover, handover, outbox
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
 from handlers import cards, labels
 from handlers.context import BotContext
+from handlers.details import send_details
 from handlers.replies import local_time
 
 log = logging.getLogger("referral_bot.notify")
@@ -198,24 +199,6 @@ async def _record_card(
         values={"worker": taker.display_name} if taker else {},
     )
     await context.bot.edit_message_text(_closed_offer_text(tr, closed, now), chat_id, message_id)
-
-
-async def send_details(
-    context: BotContext, chat_id: int, tr: Translator, referral: Referral
-) -> None:
-    """The full record, protected from forwarding and saving; audited once it is sent."""
-    officer = await referral_service.person(context.services, referral.officer_id)
-    assert officer is not None
-    await context.bot.send_message(
-        chat_id,
-        cards.details_text(tr, context.services.config, referral, officer),
-        protect_content=True,
-    )
-    await cases.revealed(context.services, chat_id, referral)
-    if referral.latitude is not None and referral.longitude is not None:
-        await context.bot.send_location(
-            chat_id, referral.latitude, referral.longitude, protect_content=True
-        )
 
 
 async def _handover_text(context: BotContext, tr: Translator, notice: Notice) -> str:

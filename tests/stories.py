@@ -97,8 +97,11 @@ async def file(w: World, d: Draft) -> Referral:
     if urgency is suggested:
         label = "● " + tr("{urgency} (suggested)", urgency=label)
     await phone.tap(label)
-    assert d.place is not None
-    await phone.send(d.place)
+    if d.latitude is not None and d.longitude is not None:
+        await phone.send_location(d.latitude, d.longitude)
+    else:
+        assert d.place is not None
+        await phone.send(d.place)
     if d.person_name:
         await phone.send(d.person_name)
     await phone.tap(tr(labels.AGE_BAND[d.age_band]))

@@ -158,20 +158,6 @@ async def details_for(services: Services, person: Person, referral_id: int) -> R
     return referral if referral is not None and referral.status in WORKING else None
 
 
-async def revealed(services: Services, telegram_id: int, referral: Referral) -> None:
-    """Write the audit row for details that have just been delivered to ``telegram_id``."""
-    async with services.db.write() as tx:
-        person = await people.by_telegram_id(tx, telegram_id)
-        await audit.record(
-            tx,
-            now=services.clock.now(),
-            action="referral.revealed",
-            actor_person_id=person.id if person else None,
-            actor_telegram_id=telegram_id,
-            subject=referral.ref,
-        )
-
-
 async def open_cases(services: Services, person: Person) -> list[Referral]:
     return await referrals.open_cases_of(services.db.reader, person.id)
 

@@ -1,0 +1,16 @@
+"""Take case details off workers' phones when the configuration says so (see
+:mod:`bot.services.details`). The reveals table is the to-do list: a row stays due
+until the message is gone, so a restart or a Telegram hiccup only delays it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.services import Services, details
+
+INTERVAL = timedelta(minutes=1)
+
+
+async def tick(services: Services) -> list[details.ShownDetails]:
+    """The details that must come off the phone now (the handler removes them)."""
+    return await details.due_for_hiding(services)

@@ -1,0 +1,75 @@
+"""A case's details on the worker's phone: every showing audited, and (if the agency
+wants it) taken off the phone again after some hours or when the case ends.
+
+Telegram keeps a message on the worker's phone until someone deletes it. A phone that is
+lost, shared or looked over holds whatever was shown on it, so an agency can choose to
+have the bot hide the details again (``privacy.hide_details_after_hours``,
+``privacy.hide_details_at_closure``). The worker can always have them shown once more
+while the case is theirs; that showing is audited like the first.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain.referral import Referral
+from bot.services import Services
+from storage import audit, people, reveals
+from storage.reveals import ShownDetails
+
+__all__ = ["ShownDetails", "due_for_hiding", "hidden", "shown"]
+
+
+async def shown(
+    services: Services,
+    telegram_id: int,
+    referral: Referral,
+    message_id: int,
+    location_message_id: int | None,
+) -> None:
+    """Details have just been delivered to ``telegram_id``: audit it, remember the messages."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        person = await people.by_telegram_id(tx, telegram_id)
+        await audit.record(
+            tx,
+            now=now,
+            action="referral.revealed",
+            actor_person_id=person.id if person else None,
+            actor_telegram_id=telegram_id,
+            subject=referral.ref,
+        )
+        await reveals.insert(
+            tx,
+            referral_id=referral.id,
+            chat_id=telegram_id,
+            message_id=message_id,
+            location_message_id=location_message_id,
+            now=now,
+        )
+
+
+async def due_for_hiding(services: Services) -> list[ShownDetails]:
+    """Details on show that the configuration says must come off the phone now."""
+    privacy = services.config.privacy
+    hours = privacy.hide_details_after_hours
+    if hours is None and not privacy.hide_details_at_closure:
+        return []
+    before = services.clock.now() - timedelta(hours=hours) if hours is not None else None
+    return await reveals.due(
+        services.db.reader, shown_before=before, at_case_end=privacy.hide_details_at_closure
+    )
+
+
+async def hidden(services: Services, details: ShownDetails) -> None:
+    """The details are off the phone (or were already gone): never try again; audited."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        await reveals.mark_hidden(tx, details.id, now)
+        await audit.record(
+            tx,
+            now=now,
+            action="referral.details_hidden",
+            subject=details.ref,
+            detail="case ended" if details.case_ended else "time limit",
+        )

@@ -1,0 +1,76 @@
+"""The messages that showed a case's details, so they can be hidden again later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Conn, fetch_all
+from storage.timefmt import to_db
+
+
+@dataclass(frozen=True)
+class ShownDetails:
+    id: int
+    referral_id: int
+    ref: str
+    language: str  # the worker's, for the words left in the message's place
+    chat_id: int
+    message_id: int
+    location_message_id: int | None
+    case_ended: bool  # closed or returned to police since it was shown
+
+
+async def insert(
+    conn: Conn,
+    *,
+    referral_id: int,
+    chat_id: int,
+    message_id: int,
+    location_message_id: int | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO reveals (referral_id, chat_id, message_id, location_message_id, sent_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (referral_id, chat_id, message_id, location_message_id, to_db(now)),
+    )
+
+
+async def due(
+    conn: Conn, *, shown_before: datetime | None, at_case_end: bool, limit: int = 100
+) -> list[ShownDetails]:
+    """Details still on show that were sent before ``shown_before`` (None: no time limit),
+    or, with ``at_case_end``, whose case has ended."""
+    cutoff = to_db(shown_before) if shown_before is not None else None
+    rows = await fetch_all(
+        conn,
+        "SELECT v.id, v.referral_id, r.ref, p.language, v.chat_id, v.message_id,"
+        " v.location_message_id, r.status IN ('closed', 'returned') AS ended"
+        " FROM reveals v JOIN referrals r ON r.id = v.referral_id"
+        " JOIN people p ON p.telegram_id = v.chat_id"
+        " WHERE v.hidden_at IS NULL"
+        " AND ((? IS NOT NULL AND v.sent_at <= ?) OR (? AND r.status IN ('closed', 'returned')))"
+        " ORDER BY v.id LIMIT ?",
+        (cutoff, cutoff, at_case_end, limit),
+    )
+    return [
+        ShownDetails(
+            id=row["id"],
+            referral_id=row["referral_id"],
+            ref=row["ref"],
+            language=row["language"],
+            chat_id=row["chat_id"],
+            message_id=row["message_id"],
+            location_message_id=row["location_message_id"],
+            case_ended=bool(row["ended"]),
+        )
+        for row in rows
+    ]
+
+
+async def mark_hidden(conn: Conn, reveal_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE reveals SET hidden_at = ? WHERE id = ? AND hidden_at IS NULL",
+        (to_db(now), reveal_id),
+    )
