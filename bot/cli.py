@@ -32,7 +32,7 @@ from bot.services import rota as rota_service
 from storage import audit as audit_storage
 from storage import referrals as referrals_storage
 from storage.db import StorageError
-from storage.sealing import SealingError, new_key, reseal_all
+from storage.sealing import SealingError, reseal_all, write_key_file
 
 DEFAULT_CONFIG = "config.toml"
 EXIT_INVALID = 1
@@ -228,13 +228,11 @@ async def _rotate_key(services: Services) -> None:
 def _keygen(path: Path) -> int:
     """A new key in a file only its owner can read; never overwrites an existing one."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_key_file(path)
     except FileExistsError:
         raise CliError(f"{path} already exists; keys are never overwritten", EXIT_INVALID) from None
     except OSError as exc:
         raise CliError(f"cannot write {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "w") as handle:
-        handle.write(new_key() + "\n")
     print(f'key written to {path} (mode 0600); set privacy.key_file = "{path}" in the config')
     print("keep a copy somewhere safe: without it the personal data cannot be read")
     return 0
@@ -253,13 +251,16 @@ def _check_config(path: Path) -> int:
     print(f"  admins: {len(config.admins)}, time zone: {config.timezone}")
     print(f"  language: {config.default_language}, database: {config.database.path}")
     print(f"  bot token: {token}")
+    key_file = config.privacy.key_file
     try:
-        keys = len(config.privacy.keys())
+        keys = len(config.privacy.keys()) if key_file is None or key_file.exists() else 0
     except ConfigError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
         return EXIT_INVALID
     sealed = f"encrypted ({keys} key(s))" if keys else "NOT encrypted (run referral-bot keygen)"
+    if key_file is not None and not key_file.exists():
+        sealed = f"encrypted; the key file {key_file} is made at the first start"
     print(f"  personal data at rest: {sealed}")
     for station in config.uncovered_stations():
         print(f"  warning: no team covers station {station!r}; its referrals reach nobody")
@@ -408,6 +409,10 @@ def _run(config_path: Path) -> int:
 
     asyncio.run(preflight())
     app = build_application(config)
+    if not config.privacy.keys():
+        logging.getLogger(__name__).warning(
+            "no key for personal data: it is stored in clear (set privacy.key_file)"
+        )
     logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
     app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
     logging.getLogger(__name__).info("stopped")

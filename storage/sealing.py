@@ -9,7 +9,9 @@ database holds sealed data and no key was given.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -57,6 +59,13 @@ NO_KEY = Sealer()
 
 def new_key() -> str:
     return Fernet.generate_key().decode()
+
+
+def write_key_file(path: Path) -> None:
+    """A new key in a file only its owner can read. Never overwrites: FileExistsError."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(new_key() + "\n")
 
 
 def sealer_of(conn: Conn) -> Sealer:

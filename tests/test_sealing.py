@@ -113,3 +113,40 @@ async def test_rotate_key_reseals_everything_with_the_new_key(config_path: Path)
         assert any(CANARY_NAME in t for t in li.texts if t.startswith("🔒"))
     sealed = _raw_bytes(config_path)
     assert b"f1:" in sealed and CANARY_NAME.encode() not in sealed
+
+
+def _name_key_file(config_path: Path) -> Path:
+    """The example config's way: a key file named, not yet made."""
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(
+        text.replace("[telegram]", '[privacy]\nkey_file = "referral.key"\n\n[telegram]'),
+        encoding="utf-8",
+    )
+    return config_path.parent / "referral.key"
+
+
+async def test_the_first_start_makes_the_named_key_and_seals_with_it(config_path: Path) -> None:
+    key = _name_key_file(config_path)
+    checked = run_cli("check-config", str(config_path))
+    assert "made at the first start" in checked.stdout and not key.exists()
+    async with world(config_path) as w:
+        assert os.stat(key).st_mode & 0o777 == 0o600
+        await station(w, {"Li Na": ()})
+        await file(w, draft(Category.FAMILY_DISPUTE))
+    assert CANARY_NAME.encode() not in _raw_bytes(config_path)
+    first = key.read_text()
+    async with world(config_path):
+        pass
+    assert key.read_text() == first  # a restart keeps the key
+
+
+async def test_a_lost_key_file_is_not_replaced_by_a_new_one(config_path: Path) -> None:
+    key = _name_key_file(config_path)
+    async with world(config_path) as w:
+        await station(w, {"Li Na": ()})
+        await file(w, draft(Category.FAMILY_DISPUTE))
+    key.unlink()
+    result = run_cli("init-db", "--config", str(config_path))
+    assert result.returncode == 2, result.stderr
+    assert "referral.key is missing" in result.stderr and "put the key file back" in result.stderr
+    assert not key.exists()

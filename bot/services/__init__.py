@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Config
 from storage import directory
 from storage.db import Database, StorageError
-from storage.sealing import Sealer, holds_sealed_data
+from storage.sealing import Sealer, holds_sealed_data, write_key_file
+
+log = logging.getLogger("referral_bot.privacy")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ async def open_database(config: Config, *, sync: bool = True) -> Database:
     Without ``sync`` the directory is still filled once if it is empty, so a command
     run on a brand-new database knows the stations.
     """
+    await _first_key(config)
     sealer = Sealer(config.privacy.keys())
     db = await Database.open(config.database.path, sealer=sealer)
     if not sealer.active and await holds_sealed_data(db.reader):
@@ -42,6 +46,35 @@ async def open_database(config: Config, *, sync: bool = True) -> Database:
         await db.close()
         raise
     return db
+
+
+async def _first_key(config: Config) -> None:
+    """Make the configured key file on a deployment's first start, so personal data is
+    sealed from the first referral on without a separate step. Never when the database
+    already holds sealed data: that needs the old key back, not a new one."""
+    key_file = config.privacy.key_file
+    if key_file is None or key_file.exists():
+        return
+    if config.database.path.exists():
+        db = await Database.open(config.database.path)
+        try:
+            sealed = await holds_sealed_data(db.reader)
+        finally:
+            await db.close()
+        if sealed:
+            raise StorageError(
+                f"the key file {key_file} is missing and the database holds personal data "
+                "encrypted with it: put the key file back (from your copy)"
+            )
+    try:
+        write_key_file(key_file)
+    except OSError as exc:
+        raise StorageError(f"cannot write the key file {key_file}: {exc.strerror}") from None
+    log.warning(
+        "wrote a new key for personal data to %s: keep a copy apart from the database's "
+        "backups; without it the personal data cannot be read",
+        key_file,
+    )
 
 
 async def sync_directory(config: Config, db: Database) -> None:
