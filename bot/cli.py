@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="log our own steps in detail (never personal data)"
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one object a line with time, level, message and the referral reference",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_default = os.environ.get("REFERRAL_BOT_CONFIG", DEFAULT_CONFIG)
 
@@ -122,7 +128,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logs.configure(logging.DEBUG if args.debug else logging.INFO)
+    logs.configure(
+        logging.DEBUG if args.debug else logging.INFO, json_lines=args.log_format == "json"
+    )
     try:
         if args.command == "run":
             return _run(args.config)

@@ -51,7 +51,9 @@ async def hide_due(context: BotContext, due: list[details.ShownDetails]) -> None
         try:
             await _hide(context, shown)
         except TelegramError as exc:
-            log.warning("could not hide the details of %s yet: %s", shown.ref, exc)
+            log.warning(
+                "could not hide the details of %s yet: %s", shown.ref, exc, extra={"ref": shown.ref}
+            )
             continue
         await details.hidden(context.services, shown)
 

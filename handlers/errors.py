@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import traceback
 
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, TelegramError
@@ -31,6 +32,18 @@ async def _referral_ref(context: BotContext, update: Update) -> str | None:
     return referral.ref if referral else None
 
 
+def where(error: BaseException | None) -> str:
+    """The stack of ``error`` and its causes: types, files, lines and code, but not the
+    exceptions' messages, which can quote what a person typed (a validation error quotes
+    its input, a driver error its parameters)."""
+    parts: list[str] = []
+    while error is not None and len(parts) < 10:  # a chain can loop back on itself
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        parts.insert(0, f"{frames}{type(error).__module__}.{type(error).__qualname__}")
+        error = error.__cause__ or error.__context__
+    return "\n--- which led to ---\n".join(parts)
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure without personal data and tell the person.
 
@@ -43,7 +56,8 @@ async def on_error(update: object, context: BotContext) -> None:
         log.warning("Telegram or the network failed: %s", error)
         return
     if not isinstance(update, Update):
-        log.error("unexpected error outside an update: %s", type(error).__name__, exc_info=error)
+        log.error("unexpected error outside an update: %s", type(error).__name__)
+        log.error("where: %s", where(error))
         return
     # PTB hands the error handler a fresh context: find the person again.
     user = update.effective_user
@@ -52,14 +66,17 @@ async def on_error(update: object, context: BotContext) -> None:
             context.person = await people_service.find(context.services, user.id)
     except (sqlite3.Error, KeyError):
         context.person = None
+    person_id = context.person.id if context.person else None
+    ref = await _referral_ref(context, update)
     log.error(
         "unexpected error handling update %s (person %s, referral %s): %s",
         update.update_id,
-        context.person.id if context.person else None,
-        await _referral_ref(context, update),
+        person_id,
+        ref,
         type(error).__name__,
-        exc_info=error,
+        extra={"ref": ref, "person": person_id, "update": update.update_id},
     )
+    log.error("where: %s", where(error), extra={"ref": ref, "update": update.update_id})
     chat = update.effective_chat
     if chat is None or chat.type != chat.PRIVATE:
         return

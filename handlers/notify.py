@@ -53,7 +53,9 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
                 await _send(context, services, notice, referral)
         except TelegramError as exc:
             ref = referral.ref if referral else None
-            log.warning("could not deliver %s for %s: %s", notice.kind, ref, exc)
+            log.warning(
+                "could not deliver %s for %s: %s", notice.kind, ref, exc, extra={"ref": ref}
+            )
             failed.append(notice)
             # Refusals are final; network trouble and flood limits are tried again later.
             final = isinstance(exc, Forbidden | BadRequest)

@@ -1,12 +1,20 @@
-"""The append-only audit log (the database refuses updates and deletes)."""
+"""The append-only audit log (the database refuses updates and deletes).
+
+Each row is also written to the log once its transaction commits, so an operator
+following the log sees every state change with its referral reference. Audit rows hold
+references, ids, codes and counts, never personal data, so that is safe to log.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Conn, fetch_all, fetch_one
+from storage.db import Conn, after_commit, fetch_all, fetch_one
 from storage.timefmt import from_db, to_db
+
+_log = logging.getLogger("referral_bot.audit")
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,11 @@ async def record(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (to_db(now), actor_telegram_id, actor_person_id, action, subject, detail),
     )
+    fields = {"action": action, "ref": subject, "person": actor_person_id}
+    line = f"{action} {subject or '-'} by person {actor_person_id}" + (
+        f" ({detail})" if detail else ""
+    )
+    after_commit(conn, lambda: _log.info("%s", line, extra=fields))
 
 
 async def count_since(conn: Conn, *, actor_telegram_id: int, action: str, since: datetime) -> int:

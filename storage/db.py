@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -95,15 +95,24 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Conn]:
-        """One ``BEGIN IMMEDIATE`` transaction; committed on success, rolled back on error."""
+        """One ``BEGIN IMMEDIATE`` transaction; committed on success, rolled back on error.
+
+        Work registered with :func:`after_commit` runs once the commit succeeded (log lines
+        about what was written must not describe a transaction that was rolled back)."""
         async with self._lock:
+            pending: list[Callable[[], None]] = []
+            self._writer.after_commit = pending  # type: ignore[attr-defined]
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
             except BaseException:
                 await self._writer.rollback()
                 raise
+            finally:
+                self._writer.after_commit = None  # type: ignore[attr-defined]
             await self._writer.commit()
+        for work in pending:
+            work()
 
     @property
     def reader(self) -> Conn:
@@ -167,6 +176,15 @@ async def _migrate(conn: Conn) -> None:
             await conn.rollback()
             raise
         await conn.commit()
+
+
+def after_commit(conn: Conn, work: Callable[[], None]) -> None:
+    """Run ``work`` once the transaction on ``conn`` has committed (at once outside one)."""
+    pending: list[Callable[[], None]] | None = getattr(conn, "after_commit", None)
+    if pending is None:
+        work()
+    else:
+        pending.append(work)
 
 
 async def fetch_one(conn: Conn, sql: str, params: Iterable[Any] = ()) -> Row | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -130,3 +131,13 @@ async def test_deactivating_somebody_unknown_is_explained(
 ) -> None:
     assert await cli.amain(["deactivate", "--config", str(config_path), "12345"]) == 1
     assert "nobody with Telegram id 12345" in capsys.readouterr().err
+
+
+def test_json_logs_are_one_object_a_line(config_path: Path) -> None:
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(text + '\n[privacy]\nkey_file = "k.key"\n', encoding="utf-8")
+    result = run_cli("--log-format", "json", "init-db", "--config", str(config_path))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [line["logger"] for line in lines] == ["referral_bot.privacy"]
+    assert lines[0]["level"] == "WARNING" and "wrote a new key" in lines[0]["message"]

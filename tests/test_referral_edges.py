@@ -12,7 +12,7 @@ from bot.sandbox.world import world
 from bot.services import cases as cases_service
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
-from tests.stories import draft, enrol, file, station
+from tests.stories import CANARY_PHONE, draft, enrol, file, station
 
 
 async def test_a_question_left_open_does_not_swallow_a_new_referral(config_path: Path) -> None:
@@ -166,7 +166,7 @@ async def test_an_unexpected_error_is_logged_with_the_reference_only(
         await li.tap("✅ Accept")
 
         async def broken(*args: object, **kwargs: object) -> None:
-            raise RuntimeError("database on fire")
+            raise RuntimeError(f"cannot parse {CANARY_PHONE}")  # a message quoting input
 
         monkeypatch.setattr(cases_service, "advance", broken)
         answer = await li.tap("✔ First contact made")
@@ -174,4 +174,5 @@ async def test_an_unexpected_error_is_logged_with_the_reference_only(
             answer.text == "Sorry, something went wrong on my side. Please try again in a moment."
         )
         assert f"referral {referral.ref}" in caplog.text
-        assert "Canary" not in caplog.text
+        assert "builtins.RuntimeError" in caplog.text and "in broken" in caplog.text
+        assert "Canary" not in caplog.text and CANARY_PHONE not in caplog.text
