@@ -228,6 +228,9 @@ async def _rotate_key(services: Services) -> None:
     try:
         async with services.db.write() as tx:
             count = await reseal_all(tx)
+            await audit_storage.record(
+                tx, now=services.clock.now(), action="key.rotated", detail=f"{count} values"
+            )
     except SealingError as exc:
         raise CliError(f"{exc}: is the old key still listed after the new one?", 1) from None
     print(f"{count} personal values re-encrypted with the first key")
@@ -396,6 +399,10 @@ async def _backup(services: Services, destination: Path) -> None:
         await services.db.backup(destination)
     except (OSError, sqlite3.Error) as exc:
         raise CliError(f"cannot write the backup to {destination}: {exc}") from None
+    async with services.db.write() as tx:  # a copy of everything leaves: on the record
+        await audit_storage.record(
+            tx, now=services.clock.now(), action="database.exported", detail=str(destination)
+        )
     print(f"backup written to {destination}")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from storage import audit
 from storage.db import Database, migrations
 
 ROOT = Path(__file__).parent.parent
@@ -124,6 +125,9 @@ async def test_backup_copies_and_never_overwrites(
         assert await copy.schema_version() == len(migrations())
     assert await cli.amain(["backup", "--config", str(config_path), str(destination)]) == 1
     assert "already exists" in capsys.readouterr().err
+    async with await Database.open(config_path.parent / "bot.sqlite3") as db:
+        exported = await audit.entries(db.reader, action="database.exported")
+    assert [entry.detail for entry in exported] == [str(destination)]  # once: the refusal is not
 
 
 async def test_deactivating_somebody_unknown_is_explained(

@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain.referral import Category, Safety, Urgency
 from bot.sandbox.world import world
+from storage import audit
 from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, draft, file, station
 from tests.test_cli import run_cli
 
@@ -111,6 +112,8 @@ async def test_rotate_key_reseals_everything_with_the_new_key(config_path: Path)
         await li.send("/mine")
         await li.tap("🔒 Show details")
         assert any(CANARY_NAME in t for t in li.texts if t.startswith("🔒"))
+        rotated = await audit.entries(w.services.db.reader, action="key.rotated")
+        assert len(rotated) == 1
     sealed = _raw_bytes(config_path)
     assert b"f1:" in sealed and CANARY_NAME.encode() not in sealed
 
