@@ -12,13 +12,14 @@ from contextlib import asynccontextmanager
 from typing import cast
 
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services import Services, open_database
+from bot.telegram_link import ChatRateLimiter, RetryingRequest
 from handlers import jobs
 from handlers.commands import refresh_menus
 from handlers.context import BotApp, BotContext
@@ -32,8 +33,13 @@ def build_application(
     clock: Clock | None = None,
     request: BaseRequest | None = None,
     rate_limit: bool = True,
+    retry_backoff: float = 0.5,
 ) -> BotApp:
-    """The application for ``config``; ``request`` replaces the network (fake Bot API)."""
+    """The application for ``config``; ``request`` replaces the network (fake Bot API).
+
+    Every call but ``getUpdates`` (PTB's poller has its own retry loop) goes through
+    :class:`~bot.telegram_link.RetryingRequest`; ``retry_backoff`` is its first pause in
+    seconds (0 for the in-process fake, whose time does not pass by itself)."""
     token = config.telegram.token.get_secret_value() if config.telegram.token else None
     builder = (
         ApplicationBuilder()
@@ -45,9 +51,11 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.get_updates_request(request)
+    outgoing = request or HTTPXRequest(connection_pool_size=32)
+    builder = builder.request(RetryingRequest(outgoing, backoff=retry_backoff))
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter())  # type: ignore[arg-type]
+        builder = builder.rate_limiter(ChatRateLimiter())  # type: ignore[arg-type]
     app = cast(BotApp, builder.build())
     app.bot_data["config"] = config
     app.bot_data["clock"] = clock or SystemClock()

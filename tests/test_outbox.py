@@ -52,12 +52,29 @@ async def test_a_failed_send_is_retried_and_arrives_once(config_path: Path) -> N
         await file(w, draft(Category.FAMILY_DISPUTE))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
-        w.telegram.fail_next("sendMessage", status=502, description="Bad Gateway")
-        await li.tap("✔ First contact made")  # the officer's notice hits the 502
+        for _ in range(3):  # every attempt of the call fails: the outbox must take over
+            w.telegram.fail_next("sendMessage", status=502, description="Bad Gateway")
+        await li.tap("✔ First contact made")  # the officer's notice hits the 502s
         assert not any("has made first contact" in t for t in s.officer.texts)
         w.clock.advance(timedelta(seconds=61))
         await tick(w)
         await tick(w)
+        assert sum("Li Na has made first contact." in t for t in s.officer.texts) == 1
+
+
+async def test_one_bad_gateway_or_short_flood_wait_is_absorbed_in_the_call(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft(Category.FAMILY_DISPUTE))
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        w.telegram.fail_next("sendMessage", status=502, description="Bad Gateway")
+        w.telegram.fail_next(
+            "sendMessage", status=429, description="Too Many Requests: retry after 1", retry_after=1
+        )
+        await li.tap("✔ First contact made")
         assert sum("Li Na has made first contact." in t for t in s.officer.texts) == 1
 
 

@@ -780,7 +780,8 @@ class FakeTelegram:
 
     def attach(self, app: AnyApplication) -> None:
         """Send people's actions to ``app.process_update``; the app must use :attr:`request`."""
-        if app.bot.request is not self._request:
+        used = app.bot.request
+        if getattr(used, "_inner", used) is not self._request:  # RetryingRequest wraps it
             raise ValueError("the application's bot does not use this fake's request object")
         self._app = app
 

@@ -61,7 +61,11 @@ async def world(
     clock = clock or FakeClock()
     telegram = telegram or FakeTelegram(clock=clock.now)
     app = build_application(
-        load_config(config_path), clock=clock, request=telegram.request, rate_limit=False
+        load_config(config_path),
+        clock=clock,
+        request=telegram.request,
+        rate_limit=False,
+        retry_backoff=0.0,
     )
     telegram.attach(app)
     async with running(app):
