@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.domain.people import Person
 from bot.domain.referral import ARRIVAL_TARGET, Referral, Status
@@ -37,10 +37,15 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
     services = context.services
     failed: list[Notice] = []
     pending = list(notices)
-    while pending:
+    later: list[Notice] = []  # behind an earlier notice to the same person: once more at the end
+    second_pass = False
+    while pending or (later and not second_pass):
+        if not pending:
+            pending, later, second_pass = later, [], True
         notice = pending.pop(0)
         if not await outbox.claim(services, notice):
-            continue  # another sender has it (the engine's tick, or a handler)
+            later.append(notice)
+            continue  # another sender has it (the engine's tick, a handler), or it waits
         referral = None
         if notice.referral_id is not None:
             referral = await referral_service.get(services, notice.referral_id)
@@ -59,7 +64,12 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
             failed.append(notice)
             # Refusals are final; network trouble and flood limits are tried again later.
             final = isinstance(exc, Forbidden | BadRequest)
-            await outbox.failed(services, notice, type(exc).__name__, permanent=final)
+            wait = _wait(exc)
+            await outbox.failed(
+                services, notice, type(exc).__name__, permanent=final, retry_after=wait
+            )
+            if isinstance(exc, RetryAfter):
+                break  # Telegram asked for quiet: the rest wait in the outbox for the engine
             if not isinstance(exc, Forbidden):
                 continue
             if notice.kind in (NoticeKind.OFFER, NoticeKind.ESCALATION):
@@ -71,6 +81,14 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
         else:
             await outbox.sent(services, notice)
     return failed
+
+
+def _wait(exc: TelegramError) -> timedelta | None:
+    """How long Telegram asked us to wait (PTB gives seconds or a timedelta)."""
+    if not isinstance(exc, RetryAfter):
+        return None
+    wait = exc.retry_after
+    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
 
 
 async def _send_about_person(context: BotContext, notice: Notice) -> None:

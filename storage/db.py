@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -193,7 +193,11 @@ async def fetch_one(conn: Conn, sql: str, params: Iterable[Any] = ()) -> Row | N
     return row
 
 
-async def fetch_all(conn: Conn, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-    async with conn.execute(sql, tuple(params)) as cursor:
+async def fetch_all(
+    conn: Conn, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+) -> list[Row]:
+    """Every row; ``params`` a sequence for ``?`` or a mapping for ``:name`` placeholders."""
+    bound = params if isinstance(params, Mapping) else tuple(params)
+    async with conn.execute(sql, bound) as cursor:
         rows = await cursor.fetchall()
     return list(rows)

@@ -58,13 +58,19 @@ async def due(
     conn: Conn, now: datetime, lease_expired: datetime, limit: int = 200
 ) -> list[Pending]:
     """Notices not yet sent whose (next) attempt time has come and that no sender holds,
-    in the order written."""
+    in the order written; a notice waits while an earlier one to the same person does."""
+    # People read their chat top to bottom: "accepted" must not arrive before "filed". A
+    # notice is left out while an earlier one to the same person is waiting for later or
+    # held by another sender; earlier ones that are due come first in this same list.
     rows = await fetch_all(
         conn,
-        "SELECT * FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL"
-        " AND next_attempt_at <= ? AND (claimed_at IS NULL OR claimed_at < ?)"
-        " ORDER BY id LIMIT ?",
-        (to_db(now), to_db(lease_expired), limit),
+        "SELECT * FROM outbox o WHERE sent_at IS NULL AND dead_at IS NULL"
+        " AND next_attempt_at <= :now AND (claimed_at IS NULL OR claimed_at < :lease)"
+        " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.recipient_id = o.recipient_id"
+        " AND e.id < o.id AND e.sent_at IS NULL AND e.dead_at IS NULL"
+        " AND (e.next_attempt_at > :now OR e.claimed_at >= :lease))"
+        " ORDER BY id LIMIT :limit",
+        {"now": to_db(now), "lease": to_db(lease_expired), "limit": limit},
     )
     return [
         Pending(
@@ -83,10 +89,13 @@ async def due(
 
 
 async def claim(conn: Conn, outbox_id: int, now: datetime, lease_expired: datetime) -> bool:
-    """Take the row for sending; False if it was sent, given up, or another sender holds it."""
+    """Take the row for sending; False if it was sent, given up, another sender holds it,
+    or an earlier notice to the same person is still waiting (order within a chat)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET claimed_at = ? WHERE id = ? AND sent_at IS NULL AND dead_at IS NULL"
-        " AND (claimed_at IS NULL OR claimed_at < ?)",
+        "UPDATE outbox AS o SET claimed_at = ? WHERE id = ? AND sent_at IS NULL"
+        " AND dead_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)"
+        " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.recipient_id = o.recipient_id"
+        " AND e.id < o.id AND e.sent_at IS NULL AND e.dead_at IS NULL)",
         (to_db(now), outbox_id, to_db(lease_expired)),
     )
     return cursor.rowcount == 1

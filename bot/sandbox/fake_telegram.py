@@ -19,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import re
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.error import TimedOut
 from telegram.ext import Application, ExtBot
 from telegram.request import BaseRequest, RequestData
 
@@ -207,6 +209,21 @@ class _Refusal(Exception):
         if self.retry_after is not None:
             data["parameters"] = {"retry_after": self.retry_after}
         return json.dumps(data).encode()
+
+
+class _Timeout(Exception):
+    """The bot's request times out: before Telegram saw it, or after (the answer is lost)."""
+
+
+#: Methods that carry notifications; the default targets of :meth:`FakeTelegram.inject_faults`.
+NOTIFYING_METHODS: Final = (
+    "sendMessage",
+    "sendLocation",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "deleteMessage",
+)
+FAULT_KINDS: Final = ("bad_gateway", "flood", "lost", "late")
 
 
 def _bad(description: str) -> _Refusal:
@@ -720,7 +737,10 @@ class FakeRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """Route ``.../bot<token>/<method>`` to the fake."""
         params = dict(request_data.parameters) if request_data is not None else {}
-        return await self._fake.handle(url.rsplit("/", 1)[-1], params)
+        try:
+            return await self._fake.handle(url.rsplit("/", 1)[-1], params)
+        except _Timeout:
+            raise TimedOut("Timed out (injected by the fake)") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -752,6 +772,12 @@ class FakeTelegram:
         self._update_arrived = asyncio.Event()
         self._commands: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._failures: dict[str, deque[_Refusal]] = {}
+        self._fault_share = 0.0
+        self._fault_methods: frozenset[str] = frozenset()
+        self._fault_dice = random.Random(0)  # noqa: S311 - test faults, not secrets
+        #: Injected faults by kind: "bad_gateway" (502), "flood" (429 with retry_after),
+        #: "lost" (timed out before the call arrived), "late" (done, but the answer lost).
+        self.faults: Counter[str] = Counter()
         self.calls: list[ApiCall] = []
         self.refused: list[ApiCall] = []
         self._handlers: dict[str, Callable[[Params], Any]] = {
@@ -844,6 +870,26 @@ class FakeTelegram:
         refusal = _Refusal(status, description, retry_after)
         self._failures.setdefault(method.lower(), deque()).append(refusal)
 
+    def inject_faults(
+        self, share: float, *, seed: int = 0, methods: Iterable[str] = NOTIFYING_METHODS
+    ) -> None:
+        """From now on fail about ``share`` of the calls of ``methods``, each fault drawn
+        from :data:`FAULT_KINDS` with a seeded dice (the same seed, the same faults)."""
+        if not 0 <= share < 1:
+            raise ValueError("share is a fraction below 1")
+        self._fault_share = share
+        self._fault_methods = frozenset(m.lower() for m in methods)
+        self._fault_dice = random.Random(seed)  # noqa: S311 - test faults, not secrets
+
+    def _fault(self, method: str) -> str | None:
+        if method.lower() not in self._fault_methods:
+            return None
+        if self._fault_dice.random() >= self._fault_share:
+            return None
+        kind = self._fault_dice.choice(FAULT_KINDS)
+        self.faults[kind] += 1
+        return kind
+
     def queue_update(self, update: dict[str, Any]) -> None:
         """Queue a raw update for ``getUpdates`` (long polling); an update_id is added if absent."""
         if "update_id" not in update:
@@ -864,8 +910,22 @@ class FakeTelegram:
         """Answer one Bot API call: ``(HTTP status, JSON body)``; every call is recorded."""
         call = ApiCall(method, params)
         self.calls.append(call)
+        fault = self._fault(method)
         try:
+            if fault == "lost":
+                raise _Timeout
+            if fault == "bad_gateway":
+                raise _Refusal(502, "Bad Gateway")
+            if fault == "flood":
+                wait = self._fault_dice.randint(1, 10)
+                raise _Refusal(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
             result = await self._dispatch(method, params)
+            if fault == "late":
+                raise _Timeout
+        except _Timeout:
+            if fault == "lost":
+                call.status, call.description = 0, "timed out before it arrived"
+            raise
         except _Refusal as refusal:
             call.status = refusal.status
             call.description = refusal.description

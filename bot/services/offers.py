@@ -224,6 +224,8 @@ async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Not
         next_action_at=services.clock.now(),
         now=services.clock.now(),
     )
+    if not any(o.state is OfferState.DECLINED for o in history):
+        return []  # nobody declined: the cards could not reach anyone (the officer was told)
     officer = await people.by_id(tx, referral.officer_id)
     assert officer is not None
     return [Notice(NoticeKind.ALL_DECLINED, officer, referral.id)]
@@ -328,11 +330,12 @@ async def mark_unreachable(tx: Conn, services: Services, person_id: int) -> list
 
 
 async def delivered_count(services: Services, referral_id: int) -> int:
-    """How many workers actually have this referral's offer card."""
+    """How many workers have this referral's offer card, or will once a send that failed
+    for a moment is retried (an offer Telegram refused for good is closed, not counted)."""
     return sum(
         1
         for o in await offers.of_referral(services.db.reader, referral_id)
-        if o.message_id is not None and o.kind == "worker"
+        if o.kind == "worker" and (o.message_id is not None or o.state is OfferState.OPEN)
     )
 
 

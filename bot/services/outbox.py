@@ -81,8 +81,16 @@ async def sent(services: Services, notice: Notice) -> None:
         await outbox.mark_sent(tx, notice.outbox_id, services.clock.now())
 
 
-async def failed(services: Services, notice: Notice, error: str, *, permanent: bool) -> None:
-    """Try again later (1, 2, 4 … minutes, at most an hour apart), or give up."""
+async def failed(
+    services: Services,
+    notice: Notice,
+    error: str,
+    *,
+    permanent: bool,
+    retry_after: timedelta | None = None,
+) -> None:
+    """Try again later (when Telegram said to, else 1, 2, 4 … minutes, at most an hour
+    apart), or give up."""
     if notice.outbox_id is None:
         return
     now = services.clock.now()
@@ -90,5 +98,5 @@ async def failed(services: Services, notice: Notice, error: str, *, permanent: b
         if permanent or notice.attempts + 1 >= MAX_ATTEMPTS:
             await outbox.mark_dead(tx, notice.outbox_id, now, error)
         else:
-            backoff = timedelta(minutes=min(60, 2**notice.attempts))
+            backoff = retry_after or timedelta(minutes=min(60, 2**notice.attempts))
             await outbox.retry_at(tx, notice.outbox_id, now + backoff, error)
