@@ -35,14 +35,12 @@ async def send_details(
         cards.details_text(tr, context.services.config, referral, officer),
         protect_content=True,
     )
-    pin = None
+    reveal_id = await details.shown(context.services, chat_id, referral, sent.message_id)
     if referral.latitude is not None and referral.longitude is not None:
         pin = await context.bot.send_location(
             chat_id, referral.latitude, referral.longitude, protect_content=True
         )
-    await details.shown(
-        context.services, chat_id, referral, sent.message_id, pin.message_id if pin else None
-    )
+        await details.pin_shown(context.services, reveal_id, pin.message_id)
 
 
 async def hide_due(context: BotContext, due: list[details.ShownDetails]) -> None:

@@ -19,7 +19,7 @@ from bot.domain.people import Person
 from bot.domain.referral import ARRIVAL_TARGET, Referral, Status
 from bot.i18n import Translator
 from bot.privacy.masking import mask
-from bot.services import Services, coordinator, cover, handover, outbox
+from bot.services import Services, coordinator, cover, details, handover, outbox
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
@@ -160,12 +160,17 @@ async def _send(
         )
         await _record_card(context, notice, referral, chat_id, sent.message_id)
     elif kind is NoticeKind.REVEAL:
-        if "by" in notice.values:
-            await bot.send_message(
-                chat_id,
-                tr("Coordinator {name} assigned this referral to you.", name=notice.values["by"]),
-            )
-        await send_details(context, chat_id, tr, referral)
+        since = notice.written_at
+        if since is None or not await details.shown_since(services, referral, chat_id, since):
+            if "by" in notice.values:
+                await bot.send_message(
+                    chat_id,
+                    tr(
+                        "Coordinator {name} assigned this referral to you.",
+                        name=notice.values["by"],
+                    ),
+                )
+            await send_details(context, chat_id, tr, referral)
         await bot.send_message(
             chat_id,
             cards.case_text(tr, config, referral),

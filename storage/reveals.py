@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Conn, fetch_all
+from storage.db import Conn, fetch_all, fetch_one
 from storage.timefmt import to_db
 
 
@@ -29,12 +29,29 @@ async def insert(
     message_id: int,
     location_message_id: int | None,
     now: datetime,
-) -> None:
-    await conn.execute(
+) -> int:
+    cursor = await conn.execute(
         "INSERT INTO reveals (referral_id, chat_id, message_id, location_message_id, sent_at)"
         " VALUES (?, ?, ?, ?, ?)",
         (referral_id, chat_id, message_id, location_message_id, to_db(now)),
     )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def set_location(conn: Conn, reveal_id: int, message_id: int) -> None:
+    await conn.execute(
+        "UPDATE reveals SET location_message_id = ? WHERE id = ?", (message_id, reveal_id)
+    )
+
+
+async def shown_since(conn: Conn, referral_id: int, chat_id: int, since: datetime) -> bool:
+    row = await fetch_one(
+        conn,
+        "SELECT 1 FROM reveals WHERE referral_id = ? AND chat_id = ? AND sent_at >= ?",
+        (referral_id, chat_id, to_db(since)),
+    )
+    return row is not None
 
 
 async def due(

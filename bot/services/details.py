@@ -10,24 +10,19 @@ while the case is theirs; that showing is audited like the first.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.referral import Referral
 from bot.services import Services
 from storage import audit, people, reveals
 from storage.reveals import ShownDetails
 
-__all__ = ["ShownDetails", "due_for_hiding", "hidden", "shown"]
+__all__ = ["ShownDetails", "due_for_hiding", "hidden", "pin_shown", "shown", "shown_since"]
 
 
-async def shown(
-    services: Services,
-    telegram_id: int,
-    referral: Referral,
-    message_id: int,
-    location_message_id: int | None,
-) -> None:
-    """Details have just been delivered to ``telegram_id``: audit it, remember the messages."""
+async def shown(services: Services, telegram_id: int, referral: Referral, message_id: int) -> int:
+    """Details have just been delivered to ``telegram_id``: audit it, remember the message
+    (recorded before a location pin is sent, so a failed pin does not repeat the text)."""
     now = services.clock.now()
     async with services.db.write() as tx:
         person = await people.by_telegram_id(tx, telegram_id)
@@ -39,14 +34,27 @@ async def shown(
             actor_telegram_id=telegram_id,
             subject=referral.ref,
         )
-        await reveals.insert(
+        return await reveals.insert(
             tx,
             referral_id=referral.id,
             chat_id=telegram_id,
             message_id=message_id,
-            location_message_id=location_message_id,
+            location_message_id=None,
             now=now,
         )
+
+
+async def pin_shown(services: Services, reveal_id: int, message_id: int) -> None:
+    async with services.db.write() as tx:
+        await reveals.set_location(tx, reveal_id, message_id)
+
+
+async def shown_since(
+    services: Services, referral: Referral, telegram_id: int, since: datetime
+) -> bool:
+    """Whether the details reached this chat since ``since`` (a retried notice whose first
+    try delivered them and failed later must not show them twice)."""
+    return await reveals.shown_since(services.db.reader, referral.id, telegram_id, since)
 
 
 async def due_for_hiding(services: Services) -> list[ShownDetails]:

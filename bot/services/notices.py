@@ -9,6 +9,7 @@ own language, from the referral as it is then.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.people import Person
@@ -56,6 +57,7 @@ class Notice:
     values: dict[str, str] = field(default_factory=dict)  # e.g. worker name, reason
     outbox_id: int | None = None  # set once written to the outbox
     attempts: int = 0  # earlier failed sends (from the outbox)
+    written_at: datetime | None = None  # when it was written to the outbox
 
 
 @dataclass(frozen=True)

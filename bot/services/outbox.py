@@ -38,7 +38,7 @@ async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[N
             now=now,
             first_attempt=now + GRACE,
         )
-        written.append(replace(notice, outbox_id=outbox_id))
+        written.append(replace(notice, outbox_id=outbox_id, written_at=now))
     return written
 
 
@@ -60,6 +60,7 @@ async def due(services: Services) -> list[Notice]:
                 values=row.values,
                 outbox_id=row.id,
                 attempts=row.attempts,
+                written_at=row.created_at,
             )
         )
     return found
