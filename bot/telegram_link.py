@@ -12,6 +12,10 @@ The outbox repeats it later (at-least-once), because a lost escalation is worse 
 a duplicated one; edits, deletions and reads are repeated at once because doing them
 twice changes nothing.
 
+Answering a button tap too late (Telegram forgets a tap after a while, and after a
+crash the same tap can be handed over again) is not an error worth stopping the
+handler for: the tap's work is what matters, and the person's spinner has long gone.
+
 :class:`ChatRateLimiter` adds to PTB's :class:`~telegram.ext.AIORateLimiter` (about 30
 messages a second overall, 20 a minute per group) Telegram's advice of about one
 message a second per private chat, with a burst of three so a reveal (details, pin,
@@ -47,6 +51,14 @@ SAFE_TO_REPEAT = frozenset(
 )
 BRIEF_FAILURES = frozenset({500, 502, 503, 504})
 MAX_WAIT = 5.0  # longer flood waits are left to the outbox rather than held in a handler
+
+
+_TRUE = b'{"ok": true, "result": true}'
+
+
+def _too_late(body: bytes) -> bool:
+    text = body.decode("utf-8", "replace").lower()
+    return "query is too old" in text or "query id is invalid" in text
 
 
 def _retry_after(body: bytes) -> float | None:
@@ -114,6 +126,8 @@ class RetryingRequest(BaseRequest):
             if status in BRIEF_FAILURES and not last:
                 await self._pause(self._backoff * 2 ** (attempt - 1))
                 continue
+            if api_method == "answerCallbackQuery" and status == 400 and _too_late(body):
+                return 200, _TRUE  # see the module docstring: a late answer is no failure
             if status == 429 and not last:
                 wait = _retry_after(body)
                 if wait is not None and wait <= MAX_WAIT:

@@ -21,7 +21,7 @@ from bot.domain.flood import FloodGate
 from bot.domain.invite import looks_like_code
 from bot.domain.people import Role
 from bot.i18n import Translator
-from bot.services import enrolment
+from bot.services import enrolment, intake
 from bot.services import people as people_service
 from handlers.commands import publish_person_menu
 from handlers.context import BotContext
@@ -37,6 +37,11 @@ async def guard(update: Update, context: BotContext) -> None:
     if user is None or user.is_bot or chat is None:
         raise ApplicationHandlerStop
     services = context.services
+    message = update.message
+    if message is not None and not await intake.first_sight(
+        services, chat.id, message.message_id, message.date
+    ):
+        raise ApplicationHandlerStop  # handed over again after a crash: already taken
     gate = context.bot_data.setdefault("flood_gate", FloodGate())
     now = services.clock.now()
     if not gate.admit(user.id, now):

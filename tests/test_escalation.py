@@ -18,6 +18,7 @@ from bot.services import handover
 from bot.services import referrals as referral_service
 from handlers.context import BotContext
 from handlers.notify import deliver
+from storage import audit
 from tests.stories import draft, enrol, file, station
 
 THURSDAY_2340 = datetime(2026, 11, 26, 15, 40, tzinfo=UTC)  # 23:40 in Shanghai
@@ -97,6 +98,9 @@ async def test_a_referral_nobody_accepts_climbs_every_level_on_time(config_path:
         assert escalation_cards(boss) == 2
         now = await referral_service.get(w.services, referral.id)
         assert now is not None and now.status is Status.ACCEPTED and now.assignee_id is not None
+        steps = await audit.entries(w.services.db.reader, action="referral.escalation_step")
+        assert [e.subject for e in steps] == [ref] * 4  # 23:55, 00:25, 01:25, 01:40: once each
+        assert len({e.detail for e in steps}) == 4
 
 
 async def test_a_routine_referral_at_night_waits_for_the_morning_shift(config_path: Path) -> None:

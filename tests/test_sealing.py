@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain.referral import Category, Safety, Urgency
+from bot.sandbox import FakeTelegram
 from bot.sandbox.world import world
 from storage import audit
 from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, draft, file, station
@@ -95,7 +97,9 @@ def test_check_config_reports_encryption(config_path: Path, keys: int) -> None:
 
 async def test_rotate_key_reseals_everything_with_the_new_key(config_path: Path) -> None:
     old = _with_key_file(config_path)
-    async with world(config_path) as w:
+    clock = FakeClock()
+    telegram = FakeTelegram(clock=clock.now)  # the same Telegram before and after
+    async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ()})
         await file(w, draft(Category.FAMILY_DISPUTE))
         await s.workers["Li Na"].tap("✅ Accept")
@@ -107,7 +111,7 @@ async def test_rotate_key_reseals_everything_with_the_new_key(config_path: Path)
     assert result.returncode == 0, result.stderr
     assert "re-encrypted with the first key" in result.stdout
     old.write_text(new.read_text())  # the old key is retired
-    async with world(config_path) as w:
+    async with world(config_path, clock=clock, telegram=telegram) as w:
         li = w.phone(s.workers["Li Na"].chat_id, "Li Na")
         await li.send("/mine")
         await li.tap("🔒 Show details")

@@ -780,6 +780,8 @@ class FakeTelegram:
         self.faults: Counter[str] = Counter()
         self.calls: list[ApiCall] = []
         self.refused: list[ApiCall] = []
+        #: Every update handed to the app in-process, for :meth:`redeliver`.
+        self.delivered: list[dict[str, Any]] = []
         self._handlers: dict[str, Callable[[Params], Any]] = {
             "getme": self._get_me,
             "sendmessage": self._send_message,
@@ -953,8 +955,19 @@ class FakeTelegram:
 
     async def _deliver(self, payload: dict[str, Any]) -> None:
         """Turn a raw update into a PTB ``Update`` and run the app's handlers on it."""
-        app = self._require_app()
+        self._require_app()
         data = {"update_id": next(self._update_ids), **payload}
+        self.delivered.append(data)
+        await self._process(data)
+
+    async def redeliver(self, count: int = 1) -> None:
+        """Hand the last ``count`` updates over again, as Telegram does when the bot died
+        before confirming them (same update ids, same messages)."""
+        for data in self.delivered[-count:]:
+            await self._process(data)
+
+    async def _process(self, data: dict[str, Any]) -> None:
+        app = self._require_app()
         update = Update.de_json(data, app.bot)
         if isinstance(app.bot, ExtBot):
             app.bot.insert_callback_data(update)  # as PTB's own update fetchers do

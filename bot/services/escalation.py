@@ -18,7 +18,7 @@ from bot.domain.routing import can_take, required_skill
 from bot.services import Services, rota
 from bot.services.notices import Notice, NoticeKind
 from bot.services.offers import candidates, offer_wave
-from storage import offers, people, referrals
+from storage import audit, offers, people, referrals
 from storage.db import Conn
 from storage.offers import OfferState
 
@@ -43,6 +43,10 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
         now=now,
     ):
         return []  # somebody else took this step
+    due = referral.next_action_at.isoformat() if referral.next_action_at else "now"
+    await audit.record(
+        tx, now=now, action="referral.escalation_step", subject=referral.ref, detail=f"due {due}"
+    )
     plan = plan_of(services, referral)
     # After downtime the step fires as soon as the bot is back; people are told how late.
     late = now - referral.next_action_at if referral.next_action_at else None

@@ -1,0 +1,26 @@
+"""Updates Telegram hands over again after a crash are not applied twice.
+
+The bot confirms updates to Telegram only after handling them (see bot/polling.py), so
+a crash can mean the same updates arrive again. Button taps are safe to handle again:
+each is checked against the state the tapped card showed (first accept wins, a step
+is marked once, Submit files a draft once). A typed message is not: the same words
+would answer the next question. So a chat's messages are taken in order, once; a
+message seen before is dropped (the person, if it was lost mid-way, just types it
+again: nothing they had entered before it is lost).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.services import Services
+from storage import intake
+
+REMEMBER = timedelta(days=1)  # replays come within minutes of a restart
+
+
+async def first_sight(services: Services, chat_id: int, message_id: int, sent_at: datetime) -> bool:
+    """True the first time this message of this chat is seen, False on a replay."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        return await intake.take(tx, chat_id, message_id, sent_at, now, now - REMEMBER)

@@ -1,0 +1,51 @@
+"""After a crash Telegram hands over again the updates the bot had not confirmed. A
+typed answer is not applied twice; a tap is handled again safely (Submit files once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.sandbox.world import world
+from bot.services import drafts
+from bot.services import people as people_service
+from bot.services import referrals as referral_service
+from tests.stories import OFFICER_ID, station
+
+
+async def test_a_typed_answer_handed_over_again_is_taken_once(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        officer = s.officer
+        await officer.send("/new")
+        for label in ("Other", "None of these", "● Routine (suggested)"):
+            await officer.tap(label)
+        await officer.send("Market street")  # the Where? answer
+        said = len(officer.texts)
+        await w.telegram.redeliver()  # the same message again: it must not become the name
+        assert len(officer.texts) == said
+        await officer.send("Chen Mei")  # the name, typed for real
+        me = await people_service.find(w.services, OFFICER_ID)
+        assert me is not None
+        stored = await drafts.current(w.services, me.id)
+        assert stored is not None
+        assert (stored.draft.place, stored.draft.person_name) == ("Market street", "Chen Mei")
+
+
+async def test_a_submit_tap_handed_over_again_files_one_referral(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        officer = s.officer
+        await officer.send("/new")
+        for label in ("Other", "None of these", "● Routine (suggested)"):
+            await officer.tap(label)
+        await officer.send("Market street")
+        await officer.tap("Adult (18–64)")
+        await officer.tap("No phone: visit only")
+        await officer.tap("The person agrees to be contacted")
+        await officer.send("Lost elderly man found at the market.")
+        await officer.tap("📨 Submit")
+        await w.telegram.redeliver()  # the tap again, after its answer was given
+        me = await people_service.find(w.services, OFFICER_ID)
+        assert me is not None
+        assert len(await referral_service.of_officer(w.services, me)) == 1
+        assert sum(t.startswith("New referral") for t in s.workers["Li Na"].texts) == 1
