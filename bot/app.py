@@ -7,7 +7,8 @@ same around an application driven by ``process_update`` instead of polling.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import cast
 
@@ -33,13 +34,13 @@ def build_application(
     clock: Clock | None = None,
     request: BaseRequest | None = None,
     rate_limit: bool = True,
-    retry_backoff: float = 0.5,
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> BotApp:
     """The application for ``config``; ``request`` replaces the network (fake Bot API).
 
     Every call but ``getUpdates`` (PTB's poller has its own retry loop) goes through
-    :class:`~bot.telegram_link.RetryingRequest`; ``retry_backoff`` is its first pause in
-    seconds (0 for the in-process fake, whose time does not pass by itself)."""
+    :class:`~bot.telegram_link.RetryingRequest`; ``pause`` is how it waits between tries
+    (a fake clock's ``sleep`` with the in-process fake, so no test waits for real)."""
     token = config.telegram.token.get_secret_value() if config.telegram.token else None
     builder = (
         ApplicationBuilder()
@@ -53,7 +54,7 @@ def build_application(
     if request is not None:
         builder = builder.get_updates_request(request)
     outgoing = request or HTTPXRequest(connection_pool_size=32)
-    builder = builder.request(RetryingRequest(outgoing, backoff=retry_backoff))
+    builder = builder.request(RetryingRequest(outgoing, pause=pause))
     if rate_limit:
         builder = builder.rate_limiter(ChatRateLimiter())  # type: ignore[arg-type]
     app = cast(BotApp, builder.build())

@@ -41,3 +41,7 @@ class FakeClock:
             raise ValueError("time does not run backwards")
         self._now += delta
         return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        """A wait that passes at once on this clock (the bot's pauses between retries)."""
+        self.advance(timedelta(seconds=seconds))

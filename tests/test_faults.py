@@ -70,7 +70,7 @@ async def outbox_left(w: World) -> tuple[int, int]:
     return row[0] or 0, row[1] or 0
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 async def test_every_notice_arrives_when_a_fifth_of_calls_fail(
     config_path: Path, seed: int
 ) -> None:

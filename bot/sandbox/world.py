@@ -65,7 +65,7 @@ async def world(
         clock=clock,
         request=telegram.request,
         rate_limit=False,
-        retry_backoff=0.0,
+        pause=clock.sleep,
     )
     telegram.attach(app)
     async with running(app):
