@@ -10,17 +10,19 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot import logs
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, WarpedClock
 from bot.config import Config, ConfigError, load_config
 from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
 from bot.domain.people import Role
@@ -33,6 +35,9 @@ from storage import audit as audit_storage
 from storage import referrals as referrals_storage
 from storage.db import StorageError
 from storage.sealing import SealingError, reseal_all, write_key_file
+
+if TYPE_CHECKING:
+    from handlers.context import BotApp
 
 DEFAULT_CONFIG = "config.toml"
 EXIT_INVALID = 1
@@ -73,7 +78,21 @@ def _parser() -> argparse.ArgumentParser:
         )
         return p
 
-    with_config(sub.add_parser("run", help="run the bot (long polling) until stopped"))
+    run = with_config(sub.add_parser("run", help="run the bot (long polling) until stopped"))
+    run.add_argument(
+        "--time-warp",
+        type=float,
+        default=None,
+        metavar="FACTOR",
+        help="for demos and crash tests only: let the bot's time run FACTOR times faster",
+    )
+    run.add_argument(
+        "--time-origin",
+        type=float,
+        default=None,
+        metavar="UNIX_SECONDS",
+        help="with --time-warp: the moment from which time runs faster (default: now)",
+    )
     with_config(
         sub.add_parser(
             "rotate-key",
@@ -133,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         if args.command == "run":
-            return _run(args.config)
+            return _run(args.config, _run_clock(args))
         return asyncio.run(_dispatch(args, SystemClock()))
     except CliError as exc:
         print(f"referral-bot: {exc}", file=sys.stderr)
@@ -406,7 +425,17 @@ async def _backup(services: Services, destination: Path) -> None:
     print(f"backup written to {destination}")
 
 
-def _run(config_path: Path) -> int:
+def _run_clock(args: argparse.Namespace) -> Clock:
+    if args.time_warp is None:
+        return SystemClock()
+    origin = args.time_origin if args.time_origin is not None else datetime.now(UTC).timestamp()
+    try:
+        return WarpedClock(datetime.fromtimestamp(origin, UTC), args.time_warp)
+    except ValueError as exc:
+        raise CliError(f"--time-warp: {exc}", EXIT_INVALID) from None
+
+
+def _run(config_path: Path, clock: Clock) -> int:
     from bot.app import build_application  # the heavy import only when running
 
     config = _config(config_path)
@@ -423,12 +452,29 @@ def _run(config_path: Path) -> int:
         await _check_token(config)
 
     asyncio.run(preflight())
-    app = build_application(config)
+    app = build_application(config, clock=clock)
     if not config.privacy.keys():
         logging.getLogger(__name__).warning(
             "no key for personal data: it is stored in clear (set privacy.key_file)"
         )
     logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
-    app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+    asyncio.run(_serve(app))
     logging.getLogger(__name__).info("stopped")
     return 0
+
+
+async def _serve(app: BotApp) -> None:
+    """Open everything, poll until SIGTERM or Ctrl+C, close everything."""
+    from bot import polling
+    from bot.app import running
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(app):
+        await app.start()  # the engine's jobs
+        try:
+            await polling.serve(app, stop, [Update.MESSAGE, Update.CALLBACK_QUERY])
+        finally:
+            await app.stop()

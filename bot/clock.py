@@ -24,6 +24,24 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class WarpedClock:
+    """Wall-clock time running ``factor`` times faster from ``origin`` on.
+
+    For crash tests and demos that run the real program as a process: a night's
+    escalations pass in minutes. Every start with the same origin and factor agrees on
+    the time, so a restarted process carries on where the killed one was.
+    """
+
+    def __init__(self, origin: datetime, factor: float) -> None:
+        if origin.tzinfo is None or factor < 1:
+            raise ValueError("an aware origin and a factor of at least 1")
+        self._origin, self._factor = origin, factor
+
+    def now(self) -> datetime:
+        real = datetime.now(UTC)
+        return self._origin + (real - self._origin) * self._factor
+
+
 class FakeClock:
     """A clock that only moves when told to; for tests, benchmarks and the demo."""
 

@@ -526,7 +526,12 @@ def _parse(query: CallbackQuery) -> Tap | None:
 
 
 async def _stale(query: CallbackQuery, context: BotContext) -> None:
-    await query.answer(context.tr("This button is no longer active."), show_alert=True)
+    """An old card (or one that never got saved as current, say the bot restarted just
+    as it was shown): say how to carry on rather than leave a dead end."""
+    await query.answer(
+        context.tr("This card is out of date. Send /resume to carry on with your referral."),
+        show_alert=True,
+    )
 
 
 @requires(Role.OFFICER)

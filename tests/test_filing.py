@@ -18,7 +18,7 @@ from handlers.filing import NEW_REFERRAL
 from storage import audit
 
 OFFICER, WORKER, STRANGER = 101, 202, 303
-STALE = "This button is no longer active."
+STALE = "This card is out of date. Send /resume to carry on with your referral."
 PLACE = "Lane 5, Tianping Road"
 SUMMARY = "Neighbours argue about noise every night; both asked for mediation."
 

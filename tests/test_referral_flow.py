@@ -343,7 +343,7 @@ async def test_a_double_tap_on_submit_files_one_referral(config_path: Path) -> N
         assert {first.text, second.text} <= {
             None,
             "Already submitted.",
-            "This button is no longer active.",
+            "This card is out of date. Send /resume to carry on with your referral.",
         }
         me = await people_service.find(w.services, 101)
         assert me is not None

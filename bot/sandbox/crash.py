@@ -1,0 +1,476 @@
+"""Kill the bot with SIGKILL at random moments and check that nothing was lost.
+
+The bot runs as a real process (``python -m bot run``) on a real SQLite file, talking
+HTTP to the fake Bot API (:mod:`bot.sandbox.http`) served from this process, with its
+time running 30 times faster (``--time-warp``) so escalations climb in seconds. People
+act through their phones all along, as they would: an officer files referrals by
+reading the screen and tapping (typing again what a crash swallowed), workers accept or
+decline offer cards, a coordinator takes escalated ones. Meanwhile the bot is killed
+and started again, ``kills`` times. Then it runs once more until things are quiet and
+the database is checked:
+
+* every referral the officer saw confirmed is there, and no draft was filed twice;
+* no referral was accepted twice;
+* every escalation step fired exactly once, and none that fell due is left unfired;
+* every outbox message was delivered (none waiting, none given up).
+
+``python -m bot.sandbox.crash --kills 100`` is the soak run; it prints the counts.
+tests/test_crash.py runs it with 20 kills in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import os
+import random
+import re
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot import cli
+from bot.clock import WarpedClock
+from bot.config import load_config
+from bot.sandbox.fake_telegram import FakeTelegram, Phone, SeenMessage
+from bot.sandbox.http import BotApiServer
+from bot.services import open_database
+from storage import referrals as referral_storage
+from storage.db import fetch_all
+from storage.timefmt import from_db
+
+WARP = 30.0  # one minute of the bot's time passes in two seconds
+OFFICER, WORKERS, COORDINATOR = 101, (201, 202, 203), 301
+
+CONFIG = """
+timezone = "Asia/Shanghai"
+default_language = "en"
+
+[telegram]
+bot_username = "referral_test_bot"
+
+[database]
+path = "bot.sqlite3"
+
+[privacy]
+key_file = "referral.key"
+
+[cases]
+max_open_per_worker = 100
+
+[escalation]
+immediate = [1, 1, 1]
+urgent = [1, 1, 1]
+routine = [1, 1, 1]
+repeat_every = 1
+repeat_limit = 2
+
+[[stations]]
+id = "tianping"
+name_zh = "天平路派出所"
+name_en = "Tianping Road Station"
+
+[[teams]]
+id = "xuhui-sw"
+name_zh = "徐汇区社工站"
+name_en = "Xuhui Social Work Station"
+stations = ["tianping"]
+"""
+
+
+@dataclass
+class Counts:
+    """What happened, and what the checks found (every ``bad_*`` must be 0)."""
+
+    kills: int = 0
+    starts: int = 0
+    confirmed: int = 0  # referrals the officer saw "Submitted as"
+    referrals: int = 0  # referrals in the database
+    accepted: int = 0
+    escalation_steps: int = 0
+    messages: int = 0  # bot messages on all phones
+    duplicate_messages: int = 0  # the same words twice in a chat, never edited since
+    bad_missing: list[str] = field(default_factory=list)  # confirmed but not stored
+    bad_filed_twice: list[str] = field(default_factory=list)  # one draft, two referrals
+    bad_accepted_twice: list[str] = field(default_factory=list)
+    bad_steps_twice: list[str] = field(default_factory=list)
+    bad_steps_overdue: list[str] = field(default_factory=list)
+    bad_outbox: tuple[int, int] = (0, 0)  # (waiting, given up)
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.bad_missing
+            or self.bad_filed_twice
+            or self.bad_accepted_twice
+            or self.bad_steps_twice
+            or self.bad_steps_overdue
+            or any(self.bad_outbox)
+        )
+
+    def report(self) -> str:
+        lines = [f"{name}: {value}" for name, value in vars(self).items()]
+        return "\n".join([*lines, f"ok: {self.ok}"])
+
+
+class Deployment:
+    """One folder with a config, a key, a database; the bot as a process on it."""
+
+    def __init__(self, folder: Path, base_url: str) -> None:
+        self.folder = folder
+        self.config_path = folder / "config.toml"
+        self.config_path.write_text(CONFIG, encoding="utf-8")
+        self.base_url = base_url
+        self.origin = time.time()
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts = 0
+
+    @property
+    def clock(self) -> WarpedClock:
+        return WarpedClock(datetime.fromtimestamp(self.origin, UTC), WARP)
+
+    async def cli(self, *args: str) -> str:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = await cli.amain([*args, "--config", str(self.config_path)])
+        if code != 0:
+            raise RuntimeError(f"referral-bot {' '.join(args)} failed with {code}")
+        return out.getvalue()
+
+    async def invite(self, *args: str) -> str:
+        out = await self.cli("invite", *args)
+        return next(line.split()[-1] for line in out.splitlines() if line.startswith("code:"))
+
+    async def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_BOT_")}
+        env["REFERRAL_BOT_TELEGRAM__TOKEN"] = "123:crash-test"  # noqa: S105 - the fake's
+        env["REFERRAL_BOT_TELEGRAM__BASE_URL"] = self.base_url
+        with (self.folder / "bot.log").open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--config",
+                str(self.config_path),
+                "--time-warp",
+                str(WARP),
+                "--time-origin",
+                str(self.origin),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log,
+            )
+        self.starts += 1
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+            await self.process.wait()
+        self.process = None
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(self.process.wait(), 60)
+        self.process = None
+
+
+# -- people ----------------------------------------------------------------------------------
+
+SUBMITTED = re.compile(r"^Submitted as (R-[0-9A-Z]+)\.$")
+MARKER = re.compile(r"CrashCase-\d+")
+NOTICE = re.compile(r"^(R-[0-9A-Z]+) · ")  # "R-7F3K · Other · Urgent\nSent. …"
+REFERENCE = re.compile(r"\bR-[0-9A-Z]{4}\b")
+
+
+def _card(phone: Phone) -> SeenMessage | None:
+    """The officer's filing card on screen now, if any."""
+    for message in reversed(phone.bot_messages):
+        text = message.plain
+        if text.startswith("You have no unfinished referral"):
+            return None  # filed meanwhile (the card never said so: the bot died first)
+        if message.buttons and (
+            text.startswith(("New referral · step", "Check the referral"))
+            or text.startswith("You have an unfinished referral")
+        ):
+            return message
+    return None
+
+
+class Officer:
+    """Files referrals by reading the screen, like a person: a step the screen still
+    asks for after a while (the bot died meanwhile) is answered again."""
+
+    PATIENCE = 2.0  # seconds before answering the same screen again
+
+    def __init__(self, phone: Phone) -> None:
+        self.phone = phone
+        self.drafts = 0
+        self.marker: str | None = None
+        self.last: tuple[int, str] | None = None
+        self.acted_at = 0.0
+        self.alerts_seen = 0
+
+    async def act(self) -> None:
+        card = _card(self.phone)
+        screen = (card.message_id, card.plain) if card else None
+        waited = time.monotonic() - self.acted_at
+        if (screen == self.last or screen is None) and waited < self.PATIENCE:
+            return  # the bot is still on it (or down): wait before doing it again
+        self.last, self.acted_at = screen, time.monotonic()
+        answers = self.phone.callback_answers
+        if len(answers) > self.alerts_seen:
+            self.alerts_seen = len(answers)
+            if "/resume" in (answers[-1].text or ""):  # the card went stale in a crash
+                await self.phone.send("/resume")
+                return
+        if card is None:
+            self.marker = None
+            await self.phone.send("/new")
+            return
+        text = card.plain
+        if text.startswith("You have an unfinished referral"):
+            await self.phone.tap("▶ Resume", message=card)
+        elif text.startswith("Check the referral"):
+            await self.phone.tap("📨 Submit", message=card)
+        elif "step 1 of 8" in text:
+            await self.phone.tap("Other", message=card)
+        elif "step 2 of 8" in text:
+            await self.phone.tap("None of these", message=card)
+        elif "step 3 of 8" in text:
+            await self.phone.tap("Urgent", message=card)  # not held for the morning
+        elif "step 4 of 8" in text:
+            await self.phone.send("Market street 1")
+        elif "step 5 of 8" in text:
+            await self.phone.tap("Adult (18–64)", message=card)
+        elif "step 6 of 8" in text:
+            await self.phone.tap("No phone: visit only", message=card)
+        elif "step 7 of 8" in text:
+            await self.phone.tap("The person agrees to be contacted", message=card)
+        elif "step 8 of 8" in text:
+            if self.marker is None:
+                self.drafts += 1
+                self.marker = f"CrashCase-{self.drafts}"
+            await self.phone.send(f"{self.marker}: neighbours quarrel in the stairwell")
+
+    def confirmed(self) -> dict[str, str | None]:
+        """Reference -> the summary marker the officer saw on the card before submitting, for
+        every referral the officer was told about (the card, or the notice that follows)."""
+        found: dict[str, str | None] = {}
+        for message in self.phone.bot_messages:
+            match = SUBMITTED.match(message.plain) or NOTICE.match(message.plain)
+            if match:
+                marker = next((m.group() for t in message.history if (m := MARKER.search(t))), None)
+                found[match.group(1)] = found.get(match.group(1)) or marker
+        return found
+
+
+class Answerer:
+    """Taps what a worker (or coordinator) would: on first sight of a card decides to
+    accept, decline or leave it (so some referrals climb to the coordinator), and does it
+    a moment later."""
+
+    def __init__(self, phone: Phone, dice: random.Random, *, coordinator: bool = False) -> None:
+        self.phone, self.dice, self.coordinator = phone, dice, coordinator
+        self.plans: dict[tuple[int, str], tuple[float, str | None]] = {}
+
+    def _decide(self, labels: list[str]) -> str | None:
+        if self.coordinator and "🙋 Take it myself" in labels:
+            return "🙋 Take it myself" if self.dice.random() < 0.6 else None
+        if "✅ Accept" in labels:
+            roll = self.dice.random()
+            return "✅ Accept" if roll < 0.4 else "Decline" if roll < 0.6 else None
+        if "Busy with another case" in labels:
+            return "Busy with another case"
+        return None
+
+    async def act(self) -> None:
+        now = time.monotonic()
+        for message in self.phone.bot_messages:
+            key = (message.message_id, message.plain)
+            if key not in self.plans:
+                choice = self._decide(message.button_labels())
+                self.plans[key] = (now + self.dice.uniform(0.3, 4.0), choice)
+            at, choice = self.plans[key]
+            if choice is None or at > now:
+                continue
+            self.plans[key] = (at, None)  # once
+            with contextlib.suppress(LookupError):  # edited away meanwhile
+                await self.phone.tap(choice, message=message)
+            return
+
+
+async def _people(fake: FakeTelegram, deployment: Deployment) -> tuple[Officer, list[Answerer]]:
+    dice = random.Random(7)  # noqa: S311 - who taps what, not a secret
+    officer = fake.user(OFFICER, "Officer Wang")
+    await officer.send(
+        "/start " + await deployment.invite("--role", "officer", "--station", "tianping")
+    )
+    answerers = []
+    for number, user_id in enumerate(WORKERS):
+        worker = fake.user(user_id, f"Worker {number}")
+        code = await deployment.invite("--role", "social_worker", "--team", "xuhui-sw")
+        await worker.send(f"/start {code}")
+        await worker.send("/available")
+        answerers.append(Answerer(worker, dice))
+    chen = fake.user(COORDINATOR, "Coord Chen")
+    code = await deployment.invite("--role", "coordinator", "--team", "xuhui-sw")
+    await chen.send(f"/start {code}")
+    await chen.send("/available")
+    answerers.append(Answerer(chen, dice, coordinator=True))
+    return Officer(officer), answerers
+
+
+async def _act(officer: Officer, answerers: list[Answerer], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        await officer.act()
+        for answerer in answerers:
+            await answerer.act()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.1)
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+async def run(folder: Path, kills: int, *, seed: int = 1) -> Counts:
+    """Play the story with ``kills`` SIGKILLs; return the counts and what the checks found."""
+    dice = random.Random(seed)  # noqa: S311 - when to kill, not a secret
+    fake = FakeTelegram()
+    server = BotApiServer(fake)
+    await server.start()
+    deployment = Deployment(folder, server.base_url)
+    counts = Counts()
+    try:
+        officer, answerers = await _people(fake, deployment)
+        stop = asyncio.Event()
+        actors = asyncio.create_task(_act(officer, answerers, stop))
+        for _ in range(kills):
+            await deployment.start()
+            await asyncio.sleep(dice.uniform(2.0, 7.0))  # the bot runs; people act
+            await deployment.kill()
+            counts.kills += 1
+        await deployment.start()
+        await asyncio.sleep(8)  # a last stretch without kills
+        stop.set()
+        await actors
+        await _settle(deployment)
+        await deployment.stop()
+        counts.starts = deployment.starts
+        await _check(deployment, officer, counts)
+        phones = [officer.phone, *(a.phone for a in answerers)]
+        _count_messages(phones, counts)
+    finally:
+        await deployment.kill()
+        await server.close()
+    return counts
+
+
+async def _settle(deployment: Deployment, limit: float = 60) -> None:
+    """Wait (the bot running) until its outbox is empty and no escalation step is due."""
+    config = load_config(deployment.config_path)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        db = await open_database(config, sync=False)
+        try:
+            waiting, _ = await _outbox(db.reader)
+            overdue = await _overdue(db.reader, deployment.clock.now())
+        finally:
+            await db.close()
+        if waiting == 0 and not overdue:
+            return
+        await asyncio.sleep(0.5)
+
+
+async def _outbox(conn: object) -> tuple[int, int]:
+    rows = await fetch_all(
+        conn,  # type: ignore[arg-type]
+        "SELECT COALESCE(SUM(sent_at IS NULL AND dead_at IS NULL), 0) AS waiting,"
+        " COALESCE(SUM(dead_at IS NOT NULL), 0) AS dead FROM outbox",
+    )
+    return rows[0]["waiting"], rows[0]["dead"]
+
+
+async def _overdue(conn: object, now: datetime) -> list[str]:
+    """Referrals waiting for acceptance whose next escalation step is over two of the
+    engine's ticks late (a tick is two seconds, one minute of the bot's time)."""
+    rows = await fetch_all(
+        conn,  # type: ignore[arg-type]
+        "SELECT ref, next_action_at FROM referrals WHERE status = 'offered'"
+        " AND next_action_at IS NOT NULL",
+    )
+    late = now - timedelta(minutes=3)
+    return [r["ref"] for r in rows if from_db(r["next_action_at"]) < late]
+
+
+async def _check(deployment: Deployment, officer: Officer, counts: Counts) -> None:
+    config = load_config(deployment.config_path)
+    db = await open_database(config, sync=False)
+    try:
+        reader = db.reader
+        stored = {}
+        for row in await fetch_all(reader, "SELECT id FROM referrals"):
+            referral = await referral_storage.by_id(reader, row["id"])
+            assert referral is not None
+            stored[referral.ref] = referral
+        counts.referrals = len(stored)
+        confirmed = officer.confirmed()
+        counts.confirmed = len(confirmed)
+        counts.bad_missing = sorted(ref for ref in confirmed if ref not in stored)
+        markers = Counter(
+            m.group() for r in stored.values() if r.summary and (m := MARKER.search(r.summary))
+        )
+        counts.bad_filed_twice = sorted(marker for marker, n in markers.items() if n > 1)
+        accepts = await fetch_all(
+            reader,
+            "SELECT r.ref, COUNT(*) AS n FROM referral_events e JOIN referrals r"
+            " ON r.id = e.referral_id WHERE e.to_status = 'accepted' GROUP BY r.ref",
+        )
+        counts.accepted = len(accepts)
+        counts.bad_accepted_twice = sorted(r["ref"] for r in accepts if r["n"] > 1)
+        steps = await fetch_all(
+            reader,
+            "SELECT subject, detail, COUNT(*) AS n FROM audit_log"
+            " WHERE action = 'referral.escalation_step' GROUP BY subject, detail",
+        )
+        counts.escalation_steps = sum(r["n"] for r in steps)
+        counts.bad_steps_twice = sorted(
+            f"{r['subject']} {r['detail']}" for r in steps if r["n"] > 1
+        )
+        counts.bad_steps_overdue = await _overdue(reader, deployment.clock.now())
+        counts.bad_outbox = await _outbox(reader)
+    finally:
+        await db.close()
+
+
+def _count_messages(phones: list[Phone], counts: Counts) -> None:
+    for phone in phones:
+        messages = phone.bot_messages
+        counts.messages += len(messages)
+        # Only messages about a referral count: the filing card shown again after a
+        # crash is the screen, not a duplicate notice.
+        same = Counter(m.plain for m in messages if not m.history and REFERENCE.search(m.plain))
+        counts.duplicate_messages += sum(n - 1 for n in same.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kills", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        counts = asyncio.run(run(Path(folder), args.kills, seed=args.seed))
+    print(counts.report())
+    return 0 if counts.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
