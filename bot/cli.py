@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,8 +33,9 @@ from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
 from bot.services import rota as rota_service
 from storage import audit as audit_storage
+from storage import lock
 from storage import referrals as referrals_storage
-from storage.db import StorageError
+from storage.db import StorageError, restore_copy
 from storage.sealing import SealingError, reseal_all, write_key_file
 
 if TYPE_CHECKING:
@@ -120,6 +122,14 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--expires", default="72h", help="lifetime such as 72h, 3d, 90m")
     backup = with_config(sub.add_parser("backup", help="copy the database while it is in use"))
     backup.add_argument("destination", type=Path)
+    restore = with_config(
+        sub.add_parser(
+            "restore",
+            help="put a backup in place of the database (the bot must be stopped; the "
+            "database that was there is kept beside it)",
+        )
+    )
+    restore.add_argument("source", type=Path)
     skills = with_config(sub.add_parser("skills", help="set a social worker's skills"))
     skills.add_argument("telegram_id", type=int)
     skills.add_argument(
@@ -153,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args.config, _run_clock(args))
+        if args.command == "restore":
+            return _restore(_config(args.config), args.source)
         return asyncio.run(_dispatch(args, SystemClock()))
     except CliError as exc:
         print(f"referral-bot: {exc}", file=sys.stderr)
@@ -162,8 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def amain(argv: Sequence[str], *, clock: Clock | None = None) -> int:
     """The non-``run`` commands, awaitable (tests call this inside their event loop)."""
     args = _parser().parse_args(argv)
-    if args.command == "run":
-        raise CliError("use main() for 'run'")
+    if args.command in ("run", "restore"):
+        raise CliError(f"use main() for {args.command!r}")
     try:
         return await _dispatch(args, clock or SystemClock())
     except CliError as exc:
@@ -451,15 +463,57 @@ def _run(config_path: Path, clock: Clock) -> int:
         await services.db.close()
         await _check_token(config)
 
-    asyncio.run(preflight())
-    app = build_application(config, clock=clock)
-    if not config.privacy.keys():
-        logging.getLogger(__name__).warning(
-            "no key for personal data: it is stored in clear (set privacy.key_file)"
-        )
-    logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
-    asyncio.run(_serve(app))
-    logging.getLogger(__name__).info("stopped")
+    with _only_one(config):
+        asyncio.run(preflight())
+        app = build_application(config, clock=clock)
+        if not config.privacy.keys():
+            logging.getLogger(__name__).warning(
+                "no key for personal data: it is stored in clear (set privacy.key_file)"
+            )
+        logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
+        asyncio.run(_serve(app))
+        logging.getLogger(__name__).info("stopped")
+    return 0
+
+
+@contextlib.contextmanager
+def _only_one(config: Config) -> Iterator[None]:
+    """The database's lock, held while the bot runs (see storage/lock.py)."""
+    path = config.database.path
+    try:
+        with lock.exclusive(path):
+            yield
+    except lock.Held:
+        raise CliError(f"another referral-bot is running on {path}; stop it first") from None
+    except OSError as exc:
+        raise CliError(f"cannot open the database at {path}: {exc.strerror}") from None
+
+
+def _restore(config: Config, source: Path) -> int:
+    path = config.database.path
+    keep = path.with_name(f"{path.name}.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+    with _only_one(config):
+        try:
+            restore_copy(source, path, keep)
+        except StorageError as exc:
+            raise CliError(str(exc), 1) from None
+        except (OSError, sqlite3.Error) as exc:
+            raise CliError(f"cannot restore {source}: {exc}") from None
+
+        async def record() -> None:
+            services = await _services(config, SystemClock())
+            try:
+                async with services.db.write() as tx:
+                    await audit_storage.record(
+                        tx, now=services.clock.now(), action="database.restored", detail=str(source)
+                    )
+            finally:
+                await services.db.close()
+
+        asyncio.run(record())
+    print(f"restored {path} from {source}")
+    if keep.exists():
+        print(f"the database that was there is kept as {keep}")
     return 0
 
 

@@ -63,6 +63,16 @@ class DatabaseSettings(_Strict):
     path: Path = Path("referral-bot.sqlite3")
 
 
+class BackupSettings(_Strict):
+    """The automatic daily backup: a consistent copy made while the bot runs, at ``at``
+    local time, into ``folder`` (relative to the config file); the newest ``keep`` stay.
+    ``keep = 0`` turns it off."""
+
+    folder: Path = Path("backups")
+    keep: int = Field(default=7, ge=0, le=365)
+    at: HHMM = "03:30"
+
+
 class PrivacySettings(_Strict):
     """The key that seals personal data at rest. Give it as REFERRAL_BOT_PRIVACY__KEY
     (several keys separated by commas; the first seals, all open, for rotation) or in
@@ -207,6 +217,7 @@ class Config(BaseSettings):
     admins: list[int] = Field(default_factory=list)
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
+    backup: BackupSettings = BackupSettings()
     cases: CaseSettings = CaseSettings()
     privacy: PrivacySettings = PrivacySettings()
     retention: RetentionSettings = RetentionSettings()
@@ -334,6 +345,11 @@ def load_config(path: Path | str) -> Config:
     if key_file is not None and not key_file.is_absolute():
         privacy = config.privacy.model_copy(update={"key_file": (path.parent / key_file).resolve()})
         config = config.model_copy(update={"privacy": privacy})
+    if not config.backup.folder.is_absolute():
+        backup = config.backup.model_copy(
+            update={"folder": (path.parent / config.backup.folder).resolve()}
+        )
+        config = config.model_copy(update={"backup": backup})
     if not config.database.path.is_absolute():
         # Relative to the file, not to wherever a service manager happens to start us.
         database = DatabaseSettings(path=(path.parent / config.database.path).resolve())

@@ -7,18 +7,30 @@ one second would silently skip a run that starts late on a busy machine.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, cast
 
 from telegram.ext import JobQueue
 
-from bot.engine import daily, details_hiding, draft_retention, escalation, reminders, retention
+from bot.engine import (
+    backup,
+    daily,
+    details_hiding,
+    draft_retention,
+    escalation,
+    reminders,
+    retention,
+)
 from bot.services import Services
 from bot.services.notices import Notice
 from handlers.context import BotApp, BotContext
 from handlers.details import hide_due
 from handlers.notify import deliver
+
+log = logging.getLogger("referral_bot.jobs")
 
 ESCALATION_JOB = "escalation"
 _REPEAT = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
@@ -47,6 +59,15 @@ async def _erase_due(context: BotContext) -> None:
         await retention.tick(services)
 
 
+async def _back_up(context: BotContext) -> None:
+    services = context.bot_data.get("services")
+    if isinstance(services, Services):
+        try:
+            await backup.tick(services)
+        except (OSError, sqlite3.Error) as exc:  # a full disk: tried again next minute
+            log.error("the daily backup failed: %s", exc)
+
+
 async def _hide_details(context: BotContext) -> None:
     services = context.bot_data.get("services")
     if isinstance(services, Services):
@@ -73,6 +94,13 @@ def schedule(app: BotApp) -> None:
         interval=reminders.INTERVAL,
         first=reminders.INTERVAL,
         name="reminders",
+        job_kwargs=_REPEAT,
+    )
+    queue.run_repeating(
+        _back_up,
+        interval=backup.INTERVAL,
+        first=backup.INTERVAL,
+        name="backup",
         job_kwargs=_REPEAT,
     )
     queue.run_repeating(

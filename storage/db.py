@@ -10,6 +10,7 @@ them run beside a write and see only committed data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -176,6 +177,48 @@ async def _migrate(conn: Conn) -> None:
             await conn.rollback()
             raise
         await conn.commit()
+
+
+def check_copy(source: Path) -> None:
+    """Refuse ``source`` unless it is an intact database of this program (no newer schema)."""
+    try:
+        conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open {source}: {exc}") from None
+    try:
+        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise StorageError(f"{source} is damaged (integrity check failed)")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        has_referrals = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'referrals'"
+        ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"{source} is not a database of this bot: {exc}") from None
+    finally:
+        conn.close()
+    if not has_referrals or not 1 <= version <= len(migrations()):
+        raise StorageError(f"{source} is not a database of this bot (or of a newer version)")
+
+
+def restore_copy(source: Path, target: Path, keep_as: Path) -> None:
+    """Put ``source`` in place of ``target`` (which must not be in use); the database
+    that was there is kept as ``keep_as``. The copy is made beside the target first and
+    moved into place in one step, so a failure half-way leaves the old database."""
+    check_copy(source)
+    partial = target.with_name(target.name + ".restoring")
+    partial.unlink(missing_ok=True)
+    with (
+        contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        contextlib.closing(sqlite3.connect(partial)) as dst,
+    ):
+        src.backup(dst)
+    if target.exists():
+        with contextlib.closing(sqlite3.connect(target)) as old:
+            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the main file
+        target.replace(keep_as)
+    for sidecar in ("-wal", "-shm"):
+        target.with_name(target.name + sidecar).unlink(missing_ok=True)
+    partial.replace(target)
 
 
 def after_commit(conn: Conn, work: Callable[[], None]) -> None:

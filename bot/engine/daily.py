@@ -26,7 +26,7 @@ async def tick(services: Services) -> list[Notice]:
     )
     notices: list[Notice] = []
     for name, at, produce in jobs:
-        due = _today_at(services, at)
+        due = today_at(services, at)
         key = f"{name}:{due.date().isoformat()}"
         now = services.clock.now()
         if not due <= now < due + CATCH_UP:
@@ -40,7 +40,8 @@ async def tick(services: Services) -> list[Notice]:
     return notices
 
 
-def _today_at(services: Services, hhmm: str) -> datetime:
+def today_at(services: Services, hhmm: str) -> datetime:
+    """Today's ``hhmm`` in the configured time zone."""
     zone = services.config.zone
     local = services.clock.now().astimezone(zone)
     clock = services.config.coordination.clock_time(hhmm)
