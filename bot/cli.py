@@ -130,6 +130,13 @@ def _parser() -> argparse.ArgumentParser:
         )
     )
     restore.add_argument("source", type=Path)
+    with_config(
+        sub.add_parser(
+            "doctor",
+            help="check config, database, key, time zone and token; one line each, exit 1 "
+            "if any fails",
+        )
+    )
     skills = with_config(sub.add_parser("skills", help="set a social worker's skills"))
     skills.add_argument("telegram_id", type=int)
     skills.add_argument(
@@ -210,6 +217,12 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
         return _check_config(args.path)
     if args.command == "keygen":
         return _keygen(args.file)
+    if args.command == "doctor":
+        from bot import doctor
+
+        passed, lines = await doctor.examine(args.config)
+        print("\n".join(lines))
+        return 0 if passed else 1
     config = _config(args.config)
     services = await _services(config, clock, sync=args.command == "init-db")
     try:

@@ -200,6 +200,20 @@ def check_copy(source: Path) -> None:
         raise StorageError(f"{source} is not a database of this bot (or of a newer version)")
 
 
+def inspect(path: Path) -> tuple[str, int, str | None]:
+    """Read-only: (integrity check result, schema version, one sealed value or None)."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        sealed = None
+        if version >= 2:
+            row = conn.execute(
+                "SELECT summary FROM referrals WHERE summary LIKE 'f1:%' LIMIT 1"
+            ).fetchone()
+            sealed = row[0] if row else None
+    return integrity, version, sealed
+
+
 def restore_copy(source: Path, target: Path, keep_as: Path) -> None:
     """Put ``source`` in place of ``target`` (which must not be in use); the database
     that was there is kept as ``keep_as``. The copy is made beside the target first and

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot import cli
 from bot.clock import FakeClock
+from bot.domain.referral import Category
 from bot.engine import backup
+from bot.sandbox import FakeTelegram
+from bot.sandbox.http import BotApiServer
 from bot.sandbox.world import world
 from storage import audit, lock
+from storage.sealing import new_key
+from tests.stories import draft, file, station
 from tests.test_cli import run_cli
 
 
@@ -87,3 +95,56 @@ async def test_a_daily_backup_is_made_once_a_day_and_the_newest_are_kept(
         assert _invites(kept[-1]) == 0  # a real database: it opens and has the tables
         exported = await audit.entries(w.services.db.reader, action="database.exported")
         assert len(exported) == 4
+
+
+async def _doctor(config_path: Path) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = await cli.amain(["doctor", "--config", str(config_path)])
+    return code, out.getvalue().splitlines()
+
+
+def _with_token(config_path: Path, base_url: str) -> None:
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(
+        text.replace(
+            "[telegram]", f'[telegram]\ntoken = "1:doctor"\nbase_url = "{base_url}"'
+        ).replace("[database]", '[privacy]\nkey_file = "referral.key"\n\n[database]'),
+        encoding="utf-8",
+    )
+
+
+async def test_doctor_passes_a_healthy_deployment_and_names_each_fault(
+    config_path: Path,
+) -> None:
+    telegram = FakeTelegram(bot_username="tianping_bot")
+    server = BotApiServer(telegram)
+    await server.start()
+    try:
+        code, lines = await _doctor(config_path)  # no token, no key, no database
+        assert code == 1
+        assert [line.split(":")[0] for line in lines if line.startswith("FAIL")] == [
+            "FAIL  database",
+            "FAIL  key",
+            "FAIL  token",
+        ]
+
+        _with_token(config_path, server.base_url)
+        async with world(config_path) as w:  # first start: database and key made
+            await station(w, {"Li Na": ()})
+            await file(w, draft(Category.FAMILY_DISPUTE))
+        code, lines = await _doctor(config_path)
+        assert code == 0, lines
+        assert all(line.startswith(("ok  ", "info")) for line in lines), lines
+        assert any("@tianping_bot" in line for line in lines)
+
+        (config_path.parent / "referral.key").write_text(new_key() + "\n")  # the wrong key
+        telegram.fail_next("getMe", status=401, description="Unauthorized")
+        code, lines = await _doctor(config_path)
+        assert code == 1
+        assert [line for line in lines if line.startswith("FAIL")] == [
+            "FAIL  key: it does not open the personal data in the database",
+            "FAIL  token: Telegram refused it; check it with @BotFather",
+        ]
+    finally:
+        await server.close()
