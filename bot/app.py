@@ -69,6 +69,7 @@ async def _post_init(app: BotApp) -> None:
     db = await open_database(config)
     services = Services(config=config, db=db, clock=app.bot_data["clock"])
     app.bot_data["services"] = services
+    app.bot_data["started_at"] = services.clock.now()  # for /status
     await refresh_menus(app.bot, services)
     jobs.schedule(app)
 

@@ -16,6 +16,7 @@ from handlers import (
     profile,
     rota,
     start,
+    status,
     text,
 )
 from handlers.context import BotApp
@@ -39,6 +40,7 @@ def register(app: BotApp) -> None:
         answers,
         mine,
         rota,
+        status,
         text,
     ):
         for handler in module.handlers():

@@ -46,6 +46,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("whoami", N_("Your role, station or team")),
     Command("language", N_("Change the language")),
     Command("invite", N_("Invite a person to the bot"), frozenset({Role.ADMIN})),
+    Command("status", N_("Is the bot well: engine, outbox, reachability"), frozenset({Role.ADMIN})),
 )
 STRANGER_COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Join with an invite code")),

@@ -74,7 +74,12 @@ async def _hide_details(context: BotContext) -> None:
         await hide_due(context, await details_hiding.tick(services))
 
 
-_escalate = _delivering(escalation.tick)
+async def escalation_round(context: BotContext) -> None:
+    """One round of the escalation engine, delivered; remembered for /status."""
+    services = context.bot_data.get("services")
+    if isinstance(services, Services):
+        context.bot_data["last_tick"] = services.clock.now()  # for /status
+        await deliver(context, await escalation.tick(services))
 
 
 def schedule(app: BotApp) -> None:
@@ -83,7 +88,7 @@ def schedule(app: BotApp) -> None:
     if queue is None:
         return
     queue.run_repeating(
-        _escalate,
+        escalation_round,
         interval=escalation.INTERVAL,
         first=timedelta(0),
         name=ESCALATION_JOB,
@@ -131,4 +136,4 @@ def wake(context: BotContext) -> None:
     filing that left a step due at once)."""
     queue = cast("JobQueue[BotContext] | None", context.job_queue)
     if queue is not None and queue.scheduler.running:
-        queue.run_once(_escalate, when=0, job_kwargs={"misfire_grace_time": None})
+        queue.run_once(escalation_round, when=0, job_kwargs={"misfire_grace_time": None})

@@ -122,3 +122,23 @@ async def mark_dead(conn: Conn, outbox_id: int, now: datetime, error: str) -> No
         " WHERE id = ? AND sent_at IS NULL",
         (to_db(now), error[:200], outbox_id),
     )
+
+
+@dataclass(frozen=True)
+class Depth:
+    waiting: int
+    oldest: datetime | None  # when the longest-waiting notice was written
+    given_up: int  # since the time asked about
+
+
+async def depth(conn: Conn, given_up_since: datetime) -> Depth:
+    rows = await fetch_all(
+        conn,
+        "SELECT COALESCE(SUM(sent_at IS NULL AND dead_at IS NULL), 0) AS waiting,"
+        " MIN(CASE WHEN sent_at IS NULL AND dead_at IS NULL THEN created_at END) AS oldest,"
+        " COALESCE(SUM(dead_at >= ?), 0) AS given_up FROM outbox",
+        (to_db(given_up_since),),
+    )
+    row = rows[0]
+    oldest = from_db(row["oldest"]) if row["oldest"] else None
+    return Depth(row["waiting"], oldest, row["given_up"])

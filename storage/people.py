@@ -61,6 +61,16 @@ async def all_active(conn: Conn) -> list[Person]:
     return await _load(conn, await fetch_all(conn, "SELECT * FROM people WHERE active = 1"))
 
 
+async def unreachable(conn: Conn) -> list[Person]:
+    """Active people Telegram refused messages to (they blocked the bot)."""
+    return await _load(
+        conn,
+        await fetch_all(
+            conn, "SELECT * FROM people WHERE active = 1 AND reachable = 0 ORDER BY display_name"
+        ),
+    )
+
+
 async def insert(
     conn: Conn, *, telegram_id: int, display_name: str, language: str, now: datetime
 ) -> int:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, set[str]] = {
     "/cover": {COORDINATOR},
     "/audit R-AAAA": {COORDINATOR, ADMIN},
     "/invite": {ADMIN},
+    "/status": {ADMIN},
     "/whoami": {OFFICER, WORKER, COORDINATOR, ADMIN},
     "/language": {OFFICER, WORKER, COORDINATOR, ADMIN},
 }

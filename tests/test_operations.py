@@ -15,8 +15,11 @@ from bot.engine import backup
 from bot.sandbox import FakeTelegram
 from bot.sandbox.http import BotApiServer
 from bot.sandbox.world import world
+from handlers.context import BotContext
+from handlers.jobs import escalation_round
 from storage import audit, lock
 from storage.sealing import new_key
+from tests.conftest import ADMIN_ID
 from tests.stories import draft, file, station
 from tests.test_cli import run_cli
 
@@ -148,3 +151,25 @@ async def test_doctor_passes_a_healthy_deployment_and_names_each_fault(
         ]
     finally:
         await server.close()
+
+
+async def test_status_tells_an_admin_how_the_bot_is_doing(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        admin = w.phone(ADMIN_ID, "Admin")
+        await admin.send("/start")
+        s.workers["Zhou Min"].block()
+        await file(w, draft(Category.FAMILY_DISPUTE))  # Zhou's card is refused: given up
+        w.clock.advance(timedelta(minutes=5))
+        await admin.send("/status")
+        assert "Engine: no round yet." in admin.last.plain
+        await escalation_round(BotContext(w.app))
+        w.clock.advance(timedelta(minutes=2))
+        await admin.send("/status")
+        lines = admin.last.plain.splitlines()
+    assert lines[0] == "🩺 Status"
+    assert lines[1] == "Running for 7 min."
+    assert lines[2] == "Engine: last round 2 min ago."
+    assert lines[3].startswith("Outbox: 0 waiting (oldest —); 1 given up in the last day.")
+    assert lines[4] == "Cannot be reached: Zhou Min."
+    assert lines[5].startswith("Database: ") and lines[5].endswith(" MiB.")
