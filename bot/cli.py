@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
 
     run = with_config(sub.add_parser("run", help="run the bot (long polling) until stopped"))
     run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates on telegram.webhook_url (behind a reverse proxy) instead of polling",
+    )
+    run.add_argument(
         "--time-warp",
         type=float,
         default=None,
@@ -169,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         if args.command == "run":
-            return _run(args.config, _run_clock(args))
+            return _run(args.config, _run_clock(args), webhook=args.webhook)
         if args.command == "restore":
             return _restore(_config(args.config), args.source)
         return asyncio.run(_dispatch(args, SystemClock()))
@@ -460,7 +465,7 @@ def _run_clock(args: argparse.Namespace) -> Clock:
         raise CliError(f"--time-warp: {exc}", EXIT_INVALID) from None
 
 
-def _run(config_path: Path, clock: Clock) -> int:
+def _run(config_path: Path, clock: Clock, *, webhook: bool = False) -> int:
     from bot.app import build_application  # the heavy import only when running
 
     config = _config(config_path)
@@ -469,6 +474,14 @@ def _run(config_path: Path, clock: Clock) -> int:
             "no bot token: set REFERRAL_BOT_TELEGRAM__TOKEN (from @BotFather), "
             "or telegram.token in the config file"
         )
+    if webhook:
+        from bot.webhook import WebhookError, check
+
+        secret = config.telegram.webhook_secret
+        try:
+            check(config.telegram.webhook_url, secret.get_secret_value() if secret else None)
+        except WebhookError as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
 
     async def preflight() -> None:
         """Fail with one clear line before PTB's own start-up logs a traceback."""
@@ -484,7 +497,7 @@ def _run(config_path: Path, clock: Clock) -> int:
                 "no key for personal data: it is stored in clear (set privacy.key_file)"
             )
         logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
-        asyncio.run(_serve(app))
+        asyncio.run(_serve(app, webhook=webhook))
         logging.getLogger(__name__).info("stopped")
     return 0
 
@@ -530,18 +543,36 @@ def _restore(config: Config, source: Path) -> int:
     return 0
 
 
-async def _serve(app: BotApp) -> None:
-    """Open everything, poll until SIGTERM or Ctrl+C, close everything."""
+async def _serve(app: BotApp, *, webhook: bool) -> None:
+    """Open everything, take updates (polling, or the webhook) until SIGTERM or Ctrl+C,
+    close everything."""
     from bot import polling
+    from bot import webhook as hook
     from bot.app import running
 
+    config = app.bot_data["config"]
+    assert isinstance(config, Config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    wanted = [Update.MESSAGE, Update.CALLBACK_QUERY]
     async with running(app):
         await app.start()  # the engine's jobs
         try:
-            await polling.serve(app, stop, [Update.MESSAGE, Update.CALLBACK_QUERY])
+            if webhook:
+                telegram = config.telegram
+                secret = telegram.webhook_secret
+                await hook.serve(
+                    app,
+                    stop,
+                    wanted,
+                    url=telegram.webhook_url or "",
+                    secret=secret.get_secret_value() if secret else "",
+                    listen=telegram.webhook_listen,
+                    port=telegram.webhook_port,
+                )
+            else:
+                await polling.serve(app, stop, wanted)
         finally:
             await app.stop()

@@ -57,6 +57,13 @@ class TelegramSettings(_Strict):
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
     bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+    # `run --webhook`: Telegram posts updates to webhook_url (https, behind your reverse
+    # proxy), which forwards them to webhook_listen:webhook_port; every post must carry
+    # webhook_secret (give it as REFERRAL_BOT_TELEGRAM__WEBHOOK_SECRET).
+    webhook_url: str | None = Field(default=None, pattern=r"^https://[^\s]+$")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
 
 
 class DatabaseSettings(_Strict):

@@ -33,7 +33,7 @@ def test_environment_overrides_the_file(config_path: Path, monkeypatch: pytest.M
     assert config.timezone == "Europe/Berlin"
     assert config.telegram.token is not None
     assert config.telegram.token.get_secret_value() == "123:secret"
-    assert "secret" not in repr(config)  # the token never shows in logs or tracebacks
+    assert "123:secret" not in repr(config)  # the token never shows in logs or tracebacks
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -780,6 +780,8 @@ class FakeTelegram:
         self.faults: Counter[str] = Counter()
         self.calls: list[ApiCall] = []
         self.refused: list[ApiCall] = []
+        #: What setWebhook was last given (url, secret_token); None once deleted.
+        self.webhook: dict[str, Any] | None = None
         #: Every update handed to the app in-process, for :meth:`redeliver`.
         self.delivered: list[dict[str, Any]] = []
         self._handlers: dict[str, Callable[[Params], Any]] = {
@@ -794,7 +796,8 @@ class FakeTelegram:
             "deletemycommands": self._delete_my_commands,
             "getmycommands": self._get_my_commands,
             "getchat": self._get_chat,
-            "deletewebhook": lambda _params: True,
+            "deletewebhook": self._delete_webhook,
+            "setwebhook": self._set_webhook,
             "close": lambda _params: True,
             "logout": lambda _params: True,
         }
@@ -1229,6 +1232,19 @@ class FakeTelegram:
         if self.now() - message.date > DELETE_WINDOW:
             raise _bad("message can't be deleted for everyone")
         message.deleted = True
+        return True
+
+    # -- webhook -------------------------------------------------------------------------
+
+    def _set_webhook(self, params: Params) -> Any:
+        url = str(params.get("url") or "")
+        if not url.startswith("https://"):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = {"url": url, "secret_token": params.get("secret_token")}
+        return True
+
+    def _delete_webhook(self, params: Params) -> Any:
+        self.webhook = None
         return True
 
     # -- callback queries ----------------------------------------------------------------
