@@ -29,6 +29,7 @@ from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
 from bot.domain.people import Role
 from bot.domain.referral import Skill
 from bot.domain.rota import Change
+from bot.i18n import available_languages
 from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
 from bot.services import rota as rota_service
@@ -135,6 +136,10 @@ def _parser() -> argparse.ArgumentParser:
         )
     )
     restore.add_argument("source", type=Path)
+    demo = sub.add_parser(
+        "demo", help="play a night on the real bot with a fake Telegram: no token, no network"
+    )
+    demo.add_argument("--lang", choices=available_languages(), default="en")
     with_config(
         sub.add_parser(
             "doctor",
@@ -169,9 +174,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logs.configure(
-        logging.DEBUG if args.debug else logging.INFO, json_lines=args.log_format == "json"
-    )
+    level = logging.DEBUG if args.debug else logging.INFO
+    if args.command == "demo" and not args.debug:
+        level = logging.ERROR  # the transcript is the output
+    logs.configure(level, json_lines=args.log_format == "json")
     try:
         if args.command == "run":
             return _run(args.config, _run_clock(args), webhook=args.webhook)
@@ -222,6 +228,11 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
         return _check_config(args.path)
     if args.command == "keygen":
         return _keygen(args.file)
+    if args.command == "demo":
+        from bot.sandbox import demo as demo_night
+
+        print(await demo_night.play(args.lang))
+        return 0
     if args.command == "doctor":
         from bot import doctor
 
