@@ -80,6 +80,10 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
                 pending += await offer_service.unreachable(services, notice.recipient)
         else:
             await outbox.sent(services, notice)
+            queued = {n.outbox_id for n in (*pending, *later)}
+            pending += [
+                n for n in await outbox.behind(services, notice) if n.outbox_id not in queued
+            ]
     return failed
 
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Conn, fetch_all
+from storage.db import Conn, Row, fetch_all
 from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
@@ -72,20 +72,35 @@ async def due(
         " ORDER BY id LIMIT :limit",
         {"now": to_db(now), "lease": to_db(lease_expired), "limit": limit},
     )
-    return [
-        Pending(
-            id=r["id"],
-            kind=r["kind"],
-            recipient_id=r["recipient_id"],
-            referral_id=r["referral_id"],
-            offer_id=r["offer_id"],
-            message_id=r["message_id"],
-            values=json.loads(unseal(conn, r["vals"]) or "{}"),
-            attempts=r["attempts"],
-            created_at=from_db(r["created_at"]),
-        )
-        for r in rows
-    ]
+    return [_pending(conn, r) for r in rows]
+
+
+async def behind(
+    conn: Conn, recipient_id: int, after_id: int, lease_expired: datetime, limit: int = 20
+) -> list[Pending]:
+    """Notices to the same person written after ``after_id`` and still unsent (they were
+    waiting for it), in order."""
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM outbox WHERE recipient_id = ? AND id > ? AND sent_at IS NULL"
+        " AND dead_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?) ORDER BY id LIMIT ?",
+        (recipient_id, after_id, to_db(lease_expired), limit),
+    )
+    return [_pending(conn, r) for r in rows]
+
+
+def _pending(conn: Conn, r: Row) -> Pending:
+    return Pending(
+        id=r["id"],
+        kind=r["kind"],
+        recipient_id=r["recipient_id"],
+        referral_id=r["referral_id"],
+        offer_id=r["offer_id"],
+        message_id=r["message_id"],
+        values=json.loads(unseal(conn, r["vals"]) or "{}"),
+        attempts=r["attempts"],
+        created_at=from_db(r["created_at"]),
+    )
 
 
 async def claim(conn: Conn, outbox_id: int, now: datetime, lease_expired: datetime) -> bool:

@@ -10,13 +10,13 @@ from pathlib import Path
 from bot.clock import FakeClock
 from bot.domain.referral import Category
 from bot.engine import escalation
-from bot.sandbox import FakeTelegram
+from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
 from bot.services import offers
 from bot.services import people as people_service
 from handlers.context import BotContext
 from handlers.notify import deliver
-from tests.stories import draft, file, station
+from tests.stories import draft, enrol, file, station
 
 
 async def tick(w: World) -> None:
@@ -121,3 +121,32 @@ async def test_one_blocked_worker_in_a_wave_does_not_look_like_everyone_declined
         await file(w, draft(Category.FAMILY_DISPUTE))
         assert not any("Every available social worker declined" in t for t in s.officer.texts)
         assert "Social workers offered it: 2." in s.officer.last.plain
+
+
+async def test_offers_filed_at_the_same_moment_all_arrive_without_waiting_for_the_engine(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        others = [
+            await enrol(w, 110 + n, f"Officer {n}", "--role", "officer", "--station", "tianping")
+            for n in range(4)
+        ]
+        for number, officer in enumerate(others):
+            await _up_to_review(officer, f"Case {number}")
+        await asyncio.gather(*(officer.tap("📨 Submit") for officer in others))
+        # Each offer to Li waited for the one before it to her, then went at once: no
+        # engine round (and its 30-second grace) was needed.
+        offers = [t for t in s.workers["Li Na"].texts if t.startswith("New referral")]
+        assert len(offers) == 4
+
+
+async def _up_to_review(officer: Phone, summary: str) -> None:
+    await officer.send("/new")
+    for label in ("Other", "None of these", "● Routine (suggested)"):
+        await officer.tap(label)
+    await officer.send("Market street")
+    await officer.tap("Adult (18–64)")
+    await officer.tap("No phone: visit only")
+    await officer.tap("The person agrees to be contacted")
+    await officer.send(summary)

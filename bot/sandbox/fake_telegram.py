@@ -21,6 +21,7 @@ import itertools
 import json
 import random
 import re
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -179,6 +180,8 @@ class ApiCall:
     params: Params
     status: int = 200
     description: str | None = None
+    #: When it arrived (``time.perf_counter``), for benchmarks.
+    at: float = field(default_factory=time.perf_counter)
 
     @property
     def refused(self) -> bool:

@@ -44,9 +44,25 @@ async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[N
 
 async def due(services: Services) -> list[Notice]:
     """What is still waiting to be sent and may be tried now."""
-    found = []
     now = services.clock.now()
-    for row in await outbox.due(services.db.reader, now, now - LEASE):
+    return await _notices(services, await outbox.due(services.db.reader, now, now - LEASE))
+
+
+async def behind(services: Services, notice: Notice) -> list[Notice]:
+    """Notices to the same person that were waiting for ``notice`` (just sent): sent next
+    by the same sender rather than left for the engine's next round."""
+    if notice.outbox_id is None:
+        return []
+    now = services.clock.now()
+    rows = await outbox.behind(
+        services.db.reader, notice.recipient.id, notice.outbox_id, now - LEASE
+    )
+    return await _notices(services, rows)
+
+
+async def _notices(services: Services, rows: list[outbox.Pending]) -> list[Notice]:
+    found = []
+    for row in rows:
         recipient = await people.by_id(services.db.reader, row.recipient_id)
         if recipient is None:
             continue
