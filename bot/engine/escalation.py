@@ -17,16 +17,22 @@ from bot.services.notices import Notice
 from storage import referrals
 
 INTERVAL = timedelta(seconds=2)
+BATCH = 100
+MAX_BATCHES = 50
 
 
 async def tick(services: Services) -> list[Notice]:
     """One round: the due escalation steps, then anything left in the outbox; to deliver."""
     now = services.clock.now()
     fresh: list[Notice] = []
-    async with services.db.write() as tx:
-        for referral in await referrals.due(tx, now):
-            steps = await escalation_service.step(tx, services, referral, now)
-            fresh += await outbox.enqueue(tx, services, steps)
+    for _ in range(MAX_BATCHES):  # a backlog (a night's downtime) is cleared in one round
+        async with services.db.write() as tx:  # a batch a transaction: others get a turn
+            batch = await referrals.due(tx, now, limit=BATCH)
+            for referral in batch:
+                steps = await escalation_service.step(tx, services, referral, now)
+                fresh += await outbox.enqueue(tx, services, steps)
+        if len(batch) < BATCH:
+            break
     waiting = [n for n in await outbox.due(services) if n.outbox_id not in _ids(fresh)]
     return [*fresh, *waiting]
 

@@ -1,0 +1,1 @@
+"""Benchmarks: the real Application against the fake Bot API; see bench/__main__.py."""

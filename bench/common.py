@@ -1,0 +1,115 @@
+"""What the benchmarks share: a deployment in a temporary folder, people, percentiles."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.domain.draft import Draft
+from bot.domain.referral import AgeBand, Category, Consent, Urgency
+from bot.sandbox import Phone
+from bot.sandbox.world import World, world
+
+WEEKDAY_10AM = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Shanghai
+
+CONFIG = """
+timezone = "Asia/Shanghai"
+default_language = "en"
+
+[telegram]
+bot_username = "bench_bot"
+
+[database]
+path = "bench.sqlite3"
+
+[privacy]
+key_file = "bench.key"
+
+[backup]
+keep = 0
+
+[cases]
+max_open_per_worker = 100
+
+[[stations]]
+id = "tianping"
+name_zh = "天平路派出所"
+name_en = "Tianping Road Station"
+
+[[teams]]
+id = "xuhui-sw"
+name_zh = "徐汇区社工站"
+name_en = "Xuhui Social Work Station"
+stations = ["tianping"]
+"""
+
+
+class LiveClock(FakeClock):
+    """Real time, for benchmarks that measure lateness against the wall clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@asynccontextmanager
+async def deployment(clock: FakeClock | None = None) -> AsyncIterator[World]:
+    with tempfile.TemporaryDirectory(prefix="referral-bench-") as folder:
+        path = Path(folder) / "config.toml"
+        path.write_text(CONFIG, encoding="utf-8")
+        async with world(path, clock=clock or FakeClock(WEEKDAY_10AM)) as w:
+            yield w
+
+
+async def enrol(w: World, user_id: int, role: str) -> Phone:
+    args = ("--station", "tianping") if role == "officer" else ("--team", "xuhui-sw")
+    code = await w.invite("--role", role, *args)
+    phone = w.phone(user_id, f"{role} {user_id}")
+    await phone.send(f"/start {code}")
+    if role != "officer":
+        await phone.send("/available")
+    return phone
+
+
+async def up_to_review(officer: Phone, marker: str) -> None:
+    """Fill a referral on the officer's phone up to the review card (not submitted)."""
+    await officer.send("/new")
+    await officer.tap("Family dispute")
+    await officer.tap("None of these")
+    await officer.tap("Urgent")
+    await officer.send("Market street 1")
+    await officer.tap("Adult (18–64)")
+    await officer.tap("No phone: visit only")
+    await officer.tap("The person agrees to be contacted")
+    await officer.send(f"{marker}: neighbours quarrel in the stairwell")
+
+
+def urgent_draft(summary: str) -> Draft:
+    """A complete draft, as the filing screens would leave it."""
+    return Draft(
+        category=Category.FAMILY_DISPUTE,
+        safety_answered=True,
+        urgency=Urgency.URGENT,
+        place="Market street 1",
+        age_band=AgeBand.ADULT,
+        no_phone=True,
+        consent=Consent.PERSON_AGREES,
+        summary=summary,
+    )
+
+
+FILING_UPDATES = 10  # the updates up_to_review sends, plus the Submit tap
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (share in 0..1)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
