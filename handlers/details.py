@@ -10,9 +10,10 @@ deleting, replaced by a line saying so). A location pin is deleted either way.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.domain.referral import Referral
 from bot.i18n import Translator
@@ -43,11 +44,30 @@ async def send_details(
         await details.pin_shown(context.services, reveal_id, pin.message_id)
 
 
-async def hide_due(context: BotContext, due: list[details.ShownDetails]) -> None:
-    """Take each of ``due`` off its phone; one that fails for now is tried next tick."""
+async def hide_due(
+    context: BotContext,
+    due: list[details.ShownDetails],
+    pins: Sequence[details.ShownDetails] = (),
+) -> None:
+    """Take each of ``due`` off its phone, and delete ``pins`` (location pins about to
+    pass Telegram's 48-hour limit); one that fails for now is tried next tick."""
+    for shown in pins:
+        assert shown.location_message_id is not None
+        try:
+            await context.bot.delete_message(shown.chat_id, shown.location_message_id)
+        except Forbidden:
+            pass  # the worker blocked the bot: nothing can be done on that phone now
+        except BadRequest as exc:
+            log.info("pin of %s already gone: %s", shown.ref, exc, extra={"ref": shown.ref})
+        except TelegramError as exc:
+            log.warning("could not delete the pin of %s yet: %s", shown.ref, exc)
+            continue
+        await details.pin_hidden(context.services, shown)
     for shown in due:
         try:
             await _hide(context, shown)
+        except Forbidden:
+            pass  # blocked: the bot can no longer touch that chat; do not retry forever
         except TelegramError as exc:
             log.warning(
                 "could not hide the details of %s yet: %s", shown.ref, exc, extra={"ref": shown.ref}

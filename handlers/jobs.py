@@ -71,7 +71,8 @@ async def _back_up(context: BotContext) -> None:
 async def _hide_details(context: BotContext) -> None:
     services = context.bot_data.get("services")
     if isinstance(services, Services):
-        await hide_due(context, await details_hiding.tick(services))
+        due, pins = await details_hiding.tick(services)
+        await hide_due(context, due, pins)
 
 
 async def escalation_round(context: BotContext) -> None:

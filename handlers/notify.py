@@ -26,6 +26,7 @@ from bot.services.notices import Notice, NoticeKind
 from handlers import cards, labels
 from handlers.context import BotContext
 from handlers.details import send_details
+from handlers.errors import where
 from handlers.replies import local_time
 
 log = logging.getLogger("referral_bot.notify")
@@ -49,7 +50,8 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
         referral = None
         if notice.referral_id is not None:
             referral = await referral_service.get(services, notice.referral_id)
-            if referral is None:
+            if referral is None:  # cannot happen (no referral is ever deleted): give it up
+                await outbox.failed(services, notice, "no such referral", permanent=True)
                 continue
         try:
             if referral is None:
@@ -78,6 +80,19 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
                 pending[:0] = await offer_service.undeliverable(services, notice.offer_id)
             else:
                 pending += await offer_service.unreachable(services, notice.recipient)
+        except Exception as exc:
+            ref = referral.ref if referral else None
+            log.error(
+                "bug delivering %s for %s: %s\n%s",
+                notice.kind,
+                ref,
+                type(exc).__name__,
+                where(exc),  # no exception message: it can quote personal data
+                extra={"ref": ref},
+            )
+            await outbox.failed(services, notice, type(exc).__name__, permanent=False)
+            failed.append(notice)
+            continue
         else:
             await outbox.sent(services, notice)
             queued = {n.outbox_id for n in (*pending, *later)}

@@ -10,6 +10,12 @@ from storage.db import Conn, Row, fetch_all
 from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
+# People read their chat top to bottom: "accepted" must not arrive before "filed". So a
+# notice waits while an earlier one to the same person is being sent, or will be tried
+# again soon (before the caller's horizon). An earlier one that failed and waits longer
+# for its retry (backoff grows to an hour) does not hold back what came after it: a new
+# escalation must not wait an hour behind an old "first contact" notice.
+
 
 @dataclass(frozen=True)
 class Pending:
@@ -55,22 +61,26 @@ async def insert(
 
 
 async def due(
-    conn: Conn, now: datetime, lease_expired: datetime, limit: int = 200
+    conn: Conn, now: datetime, lease_expired: datetime, horizon: datetime, limit: int = 200
 ) -> list[Pending]:
     """Notices not yet sent whose (next) attempt time has come and that no sender holds,
-    in the order written; a notice waits while an earlier one to the same person does."""
-    # People read their chat top to bottom: "accepted" must not arrive before "filed". A
-    # notice is left out while an earlier one to the same person is waiting for later or
-    # held by another sender; earlier ones that are due come first in this same list.
+    in the order written; a notice waits while an earlier one to the same person is held
+    by a sender or due again before ``horizon`` (see the note above Pending)."""
     rows = await fetch_all(
         conn,
         "SELECT * FROM outbox o WHERE sent_at IS NULL AND dead_at IS NULL"
         " AND next_attempt_at <= :now AND (claimed_at IS NULL OR claimed_at < :lease)"
         " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.recipient_id = o.recipient_id"
         " AND e.id < o.id AND e.sent_at IS NULL AND e.dead_at IS NULL"
-        " AND (e.next_attempt_at > :now OR e.claimed_at >= :lease))"
+        " AND ((e.next_attempt_at > :now AND e.next_attempt_at <= :horizon)"
+        " OR e.claimed_at >= :lease))"
         " ORDER BY id LIMIT :limit",
-        {"now": to_db(now), "lease": to_db(lease_expired), "limit": limit},
+        {
+            "now": to_db(now),
+            "lease": to_db(lease_expired),
+            "horizon": to_db(horizon),
+            "limit": limit,
+        },
     )
     return [_pending(conn, r) for r in rows]
 
@@ -103,15 +113,23 @@ def _pending(conn: Conn, r: Row) -> Pending:
     )
 
 
-async def claim(conn: Conn, outbox_id: int, now: datetime, lease_expired: datetime) -> bool:
+async def claim(
+    conn: Conn, outbox_id: int, now: datetime, lease_expired: datetime, horizon: datetime
+) -> bool:
     """Take the row for sending; False if it was sent, given up, another sender holds it,
-    or an earlier notice to the same person is still waiting (order within a chat)."""
+    or an earlier notice to the same person goes first (see the note above Pending)."""
     cursor = await conn.execute(
-        "UPDATE outbox AS o SET claimed_at = ? WHERE id = ? AND sent_at IS NULL"
-        " AND dead_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)"
+        "UPDATE outbox AS o SET claimed_at = :now WHERE id = :id AND sent_at IS NULL"
+        " AND dead_at IS NULL AND (claimed_at IS NULL OR claimed_at < :lease)"
         " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.recipient_id = o.recipient_id"
-        " AND e.id < o.id AND e.sent_at IS NULL AND e.dead_at IS NULL)",
-        (to_db(now), outbox_id, to_db(lease_expired)),
+        " AND e.id < o.id AND e.sent_at IS NULL AND e.dead_at IS NULL"
+        " AND (e.next_attempt_at <= :horizon OR e.claimed_at >= :lease))",
+        {
+            "now": to_db(now),
+            "id": outbox_id,
+            "lease": to_db(lease_expired),
+            "horizon": to_db(horizon),
+        },
     )
     return cursor.rowcount == 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Conn, fetch_all, fetch_one
+from storage.db import Conn, Row, fetch_all, fetch_one
 from storage.timefmt import to_db
 
 
@@ -71,23 +71,47 @@ async def due(
         " ORDER BY v.id LIMIT ?",
         (cutoff, cutoff, at_case_end, limit),
     )
-    return [
-        ShownDetails(
-            id=row["id"],
-            referral_id=row["referral_id"],
-            ref=row["ref"],
-            language=row["language"],
-            chat_id=row["chat_id"],
-            message_id=row["message_id"],
-            location_message_id=row["location_message_id"],
-            case_ended=bool(row["ended"]),
-        )
-        for row in rows
-    ]
+    return [_shown(row) for row in rows]
+
+
+def _shown(row: Row) -> ShownDetails:
+    return ShownDetails(
+        id=row["id"],
+        referral_id=row["referral_id"],
+        ref=row["ref"],
+        language=row["language"],
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        location_message_id=row["location_message_id"],
+        case_ended=bool(row["ended"]),
+    )
 
 
 async def mark_hidden(conn: Conn, reveal_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE reveals SET hidden_at = ? WHERE id = ? AND hidden_at IS NULL",
+        (to_db(now), reveal_id),
+    )
+
+
+async def pins_due(conn: Conn, *, shown_before: datetime, limit: int = 100) -> list[ShownDetails]:
+    """Location pins still on show, sent before ``shown_before``, whose details are not
+    hidden yet (their case has not ended)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT v.id, v.referral_id, r.ref, p.language, v.chat_id, v.message_id,"
+        " v.location_message_id, 0 AS ended"
+        " FROM reveals v JOIN referrals r ON r.id = v.referral_id"
+        " JOIN people p ON p.telegram_id = v.chat_id"
+        " WHERE v.hidden_at IS NULL AND v.location_message_id IS NOT NULL"
+        " AND v.pin_hidden_at IS NULL AND v.sent_at <= ? ORDER BY v.id LIMIT ?",
+        (to_db(shown_before), limit),
+    )
+    return [_shown(row) for row in rows]
+
+
+async def mark_pin_hidden(conn: Conn, reveal_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE reveals SET pin_hidden_at = ? WHERE id = ? AND pin_hidden_at IS NULL",
         (to_db(now), reveal_id),
     )

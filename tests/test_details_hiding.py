@@ -23,7 +23,8 @@ def configure(path: Path, **privacy: object) -> None:
 
 async def tick(w: World) -> None:
     """One round of the hiding job, as the running bot's job does it."""
-    await hide_due(BotContext(w.app), await details_hiding.tick(w.services))
+    due, pins = await details_hiding.tick(w.services)
+    await hide_due(BotContext(w.app), due, pins)
 
 
 def showing_details(phone: Phone) -> list[str]:
@@ -123,3 +124,27 @@ async def test_someone_else_cannot_use_the_show_again_button(config_path: Path) 
         assert answer.text
         assert showing_details(zhou) == [] and showing_details(li) == []
         assert await reveals(w) == 1
+
+
+async def test_a_pin_is_deleted_before_telegram_would_no_longer_allow_it(
+    config_path: Path,
+) -> None:
+    configure(config_path, hide_details_at_closure=True)
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft(Category.ELDERLY, place=None, latitude=31.2, longitude=121.44))
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        w.clock.advance(timedelta(hours=46))
+        await tick(w)
+        assert [m for m in li.bot_messages if m.kind == "location"]
+        w.clock.advance(timedelta(hours=1, minutes=1))  # 47 hours: last chance to delete it
+        await tick(w)
+        assert not [m for m in li.bot_messages if m.kind == "location"]
+        assert len(showing_details(li)) == 1  # the words stay until the case ends
+        w.clock.advance(timedelta(days=2))
+        await li.tap("Close case")
+        await li.tap("Resolved")
+        await li.send("Moved in with her daughter.")
+        await tick(w)
+        assert showing_details(li) == []

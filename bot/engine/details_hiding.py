@@ -11,6 +11,9 @@ from bot.services import Services, details
 INTERVAL = timedelta(minutes=1)
 
 
-async def tick(services: Services) -> list[details.ShownDetails]:
-    """The details that must come off the phone now (the handler removes them)."""
-    return await details.due_for_hiding(services)
+async def tick(
+    services: Services,
+) -> tuple[list[details.ShownDetails], list[details.ShownDetails]]:
+    """(details that must come off the phone now, location pins that must go before
+    Telegram's 48-hour limit); the handler removes them."""
+    return await details.due_for_hiding(services), await details.pins_due(services)

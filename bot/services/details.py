@@ -17,7 +17,16 @@ from bot.services import Services
 from storage import audit, people, reveals
 from storage.reveals import ShownDetails
 
-__all__ = ["ShownDetails", "due_for_hiding", "hidden", "pin_shown", "shown", "shown_since"]
+__all__ = [
+    "ShownDetails",
+    "due_for_hiding",
+    "hidden",
+    "pin_hidden",
+    "pin_shown",
+    "pins_due",
+    "shown",
+    "shown_since",
+]
 
 
 async def shown(services: Services, telegram_id: int, referral: Referral, message_id: int) -> int:
@@ -67,6 +76,24 @@ async def due_for_hiding(services: Services) -> list[ShownDetails]:
     return await reveals.due(
         services.db.reader, shown_before=before, at_case_end=privacy.hide_details_at_closure
     )
+
+
+PIN_LIMIT = timedelta(hours=47)  # Telegram deletes a bot's message only in its first 48 h
+
+
+async def pins_due(services: Services) -> list[ShownDetails]:
+    """Location pins to delete now, before Telegram's 48-hour limit makes it impossible,
+    when the agency hides details at all (a pin cannot be edited into words later)."""
+    privacy = services.config.privacy
+    if privacy.hide_details_after_hours is None and not privacy.hide_details_at_closure:
+        return []
+    before = services.clock.now() - PIN_LIMIT
+    return await reveals.pins_due(services.db.reader, shown_before=before)
+
+
+async def pin_hidden(services: Services, details: ShownDetails) -> None:
+    async with services.db.write() as tx:
+        await reveals.mark_pin_hidden(tx, details.id, services.clock.now())
 
 
 async def hidden(services: Services, details: ShownDetails) -> None:

@@ -20,6 +20,9 @@ from storage.db import Conn
 GRACE = timedelta(seconds=30)  # the handler's own delivery has this long before a retry
 LEASE = timedelta(minutes=2)  # a claimed row is left alone this long (one sender at a time)
 MAX_ATTEMPTS = 20
+# An earlier notice to the same person holds later ones back while it is due within
+# this long (a fresh one in its grace, a retry coming soon); a longer wait does not.
+HOLD = GRACE
 
 
 async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[Notice]:
@@ -45,7 +48,8 @@ async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[N
 async def due(services: Services) -> list[Notice]:
     """What is still waiting to be sent and may be tried now."""
     now = services.clock.now()
-    return await _notices(services, await outbox.due(services.db.reader, now, now - LEASE))
+    rows = await outbox.due(services.db.reader, now, now - LEASE, now + HOLD)
+    return await _notices(services, rows)
 
 
 async def behind(services: Services, notice: Notice) -> list[Notice]:
@@ -88,7 +92,7 @@ async def claim(services: Services, notice: Notice) -> bool:
         return True
     now = services.clock.now()
     async with services.db.write() as tx:
-        return await outbox.claim(tx, notice.outbox_id, now, now - LEASE)
+        return await outbox.claim(tx, notice.outbox_id, now, now - LEASE, now + HOLD)
 
 
 async def sent(services: Services, notice: Notice) -> None:
