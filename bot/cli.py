@@ -36,8 +36,8 @@ from bot.services import rota as rota_service
 from storage import audit as audit_storage
 from storage import lock
 from storage import referrals as referrals_storage
-from storage.db import StorageError, restore_copy
-from storage.sealing import SealingError, reseal_all, write_key_file
+from storage.db import StorageError, inspect, restore_copy
+from storage.sealing import Sealer, SealingError, reseal_all, write_key_file
 
 if TYPE_CHECKING:
     from handlers.context import BotApp
@@ -515,20 +515,40 @@ def _run(config_path: Path, clock: Clock, *, webhook: bool = False) -> int:
 
 @contextlib.contextmanager
 def _only_one(config: Config) -> Iterator[None]:
-    """The database's lock, held while the bot runs (see storage/lock.py)."""
+    """The database's lock, held while the bot runs (see storage/lock.py). Only taking
+    the lock is reported here; what fails later says what it is."""
     path = config.database.path
+    held = lock.exclusive(path)
     try:
-        with lock.exclusive(path):
-            yield
+        held.__enter__()
     except lock.Held:
         raise CliError(f"another referral-bot is running on {path}; stop it first") from None
     except OSError as exc:
         raise CliError(f"cannot open the database at {path}: {exc.strerror}") from None
+    try:
+        yield
+    finally:
+        held.__exit__(None, None, None)
+
+
+def _key_opens(config: Config, source: Path) -> None:
+    """Refuse a backup whose personal data the configured key cannot open."""
+    try:
+        sealed = inspect(source)[2]
+    except sqlite3.DatabaseError:
+        return  # not a database: check_copy says so in its own words
+    if sealed is None:
+        return
+    try:
+        Sealer(config.privacy.keys()).unseal(sealed)
+    except (SealingError, ConfigError) as exc:
+        raise CliError(f"the configured key cannot open {source}: {exc}", 1) from None
 
 
 def _restore(config: Config, source: Path) -> int:
     path = config.database.path
     keep = path.with_name(f"{path.name}.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+    _key_opens(config, source)
     with _only_one(config):
         try:
             restore_copy(source, path, keep)

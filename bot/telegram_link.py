@@ -56,6 +56,12 @@ MAX_WAIT = 5.0  # longer flood waits are left to the outbox rather than held in 
 _TRUE = b'{"ok": true, "result": true}'
 
 
+def _never_sent(exc: Exception) -> bool:
+    """The request never left (no connection, or no free connection): safe to repeat."""
+    text = str(exc)
+    return any(cause in text for cause in ("ConnectError", "ConnectTimeout", "Pool timeout"))
+
+
 def _too_late(body: bytes) -> bool:
     text = body.decode("utf-8", "replace").lower()
     return "query is too old" in text or "query id is invalid" in text
@@ -118,12 +124,13 @@ class RetryingRequest(BaseRequest):
                     connect_timeout=connect_timeout,
                     pool_timeout=pool_timeout,
                 )
-            except (TimedOut, NetworkError):
-                if last or api_method not in SAFE_TO_REPEAT:
+            except (TimedOut, NetworkError) as exc:
+                if last or not (api_method in SAFE_TO_REPEAT or _never_sent(exc)):
                     raise
                 await self._pause(self._backoff * 2 ** (attempt - 1))
                 continue
-            if status in BRIEF_FAILURES and not last:
+            repeatable = api_method in SAFE_TO_REPEAT or status != 504  # 504: it may have run
+            if status in BRIEF_FAILURES and repeatable and not last:
                 await self._pause(self._backoff * 2 ** (attempt - 1))
                 continue
             if api_method == "answerCallbackQuery" and status == 400 and _too_late(body):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -216,23 +217,36 @@ def inspect(path: Path) -> tuple[str, int, str | None]:
 
 def restore_copy(source: Path, target: Path, keep_as: Path) -> None:
     """Put ``source`` in place of ``target`` (which must not be in use); the database
-    that was there is kept as ``keep_as``. The copy is made beside the target first and
-    moved into place in one step, so a failure half-way leaves the old database."""
+    that was there is kept as ``keep_as``, even a damaged one. The path holds a whole
+    database at every moment: the old one stays until the new one replaces it in a
+    single rename, so a crash half-way never leaves the bot an empty database to create."""
     check_copy(source)
     partial = target.with_name(target.name + ".restoring")
     partial.unlink(missing_ok=True)
-    with (
-        contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
-        contextlib.closing(sqlite3.connect(partial)) as dst,
-    ):
-        src.backup(dst)
-    if target.exists():
-        with contextlib.closing(sqlite3.connect(target)) as old:
-            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the main file
-        target.replace(keep_as)
-    for sidecar in ("-wal", "-shm"):
-        target.with_name(target.name + sidecar).unlink(missing_ok=True)
-    partial.replace(target)
+    try:
+        with (
+            contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+            contextlib.closing(sqlite3.connect(partial)) as dst,
+        ):
+            src.backup(dst)
+        if target.exists():
+            merged = False
+            with (
+                contextlib.suppress(sqlite3.DatabaseError),  # damaged: keep it as it is
+                contextlib.closing(sqlite3.connect(target)) as old,
+            ):
+                old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                merged = True
+            os.link(target, keep_as)  # the old database stays whole under both names
+            for sidecar in ("-wal", "-shm"):
+                side = target.with_name(target.name + sidecar)
+                if side.exists() and merged:
+                    side.unlink()  # its content is in the main file now
+                elif side.exists():
+                    side.replace(keep_as.with_name(keep_as.name + sidecar))
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def after_commit(conn: Conn, work: Callable[[], None]) -> None:

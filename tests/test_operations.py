@@ -173,3 +173,20 @@ async def test_status_tells_an_admin_how_the_bot_is_doing(config_path: Path) -> 
     assert lines[3].startswith("Outbox: 0 waiting (oldest —); 1 given up in the last day.")
     assert lines[4] == "Cannot be reached: Zhou Min."
     assert lines[5].startswith("Database: ") and lines[5].endswith(" MiB.")
+
+
+def test_restore_rescues_a_damaged_database_and_keeps_the_wreck(
+    config_path: Path, tmp_path: Path
+) -> None:
+    db = config_path.parent / "bot.sqlite3"
+    config = ["--config", str(config_path)]
+    assert run_cli("invite", "--role", "admin", *config).returncode == 0
+    backup = tmp_path / "good.sqlite3"
+    assert run_cli("backup", str(backup), *config).returncode == 0
+    db.write_bytes(b"this is not a database any more" * 100)  # the disk went bad
+    result = run_cli("restore", str(backup), *config)
+    assert result.returncode == 0, result.stderr
+    assert _invites(db) == 1
+    kept = list(config_path.parent.glob("bot.sqlite3.before-restore-*"))
+    assert [p.read_bytes()[:8] for p in kept] == [b"this is "]
+    assert not list(config_path.parent.glob("*.restoring"))
