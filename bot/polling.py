@@ -27,6 +27,7 @@ log = logging.getLogger("referral_bot.polling")
 
 POLL_SECONDS = 30  # how long one getUpdates waits for something to happen
 MAX_PAUSE = 30.0  # the longest wait between tries when Telegram cannot be reached
+UPDATE_LIMIT = 120.0  # seconds one update may take before it is stopped (its work rolls back)
 
 
 async def serve(app: BotApp, stop: asyncio.Event, allowed_updates: Sequence[str]) -> None:
@@ -78,6 +79,11 @@ async def handle(app: BotApp, updates: Sequence[Update]) -> None:
 
     async def one_chat(batch: list[Update]) -> None:
         for update in batch:
-            await app.process_update(update)
+            try:
+                await asyncio.wait_for(app.process_update(update), UPDATE_LIMIT)
+            except TimeoutError:  # a hung handler must not stop everyone's updates
+                log.error(
+                    "update %s took over %.0f s and was stopped", update.update_id, UPDATE_LIMIT
+                )
 
     await asyncio.gather(*(one_chat(batch) for batch in by_chat.values()))

@@ -14,6 +14,7 @@ updates that come in meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -32,6 +33,7 @@ from handlers.context import BotApp
 log = logging.getLogger("referral_bot.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+STOP_GRACE = 30.0  # seconds to let updates being handled finish when stopping
 SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")  # Telegram allows 1-256; we ask for 16+
 
 
@@ -39,9 +41,34 @@ class WebhookError(ValueError):
     """The webhook settings cannot work; the message says which and why."""
 
 
+class _InFlight:
+    """Posts being handled, so stopping waits for them (their updates are marked taken)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.stopping = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self.idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self.idle.set()
+
+
 class _Updates(tornado.web.RequestHandler):
-    def initialize(self, app: BotApp, secret: str, locks: dict[int | None, asyncio.Lock]) -> None:
-        self.app, self.secret, self.locks = app, secret, locks
+    def initialize(
+        self,
+        app: BotApp,
+        secret: str,
+        locks: dict[int | None, asyncio.Lock],
+        flight: _InFlight,
+    ) -> None:
+        self.app, self.secret, self.locks, self.flight = app, secret, locks, flight
 
     async def post(self) -> None:
         given = self.request.headers.get(SECRET_HEADER, "")
@@ -54,9 +81,16 @@ class _Updates(tornado.web.RequestHandler):
         except (ValueError, TypeError, KeyError):
             self.set_status(400)
             return
+        if self.flight.stopping:
+            self.set_status(503)  # Telegram posts it again once we are back
+            return
         chat = update.effective_chat
-        async with self.locks[chat.id if chat else None]:
-            await polling.handle(self.app, [update])
+        self.flight.enter()
+        try:
+            async with self.locks[chat.id if chat else None]:
+                await polling.handle(self.app, [update])
+        finally:
+            self.flight.leave()
         self.set_status(200)
 
 
@@ -86,9 +120,9 @@ async def serve(
     set once posts are taken."""
     path, secret = check(url, secret)
     locks: dict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
-    web = tornado.web.Application(
-        [(re.escape(path), _Updates, {"app": app, "secret": secret, "locks": locks})]
-    )
+    flight = _InFlight()
+    routes = {"app": app, "secret": secret, "locks": locks, "flight": flight}
+    web = tornado.web.Application([(re.escape(path), _Updates, routes)])
     server = HTTPServer(web)
     server.listen(port, address=listen)
     try:
@@ -98,5 +132,8 @@ async def serve(
             ready.set()
         await stop.wait()
     finally:
-        server.stop()
+        flight.stopping = True
+        server.stop()  # no new connections
+        with contextlib.suppress(TimeoutError):  # let posts being handled finish
+            await asyncio.wait_for(flight.idle.wait(), STOP_GRACE)
         await server.close_all_connections()
