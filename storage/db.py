@@ -52,6 +52,20 @@ async def _connect(path: Path) -> Conn:
     return conn
 
 
+async def _wal(conn: Conn, tries: int = 100) -> None:
+    """Switch to WAL. Switching needs the file to itself, and SQLite answers "database is
+    locked" at once rather than waiting when another program is opening it too (the bot
+    and ``init-db`` started together): try again for a few seconds."""
+    for attempt in range(tries):
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.05)
+
+
 class Database:
     """Open with :meth:`open`, always :meth:`close` (or use ``async with``)."""
 
@@ -70,7 +84,7 @@ class Database:
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open the database at {path}: {exc}") from None
         try:
-            await writer.execute("PRAGMA journal_mode = WAL")
+            await _wal(writer)
             await writer.execute("PRAGMA synchronous = NORMAL")
             await _migrate(writer)
             reader = await _connect(path)
