@@ -80,7 +80,9 @@ async def escalation_round(context: BotContext) -> None:
     services = context.bot_data.get("services")
     if isinstance(services, Services):
         context.bot_data["last_tick"] = services.clock.now()  # for /status
-        await deliver(context, await escalation.tick(services))
+        notices = await escalation.tick(services)
+        log.debug("escalation round: %d notices", len(notices))  # bench/cold_start.py waits for it
+        await deliver(context, notices)
 
 
 def schedule(app: BotApp) -> None:
