@@ -36,49 +36,50 @@ ESCALATION_JOB = "escalation"
 _REPEAT = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
+def _services(context: BotContext) -> Services | None:
+    """The services, once post_init has opened them (a job can fire before or after)."""
+    services = context.bot_data.get("services")
+    return services if isinstance(services, Services) else None
+
+
 def _delivering(
     tick: Callable[[Services], Awaitable[list[Notice]]],
 ) -> Callable[[BotContext], Coroutine[Any, Any, None]]:
     async def job(context: BotContext) -> None:
-        services = context.bot_data.get("services")
-        if isinstance(services, Services):
+        if services := _services(context):
             await deliver(context, await tick(services))
 
     return job
 
 
-async def _forget_drafts(context: BotContext) -> None:
-    services = context.bot_data.get("services")
-    if isinstance(services, Services):
-        await draft_retention.tick(services)
+def _quiet(
+    tick: Callable[[Services], Awaitable[object]],
+) -> Callable[[BotContext], Coroutine[Any, Any, None]]:
+    """A job whose tick sends nothing."""
+
+    async def job(context: BotContext) -> None:
+        if services := _services(context):
+            await tick(services)
+
+    return job
 
 
-async def _erase_due(context: BotContext) -> None:
-    services = context.bot_data.get("services")
-    if isinstance(services, Services):
-        await retention.tick(services)
-
-
-async def _back_up(context: BotContext) -> None:
-    services = context.bot_data.get("services")
-    if isinstance(services, Services):
-        try:
-            await backup.tick(services)
-        except (OSError, sqlite3.Error) as exc:  # a full disk: tried again next minute
-            log.error("the daily backup failed: %s", exc)
+async def _back_up(services: Services) -> None:
+    try:
+        await backup.tick(services)
+    except (OSError, sqlite3.Error) as exc:  # a full disk: tried again next minute
+        log.error("the daily backup failed: %s", exc)
 
 
 async def _hide_details(context: BotContext) -> None:
-    services = context.bot_data.get("services")
-    if isinstance(services, Services):
+    if services := _services(context):
         due, pins = await details_hiding.tick(services)
         await hide_due(context, due, pins)
 
 
 async def escalation_round(context: BotContext) -> None:
     """One round of the escalation engine, delivered; remembered for /status."""
-    services = context.bot_data.get("services")
-    if isinstance(services, Services):
+    if services := _services(context):
         context.bot_data["last_tick"] = services.clock.now()  # for /status
         notices = await escalation.tick(services)
         log.debug("escalation round: %d notices", len(notices))  # bench/cold_start.py waits for it
@@ -90,48 +91,24 @@ def schedule(app: BotApp) -> None:
     queue = app.job_queue
     if queue is None:
         return
-    queue.run_repeating(
-        escalation_round,
-        interval=escalation.INTERVAL,
-        first=timedelta(0),
-        name=ESCALATION_JOB,
-        job_kwargs=_REPEAT,
-    )
-    queue.run_repeating(
-        _delivering(reminders.tick),
-        interval=reminders.INTERVAL,
-        first=reminders.INTERVAL,
-        name="reminders",
-        job_kwargs=_REPEAT,
-    )
-    queue.run_repeating(
-        _back_up,
-        interval=backup.INTERVAL,
-        first=backup.INTERVAL,
-        name="backup",
-        job_kwargs=_REPEAT,
-    )
-    queue.run_repeating(
-        _hide_details,
-        interval=details_hiding.INTERVAL,
-        first=details_hiding.INTERVAL,
-        name="details_hiding",
-        job_kwargs=_REPEAT,
-    )
-    queue.run_repeating(
-        _forget_drafts,
-        interval=draft_retention.INTERVAL,
-        first=draft_retention.INTERVAL,
-        name="draft_retention",
-        job_kwargs=_REPEAT,
-    )
-    queue.run_repeating(
-        _delivering(daily.tick),
-        interval=daily.INTERVAL,
-        first=timedelta(0),
-        name="daily",
-        job_kwargs=_REPEAT,
-    )
+    jobs: list[tuple[str, Callable[[BotContext], Coroutine[Any, Any, None]], timedelta, bool]] = [
+        # name, job, interval, first run at once (else after one interval)
+        (ESCALATION_JOB, escalation_round, escalation.INTERVAL, True),
+        ("reminders", _delivering(reminders.tick), reminders.INTERVAL, False),
+        ("backup", _quiet(_back_up), backup.INTERVAL, False),
+        ("details_hiding", _hide_details, details_hiding.INTERVAL, False),
+        ("draft_retention", _quiet(draft_retention.tick), draft_retention.INTERVAL, False),
+        ("retention", _quiet(retention.tick), retention.INTERVAL, False),
+        ("daily", _delivering(daily.tick), daily.INTERVAL, True),
+    ]
+    for name, job, interval, at_once in jobs:
+        queue.run_repeating(
+            job,
+            interval=interval,
+            first=timedelta(0) if at_once else interval,
+            name=name,
+            job_kwargs=_REPEAT,
+        )
 
 
 def wake(context: BotContext) -> None:

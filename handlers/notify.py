@@ -38,15 +38,12 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
     services = context.services
     failed: list[Notice] = []
     pending = list(notices)
-    later: list[Notice] = []  # behind an earlier notice to the same person: once more at the end
-    second_pass = False
-    while pending or (later and not second_pass):
-        if not pending:
-            pending, later, second_pass = later, [], True
+    while pending:
         notice = pending.pop(0)
         if not await outbox.claim(services, notice):
-            later.append(notice)
-            continue  # another sender has it (the engine's tick, a handler), or it waits
+            # Another sender has it, or it waits behind an earlier notice to the same
+            # person: whoever sends that one takes this one next (outbox.behind).
+            continue
         referral = None
         if notice.referral_id is not None:
             referral = await referral_service.get(services, notice.referral_id)
@@ -95,7 +92,7 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
             continue
         else:
             await outbox.sent(services, notice)
-            queued = {n.outbox_id for n in (*pending, *later)}
+            queued = {n.outbox_id for n in pending}
             pending += [
                 n for n in await outbox.behind(services, notice) if n.outbox_id not in queued
             ]

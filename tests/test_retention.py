@@ -9,6 +9,7 @@ from bot.domain.referral import Category, Status
 from bot.engine import retention
 from bot.sandbox.world import world
 from bot.services import referrals as referral_service
+from handlers import jobs
 from storage import audit
 from tests.stories import draft, file, station
 
@@ -56,3 +57,12 @@ async def test_a_withdrawn_referral_is_erased_after_thirty_days(config_path: Pat
         assert await retention.tick(w.services) == 1
         now = await referral_service.get(w.services, referral.id)
         assert now is not None and now.place is None and now.status is Status.WITHDRAWN
+
+
+async def test_the_running_bot_schedules_the_erasure(config_path: Path) -> None:
+    """The erasure job was once written and never scheduled: the bot registers it."""
+    async with world(config_path) as w:
+        jobs.schedule(w.app)
+        assert w.app.job_queue is not None
+        names = {job.name for job in w.app.job_queue.jobs()}
+    assert names >= {"escalation", "reminders", "backup", "details_hiding", "retention", "daily"}
