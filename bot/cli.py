@@ -515,20 +515,15 @@ def _run(config_path: Path, clock: Clock, *, webhook: bool = False) -> int:
 
 @contextlib.contextmanager
 def _only_one(config: Config) -> Iterator[None]:
-    """The database's lock, held while the bot runs (see storage/lock.py). Only taking
-    the lock is reported here; what fails later says what it is."""
+    """The database's lock, held while the bot runs (see storage/lock.py)."""
     path = config.database.path
-    held = lock.exclusive(path)
     try:
-        held.__enter__()
+        with lock.exclusive(path):
+            yield
     except lock.Held:
         raise CliError(f"another referral-bot is running on {path}; stop it first") from None
-    except OSError as exc:
-        raise CliError(f"cannot open the database at {path}: {exc.strerror}") from None
-    try:
-        yield
-    finally:
-        held.__exit__(None, None, None)
+    except lock.Unavailable as exc:
+        raise CliError(f"cannot open the database at {path}: {exc}") from None
 
 
 def _key_opens(config: Config, source: Path) -> None:

@@ -19,14 +19,21 @@ class Held(Exception):
     """Another process holds the database's lock (the bot is running)."""
 
 
+class Unavailable(Exception):
+    """The lock file cannot be made or opened (an unwritable folder); the message says why."""
+
+
 def lock_path(database: Path) -> Path:
     return database.with_name(database.name + ".lock")
 
 
 @contextlib.contextmanager
 def exclusive(database: Path) -> Iterator[None]:
-    database.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise Unavailable(exc.strerror or str(exc)) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -120,3 +120,18 @@ async def file(w: World, d: Draft) -> Referral:
     newest = (await referral_service.of_officer(w.services, officer))[0]
     assert any(f"Submitted as {newest.ref}." in text for text in phone.texts)
     return newest
+
+
+async def up_to_review(
+    officer: Phone, summary: str = "Lost elderly man found at the market."
+) -> None:
+    """Officer taps through a routine "Other" referral (no name, no phone) up to the
+    review card, without submitting."""
+    await officer.send("/new")
+    for label in ("Other", "None of these", "● Routine (suggested)"):
+        await officer.tap(label)
+    await officer.send("Market street")
+    await officer.tap("Adult (18–64)")
+    await officer.tap("No phone: visit only")
+    await officer.tap("The person agrees to be contacted")
+    await officer.send(summary)

@@ -26,7 +26,7 @@ from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from handlers.context import BotContext
 from handlers.notify import deliver
-from storage import drafts
+from storage import drafts, outbox
 from storage.offers import OfferState
 from storage.offers import of_referral as offers_of
 from tests.stories import OFFICER_ID, draft, enrol, station
@@ -62,12 +62,8 @@ async def first_open_offer(w: World, referral: Referral) -> tuple[int, int] | No
 
 async def outbox_left(w: World) -> tuple[int, int]:
     """(notices still unsent, notices given up)."""
-    async with w.services.db.reader.execute(
-        "SELECT SUM(sent_at IS NULL AND dead_at IS NULL), SUM(dead_at IS NOT NULL) FROM outbox"
-    ) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return row[0] or 0, row[1] or 0
+    depth = await outbox.depth(w.services.db.reader, datetime.min.replace(tzinfo=UTC))
+    return depth.waiting, depth.given_up
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])

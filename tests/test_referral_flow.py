@@ -20,6 +20,7 @@ from tests.stories import (
     enrol,
     file,
     station,
+    up_to_review,
 )
 
 CANARIES = ("Canary", CANARY_PHONE)
@@ -325,14 +326,7 @@ async def test_a_double_tap_on_submit_files_one_referral(config_path: Path) -> N
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
         officer = s.officer
-        await officer.send("/new")
-        for label in ("Other", "None of these", "● Routine (suggested)"):
-            await officer.tap(label)
-        await officer.send("Market street")
-        await officer.tap("Adult (18–64)")
-        await officer.tap("No phone: visit only")
-        await officer.tap("The person agrees to be contacted")
-        await officer.send("Lost elderly man found at the market.")
+        await up_to_review(officer)
         review = officer.last
         submit = review.button("📨 Submit")
         assert submit is not None and submit.callback_data is not None

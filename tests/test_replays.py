@@ -9,7 +9,7 @@ from bot.sandbox.world import world
 from bot.services import drafts
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
-from tests.stories import OFFICER_ID, station
+from tests.stories import OFFICER_ID, station, up_to_review
 
 
 async def test_a_typed_answer_handed_over_again_is_taken_once(config_path: Path) -> None:
@@ -35,14 +35,7 @@ async def test_a_submit_tap_handed_over_again_files_one_referral(config_path: Pa
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
         officer = s.officer
-        await officer.send("/new")
-        for label in ("Other", "None of these", "● Routine (suggested)"):
-            await officer.tap(label)
-        await officer.send("Market street")
-        await officer.tap("Adult (18–64)")
-        await officer.tap("No phone: visit only")
-        await officer.tap("The person agrees to be contacted")
-        await officer.send("Lost elderly man found at the market.")
+        await up_to_review(officer)
         await officer.tap("📨 Submit")
         await w.telegram.redeliver()  # the tap again, after its answer was given
         me = await people_service.find(w.services, OFFICER_ID)

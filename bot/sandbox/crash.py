@@ -42,9 +42,9 @@ from bot.config import load_config
 from bot.sandbox.fake_telegram import FakeTelegram, Phone, SeenMessage
 from bot.sandbox.http import BotApiServer
 from bot.services import open_database
+from storage import outbox
 from storage import referrals as referral_storage
-from storage.db import fetch_all
-from storage.timefmt import from_db
+from storage.db import Conn, fetch_all
 
 WARP = 30.0  # one minute of the bot's time passes in two seconds
 OFFICER, WORKERS, COORDINATOR = 101, (201, 202, 203), 301
@@ -390,25 +390,17 @@ async def _settle(deployment: Deployment, limit: float = 60) -> None:
         await asyncio.sleep(0.5)
 
 
-async def _outbox(conn: object) -> tuple[int, int]:
-    rows = await fetch_all(
-        conn,  # type: ignore[arg-type]
-        "SELECT COALESCE(SUM(sent_at IS NULL AND dead_at IS NULL), 0) AS waiting,"
-        " COALESCE(SUM(dead_at IS NOT NULL), 0) AS dead FROM outbox",
-    )
-    return rows[0]["waiting"], rows[0]["dead"]
+async def _outbox(conn: Conn) -> tuple[int, int]:
+    """(notices waiting, notices ever given up)."""
+    depth = await outbox.depth(conn, given_up_since=datetime.min.replace(tzinfo=UTC))
+    return depth.waiting, depth.given_up
 
 
-async def _overdue(conn: object, now: datetime) -> list[str]:
+async def _overdue(conn: Conn, now: datetime) -> list[str]:
     """Referrals waiting for acceptance whose next escalation step is over two of the
-    engine's ticks late (a tick is two seconds, one minute of the bot's time)."""
-    rows = await fetch_all(
-        conn,  # type: ignore[arg-type]
-        "SELECT ref, next_action_at FROM referrals WHERE status = 'offered'"
-        " AND next_action_at IS NOT NULL",
-    )
-    late = now - timedelta(minutes=3)
-    return [r["ref"] for r in rows if from_db(r["next_action_at"]) < late]
+    engine's rounds late (a round is two seconds, one minute of the bot's time)."""
+    late = await referral_storage.due(conn, now - timedelta(minutes=3), limit=1000)
+    return [referral.ref for referral in late]
 
 
 async def _check(deployment: Deployment, officer: Officer, counts: Counts) -> None:
