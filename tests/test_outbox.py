@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.clock import FakeClock
 from bot.domain.referral import Category
@@ -14,6 +17,7 @@ from bot.sandbox import FakeTelegram
 from bot.sandbox.world import World, world
 from bot.services import offers
 from bot.services import people as people_service
+from handlers import notify
 from handlers.context import BotContext
 from handlers.notify import deliver
 from tests.stories import draft, enrol, file, station, up_to_review
@@ -139,3 +143,47 @@ async def test_offers_filed_at_the_same_moment_all_arrive_without_waiting_for_th
         # engine round (and its 30-second grace) was needed.
         offers = [t for t in s.workers["Li Na"].texts if t.startswith("New referral")]
         assert len(offers) == 4
+
+
+async def test_a_notice_waiting_for_a_retry_does_not_hold_back_the_next_one(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft(Category.FAMILY_DISPUTE))
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        for _ in range(3):  # every try of the officer's "first contact" notice fails
+            w.telegram.fail_next("sendMessage", status=502, description="Bad Gateway")
+        await li.tap("✔ First contact made")  # retried in a minute
+        await li.tap("Return to police")
+        await li.send("Needs police protection tonight.")
+        # The return is news the officer needs now: it does not wait behind the retry.
+        assert "Returned to police by Li Na" in s.officer.last.plain
+        w.clock.advance(timedelta(seconds=61))
+        await tick(w)
+        assert sum("Li Na has made first contact." in t for t in s.officer.texts) == 1
+
+
+async def test_a_bug_while_sending_one_notice_is_retried_and_stops_nothing(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft(Category.FAMILY_DISPUTE))
+        real = notify._officer_text
+        calls = {"n": 0}
+
+        def flaky(*args: Any, **kwargs: Any) -> str:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise RuntimeError("a bug in rendering")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(notify, "_officer_text", flaky)
+        await s.workers["Li Na"].tap("✅ Accept")  # the officer's "accepted" hits the bug
+        assert any(t.startswith("🔒") for t in s.workers["Li Na"].texts)  # Li got hers
+        assert not any("Accepted by Li Na" in t for t in s.officer.texts)
+        w.clock.advance(timedelta(seconds=61))
+        await tick(w)
+        assert sum("Accepted by Li Na" in t for t in s.officer.texts) == 1
