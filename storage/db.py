@@ -273,9 +273,14 @@ def after_commit(conn: Conn, work: Callable[[], None]) -> None:
 
 
 async def fetch_one(conn: Conn, sql: str, params: Iterable[Any] = ()) -> Row | None:
-    async with conn.execute(sql, tuple(params)) as cursor:
-        row: Row | None = await cursor.fetchone()
-    return row
+    """The first row (the queries ask by key: one row at most, or a handful).
+
+    ``execute_fetchall`` is one trip to aiosqlite's thread; a cursor's execute, fetch
+    and close are three, and every handler makes dozens of these calls."""
+    rows = await conn.execute_fetchall(sql, tuple(params))
+    for row in rows:
+        return row  # type: ignore[no-any-return]
+    return None
 
 
 async def fetch_all(
@@ -283,6 +288,4 @@ async def fetch_all(
 ) -> list[Row]:
     """Every row; ``params`` a sequence for ``?`` or a mapping for ``:name`` placeholders."""
     bound = params if isinstance(params, Mapping) else tuple(params)
-    async with conn.execute(sql, bound) as cursor:
-        rows = await cursor.fetchall()
-    return list(rows)
+    return list(await conn.execute_fetchall(sql, bound))
