@@ -279,7 +279,7 @@ async def fetch_one(conn: Conn, sql: str, params: Iterable[Any] = ()) -> Row | N
     and close are three, and every handler makes dozens of these calls."""
     rows = await conn.execute_fetchall(sql, tuple(params))
     for row in rows:
-        return row  # type: ignore[no-any-return]
+        return row
     return None
 
 
