@@ -227,7 +227,8 @@ async def _record_card(
     at once rather than leave a live Accept button."""
     services = context.services
     assert notice.offer_id is not None
-    await offer_service.record_card(services, notice.offer_id, chat_id, message_id)
+    if await offer_service.record_card(services, notice.offer_id, chat_id, message_id):
+        return  # still on offer (the usual case)
     now = await referral_service.get(services, referral.id)
     if now is None or now.status is Status.OFFERED:
         return

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.referral import Status
 from storage.db import Conn, Row, fetch_all, fetch_one
 from storage.timefmt import from_db, to_db
 
@@ -92,8 +93,13 @@ async def settle_all_open(
     return still_open
 
 
-async def record_card(conn: Conn, offer_id: int, chat_id: int, message_id: int) -> None:
-    await conn.execute(
-        "UPDATE offers SET chat_id = ?, message_id = ? WHERE id = ?",
+async def record_card(conn: Conn, offer_id: int, chat_id: int, message_id: int) -> bool:
+    """Remember where the card is; True while its referral is still on offer (the status
+    comes back with the update: one statement, and no reading of the whole referral)."""
+    row = await fetch_one(
+        conn,
+        "UPDATE offers SET chat_id = ?, message_id = ? WHERE id = ? RETURNING"
+        " (SELECT status FROM referrals r WHERE r.id = offers.referral_id) AS status",
         (chat_id, message_id, offer_id),
     )
+    return row is not None and row["status"] == Status.OFFERED.value

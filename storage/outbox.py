@@ -86,7 +86,7 @@ async def due(
 
 
 async def behind(
-    conn: Conn, recipient_id: int, after_id: int, lease_expired: datetime, limit: int = 20
+    conn: Conn, recipient_id: int, after_id: int, lease_expired: datetime, limit: int = 1
 ) -> list[Pending]:
     """Notices to the same person written after ``after_id`` and still unsent (they were
     waiting for it), in order."""

@@ -359,10 +359,11 @@ async def is_theirs(services: Services, person: Person, offer_id: int) -> bool:
     return False
 
 
-async def record_card(services: Services, offer_id: int, chat_id: int, message_id: int) -> None:
-    """Remember where an offer card is, so it can be edited when the referral is taken."""
+async def record_card(services: Services, offer_id: int, chat_id: int, message_id: int) -> bool:
+    """Remember where an offer card is, so it can be edited when the referral is taken;
+    True while the referral is still on offer."""
     async with services.db.write() as tx:
-        await offers.record_card(tx, offer_id, chat_id, message_id)
+        return await offers.record_card(tx, offer_id, chat_id, message_id)
 
 
 async def _why_not(tx: Conn, referral: Referral) -> Outcome:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.domain.people import Person
 from bot.services import Services
 from bot.services.notices import Notice, NoticeKind
 from storage import outbox, people
@@ -53,27 +54,34 @@ async def due(services: Services) -> list[Notice]:
 
 
 async def behind(services: Services, notice: Notice) -> list[Notice]:
-    """Notices to the same person that were waiting for ``notice`` (just sent): sent next
-    by the same sender rather than left for the engine's next round."""
+    """The next notice to the same person that was waiting for ``notice`` (just sent):
+    sent next by the same sender rather than left for the engine's next round.
+
+    One at a time: the sender asks again after each, so a queue of n notices costs n
+    small reads, not n reads of everything still queued (that was quadratic when fifty
+    referrals were offered to the same worker at once)."""
     if notice.outbox_id is None:
         return []
     now = services.clock.now()
     rows = await outbox.behind(
-        services.db.reader, notice.recipient.id, notice.outbox_id, now - LEASE
+        services.db.reader, notice.recipient.id, notice.outbox_id, now - LEASE, limit=1
     )
-    return await _notices(services, rows)
+    return await _notices(services, rows, notice.recipient)
 
 
-async def _notices(services: Services, rows: list[outbox.Pending]) -> list[Notice]:
+async def _notices(
+    services: Services, rows: list[outbox.Pending], recipient: Person | None = None
+) -> list[Notice]:
+    """Notices for outbox ``rows``; ``recipient`` when they are all to that person."""
     found = []
     for row in rows:
-        recipient = await people.by_id(services.db.reader, row.recipient_id)
-        if recipient is None:
+        person = recipient or await people.by_id(services.db.reader, row.recipient_id)
+        if person is None:
             continue
         found.append(
             Notice(
                 NoticeKind(row.kind),
-                recipient,
+                person,
                 row.referral_id,
                 offer_id=row.offer_id,
                 message_id=row.message_id,
