@@ -130,6 +130,25 @@ class Database:
         for work in pending:
             work()
 
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[Conn]:
+        """The writer for exactly one statement, which commits by itself (autocommit).
+
+        A single ``UPDATE``/``INSERT``/``DELETE`` is atomic in SQLite without ``BEGIN``.
+        This takes the same lock as :meth:`write` (so the statement never lands inside
+        another transaction) but makes one trip to the database thread instead of
+        three: the outbox's claim-and-mark-sent per message adds up under a burst.
+        Anything that reads and then writes needs :meth:`write`."""
+        async with self._lock:
+            pending: list[Callable[[], None]] = []
+            self._writer.after_commit = pending  # type: ignore[attr-defined]
+            try:
+                yield self._writer
+            finally:
+                self._writer.after_commit = None  # type: ignore[attr-defined]
+        for work in pending:
+            work()
+
     @property
     def reader(self) -> Conn:
         """The connection for reads outside a write transaction."""

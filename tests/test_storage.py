@@ -48,6 +48,32 @@ async def test_audit_log_is_append_only(tmp_path: Path) -> None:
         assert [e.action for e in await audit.entries(db.reader)] == ["test.action"]
 
 
+async def test_a_single_statement_never_joins_a_transaction_that_rolls_back(
+    tmp_path: Path,
+) -> None:
+    """The outbox marks messages sent with one-statement writes: one issued while another
+    handler's transaction is open must wait for it, not be rolled back with it."""
+    clock = FakeClock()
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        inside = asyncio.Event()
+
+        async def failing() -> None:
+            with pytest.raises(RuntimeError):
+                async with db.write() as tx:
+                    await audit.record(tx, now=clock.now(), action="rolled.back")
+                    inside.set()
+                    await asyncio.sleep(0)  # the statement below is issued meanwhile
+                    raise RuntimeError("crash in the middle")
+
+        async def single() -> None:
+            await inside.wait()
+            async with db.statement() as conn:
+                await audit.record(conn, now=clock.now(), action="kept")
+
+        await asyncio.gather(failing(), single())
+        assert [e.action for e in await audit.entries(db.reader)] == ["kept"]
+
+
 async def test_failed_write_rolls_back_everything_in_it(tmp_path: Path) -> None:
     clock = FakeClock()
     async with await Database.open(tmp_path / "a.sqlite3") as db:

@@ -362,8 +362,8 @@ async def is_theirs(services: Services, person: Person, offer_id: int) -> bool:
 async def record_card(services: Services, offer_id: int, chat_id: int, message_id: int) -> bool:
     """Remember where an offer card is, so it can be edited when the referral is taken;
     True while the referral is still on offer."""
-    async with services.db.write() as tx:
-        return await offers.record_card(tx, offer_id, chat_id, message_id)
+    async with services.db.statement() as conn:
+        return await offers.record_card(conn, offer_id, chat_id, message_id)
 
 
 async def _why_not(tx: Conn, referral: Referral) -> Outcome:
