@@ -28,11 +28,12 @@ class Row:
 async def _all() -> list[Row]:
     rows = []
     for officers in (1, 10, 50):
-        p50, p99 = await submit_latency.measure(officers)
+        p50, p99, floor = await submit_latency.measure(officers)
         rows.append(
             Row(
                 f"1. submit → first offer, {officers} officer(s) at once",
-                f"p50 {p50:.0f} ms, p99 {p99:.0f} ms",
+                f"p50 {p50:.0f} ms, p99 {p99:.0f} ms (the same cards from a bare app: "
+                f"p99 {floor:.0f} ms)",
                 "p99 ≤ 250 ms at 50",
                 officers != 50 or p99 <= 250,
             )
