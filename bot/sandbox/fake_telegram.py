@@ -888,6 +888,9 @@ class FakeTelegram:
         self.refused: list[ApiCall] = []
         #: What setWebhook was last given (url, secret_token); None once deleted.
         self.webhook: dict[str, Any] | None = None
+        #: Seconds each call takes there and back, in real time (benchmarks: a network's
+        #: round trip; half of it passes before the call arrives). 0: answered at once.
+        self.round_trip = 0.0
         #: Every update handed to the app in-process, for :meth:`redeliver`.
         self.delivered: list[dict[str, Any]] = []
         self._handlers: dict[str, Callable[[Params], Any]] = {
@@ -1056,12 +1059,17 @@ class FakeTelegram:
 
     async def handle(self, method: str, params: Params) -> tuple[int, bytes]:
         """Answer one Bot API call: ``(HTTP status, JSON body)``; every call is recorded."""
+        if self.round_trip:
+            await asyncio.sleep(self.round_trip / 2)  # on its way to Telegram
         call = ApiCall(method, params)
         self.calls.append(call)
         try:
-            return await self._answer(call)
+            answer = await self._answer(call)
         finally:
             self._wake_watchers()
+        if self.round_trip:
+            await asyncio.sleep(self.round_trip / 2)  # the answer on its way back
+        return answer
 
     async def _answer(self, call: ApiCall) -> tuple[int, bytes]:
         method, params = call.method, call.params
