@@ -2,7 +2,7 @@
 
 Each figure is a median of several runs; the throughput target is a ratio measured in
 the same run (machines are shared and noisy). Not part of the tests: pytest asserts no
-wall-clock times.
+wall-clock times. ``python -m bench 4`` (or ``1 3``…) runs only the benchmarks named.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import logging
 import os
 import platform
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bench import cold_start, escalation_lateness, submit_latency, throughput
+from bench import cold_start, escalation_lateness, outbox_limits, submit_latency, throughput
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Row:
     met: bool
 
 
-async def _all() -> list[Row]:
+async def _submit_latency() -> list[Row]:
     rows = []
     for officers in (1, 10, 50):
         p50, p99, floor = await submit_latency.measure(officers)
@@ -38,8 +39,12 @@ async def _all() -> list[Row]:
                 officers != 50 or p99 <= 250,
             )
         )
+    return rows
+
+
+async def _throughput() -> list[Row]:
     mine, menu, echo, ratio = await throughput.measure()
-    rows.append(
+    return [
         Row(
             "2. updates/s, referral flow vs bare PTB echo bot",
             f"{mine:.0f} vs {echo:.0f} ({ratio:.0%}); a storage-free bot making the "
@@ -47,9 +52,12 @@ async def _all() -> list[Row]:
             "≥ 40% of echo",
             ratio >= 0.4,
         )
-    )
+    ]
+
+
+async def _escalation_lateness() -> list[Row]:
     p50, p99, worst, missed, doubled = await escalation_lateness.measure(1000)
-    rows.append(
+    return [
         Row(
             "3. escalation lateness, 1,000 due within 3 s",
             f"p50 {p50:.2f} s, p99 {p99:.2f} s, max {worst:.2f} s, "
@@ -57,22 +65,58 @@ async def _all() -> list[Row]:
             "p99 ≤ 2 s, 0 missed, 0 doubled",
             p99 <= 2 and missed == 0 and doubled == 0,
         )
-    )
+    ]
+
+
+async def _outbox_limits() -> list[Row]:
+    rate, share, cards, too_many = await outbox_limits.measure()
+    return [
+        Row(
+            "4. outbox against Telegram's limits, 600 notifications to 300 chats",
+            f"{rate:.1f} msg/s ({share:.0%} of 30/s), {too_many} × 429, {cards} of 600 sent",
+            "≥ 90% of 30/s, 0 × 429",
+            share >= 0.9 and too_many == 0 and cards == 600,
+        )
+    ]
+
+
+async def _cold_start() -> list[Row]:
     seconds, memory = await cold_start.measure()
-    rows.append(
+    return [
         Row(
             "5. cold start, 100,000 historic + 10,000 open referrals",
             f"{seconds:.2f} s to the first engine round, peak RSS {memory:.0f} MB",
             "≤ 2 s and ≤ 120 MB",
             seconds <= 2 and memory <= 120,
         )
-    )
+    ]
+
+
+BENCHMARKS: dict[str, Callable[[], Awaitable[list[Row]]]] = {
+    "1": _submit_latency,
+    "2": _throughput,
+    "3": _escalation_lateness,
+    "4": _outbox_limits,
+    "5": _cold_start,
+}
+
+
+async def _run(chosen: list[str]) -> list[Row]:
+    rows = []
+    for number in chosen:
+        rows += await BENCHMARKS[number]()
     return rows
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench`` runs them all; ``python -m bench 2 4`` only those numbered."""
+    chosen = argv if argv is not None else sys.argv[1:]
+    unknown = [n for n in chosen if n not in BENCHMARKS]
+    if unknown:
+        print(f"no benchmark {', '.join(unknown)}; there are {', '.join(BENCHMARKS)}")
+        return 2
     logging.disable(logging.CRITICAL)
-    rows = asyncio.run(_all())
+    rows = asyncio.run(_run(chosen or list(BENCHMARKS)))
     cores = os.cpu_count()
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
     print("| benchmark | measured | target | met |")

@@ -35,12 +35,14 @@ def build_application(
     request: BaseRequest | None = None,
     rate_limit: bool = True,
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    rate_limiter: ChatRateLimiter | None = None,
 ) -> BotApp:
     """The application for ``config``; ``request`` replaces the network (fake Bot API).
 
     Every call but ``getUpdates`` (PTB's poller has its own retry loop) goes through
     :class:`~bot.telegram_link.RetryingRequest`; ``pause`` is how it waits between tries
-    (a fake clock's ``sleep`` with the in-process fake, so no test waits for real)."""
+    (a fake clock's ``sleep`` with the in-process fake, so no test waits for real);
+    ``rate_limiter`` replaces the default :class:`ChatRateLimiter` (one on virtual time)."""
     token = config.telegram.token.get_secret_value() if config.telegram.token else None
     builder = (
         ApplicationBuilder()
@@ -56,7 +58,7 @@ def build_application(
     outgoing = request or HTTPXRequest(connection_pool_size=32)
     builder = builder.request(RetryingRequest(outgoing, pause=pause))
     if rate_limit:
-        builder = builder.rate_limiter(ChatRateLimiter())  # type: ignore[arg-type]
+        builder = builder.rate_limiter(rate_limiter or ChatRateLimiter())
     app = cast(BotApp, builder.build())
     app.bot_data["config"] = config
     app.bot_data["clock"] = clock or SystemClock()

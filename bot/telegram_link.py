@@ -16,22 +16,26 @@ Answering a button tap too late (Telegram forgets a tap after a while, and after
 crash the same tap can be handed over again) is not an error worth stopping the
 handler for: the tap's work is what matters, and the person's spinner has long gone.
 
-:class:`ChatRateLimiter` adds to PTB's :class:`~telegram.ext.AIORateLimiter` (about 30
-messages a second overall, 20 a minute per group) Telegram's advice of about one
-message a second per private chat, with a burst of three so a reveal (details, pin,
-case card) is not held back.
+:class:`ChatRateLimiter` keeps Telegram's flood limits read the strict way (the same
+model the fake Bot API enforces in limits mode, ``bot/sandbox/fake_telegram.py``
+``FloodLimits``): at most 30 calls in any one second overall, at most 20 in any minute
+per group, and per private chat a burst of three (a reveal: details, pin, case card)
+then one a second.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
-from telegram.error import NetworkError, TimedOut
-from telegram.ext import AIORateLimiter
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import BaseRateLimiter
 from telegram.request import BaseRequest, RequestData
 
 SAFE_TO_REPEAT = frozenset(
@@ -144,29 +148,176 @@ class RetryingRequest(BaseRequest):
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-class ChatRateLimiter(AIORateLimiter):
-    """PTB's limiter plus about one message a second per private chat (burst of 3)."""
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+MIN_PAUSE = 0.001  # a wait is never shorter (a clock may land a hair before the mark)
+KEEP_CHATS = 1024  # idle chats beyond this many are forgotten (nothing left to remember)
 
-    def __init__(self) -> None:
-        super().__init__(max_retries=0)
-        self._chats: dict[int, AsyncLimiter] = {}
+
+@dataclass
+class _Chat:
+    """One chat's state; requests to a chat go one at a time (``turn``), in order."""
+
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    recent: deque[float] = field(default_factory=deque)  # groups: ends in the last minute
+    tat: float = float("-inf")  # private chats: theoretical arrival time (GCRA)
+    quiet_until: float = float("-inf")  # Telegram answered 429 for this chat
+
+
+class ChatRateLimiter(BaseRateLimiter[None]):
+    """Keeps Telegram's flood limits so that Telegram never has to answer 429.
+
+    The model is the fake Bot API's (``FloodLimits``), and so are the defaults:
+
+    * overall, at most ``per_second`` calls in any one-second window;
+    * per group chat (negative id), at most ``group_per_minute`` in any minute;
+    * per private chat, a token bucket of ``private_burst`` calls, one back every
+      ``private_every`` seconds (GCRA: allowed at ``t >= tat - (burst - 1) * every``,
+      then ``tat = max(tat, t) + every``).
+
+    Telegram counts a call when it *arrives*, which the bot cannot see: somewhere between
+    sending it and getting the answer. So each call is counted here at the moment its
+    answer came back (never earlier than Telegram counted it), and while it is on its way
+    it occupies a slot of the overall window. Calls to one chat go one at a time, in
+    order, so Telegram sees them in the order they were allowed. With both, no sequence of
+    calls this lets through can go beyond the model, whatever the network's delays (the
+    cost: a slot stays taken for the call's round trip, so with 100 ms round trips the
+    overall ceiling is about 30/1.1 a second). A 429 that still comes (another process on
+    the same token) keeps that chat quiet for the time Telegram asked.
+
+    Calls without a ``chat_id`` (``answerCallbackQuery``, ``getMe``, ``setMyCommands``)
+    are not limited, as with PTB's ``AIORateLimiter``. ``clock`` (monotonic seconds) and
+    ``sleep`` can be replaced, so tests run on virtual time.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_second: int = 30,
+        group_per_minute: int = 20,
+        private_burst: int = 3,
+        private_every: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.per_second = per_second
+        self.group_per_minute = group_per_minute
+        self.private_burst = private_burst
+        self.private_every = private_every
+        self._clock = clock
+        self._sleep = sleep
+        self._chats: dict[int | str, _Chat] = {}
+        self._overall_turn = asyncio.Lock()  # waiters for an overall slot, first come first
+        self._in_flight = 0
+        self._recent: deque[float] = deque()  # ends of calls in the last second
+        self._ended = asyncio.Event()
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        callback: Callable[..., Coroutine[Any, Any, Result]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: Any,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        chat_id = data.get("chat_id")
-        if endpoint == "answerCallbackQuery" or not isinstance(chat_id, int) or chat_id <= 0:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
-        limiter = self._chats.setdefault(chat_id, AsyncLimiter(3, 3))
-        async with limiter:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
+        rate_limit_args: None,
+    ) -> Result:
+        key = _chat_key(data.get("chat_id"))
+        if key is None:
+            return await callback(*args, **kwargs)
+        chat = self._chat(key)
+        async with chat.turn:
+            await self._chat_allows(key, chat)
+            await self._overall_slot()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                chat.quiet_until = self._clock() + _seconds(exc.retry_after)
+                raise
+            finally:
+                ended = self._clock()
+                self._in_flight -= 1
+                self._recent.append(ended)
+                self._ended.set()
+                if _is_group(key):
+                    chat.recent.append(ended)
+                else:
+                    chat.tat = max(chat.tat, ended) + self.private_every
+
+    def _chat(self, key: int | str) -> _Chat:
+        chat = self._chats.get(key)
+        if chat is None:
+            if len(self._chats) >= KEEP_CHATS:
+                self._forget_idle()
+            chat = self._chats[key] = _Chat()
+        return chat
+
+    def _forget_idle(self) -> None:
+        now = self._clock()
+        for key, chat in list(self._chats.items()):
+            _expire(chat.recent, now - 60.0)
+            idle = not chat.turn.locked() and not chat.recent
+            if idle and chat.tat <= now and chat.quiet_until <= now:
+                del self._chats[key]
+
+    async def _chat_allows(self, key: int | str, chat: _Chat) -> None:
+        """Wait until the chat's own limit lets one more call through."""
+        while True:
+            now = self._clock()
+            if _is_group(key):
+                _expire(chat.recent, now - 60.0)
+                full = len(chat.recent) >= self.group_per_minute
+                allowed_from = chat.recent[0] + 60.0 if full else now
+            else:
+                allowed_from = chat.tat - (self.private_burst - 1) * self.private_every
+            allowed_from = max(allowed_from, chat.quiet_until)
+            if now >= allowed_from:
+                return
+            await self._sleep(max(allowed_from - now, MIN_PAUSE))
+
+    async def _overall_slot(self) -> None:
+        """Wait for a place among the ``per_second`` calls of the last second (calls on
+        their way count too), then take it."""
+        async with self._overall_turn:
+            while True:
+                now = self._clock()
+                _expire(self._recent, now - 1.0)
+                if self._in_flight + len(self._recent) < self.per_second:
+                    self._in_flight += 1
+                    return
+                if self._recent:
+                    await self._sleep(max(self._recent[0] + 1.0 - now, MIN_PAUSE))
+                else:  # all on their way: the first to end frees a slot a second later
+                    self._ended.clear()
+                    await self._ended.wait()
+
+
+def _chat_key(chat_id: object) -> int | str | None:
+    """The chat a call is about: an integer id, or a public "@name" (a channel or group)."""
+    if isinstance(chat_id, bool) or chat_id is None:
+        return None
+    if isinstance(chat_id, int):
+        return chat_id
+    text = str(chat_id)
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _is_group(key: int | str) -> bool:
+    return isinstance(key, str) or key < 0
+
+
+def _seconds(wait: float | timedelta) -> float:
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
+def _expire(window: deque[float], before: float) -> None:
+    """Drop the times at or before ``before``: a window is the half-open (now - W, now]."""
+    while window and window[0] <= before:
+        window.popleft()

@@ -1,9 +1,16 @@
 """Delivering the notices a service returned: render in each reader's language, send.
 
+Each person's notices go one after another, in the order they were written (the outbox
+refuses a notice while an earlier one to the same person is unsent); different people's
+go side by side (:mod:`handlers.lanes`), so a chat waiting for its turn under Telegram's
+per-chat limit holds up nobody else and the overall limit can be used in full.
+
 One failed send (a worker who blocked the bot, a Telegram hiccup) must not stop the
 others: it is logged with the referral reference, never with personal data. An offer
 that cannot reach its worker is closed and the referral offered to the next one, so a
-blocked chat never leaves a referral waiting on nobody.
+blocked chat never leaves a referral waiting on nobody. When Telegram asks for quiet in
+a chat (429, ``RetryAfter``), that chat's notices stay in the outbox until the time it
+gave; everyone else's go on.
 """
 
 from __future__ import annotations
@@ -27,56 +34,68 @@ from handlers import cards, labels
 from handlers.context import BotContext
 from handlers.details import send_details
 from handlers.errors import where
+from handlers.lanes import Lanes
 from handlers.replies import local_time
 
 log = logging.getLogger("referral_bot.notify")
 
 
 async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice]:
-    """Send each notice and mark it sent in the outbox; return those that failed (they
+    """Send each notice and mark it sent in the outbox; return those not sent now (they
     stay in the outbox for a retry unless Telegram refused them for good)."""
-    services = context.services
-    failed: list[Notice] = []
-    pending = list(notices)
-    while pending:
-        notice = pending.pop(0)
+    delivery = _Delivery(context)
+    await delivery.lanes.run([(_chat(n), n) for n in notices])
+    return delivery.failed
+
+
+def _chat(notice: Notice) -> int:
+    return notice.recipient.telegram_id
+
+
+class _Delivery:
+    """One call of :func:`deliver`: a lane per chat, and what became of each notice."""
+
+    def __init__(self, context: BotContext) -> None:
+        self.context = context
+        self.services = context.services
+        # The officer's "offered to N workers" counts the offers: it waits until every
+        # other lane (the offers, and any re-offer) has been tried.
+        self.lanes: Lanes[Notice] = Lanes(self.one, last=lambda n: n.kind is NoticeKind.FILED)
+        self.failed: list[Notice] = []
+        self.quiet: set[int] = set()  # chats Telegram asked to wait (429)
+        self.queued: set[int] = set()  # outbox ids in a lane, not yet taken up
+
+    def add(self, notices: Iterable[Notice]) -> None:
+        for notice in notices:
+            if notice.outbox_id is not None:
+                if notice.outbox_id in self.queued:
+                    continue
+                self.queued.add(notice.outbox_id)
+            self.lanes.add(_chat(notice), notice)
+
+    async def one(self, notice: Notice) -> None:
+        services = self.services
+        self.queued.discard(notice.outbox_id or 0)
+        if _chat(notice) in self.quiet:
+            self.failed.append(notice)  # left in the outbox for the engine, after the wait
+            return
         if not await outbox.claim(services, notice):
             # Another sender has it, or it waits behind an earlier notice to the same
             # person: whoever sends that one takes this one next (outbox.behind).
-            continue
+            return
         referral = None
         if notice.referral_id is not None:
             referral = await referral_service.get(services, notice.referral_id)
             if referral is None:  # cannot happen (no referral is ever deleted): give it up
                 await outbox.failed(services, notice, "no such referral", permanent=True)
-                continue
+                return
         try:
             if referral is None:
-                await _send_about_person(context, notice)
+                await _send_about_person(self.context, notice)
             else:
-                await _send(context, services, notice, referral)
+                await _send(self.context, services, notice, referral)
         except TelegramError as exc:
-            ref = referral.ref if referral else None
-            log.warning(
-                "could not deliver %s for %s: %s", notice.kind, ref, exc, extra={"ref": ref}
-            )
-            failed.append(notice)
-            # Refusals are final; network trouble and flood limits are tried again later.
-            final = isinstance(exc, Forbidden | BadRequest)
-            wait = _wait(exc)
-            await outbox.failed(
-                services, notice, type(exc).__name__, permanent=final, retry_after=wait
-            )
-            if isinstance(exc, RetryAfter):
-                break  # Telegram asked for quiet: the rest wait in the outbox for the engine
-            if not isinstance(exc, Forbidden):
-                continue
-            if notice.kind in (NoticeKind.OFFER, NoticeKind.ESCALATION):
-                assert notice.offer_id is not None
-                # Offers go out before the officer's "filed" notice, so it counts right.
-                pending[:0] = await offer_service.undeliverable(services, notice.offer_id)
-            else:
-                pending += await offer_service.unreachable(services, notice.recipient)
+            await self.refused(notice, referral, exc)
         except Exception as exc:
             ref = referral.ref if referral else None
             log.error(
@@ -88,15 +107,29 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
                 extra={"ref": ref},
             )
             await outbox.failed(services, notice, type(exc).__name__, permanent=False)
-            failed.append(notice)
-            continue
+            self.failed.append(notice)
         else:
             await outbox.sent(services, notice)
-            queued = {n.outbox_id for n in pending}
-            pending += [
-                n for n in await outbox.behind(services, notice) if n.outbox_id not in queued
-            ]
-    return failed
+            self.add(await outbox.behind(services, notice))
+
+    async def refused(self, notice: Notice, referral: Referral | None, exc: TelegramError) -> None:
+        services = self.services
+        ref = referral.ref if referral else None
+        log.warning("could not deliver %s for %s: %s", notice.kind, ref, exc, extra={"ref": ref})
+        self.failed.append(notice)
+        # Refusals are final; network trouble and flood limits are tried again later.
+        final = isinstance(exc, Forbidden | BadRequest)
+        await outbox.failed(
+            services, notice, type(exc).__name__, permanent=final, retry_after=_wait(exc)
+        )
+        if isinstance(exc, RetryAfter):
+            self.quiet.add(_chat(notice))  # the rest of this chat waits in the outbox
+        elif isinstance(exc, Forbidden):
+            if notice.kind in (NoticeKind.OFFER, NoticeKind.ESCALATION):
+                assert notice.offer_id is not None
+                self.add(await offer_service.undeliverable(services, notice.offer_id))
+            else:
+                self.add(await offer_service.unreachable(services, notice.recipient))
 
 
 def _wait(exc: TelegramError) -> timedelta | None:

@@ -12,6 +12,9 @@ refuses. Mocks of ``Bot`` methods test neither. This fake sits *below* PTB, at t
 
 Anything it does not implement is refused loudly (400 "the fake Telegram does not implement
 ...") rather than silently accepted.
+
+Opt-in, it also keeps Telegram's flood limits (:meth:`FakeTelegram.enforce_limits`,
+:class:`FloodLimits`), answering 429 with ``retry_after`` beyond them, as Telegram does.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import random
 import re
 import time
@@ -42,6 +46,7 @@ __all__ = [
     "CallbackAnswer",
     "FakeRequest",
     "FakeTelegram",
+    "FloodLimits",
     "Group",
     "Phone",
     "SeenMessage",
@@ -227,6 +232,98 @@ NOTIFYING_METHODS: Final = (
     "deleteMessage",
 )
 FAULT_KINDS: Final = ("bad_gateway", "flood", "lost", "late")
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's flood limits as the fake keeps them (opt-in: :meth:`FakeTelegram.enforce_limits`).
+
+    Telegram documents them loosely: "no more than about 30 messages per second" to
+    different chats, "no more than 20 messages per minute" in one group, and in one chat
+    "avoid sending more than one message per second; short bursts may be allowed, but
+    eventually you will get 429". The fake reads each the strict way, so a bot that keeps
+    these keeps the real ones:
+
+    * **overall**: at most ``per_second`` calls in *any* 1-second window (a sliding
+      window: 30 at once, then the 31st only a full second after the first);
+    * **group chat** (negative id): at most ``group_per_minute`` in any 60-second window;
+    * **private chat** (positive id): a token bucket of ``private_burst`` tokens, one back
+      every ``private_every`` seconds (a burst of three, then one a second). In GCRA terms:
+      a call at ``t`` is allowed when ``t >= tat - (burst - 1) * every``, and then
+      ``tat = max(tat, t) + every`` (``tat`` starts at the first call's time).
+
+    What counts: each call of a method in :data:`NOTIFYING_METHODS` that names a chat,
+    at the moment it reaches the fake, once it passes these limits (whether it then
+    succeeds or is refused for another reason). Calls refused with 429 do not count, and
+    neither do injected faults that never reached the server ("lost", "bad_gateway",
+    "flood"). Beyond a limit the call is answered ``429 Too Many Requests: retry after N``
+    with ``parameters.retry_after = N``: the whole seconds until it would be allowed
+    (at least 1). :class:`bot.telegram_link.ChatRateLimiter` keeps the same model.
+    """
+
+    per_second: int = 30
+    group_per_minute: int = 20
+    private_burst: int = 3
+    private_every: float = 1.0
+
+
+class _FloodControl:
+    """The bookkeeping behind :class:`FloodLimits`, on a monotonic clock in seconds."""
+
+    def __init__(self, limits: FloodLimits, clock: Callable[[], float]) -> None:
+        self.limits = limits
+        self._clock = clock
+        self._overall: deque[float] = deque()  # times of the calls in the last second
+        self._groups: dict[int, deque[float]] = {}  # per group: calls in the last minute
+        self._tat: dict[int, float] = {}  # per private chat: theoretical arrival time
+
+    def admit(self, chat_id: int) -> tuple[str, float] | None:
+        """Count the call now, or say which limit refuses it and for how long."""
+        now, limits = self._clock(), self.limits
+        waits: list[tuple[float, str]] = []
+        _expire(self._overall, now - 1.0)
+        if len(self._overall) >= limits.per_second:
+            waits.append((self._overall[0] + 1.0 - now, "overall"))
+        if chat_id < 0:
+            window = self._groups.setdefault(chat_id, deque())
+            _expire(window, now - 60.0)
+            if len(window) >= limits.group_per_minute:
+                waits.append((window[0] + 60.0 - now, "group"))
+        else:
+            tat = self._tat.get(chat_id, now)
+            allowed_from = tat - (limits.private_burst - 1) * limits.private_every
+            if now < allowed_from:
+                waits.append((allowed_from - now, "private"))
+        if waits:
+            wait, limit = max(waits)
+            return limit, wait
+        self._overall.append(now)
+        if chat_id < 0:
+            self._groups[chat_id].append(now)
+        else:
+            self._tat[chat_id] = max(self._tat.get(chat_id, now), now) + limits.private_every
+        return None
+
+
+def _expire(window: deque[float], before: float) -> None:
+    """Drop the times at or before ``before``: a window is the half-open (now - W, now]."""
+    while window and window[0] <= before:
+        window.popleft()
+
+
+_LIMITED_METHODS: Final = frozenset(m.lower() for m in NOTIFYING_METHODS)
+
+
+def _named_chat(params: Params) -> int | None:
+    """The integer chat a call is about, if it names one."""
+    raw = params.get("chat_id")
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"-?[0-9]+", raw):
+        return int(raw)
+    return None
 
 
 def _bad(description: str) -> _Refusal:
@@ -774,7 +871,13 @@ class FakeTelegram:
         self._queued_updates: list[dict[str, Any]] = []
         self._update_arrived = asyncio.Event()
         self._commands: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        self._failures: dict[str, deque[_Refusal]] = {}
+        self._failures: dict[tuple[str, int | None], deque[_Refusal]] = {}
+        self._flood: _FloodControl | None = None
+        self._holds: dict[int, asyncio.Event] = {}
+        self._watchers: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        #: 429s answered because a call went beyond :class:`FloodLimits`, by limit
+        #: ("overall", "group", "private"); see :meth:`enforce_limits`.
+        self.too_many: Counter[str] = Counter()
         self._fault_share = 0.0
         self._fault_methods: frozenset[str] = frozenset()
         self._fault_dice = random.Random(0)  # noqa: S311 - test faults, not secrets
@@ -785,6 +888,9 @@ class FakeTelegram:
         self.refused: list[ApiCall] = []
         #: What setWebhook was last given (url, secret_token); None once deleted.
         self.webhook: dict[str, Any] | None = None
+        #: Seconds each call takes there and back, in real time (benchmarks: a network's
+        #: round trip; half of it passes before the call arrives). 0: answered at once.
+        self.round_trip = 0.0
         #: Every update handed to the app in-process, for :meth:`redeliver`.
         self.delivered: list[dict[str, Any]] = []
         self._handlers: dict[str, Callable[[Params], Any]] = {
@@ -872,11 +978,48 @@ class FakeTelegram:
         return list(self._commands.get(key, []))
 
     def fail_next(
-        self, method: str, *, status: int, description: str, retry_after: int | None = None
+        self,
+        method: str,
+        *,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next call of ``method`` fail this way, without side effects; queue-able."""
+        """Make the next call of ``method`` (about ``chat_id`` only, if given) fail this way,
+        without side effects; queue-able."""
         refusal = _Refusal(status, description, retry_after)
-        self._failures.setdefault(method.lower(), deque()).append(refusal)
+        self._failures.setdefault((method.lower(), chat_id), deque()).append(refusal)
+
+    def enforce_limits(
+        self, limits: FloodLimits | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """From now on answer 429 beyond Telegram's flood limits (see :class:`FloodLimits`),
+        counting each refusal in :attr:`too_many`. ``clock`` is a monotonic clock in seconds
+        (the bot's limiter must use the same one); by default the real one."""
+        self._flood = _FloodControl(limits or FloodLimits(), clock)
+
+    def hold(self, chat_id: int) -> asyncio.Event:
+        """Calls about ``chat_id`` wait (arrived, not yet answered: a slow chat) until the
+        returned event is set."""
+        return self._holds.setdefault(chat_id, asyncio.Event())
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait until ``condition()`` holds; it is checked after each call the fake answers."""
+        if condition():
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        watcher = (condition, future)
+        self._watchers.append(watcher)
+        try:
+            await future
+        finally:
+            self._watchers.remove(watcher)
+
+    def _wake_watchers(self) -> None:
+        for condition, future in self._watchers:
+            if not future.done() and condition():
+                future.set_result(None)
 
     def inject_faults(
         self, share: float, *, seed: int = 0, methods: Iterable[str] = NOTIFYING_METHODS
@@ -916,8 +1059,20 @@ class FakeTelegram:
 
     async def handle(self, method: str, params: Params) -> tuple[int, bytes]:
         """Answer one Bot API call: ``(HTTP status, JSON body)``; every call is recorded."""
+        if self.round_trip:
+            await asyncio.sleep(self.round_trip / 2)  # on its way to Telegram
         call = ApiCall(method, params)
         self.calls.append(call)
+        try:
+            answer = await self._answer(call)
+        finally:
+            self._wake_watchers()
+        if self.round_trip:
+            await asyncio.sleep(self.round_trip / 2)  # the answer on its way back
+        return answer
+
+    async def _answer(self, call: ApiCall) -> tuple[int, bytes]:
+        method, params = call.method, call.params
         fault = self._fault(method)
         try:
             if fault == "lost":
@@ -927,6 +1082,11 @@ class FakeTelegram:
             if fault == "flood":
                 wait = self._fault_dice.randint(1, 10)
                 raise _Refusal(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+            chat_id = _named_chat(params)
+            if chat_id is not None and chat_id in self._holds:
+                await self._holds[chat_id].wait()
+            if chat_id is not None and method.lower() in _LIMITED_METHODS:
+                self._keep_limits(chat_id)
             result = await self._dispatch(method, params)
             if fault == "late":
                 raise _Timeout
@@ -941,10 +1101,24 @@ class FakeTelegram:
             return refusal.status, refusal.body()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
+    def _keep_limits(self, chat_id: int) -> None:
+        """In limits mode, count the call or refuse it with 429 (see :class:`FloodLimits`)."""
+        if self._flood is None:
+            return
+        refused = self._flood.admit(chat_id)
+        if refused is None:
+            return
+        limit, wait = refused
+        self.too_many[limit] += 1
+        seconds = max(1, math.ceil(wait))
+        raise _Refusal(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
+
     async def _dispatch(self, method: str, params: Params) -> Any:
-        failures = self._failures.get(method.lower())
-        if failures:
-            raise failures.popleft()
+        chat_id = _named_chat(params)
+        for key in ((method.lower(), chat_id), (method.lower(), None)):
+            failures = self._failures.get(key)
+            if failures:
+                raise failures.popleft()
         if method.lower() == "getupdates":
             return await self._get_updates(params)
         handler = self._handlers.get(method.lower())

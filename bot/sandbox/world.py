@@ -20,6 +20,7 @@ from bot.clock import FakeClock
 from bot.config import load_config
 from bot.sandbox import FakeTelegram, Phone
 from bot.services import Services
+from bot.telegram_link import ChatRateLimiter
 from handlers.context import BotApp
 
 
@@ -55,17 +56,24 @@ class World:
 
 @asynccontextmanager
 async def world(
-    config_path: Path, *, clock: FakeClock | None = None, telegram: FakeTelegram | None = None
+    config_path: Path,
+    *,
+    clock: FakeClock | None = None,
+    telegram: FakeTelegram | None = None,
+    rate_limiter: ChatRateLimiter | None = None,
 ) -> AsyncIterator[World]:
-    """Start the bot on ``config_path``'s database; the same arguments again is a restart."""
+    """Start the bot on ``config_path``'s database; the same arguments again is a restart.
+    Without ``rate_limiter`` the bot sends as fast as it can (the fake keeps no limits
+    unless told to)."""
     clock = clock or FakeClock()
     telegram = telegram or FakeTelegram(clock=clock.now)
     app = build_application(
         load_config(config_path),
         clock=clock,
         request=telegram.request,
-        rate_limit=False,
+        rate_limit=rate_limiter is not None,
         pause=clock.sleep,
+        rate_limiter=rate_limiter,
     )
     telegram.attach(app)
     async with running(app):

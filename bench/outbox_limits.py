@@ -1,0 +1,81 @@
+"""4. The outbox against Telegram's limits: two officers file at once and each referral
+is offered to the same 300 available social workers, so 600 offer cards go to 300
+chats (two each), written to the outbox by the filing service and sent by the filing
+handler's own delivery. The bot runs with its real ChatRateLimiter; the fake Bot API
+keeps Telegram's limits (30 a second overall, a burst of 3 then 1 a second per private
+chat, 20 a minute per group) and answers 429 beyond them.
+
+Measured: messages per second from the two Submit taps to the last message sent (every
+message the fake accepted in between counts: the cards, the officers' replies), its
+share of the 30/s ceiling, and the 429s. The model allows 30 at once at the start, so
+a perfect sender of 604 messages needs 20 s, not 604/30 = 20.1 s: the share can reach
+just over 100%.
+
+``measure(round_trip=0.1)`` repeats it with each call taking 100 ms there and back, as
+over a real network (the limiter counts a call from its answer, so the ceiling it can
+reach is then about 30/1.1 a second; see ``bot/telegram_link.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import CONFIG, WEEKDAY_10AM, enrol, up_to_review
+from bot.clock import FakeClock
+from bot.sandbox import FakeTelegram, Phone
+from bot.sandbox.world import world
+from bot.telegram_link import ChatRateLimiter
+
+PEOPLE = 300
+OFFICERS = 2  # each files one referral: every worker gets two offer cards
+CEILING = 30.0  # messages a second, Telegram's overall limit
+
+
+async def _set_up(config_path: Path, clock: FakeClock, telegram: FakeTelegram) -> list[Phone]:
+    """Workers on duty and officers at their review cards, without limits (not measured)."""
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        for number in range(PEOPLE):
+            await enrol(w, 10_000 + number, "social_worker")
+        officers = [await enrol(w, 1000 + number, "officer") for number in range(OFFICERS)]
+        for number, officer in enumerate(officers):
+            await up_to_review(officer, f"Bench-{number}")
+        return officers
+
+
+async def once(round_trip: float = 0.0) -> tuple[float, int, int]:
+    """(messages per second, offer cards sent, 429s) for one run; ``round_trip``: the
+    seconds each call to the fake takes there and back (0: the in-process fake's own)."""
+    with tempfile.TemporaryDirectory(prefix="referral-bench-") as folder:
+        config_path = Path(folder) / "config.toml"
+        config_path.write_text(CONFIG, encoding="utf-8")
+        clock = FakeClock(WEEKDAY_10AM)
+        telegram = FakeTelegram(clock=clock.now)
+        officers = await _set_up(config_path, clock, telegram)
+        # The same deployment restarted with the real limiter; the fake now keeps limits.
+        telegram.enforce_limits()
+        telegram.round_trip = round_trip
+        async with world(
+            config_path, clock=clock, telegram=telegram, rate_limiter=ChatRateLimiter()
+        ):
+            first_call = len(telegram.calls)
+            started = time.perf_counter()
+            await asyncio.gather(*(officer.tap("📨 Submit") for officer in officers))
+            calls = telegram.calls[first_call:]
+        sent = [c for c in calls if not c.refused and c.method == "sendMessage"]
+        cards = [c for c in sent if str(c.params.get("text", "")).startswith("New referral")]
+        too_many = sum(1 for c in calls if c.status == 429)
+        elapsed = max(c.at for c in sent) - started
+        return len(sent) / elapsed, len(cards), too_many
+
+
+async def measure(round_trip: float = 0.0, runs: int = 3) -> tuple[float, float, int, int]:
+    """(messages per second, share of the ceiling, fewest cards sent, most 429s): the
+    median rate over ``runs``; the counts are the worst of the runs."""
+    results = [await once(round_trip) for _ in range(runs)]
+    rate = sorted(r for r, _, _ in results)[runs // 2]
+    cards = min(c for _, c, _ in results)
+    too_many = max(t for _, _, t in results)
+    return rate, rate / CEILING, cards, too_many

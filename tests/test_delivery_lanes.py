@@ -1,0 +1,119 @@
+"""Delivery sends to different people side by side and to each person in order: a chat
+that is slow (or held by Telegram's per-chat limit) holds up nobody else, and a 429 in
+one chat delays only that chat's notices."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.engine import escalation
+from bot.sandbox import FakeTelegram, Phone
+from bot.sandbox.world import World, world
+from bot.services import outbox
+from bot.services import people as people_service
+from bot.services.notices import Notice, NoticeKind
+from bot.telegram_link import ChatRateLimiter
+from handlers.context import BotContext
+from handlers.notify import deliver
+from tests.stories import station
+from tests.test_flood_limits import Ticker
+
+WORKERS = {"Li Na": (), "Zhou Min": (), "Wu Fang": ()}
+GUARD = 20  # seconds: only turns a hang (a lane waiting behind another) into a failure
+
+
+async def _written(w: World, phones: list[Phone], each: int) -> list[Notice]:
+    """``each`` numbered notices per person, written to the outbox interleaved (person 1's
+    first, person 2's first, ..., person 1's second, ...), as services write them."""
+    people = [await people_service.find(w.services, p.chat_id) for p in phones]
+    notices = [
+        Notice(NoticeKind.UNREACHABLE, person, None, values={"person": f"#{n}"})
+        for n in range(each)
+        for person in people
+        if person is not None
+    ]
+    async with w.services.db.write() as tx:
+        return await outbox.enqueue(tx, w.services, notices)
+
+
+def _numbers(phone: Phone) -> list[str]:
+    """The numbered notices this person has read, in the order they arrived."""
+    return [t.split()[1] for t in phone.texts if "cannot be reached" in t]
+
+
+async def test_a_slow_chat_holds_up_nobody_and_each_chat_keeps_its_order(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, WORKERS)
+        phones = list(s.workers.values())
+        notices = await _written(w, phones, 3)
+        slow, others = phones[0], phones[1:]
+        held = w.telegram.hold(slow.chat_id)
+        delivery = asyncio.create_task(deliver(BotContext(w.app), notices))
+        everyone_else = w.telegram.until(lambda: all(len(_numbers(p)) == 3 for p in others))
+        await asyncio.wait_for(everyone_else, GUARD)
+        assert _numbers(slow) == []  # its first notice is still on its way
+        held.set()
+        assert await asyncio.wait_for(delivery, GUARD) == []
+        for phone in phones:
+            assert _numbers(phone) == ["#0", "#1", "#2"]
+
+
+async def test_a_429_in_one_chat_leaves_only_that_chat_waiting(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # else reading RetryAfter warns (an error here)
+    async with world(config_path) as w:
+        s = await station(w, WORKERS)
+        phones = list(s.workers.values())
+        notices = await _written(w, phones, 3)
+        quiet = phones[1]
+        w.telegram.fail_next(
+            "sendMessage",
+            status=429,
+            description="Too Many Requests: retry after 40",
+            retry_after=40,
+            chat_id=quiet.chat_id,
+        )
+        failed = await deliver(BotContext(w.app), notices)
+        assert [n.recipient.telegram_id for n in failed] == [quiet.chat_id] * 3
+        for phone in phones:
+            assert _numbers(phone) == ([] if phone is quiet else ["#0", "#1", "#2"])
+        w.clock.advance(timedelta(seconds=39))  # not yet: Telegram said 40 s
+        await deliver(BotContext(w.app), await escalation.tick(w.services))
+        assert _numbers(quiet) == []
+        w.clock.advance(timedelta(seconds=1))
+        await deliver(BotContext(w.app), await escalation.tick(w.services))
+        assert _numbers(quiet) == ["#0", "#1", "#2"]
+        for phone in phones:
+            assert _numbers(phone) == ["#0", "#1", "#2"]  # nobody got anything twice
+
+
+async def test_with_the_real_limiter_a_busy_chat_waits_its_turn_and_nobody_gets_a_429(
+    config_path: Path,
+) -> None:
+    ticker, clock = Ticker(), FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    telegram.enforce_limits(clock=ticker)
+    limiter = ChatRateLimiter(clock=ticker, sleep=ticker.sleep)
+    async with world(config_path, clock=clock, telegram=telegram, rate_limiter=limiter) as w:
+        s = await station(w, WORKERS)
+        phones = list(s.workers.values())
+        busy = phones[0]
+        notices = [
+            *await _written(w, [busy], 4),  # a burst of three, then one a second
+            *await _written(w, phones, 2),
+        ]
+        assert await deliver(BotContext(w.app), notices) == []
+        assert _numbers(busy) == ["#0", "#1", "#2", "#3", "#0", "#1"]
+        for phone in phones[1:]:
+            assert _numbers(phone) == ["#0", "#1"]
+        assert not w.telegram.too_many
+        assert not [c for c in w.telegram.refused if c.status == 429]
+        assert ticker.now >= 3.0  # the busy chat's fourth to sixth waited a second each

@@ -1,0 +1,228 @@
+"""Telegram's flood limits: the fake (in limits mode) answers 429 beyond them, and the
+bot's :class:`ChatRateLimiter` keeps the same model, so it never gets one. Time here is
+virtual: the fake and the limiter read one :class:`Ticker`, and nothing waits for real."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.error import RetryAfter
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.app import PLACEHOLDER_TOKEN
+from bot.sandbox import FakeTelegram, Phone
+from bot.sandbox.fake_telegram import FloodLimits
+from bot.telegram_link import ChatRateLimiter
+
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+GROUP = -100_123
+
+
+class Ticker:
+    """A monotonic clock in seconds that moves only when someone sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def _nothing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """People only need to have written to the bot once, so it may write to them."""
+
+
+@pytest.fixture(autouse=True)
+def _retry_after_as_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # else reading RetryAfter warns (an error here)
+
+
+@pytest.fixture
+def ticker() -> Ticker:
+    return Ticker()
+
+
+@pytest.fixture
+def fake(ticker: Ticker) -> FakeTelegram:
+    fake = FakeTelegram()
+    fake.enforce_limits(clock=ticker)
+    return fake
+
+
+async def _app(fake: FakeTelegram, limiter: ChatRateLimiter | None) -> AsyncIterator[AnyApp]:
+    builder = Application.builder().token(PLACEHOLDER_TOKEN).request(fake.request)
+    if limiter is not None:
+        builder = builder.rate_limiter(limiter)
+    app = builder.get_updates_request(fake.request).build()
+    app.add_handler(MessageHandler(filters.ALL, _nothing))
+    fake.attach(app)
+    async with app:
+        yield app
+
+
+@pytest.fixture
+async def bare(fake: FakeTelegram) -> AsyncIterator[AnyApp]:
+    """The bot without a limiter: it sends as fast as it is told."""
+    async for app in _app(fake, None):
+        yield app
+
+
+@pytest.fixture
+async def limited(fake: FakeTelegram, ticker: Ticker) -> AsyncIterator[AnyApp]:
+    """The bot with the real limiter, on the fake's (virtual) clock."""
+    async for app in _app(fake, ChatRateLimiter(clock=ticker, sleep=ticker.sleep)):
+        yield app
+
+
+async def _people(fake: FakeTelegram, count: int) -> list[Phone]:
+    phones = [fake.user(1000 + n, f"Person {n}") for n in range(count)]
+    for phone in phones:
+        await phone.send("hello")
+    return phones
+
+
+def _group(fake: FakeTelegram) -> None:
+    fake.group(GROUP, "Night desk")
+
+
+def test_the_limiter_keeps_the_model_the_fake_enforces() -> None:
+    limiter, limits = ChatRateLimiter(), FloodLimits()
+    assert (
+        limiter.per_second,
+        limiter.group_per_minute,
+        limiter.private_burst,
+        limiter.private_every,
+    ) == (limits.per_second, limits.group_per_minute, limits.private_burst, limits.private_every)
+
+
+async def test_more_than_30_a_second_overall_is_refused(
+    fake: FakeTelegram, bare: AnyApp, ticker: Ticker
+) -> None:
+    phones = await _people(fake, 31)
+    for phone in phones[:30]:
+        await bare.bot.send_message(phone.chat_id, "notice")
+    with pytest.raises(RetryAfter) as refused:
+        await bare.bot.send_message(phones[30].chat_id, "notice")
+    assert refused.value.retry_after == timedelta(seconds=1)
+    assert fake.too_many == {"overall": 1}
+    ticker.now = 0.999
+    with pytest.raises(RetryAfter):
+        await bare.bot.send_message(phones[30].chat_id, "notice")
+    ticker.now = 1.0  # the first 30 are now a full second old
+    await bare.bot.send_message(phones[30].chat_id, "notice")
+    assert phones[30].texts == ["notice"]
+
+
+async def test_a_private_chat_gets_a_burst_of_three_then_one_a_second(
+    fake: FakeTelegram, bare: AnyApp, ticker: Ticker
+) -> None:
+    (ann,) = await _people(fake, 1)
+    for n in range(3):
+        await bare.bot.send_message(ann.chat_id, f"burst {n}")
+    with pytest.raises(RetryAfter) as refused:
+        await bare.bot.send_message(ann.chat_id, "too soon")
+    assert refused.value.retry_after == timedelta(seconds=1)
+    ticker.now = 1.0
+    await bare.bot.send_message(ann.chat_id, "one second on")
+    with pytest.raises(RetryAfter):
+        await bare.bot.send_message(ann.chat_id, "too soon again")
+    ticker.now = 5.0  # the bucket fills again, up to three
+    for n in range(3):
+        await bare.bot.send_message(ann.chat_id, f"again {n}")
+    with pytest.raises(RetryAfter):
+        await bare.bot.send_message(ann.chat_id, "too soon")
+    assert fake.too_many == {"private": 3}
+    assert len(ann.texts) == 7
+    assert len([c for c in fake.refused if c.status == 429]) == 3
+
+
+async def test_more_than_20_a_minute_in_a_group_is_refused(
+    fake: FakeTelegram, bare: AnyApp, ticker: Ticker
+) -> None:
+    _group(fake)
+    for n in range(20):
+        ticker.now = n * 2.0  # slowly, yet 20 within the same minute
+        await bare.bot.send_message(GROUP, f"notice {n}")
+    with pytest.raises(RetryAfter) as refused:
+        await bare.bot.send_message(GROUP, "one too many")
+    assert refused.value.retry_after == timedelta(seconds=22)  # the first is 60 s old at 60
+    assert fake.too_many == {"group": 1}
+    ticker.now = 60.0
+    await bare.bot.send_message(GROUP, "a minute after the first")
+
+
+async def test_the_limiter_sends_each_call_the_moment_the_model_allows_it(
+    fake: FakeTelegram, limited: AnyApp, ticker: Ticker
+) -> None:
+    """One call after another (no other task moves the virtual clock): each waits
+    exactly as long as the model needs, and none is refused."""
+    phones = await _people(fake, 31)
+    _group(fake)
+    ann = phones[0]
+    for n in range(5):
+        await limited.bot.send_message(ann.chat_id, f"to Ann {n}")
+    assert ticker.now == 2.0  # three at once, then one a second
+    started = ticker.now
+    for phone in phones[1:]:
+        await limited.bot.send_message(phone.chat_id, "to everyone")
+    # Ann's fifth is in the last second: 29 more at once, the 30th a second after it.
+    assert ticker.now == started + 1.0
+    started = ticker.now
+    for n in range(21):
+        await limited.bot.send_message(GROUP, f"group {n}")
+    assert ticker.now == started + 60.0
+    assert not fake.too_many
+    assert not fake.refused
+
+
+async def test_the_limiter_keeps_every_limit_when_sending_all_at_once(
+    fake: FakeTelegram, limited: AnyApp, ticker: Ticker
+) -> None:
+    phones = await _people(fake, 40)
+    _group(fake)
+    ann = phones[0]
+
+    async def to_ann() -> None:
+        for n in range(8):
+            await limited.bot.send_message(ann.chat_id, f"to Ann {n}")
+
+    await asyncio.gather(
+        to_ann(),
+        *(limited.bot.send_message(p.chat_id, "to everyone") for p in phones),
+        *(limited.bot.send_message(GROUP, f"group {n}") for n in range(25)),
+    )
+    assert not fake.too_many
+    assert not fake.refused
+    assert [t for t in ann.texts if t.startswith("to Ann")] == [f"to Ann {n}" for n in range(8)]
+    assert all(p.texts for p in phones)
+    assert ticker.now >= 60.0  # the group's 21st waited a minute
+
+
+async def test_a_429_that_comes_anyway_keeps_that_chat_quiet_as_asked(
+    fake: FakeTelegram, limited: AnyApp, ticker: Ticker
+) -> None:
+    ann, bob = await _people(fake, 2)
+    fake.fail_next(
+        "sendMessage",
+        status=429,
+        description="Too Many Requests: retry after 30",
+        retry_after=30,
+        chat_id=ann.chat_id,
+    )
+    with pytest.raises(RetryAfter):
+        await limited.bot.send_message(ann.chat_id, "refused")
+    await limited.bot.send_message(bob.chat_id, "another chat goes on")
+    assert ticker.now == 0.0
+    await limited.bot.send_message(ann.chat_id, "after the wait")
+    assert ticker.now == 30.0
+    assert ann.texts == ["after the wait"]
+    assert bob.texts == ["another chat goes on"]
