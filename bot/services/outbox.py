@@ -99,15 +99,15 @@ async def claim(services: Services, notice: Notice) -> bool:
     if notice.outbox_id is None:
         return True
     now = services.clock.now()
-    async with services.db.write() as tx:
-        return await outbox.claim(tx, notice.outbox_id, now, now - LEASE, now + HOLD)
+    async with services.db.statement() as conn:  # one UPDATE: atomic by itself
+        return await outbox.claim(conn, notice.outbox_id, now, now - LEASE, now + HOLD)
 
 
 async def sent(services: Services, notice: Notice) -> None:
     if notice.outbox_id is None:
         return
-    async with services.db.write() as tx:
-        await outbox.mark_sent(tx, notice.outbox_id, services.clock.now())
+    async with services.db.statement() as conn:
+        await outbox.mark_sent(conn, notice.outbox_id, services.clock.now())
 
 
 async def failed(
@@ -123,9 +123,9 @@ async def failed(
     if notice.outbox_id is None:
         return
     now = services.clock.now()
-    async with services.db.write() as tx:
+    async with services.db.statement() as conn:
         if permanent or notice.attempts + 1 >= MAX_ATTEMPTS:
-            await outbox.mark_dead(tx, notice.outbox_id, now, error)
+            await outbox.mark_dead(conn, notice.outbox_id, now, error)
         else:
             backoff = retry_after or timedelta(minutes=min(60, 2**notice.attempts))
-            await outbox.retry_at(tx, notice.outbox_id, now + backoff, error)
+            await outbox.retry_at(conn, notice.outbox_id, now + backoff, error)
