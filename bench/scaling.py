@@ -1,0 +1,45 @@
+"""6. Scaling: figures 1 and 3 again at ten times the data, and how their cost grows.
+
+Figure 1 with 500 officers filing at once instead of 50 (to the same five workers);
+figure 3 with 10,000 referrals falling due instead of 1,000, across ten times the
+time (the same rate, ten times the rows), so that a cost that grows with the size of
+the tables would show as lateness. The growth factor of each is printed beside it:
+about 10 for figure 1 means the cost per referral stays flat (every card waits behind
+the ones before it in the worker's chat); about 1 for figure 3 means a step costs the
+same however many are pending.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bench import escalation_lateness, submit_latency
+from bench.common import median, percentile
+
+SCALE = 10
+
+
+async def submit(officers: int = 50, runs: int = 3) -> tuple[float, float]:
+    """(p99 in ms at SCALE × ``officers``, its ratio to the p99 at ``officers``), each the
+    median of ``runs``, measured in this run."""
+    small, large = [], []
+    for _ in range(runs):
+        values, _floor = await submit_latency.once(officers)
+        small.append(percentile(values, 0.99) * 1000)
+        values, _floor = await submit_latency.once(officers * SCALE)
+        large.append(percentile(values, 0.99) * 1000)
+    return median(large), median(large) / median(small)
+
+
+async def lateness(referrals: int = 1000) -> tuple[float, float, int, int]:
+    """(p99 lateness in s at SCALE × ``referrals`` due across SCALE × the spread, its
+    ratio to the p99 at ``referrals``, missed, doubled)."""
+    small, _, _ = await escalation_lateness.once(referrals)
+    spread = escalation_lateness.SPREAD * SCALE
+    large, missed, doubled = await escalation_lateness.once(referrals * SCALE, spread)
+    p99_small = percentile(small, 0.99) if small else float("inf")
+    p99_large = percentile(large, 0.99) if large else float("inf")
+    return p99_large, p99_large / max(p99_small, 1e-3), missed, doubled
+
+
+__all__ = ["SCALE", "lateness", "submit", "timedelta"]
