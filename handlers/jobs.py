@@ -102,13 +102,12 @@ def schedule(app: BotApp) -> None:
         ("daily", _delivering(daily.tick), daily.INTERVAL, True),
     ]
     for name, job, interval, at_once in jobs:
-        queue.run_repeating(
-            job,
-            interval=interval,
-            first=timedelta(0) if at_once else interval,
-            name=name,
-            job_kwargs=_REPEAT,
-        )
+        queue.run_repeating(job, interval=interval, first=interval, name=name, job_kwargs=_REPEAT)
+        if at_once:
+            # Not ``first=0``: a repeating job added before the scheduler starts has its
+            # first run moved to one interval after the start. A one-off at "now" runs
+            # as soon as the scheduler is up.
+            queue.run_once(job, when=0, name=name, job_kwargs={"misfire_grace_time": None})
 
 
 def wake(context: BotContext) -> None:
