@@ -3,6 +3,14 @@
 Each job runs one engine tick (see bot/engine/) and delivers what it returns. Every
 job sets APScheduler's ``misfire_grace_time`` and ``coalesce``: its default grace of
 one second would silently skip a run that starts late on a busy machine.
+
+The escalation engine goes round every ``escalation.INTERVAL`` and, after each round,
+plans one extra round for the moment the earliest pending step falls due when that
+comes before the next regular round, so a step fires at its time rather than up to a
+whole interval later. Rounds never overlap: a round asked for while one is running
+(the regular one, an extra one, a wake-up) makes the running one go round once more.
+The claim in each step's transaction is what keeps a step from firing twice; the
+one-at-a-time rule saves the work of rounds that would only find nothing to claim.
 """
 
 from __future__ import annotations
@@ -10,7 +18,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram.ext import JobQueue
@@ -33,6 +42,7 @@ from handlers.notify import deliver
 log = logging.getLogger("referral_bot.jobs")
 
 ESCALATION_JOB = "escalation"
+EXTRA_ROUND_JOB = "escalation-extra"  # the one-off round at the earliest pending step
 _REPEAT = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
@@ -77,13 +87,86 @@ async def _hide_details(context: BotContext) -> None:
         await hide_due(context, due, pins)
 
 
+@dataclass
+class _Rounds:
+    """The escalation engine's state in this process: is a round running, was another
+    asked for meanwhile."""
+
+    busy: bool = False
+    again: bool = False
+
+
+def _rounds(context: BotContext) -> _Rounds:
+    rounds = context.bot_data.get("escalation_rounds")
+    if not isinstance(rounds, _Rounds):
+        rounds = context.bot_data["escalation_rounds"] = _Rounds()
+    return rounds
+
+
 async def escalation_round(context: BotContext) -> None:
-    """One round of the escalation engine, delivered; remembered for /status."""
-    if services := _services(context):
-        context.bot_data["last_tick"] = services.clock.now()  # for /status
-        notices = await escalation.tick(services)
-        log.debug("escalation round: %d notices", len(notices))  # bench/cold_start.py waits for it
-        await deliver(context, notices)
+    """One round of the escalation engine, delivered; remembered for /status.
+
+    If a round is already running, it goes round once more instead (what this call
+    came to do is done by the time the running one returns)."""
+    services = _services(context)
+    if services is None:
+        return
+    rounds = _rounds(context)
+    if rounds.busy:
+        rounds.again = True
+        return
+    rounds.busy = True
+    notices: list[Notice] = []
+    try:
+        while True:
+            rounds.again = False
+            started = services.clock.now()
+            context.bot_data["last_tick"] = started  # for /status
+            fresh = await escalation.tick(services)
+            # bench/cold_start.py waits for this line
+            log.debug("escalation round: %d notices", len(fresh))
+            notices += fresh
+            if not rounds.again:
+                break
+    finally:
+        rounds.busy = False
+    await plan_extra_round(context, services, started)
+    await deliver(context, _once(notices))
+
+
+def _once(notices: list[Notice]) -> list[Notice]:
+    """Without the repeats (a notice still waiting in the outbox is in each pass)."""
+    seen: set[int] = set()
+    kept = []
+    for notice in notices:
+        if notice.outbox_id is not None:
+            if notice.outbox_id in seen:
+                continue
+            seen.add(notice.outbox_id)
+        kept.append(notice)
+    return kept
+
+
+async def plan_extra_round(
+    context: BotContext, services: Services, round_started: datetime
+) -> timedelta | None:
+    """After a round: a one-off round when the earliest pending step falls due before
+    the next regular round would take it. Returns the wait planned (None: no extra)."""
+    queue = cast("JobQueue[BotContext] | None", context.job_queue)
+    if queue is None:
+        return None
+    earliest = await escalation.next_due(services)
+    wait = escalation.extra_round_in(earliest, services.clock.now(), round_started)
+    for job in queue.get_jobs_by_name(EXTRA_ROUND_JOB):  # at most one planned at a time
+        job.schedule_removal()
+    if wait is not None:
+        queue.run_once(
+            escalation_round,
+            when=wait,
+            name=EXTRA_ROUND_JOB,
+            job_kwargs={"misfire_grace_time": None},
+        )
+    return wait
 
 
 def schedule(app: BotApp) -> None:

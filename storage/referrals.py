@@ -345,6 +345,19 @@ async def due(conn: Conn, now: datetime, limit: int = 100) -> list[Referral]:
     return [_referral(conn, r) for r in rows]
 
 
+async def next_due(conn: Conn) -> datetime | None:
+    """When the earliest pending escalation step falls due (None: nothing pending).
+
+    One step down the partial index on ``next_action_at``: the engine asks after every
+    round, to plan the next one."""
+    row = await fetch_one(
+        conn,
+        "SELECT next_action_at FROM referrals WHERE status = 'offered'"
+        " AND next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1",
+    )
+    return _time(row["next_action_at"]) if row else None
+
+
 async def set_escalation(
     conn: Conn,
     referral_id: int,

@@ -9,7 +9,7 @@ transaction. The tick then hands over whatever the outbox still holds that is du
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.services import Services, outbox
 from bot.services import escalation as escalation_service
@@ -35,6 +35,26 @@ async def tick(services: Services) -> list[Notice]:
             break
     waiting = [n for n in await outbox.due(services) if n.outbox_id not in _ids(fresh)]
     return [*fresh, *waiting]
+
+
+async def next_due(services: Services) -> datetime | None:
+    """When the earliest pending step falls due (committed state)."""
+    return await referrals.next_due(services.db.reader)
+
+
+def extra_round_in(
+    earliest: datetime | None, now: datetime, round_started: datetime
+) -> timedelta | None:
+    """How long until an extra round for the ``earliest`` pending step, or None when the
+    regular round (every ``INTERVAL``) will do: nothing pending, or not due before then.
+
+    A step already due when the round that just ended began was left for a reason (its
+    batch limit was reached, or it could not be claimed): it waits for the regular round
+    rather than spin the engine round and round."""
+    if earliest is None or earliest <= round_started:
+        return None
+    wait = max(earliest - now, timedelta(0))
+    return wait if wait < INTERVAL else None
 
 
 def _ids(notices: list[Notice]) -> set[int | None]:
