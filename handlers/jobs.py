@@ -4,13 +4,15 @@ Each job runs one engine tick (see bot/engine/) and delivers what it returns. Ev
 job sets APScheduler's ``misfire_grace_time`` and ``coalesce``: its default grace of
 one second would silently skip a run that starts late on a busy machine.
 
-The escalation engine goes round every ``escalation.INTERVAL`` and, after each round,
-plans one extra round for the moment the earliest pending step falls due when that
-comes before the next regular round, so a step fires at its time rather than up to a
-whole interval later. Rounds never overlap: a round asked for while one is running
-(the regular one, an extra one, a wake-up) makes the running one go round once more.
-The claim in each step's transaction is what keeps a step from firing twice; the
-one-at-a-time rule saves the work of rounds that would only find nothing to claim.
+After each round the escalation engine plans its next one for the moment the earliest
+pending step falls due (a one-off job, replaced after every round), so a step fires at
+its time rather than up to a whole interval later, and on time even while an earlier
+round is still delivering behind Telegram's rate limits. The regular round every
+``escalation.INTERVAL`` stays as the safety net (and hands over outbox retries).
+Rounds never overlap: a round asked for while one is running (regular, planned or a
+wake-up) makes the running one go round once more. The claim in each step's
+transaction is what keeps a step from firing twice; the one-at-a-time rule saves the
+work of rounds that would only find nothing to claim.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from handlers.notify import deliver
 log = logging.getLogger("referral_bot.jobs")
 
 ESCALATION_JOB = "escalation"
-EXTRA_ROUND_JOB = "escalation-extra"  # the one-off round at the earliest pending step
+NEXT_ROUND_JOB = "escalation-next"  # the one-off round at the earliest pending step
 _REPEAT = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
@@ -130,7 +132,7 @@ async def escalation_round(context: BotContext) -> None:
                 break
     finally:
         rounds.busy = False
-    await plan_extra_round(context, services, started)
+    await plan_next_round(context, services, started)
     await deliver(context, _once(notices))
 
 
@@ -147,23 +149,23 @@ def _once(notices: list[Notice]) -> list[Notice]:
     return kept
 
 
-async def plan_extra_round(
+async def plan_next_round(
     context: BotContext, services: Services, round_started: datetime
 ) -> timedelta | None:
-    """After a round: a one-off round when the earliest pending step falls due before
-    the next regular round would take it. Returns the wait planned (None: no extra)."""
+    """After a round: a one-off round at the moment the earliest pending step falls due
+    (replacing the one planned before). Returns the wait planned (None: none planned)."""
     queue = cast("JobQueue[BotContext] | None", context.job_queue)
     if queue is None:
         return None
     earliest = await escalation.next_due(services)
-    wait = escalation.extra_round_in(earliest, services.clock.now(), round_started)
-    for job in queue.get_jobs_by_name(EXTRA_ROUND_JOB):  # at most one planned at a time
+    wait = escalation.next_round_in(earliest, services.clock.now(), round_started)
+    for job in queue.get_jobs_by_name(NEXT_ROUND_JOB):  # one planned at a time
         job.schedule_removal()
     if wait is not None:
         queue.run_once(
             escalation_round,
             when=wait,
-            name=EXTRA_ROUND_JOB,
+            name=NEXT_ROUND_JOB,
             job_kwargs={"misfire_grace_time": None},
         )
     return wait

@@ -46,19 +46,16 @@ async def next_due(services: Services) -> datetime | None:
     return await referrals.next_due(services.db.reader)
 
 
-def extra_round_in(
+def next_round_in(
     earliest: datetime | None, now: datetime, round_started: datetime
 ) -> timedelta | None:
-    """How long until an extra round for the ``earliest`` pending step, or None when the
-    regular round (every ``INTERVAL``) will do: nothing pending, or not due before then.
-
-    A step already due when the round that just ended began was left for a reason (its
-    batch limit was reached, or it could not be claimed): it waits for the regular round
-    rather than spin the engine round and round."""
+    """How long until a round for the ``earliest`` pending step; None when the regular
+    rounds (every ``INTERVAL``) are left to it: nothing is pending, or the step was
+    already due when the round that just ended began and was left (its batch limit was
+    reached, or it could not be claimed), so the engine does not spin round and round."""
     if earliest is None or earliest <= round_started:
         return None
-    wait = max(earliest - now, timedelta(0))
-    return wait if wait < INTERVAL else None
+    return max(earliest - now, timedelta(0))
 
 
 def _ids(notices: list[Notice]) -> set[int | None]:
