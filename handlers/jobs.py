@@ -106,10 +106,12 @@ def _rounds(context: BotContext) -> _Rounds:
 
 
 async def escalation_round(context: BotContext) -> None:
-    """One round of the escalation engine, delivered; remembered for /status.
+    """One round of the escalation engine, planning the next, then delivering what it
+    decided; remembered for /status.
 
-    If a round is already running, it goes round once more instead (what this call
-    came to do is done by the time the running one returns)."""
+    If a round is already running, this returns at once and the running round goes
+    round once more before it plans the next and delivers (so what this call was for
+    is done by that round)."""
     services = _services(context)
     if services is None:
         return
@@ -128,11 +130,13 @@ async def escalation_round(context: BotContext) -> None:
             # bench/cold_start.py waits for this line
             log.debug("escalation round: %d notices", len(fresh))
             notices += fresh
+            if rounds.again:
+                continue
+            await plan_next_round(context, services, started)  # one planner at a time too
             if not rounds.again:
                 break
     finally:
         rounds.busy = False
-    await plan_next_round(context, services, started)
     await deliver(context, _once(notices))
 
 
