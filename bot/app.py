@@ -3,6 +3,11 @@
 The database is opened in ``post_init`` (inside the loop PTB runs) and closed in
 ``post_shutdown``. Tests, benchmarks and the demo use :func:`running`, which does the
 same around an application driven by ``process_update`` instead of polling.
+
+``referral-bot run`` opens the database itself before anything else (its checks fail
+with one clear line) and hands it over with ``services``; it publishes the command
+menus beside the running application, so the escalation engine's first round does not
+wait for those Telegram calls (see :func:`running`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import cast
 
+from httpx import create_ssl_context
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
@@ -36,13 +42,15 @@ def build_application(
     rate_limit: bool = True,
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rate_limiter: ChatRateLimiter | None = None,
+    services: Services | None = None,
 ) -> BotApp:
     """The application for ``config``; ``request`` replaces the network (fake Bot API).
 
     Every call but ``getUpdates`` (PTB's poller has its own retry loop) goes through
     :class:`~bot.telegram_link.RetryingRequest`; ``pause`` is how it waits between tries
     (a fake clock's ``sleep`` with the in-process fake, so no test waits for real);
-    ``rate_limiter`` replaces the default :class:`ChatRateLimiter` (one on virtual time)."""
+    ``rate_limiter`` replaces the default :class:`ChatRateLimiter` (one on virtual time).
+    ``services`` are already open (else they are opened at start-up)."""
     token = config.telegram.token.get_secret_value() if config.telegram.token else None
     builder = (
         ApplicationBuilder()
@@ -53,27 +61,45 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.get_updates_request(request)
-    outgoing = request or HTTPXRequest(connection_pool_size=32)
+    if request is None:
+        # One TLS context for both connection pools (PTB would load the CA bundle for
+        # each, a noticeable part of the start-up time).
+        tls = {"verify": create_ssl_context()}
+        outgoing: BaseRequest = HTTPXRequest(connection_pool_size=32, httpx_kwargs=tls)
+        polling: BaseRequest = HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls)
+    else:
+        outgoing = polling = request
+    builder = builder.get_updates_request(polling)
     builder = builder.request(RetryingRequest(outgoing, pause=pause))
     if rate_limit:
         builder = builder.rate_limiter(rate_limiter or ChatRateLimiter())
     app = cast(BotApp, builder.build())
     app.bot_data["config"] = config
     app.bot_data["clock"] = clock or SystemClock()
+    if services is not None:
+        app.bot_data["services"] = services
     handlers.register(app)
     return app
 
 
-async def _post_init(app: BotApp) -> None:
-    config = cast(Config, app.bot_data["config"])
-    db = await open_database(config)
-    services = Services(config=config, db=db, clock=app.bot_data["clock"])
-    app.bot_data["services"] = services
+async def _post_init(app: BotApp, *, menus: bool = True) -> None:
+    services = app.bot_data.get("services")
+    if not isinstance(services, Services):
+        config = cast(Config, app.bot_data["config"])
+        db = await open_database(config)
+        services = Services(config=config, db=db, clock=app.bot_data["clock"])
+        app.bot_data["services"] = services
     app.bot_data["started_at"] = services.clock.now()  # for /status
-    await refresh_menus(app.bot, services)
     jobs.schedule(app)
+    if menus:
+        await refresh_menus(app.bot, services)
+
+
+def publish_menus_soon(app: BotApp) -> None:
+    """Publish the command menus in a task beside the running application (``app.stop()``
+    waits for it), for callers of ``running(app, menus=False)`` once ``app.start()``."""
+    services = cast(Services, app.bot_data["services"])
+    app.create_task(refresh_menus(app.bot, services), name="menus")
 
 
 async def _post_shutdown(app: BotApp) -> None:
@@ -83,10 +109,13 @@ async def _post_shutdown(app: BotApp) -> None:
 
 
 @asynccontextmanager
-async def running(app: BotApp) -> AsyncIterator[BotApp]:
-    """Initialise, open the database and shut down again, without polling Telegram."""
+async def running(app: BotApp, *, menus: bool = True) -> AsyncIterator[BotApp]:
+    """Initialise, open the database and shut down again, without polling Telegram.
+
+    ``menus=False`` leaves publishing the command menus to the caller (see
+    :func:`publish_menus_soon`), so the engine need not wait for those calls."""
     async with app:
-        await _post_init(app)
+        await _post_init(app, menus=menus)
         try:
             yield app
         finally:

@@ -440,18 +440,6 @@ def _print_covers(services: Services, path: Path, imported: rota_service.Importe
         print(f"  note: {who} has no weekly shifts yet; its covers count once some are imported")
 
 
-async def _check_token(config: Config) -> None:
-    assert config.telegram.token is not None
-    bot = Bot(config.telegram.token.get_secret_value(), base_url=config.telegram.base_url)
-    try:
-        async with bot:
-            pass
-    except InvalidToken:
-        raise CliError("Telegram refused the bot token; check it with @BotFather") from None
-    except NetworkError as exc:
-        raise CliError(f"cannot reach Telegram at {config.telegram.base_url}: {exc}") from None
-
-
 async def _backup(services: Services, destination: Path) -> None:
     if destination.exists():  # noqa: ASYNC240 - one stat before a long copy
         raise CliError(f"{destination} already exists; choose a new file name", EXIT_INVALID)
@@ -477,8 +465,6 @@ def _run_clock(args: argparse.Namespace) -> Clock:
 
 
 def _run(config_path: Path, clock: Clock, *, webhook: bool = False) -> int:
-    from bot.app import build_application  # the heavy import only when running
-
     config = _config(config_path)
     if config.telegram.token is None or not config.telegram.token.get_secret_value():
         raise CliError(
@@ -494,23 +480,39 @@ def _run(config_path: Path, clock: Clock, *, webhook: bool = False) -> int:
         except WebhookError as exc:
             raise CliError(str(exc), EXIT_INVALID) from None
 
-    async def preflight() -> None:
-        """Fail with one clear line before PTB's own start-up logs a traceback."""
-        services = await _services(config, SystemClock(), sync=True)
-        await services.db.close()
-        await _check_token(config)
-
     with _only_one(config):
-        asyncio.run(preflight())
-        app = build_application(config, clock=clock)
-        if not config.privacy.keys():
+        asyncio.run(_start_and_serve(config, clock, webhook=webhook))
+        logging.getLogger(__name__).info("stopped")
+    return 0
+
+
+async def _start_and_serve(config: Config, clock: Clock, *, webhook: bool) -> None:
+    """Start-up in one event loop: open the database once (key, schema version and the
+    config's directory are checked there), check the token with the application's own
+    ``getMe``, then serve. Each expected failure is one clear line before PTB's own
+    start-up could log a traceback."""
+    from bot.app import build_application  # the heavy import only when running
+
+    services = await _services(config, clock, sync=True)
+    handed_over = False
+    try:
+        if not config.privacy.keys():  # asked after opening: the first start makes the key
             logging.getLogger(__name__).warning(
                 "no key for personal data: it is stored in clear (set privacy.key_file)"
             )
+        app = build_application(config, clock=clock, services=services)
+        try:
+            await app.initialize()  # its getMe is the token check
+        except InvalidToken:
+            raise CliError("Telegram refused the bot token; check it with @BotFather") from None
+        except NetworkError as exc:
+            raise CliError(f"cannot reach Telegram at {config.telegram.base_url}: {exc}") from None
         logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
-        asyncio.run(_serve(app, webhook=webhook))
-        logging.getLogger(__name__).info("stopped")
-    return 0
+        handed_over = True  # the application closes the database when it shuts down
+        await _serve(app, webhook=webhook)
+    finally:
+        if not handed_over:
+            await services.db.close()
 
 
 @contextlib.contextmanager
@@ -574,7 +576,7 @@ async def _serve(app: BotApp, *, webhook: bool) -> None:
     close everything."""
     from bot import polling
     from bot import webhook as hook
-    from bot.app import running
+    from bot.app import publish_menus_soon, running
 
     config = app.bot_data["config"]
     assert isinstance(config, Config)
@@ -583,8 +585,9 @@ async def _serve(app: BotApp, *, webhook: bool) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     wanted = [Update.MESSAGE, Update.CALLBACK_QUERY]
-    async with running(app):
-        await app.start()  # the engine's jobs
+    async with running(app, menus=False):
+        await app.start()  # the engine's jobs: its first round starts now
+        publish_menus_soon(app)  # beside it, not before it
         try:
             if webhook:
                 telegram = config.telegram

@@ -3,6 +3,16 @@
 Each job runs one engine tick (see bot/engine/) and delivers what it returns. Every
 job sets APScheduler's ``misfire_grace_time`` and ``coalesce``: its default grace of
 one second would silently skip a run that starts late on a busy machine.
+
+After each round the escalation engine plans its next one for the moment the earliest
+pending step falls due (a one-off job, replaced after every round), so a step fires at
+its time rather than up to a whole interval later, and on time even while an earlier
+round is still delivering behind Telegram's rate limits. The regular round every
+``escalation.INTERVAL`` stays as the safety net (and hands over outbox retries).
+Rounds never overlap: a round asked for while one is running (regular, planned or a
+wake-up) makes the running one go round once more. The claim in each step's
+transaction is what keeps a step from firing twice; the one-at-a-time rule saves the
+work of rounds that would only find nothing to claim.
 """
 
 from __future__ import annotations
@@ -10,7 +20,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram.ext import JobQueue
@@ -33,6 +44,7 @@ from handlers.notify import deliver
 log = logging.getLogger("referral_bot.jobs")
 
 ESCALATION_JOB = "escalation"
+NEXT_ROUND_JOB = "escalation-next"  # the one-off round at the earliest pending step
 _REPEAT = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
@@ -77,13 +89,90 @@ async def _hide_details(context: BotContext) -> None:
         await hide_due(context, due, pins)
 
 
+@dataclass
+class _Rounds:
+    """The escalation engine's state in this process: is a round running, was another
+    asked for meanwhile."""
+
+    busy: bool = False
+    again: bool = False
+
+
+def _rounds(context: BotContext) -> _Rounds:
+    rounds = context.bot_data.get("escalation_rounds")
+    if not isinstance(rounds, _Rounds):
+        rounds = context.bot_data["escalation_rounds"] = _Rounds()
+    return rounds
+
+
 async def escalation_round(context: BotContext) -> None:
-    """One round of the escalation engine, delivered; remembered for /status."""
-    if services := _services(context):
-        context.bot_data["last_tick"] = services.clock.now()  # for /status
-        notices = await escalation.tick(services)
-        log.debug("escalation round: %d notices", len(notices))  # bench/cold_start.py waits for it
-        await deliver(context, notices)
+    """One round of the escalation engine, planning the next, then delivering what it
+    decided; remembered for /status.
+
+    If a round is already running, this returns at once and the running round goes
+    round once more before it plans the next and delivers (so what this call was for
+    is done by that round)."""
+    services = _services(context)
+    if services is None:
+        return
+    rounds = _rounds(context)
+    if rounds.busy:
+        rounds.again = True
+        return
+    rounds.busy = True
+    notices: list[Notice] = []
+    try:
+        while True:
+            rounds.again = False
+            started = services.clock.now()
+            context.bot_data["last_tick"] = started  # for /status
+            fresh = await escalation.tick(services)
+            # bench/cold_start.py waits for this line
+            log.debug("escalation round: %d notices", len(fresh))
+            notices += fresh
+            if rounds.again:
+                continue
+            await plan_next_round(context, services, started)  # one planner at a time too
+            if not rounds.again:
+                break
+    finally:
+        rounds.busy = False
+    await deliver(context, _once(notices))
+
+
+def _once(notices: list[Notice]) -> list[Notice]:
+    """Without the repeats (a notice still waiting in the outbox is in each pass)."""
+    seen: set[int] = set()
+    kept = []
+    for notice in notices:
+        if notice.outbox_id is not None:
+            if notice.outbox_id in seen:
+                continue
+            seen.add(notice.outbox_id)
+        kept.append(notice)
+    return kept
+
+
+async def plan_next_round(
+    context: BotContext, services: Services, round_started: datetime
+) -> timedelta | None:
+    """After a round: a one-off round at the moment the earliest pending step falls due
+    (replacing the one planned before). Returns the wait planned (None: none planned)."""
+    queue = cast("JobQueue[BotContext] | None", context.job_queue)
+    if queue is None:
+        return None
+    earliest = await escalation.next_due(services)
+    wait = escalation.next_round_in(earliest, services.clock.now(), round_started)
+    for job in queue.get_jobs_by_name(NEXT_ROUND_JOB):  # one planned at a time
+        job.schedule_removal()
+    if wait is not None:
+        queue.run_once(
+            escalation_round,
+            when=wait,
+            name=NEXT_ROUND_JOB,
+            job_kwargs={"misfire_grace_time": None},
+        )
+    return wait
 
 
 def schedule(app: BotApp) -> None:
@@ -102,13 +191,12 @@ def schedule(app: BotApp) -> None:
         ("daily", _delivering(daily.tick), daily.INTERVAL, True),
     ]
     for name, job, interval, at_once in jobs:
-        queue.run_repeating(
-            job,
-            interval=interval,
-            first=timedelta(0) if at_once else interval,
-            name=name,
-            job_kwargs=_REPEAT,
-        )
+        queue.run_repeating(job, interval=interval, first=interval, name=name, job_kwargs=_REPEAT)
+        if at_once:
+            # Not ``first=0``: a repeating job added before the scheduler starts has its
+            # first run moved to one interval after the start. A one-off at "now" runs
+            # as soon as the scheduler is up.
+            queue.run_once(job, when=0, name=name, job_kwargs={"misfire_grace_time": None})
 
 
 def wake(context: BotContext) -> None:

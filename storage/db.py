@@ -191,9 +191,14 @@ async def _migrate(conn: Conn) -> None:
     """Apply each missing migration in its own transaction together with its version.
 
     The version is read inside the same ``BEGIN IMMEDIATE`` that applies the migration,
-    so the bot and ``init-db`` starting at once cannot both apply it.
+    so the bot and ``init-db`` starting at once cannot both apply it. A database already
+    at the current version (every start but an upgrade's) is told so by one read, without
+    taking the write lock once per migration.
     """
     known = migrations()
+    current = await schema_version(conn)
+    if current == len(known):
+        return
     for number, sql in known:
         await conn.execute("BEGIN IMMEDIATE")
         try:

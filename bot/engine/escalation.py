@@ -9,7 +9,7 @@ transaction. The tick then hands over whatever the outbox still holds that is du
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.services import Services, outbox
 from bot.services import escalation as escalation_service
@@ -28,13 +28,34 @@ async def tick(services: Services) -> list[Notice]:
     for _ in range(MAX_BATCHES):  # a backlog (a night's downtime) is cleared in one round
         async with services.db.write() as tx:  # a batch a transaction: others get a turn
             batch = await referrals.due(tx, now, limit=BATCH)
-            for referral in batch:
-                steps = await escalation_service.step(tx, services, referral, now)
+            claimed = await referrals.claim_due(tx, batch, now)
+            lookups = escalation_service.Lookups()  # what the batch's steps read alike
+            for referral in claimed:
+                steps = await escalation_service.step(
+                    tx, services, referral, now, lookups, claimed=True
+                )
                 fresh += await outbox.enqueue(tx, services, steps)
         if len(batch) < BATCH:
             break
     waiting = [n for n in await outbox.due(services) if n.outbox_id not in _ids(fresh)]
     return [*fresh, *waiting]
+
+
+async def next_due(services: Services) -> datetime | None:
+    """When the earliest pending step falls due (committed state)."""
+    return await referrals.next_due(services.db.reader)
+
+
+def next_round_in(
+    earliest: datetime | None, now: datetime, round_started: datetime
+) -> timedelta | None:
+    """How long until a round for the ``earliest`` pending step; None when the regular
+    rounds (every ``INTERVAL``) are left to it: nothing is pending, or the step was
+    already due when the round that just ended began and was left (its batch limit was
+    reached, or it could not be claimed), so the engine does not spin round and round."""
+    if earliest is None or earliest <= round_started:
+        return None
+    return max(earliest - now, timedelta(0))
 
 
 def _ids(notices: list[Notice]) -> set[int | None]:

@@ -4,11 +4,16 @@ Called by the engine when a referral's ``next_action_at`` falls due, and at fili
 when nobody at level 0 can be offered it. Runs inside the caller's write transaction,
 which first claims the step (the timer must be unchanged since it was read), so a
 step fires once even across overlapping ticks or a restart.
+
+The engine takes many steps in one transaction; :class:`Lookups` lets them share what
+they would each read alike (the officer, a team's coordinators, the next shift).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
+from typing import TypeVar, cast
 
 from bot.domain.escalation import Level, Plan, held_for_morning
 from bot.domain.people import Role
@@ -23,6 +28,27 @@ from storage.db import Conn
 from storage.offers import OfferState
 
 LATE = timedelta(minutes=1)
+T = TypeVar("T")
+
+
+class Lookups:
+    """Reads and reckonings that the steps of one write transaction make alike, made
+    once. Valid only inside the transaction it was made for: nothing else writes while
+    it is open (one writer, ``BEGIN IMMEDIATE``), and a step writes none of what is kept
+    here (people, roles, the rota, the config's service hours)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[Hashable, object] = {}
+
+    async def get(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        if key not in self._kept:
+            self._kept[key] = await load()
+        return cast(T, self._kept[key])
+
+    def reckon(self, key: Hashable, work: Callable[[], T]) -> T:
+        if key not in self._kept:
+            self._kept[key] = work()
+        return cast(T, self._kept[key])
 
 
 def plan_of(services: Services, referral: Referral) -> Plan:
@@ -31,8 +57,21 @@ def plan_of(services: Services, referral: Referral) -> Plan:
     return services.config.escalation.plan(referral.category, referral.urgency)
 
 
-async def step(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
-    if not await referrals.set_escalation(
+async def step(
+    tx: Conn,
+    services: Services,
+    referral: Referral,
+    now: datetime,
+    lookups: Lookups | None = None,
+    *,
+    claimed: bool = False,
+) -> list[Notice]:
+    """The referral's due step, decided and recorded in ``tx``; the notices to send.
+    ``lookups``: shared by the steps of one transaction (one of its own if not given).
+    ``claimed``: the caller has claimed the step in ``tx`` already (the engine claims a
+    batch at once, see ``storage.referrals.claim_due``)."""
+    lookups = lookups or Lookups()
+    if not claimed and not await referrals.set_escalation(
         tx,
         referral.id,
         seen_next_action_at=referral.next_action_at,
@@ -51,7 +90,9 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
     # After downtime the step fires as soon as the bot is back; people are told how late.
     late = now - referral.next_action_at if referral.next_action_at else None
     lateness = {"late": str(int(late.total_seconds() // 60))} if late and late > LATE else {}
-    officer = await people.by_id(tx, referral.officer_id)
+    officer = await lookups.get(
+        ("person", referral.officer_id), lambda: people.by_id(tx, referral.officer_id)
+    )
     assert officer is not None
     notices: list[Notice] = []
     if referral.held:  # the morning: start as if just filed, with whoever has no card yet
@@ -65,7 +106,7 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
         level, rounds = Level.SKILLED, 0
     else:
         level, rounds = Level(min(referral.level, Level.ALL_COORDINATORS)), referral.rounds
-        morning = _morning_if_holdable(services, referral, now)
+        morning = _morning_if_holdable(services, referral, now, lookups)
         if morning is not None:  # filed in hours, still waiting after they ended
             await _schedule(tx, referral, level, rounds, morning, now, held=True)
             return [Notice(NoticeKind.HELD, officer, referral.id)]
@@ -76,9 +117,9 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
             level = Level(level + 1)
         if level is Level.ALL_COORDINATORS and rounds > plan.repeat_limit:
             # The ladder is done: start again with the team's next shift, never go dormant.
-            await _rest_until_next_shift(tx, services, referral, level, rounds, now)
+            await _rest_until_next_shift(tx, services, referral, level, rounds, now, lookups)
             return notices
-        told = await _tell_level(tx, services, referral, level, lateness)
+        told = await _tell_level(tx, services, referral, level, lateness, lookups)
         if told:
             await _schedule(tx, referral, level, rounds, now + plan.wait(level), now)
             if level is Level.ALL_COORDINATORS and rounds > 1:
@@ -91,7 +132,7 @@ async def step(tx: Conn, services: Services, referral: Referral, now: datetime) 
             )
             return [*notices, *told, escalated]
         if level is Level.ALL_COORDINATORS:  # nobody at all to tell: wait for the next shift
-            await _rest_until_next_shift(tx, services, referral, level, rounds, now)
+            await _rest_until_next_shift(tx, services, referral, level, rounds, now, lookups)
             return [*notices, Notice(NoticeKind.NOBODY_AVAILABLE, officer, referral.id)]
 
 
@@ -100,33 +141,57 @@ def _windows(services: Services, referral: Referral) -> list[WeeklyWindow]:
     return team.service_windows() if team else []
 
 
-def _morning_if_holdable(services: Services, referral: Referral, now: datetime) -> datetime | None:
+def _morning_if_holdable(
+    services: Services, referral: Referral, now: datetime, lookups: Lookups
+) -> datetime | None:
     """A routine referral that may wait, escalating outside service hours: its next shift."""
+    if not held_for_morning(
+        referral.category, referral.urgency, referral.appropriate_adult_now, False
+    ):
+        return None  # never held, in service hours or out: no need to reckon the hours
     windows, zone = _windows(services, referral), services.config.zone
-    in_hours = not windows or any(w.contains(now, zone) for w in windows)
+
+    def reckoned() -> tuple[bool, datetime | None]:
+        in_hours = not windows or any(w.contains(now, zone) for w in windows)
+        return in_hours, next_start(windows, now, zone)
+
+    in_hours, start = lookups.reckon(("service hours", referral.station_id, now), reckoned)
     if not held_for_morning(
         referral.category, referral.urgency, referral.appropriate_adult_now, in_hours
     ):
         return None
-    return next_start(windows, now, zone)
+    return start
 
 
 RETRY_WHEN_NOBODY = timedelta(hours=1)
 
 
 async def _rest_until_next_shift(
-    tx: Conn, services: Services, referral: Referral, level: Level, rounds: int, now: datetime
+    tx: Conn,
+    services: Services,
+    referral: Referral,
+    level: Level,
+    rounds: int,
+    now: datetime,
+    lookups: Lookups,
 ) -> None:
     """Start again from level 0 at the next chance someone new is on: the team's next
     service hours or rota shift, and in any case within the hour. Never dormant."""
     chances = [now + RETRY_WHEN_NOBODY]
-    service = next_start(_windows(services, referral), now, services.config.zone)
+    service = lookups.reckon(
+        ("next service", referral.station_id, now),
+        lambda: next_start(_windows(services, referral), now, services.config.zone),
+    )
     if service is not None:
         chances.append(service)
     team = services.config.team_of(referral.station_id)
     if team is not None:
-        shift = await rota.next_shift(
-            services, team_id=team.id, role=Role.SOCIAL_WORKER, after=now, conn=tx
+        team_id = team.id
+        shift = await lookups.get(
+            ("next shift", team_id, now),
+            lambda: rota.next_shift(
+                services, team_id=team_id, role=Role.SOCIAL_WORKER, after=now, conn=tx
+            ),
         )
         if shift is not None:
             chances.append(shift[0])
@@ -156,7 +221,12 @@ async def _schedule(
 
 
 async def _tell_level(
-    tx: Conn, services: Services, referral: Referral, level: Level, lateness: dict[str, str]
+    tx: Conn,
+    services: Services,
+    referral: Referral,
+    level: Level,
+    lateness: dict[str, str],
+    lookups: Lookups,
 ) -> list[Notice]:
     history = await offers.of_referral(tx, referral.id)
     told_before = {o.person_id for o in history if o.state is not OfferState.EXPIRED}
@@ -182,9 +252,12 @@ async def _tell_level(
             for person in fresh
         ]
     team = services.config.team_of(referral.station_id)
+    team_id = team.id if team else None
     coordinators = [
         c
-        for c in await people.coordinators_for(tx, team.id if team else None)
+        for c in await lookups.get(
+            ("coordinators", team_id), lambda: people.coordinators_for(tx, team_id)
+        )
         if c.id != referral.officer_id and c.reachable
     ]
     if level is Level.COORDINATOR:
