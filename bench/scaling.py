@@ -11,8 +11,6 @@ same however many are pending.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bench import escalation_lateness, submit_latency
 from bench.common import median, percentile
 
@@ -40,6 +38,3 @@ async def lateness(referrals: int = 1000) -> tuple[float, float, int, int]:
     p99_small = percentile(small, 0.99) if small else float("inf")
     p99_large = percentile(large, 0.99) if large else float("inf")
     return p99_large, p99_large / max(p99_small, 1e-3), missed, doubled
-
-
-__all__ = ["SCALE", "lateness", "submit", "timedelta"]

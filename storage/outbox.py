@@ -51,7 +51,9 @@ async def insert(
             referral_id,
             offer_id,
             message_id,
-            seal(conn, json.dumps(values, ensure_ascii=False)),
+            # Most notices carry no values: "{}" says nothing about anyone, and sealing
+            # it cost an encryption per message.
+            seal(conn, json.dumps(values, ensure_ascii=False)) if values else "{}",
             to_db(now),
             to_db(first_attempt),
         ),
