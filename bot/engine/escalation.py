@@ -37,7 +37,8 @@ async def tick(services: Services) -> list[Notice]:
                 fresh += await outbox.enqueue(tx, services, steps)
         if len(batch) < BATCH:
             break
-    waiting = [n for n in await outbox.due(services) if n.outbox_id not in _ids(fresh)]
+    decided = {n.outbox_id for n in fresh}
+    waiting = [n for n in await outbox.due(services) if n.outbox_id not in decided]
     return [*fresh, *waiting]
 
 
@@ -57,6 +58,3 @@ def next_round_in(
         return None
     return max(earliest - now, timedelta(0))
 
-
-def _ids(notices: list[Notice]) -> set[int | None]:
-    return {n.outbox_id for n in notices}
