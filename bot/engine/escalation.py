@@ -57,4 +57,3 @@ def next_round_in(
     if earliest is None or earliest <= round_started:
         return None
     return max(earliest - now, timedelta(0))
-
