@@ -1,11 +1,11 @@
 """1. Submit → the first offer card handed to the Bot API, with officers filing at once.
 
 Beside it, the floor: the same offer cards sent by a bare python-telegram-bot app (no
-storage, no rules) to the same chats in the same order, chats side by side. Every
-referral is offered to every on-duty worker and a chat's messages go out in order, so
-with many referrals at once the last one's first card waits behind the others in
-every worker's chat; the floor shows how long that takes on this machine with nothing
-else to do, measured in the same run.
+storage, no rules) to the same chats in the same order, chats side by side and taking
+turns as they would while waiting for the network. Every referral is offered to every
+on-duty worker and a chat's messages go out in order, so with many referrals at once
+the last one's first card waits behind the others in every worker's chat; the floor
+shows how long the sending alone takes on this machine, measured in the same run.
 """
 
 from __future__ import annotations
@@ -100,6 +100,10 @@ async def _replay(cards: list[ApiCall]) -> list[ApiCall]:
                     if isinstance(markup, dict)
                     else None,
                 )
+                # A real call waits for the network and lets the other chats go meanwhile;
+                # the in-process fake answers at once, so without this one chat's cards
+                # would all go before any other chat's (a floor no real bot could reach).
+                await asyncio.sleep(0)
 
         await asyncio.gather(*(chat(chat_id) for chat_id in per_chat))
         return [c for c in telegram.calls[first:] if c.method == "sendMessage"]
