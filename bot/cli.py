@@ -577,6 +577,7 @@ async def _serve(app: BotApp, *, webhook: bool) -> None:
     from bot import polling
     from bot import webhook as hook
     from bot.app import publish_menus_soon, running
+    from handlers import jobs
 
     config = app.bot_data["config"]
     assert isinstance(config, Config)
@@ -604,4 +605,5 @@ async def _serve(app: BotApp, *, webhook: bool) -> None:
             else:
                 await polling.serve(app, stop, wanted)
         finally:
+            jobs.stop_jobs(app)
             await app.stop()

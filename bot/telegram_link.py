@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
@@ -274,6 +275,11 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                 allowed_from = chat.recent[0] + 60.0 if full else now
             else:
                 allowed_from = chat.tat - (self.private_burst - 1) * self.private_every
+            if chat.quiet_until - now > MAX_WAIT:
+                # Telegram asked this chat for a long pause: the caller hears so at once
+                # and the outbox tries again then. Sleeping here would hold the handler
+                # that is sending, and every tap queued behind it.
+                raise RetryAfter(timedelta(seconds=math.ceil(chat.quiet_until - now)))
             allowed_from = max(allowed_from, chat.quiet_until)
             if now >= allowed_from:
                 return

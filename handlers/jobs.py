@@ -48,10 +48,28 @@ NEXT_ROUND_JOB = "escalation-next"  # the one-off round at the earliest pending 
 _REPEAT = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
+_STOPPING = "stopping"
+
+
 def _services(context: BotContext) -> Services | None:
-    """The services, once post_init has opened them (a job can fire before or after)."""
+    """The services, once post_init has opened them and until the bot stops (a job can
+    fire before or after either)."""
+    if context.bot_data.get(_STOPPING):
+        return None
     services = context.bot_data.get("services")
     return services if isinstance(services, Services) else None
+
+
+def stop_jobs(app: BotApp) -> None:
+    """Before ``app.stop()``: start no more jobs. Jobs already running finish (the
+    JobQueue waits for them). Without this, a round planned for a moment during the
+    stop began while the JobQueue was stopping, nothing waited for it, and the
+    database was closed under it: a message sent but never marked sent goes out
+    twice after the restart."""
+    app.bot_data[_STOPPING] = True
+    if app.job_queue is not None:
+        for job in app.job_queue.get_jobs_by_name(NEXT_ROUND_JOB):
+            job.schedule_removal()
 
 
 def _delivering(
@@ -159,7 +177,7 @@ async def plan_next_round(
     """After a round: a one-off round at the moment the earliest pending step falls due
     (replacing the one planned before). Returns the wait planned (None: none planned)."""
     queue = cast("JobQueue[BotContext] | None", context.job_queue)
-    if queue is None:
+    if queue is None or context.bot_data.get(_STOPPING):
         return None
     earliest = await escalation.next_due(services)
     wait = escalation.next_round_in(earliest, services.clock.now(), round_started)

@@ -74,6 +74,22 @@ class _Delivery:
             self.lanes.add(_chat(notice), notice)
 
     async def one(self, notice: Notice) -> None:
+        """Deliver one notice. Nothing escapes: the lanes share a task group, and an
+        error let out of one lane would cancel the sends under way in every other chat
+        (each then sent again after the lease: a duplicate)."""
+        try:
+            await self._one(notice)
+        except Exception as exc:  # the database failing (a full disk, locked by another program)
+            log.error(
+                "could not deliver %s for referral #%s: %s\n%s",
+                notice.kind,
+                notice.referral_id,
+                type(exc).__name__,
+                where(exc),  # no exception message: it can quote personal data
+            )
+            self.failed.append(notice)  # it stays in the outbox for the engine
+
+    async def _one(self, notice: Notice) -> None:
         services = self.services
         self.queued.discard(notice.outbox_id or 0)
         if _chat(notice) in self.quiet:

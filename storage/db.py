@@ -118,8 +118,11 @@ class Database:
         async with self._lock:
             pending: list[Callable[[], None]] = []
             self._writer.after_commit = pending  # type: ignore[attr-defined]
-            await self._writer.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a task cancelled while waiting for BEGIN still has it
+                # run by aiosqlite's thread, and must roll it back, or the next write
+                # would find a transaction nobody owns.
+                await self._writer.execute("BEGIN IMMEDIATE")
                 yield self._writer
             except BaseException:
                 await self._writer.rollback()

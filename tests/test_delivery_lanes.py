@@ -5,6 +5,7 @@ one chat delays only that chat's notices."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.services.notices import Notice, NoticeKind
 from bot.telegram_link import ChatRateLimiter
 from handlers.context import BotContext
 from handlers.notify import deliver
+from storage.db import fetch_all
 from tests.stories import station
 from tests.test_flood_limits import Ticker
 
@@ -117,3 +119,72 @@ async def test_with_the_real_limiter_a_busy_chat_waits_its_turn_and_nobody_gets_
         assert not w.telegram.too_many
         assert not [c for c in w.telegram.refused if c.status == 429]
         assert ticker.now >= 3.0  # the busy chat's fourth to sixth waited a second each
+
+
+async def test_the_database_failing_for_one_chat_does_not_cut_off_another_chats_send(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while marking one chat's message sent: that notice waits in the outbox;
+    the message on its way to another chat is not cancelled half-way (it would be sent
+    again after the lease: a duplicate)."""
+    async with world(config_path) as w:
+        s = await station(w, WORKERS)
+        first, second = list(s.workers.values())[:2]
+        notices = await _written(w, [first, second], 1)
+        held = w.telegram.hold(second.chat_id)
+        really_sent = outbox.sent
+
+        async def sent(services: object, notice: Notice) -> None:
+            if notice.recipient.telegram_id == first.chat_id:
+                raise sqlite3.OperationalError("database or disk is full")
+            await really_sent(services, notice)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(outbox, "sent", sent)
+        delivery = asyncio.create_task(deliver(BotContext(w.app), notices))
+        await asyncio.wait_for(w.telegram.until(lambda: len(_numbers(first)) == 1), GUARD)
+        held.set()  # the second chat's message arrives only now, after the failure
+        failed = await asyncio.wait_for(delivery, GUARD)
+        assert _numbers(second) == ["#0"]
+        assert [n.recipient.telegram_id for n in failed] == [first.chat_id]
+        waiting = await outbox.due(w.services)
+        assert [n.recipient.telegram_id for n in waiting] == []  # first's waits its lease
+        assert len(await _unsent(w)) == 1  # only the first chat's, marked nowhere as sent
+
+
+async def _unsent(w: World) -> list[object]:
+    return list(
+        await fetch_all(w.services.db.reader, "SELECT id FROM outbox WHERE sent_at IS NULL")
+    )
+
+
+async def test_after_a_long_flood_wait_a_new_message_to_that_chat_waits_in_the_outbox(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram asked for 40 s of quiet in one chat. A handler sending there 2 s later is
+    not held for the remaining 38 s (nor is every tap behind it): the notice is left in
+    the outbox for after the wait, and arrives then, after the earlier one."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    ticker, clock = Ticker(), FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    limiter = ChatRateLimiter(clock=ticker, sleep=ticker.sleep)
+    async with world(config_path, clock=clock, telegram=telegram, rate_limiter=limiter) as w:
+        s = await station(w, WORKERS)
+        phone = next(iter(s.workers.values()))
+        earlier, later = await _written(w, [phone], 2)
+        telegram.fail_next(
+            "sendMessage",
+            status=429,
+            description="Too Many Requests: retry after 40",
+            retry_after=40,
+            chat_id=phone.chat_id,
+        )
+        assert await deliver(BotContext(w.app), [earlier]) == [earlier]
+        clock.advance(timedelta(seconds=2))
+        before = ticker.now
+        assert await deliver(BotContext(w.app), [later]) == [later]  # as a handler would
+        assert ticker.now - before < 1  # not held for the rest of the wait
+        assert _numbers(phone) == []
+        clock.advance(timedelta(seconds=40))
+        ticker.now += 40
+        await deliver(BotContext(w.app), await escalation.tick(w.services))
+        assert _numbers(phone) == ["#0", "#1"]  # both, in the order written

@@ -189,3 +189,20 @@ async def test_a_wake_during_a_round_is_not_lost(
         await jobs.escalation_round(context)
         assert len(passes) == 2
         assert len(await _steps(w, referral.ref)) == 1
+
+
+async def test_once_the_bot_is_stopping_no_round_starts(config_path: Path) -> None:
+    """A round starting while the bot stops would run on after the database is closed
+    (the JobQueue waits only for rounds already running): none starts, and the planned
+    one is dropped. The step is taken by the first round after the restart."""
+    clock = FakeClock(THURSDAY_2340)
+    async with world(config_path, clock=clock) as w:
+        referral, due = await _filed(w)
+        context = BotContext(w.app)
+        await jobs.escalation_round(context)
+        assert len(_planned_rounds(w)) == 1
+        jobs.stop_jobs(w.app)
+        assert _planned_rounds(w) == []
+        clock.advance(due - clock.now())
+        await jobs.escalation_round(context)
+        assert await _steps(w, referral.ref) == []

@@ -222,7 +222,15 @@ async def test_a_429_that_comes_anyway_keeps_that_chat_quiet_as_asked(
         await limited.bot.send_message(ann.chat_id, "refused")
     await limited.bot.send_message(bob.chat_id, "another chat goes on")
     assert ticker.now == 0.0
+    ticker.now = 2.0
+    # Within the wait: refused at once, without asking Telegram (and without holding the
+    # sender for 28 s: the outbox tries again when the wait is over).
+    with pytest.raises(RetryAfter) as refused:
+        await limited.bot.send_message(ann.chat_id, "still too soon")
+    assert refused.value.retry_after == timedelta(seconds=28)
+    assert ticker.now == 2.0
+    assert len([c for c in fake.refused if c.status == 429]) == 1  # Telegram asked once
+    ticker.now = 30.0
     await limited.bot.send_message(ann.chat_id, "after the wait")
-    assert ticker.now == 30.0
     assert ann.texts == ["after the wait"]
     assert bob.texts == ["another chat goes on"]

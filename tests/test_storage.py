@@ -74,6 +74,31 @@ async def test_a_single_statement_never_joins_a_transaction_that_rolls_back(
         assert [e.action for e in await audit.entries(db.reader)] == ["kept"]
 
 
+async def test_a_write_cancelled_as_it_begins_leaves_no_transaction_behind(
+    tmp_path: Path,
+) -> None:
+    """Delivery cancels its other lanes when one fails hard; a lane cancelled while its
+    transaction was beginning must not leave the writer inside it (every later write
+    would fail, and one-statement writes would land in a transaction never committed)."""
+    clock = FakeClock()
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+
+        async def write() -> None:
+            async with db.write() as tx:
+                await audit.record(tx, now=clock.now(), action="never")
+
+        task = asyncio.create_task(write())
+        await asyncio.sleep(0)  # it holds the lock and waits for BEGIN
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with db.write() as tx:
+            await audit.record(tx, now=clock.now(), action="next")
+        async with db.statement() as conn:
+            await audit.record(conn, now=clock.now(), action="single")
+        assert [e.action for e in await audit.entries(db.reader)] == ["next", "single"]
+
+
 async def test_failed_write_rolls_back_everything_in_it(tmp_path: Path) -> None:
     clock = FakeClock()
     async with await Database.open(tmp_path / "a.sqlite3") as db:
