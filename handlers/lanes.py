@@ -6,9 +6,10 @@ should hold up nobody else's messages (no head-of-line blocking), while the mess
 of one chat still go strictly one after another, in the order they were written.
 
 Work can add items while the lanes run (a sent notice's followers, a re-offer): to the
-end of a running lane, or as a new lane. An item for which ``last`` is true waits until
-every other lane is empty or waiting at such an item too (the officer's "offered to N
-workers" counts the offers only once they have all been tried).
+end of a running lane, or as a new lane. An item waits, at the head of its lane, while
+another lane still holds an item it ``waits_for`` (the officer's "offered to N workers"
+counts that referral's offers only once they have all been tried). It waits for those
+only: not for the rest of a worker's backlog that a lane took on meanwhile.
 """
 
 from __future__ import annotations
@@ -28,14 +29,13 @@ class Lanes(Generic[T]):
         self,
         work: Callable[[T], Awaitable[None]],
         *,
-        last: Callable[[T], bool] = lambda _item: False,
+        waits_for: Callable[[T, T], bool] = lambda _item, _other: False,
     ) -> None:
         self._work = work
-        self._last = last
+        self._waits_for = waits_for
         self._queues: dict[Hashable, deque[T]] = {}
         self._group: asyncio.TaskGroup | None = None
-        self._busy = 0  # lanes running an item, or about to: not waiting at a last one
-        self._quiet = asyncio.Event()  # set when no lane is busy; a new one each time
+        self._changed = asyncio.Event()  # set when an item is done; a new one each time
 
     async def run(self, items: list[tuple[Hashable, T]]) -> None:
         """Add ``items`` (key, item) and return once every lane is done, including the
@@ -59,32 +59,31 @@ class Lanes(Generic[T]):
             queue.append(item)
             return
         self._queues[key] = deque([item])
-        self._busy += 1
         self._group.create_task(self._drain(key))
 
     async def _drain(self, key: Hashable) -> None:
         queue = self._queues[key]
         try:
             while queue:
-                if self._last(queue[0]):
-                    await self._wait_for_quiet()
+                while self._held(key, queue[0]):
+                    await self._changed.wait()
                 await self._work(queue[0])
                 queue.popleft()
+                self._done()
         finally:
             del self._queues[key]
-            self._busy -= 1
-            self._release_if_quiet()
+            self._done()
 
-    async def _wait_for_quiet(self) -> None:
-        quiet = self._quiet
-        self._busy -= 1
-        self._release_if_quiet()
-        try:
-            await quiet.wait()
-        finally:
-            self._busy += 1
+    def _held(self, key: Hashable, item: T) -> bool:
+        """Whether another lane still holds something ``item`` waits for (its own lane's
+        items are behind it: waiting for them would wait forever)."""
+        return any(
+            self._waits_for(item, other)
+            for lane, queue in self._queues.items()
+            if lane != key
+            for other in queue
+        )
 
-    def _release_if_quiet(self) -> None:
-        if self._busy == 0:
-            self._quiet.set()  # wakes every lane waiting at a last item
-            self._quiet = asyncio.Event()
+    def _done(self) -> None:
+        self._changed.set()  # every waiting lane looks again
+        self._changed = asyncio.Event()

@@ -52,15 +52,25 @@ def _chat(notice: Notice) -> int:
     return notice.recipient.telegram_id
 
 
+def _counts(notice: Notice, other: Notice) -> bool:
+    """The officer's "offered to N workers" waits for that referral's offer cards (and
+    any re-offer), not for other people's notices a worker's lane took on meanwhile."""
+    return (
+        notice.kind is NoticeKind.FILED
+        and other.kind is NoticeKind.OFFER
+        and other.referral_id == notice.referral_id
+    )
+
+
 class _Delivery:
     """One call of :func:`deliver`: a lane per chat, and what became of each notice."""
 
     def __init__(self, context: BotContext) -> None:
         self.context = context
         self.services = context.services
-        # The officer's "offered to N workers" counts the offers: it waits until every
-        # other lane (the offers, and any re-offer) has been tried.
-        self.lanes: Lanes[Notice] = Lanes(self.one, last=lambda n: n.kind is NoticeKind.FILED)
+        # The officer's "offered to N workers" counts the offers: it waits until that
+        # referral's offers (and any re-offer) have been tried.
+        self.lanes: Lanes[Notice] = Lanes(self.one, waits_for=_counts)
         self.failed: list[Notice] = []
         self.quiet: set[int] = set()  # chats Telegram asked to wait (429)
         self.queued: set[int] = set()  # outbox ids in a lane, not yet taken up

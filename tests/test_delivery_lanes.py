@@ -20,6 +20,7 @@ from bot.services import people as people_service
 from bot.services.notices import Notice, NoticeKind
 from bot.telegram_link import ChatRateLimiter
 from handlers.context import BotContext
+from handlers.lanes import Lanes
 from handlers.notify import deliver
 from storage.db import fetch_all
 from tests.stories import station
@@ -188,3 +189,31 @@ async def test_after_a_long_flood_wait_a_new_message_to_that_chat_waits_in_the_o
         ticker.now += 40
         await deliver(BotContext(w.app), await escalation.tick(w.services))
         assert _numbers(phone) == ["#0", "#1"]  # both, in the order written
+
+
+async def test_an_item_waits_for_what_it_counts_and_not_for_anyone_elses_backlog() -> None:
+    """The officer's "offered to N" (F) waits for its referral's offer (A), which is slow
+    to send; not for a worker's lane busy with unrelated notices (B) taken on meanwhile."""
+    gates = {name: asyncio.Event() for name in "AB"}
+    done: list[str] = []
+    counted = asyncio.Event()
+
+    async def work(item: str) -> None:
+        if item in gates:
+            await gates[item].wait()
+        done.append(item)
+        if item == "F":
+            counted.set()
+
+    lanes: Lanes[str] = Lanes(work, waits_for=lambda item, other: (item, other) == ("F", "A"))
+    running = asyncio.create_task(
+        lanes.run([("worker 1", "A"), ("worker 2", "B"), ("officer", "F")])
+    )
+    await asyncio.sleep(0)  # every lane has started
+    assert done == []  # F waits for A
+    gates["A"].set()
+    await asyncio.wait_for(counted.wait(), GUARD)
+    assert done == ["A", "F"]  # B is still on its way
+    gates["B"].set()
+    await asyncio.wait_for(running, GUARD)
+    assert done == ["A", "F", "B"]

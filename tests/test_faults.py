@@ -145,7 +145,8 @@ async def test_every_notice_arrives_when_a_fifth_of_calls_fail(
             for p in everyone
             for count in Counter(m.plain for m in p.bot_messages if not m.history).values()
         )
-        assert duplicates <= faults["late"] + faults["lost"], (duplicates, faults)
-        # Only a send whose answer was lost can repeat (see bot/telegram_link.py): that is
-        # about one call in twenty here, and each repeats at most once.
-        assert duplicates / total < 0.05, (duplicates, total)
+        # Only a send whose answer was lost ("late": it arrived, the bot never heard) can
+        # repeat (see bot/telegram_link.py), each at most once. Which calls the faults hit
+        # depends on how the chats' lanes interleave, so this bounds the count by the
+        # faults rather than by a share of all messages.
+        assert duplicates <= faults["late"], (duplicates, faults, total)
