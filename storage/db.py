@@ -115,33 +115,29 @@ class Database:
 
         Work registered with :func:`after_commit` runs once the commit succeeded (log lines
         about what was written must not describe a transaction that was rolled back)."""
-        async with self._lock:
-            pending: list[Callable[[], None]] = []
-            self._writer.after_commit = pending  # type: ignore[attr-defined]
+        async with self.statement() as writer:
             try:
                 # Inside the try: a task cancelled while waiting for BEGIN still has it
                 # run by aiosqlite's thread, and must roll it back, or the next write
                 # would find a transaction nobody owns.
-                await self._writer.execute("BEGIN IMMEDIATE")
-                yield self._writer
+                await writer.execute("BEGIN IMMEDIATE")
+                yield writer
             except BaseException:
-                await self._writer.rollback()
+                await writer.rollback()
                 raise
-            finally:
-                self._writer.after_commit = None  # type: ignore[attr-defined]
-            await self._writer.commit()
-        for work in pending:
-            work()
+            await writer.commit()
 
     @asynccontextmanager
     async def statement(self) -> AsyncIterator[Conn]:
         """The writer for exactly one statement, which commits by itself (autocommit).
 
         A single ``UPDATE``/``INSERT``/``DELETE`` is atomic in SQLite without ``BEGIN``.
-        This takes the same lock as :meth:`write` (so the statement never lands inside
-        another transaction) but makes one trip to the database thread instead of
-        three: the outbox's claim-and-mark-sent per message adds up under a burst.
-        Anything that reads and then writes needs :meth:`write`."""
+        This takes the writer's lock (so the statement never lands inside another
+        transaction) but makes one trip to the database thread instead of three: the
+        outbox's claim-and-mark-sent per message adds up under a burst. Anything that
+        reads and then writes needs :meth:`write`, which is this lock around a
+        transaction. Work registered with :func:`after_commit` runs once the lock is
+        released without an error."""
         async with self._lock:
             pending: list[Callable[[], None]] = []
             self._writer.after_commit = pending  # type: ignore[attr-defined]
