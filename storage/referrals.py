@@ -345,24 +345,6 @@ async def due(conn: Conn, now: datetime, limit: int = 100) -> list[Referral]:
     return [_referral(conn, r) for r in rows]
 
 
-async def claim_due(conn: Conn, batch: list[Referral], now: datetime) -> list[Referral]:
-    """Claim the steps of ``batch`` (read with :func:`due` in this same write
-    transaction): their timers are cleared, so no other round takes the same step. One
-    statement for the batch, where :func:`set_escalation` claims a single step (as
-    filing does). Returns those claimed, still holding the timer that fell due."""
-    if not batch:
-        return []
-    marks = ", ".join("?" * len(batch))
-    rows = await fetch_all(
-        conn,
-        "UPDATE referrals SET next_action_at = NULL, updated_at = ?"  # noqa: S608 - placeholders
-        f" WHERE status = 'offered' AND next_action_at <= ? AND id IN ({marks}) RETURNING id",
-        (to_db(now), to_db(now), *(referral.id for referral in batch)),
-    )
-    claimed = {row["id"] for row in rows}
-    return [referral for referral in batch if referral.id in claimed]
-
-
 async def next_due(conn: Conn) -> datetime | None:
     """When the earliest pending escalation step falls due (None: nothing pending).
 

@@ -28,12 +28,9 @@ async def tick(services: Services) -> list[Notice]:
     for _ in range(MAX_BATCHES):  # a backlog (a night's downtime) is cleared in one round
         async with services.db.write() as tx:  # a batch a transaction: others get a turn
             batch = await referrals.due(tx, now, limit=BATCH)
-            claimed = await referrals.claim_due(tx, batch, now)
             lookups = escalation_service.Lookups()  # what the batch's steps read alike
-            for referral in claimed:
-                steps = await escalation_service.step(
-                    tx, services, referral, now, lookups, claimed=True
-                )
+            for referral in batch:
+                steps = await escalation_service.step(tx, services, referral, now, lookups)
                 fresh += await outbox.enqueue(tx, services, steps)
         if len(batch) < BATCH:
             break

@@ -63,15 +63,11 @@ async def step(
     referral: Referral,
     now: datetime,
     lookups: Lookups | None = None,
-    *,
-    claimed: bool = False,
 ) -> list[Notice]:
     """The referral's due step, decided and recorded in ``tx``; the notices to send.
-    ``lookups``: shared by the steps of one transaction (one of its own if not given).
-    ``claimed``: the caller has claimed the step in ``tx`` already (the engine claims a
-    batch at once, see ``storage.referrals.claim_due``)."""
+    ``lookups``: shared by the steps of one transaction (one of its own if not given)."""
     lookups = lookups or Lookups()
-    if not claimed and not await referrals.set_escalation(
+    if not await referrals.set_escalation(
         tx,
         referral.id,
         seen_next_action_at=referral.next_action_at,
