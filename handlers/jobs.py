@@ -155,20 +155,7 @@ async def escalation_round(context: BotContext) -> None:
                 break
     finally:
         rounds.busy = False
-    await deliver(context, _once(notices))
-
-
-def _once(notices: list[Notice]) -> list[Notice]:
-    """Without the repeats (a notice still waiting in the outbox is in each pass)."""
-    seen: set[int] = set()
-    kept = []
-    for notice in notices:
-        if notice.outbox_id is not None:
-            if notice.outbox_id in seen:
-                continue
-            seen.add(notice.outbox_id)
-        kept.append(notice)
-    return kept
+    await deliver(context, notices)  # a notice found by several passes is sent once
 
 
 async def plan_next_round(

@@ -44,7 +44,7 @@ async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice
     """Send each notice and mark it sent in the outbox; return those not sent now (they
     stay in the outbox for a retry unless Telegram refused them for good)."""
     delivery = _Delivery(context)
-    await delivery.lanes.run([(_chat(n), n) for n in notices])
+    await delivery.lanes.run([(_chat(n), n) for n in delivery.admit(notices)])
     return delivery.failed
 
 
@@ -75,12 +75,20 @@ class _Delivery:
         self.quiet: set[int] = set()  # chats Telegram asked to wait (429)
         self.queued: set[int] = set()  # outbox ids in a lane, not yet taken up
 
-    def add(self, notices: Iterable[Notice]) -> None:
+    def admit(self, notices: Iterable[Notice]) -> list[Notice]:
+        """Those of ``notices`` not already waiting in a lane (the same outbox row can
+        come twice: from an engine round's passes, or as the follower of a sent one)."""
+        admitted = []
         for notice in notices:
             if notice.outbox_id is not None:
                 if notice.outbox_id in self.queued:
                     continue
                 self.queued.add(notice.outbox_id)
+            admitted.append(notice)
+        return admitted
+
+    def add(self, notices: Iterable[Notice]) -> None:
+        for notice in self.admit(notices):
             self.lanes.add(_chat(notice), notice)
 
     async def one(self, notice: Notice) -> None:
