@@ -13,11 +13,12 @@ from bot.clock import FakeClock
 from bot.domain.draft import Draft
 from bot.domain.referral import AgeBand, Category, Consent, Urgency
 from bot.sandbox import Phone
-from bot.sandbox.world import World, world
+from bot.sandbox.world import ONE_STATION, World, world
 
 WEEKDAY_10AM = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Shanghai
 
-CONFIG = """
+CONFIG = (
+    """
 timezone = "Asia/Shanghai"
 default_language = "en"
 
@@ -36,17 +37,9 @@ keep = 0
 [cases]
 max_open_per_worker = 100
 
-[[stations]]
-id = "tianping"
-name_zh = "天平路派出所"
-name_en = "Tianping Road Station"
-
-[[teams]]
-id = "xuhui-sw"
-name_zh = "徐汇区社工站"
-name_en = "Xuhui Social Work Station"
-stations = ["tianping"]
 """
+    + ONE_STATION
+)
 
 
 class LiveClock(FakeClock):

@@ -41,6 +41,7 @@ from bot.clock import WarpedClock
 from bot.config import load_config
 from bot.sandbox.fake_telegram import FakeTelegram, Phone, SeenMessage
 from bot.sandbox.http import BotApiServer
+from bot.sandbox.world import ONE_STATION
 from bot.services import open_database
 from storage import outbox
 from storage import referrals as referral_storage
@@ -49,7 +50,8 @@ from storage.db import Conn, fetch_all
 WARP = 30.0  # one minute of the bot's time passes in two seconds
 OFFICER, WORKERS, COORDINATOR = 101, (201, 202, 203), 301
 
-CONFIG = """
+CONFIG = (
+    """
 timezone = "Asia/Shanghai"
 default_language = "en"
 
@@ -72,17 +74,9 @@ routine = [1, 1, 1]
 repeat_every = 1
 repeat_limit = 2
 
-[[stations]]
-id = "tianping"
-name_zh = "天平路派出所"
-name_en = "Tianping Road Station"
-
-[[teams]]
-id = "xuhui-sw"
-name_zh = "徐汇区社工站"
-name_en = "Xuhui Social Work Station"
-stations = ["tianping"]
 """
+    + ONE_STATION
+)
 
 
 @dataclass

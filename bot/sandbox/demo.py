@@ -18,7 +18,7 @@ from bot.clock import FakeClock
 from bot.domain.referral import AgeBand, Category, Consent, Outcome, Resource, Safety, Status
 from bot.i18n import Translator
 from bot.sandbox.fake_telegram import Phone
-from bot.sandbox.world import World, world
+from bot.sandbox.world import ONE_STATION, World, world
 from bot.services import Services
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
@@ -28,7 +28,8 @@ from handlers.jobs import escalation_round
 
 THURSDAY_2340 = datetime(2026, 11, 26, 15, 40, tzinfo=UTC)  # 23:40 in Shanghai
 
-CONFIG = """
+CONFIG = (
+    """
 timezone = "Asia/Shanghai"
 default_language = "{lang}"
 
@@ -44,17 +45,9 @@ key_file = "demo.key"
 [backup]
 keep = 0
 
-[[stations]]
-id = "tianping"
-name_zh = "天平路派出所"
-name_en = "Tianping Road Station"
-
-[[teams]]
-id = "xuhui-sw"
-name_zh = "徐汇区社工站"
-name_en = "Xuhui Social Work Station"
-stations = ["tianping"]
 """
+    + ONE_STATION
+)
 
 NAMES = {
     "en": ("Officer Wang", "Li Na", "Chen Jing"),

@@ -23,6 +23,21 @@ from bot.services import Services
 from bot.telegram_link import ChatRateLimiter
 from handlers.context import BotApp
 
+# The place the demo, the crash harness and the benchmarks play in: one station and the
+# social work team that covers it (appended to each one's own settings).
+ONE_STATION = """
+[[stations]]
+id = "tianping"
+name_zh = "天平路派出所"
+name_en = "Tianping Road Station"
+
+[[teams]]
+id = "xuhui-sw"
+name_zh = "徐汇区社工站"
+name_en = "Xuhui Social Work Station"
+stations = ["tianping"]
+"""
+
 
 @dataclass
 class World:
