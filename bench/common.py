@@ -9,10 +9,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from telegram.ext import Application
+
+from bot.app import PLACEHOLDER_TOKEN
 from bot.clock import FakeClock
 from bot.domain.draft import Draft
 from bot.domain.referral import AgeBand, Category, Consent, Urgency
-from bot.sandbox import Phone
+from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import ONE_STATION, World, world
 
 WEEKDAY_10AM = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Shanghai
@@ -106,3 +109,14 @@ def percentile(values: list[float], share: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def bare_app(telegram: FakeTelegram) -> Application:  # type: ignore[type-arg]
+    """A bare python-telegram-bot application on ``telegram``: the baselines' bot."""
+    return (
+        Application.builder()
+        .token(PLACEHOLDER_TOKEN)
+        .request(telegram.request)
+        .get_updates_request(telegram.request)
+        .build()
+    )

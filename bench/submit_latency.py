@@ -15,10 +15,8 @@ import time
 from collections import defaultdict
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import Application
 
-from bench.common import deployment, enrol, percentile, up_to_review
-from bot.app import PLACEHOLDER_TOKEN
+from bench.common import bare_app, deployment, enrol, percentile, up_to_review
 from bot.sandbox import FakeTelegram
 from bot.sandbox.fake_telegram import ApiCall
 
@@ -73,13 +71,7 @@ def _first_card(
 async def _replay(cards: list[ApiCall]) -> list[ApiCall]:
     """Send ``cards`` again through a bare PTB app: each chat's in order, chats at once."""
     telegram = FakeTelegram()
-    app = (
-        Application.builder()
-        .token(PLACEHOLDER_TOKEN)
-        .request(telegram.request)
-        .get_updates_request(telegram.request)
-        .build()
-    )
+    app = bare_app(telegram)
     telegram.attach(app)
     per_chat: dict[int, list[ApiCall]] = defaultdict(list)
     for call in cards:
@@ -95,7 +87,7 @@ async def _replay(cards: list[ApiCall]) -> list[ApiCall]:
                 await app.bot.send_message(
                     chat_id,
                     str(call.params["text"]),
-                    parse_mode=call.params.get("parse_mode"),  # type: ignore[arg-type]
+                    parse_mode=call.params.get("parse_mode"),
                     reply_markup=InlineKeyboardMarkup.de_json(markup, app.bot)
                     if isinstance(markup, dict)
                     else None,

@@ -23,8 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bench.common import FILING_UPDATES, deployment, enrol, up_to_review
-from bot.app import PLACEHOLDER_TOKEN
+from bench.common import FILING_UPDATES, bare_app, deployment, enrol, up_to_review
 from bot.sandbox import FakeTelegram, Phone
 
 OFFICERS = 20
@@ -65,16 +64,6 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.message.reply_text(update.message.text)
 
 
-def _bare_app(telegram: FakeTelegram) -> Application:  # type: ignore[type-arg]
-    return (
-        Application.builder()
-        .token(PLACEHOLDER_TOKEN)
-        .request(telegram.request)
-        .get_updates_request(telegram.request)
-        .build()
-    )
-
-
 async def _menu_run(
     telegram: FakeTelegram,
     app: Application,  # type: ignore[type-arg]
@@ -92,7 +81,7 @@ async def _menu_run(
 async def echo_bot() -> float:
     """The same number of updates through a bare PTB echo bot (texts: it has no buttons)."""
     telegram = FakeTelegram()
-    app = _bare_app(telegram)
+    app = bare_app(telegram)
     app.add_handler(MessageHandler(filters.TEXT, _echo))
     telegram.attach(app)
     async with app:
@@ -148,7 +137,7 @@ async def _menu_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def menu_bot(officers: int = OFFICERS) -> Rate:
     """The filing's Telegram calls with no storage and no rules: the best rate possible."""
     telegram = FakeTelegram()
-    app = _bare_app(telegram)
+    app = bare_app(telegram)
     app.add_handler(MessageHandler(filters.TEXT, _menu_text))
     app.add_handler(CallbackQueryHandler(_menu_tap))
     return await _menu_run(telegram, app, officers)
