@@ -25,7 +25,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.services import Services, open_database
+from bot.services import Services, open_database, outbox
 from bot.telegram_link import ChatRateLimiter, RetryingRequest
 from handlers import jobs
 from handlers.commands import refresh_menus
@@ -90,6 +90,7 @@ async def _post_init(app: BotApp, *, menus: bool = True) -> None:
         services = Services(config=config, db=db, clock=app.bot_data["clock"])
         app.bot_data["services"] = services
     app.bot_data["started_at"] = services.clock.now()  # for /status
+    await outbox.take_over(services)  # what the last run left unsent goes in the first round
     jobs.schedule(app)
     if menus:
         await refresh_menus(app.bot, services)

@@ -55,7 +55,7 @@ from bot.services.drafts import Card, StoredDraft
 from handlers import labels
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
-from handlers.notify import deliver
+from handlers.notify import deliver, submitted_text
 from handlers.replies import edit_card
 
 NEW_REFERRAL = N_("➕ New referral")
@@ -525,9 +525,20 @@ def _parse(query: CallbackQuery) -> Tap | None:
     return Tap(Card(parts[1], message.message_id), parts[2], value)
 
 
-async def _stale(query: CallbackQuery, context: BotContext) -> None:
+async def _stale(query: CallbackQuery, context: BotContext, tap: Tap | None = None) -> None:
     """An old card (or one that never got saved as current, say the bot restarted just
-    as it was shown): say how to carry on rather than leave a dead end."""
+    as it was shown): say how to carry on rather than leave a dead end.
+
+    A card whose draft was filed (a double tap on Submit, a tap handed over again after
+    a restart, a card whose "Submitted as" edit has not reached the phone yet) says what
+    it was filed as and is redrawn so: "send /resume" would find nothing, and an officer
+    told that would think the referral lost and file it again."""
+    if tap is not None:
+        filed = await referrals.filed_from_card(context.services, me(context), tap.card.message_id)
+        if filed is not None:
+            await query.answer(context.tr("Already submitted as {ref}.", ref=filed.ref))
+            await edit_card(query, submitted_text(context.tr, filed))
+            return
     await query.answer(
         context.tr("This card is out of date. Send /resume to carry on with your referral."),
         show_alert=True,
@@ -557,7 +568,7 @@ async def on_tap(update: Update, context: BotContext) -> None:
         except ValueError:  # an old or doubled tap (DraftError), or forged data
             stored = None
     if stored is None:
-        await _stale(query, context)
+        await _stale(query, context, tap)
         return
     await query.answer()
     await edit_card(query, *render(context.tr, stored.draft))
@@ -567,7 +578,7 @@ async def _current_card(query: CallbackQuery, context: BotContext, tap: Tap) -> 
     """The draft if the tap is on its current card; otherwise answer "no longer active"."""
     stored = await drafts.on_card(context.services, me(context).id, tap.card)
     if stored is None:
-        await _stale(query, context)
+        await _stale(query, context, tap)
     return stored
 
 
@@ -607,13 +618,15 @@ async def _submit(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
     """File the referral; refuse with the first unanswered step if anything is missing.
 
     The draft is deleted in the same transaction that files the referral, so a crash or
-    a double tap on Submit can never file it twice.
+    a double tap on Submit can never file it twice; the card's "Submitted as R-…" is an
+    outbox notice written in that transaction too, so it reaches the card even if this
+    process dies right after the commit or Telegram fails the edit.
     """
     stored = await _current_card(query, context, tap)
     if stored is None:
         return
     if stored.draft.step is not Step.REVIEW:  # Submit is drawn on the review card only
-        await _stale(query, context)
+        await _stale(query, context, tap)
         return
     tr, officer = context.tr, me(context)
     if stored.draft.missing():
@@ -626,18 +639,17 @@ async def _submit(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
         return
     try:
         filed = await referrals.submit(context.services, officer, stored.draft)
-    except referrals.AlreadySubmitted:
-        await query.answer(tr("Already submitted."))
+    except referrals.AlreadySubmitted:  # another tap filed it a moment ago
+        await _stale(query, context, tap)
         return
     await query.answer()
-    await edit_card(query, tr("Submitted as {ref}.", ref=filed.referral.ref))
+    await deliver(context, filed.notices)  # the card's edit first, then the offers
     if not stored.draft.has_button:  # started with /new: give the one-tap way for next time
         await context.bot.send_message(
             officer.telegram_id,
             tr("Next time, tap “{button}” below to file.", button=tr(NEW_REFERRAL)),
             reply_markup=officer_keyboard(tr),
         )
-    await deliver(context, filed.notices)
 
 
 SPECIAL_TAPS: dict[str, Callable[[CallbackQuery, BotContext, Tap], Awaitable[None]]] = {

@@ -225,13 +225,10 @@ async def _send(
         message_id = await offer_service.card_of(services, notice.offer_id)  # as it is now
         if message_id is None:
             return  # the card never reached them
-        try:
-            await bot.edit_message_text(
-                _closed_offer_text(tr, notice, referral), chat_id, message_id
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        await _edit_text(context, chat_id, message_id, _closed_offer_text(tr, notice, referral))
+    elif kind is NoticeKind.SUBMITTED:
+        assert notice.message_id is not None
+        await _edit_text(context, chat_id, notice.message_id, submitted_text(tr, referral))
     elif kind is NoticeKind.ESCALATION:
         assert notice.offer_id is not None
         asked = await coordinator.history(services, referral.id)
@@ -285,6 +282,22 @@ async def _send(
                     kind, notice.recipient, referral.id, values={"count": str(delivered)}
                 )
         await bot.send_message(chat_id, _officer_text(tr, notice, referral, config.zone))
+
+
+async def _edit_text(context: BotContext, chat_id: int, message_id: int, text: str) -> None:
+    """Replace a card's text and take its buttons away. "Not modified" means the card
+    already says it (a retry after a send that timed out but arrived, or the officer's
+    tap redrew it first): done, not a failure."""
+    try:
+        await context.bot.edit_message_text(text, chat_id, message_id)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def submitted_text(tr: Translator, referral: Referral) -> str:
+    """The officer's review card once the referral is filed."""
+    return tr("Submitted as {ref}.", ref=referral.ref)
 
 
 async def _record_card(

@@ -65,6 +65,16 @@ async def set_card(
     return cursor.rowcount == 1
 
 
+async def card_of(conn: Conn, person_id: int, token: str) -> int | None:
+    """The message showing the draft ``token`` (None if none does, or no such draft)."""
+    row = await fetch_one(
+        conn,
+        "SELECT card_message_id FROM drafts WHERE person_id = ? AND token = ?",
+        (person_id, token),
+    )
+    return row["card_message_id"] if row else None
+
+
 async def delete(conn: Conn, person_id: int, token: str | None = None) -> bool:
     """Remove the draft (only the one with ``token`` if given); True if one was removed."""
     if token is None:

@@ -136,6 +136,21 @@ async def claim(
     return cursor.rowcount == 1
 
 
+async def take_over(conn: Conn, now: datetime) -> int:
+    """Make due at ``now`` every unsent row no sender has finished with: those never
+    attempted (still in the grace their writer had to send them itself) and those a
+    sender had claimed (its lease). Only for the start of a run: the process those
+    belonged to is gone. Rows waiting for a retry after a failure keep their backoff.
+    Returns how many rows were taken over."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET next_attempt_at = MIN(next_attempt_at, :now), claimed_at = NULL"
+        " WHERE sent_at IS NULL AND dead_at IS NULL"
+        " AND ((attempts = 0 AND next_attempt_at > :now) OR claimed_at IS NOT NULL)",
+        {"now": to_db(now)},
+    )
+    return cursor.rowcount
+
+
 async def mark_sent(conn: Conn, outbox_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ? AND sent_at IS NULL",

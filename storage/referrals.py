@@ -134,6 +134,7 @@ async def insert(conn: Conn, *, now: datetime, **values: Any) -> int:
         "level",
         "held",
         "next_action_at",
+        "officer_card_message_id",
     }
     unknown = set(values) - allowed
     if unknown:
@@ -459,6 +460,18 @@ async def waiting_at(conn: Conn, station_ids: list[str]) -> list[Referral]:
 
 async def by_ref(conn: Conn, ref: str) -> Referral | None:
     row = await fetch_one(conn, "SELECT * FROM referrals WHERE ref = ?", (ref,))
+    return _referral(conn, row) if row else None
+
+
+async def by_officer_card(conn: Conn, officer_id: int, message_id: int) -> Referral | None:
+    """The referral filed from the officer's card ``message_id`` (message ids are unique
+    within the officer's chat with the bot)."""
+    row = await fetch_one(
+        conn,
+        "SELECT * FROM referrals WHERE officer_id = ? AND officer_card_message_id = ?"
+        " ORDER BY id DESC LIMIT 1",
+        (officer_id, message_id),
+    )
     return _referral(conn, row) if row else None
 
 

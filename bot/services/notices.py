@@ -25,6 +25,7 @@ class NoticeKind(StrEnum):
     REMIND_CONTACT = "remind_contact"  # first contact is due
     REMIND_STALE = "remind_stale"  # no update for a week
     # to the officer
+    SUBMITTED = "submitted"  # edit the review card: "Submitted as R-…", no buttons left
     FILED = "filed"  # sent, and offered to how many workers
     NOBODY_AVAILABLE = "nobody_available"
     ALL_DECLINED = "all_declined"
@@ -53,7 +54,7 @@ class Notice:
     recipient: Person
     referral_id: int | None  # None: about a person, not a referral
     offer_id: int | None = None
-    message_id: int | None = None  # the card to edit, for OFFER_TAKEN / OFFER_WITHDRAWN
+    message_id: int | None = None  # the card to edit: OFFER_TAKEN, OFFER_WITHDRAWN, SUBMITTED
     values: dict[str, str] = field(default_factory=dict)  # e.g. worker name, reason
     outbox_id: int | None = None  # set once written to the outbox
     attempts: int = 0  # earlier failed sends (from the outbox)

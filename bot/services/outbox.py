@@ -1,8 +1,11 @@
 """Notices are written to the outbox in the transaction that decides them.
 
 The handler that made the change sends them at once (and marks them sent); anything
-not sent within :data:`GRACE` — the process died, Telegram failed — is sent by the
-engine's next tick, with backoff between failed attempts. A crash after a send but
+not sent within :data:`GRACE` — Telegram failed, the handler is stuck — is sent by the
+engine's next tick, with backoff between failed attempts. The grace (and a sender's
+lease) belongs to the running process: when the bot starts, what an earlier run wrote
+and never finished sending is due at once (:func:`take_over`), so the offers of a
+referral filed just before a crash do not wait 30 seconds for a handler that is gone. A crash after a send but
 before it is marked can repeat that one message: rare, bounded, and better than a
 lost escalation. A person who blocked the bot is not retried.
 """
@@ -44,6 +47,14 @@ async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[N
         )
         written.append(replace(notice, outbox_id=outbox_id, written_at=now))
     return written
+
+
+async def take_over(services: Services) -> int:
+    """At start-up, before anything is handled: every notice an earlier run wrote and did
+    not finish sending is due now (see the module's docstring). One bot runs on a
+    database (it holds a lock), so no other sender can still be working on them."""
+    async with services.db.write() as tx:
+        return await outbox.take_over(tx, services.clock.now())
 
 
 async def due(services: Services) -> list[Notice]:

@@ -29,7 +29,9 @@ class NotReady(ValueError):
 
 
 class AlreadySubmitted(Exception):
-    """The stored draft is gone: this draft was filed already (a double tap on Submit)."""
+    """The stored draft is gone: this draft was filed already (a double tap on Submit).
+
+    :func:`filed_from_card` finds what it was filed as."""
 
 
 async def _unique_reference(tx: Conn) -> str:
@@ -51,6 +53,7 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
     hold_until = _hold_until(services, draft, station_id)
     async with services.db.write() as tx:
         # The draft goes in the same transaction the referral is born in: filed once.
+        card = await drafts.card_of(tx, officer.id, draft.token)
         if not await drafts.delete(tx, officer.id, draft.token):
             raise AlreadySubmitted(draft.token)
         ref = await _unique_reference(tx)
@@ -85,6 +88,7 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
             ).to_json(),
             held=int(hold_until is not None),
             next_action_at=hold_until,
+            officer_card_message_id=card,
         )
         await referrals.add_event(
             tx,
@@ -99,13 +103,17 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
         )
         referral = await referrals.by_id(tx, referral_id)
         assert referral is not None
+        # First, so the officer's chat shows it before anything else about this referral.
+        submitted = _card_submitted(officer, referral.id, card)
         if hold_until is not None:
             held = Notice(NoticeKind.HELD, officer, referral.id)
-            return Filed(referral, tuple(await outbox.enqueue(tx, services, [held])))
+            return Filed(referral, tuple(await outbox.enqueue(tx, services, [*submitted, held])))
         notices = await offer_wave(tx, services, referral)
         if not notices:  # nobody at level 0: escalate at once rather than wait it out
             notices = await escalation.step(tx, services, referral, now)
-            return Filed(referral, tuple(await outbox.enqueue(tx, services, notices)))
+            return Filed(
+                referral, tuple(await outbox.enqueue(tx, services, [*submitted, *notices]))
+            )
         await referrals.set_escalation(
             tx,
             referral.id,
@@ -118,7 +126,28 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
         )
         # Last, so it can say how many offer cards were actually delivered.
         told = Notice(NoticeKind.FILED, officer, referral.id)
-        return Filed(referral, tuple(await outbox.enqueue(tx, services, [*notices, told])))
+        return Filed(
+            referral, tuple(await outbox.enqueue(tx, services, [*submitted, *notices, told]))
+        )
+
+
+def _card_submitted(officer: Person, referral_id: int, card: int | None) -> list[Notice]:
+    """The edit of the review card the officer tapped Submit on into "Submitted as R-…".
+
+    An outbox notice like every other, not an edit the handler makes on its own: a crash
+    right after the commit, or Telegram failing the edit, would otherwise leave a live
+    Submit button on a filed referral, and the officer would think it lost and file it
+    again. No card (filed by other means than the chat): nothing to edit."""
+    if card is None:
+        return []
+    return [Notice(NoticeKind.SUBMITTED, officer, referral_id, message_id=card)]
+
+
+async def filed_from_card(services: Services, officer: Person, message_id: int) -> Referral | None:
+    """The referral ``officer`` filed from the draft card ``message_id``, if any: a tap on
+    that card after the filing (a double tap, or a tap handed over again after a restart)
+    is answered with its reference rather than as a card out of date."""
+    return await referrals.by_officer_card(services.db.reader, officer.id, message_id)
 
 
 def _hold_until(services: Services, draft: Draft, station_id: str) -> datetime | None:
