@@ -146,7 +146,9 @@ async def test_after_a_restart_the_offers_of_a_filing_that_died_go_out_at_once(
         officer = await people_service.find(w.services, OFFICER_ID)
         assert officer is not None
         d = draft(
-            Category.DOMESTIC_VIOLENCE, safety=frozenset({Safety.WEAPON_OR_INJURY}), urgency=Urgency.IMMEDIATE
+            Category.DOMESTIC_VIOLENCE,
+            safety=frozenset({Safety.WEAPON_OR_INJURY}),
+            urgency=Urgency.IMMEDIATE,
         )
         async with w.services.db.write() as tx:
             await draft_rows.put(tx, officer.id, d, None, clock.now())

@@ -5,9 +5,9 @@ not sent within :data:`GRACE` — Telegram failed, the handler is stuck — is s
 engine's next tick, with backoff between failed attempts. The grace (and a sender's
 lease) belongs to the running process: when the bot starts, what an earlier run wrote
 and never finished sending is due at once (:func:`take_over`), so the offers of a
-referral filed just before a crash do not wait 30 seconds for a handler that is gone. A crash after a send but
-before it is marked can repeat that one message: rare, bounded, and better than a
-lost escalation. A person who blocked the bot is not retried.
+referral filed just before a crash do not wait 30 seconds for a handler that is gone.
+A crash after a send but before it is marked can repeat that one message: rare,
+bounded, and better than a lost escalation. A person who blocked the bot is not retried.
 """
 
 from __future__ import annotations
