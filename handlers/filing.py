@@ -2,7 +2,7 @@
 
 ``/new`` (or the persistent "➕ New referral" button) starts a draft; each step is a
 card with inline buttons that is edited in place as the officer taps. After the
-officer types (a place, a name, a phone, the summary) the next step comes as a new
+officer types (a place, a name and phone, a phone, the summary) the next step comes as a new
 card at the bottom of the chat and the old card loses its buttons. Only the current
 card counts: its message id and the draft's token (in the callback data) must both
 match, so a tap on an older card, or on the card of a discarded draft, is answered
@@ -95,7 +95,7 @@ ANSWERS: dict[str, Callable[[Draft, str], None]] = {
 # Typed answers, by the step that is waiting for text.
 TYPED: dict[Step, Callable[[Draft, str], None]] = {
     Step.PLACE: Draft.type_place,
-    Step.PERSON: Draft.type_name,
+    Step.PERSON: Draft.type_person,
     Step.PHONE: Draft.type_phone,
     Step.SUMMARY: Draft.type_summary,
 }
@@ -212,7 +212,10 @@ def _place_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyb
 
 
 def _person_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
-    text = tr("The person: type the name (optional), then tap the age band.")
+    text = tr(
+        "The person: type the name, with the phone number if there is one "
+        "(e.g. “Chen Mei 138 0013 8000”), or skip it; then tap the age band."
+    )
     rows = _pairs(
         [
             _button(_marked(tr(name), draft.age_band is band), draft.token, "a", band.value)
@@ -222,6 +225,8 @@ def _person_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKey
     if draft.person_name:
         text += "\n" + tr("Name: {name}", name=draft.person_name)
         rows.append([_button(tr("Remove the name"), draft.token, "nn")])
+    if draft.phone:  # typed with the name: shown, so a wrong number is seen before it counts
+        text += "\n" + tr("Phone: {value}", value=draft.phone)
     return text, rows
 
 
@@ -376,8 +381,14 @@ def _resume_question(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardM
     return text, InlineKeyboardMarkup([buttons])
 
 
-def _problem(tr: Translator, error: DraftError) -> str:
+def _problem(tr: Translator, error: DraftError, step: Step) -> str:
     """Why a typed answer was not taken, and what to do instead."""
+    if error.problem is Problem.NOT_A_PHONE and step is Step.PERSON:
+        return tr(
+            "The number in that message does not look like a phone number (5 to 20 digits; "
+            "digits, spaces, + or -). Nothing was taken from it: type the name and number "
+            "again, or just the name. Your message is below to copy."
+        )
     if error.problem is Problem.TOO_LONG:
         return tr(
             "That is {length} characters; the limit here is {limit}. Nothing is lost: "
@@ -685,8 +696,9 @@ async def on_text(update: Update, context: BotContext) -> bool:
             context.services, stored.person_id, lambda d: TYPED[step](d, typed)
         )
     except DraftError as error:
-        await _new_card(context, message, stored, notice=_problem(tr, error))
-        if error.problem is Problem.TOO_LONG:
+        await _new_card(context, message, stored, notice=_problem(tr, error, step))
+        if error.problem is Problem.TOO_LONG or step is Step.PERSON:
+            # Nothing is lost: the officer copies the text back and corrects it.
             await message.reply_text(html.escape(typed, quote=False))
         return True
     if changed is None:

@@ -215,11 +215,60 @@ def test_keep_needs_an_earlier_answer() -> None:
 
 def test_the_name_is_optional_and_typed_before_the_age_band() -> None:
     draft = Draft(step=Step.PERSON)
-    draft.type_name("  Li   Wei\n")
+    draft.type_person("  Li   Wei\n")
     assert draft.person_name == "Li Wei" and draft.step is Step.PERSON
     draft.clear_name()
     draft.choose_age_band(AgeBand.OVER_65)
     assert draft.person_name is None and draft.step is Step.PHONE
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "phone"),
+    [
+        ("Chen Mei 138 0013 8000", "Chen Mei", "138 0013 8000"),
+        ("张三13800138000", "张三", "13800138000"),
+        ("张三，电话：１３８００１３８０００", "张三", "13800138000"),  # full-width, as typed
+        ("13800138000 李四", "李四", "13800138000"),
+        ("+86 138-0013-8000", None, "+86 138-0013-8000"),
+        ("Li Wei 3", "Li Wei 3", None),  # too few digits for a phone: part of the name
+        ("Grandpa Wang (about 80)", "Grandpa Wang (about 80)", None),
+    ],
+)
+def test_the_name_and_phone_can_be_typed_in_one_message(
+    typed: str, name: str | None, phone: str | None
+) -> None:
+    draft = Draft(step=Step.PERSON)
+    draft.type_person(typed)
+    assert (draft.person_name, draft.phone, draft.step) == (name, phone, Step.PERSON)
+
+
+def test_a_phone_typed_with_the_name_is_not_asked_again() -> None:
+    draft = Draft(step=Step.PERSON)
+    draft.type_person("Chen Mei 138 0013 8000")
+    draft.choose_age_band(AgeBand.ADULT)
+    assert draft.step is Step.CONSENT and draft.phone == "138 0013 8000"
+    draft.back()  # still there to change
+    assert draft.step is Step.PHONE and draft.can_keep()
+
+
+def test_a_name_alone_keeps_a_phone_given_before_and_the_phone_step_comes_as_always() -> None:
+    draft = Draft(step=Step.PERSON)
+    draft.type_person("Chen 138 0013 8000")
+    draft.type_person("Chen Mei")  # the name corrected
+    assert (draft.person_name, draft.phone) == ("Chen Mei", "138 0013 8000")
+    plain = Draft(step=Step.PERSON)
+    plain.type_person("Chen Mei")
+    plain.choose_age_band(AgeBand.ADULT)
+    assert plain.step is Step.PHONE
+
+
+@pytest.mark.parametrize("typed", ["Chen Mei 1380013800012345678901", "Chen (021) 6431 2345"])
+def test_a_bad_number_with_the_name_changes_nothing(typed: str) -> None:
+    draft = Draft(step=Step.PERSON)
+    with pytest.raises(DraftError) as refused:
+        draft.type_person(typed)
+    assert refused.value.problem is Problem.NOT_A_PHONE
+    assert (draft.person_name, draft.phone) == (None, None)
 
 
 def test_a_pin_and_a_typed_place_replace_each_other() -> None:
@@ -235,7 +284,7 @@ def test_a_pin_and_a_typed_place_replace_each_other() -> None:
     ("step", "method", "limit"),
     [
         (Step.PLACE, Draft.type_place, 200),
-        (Step.PERSON, Draft.type_name, 64),
+        (Step.PERSON, Draft.type_person, 64),
         (Step.SUMMARY, Draft.type_summary, 1000),
     ],
 )

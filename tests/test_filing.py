@@ -121,6 +121,89 @@ async def test_a_neighbour_dispute_is_filed_in_seven_taps_and_three_typed_messag
         assert await stored_draft(w) is None
 
 
+async def test_a_named_person_with_a_phone_takes_seven_taps_and_three_typed_messages(
+    config_path: Path,
+) -> None:
+    """The name and the phone go in one message at the person step; the phone step is
+    then not asked again."""
+    async with world(config_path) as w:
+        officer = Counted(await enrol_officer(w))
+        await officer.press_new_referral()
+        await officer.tap("Neighbour dispute")
+        await officer.tap("None of these")
+        await officer.tap("● Routine (suggested)")
+        await officer.type(PLACE)
+        await officer.type("Chen Mei 138 0013 8000")
+        phone = officer.phone
+        assert "Name: Chen Mei\nPhone: 138 0013 8000" in phone.last.plain  # what was taken
+        await officer.tap("Adult (18–64)")
+        assert phone.last.plain.startswith("New referral · step 7 of 8")  # consent next
+        await officer.tap("The person agrees to be contacted")
+        await officer.type(SUMMARY)
+        assert "Name: Chen Mei\nAge band: Adult (18–64)\nPhone: 138 0013 8000" in phone.last.plain
+        await officer.tap("📨 Submit")
+
+        assert (officer.taps, officer.typed) == (7, 3)
+        assert not any("The person's phone: type the number" in t for t in phone.texts)
+        [referral] = await filed_by(w)
+        assert (referral.person_name, referral.person_phone) == ("Chen Mei", "138 0013 8000")
+        assert any(t == f"Submitted as {referral.ref}." for t in phone.texts)
+
+
+async def test_a_named_person_without_a_phone_takes_eight_taps_and_three_typed_messages(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        officer = Counted(await enrol_officer(w))
+        await officer.press_new_referral()
+        await officer.tap("Neighbour dispute")
+        await officer.tap("None of these")
+        await officer.tap("● Routine (suggested)")
+        await officer.type(PLACE)
+        await officer.type("陈美")
+        await officer.tap("65 or older")
+        await officer.tap("No phone: visit only")  # an elderly woman without a mobile
+        await officer.tap("The person agrees to be contacted")
+        await officer.type(SUMMARY)
+        await officer.tap("📨 Submit")
+
+        assert (officer.taps, officer.typed) == (8, 3)
+        [referral] = await filed_by(w)
+        assert (referral.person_name, referral.person_phone, referral.no_phone) == (
+            "陈美",
+            None,
+            True,
+        )
+
+
+async def test_a_bad_number_with_the_name_is_refused_politely_and_nothing_is_lost(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        phone = await enrol_officer(w)
+        await phone.send("/new")
+        await phone.tap("Neighbour dispute")
+        await phone.tap("None of these")
+        await phone.tap("● Routine (suggested)")
+        await phone.send(PLACE)
+        typed = "Chen Mei 138 0013 8000 1234 5678 901"  # two numbers run together: 22 digits
+        await phone.send(typed)
+        card, echo = phone.bot_messages[-2:]
+        assert card.plain.startswith("The number in that message does not look like a phone")
+        assert "The person: type the name" in card.plain and card.button("Adult (18–64)")
+        assert echo.plain == typed  # to copy and correct
+        stored = await stored_draft(w)
+        assert stored is not None
+        assert (stored.draft.person_name, stored.draft.phone) == (None, None)
+        await phone.send("Chen Mei 138 0013 8000")
+        await phone.tap("Adult (18–64)")
+        assert "Does the person agree to be contacted" in phone.last.plain
+        await phone.tap("⬅ Back")  # the phone step is still there to change the number
+        assert "Now: 138 0013 8000" in phone.last.plain
+        await phone.tap("Keep as it is ▶")
+        assert "Does the person agree to be contacted" in phone.last.plain
+
+
 async def test_domestic_violence_with_a_safety_yes_is_a_co_response(config_path: Path) -> None:
     async with world(config_path) as w:
         phone = await enrol_officer(w)
@@ -498,9 +581,9 @@ async def test_submit_with_an_answer_missing_goes_to_that_step(config_path: Path
         submit = review.button("📨 Submit")
         assert submit is not None and submit.callback_data is not None
         await phone.tap("📨 Submit")
-        assert len(await filed_by(w)) == 1
+        [referral] = await filed_by(w)
         again = await phone.tap_data(submit.callback_data, message_id=review.message_id)
-        assert again.text == STALE  # a double tap files nothing twice
+        assert again.text == f"Already submitted as {referral.ref}."  # a double tap files once
         assert len(await filed_by(w)) == 1
 
 

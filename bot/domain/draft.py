@@ -44,7 +44,7 @@ class Step(StrEnum):
     SAFETY = "safety"
     URGENCY = "urgency"
     PLACE = "place"
-    PERSON = "person"  # optional name, then the age band
+    PERSON = "person"  # optional name (and phone, in the same message), then the age band
     PHONE = "phone"
     CONSENT = "consent"
     SUMMARY = "summary"
@@ -105,6 +105,50 @@ def clean_phone(text: str) -> str:
     ):
         raise DraftError(Problem.NOT_A_PHONE)
     return number
+
+
+# Characters of a phone number as officers type them, on either keyboard.
+_NUMBER_CHARS = frozenset("0123456789０１２３４５６７８９+＋-－()（） ")
+# Between a name and a number ("张三，电话：138…", "Chen Mei, tel 138…").
+_SEPARATORS = " \t,，;；:：/、"
+_PHONE_LABELS = ("联系电话", "手机号", "电话", "手机", "phone", "mobile", "tel")
+
+
+def _digit_count(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
+
+
+def _name_part(text: str) -> str | None:
+    """What is left of a person message once the number is taken: separators and a
+    "phone:" label before the number dropped."""
+    name = text.strip(_SEPARATORS)
+    for label in _PHONE_LABELS:
+        if name.lower().endswith(label):
+            name = name[: -len(label)].rstrip(_SEPARATORS)
+            break
+    return name or None
+
+
+def split_name_and_phone(text: str) -> tuple[str | None, str | None]:
+    """(name, number) from one typed message: the number last ("Chen Mei 138 0013 8000",
+    "张三13800138000") or first ("13800138000 李四"), or only one of them.
+
+    A run of number characters counts as the number when it holds at least as many
+    digits as the shortest phone number; fewer ("Li Wei 3", "about 80)") stay in the
+    name. The number is returned as typed, for :func:`clean_phone` to check.
+    """
+    text = " ".join(text.split())
+    end = len(text)
+    while end > 0 and text[end - 1] in _NUMBER_CHARS:
+        end -= 1
+    if _digit_count(text[end:]) >= PHONE_DIGITS.start:
+        return _name_part(text[:end]), text[end:].strip()
+    start = 0
+    while start < len(text) and text[start] in _NUMBER_CHARS:
+        start += 1
+    if _digit_count(text[:start]) >= PHONE_DIGITS.start:
+        return _name_part(text[start:]), text[:start].strip()
+    return _name_part(text), None
 
 
 @dataclass
@@ -254,19 +298,37 @@ class Draft:
         self.latitude, self.longitude, self.place = latitude, longitude, None
         self.advance()
 
-    def type_name(self, text: str) -> None:
-        """The name is optional and costs no tap: the card stays, waiting for the age band."""
+    def type_person(self, text: str) -> None:
+        """The name, the phone, or both in one message ("Chen Mei 138 0013 8000").
+
+        Optional and costs no tap: the card stays, waiting for the age band. Typing the
+        phone here saves the officer a typed message (and the phone step is not asked,
+        see :meth:`choose_age_band`). A part left out keeps what was given before, so a
+        corrected name does not drop the number. A number that is not one refuses the
+        whole message: nothing half-taken.
+        """
         self.expect(Step.PERSON)
-        self.person_name = _typed(text, NAME_LIMIT, one_line=True)
+        name, number = split_name_and_phone(text)
+        phone = clean_phone(number) if number is not None else None
+        if name is not None:
+            self.person_name = _typed(name, NAME_LIMIT, one_line=True)
+        elif phone is None:
+            raise DraftError(Problem.EMPTY)
+        if phone is not None:
+            self.phone, self.no_phone = phone, False
 
     def clear_name(self) -> None:
         self.expect(Step.PERSON)
         self.person_name = None
 
     def choose_age_band(self, band: AgeBand) -> None:
+        """The age band ends the person step; a phone already typed (with the name) is
+        not asked again. Back from the next step still shows it, to change or keep."""
         self.expect(Step.PERSON)
         self.age_band = band
         self.advance()
+        if self.step is Step.PHONE and self.phone:
+            self.advance()
 
     def type_phone(self, text: str) -> None:
         self.expect(Step.PHONE)
