@@ -82,6 +82,14 @@ class Counted:
         self.typed += 1
         await self.phone.send(text)
 
+    async def up_to_the_person(self) -> None:
+        """➕, a neighbour dispute, no safety concern, the suggested urgency, the place."""
+        await self.press_new_referral()
+        await self.tap("Neighbour dispute")
+        await self.tap("None of these")
+        await self.tap("● Routine (suggested)")
+        await self.type(PLACE)
+
 
 async def test_a_neighbour_dispute_is_filed_in_seven_taps_and_three_typed_messages(
     config_path: Path,
@@ -128,11 +136,7 @@ async def test_a_named_person_with_a_phone_takes_seven_taps_and_three_typed_mess
     then not asked again."""
     async with world(config_path) as w:
         officer = Counted(await enrol_officer(w))
-        await officer.press_new_referral()
-        await officer.tap("Neighbour dispute")
-        await officer.tap("None of these")
-        await officer.tap("● Routine (suggested)")
-        await officer.type(PLACE)
+        await officer.up_to_the_person()
         await officer.type("Chen Mei 138 0013 8000")
         phone = officer.phone
         assert "Name: Chen Mei\nPhone: 138 0013 8000" in phone.last.plain  # what was taken
@@ -155,11 +159,7 @@ async def test_a_named_person_without_a_phone_takes_eight_taps_and_three_typed_m
 ) -> None:
     async with world(config_path) as w:
         officer = Counted(await enrol_officer(w))
-        await officer.press_new_referral()
-        await officer.tap("Neighbour dispute")
-        await officer.tap("None of these")
-        await officer.tap("● Routine (suggested)")
-        await officer.type(PLACE)
+        await officer.up_to_the_person()
         await officer.type("陈美")
         await officer.tap("65 or older")
         await officer.tap("No phone: visit only")  # an elderly woman without a mobile
@@ -180,12 +180,9 @@ async def test_a_bad_number_with_the_name_is_refused_politely_and_nothing_is_los
     config_path: Path,
 ) -> None:
     async with world(config_path) as w:
-        phone = await enrol_officer(w)
-        await phone.send("/new")
-        await phone.tap("Neighbour dispute")
-        await phone.tap("None of these")
-        await phone.tap("● Routine (suggested)")
-        await phone.send(PLACE)
+        officer = Counted(await enrol_officer(w))
+        await officer.up_to_the_person()
+        phone = officer.phone
         typed = "Chen Mei 138 0013 8000 1234 5678 901"  # two numbers run together: 22 digits
         await phone.send(typed)
         card, echo = phone.bot_messages[-2:]

@@ -14,7 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Safety, Urgency
+from bot.domain.draft import Draft
+from bot.domain.referral import Category, Referral, Safety, Urgency
 from bot.engine import escalation
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.fake_telegram import SeenMessage
@@ -23,10 +24,11 @@ from bot.services import drafts, outbox
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from bot.services.notices import NoticeKind
+from bot.services.referrals import Filed
 from handlers.context import BotContext
 from handlers.notify import deliver
 from storage import drafts as draft_rows
-from tests.stories import OFFICER_ID, draft, station, up_to_review
+from tests.stories import OFFICER_ID, Station, draft, station, up_to_review
 
 SUBMIT = "📨 Submit"
 
@@ -47,8 +49,36 @@ async def submit_and_die(w: World) -> str:
     return filed.referral.ref
 
 
+async def filed(w: World) -> list[Referral]:
+    """Officer Wang's referrals, newest first."""
+    me = await people_service.find(w.services, OFFICER_ID)
+    assert me is not None
+    return await referral_service.of_officer(w.services, me)
+
+
 def review_card(officer: Phone) -> SeenMessage:
     return next(m for m in reversed(officer.bot_messages) if m.button(SUBMIT))
+
+
+async def up_to_review_and_die(
+    config_path: Path, clock: FakeClock, telegram: FakeTelegram
+) -> tuple[Station, SeenMessage, str]:
+    """Officer Wang taps Submit; the bot dies right after the commit. Returns the station,
+    the review card (still showing Submit) and the reference it was filed as."""
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ()})
+        await up_to_review(s.officer)
+        card = review_card(s.officer)
+        return s, card, await submit_and_die(w)
+
+
+async def file_without_delivering(w: World, d: Draft) -> Filed:
+    """File ``d`` as Officer Wang's Submit does, up to the commit: nothing is sent."""
+    officer = await people_service.find(w.services, OFFICER_ID)
+    assert officer is not None
+    async with w.services.db.write() as tx:
+        await draft_rows.put(tx, officer.id, d, None, w.clock.now())
+    return await referral_service.submit(w.services, officer, d)
 
 
 async def test_after_a_crash_right_after_submit_the_tap_again_says_already_submitted(
@@ -56,11 +86,7 @@ async def test_after_a_crash_right_after_submit_the_tap_again_says_already_submi
 ) -> None:
     clock = FakeClock()
     telegram = FakeTelegram(clock=clock.now)
-    async with world(config_path, clock=clock, telegram=telegram) as w:
-        s = await station(w, {"Li Na": ()})
-        await up_to_review(s.officer)
-        card = review_card(s.officer)
-        ref = await submit_and_die(w)
+    s, card, ref = await up_to_review_and_die(config_path, clock, telegram)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         # The officer, back at his phone, sees the Submit button still there and taps it.
         answer = await s.officer.tap(SUBMIT, message=card)
@@ -68,9 +94,7 @@ async def test_after_a_crash_right_after_submit_the_tap_again_says_already_submi
         assert (card.plain, card.buttons) == (f"Submitted as {ref}.", [])
         await tick(w)  # the card edit in the outbox finds the card already right
         assert (card.plain, card.buttons) == (f"Submitted as {ref}.", [])
-        me = await people_service.find(w.services, OFFICER_ID)
-        assert me is not None
-        assert len(await referral_service.of_officer(w.services, me)) == 1
+        assert len(await filed(w)) == 1
         assert sum(t.startswith("New referral") for t in s.workers["Li Na"].texts) == 1
 
 
@@ -79,11 +103,7 @@ async def test_after_a_crash_right_after_submit_the_card_is_edited_without_a_tap
 ) -> None:
     clock = FakeClock()
     telegram = FakeTelegram(clock=clock.now)
-    async with world(config_path, clock=clock, telegram=telegram) as w:
-        s = await station(w, {"Li Na": ()})
-        await up_to_review(s.officer)
-        card = review_card(s.officer)
-        ref = await submit_and_die(w)
+    s, card, ref = await up_to_review_and_die(config_path, clock, telegram)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await tick(w)  # the first engine round after the restart
         assert (card.plain, card.buttons) == (f"Submitted as {ref}.", [])
@@ -104,9 +124,7 @@ async def test_a_card_edit_telegram_fails_is_retried_until_the_card_says_submitt
             )
         await officer.tap(SUBMIT)
         assert card.button(SUBMIT) is not None  # the edit did not reach the phone
-        me = await people_service.find(w.services, OFFICER_ID)
-        assert me is not None
-        [referral] = await referral_service.of_officer(w.services, me)
+        [referral] = await filed(w)
         # Meanwhile the worker already has the offer: the card waits for no one.
         assert any(t.startswith("New referral") for t in s.workers["Li Na"].texts)
         w.clock.advance(timedelta(seconds=61))
@@ -127,9 +145,7 @@ async def test_a_double_tap_on_submit_files_once_and_shows_the_card_as_submitted
         first = await officer.tap(SUBMIT)
         # The second tap was already on its way before the card changed.
         second = await officer.tap_data(button.callback_data, message_id=card.message_id)
-        me = await people_service.find(w.services, OFFICER_ID)
-        assert me is not None
-        [referral] = await referral_service.of_officer(w.services, me)
+        [referral] = await filed(w)
         assert first.text is None
         assert second.text == f"Already submitted as {referral.ref}."
         assert (card.plain, card.buttons) == (f"Submitted as {referral.ref}.", [])
@@ -143,16 +159,12 @@ async def test_after_a_restart_the_offers_of_a_filing_that_died_go_out_at_once(
     telegram = FakeTelegram(clock=clock.now)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
-        officer = await people_service.find(w.services, OFFICER_ID)
-        assert officer is not None
         d = draft(
             Category.DOMESTIC_VIOLENCE,
             safety=frozenset({Safety.WEAPON_OR_INJURY}),
             urgency=Urgency.IMMEDIATE,
         )
-        async with w.services.db.write() as tx:
-            await draft_rows.put(tx, officer.id, d, None, clock.now())
-        await referral_service.submit(w.services, officer, d)  # ... and the process dies
+        await file_without_delivering(w, d)  # ... and the process dies
     clock.advance(timedelta(seconds=3))  # restarted by systemd
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await tick(w)  # the first engine round: no 30 s wait for a handler that is gone
@@ -167,12 +179,7 @@ async def test_after_a_restart_a_send_the_dead_run_had_begun_is_not_held_for_its
     telegram = FakeTelegram(clock=clock.now)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ()})
-        officer = await people_service.find(w.services, OFFICER_ID)
-        assert officer is not None
-        d = draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT)
-        async with w.services.db.write() as tx:
-            await draft_rows.put(tx, officer.id, d, None, clock.now())
-        filed = await referral_service.submit(w.services, officer, d)
+        filed = await file_without_delivering(w, draft(Category.FAMILY_DISPUTE))
         offer = next(n for n in filed.notices if n.kind is NoticeKind.OFFER)
         assert await outbox.claim(w.services, offer)  # the send began; then the process died
     clock.advance(timedelta(seconds=3))
