@@ -10,7 +10,7 @@ import pytest
 from bot.domain.referral import Category
 from bot.privacy.masking import mask
 from bot.sandbox.world import world
-from tests.stories import draft, file, station
+from tests.stories import close_case, draft, file, station
 
 
 @pytest.mark.parametrize(
@@ -104,9 +104,9 @@ async def test_the_officer_reads_the_closing_note_and_return_reason_masked(
         li, officer = s.workers["Li Na"], s.officer
         first = await file(w, draft(Category.FAMILY_DISPUTE))
         await li.tap("✅ Accept")
-        await li.tap("Close case")
-        await li.tap("Resolved")
-        await li.send("At 23:40 on 2026-12-05 she asked: tel.138.0013.8000 or 电话13900139000")
+        await close_case(
+            li, "At 23:40 on 2026-12-05 she asked: tel.138.0013.8000 or 电话13900139000"
+        )
         note = officer.last.plain
         assert first.ref in note
         assert "13800138000" not in note.replace(".", "") and "13900139000" not in note

@@ -30,6 +30,7 @@ from tests.stories import (
     CANARY_PHONE,
     CANARY_PLACE,
     OFFICER_ID,
+    close_case,
     draft,
     enrol,
     file,
@@ -206,9 +207,7 @@ async def test_a_location_pin_and_numbers_are_nowhere_in_clear_on_disk(config_pa
         await li.tap("✅ Accept")
         assert any(m.kind == "location" for m in li.bot_messages)  # the pin was shown
         await li.tap("✔ First contact made")
-        await li.tap("Close case")
-        await li.tap("Resolved")
-        await li.send(f"Visited; she asked to be called on {CANARY_PHONE}")
+        await close_case(li, f"Visited; she asked to be called on {CANARY_PHONE}")
         # A second officer gets as far as the pin and stops there.
         other = await enrol(w, 102, "Officer Zhao", "--role", "officer", "--station", "tianping")
         await other.send("/new")

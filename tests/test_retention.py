@@ -11,7 +11,7 @@ from bot.sandbox.world import world
 from bot.services import referrals as referral_service
 from handlers import jobs
 from storage import audit
-from tests.stories import draft, file, station
+from tests.stories import close_case, draft, file, station
 
 
 async def test_a_closed_case_is_erased_after_a_year_and_a_held_one_is_not(
@@ -76,9 +76,7 @@ async def test_erasure_takes_the_location_pin_too(config_path: Path) -> None:
         )
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
-        await li.tap("Close case")
-        await li.tap("Resolved")
-        await li.send("Taken home.")
+        await close_case(li, "Taken home.")
         w.clock.advance(timedelta(days=366))
         assert await retention.tick(w.services) == 1
         erased = await referral_service.get(w.services, pinned.id)
