@@ -56,8 +56,8 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     elif action == "s":
         revealed = await cases.details_for(services, person, referral_id)
         await query.answer()
-        if revealed is not None and query.message is not None:
-            await send_details(context, query.message.chat.id, tr, revealed)
+        if revealed is not None:
+            await send_details(context, person, tr, revealed)
     elif action == "x":
         await query.answer()
         rows = [

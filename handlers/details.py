@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.domain.people import Person
 from bot.domain.referral import Referral
 from bot.i18n import Translator
 from bot.services import details
@@ -26,9 +27,11 @@ log = logging.getLogger("referral_bot.details")
 
 
 async def send_details(
-    context: BotContext, chat_id: int, tr: Translator, referral: Referral
+    context: BotContext, person: Person, tr: Translator, referral: Referral
 ) -> None:
-    """The full record, protected from forwarding and saving; audited once it is sent."""
+    """The full record to ``person``'s private chat, protected from forwarding and
+    saving; audited, naming them, once it is sent."""
+    chat_id = person.telegram_id
     officer = await referral_service.person(context.services, referral.officer_id)
     assert officer is not None
     sent = await context.bot.send_message(
@@ -36,7 +39,7 @@ async def send_details(
         cards.details_text(tr, context.services.config, referral, officer),
         protect_content=True,
     )
-    reveal_id = await details.shown(context.services, chat_id, referral, sent.message_id)
+    reveal_id = await details.shown(context.services, person, referral, sent.message_id)
     if referral.latitude is not None and referral.longitude is not None:
         pin = await context.bot.send_location(
             chat_id, referral.latitude, referral.longitude, protect_content=True

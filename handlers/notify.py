@@ -250,7 +250,7 @@ async def _send(
                         name=notice.values["by"],
                     ),
                 )
-            await send_details(context, chat_id, tr, referral)
+            await send_details(context, notice.recipient, tr, referral)
         await bot.send_message(
             chat_id,
             cards.case_text(tr, config, referral),

@@ -8,10 +8,11 @@ references, ids, codes and counts, never personal data, so that is safe to log.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Conn, after_commit, fetch_all, fetch_one
+from storage.db import Conn, Row, after_commit, fetch_all, fetch_one
 from storage.timefmt import from_db, to_db
 
 _log = logging.getLogger("referral_bot.audit")
@@ -67,14 +68,30 @@ async def entries(
         " ORDER BY id",
         (action, action, subject, subject),
     )
-    return [
-        AuditEntry(
-            at=from_db(r["at"]),
-            actor_telegram_id=r["actor_telegram_id"],
-            actor_person_id=r["actor_person_id"],
-            action=r["action"],
-            subject=r["subject"],
-            detail=r["detail"],
-        )
-        for r in rows
-    ]
+    return [_entry(r) for r in rows]
+
+
+async def entries_about(conn: Conn, subjects: Sequence[str]) -> list[AuditEntry]:
+    """Rows about any of ``subjects``, oldest first. One referral is written about under
+    several names: its reference, and ``referral:ID`` or ``offer:ID`` where a refused
+    tap named only what the button carried."""
+    if not subjects:
+        return []
+    marks = ",".join("?" * len(subjects))
+    rows = await fetch_all(
+        conn,
+        f"SELECT * FROM audit_log WHERE subject IN ({marks}) ORDER BY id",  # noqa: S608
+        list(subjects),
+    )
+    return [_entry(r) for r in rows]
+
+
+def _entry(r: Row) -> AuditEntry:
+    return AuditEntry(
+        at=from_db(r["at"]),
+        actor_telegram_id=r["actor_telegram_id"],
+        actor_person_id=r["actor_person_id"],
+        action=r["action"],
+        subject=r["subject"],
+        detail=r["detail"],
+    )

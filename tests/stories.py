@@ -135,3 +135,11 @@ async def up_to_review(
     await officer.tap("No phone: visit only")
     await officer.tap("The person agrees to be contacted")
     await officer.send(summary)
+
+
+async def close_case(worker: Phone, note: str, outcome: str = "Resolved") -> None:
+    """The worker closes the case on her last card with ``outcome`` and a note for the
+    officer."""
+    await worker.tap("Close case")
+    await worker.tap(outcome)
+    await worker.send(note)

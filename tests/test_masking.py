@@ -1,27 +1,122 @@
-"""Identifiers in free text are masked before anyone but the assigned worker reads it."""
+"""Identifiers in free text are masked before anyone but the assigned worker reads it,
+in the forms people actually type them; the numbers people need to read stay readable."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.domain.referral import Category
 from bot.privacy.masking import mask
+from bot.sandbox.world import world
+from tests.stories import close_case, draft, file, station
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # Mainland mobiles: spaces, dots, dashes, glued to words, full-width, +86.
         ("call 13800138000 tomorrow", "call *******8000 tomorrow"),
         ("tel: 138 0013 8000.", "tel: *******8000."),
-        ("landline 021-6431-2345", "landline *******2345"),
+        ("tel.138.0013.8000", "tel.*******8000"),
+        ("138 - 0013 - 8000", "*******8000"),
+        ("电话13800138000", "电话*******8000"),
+        ("联系电话：１３８００１３８０００，晚上打", "联系电话：*******8000，晚上打"),
+        ("手机１３８　００１３　８０００", "手机*******8000"),
+        ("phone 13800138000ok", "phone *******8000ok"),
         ("+86 138 0013 8000", "*********8000"),
+        ("0086-13800138000", "***********8000"),
+        ("call 13800138000 or 13900139000", "call *******8000 or *******9000"),
+        # Mainland landlines, with area codes.
+        ("landline 021-6431-2345", "landline *******2345"),
+        ("座机(021)64312345", "座机*******2345"),
+        ("+86 21 6431 2345", "********2345"),
+        ("0755 8888 6666转3", "********6666转3"),
+        # Hong Kong, Macau, Taiwan.
+        ("+852 9123 4567", "*******4567"),
+        ("香港电话 9123 4567", "香港电话 ****4567"),
+        ("(853) 6612 3456", "*******3456"),
+        ("+886 912 345 678", "********5678"),
+        ("手機0912-345-678", "手機******5678"),
+        ("(02) 2345-6789", "******6789"),
+        # Resident IDs: mainland (last character X), Hong Kong, Macau, Taiwan.
         ("ID 11010519491231002X is hers", "ID 110105********002X is hers"),
         ("id 110105194912310021", "id 110105********0021"),
+        ("身份证11010519491231002x号", "身份证110105********002X号"),
+        ("身份证号：110105 19491231 002X", "身份证号：110105********002X"),
+        ("身份证：１１０１０５１９４９１２３１００２Ｘ", "身份证：110105********002X"),
+        ("HKID A123456(7)", "HKID A******(7)"),
+        ("身份证A123456（7）", "身份证A******(7)"),
+        ("HKID AB9876543", "HKID AB******(3)"),
+        ("澳门身份证1234567(8)", "澳门身份证1******(8)"),
+        ("身分證A123456789", "身分證A*****6789"),
+        # E-mail, also with a full-width @ or written out.
         ("write to zhang.wei@example.com", "write to z***@example.com"),
+        ("邮箱zhangwei@163.com，谢谢", "邮箱z***@163.com，谢谢"),
+        ("邮箱 zhangwei＠163.com", "邮箱 z***@163.com"),
+        ("mail zhang at example.com", "mail z***@example.com"),
+        ("zhang.wei at example dot com", "z***@example.com"),
+        ("zhangwei#qq.com", "z***@qq.com"),
+        # Mainland plates, with spaces or dots.
         ("plate 沪A12345 seen", "plate 沪A***45 seen"),
         ("car 粤B·D12345 left", "car 粤B***45 left"),
-        ("room 302, 12 people, since 2019", "room 302, 12 people, since 2019"),
-        ("参见 R-7F3K", "参见 R-7F3K"),
+        ("车牌沪A 12345", "车牌沪A***45"),
+        ("车牌沪A.12345", "车牌沪A***45"),
+        ("车牌 沪 a12345", "车牌 沪A***45"),
     ],
 )
-def test_identifiers_are_masked_and_ordinary_numbers_kept(text: str, expected: str) -> None:
+def test_identifiers_are_masked_as_people_type_them(text: str, expected: str) -> None:
     assert mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "room 302, 12 people, since 2019",
+        "参见 R-7F3K",
+        "see R-0001",
+        "she called at 23:40, again 23:55:10",
+        "visited 2026-12-05, again 2026.12.07 and 2026/12/09",
+        "2026年12月5日晚",
+        "filed 20261205",
+        "老人78岁，住88号3单元502室",
+        "欠款 1,200,000 元，每月 3000 元",
+        "pin at 31.1234567, 121.4567891",
+        "took 2.5 hours",
+    ],
+)
+def test_numbers_people_need_to_read_stay_readable(text: str) -> None:
+    assert mask(text) == text
+
+
+def test_a_date_and_a_phone_side_by_side_are_told_apart() -> None:
+    assert mask("2026-12-05 23:40 电话13800138000 R-0001") == (
+        "2026-12-05 23:40 电话*******8000 R-0001"
+    )
+
+
+async def test_the_officer_reads_the_closing_note_and_return_reason_masked(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li, officer = s.workers["Li Na"], s.officer
+        first = await file(w, draft(Category.FAMILY_DISPUTE))
+        await li.tap("✅ Accept")
+        await close_case(
+            li, "At 23:40 on 2026-12-05 she asked: tel.138.0013.8000 or 电话13900139000"
+        )
+        note = officer.last.plain
+        assert first.ref in note
+        assert "13800138000" not in note.replace(".", "") and "13900139000" not in note
+        assert "tel.*******8000 or 电话*******9000" in note
+        assert "At 23:40 on 2026-12-05" in note
+
+        second = await file(w, draft(Category.NEIGHBOUR_DISPUTE))
+        await li.tap("✅ Accept")
+        await li.tap("Return to police")
+        await li.send("身份证：１１０１０５１９４９１２３１００２Ｘ，车牌沪A 12345，住88号")
+        reason = officer.last.plain
+        assert second.ref in reason
+        assert "身份证：110105********002X，车牌沪A***45，住88号" in reason

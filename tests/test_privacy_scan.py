@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import struct
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bot.clock import FakeClock
 from bot.domain.draft import Draft
 from bot.domain.referral import Category, Urgency
 from bot.engine import escalation
+from bot.sandbox import FakeTelegram
 from bot.sandbox.world import World, world
 from bot.services import cases as cases_service
 from handlers.context import BotContext
@@ -28,6 +30,7 @@ from tests.stories import (
     CANARY_PHONE,
     CANARY_PLACE,
     OFFICER_ID,
+    close_case,
     draft,
     enrol,
     file,
@@ -162,3 +165,70 @@ async def test_canaries_appear_nowhere_but_the_reveals(
     assert len(raw) > 10_000
     for canary in (*CANARIES, *TYPED):
         assert canary.encode() not in raw, canary
+
+
+# A location pin as an officer's phone sends it, and the forms its digits take in text.
+PIN = (31.1234567, 121.4567891)
+
+
+def _number_forms(value: float) -> set[bytes]:
+    """``value`` as it could sit on disk: written out (as typed, rounded or cut to 4-6
+    decimals, as the review card shows it) and as SQLite stores a REAL (8 bytes)."""
+    text = repr(value)
+    whole, decimals = text.split(".")
+    forms = {text, *(f"{value:.{n}f}" for n in (4, 5, 6))}
+    forms |= {f"{whole}.{decimals[:n]}" for n in (4, 5, 6)}
+    return {form.encode() for form in forms} | {struct.pack(">d", value)}
+
+
+NUMBER_CANARIES = {
+    *_number_forms(PIN[0]),
+    *_number_forms(PIN[1]),
+    CANARY_PHONE.encode(),
+    CANARY_ID.encode(),
+}
+
+
+async def test_a_location_pin_and_numbers_are_nowhere_in_clear_on_disk(config_path: Path) -> None:
+    """A pin sent at the Where step, filed, accepted, shown, closed; another officer's
+    draft left half-done with a pin; a restart: the database file, its WAL and a backup
+    made before and after the restart hold none of the pin's digits, phone or ID."""
+    _with_key_and_hiding(config_path)
+    clock = FakeClock(THURSDAY_1400)
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        summary = f"CanarySummary: her ID {CANARY_ID}"
+        await file(
+            w,
+            draft(Category.ELDERLY, place=None, latitude=PIN[0], longitude=PIN[1], summary=summary),
+        )
+        await li.tap("✅ Accept")
+        assert any(m.kind == "location" for m in li.bot_messages)  # the pin was shown
+        await li.tap("✔ First contact made")
+        await close_case(li, f"Visited; she asked to be called on {CANARY_PHONE}")
+        # A second officer gets as far as the pin and stops there.
+        other = await enrol(w, 102, "Officer Zhao", "--role", "officer", "--station", "tianping")
+        await other.send("/new")
+        for label in ("Elderly or vulnerable person", "None of these", "● Routine (suggested)"):
+            await other.tap(label)
+        await other.send_location(*PIN)
+        assert "step 5 of 8" in other.last.plain  # past Where: the pin was taken
+        status, _, err = await w.cli("backup", str(config_path.parent / "before.sqlite3"))
+        assert status == 0, err
+    async with world(config_path, clock=clock, telegram=telegram) as w:  # a restart
+        await other.send("/resume")
+        assert "step 5 of 8" in other.last.plain  # the unfinished draft, pin and all
+        status, _, err = await w.cli("backup", str(config_path.parent / "after.sqlite3"))
+        assert status == 0, err
+        files = [
+            *config_path.parent.glob("bot.sqlite3*"),
+            config_path.parent / "before.sqlite3",
+            config_path.parent / "after.sqlite3",
+        ]
+        assert any(path.name.endswith("-wal") for path in files)
+        for path in files:
+            raw = path.read_bytes()
+            for canary in NUMBER_CANARIES:
+                assert canary not in raw, (path.name, canary)

@@ -11,7 +11,7 @@ from bot.sandbox.world import world
 from bot.services import referrals as referral_service
 from handlers import jobs
 from storage import audit
-from tests.stories import draft, file, station
+from tests.stories import close_case, draft, file, station
 
 
 async def test_a_closed_case_is_erased_after_a_year_and_a_held_one_is_not(
@@ -66,3 +66,19 @@ async def test_the_running_bot_schedules_the_erasure(config_path: Path) -> None:
         assert w.app.job_queue is not None
         names = {job.name for job in w.app.job_queue.jobs()}
     assert names >= {"escalation", "reminders", "backup", "details_hiding", "retention", "daily"}
+
+
+async def test_erasure_takes_the_location_pin_too(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        pinned = await file(
+            w, draft(Category.ELDERLY, place=None, latitude=31.1234567, longitude=121.4567891)
+        )
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        await close_case(li, "Taken home.")
+        w.clock.advance(timedelta(days=366))
+        assert await retention.tick(w.services) == 1
+        erased = await referral_service.get(w.services, pinned.id)
+        assert erased is not None
+        assert erased.latitude is None and erased.longitude is None and erased.place is None

@@ -15,6 +15,8 @@ from storage import audit
 from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, draft, file, station
 from tests.test_cli import run_cli
 
+PIN = (31.1234567, 121.4567891)
+
 
 def _with_key_file(config_path: Path) -> Path:
     result = run_cli("keygen", str(config_path.parent / "referral.key"))
@@ -101,7 +103,7 @@ async def test_rotate_key_reseals_everything_with_the_new_key(config_path: Path)
     telegram = FakeTelegram(clock=clock.now)  # the same Telegram before and after
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft(Category.FAMILY_DISPUTE, place=None, latitude=PIN[0], longitude=PIN[1]))
         await s.workers["Li Na"].tap("✅ Accept")
     old_key = old.read_text()
     new = config_path.parent / "new.key"
@@ -116,6 +118,7 @@ async def test_rotate_key_reseals_everything_with_the_new_key(config_path: Path)
         await li.send("/mine")
         await li.tap("🔒 Show details")
         assert any(CANARY_NAME in t for t in li.texts if t.startswith("🔒"))
+        assert li.last.kind == "location" and li.last.location == PIN  # opened by the new key
         rotated = await audit.entries(w.services.db.reader, action="key.rotated")
         assert len(rotated) == 1
     sealed = _raw_bytes(config_path)

@@ -2,10 +2,14 @@
 
 Accountability (責信) covers procedure and outcome: every state change and reveal is
 already recorded; this puts them in one list. Reading the trail is itself recorded.
+Refused taps on the referral's cards are in it too (with what was tried), though their
+rows name the offer or the referral's id rather than its reference: a tap carries only
+what its button carried, and the log is append-only, so older rows cannot be renamed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +17,8 @@ from bot.domain.people import Person, Role
 from bot.domain.referral import Referral
 from bot.services import Services
 from bot.services.coordinator import covers
-from storage import audit, people, referrals
+from storage import audit, offers, people, referrals
+from storage.audit import AuditEntry
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,12 @@ async def trail(services: Services, viewer: Person, ref: str) -> tuple[Referral,
             names[person_id] = person.display_name if person else f"#{person_id}"
         return names[person_id]
 
+    subjects = [referral.ref, f"referral:{referral.id}"] + [
+        f"offer:{offer.id}" for offer in await offers.of_referral(services.db.reader, referral.id)
+    ]
     lines = [
-        Line(e.at, await name(e.actor_person_id), e.action)
-        for e in await audit.entries(services.db.reader, subject=referral.ref)
+        Line(e.at, await name(e.actor_person_id), await _action(e, name))
+        for e in await audit.entries_about(services.db.reader, subjects)
     ]
     lines += [
         Line(at, await name(actor), f"status {change}")
@@ -56,3 +64,34 @@ async def trail(services: Services, viewer: Person, ref: str) -> tuple[Referral,
             subject=referral.ref,
         )
     return referral, lines
+
+
+# What a refused tap on a case card tried, from its button's action (handlers/cases.py).
+_CASE_TAPS = {
+    "s": "show_details",
+    "x": "close",
+    "r": "return_to_police",
+    "u": "reopen",
+    "b": "back",
+    "w": "on_way",
+    "v": "arrived",
+    "n": "step",
+    "o": "outcome",
+    "l": "resource",
+}
+
+
+async def _action(entry: AuditEntry, name: Callable[[int | None], Awaitable[str | None]]) -> str:
+    """The action, with whom it concerned (an assignment names the worker given the
+    case) or what was tried (a refusal), so no line needs the log's ids to be read."""
+    detail = entry.detail or ""
+    named = detail.removeprefix("person:")
+    if detail.startswith("person:") and named.isdigit() and int(named) != entry.actor_person_id:
+        return f"{entry.action} → {await name(int(named))}"
+    if entry.action == "case.refused":
+        verb, _, value = detail.partition(":")
+        tried = _CASE_TAPS.get(verb, "?")
+        return f"{entry.action}: {tried}:{value}" if value else f"{entry.action}: {tried}"
+    if entry.action.endswith(".refused") and detail:
+        return f"{entry.action}: {detail}"
+    return entry.action

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.people import Person
 from bot.domain.referral import Referral
 from bot.services import Services
-from storage import audit, people, reveals
+from storage import audit, reveals
 from storage.reveals import ShownDetails
 
 __all__ = [
@@ -29,24 +30,27 @@ __all__ = [
 ]
 
 
-async def shown(services: Services, telegram_id: int, referral: Referral, message_id: int) -> int:
-    """Details have just been delivered to ``telegram_id``: audit it, remember the message
-    (recorded before a location pin is sent, so a failed pin does not repeat the text)."""
+async def shown(services: Services, person: Person, referral: Referral, message_id: int) -> int:
+    """Details have just been delivered to ``person``: audit it, remember the message
+    (recorded before a location pin is sent, so a failed pin does not repeat the text).
+
+    The caller names the person it showed them to (the worker who accepted, was
+    assigned, or tapped Show details), so the audit row always names who saw them; it
+    is not looked up again from a chat id, which names nobody if the lookup misses."""
     now = services.clock.now()
     async with services.db.write() as tx:
-        person = await people.by_telegram_id(tx, telegram_id)
         await audit.record(
             tx,
             now=now,
             action="referral.revealed",
-            actor_person_id=person.id if person else None,
-            actor_telegram_id=telegram_id,
+            actor_person_id=person.id,
+            actor_telegram_id=person.telegram_id,
             subject=referral.ref,
         )
         return await reveals.insert(
             tx,
             referral_id=referral.id,
-            chat_id=telegram_id,
+            chat_id=person.telegram_id,
             message_id=message_id,
             location_message_id=None,
             now=now,
