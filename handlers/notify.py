@@ -489,6 +489,9 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: Zone
             worker=worker,
             reason=mask(notice.values.get("reason", "")),
         )
+        # Not reopened from the bot: a new referral starts clean and the return's
+        # reason stays on record.
+        body += "\n" + tr("If social work is needed again, file a new referral (/new).")
     elif kind is NoticeKind.CLOSED:
         outcome = tr(labels.OUTCOME[referral.outcome]) if referral.outcome else ""
         if referral.resource_type is not None:
