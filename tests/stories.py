@@ -135,3 +135,10 @@ async def up_to_review(
     await officer.tap("No phone: visit only")
     await officer.tap("The person agrees to be contacted")
     await officer.send(summary)
+
+
+async def close_resolved(worker: Phone, note: str = "Settled with both parties.") -> None:
+    """The worker closes the case on the card in front of them as resolved, with ``note``."""
+    await worker.tap("Close case")
+    await worker.tap("Resolved")
+    await worker.send(note)

@@ -19,10 +19,10 @@ from bot.sandbox import Phone
 from bot.sandbox.world import World, world
 from handlers.context import BotContext
 from handlers.notify import deliver
-from tests.stories import draft, enrol, file, station
+from tests.stories import close_resolved, draft, enrol, file, station
+from tests.test_escalation import THURSDAY_2200
 
 THURSDAY_1000 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-THURSDAY_2200 = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
 OVERDUE = "has not yet marked first contact"
 NEW_REFERRAL_INSTEAD = (
     "A case returned to police cannot be reopened. If social work is needed again, "
@@ -38,13 +38,18 @@ def overdue(phone: Phone) -> int:
     return sum(OVERDUE in t for t in phone.texts)
 
 
+async def chen_and_boss(w: World) -> tuple[Phone, Phone]:
+    """The team's coordinator and a coordinator of all stations, neither on duty yet."""
+    chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
+    return chen, await enrol(w, 301, "Night Boss", "--role", "coordinator")
+
+
 async def test_overdue_first_contact_goes_to_the_coordinator_on_duty_only(
     config_path: Path,
 ) -> None:
     async with world(config_path, clock=FakeClock(THURSDAY_1000)) as w:
         s = await station(w, {"Li Na": ()})
-        chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
-        boss = await enrol(w, 301, "Night Boss", "--role", "coordinator")
+        chen, boss = await chen_and_boss(w)
         await chen.send("/available")  # on duty; Boss is not
         await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))  # target 2 h
         await s.workers["Li Na"].tap("✅ Accept")
@@ -59,8 +64,7 @@ async def test_overdue_first_contact_at_night_with_nobody_on_duty_goes_to_every_
 ) -> None:
     async with world(config_path, clock=FakeClock(THURSDAY_2200)) as w:
         s = await station(w, {"Li Na": ()})
-        chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
-        boss = await enrol(w, 301, "Night Boss", "--role", "coordinator")
+        chen, boss = await chen_and_boss(w)
         await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
         await s.workers["Li Na"].tap("✅ Accept")
         w.clock.advance(timedelta(hours=4))  # 02:00, no coordinator on duty
@@ -74,8 +78,7 @@ async def test_overdue_first_contact_of_the_on_duty_coordinators_own_case_goes_t
     """The coordinator on duty took the case himself: telling only him would tell nobody."""
     async with world(config_path, clock=FakeClock(THURSDAY_2200)) as w:
         await station(w, {"Li Na": ()}, away=("Li Na",))
-        chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
-        boss = await enrol(w, 301, "Night Boss", "--role", "coordinator")
+        chen, boss = await chen_and_boss(w)
         await chen.send("/available")
         await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.URGENT))
         await chen.tap("🙋 Take it myself")
@@ -116,9 +119,7 @@ async def test_a_closed_case_is_reopened_by_its_worker_within_30_days(config_pat
         await file(w, draft(Category.FAMILY_DISPUTE))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
-        await li.tap("Close case")
-        await li.tap("Resolved")
-        await li.send("Both neighbours agreed on quiet hours.")
+        await close_resolved(li)
         w.clock.advance(timedelta(days=29))
         answer = await li.tap("Reopen")
         assert answer.text == "Reopened."

@@ -7,30 +7,24 @@ never on another worker's phone or the officer's.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.domain.referral import Category, Urgency
-from bot.engine import escalation, retention
+from bot.engine import retention
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
-from handlers.context import BotContext
-from handlers.notify import deliver
 from storage import offers
 from tests.stories import draft, enrol, file, station
+from tests.test_escalation import THURSDAY_2340, tick
 from tests.test_sealing import _raw_bytes, _with_key_file
 
-THURSDAY_2340 = datetime(2026, 11, 26, 15, 40, tzinfo=UTC)  # 23:40 in Shanghai
 REASON = "I know the family: they live next door to my mother."
 ASKED = (
     "Why? Type one line for the coordinators (only they see it), or tap Skip. "
     "The referral has already gone on."
 )
-
-
-async def tick(w: World) -> None:
-    await deliver(BotContext(w.app), await escalation.tick(w.services))
 
 
 async def night_coordinator(w: World) -> Phone:

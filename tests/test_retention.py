@@ -20,7 +20,7 @@ from bot.services import referrals as referral_service
 from handlers import jobs
 from handlers.context import BotContext
 from storage import audit
-from tests.stories import draft, enrol, file, station
+from tests.stories import close_resolved, draft, enrol, file, station
 
 
 async def test_a_closed_case_is_erased_after_a_year_and_a_held_one_is_not(
@@ -122,9 +122,7 @@ async def test_a_bot_restarted_every_twenty_minutes_still_erases_on_time(
         chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
         referral = await file(w, draft(Category.FAMILY_DISPUTE))
         await s.workers["Li Na"].tap("✅ Accept")
-        await s.workers["Li Na"].tap("Close case")
-        await s.workers["Li Na"].tap("Resolved")
-        await s.workers["Li Na"].send("Settled with both parties.")
+        await close_resolved(s.workers["Li Na"])
         due = clock.now() + timedelta(days=365)  # closed_days after the last change
     clock.advance(due - timedelta(minutes=30) - clock.now())
     for _ in range(6):  # two hours of restarts
