@@ -234,9 +234,14 @@ async def _people_step(
     tr, services = context.tr, context.services
     roster = await rota_service.roster(services, team_id, services.clock.now())
     prefix = _prefix(Role.SOCIAL_WORKER if team_id is not None else Role.COORDINATOR)
-    on, off = tr("on duty"), tr("off duty")
+    on, off, lost = tr("on duty"), tr("off duty"), tr("unreachable")
+
+    def state(person: Person, on_duty: bool) -> str:
+        # Someone who blocked the bot is no cover, on the rota or not.
+        return lost if not person.reachable else on if on_duty else off
+
     rows = [
-        [_button(f"{person.display_name} · {on if on_duty else off}", f"{prefix}w:{person.id}")]
+        [_button(f"{person.display_name} · {state(person, on_duty)}", f"{prefix}w:{person.id}")]
         for person, on_duty in roster
     ]
     name = _rota_name(context, team_id)

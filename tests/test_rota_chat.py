@@ -273,6 +273,10 @@ async def test_oncall_marks_who_blocked_the_bot_and_does_not_count_them_as_cover
             "Li Na · ⚠️ cannot be reached: Zhou Min\n"
             "Coordinator on duty: nobody · ⚠️ cannot be reached: Night Boss"
         )
+        chen = phone(w, CHEN, "Coord Chen")
+        await chen.send("/cover")  # choosing whose duty to change: the same mark
+        await chen.tap("Xuhui Social Work Station")
+        assert chen.last.button_labels()[:2] == ["Li Na · off duty", "Zhou Min · unreachable"]
         zhou.unblock()
         await zhou.send("/available")  # back: he can be reached again
         await li.send("/oncall")
