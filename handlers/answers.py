@@ -16,6 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.domain.referral import REASON_LIMIT, Outcome, Resource
 from bot.services import cases, coordinator, drafts, prompts
+from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
 from bot.services.prompts import Prompt
@@ -23,7 +24,7 @@ from handlers import cards
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
 from handlers.notify import deliver
-from handlers.questions import CANCEL_PREFIX, cancel_markup, note_question
+from handlers.questions import CANCEL_PREFIX, DECLINE_NOTE, cancel_markup, note_question
 from handlers.replies import edit_card
 
 log = logging.getLogger("referral_bot.answers")
@@ -79,6 +80,17 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
             note_question(context), reply_markup=cancel_markup(context, following)
         )
         await _remove_cancel(context, prompt)
+        return
+    if prompt.purpose == DECLINE_NOTE:
+        await _close_question(context, prompt)
+        explained = await offer_service.explain_decline(
+            services, person, int(prompt.data["offer_id"]), text
+        )
+        if not explained.changed:
+            await message.reply_text(tr("Nothing changed: the referral had already moved on."))
+            return
+        await message.reply_text(tr("Thank you. The coordinators will see your reason."))
+        await deliver(context, explained.notices)
         return
     await _close_question(context, prompt)
     done = tr("Nothing changed: the referral had already moved on.")
@@ -146,11 +158,19 @@ async def on_cancel(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     token = query.data.removeprefix(CANCEL_PREFIX)
-    if not await prompts.clear(context.services, me(context), token):
-        await query.answer(context.tr("This button is no longer active."), show_alert=True)
+    services, tr = context.services, context.tr
+    prompt = await prompts.pending(services, me(context))
+    if not await prompts.clear(services, me(context), token):
+        await query.answer(tr("This button is no longer active."), show_alert=True)
         return
     await query.answer()
-    await edit_card(query, context.tr("Cancelled. Nothing was changed."))
+    if prompt is not None and prompt.purpose == DECLINE_NOTE and prompt.referral_id:
+        referral = await referral_service.get(services, prompt.referral_id)
+        if referral is not None:  # skipped: the card says what it said before the question
+            declined = tr("You declined this referral.")
+            await edit_card(query, f"{cards.headline(tr, referral)}\n{declined}")
+            return
+    await edit_card(query, tr("Cancelled. Nothing was changed."))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

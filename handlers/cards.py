@@ -17,6 +17,7 @@ from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person
 from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status
 from bot.i18n import Html, Translator
+from bot.privacy.masking import mask
 from bot.services.coordinator import Asked
 from handlers import labels
 from handlers.replies import local_time
@@ -170,7 +171,10 @@ def escalation_text(
         for one in asked:
             if one.state.value == "declined" and one.reason in labels.DECLINE_BY_VALUE:
                 reason = tr(labels.DECLINE_BY_VALUE[one.reason])
-                answers.append(tr("{name} (declined: {reason})", name=one.name, reason=reason))
+                said = html.escape(reason)
+                if one.note:  # their own words; identifiers typed into them are masked
+                    said = tr("{reason} — “{note}”", reason=reason, note=mask(one.note))
+                answers.append(tr("{name} (declined: {reason})", name=one.name, reason=Html(said)))
             elif one.state.value == "expired":
                 answers.append(tr("{name} (unreachable)", name=one.name))
             else:

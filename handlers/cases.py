@@ -91,13 +91,21 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
                 "Why are you returning {ref} to the police? Type a short reason; the officer is "
                 "told at once.",
                 ref=referral.ref,
-            ),
+            )
+            + "\n"
+            + tr("A returned case cannot be reopened."),
             {},
         )
     elif action == "u":
         changed = await cases.reopen(services, person, referral_id)
         if not changed.changed:
-            await query.answer(tr("This case can no longer be reopened."), show_alert=True)
+            why = tr("This case can no longer be reopened.")
+            if referral.status is Status.RETURNED:  # police file anew; the return stays
+                why = tr(
+                    "A case returned to police cannot be reopened. If social work is needed "
+                    "again, the officer files a new referral."
+                )
+            await query.answer(why, show_alert=True)
             return
         await query.answer(tr("Reopened."))
         assert changed.referral is not None

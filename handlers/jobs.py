@@ -192,7 +192,7 @@ def schedule(app: BotApp) -> None:
         ("backup", _quiet(_back_up), backup.INTERVAL, False),
         ("details_hiding", _hide_details, details_hiding.INTERVAL, False),
         ("draft_retention", _quiet(draft_retention.tick), draft_retention.INTERVAL, False),
-        ("retention", _quiet(retention.tick), retention.INTERVAL, False),
+        ("retention", _quiet(retention.tick), retention.INTERVAL, True),
         ("daily", _delivering(daily.tick), daily.INTERVAL, True),
     ]
     for name, job, interval, at_once in jobs:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.domain.people import Person
@@ -204,7 +205,12 @@ async def _send(
     chat_id = notice.recipient.telegram_id
     tr = Translator(notice.recipient.language)
     kind = notice.kind
-    if kind in (NoticeKind.OFFER, NoticeKind.ESCALATION, NoticeKind.ESCALATED) and (
+    if kind in (
+        NoticeKind.OFFER,
+        NoticeKind.ESCALATION,
+        NoticeKind.ESCALATION_REDRAWN,
+        NoticeKind.ESCALATED,
+    ) and (
         referral.status is not Status.OFFERED
         or (
             notice.offer_id is not None
@@ -221,24 +227,22 @@ async def _send(
         )
         await _record_card(context, notice, referral, chat_id, sent.message_id)
     elif kind in (NoticeKind.OFFER_TAKEN, NoticeKind.OFFER_WITHDRAWN):
-        assert notice.offer_id is not None
-        message_id = await offer_service.card_of(services, notice.offer_id)  # as it is now
-        if message_id is None:
-            return  # the card never reached them
-        await _edit_text(context, chat_id, message_id, _closed_offer_text(tr, notice, referral))
+        await _edit_card(context, notice, _closed_offer_text(tr, notice, referral))
     elif kind is NoticeKind.SUBMITTED:
         assert notice.message_id is not None
         await _edit_text(context, chat_id, notice.message_id, submitted_text(tr, referral))
     elif kind is NoticeKind.ESCALATION:
         assert notice.offer_id is not None
-        asked = await coordinator.history(services, referral.id)
-        text = cards.escalation_text(tr, config, referral, asked, services.clock.now())
+        text = await _escalation_text(services, tr, referral)
         if "late" in notice.values:
             text += "\n" + _late(tr, notice)
         sent = await bot.send_message(
             chat_id, text, reply_markup=cards.escalation_buttons(tr, referral)
         )
         await _record_card(context, notice, referral, chat_id, sent.message_id)
+    elif kind is NoticeKind.ESCALATION_REDRAWN:
+        text = await _escalation_text(services, tr, referral)
+        await _edit_card(context, notice, text, cards.escalation_buttons(tr, referral))
     elif kind is NoticeKind.REVEAL:
         since = notice.written_at
         if since is None or not await details.shown_since(services, referral, chat_id, since):
@@ -284,12 +288,30 @@ async def _send(
         await bot.send_message(chat_id, _officer_text(tr, notice, referral, config.zone))
 
 
-async def _edit_text(context: BotContext, chat_id: int, message_id: int, text: str) -> None:
-    """Replace a card's text and take its buttons away. "Not modified" means the card
-    already says it (a retry after a send that timed out but arrived, or the officer's
-    tap redrew it first): done, not a failure."""
+async def _edit_card(
+    context: BotContext, notice: Notice, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit the card of ``notice``'s offer where it is now; nothing if it never reached
+    them."""
+    assert notice.offer_id is not None
+    message_id = await offer_service.card_of(context.services, notice.offer_id)
+    if message_id is None:
+        return
+    await _edit_text(context, notice.recipient.telegram_id, message_id, text, markup)
+
+
+async def _edit_text(
+    context: BotContext,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Replace a card's text (and its buttons: none unless ``markup``). "Not modified"
+    means the card already says it (a retry after a send that timed out but arrived, or
+    the officer's tap redrew it first): done, not a failure."""
     try:
-        await context.bot.edit_message_text(text, chat_id, message_id)
+        await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
@@ -298,6 +320,12 @@ async def _edit_text(context: BotContext, chat_id: int, message_id: int, text: s
 def submitted_text(tr: Translator, referral: Referral) -> str:
     """The officer's review card once the referral is filed."""
     return tr("Submitted as {ref}.", ref=referral.ref)
+
+
+async def _escalation_text(services: Services, tr: Translator, referral: Referral) -> str:
+    """The coordinator's card as things stand: who was asked and what each answered."""
+    asked = await coordinator.history(services, referral.id)
+    return cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
 
 
 async def _record_card(
@@ -480,6 +508,9 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: Zone
             worker=worker,
             reason=mask(notice.values.get("reason", "")),
         )
+        # Not reopened from the bot: a new referral starts clean and the return's
+        # reason stays on record.
+        body += "\n" + tr("If social work is needed again, file a new referral (/new).")
     elif kind is NoticeKind.CLOSED:
         outcome = tr(labels.OUTCOME[referral.outcome]) if referral.outcome else ""
         if referral.resource_type is not None:

@@ -13,6 +13,7 @@ from handlers import cards, jobs, labels
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.notify import deliver
+from handlers.questions import DECLINE_NOTE, SKIP, ask_on_card
 from handlers.replies import edit_card
 
 PATTERN = r"^o:\d+:(a|d|b|r:[a-z_]+)$"
@@ -41,6 +42,7 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
         await query.answer()
         await query.edit_message_reply_markup(cards.offer_buttons(tr, offer_id))
         return
+    chosen: DeclineReason | None = None
     if action == "a":
         outcome = await offers.accept(context.services, me(context), offer_id)
     else:
@@ -48,15 +50,20 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
         if reason not in DeclineReason.__members__.values():
             await query.answer(tr("This button is no longer active."), show_alert=True)
             return
-        outcome = await offers.decline(
-            context.services, me(context), offer_id, DeclineReason(reason)
-        )
+        chosen = DeclineReason(reason)
+        outcome = await offers.decline(context.services, me(context), offer_id, chosen)
         jobs.wake(context)  # if nobody is left, the next escalation step is due now
-    await _answer(update, context, outcome)
+    await _answer(update, context, outcome, offer_id, chosen)
     await deliver(context, outcome.notices)
 
 
-async def _answer(update: Update, context: BotContext, outcome: offers.Outcome) -> None:
+async def _answer(
+    update: Update,
+    context: BotContext,
+    outcome: offers.Outcome,
+    offer_id: int,
+    reason: DeclineReason | None,
+) -> None:
     query = update.callback_query
     assert query is not None
     tr = context.tr
@@ -85,7 +92,24 @@ async def _answer(update: Update, context: BotContext, outcome: offers.Outcome) 
         await edit_card(query, f"{head}\n" + tr("Withdrawn by the officer."))
     elif outcome.answer is Answer.DECLINED:
         await query.answer(tr("Declined. It goes to the next worker."))
-        await edit_card(query, f"{head}\n" + tr("You declined this referral."))
+        declined = f"{head}\n" + tr("You declined this referral.")
+        if reason is not DeclineReason.OTHER:
+            await edit_card(query, declined)
+            return
+        # Asked after the decline was recorded and passed on: nobody waits for the answer.
+        why = tr(
+            "Why? Type one line for the coordinators (only they see it), or tap Skip. "
+            "The referral has already gone on."
+        )
+        await ask_on_card(
+            update,
+            context,
+            referral.id,
+            DECLINE_NOTE,
+            f"{declined}\n{why}",
+            data={"offer_id": str(offer_id)},
+            button=SKIP,
+        )
     else:
         await query.answer(tr("This offer is no longer open."), show_alert=True)
         await edit_card(query, f"{head}\n" + tr("This offer is no longer open."))

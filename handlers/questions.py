@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.i18n import N_
 from bot.services import prompts
 from bot.services.prompts import Prompt
 from handlers.context import BotContext, me
@@ -16,9 +17,14 @@ from handlers.replies import edit_card
 CANCEL_PREFIX = "p:x:"
 
 
-def cancel_markup(context: BotContext, prompt: Prompt) -> InlineKeyboardMarkup:
+CANCEL = N_("Cancel")
+SKIP = N_("Skip")  # for a question whose answer may be left out
+DECLINE_NOTE = "decline_note"  # why, after declining for "other reason" (optional)
+
+
+def cancel_markup(context: BotContext, prompt: Prompt, label: str = CANCEL) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(context.tr("Cancel"), callback_data=CANCEL_PREFIX + prompt.token)]]
+        [[InlineKeyboardButton(context.tr(label), callback_data=CANCEL_PREFIX + prompt.token)]]
     )
 
 
@@ -29,8 +35,10 @@ async def ask_on_card(
     purpose: str,
     question: str,
     data: dict[str, str] | None = None,
+    button: str = CANCEL,
 ) -> None:
-    """Turn the tapped card into the question; the next text message answers it."""
+    """Turn the tapped card into the question; the next text message answers it.
+    ``button`` names the way out (Cancel, or Skip where an answer is optional)."""
     query = update.callback_query
     assert query is not None
     card_id = query.message.message_id if query.message is not None else None
@@ -42,7 +50,7 @@ async def ask_on_card(
         data=data,
         card_message_id=card_id,
     )
-    await edit_card(query, question, cancel_markup(context, prompt))
+    await edit_card(query, question, cancel_markup(context, prompt, button))
 
 
 def note_question(context: BotContext) -> str:

@@ -21,8 +21,8 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.people import Person, Role
-from bot.domain.rota import Change
-from bot.i18n import N_, Translator
+from bot.domain.rota import Change, Reach
+from bot.i18n import N_, Html, Translator
 from bot.services import people as people_service
 from bot.services import rota as rota_service
 from bot.services.rota import Board, Cover, CoverRefused, Period, Refusal
@@ -85,21 +85,35 @@ def _board_text(context: BotContext, board: Board) -> str:
     duty = board.workers
     if not duty.rota:
         lines.append(tr("No rota yet: on duty means marked /available."))
-    lines.append(tr("On duty now: {names}", names=_names(tr, duty.now)))
+    lines.append(tr("On duty now: {names}", names=Html(_cover(tr, duty.now))))
     if duty.next_at is not None:
         lines.append(
             tr(
                 "Next shift from {time}: {names}",
                 time=local_time(duty.next_at, zone),
-                names=_names(tr, duty.next_people),
+                names=Html(_cover(tr, duty.next_people)),
             )
         )
-    lines.append(tr("Coordinator on duty: {names}", names=_names(tr, board.coordinators)))
+    lines.append(tr("Coordinator on duty: {names}", names=Html(_cover(tr, board.coordinators))))
     return "\n".join(lines)
 
 
 def _names(tr: Translator, found: tuple[Person, ...] | list[Person]) -> str:
-    return tr.join(p.display_name for p in found) if found else tr("nobody")
+    """The names as HTML (escaped), or "nobody"."""
+    return tr.join(html.escape(p.display_name) for p in found) if found else tr("nobody")
+
+
+def _cover(tr: Translator, found: Reach) -> str:
+    """Who covers ("nobody" if only unreachable people are on), then who is on duty but
+    cannot be reached, marked so a coordinator sees the gap and phones them (HTML)."""
+    names = _names(tr, found.cover)
+    if not found.unreachable:
+        return names
+    return tr(
+        "{names} · ⚠️ cannot be reached: {unreachable}",
+        names=Html(names),
+        unreachable=Html(_names(tr, found.unreachable)),
+    )
 
 
 def _chunks(parts: list[str]) -> list[str]:
@@ -220,9 +234,14 @@ async def _people_step(
     tr, services = context.tr, context.services
     roster = await rota_service.roster(services, team_id, services.clock.now())
     prefix = _prefix(Role.SOCIAL_WORKER if team_id is not None else Role.COORDINATOR)
-    on, off = tr("on duty"), tr("off duty")
+    on, off, lost = tr("on duty"), tr("off duty"), tr("unreachable")
+
+    def state(person: Person, on_duty: bool) -> str:
+        # Someone who blocked the bot is no cover, on the rota or not.
+        return lost if not person.reachable else on if on_duty else off
+
     rows = [
-        [_button(f"{person.display_name} · {on if on_duty else off}", f"{prefix}w:{person.id}")]
+        [_button(f"{person.display_name} · {state(person, on_duty)}", f"{prefix}w:{person.id}")]
         for person, on_duty in roster
     ]
     name = _rota_name(context, team_id)

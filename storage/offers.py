@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.domain.referral import Status
 from storage.db import Conn, Row, fetch_all, fetch_one
+from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
 
@@ -31,9 +32,10 @@ class Offer:
     chat_id: int | None
     message_id: int | None
     kind: str = "worker"  # or "coordinator": an escalation card
+    note: str | None = None  # the decliner's own words, for "other reason" (sealed)
 
 
-def _offer(row: Row) -> Offer:
+def _offer(conn: Conn, row: Row) -> Offer:
     return Offer(
         id=row["id"],
         referral_id=row["referral_id"],
@@ -44,6 +46,7 @@ def _offer(row: Row) -> Offer:
         chat_id=row["chat_id"],
         message_id=row["message_id"],
         kind=row["kind"],
+        note=unseal(conn, row["note"]),
     )
 
 
@@ -60,14 +63,14 @@ async def insert(
 
 async def by_id(conn: Conn, offer_id: int) -> Offer | None:
     row = await fetch_one(conn, "SELECT * FROM offers WHERE id = ?", (offer_id,))
-    return _offer(row) if row else None
+    return _offer(conn, row) if row else None
 
 
 async def of_referral(conn: Conn, referral_id: int) -> list[Offer]:
     rows = await fetch_all(
         conn, "SELECT * FROM offers WHERE referral_id = ? ORDER BY id", (referral_id,)
     )
-    return [_offer(r) for r in rows]
+    return [_offer(conn, r) for r in rows]
 
 
 async def settle(
@@ -77,6 +80,17 @@ async def settle(
     cursor = await conn.execute(
         "UPDATE offers SET state = ?, responded_at = ?, reason = ? WHERE id = ? AND state = 'open'",
         (state.value, to_db(now), reason, offer_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def add_note(conn: Conn, offer_id: int, person_id: int, reason: str, note: str) -> bool:
+    """Keep the decliner's typed words on their declined offer (sealed); False unless
+    the offer is ``person_id``'s and was declined for ``reason``."""
+    cursor = await conn.execute(
+        "UPDATE offers SET note = ? WHERE id = ? AND person_id = ? AND state = 'declined'"
+        " AND reason = ?",
+        (seal(conn, note), offer_id, person_id, reason),
     )
     return cursor.rowcount == 1
 

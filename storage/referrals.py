@@ -516,6 +516,7 @@ async def erase(conn: Conn, referral_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE referral_events SET reason = NULL WHERE referral_id = ?", (referral_id,)
     )
+    await conn.execute("UPDATE offers SET note = NULL WHERE referral_id = ?", (referral_id,))
     await conn.execute("UPDATE outbox SET vals = '{}' WHERE referral_id = ?", (referral_id,))
     await conn.execute("DELETE FROM prompts WHERE referral_id = ?", (referral_id,))
 

@@ -112,6 +112,7 @@ SEALED_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ),
     ),
     ("referral_events", "id", ("reason",)),
+    ("offers", "id", ("note",)),
     ("drafts", "person_id", ("data",)),
     ("prompts", "person_id", ("data",)),
     ("outbox", "id", ("vals",)),

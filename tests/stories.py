@@ -137,9 +137,11 @@ async def up_to_review(
     await officer.send(summary)
 
 
-async def close_case(worker: Phone, note: str, outcome: str = "Resolved") -> None:
-    """The worker closes the case on her last card with ``outcome`` and a note for the
-    officer."""
+async def close_case(
+    worker: Phone, note: str = "Settled with both parties.", outcome: str = "Resolved"
+) -> None:
+    """The worker closes the case on the card in front of them with ``outcome`` and a
+    note for the officer."""
     await worker.tap("Close case")
     await worker.tap(outcome)
     await worker.send(note)

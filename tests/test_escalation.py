@@ -249,3 +249,28 @@ async def test_a_night_on_an_imported_rota(config_path: Path, tmp_path: Path) ->
         await tick(w)
         assert escalation_cards(boss) == 1  # on the coordinators' rota tonight
         assert escalation_cards(chen) == 0  # /available, but the rota decides
+
+
+async def test_the_officer_hears_once_that_all_coordinators_were_alerted(
+    config_path: Path,
+) -> None:
+    """The last level repeats for the coordinators; the officer is told at its first
+    round only, also when a restart falls between the round and its repeats."""
+    clock = FakeClock(THURSDAY_2340)
+    telegram = FakeTelegram(clock=clock.now)
+    all_alerted = "Nobody has accepted yet: all coordinators have been alerted."
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ()}, away=("Li Na",))
+        _, boss = await coordinators(w)
+        await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        clock.advance(timedelta(minutes=60))  # level 2 was told at filing; now level 3
+        await tick(w)
+        assert escalation_cards(boss) == 1
+        assert sum(t.endswith(all_alerted) for t in s.officer.texts) == 1
+    clock.advance(timedelta(minutes=15))  # the bot restarts; the first repeat falls due
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await tick(w)
+        clock.advance(timedelta(minutes=15))  # and the second
+        await tick(w)
+        assert escalation_cards(boss) == 3  # the coordinators are reminded each round
+        assert sum(t.endswith(all_alerted) for t in s.officer.texts) == 1  # the officer once

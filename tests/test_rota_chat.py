@@ -11,12 +11,16 @@ from telegram.ext import CommandHandler
 
 from bot.clock import FakeClock
 from bot.domain.people import Role
+from bot.domain.referral import Category, Urgency
+from bot.engine import escalation
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
 from bot.services import rota
 from handlers import rota as rota_handlers
-from handlers.context import BotApp
+from handlers.context import BotApp, BotContext
+from handlers.notify import deliver
 from storage import audit
+from tests.stories import draft, file
 from tests.test_rota_service import (
     BOSS,
     CHEN,
@@ -242,3 +246,38 @@ async def test_only_coordinators_cover_and_only_their_own_teams(
         assert code == 0, err
         assert await workers_at(w, THURSDAY_NOON, "minhang-sw") == {outsider}
         assert await workers_at(w, THURSDAY_NOON, TEAM) is None  # Xuhui: still no rota
+
+
+async def test_oncall_marks_who_blocked_the_bot_and_does_not_count_them_as_cover(
+    config_path: Path, tmp_path: Path
+) -> None:
+    """Routing and the evening warning already skip a person the bot cannot reach;
+    /oncall says so too, instead of showing them as tonight's cover."""
+    thursday_2300 = local(SHANGHAI, 2026, 11, 26, 23, 0)
+    async with deployment(config_path, thursday_2300) as w:
+        await import_rota(w, tmp_path, ROTA_CSV)
+        li, zhou, boss = (
+            phone(w, LI, "Li Na"),
+            phone(w, ZHOU, "Zhou Min"),
+            phone(w, BOSS, "Night Boss"),
+        )
+        zhou.block()
+        boss.block()
+        await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        await deliver(BotContext(w.app), await escalation.tick(w.services))  # Boss's card
+        await li.send("/oncall")
+        assert li.last.plain == (
+            "Xuhui Social Work Station\n"
+            "On duty now: nobody · ⚠️ cannot be reached: Zhou Min\n"
+            "Next shift from 2026-11-27 09:00 (Asia/Shanghai): "
+            "Li Na · ⚠️ cannot be reached: Zhou Min\n"
+            "Coordinator on duty: nobody · ⚠️ cannot be reached: Night Boss"
+        )
+        chen = phone(w, CHEN, "Coord Chen")
+        await chen.send("/cover")  # choosing whose duty to change: the same mark
+        await chen.tap("Xuhui Social Work Station")
+        assert chen.last.button_labels()[:2] == ["Li Na · off duty", "Zhou Min · unreachable"]
+        zhou.unblock()
+        await zhou.send("/available")  # back: he can be reached again
+        await li.send("/oncall")
+        assert li.last.plain.splitlines()[1] == "On duty now: Zhou Min"

@@ -61,6 +61,14 @@ class Plan:
         )
 
 
+def officer_hears(level: Level, rounds: int) -> bool:
+    """Whether the officer is told that ``level`` was reached. Each level is news once:
+    the last level's repeats (``rounds`` counts them; 0 is its first round) remind the
+    coordinators, and telling the officer "all coordinators have been alerted" again
+    every quarter of an hour would only read as a second alarm."""
+    return level is not Level.ALL_COORDINATORS or rounds == 0
+
+
 def held_for_morning(
     category: Category, urgency: Urgency, appropriate_adult_now: bool, in_service_hours: bool
 ) -> bool:

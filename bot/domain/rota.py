@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.people import Person
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAYS = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?$")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -117,6 +119,24 @@ class Override:
 
     def active(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
+
+
+@dataclass(frozen=True)
+class Reach:
+    """People on duty, told apart by whether the bot can reach them. Only ``cover``
+    counts as cover: a person who blocked the bot gets no offer and no escalation card
+    (routing and the evening gap warning skip them), so a board that listed them as on
+    duty would promise a night that nobody is watching."""
+
+    cover: tuple[Person, ...] = ()
+    unreachable: tuple[Person, ...] = ()
+
+    @classmethod
+    def of(cls, people: Iterable[Person]) -> Reach:
+        found = list(people)
+        return cls(
+            tuple(p for p in found if p.reachable), tuple(p for p in found if not p.reachable)
+        )
 
 
 def on_duty(

@@ -31,6 +31,7 @@ class Asked:
     name: str
     state: OfferState
     reason: str | None
+    note: str | None = None  # their own words, for "other reason" (coordinators only)
 
 
 def covers(services: Services, coordinator: Person, referral: Referral) -> bool:
@@ -49,7 +50,7 @@ async def history(services: Services, referral_id: int) -> list[Asked]:
             continue
         person = await people.by_id(services.db.reader, offer.person_id)
         if person is not None:
-            asked.append(Asked(person.display_name, offer.state, offer.reason))
+            asked.append(Asked(person.display_name, offer.state, offer.reason, offer.note))
     return asked
 
 

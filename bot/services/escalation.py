@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
 from typing import TypeVar, cast
 
-from bot.domain.escalation import Level, Plan, held_for_morning
+from bot.domain.escalation import Level, Plan, held_for_morning, officer_hears
 from bot.domain.people import Role
 from bot.domain.referral import Referral
 from bot.domain.rota import WeeklyWindow, next_start
@@ -118,8 +118,8 @@ async def step(
         told = await _tell_level(tx, services, referral, level, lateness, lookups)
         if told:
             await _schedule(tx, referral, level, rounds, now + plan.wait(level), now)
-            if level is Level.ALL_COORDINATORS and rounds > 1:
-                return [*notices, *told]  # the officer heard at the first round
+            if not officer_hears(level, rounds):
+                return [*notices, *told]  # a repeat: the officer heard at the first round
             escalated = Notice(
                 NoticeKind.ESCALATED,
                 officer,

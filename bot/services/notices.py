@@ -42,6 +42,7 @@ class NoticeKind(StrEnum):
     ASSIGNED = "assigned"  # a coordinator gave it to a worker (to the officer)
     # to coordinators
     ESCALATION = "escalation"  # a card: take it, or assign it to a worker
+    ESCALATION_REDRAWN = "escalation_redrawn"  # edit an open card: a decline reason came
     CONTACT_OVERDUE = "contact_overdue"  # a worker has not made first contact in time
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
     HANDOVER = "handover"  # the morning summary of the night
@@ -54,7 +55,7 @@ class Notice:
     recipient: Person
     referral_id: int | None  # None: about a person, not a referral
     offer_id: int | None = None
-    message_id: int | None = None  # the card to edit: OFFER_TAKEN, OFFER_WITHDRAWN, SUBMITTED
+    message_id: int | None = None  # the card to edit (SUBMITTED, ESCALATION_REDRAWN, ...)
     values: dict[str, str] = field(default_factory=dict)  # e.g. worker name, reason
     outbox_id: int | None = None  # set once written to the outbox
     attempts: int = 0  # earlier failed sends (from the outbox)

@@ -16,7 +16,7 @@ from bot.domain.people import Person, Role
 from bot.domain.referral import DeclineReason, Referral, Status
 from bot.domain.routing import Candidate, first_wave, next_candidate, required_skill
 from bot.services import Services, outbox, rota
-from bot.services.notices import Notice, NoticeKind
+from bot.services.notices import Changed, Notice, NoticeKind
 from storage import audit, offers, people, referrals
 from storage.db import Conn
 from storage.offers import OfferState
@@ -194,6 +194,48 @@ async def decline(
         )
         notices = await outbox.enqueue(tx, services, await _reoffer(tx, services, referral))
     return Outcome(Answer.DECLINED, referral, notices=tuple(notices))
+
+
+async def explain_decline(services: Services, person: Person, offer_id: int, note: str) -> Changed:
+    """The line a worker typed after declining for "other reason", kept sealed on their
+    declined offer for coordinators only. The decline itself passed the offer on at
+    once; this comes later, so an escalation card already in front of a coordinator is
+    redrawn to show it (a card still on its way is drawn with it anyway)."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        offer = await offers.by_id(tx, offer_id)
+        if offer is None or not await offers.add_note(
+            tx, offer_id, person.id, DeclineReason.OTHER.value, note
+        ):
+            return Changed(None, False)
+        referral = await referrals.by_id(tx, offer.referral_id)
+        assert referral is not None
+        await audit.record(
+            tx,
+            now=now,
+            action="offer.decline_explained",
+            actor_person_id=person.id,
+            subject=referral.ref,
+        )
+        redraw = []
+        for card in await offers.of_referral(tx, referral.id):
+            coordinator = await people.by_id(tx, card.person_id)
+            if (
+                card.kind == "coordinator"
+                and card.state is OfferState.OPEN
+                and card.message_id is not None
+                and coordinator is not None
+            ):
+                redraw.append(
+                    Notice(
+                        NoticeKind.ESCALATION_REDRAWN,
+                        coordinator,
+                        referral.id,
+                        offer_id=card.id,
+                        message_id=card.message_id,
+                    )
+                )
+        return Changed(referral, True, tuple(await outbox.enqueue(tx, services, redraw)))
 
 
 async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Notice]:

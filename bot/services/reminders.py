@@ -1,7 +1,8 @@
 """Nudges for accepted cases that have gone quiet.
 
 First contact not made within the urgency's target: the worker is reminded; if it is
-still not made after as long again, the coordinators of the team are told. An open
+still not made after as long again, the coordinator on duty is told (every coordinator
+of the station when nobody is on duty). An open
 case with no update for a week: the worker is reminded (again each week). Each
 reminder is stamped on the referral in the same transaction, so it is sent once.
 """
@@ -51,8 +52,9 @@ async def _contact(tx: Conn, services: Services, referral: Referral, now: dateti
                     referral.id,
                     values={"worker": worker.display_name},
                 )
-                for c in await _coordinators_to_tell(tx, services, team.id if team else None, now)
-                if c.id != worker.id
+                for c in await _coordinators_to_tell(
+                    tx, services, team.id if team else None, now, worker
+                )
             ),
         ]
     if late >= target and referral.contact_reminded_at is None:
@@ -62,11 +64,15 @@ async def _contact(tx: Conn, services: Services, referral: Referral, now: dateti
 
 
 async def _coordinators_to_tell(
-    tx: Conn, services: Services, team_id: str | None, now: datetime
+    tx: Conn, services: Services, team_id: str | None, now: datetime, worker: Person
 ) -> list[Person]:
-    """The coordinators on duty now; all of them only if none is (nobody is woken for a
-    reminder when someone is on the night's rota)."""
-    everyone = [c for c in await people.coordinators_for(tx, team_id) if c.reachable]
+    """The coordinators on duty now; every coordinator of the station only if none is
+    (nobody is woken for a reminder when someone is on duty, and it never goes to
+    nobody at night). Never the worker who is late: a coordinator on duty who took the
+    case himself does not count as the one on duty to tell."""
+    everyone = [
+        c for c in await people.coordinators_for(tx, team_id) if c.reachable and c.id != worker.id
+    ]
     shift = await rota.on_duty(services, team_id=None, role=Role.COORDINATOR, at=now, conn=tx)
     on_duty = [c for c in everyone if c.on_duty(shift, now)]
     return on_duty or everyone

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import rota as rules
 from bot.domain.people import Person, Role
-from bot.domain.rota import Change, Override, WeeklyWindow
+from bot.domain.rota import Change, Override, Reach, WeeklyWindow
 from bot.services import Services
 from storage import audit, directory, people, rota
 from storage.db import Conn
@@ -106,9 +106,9 @@ class Duty:
     ``now`` are those marked /available and there is no next shift."""
 
     rota: bool
-    now: tuple[Person, ...]
+    now: Reach
     next_at: datetime | None = None
-    next_people: tuple[Person, ...] = ()
+    next_people: Reach = field(default_factory=Reach)
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class Board:
 
     team_id: str
     workers: Duty
-    coordinators: tuple[Person, ...]
+    coordinators: Reach
 
 
 def teams_of(services: Services, person: Person) -> list[str]:
@@ -148,22 +148,22 @@ async def boards(services: Services, person: Person, at: datetime) -> list[Board
     next shift, and the coordinators on duty now."""
     found = []
     for team_id in teams_of(services, person):
-        coordinators = await coordinators_on_duty(services, team_id, at)
-        found.append(Board(team_id, await _duty(services, team_id, at), tuple(coordinators)))
+        coordinators = Reach.of(await coordinators_on_duty(services, team_id, at))
+        found.append(Board(team_id, await _duty(services, team_id, at), coordinators))
     return found
 
 
 async def _duty(services: Services, team_id: str, at: datetime) -> Duty:
     shift = await on_duty(services, team_id=team_id, role=Role.SOCIAL_WORKER, at=at)
     workers = await team_workers(services, team_id)
-    now = tuple(w for w in workers if w.on_duty(shift, at))
+    now = Reach.of(w for w in workers if w.on_duty(shift, at))
     if shift is None:
         return Duty(False, now)
     upcoming = await next_shift(services, team_id=team_id, role=Role.SOCIAL_WORKER, after=at)
     if upcoming is None:
         return Duty(True, now)
     start, ids = upcoming
-    return Duty(True, now, start, tuple(w for w in workers if w.id in ids))
+    return Duty(True, now, start, Reach.of(w for w in workers if w.id in ids))
 
 
 async def team_workers(services: Services, team_id: str) -> list[Person]:

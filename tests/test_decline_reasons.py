@@ -1,0 +1,127 @@
+"""Declining for "Other reason": the worker may say why in one line, for coordinators only.
+
+The decline passes the offer on at once; the typed reason comes afterwards, is sealed at
+rest, and shows on the coordinators' escalation card (redrawn if it is already out),
+never on another worker's phone or the officer's.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.domain.referral import Category, Urgency
+from bot.engine import retention
+from bot.sandbox import Phone
+from bot.sandbox.world import World, world
+from storage import offers
+from tests.stories import draft, enrol, file, station
+from tests.test_escalation import THURSDAY_2340, tick
+from tests.test_sealing import _raw_bytes, _with_key_file
+
+REASON = "I know the family: they live next door to my mother."
+ASKED = (
+    "Why? Type one line for the coordinators (only they see it), or tap Skip. "
+    "The referral has already gone on."
+)
+
+
+async def night_coordinator(w: World) -> Phone:
+    chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
+    await chen.send("/available")
+    return chen
+
+
+def offered(phone: Phone, ref: str) -> bool:
+    return any(t.startswith(f"New referral\n{ref}") for t in phone.texts)
+
+
+async def test_other_reason_is_asked_after_the_offer_has_gone_on_and_reaches_the_coordinator(
+    config_path: Path,
+) -> None:
+    _with_key_file(config_path)
+    async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
+        s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
+        chen = await night_coordinator(w)
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        await li.tap("Decline")
+        await li.tap("Other reason")
+        assert offered(zhou, referral.ref)  # at once: nobody waits for Li to type
+        assert li.last.plain.splitlines()[1:] == ["You declined this referral.", ASKED]
+        assert li.last.button_labels() == ["Skip"]
+        await li.send(REASON)
+        assert li.last.plain == "Thank you. The coordinators will see your reason."
+        assert li.messages[-2].buttons == []  # the question card lost its Skip button
+        await zhou.tap("Decline")
+        await zhou.tap("Busy with another case")
+        await tick(w)  # nobody left at this level: the next step is due now
+        card = chen.last.plain
+        assert card.startswith("⏫ Nobody has accepted this referral yet")
+        assert card.splitlines()[-1] == (
+            f"Offered to: Li Na (declined: Other reason — “{REASON}”), "
+            "Zhou Min (declined: Busy with another case)"
+        )
+        for phone in (zhou, s.officer):
+            assert not any("next door" in t for t in phone.texts)
+        raw = _raw_bytes(config_path)
+    assert b"next door" not in raw  # sealed at rest like every typed reason
+
+
+async def test_a_reason_typed_after_the_coordinator_was_woken_is_added_to_the_card(
+    config_path: Path,
+) -> None:
+    async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
+        s = await station(w, {"Li Na": ()})
+        chen = await night_coordinator(w)
+        li = s.workers["Li Na"]
+        await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.URGENT))
+        await li.tap("Decline")
+        await li.tap("Other reason")
+        await tick(w)  # she was the only one: the coordinator's card goes out at once
+        card = chen.last
+        assert card.plain.endswith("Offered to: Li Na (declined: Other reason)")
+        await li.send("On sick leave from tomorrow; cannot follow a case.")
+        assert card.plain.endswith(
+            "Offered to: Li Na (declined: Other reason — "
+            "“On sick leave from tomorrow; cannot follow a case.”)"
+        )
+        assert "🙋 Take it myself" in card.button_labels()  # still a card to act on
+        assert chen.last is card  # redrawn in place, no second alarm
+
+
+async def test_skip_leaves_the_decline_as_it_was(config_path: Path) -> None:
+    async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
+        s = await station(w, {"Li Na": ()})
+        chen = await night_coordinator(w)
+        li = s.workers["Li Na"]
+        referral = await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.URGENT))
+        await li.tap("Decline")
+        await li.tap("Other reason")
+        await li.tap("Skip")
+        assert li.last.plain.splitlines()[1:] == ["You declined this referral."]
+        assert li.last.buttons == []
+        await li.send("hello")
+        assert li.last.plain.startswith("Sorry, I did not understand that")
+        await tick(w)
+        assert chen.last.plain.endswith("Offered to: Li Na (declined: Other reason)")
+        assert referral.ref in chen.last.plain
+
+
+async def test_the_typed_reason_is_erased_with_the_referral(config_path: Path) -> None:
+    async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        referral = await file(w, draft(Category.OTHER, urgency=Urgency.URGENT))
+        await s.workers["Li Na"].tap("Decline")
+        await s.workers["Li Na"].tap("Other reason")
+        await s.workers["Li Na"].send(REASON)
+        notes = [o.note for o in await offers.of_referral(w.services.db.reader, referral.id)]
+        assert REASON in notes
+        await s.officer.send("/mine")
+        await s.officer.tap(f"Withdraw {referral.ref}")
+        await s.officer.send("Sorted out on the spot.")
+        w.clock.advance(timedelta(days=31))
+        assert await retention.tick(w.services) == 1
+        notes = [o.note for o in await offers.of_referral(w.services.db.reader, referral.id)]
+        assert notes == [None, None]
