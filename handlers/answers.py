@@ -12,18 +12,18 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot.domain.referral import REASON_LIMIT, Outcome, Resource
 from bot.services import cases, coordinator, drafts, prompts
 from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
 from bot.services.prompts import Prompt
-from handlers import cards
+from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
 from handlers.notify import deliver
-from handlers.questions import CANCEL_PREFIX, cancel_markup, note_question
+from handlers.questions import cancel_markup, note_question
 from handlers.replies import edit_card
 
 log = logging.getLogger("referral_bot.answers")
@@ -144,8 +144,8 @@ async def _remove_cancel(context: BotContext, prompt: Prompt) -> None:
 @enrolled
 async def on_cancel(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    token = query.data.removeprefix(CANCEL_PREFIX)
+    assert query is not None
+    token = callbacks.tap_of(update).token
     if not await prompts.clear(context.services, me(context), token):
         await query.answer(context.tr("This button is no longer active."), show_alert=True)
         return
@@ -154,4 +154,4 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CallbackQueryHandler(on_cancel, pattern=f"^{CANCEL_PREFIX}[0-9a-f]+$")]
+    return [callbacks.handler(callbacks.Code.PROMPT, on_cancel)]

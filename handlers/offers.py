@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot.domain.people import Role
 from bot.domain.referral import DeclineReason
 from bot.services import offers
 from bot.services.offers import Answer
-from handlers import cards, jobs, labels
+from handlers import callbacks, cards, jobs, labels
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.notify import deliver
 from handlers.replies import edit_card
 
-PATTERN = r"^o:\d+:(a|d|b|r:[a-z_]+)$"
-
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
 async def on_offer_tap(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, offer_text_id, action = query.data.split(":", 2)
-    offer_id = int(offer_text_id)
+    assert query is not None
+    tap = callbacks.tap_of(update)
+    offer_id, action = tap.id, tap.action
     tr = context.tr
     if action == "d":  # show the reasons; nothing is recorded until one is chosen
         if not await offers.is_theirs(context.services, me(context), offer_id):
@@ -31,10 +29,12 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
             return
         await query.answer()
         rows = [
-            [InlineKeyboardButton(tr(label), callback_data=f"o:{offer_id}:r:{reason}")]
+            [InlineKeyboardButton(tr(label), callback_data=callbacks.offer(offer_id, "r", reason))]
             for reason, label in labels.DECLINE.items()
         ]
-        rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"o:{offer_id}:b")])
+        rows.append(
+            [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.offer(offer_id, "b"))]
+        )
         await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
         return
     if action == "b":
@@ -43,13 +43,9 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
         return
     if action == "a":
         outcome = await offers.accept(context.services, me(context), offer_id)
-    else:
-        reason = action.removeprefix("r:")
-        if reason not in DeclineReason.__members__.values():
-            await query.answer(tr("This button is no longer active."), show_alert=True)
-            return
+    else:  # "r": a reason, one of DeclineReason's (callbacks.parse let no other through)
         outcome = await offers.decline(
-            context.services, me(context), offer_id, DeclineReason(reason)
+            context.services, me(context), offer_id, DeclineReason(tap.value)
         )
         jobs.wake(context)  # if nobody is left, the next escalation step is due now
     await _answer(update, context, outcome)
@@ -92,4 +88,4 @@ async def _answer(update: Update, context: BotContext, outcome: offers.Outcome) 
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CallbackQueryHandler(on_offer_tap, pattern=PATTERN)]
+    return [callbacks.handler(callbacks.Code.OFFER, on_offer_tap)]

@@ -10,15 +10,20 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.services import prompts
 from bot.services.prompts import Prompt
+from handlers import callbacks
 from handlers.context import BotContext, me
 from handlers.replies import edit_card
-
-CANCEL_PREFIX = "p:x:"
 
 
 def cancel_markup(context: BotContext, prompt: Prompt) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(context.tr("Cancel"), callback_data=CANCEL_PREFIX + prompt.token)]]
+        [
+            [
+                InlineKeyboardButton(
+                    context.tr("Cancel"), callback_data=callbacks.cancel_question(prompt.token)
+                )
+            ]
+        ]
     )
 
 
