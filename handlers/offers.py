@@ -13,7 +13,7 @@ from handlers import callbacks, cards, jobs, labels
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.notify import deliver
-from handlers.replies import edit_card
+from handlers.replies import edit_buttons, edit_card
 
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
@@ -35,11 +35,11 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
         rows.append(
             [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.offer(offer_id, "b"))]
         )
-        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+        await edit_buttons(query, InlineKeyboardMarkup(rows))
         return
     if action == "b":
         await query.answer()
-        await query.edit_message_reply_markup(cards.offer_buttons(tr, offer_id))
+        await edit_buttons(query, cards.offer_buttons(tr, offer_id))
         return
     if action == "a":
         outcome = await offers.accept(context.services, me(context), offer_id)

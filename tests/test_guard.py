@@ -193,6 +193,19 @@ async def test_details_shown_again_go_to_the_holders_own_chat(config_path: Path)
         assert len([m for m in li.bot_messages if m.protect_content]) == shown + 1
 
 
+async def test_a_double_tap_on_decline_shows_the_reasons_once(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft(Category.OTHER))
+        card = li.last
+        decline = _data(card, "Decline")
+        await li.tap("Decline")
+        reasons = card.button_labels()
+        answer = await li.tap_data(decline, message_id=card.message_id)
+        assert (answer.text, card.button_labels()) == (None, reasons)
+
+
 # -- input no phone should send -------------------------------------------------------------
 
 
