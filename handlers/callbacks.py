@@ -5,9 +5,9 @@ modified client can send any 64 bytes. So each kind of button has one grammar he
 strictly: a known code, known actions (and known values where the domain names them),
 ASCII digits only (``re``'s ``\\d`` would take "٣"), ids of at most 12 digits (far inside
 SQLite's 64-bit integers, so no lookup can overflow) and nothing trailing (not even the
-newline that ``$`` lets through). Data that does not parse matches no handler, and the
-fallback answers "This button is no longer active"; the handlers therefore never see data
-they cannot use. Handlers register with :func:`handler`, build their buttons' data with
+newline that ``$`` lets through). Data that does not parse is answered "This button is
+no longer active" by the guard (and would match no handler anyway), so the handlers never
+see data they cannot use. Handlers register with :func:`handler`, build their buttons' data with
 the builders below (each checks its own output against the grammar) and read a tap with
 :func:`parse`; the error handler uses :func:`parse` too, to name the referral in its log.
 """

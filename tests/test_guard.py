@@ -18,7 +18,7 @@ from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from storage import audit
 from tests.conftest import ADMIN_ID
-from tests.stories import OFFICER_ID, draft, enrol, file, station
+from tests.stories import OFFICER_ID, draft, enrol, file, station, up_to_where
 
 START = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 IN_A_GROUP = "Buttons work only in your private chat with me."
@@ -60,9 +60,7 @@ async def test_a_typed_answer_over_the_limit_is_quoted_back_to_be_sent_again(
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
         officer = s.officer
-        await officer.send("/new")
-        for label in ("Other", "None of these", "● Routine (suggested)"):
-            await officer.tap(label)
+        await up_to_where(officer)
         card = officer.last
         assert card.buttons
         while "very fast" not in officer.last.plain:  # a stuck app resends a command
