@@ -12,7 +12,7 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot.domain.referral import REASON_LIMIT, Outcome, Resource
 from bot.services import cases, coordinator, drafts, prompts
@@ -20,11 +20,11 @@ from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
 from bot.services.prompts import Prompt
-from handlers import cards
+from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
 from handlers.notify import deliver
-from handlers.questions import CANCEL_PREFIX, DECLINE_NOTE, cancel_markup, note_question
+from handlers.questions import DECLINE_NOTE, cancel_markup, note_question
 from handlers.replies import edit_card
 
 log = logging.getLogger("referral_bot.answers")
@@ -156,8 +156,8 @@ async def _remove_cancel(context: BotContext, prompt: Prompt) -> None:
 @enrolled
 async def on_cancel(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    token = query.data.removeprefix(CANCEL_PREFIX)
+    assert query is not None
+    token = callbacks.tap_of(update).token
     services, tr = context.services, context.tr
     prompt = await prompts.pending(services, me(context))
     if not await prompts.clear(services, me(context), token):
@@ -174,4 +174,4 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CallbackQueryHandler(on_cancel, pattern=f"^{CANCEL_PREFIX}[0-9a-f]+$")]
+    return [callbacks.handler(callbacks.Code.PROMPT, on_cancel)]

@@ -19,7 +19,7 @@ from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status
 from bot.i18n import Html, Translator
 from bot.privacy.masking import mask
 from bot.services.coordinator import Asked
-from handlers import labels
+from handlers import callbacks, labels
 from handlers.replies import local_time
 
 
@@ -70,8 +70,8 @@ def offer_buttons(tr: Translator, offer_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(tr("✅ Accept"), callback_data=f"o:{offer_id}:a"),
-                InlineKeyboardButton(tr("Decline"), callback_data=f"o:{offer_id}:d"),
+                InlineKeyboardButton(tr("✅ Accept"), callback_data=callbacks.offer(offer_id, "a")),
+                InlineKeyboardButton(tr("Decline"), callback_data=callbacks.offer(offer_id, "d")),
             ]
         ]
     )
@@ -127,27 +127,33 @@ def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | N
     rid = referral.id
     if referral.status is Status.CLOSED:
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(tr("Reopen"), callback_data=f"c:{rid}:u")]]
+            [[InlineKeyboardButton(tr("Reopen"), callback_data=callbacks.case(rid, "u"))]]
         )
     if referral.status not in WORKING:
         return None
     rows = []
     if referral.appropriate_adult_now and referral.arrived_at is None:
-        travel = [InlineKeyboardButton(tr("📍 Arrived"), callback_data=f"c:{rid}:v")]
+        travel = [InlineKeyboardButton(tr("📍 Arrived"), callback_data=callbacks.case(rid, "v"))]
         if referral.on_way_at is None:
-            travel.insert(0, InlineKeyboardButton(tr("🚶 On my way"), callback_data=f"c:{rid}:w"))
+            travel.insert(
+                0, InlineKeyboardButton(tr("🚶 On my way"), callback_data=callbacks.case(rid, "w"))
+            )
         rows.append(travel)
     following = NEXT_STEP.get(referral.status)
     if following is not None:
         label = tr(labels.STEP_BUTTON[following])
-        rows.append([InlineKeyboardButton(label, callback_data=f"c:{rid}:n:{referral.status}")])
+        rows.append(
+            [InlineKeyboardButton(label, callback_data=callbacks.case(rid, "n", referral.status))]
+        )
     rows.append(
         [
-            InlineKeyboardButton(tr("Close case"), callback_data=f"c:{rid}:x"),
-            InlineKeyboardButton(tr("Return to police"), callback_data=f"c:{rid}:r"),
+            InlineKeyboardButton(tr("Close case"), callback_data=callbacks.case(rid, "x")),
+            InlineKeyboardButton(tr("Return to police"), callback_data=callbacks.case(rid, "r")),
         ]
     )
-    rows.append([InlineKeyboardButton(tr("🔒 Show details"), callback_data=f"c:{rid}:s")])
+    rows.append(
+        [InlineKeyboardButton(tr("🔒 Show details"), callback_data=callbacks.case(rid, "s"))]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -189,11 +195,21 @@ def escalation_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMark
     rid = referral.id
     rows = [
         [
-            InlineKeyboardButton(tr("🙋 Take it myself"), callback_data=f"k:{rid}:t"),
-            InlineKeyboardButton(tr("👥 Assign to…"), callback_data=f"k:{rid}:a"),
+            InlineKeyboardButton(
+                tr("🙋 Take it myself"), callback_data=callbacks.escalation(rid, "t")
+            ),
+            InlineKeyboardButton(tr("👥 Assign to…"), callback_data=callbacks.escalation(rid, "a")),
         ],
-        [InlineKeyboardButton(tr("☎️ Show officer contact"), callback_data=f"k:{rid}:c")],
+        [
+            InlineKeyboardButton(
+                tr("☎️ Show officer contact"), callback_data=callbacks.escalation(rid, "c")
+            )
+        ],
     ]
     if held_for_morning(referral.category, referral.urgency, referral.appropriate_adult_now, False):
-        rows[1].append(InlineKeyboardButton(tr("⏸ Hold until morning"), callback_data=f"k:{rid}:h"))
+        rows[1].append(
+            InlineKeyboardButton(
+                tr("⏸ Hold until morning"), callback_data=callbacks.escalation(rid, "h")
+            )
+        )
     return InlineKeyboardMarkup(rows)

@@ -7,13 +7,13 @@ stored prompt and answered in :mod:`handlers.answers`.
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot.domain.people import Role
 from bot.domain.referral import WORKING, Outcome, Referral, Resource, Status
 from bot.services import cases
 from bot.services import referrals as referral_service
-from handlers import cards, labels
+from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
 from handlers.details import send_details
 from handlers.guard import requires
@@ -21,24 +21,19 @@ from handlers.notify import deliver
 from handlers.questions import ask_on_card, note_question
 from handlers.replies import edit_card
 
-PATTERN = r"^c:\d+:(n:[a-z]+|x|r|s|u|b|w|v|o:[a-z_]+|l:[a-z_]+)$"
-
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
 async def on_case_tap(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, rid, action = query.data.split(":", 2)
-    referral_id = int(rid)
+    assert query is not None
+    tap = callbacks.tap_of(update)
+    referral_id, verb, value = tap.id, tap.action, tap.value
+    action = f"{verb}:{value}" if value else verb
     services, person, tr = context.services, me(context), context.tr
     referral = await _own_case(update, context, referral_id, action)
     if referral is None:
         return
-    verb, _, value = action.partition(":")
-    known = {"n": Status, "o": Outcome, "l": Resource}
-    stale = verb in known and value not in known[verb].__members__.values()
-    if stale or (verb in ("x", "r", "o", "l") and referral.status not in WORKING):
-        # An old card, or data nobody's phone could have sent: nothing to do.
+    if verb in ("x", "r", "o", "l") and referral.status not in WORKING:  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
     if verb in ("w", "v"):  # appropriate adult: on my way / arrived
@@ -56,15 +51,21 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     elif action == "s":
         revealed = await cases.details_for(services, person, referral_id)
         await query.answer()
-        if revealed is not None:
+        if revealed is not None:  # to the holder's own chat, whatever chat the tap came from
             await send_details(context, person, tr, revealed)
     elif action == "x":
         await query.answer()
         rows = [
-            [InlineKeyboardButton(tr(label), callback_data=f"c:{referral_id}:o:{outcome}")]
+            [
+                InlineKeyboardButton(
+                    tr(label), callback_data=callbacks.case(referral_id, "o", outcome)
+                )
+            ]
             for outcome, label in labels.OUTCOME.items()
         ]
-        rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"c:{referral_id}:b")])
+        rows.append(
+            [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(referral_id, "b"))]
+        )
         await edit_card(
             query, tr("How did {ref} end?", ref=referral.ref), InlineKeyboardMarkup(rows)
         )
@@ -139,10 +140,16 @@ async def _chose_outcome(
     await query.answer()
     if outcome is Outcome.LINKED:
         rows = [
-            [InlineKeyboardButton(tr(label), callback_data=f"c:{referral_id}:l:{resource}")]
+            [
+                InlineKeyboardButton(
+                    tr(label), callback_data=callbacks.case(referral_id, "l", resource)
+                )
+            ]
             for resource, label in labels.RESOURCE.items()
         ]
-        rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"c:{referral_id}:x")])
+        rows.append(
+            [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(referral_id, "x"))]
+        )
         await edit_card(query, tr("Which kind of resource?"), InlineKeyboardMarkup(rows))
         return
     await ask_on_card(
@@ -167,4 +174,4 @@ async def _show_card(update: Update, context: BotContext, referral: Referral) ->
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CallbackQueryHandler(on_case_tap, pattern=PATTERN)]
+    return [callbacks.handler(callbacks.Code.CASE, on_case_tap)]

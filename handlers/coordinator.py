@@ -5,30 +5,29 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Role
 from bot.domain.referral import Status
 from bot.services import coordinator
 from bot.services import referrals as referral_service
-from handlers import cards
+from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.notify import deliver
 from handlers.questions import ask_on_card
 from handlers.replies import edit_card
 
-PATTERN = r"^k:\d+:(t|a|b|c|h|p:\d+)$"
-
 
 @requires(Role.COORDINATOR)
 async def on_escalation_tap(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, rid, action = query.data.split(":", 2)
+    assert query is not None
+    tap = callbacks.tap_of(update)
+    action = tap.action
     services, tr, person = context.services, context.tr, me(context)
-    referral = await referral_service.get(services, int(rid))
+    referral = await referral_service.get(services, tap.id)
     if referral is None or not coordinator.covers(services, person, referral):
         await query.answer(tr("This referral is not in your area."), show_alert=True)
         return
@@ -38,10 +37,10 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     if action == "c":
         officer = await referral_service.person(services, referral.officer_id)
         await query.answer()
-        if officer is not None and query.message is not None:
+        if officer is not None:  # to the coordinator's own chat, never the tap's chat
             station = cards.station_name(services.config, referral, tr.language)
             await context.bot.send_message(
-                query.message.chat.id,
+                person.telegram_id,
                 f"{cards.headline(tr, referral)}\n"
                 + tr("Officer: {officer}", officer=cards.person_link(officer))
                 + f"\n{html.escape(station)}",
@@ -70,9 +69,19 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
                 "{name} · {state} · {count} open", name=worker.display_name, state=state, count=load
             )
             rows.append(
-                [InlineKeyboardButton(label, callback_data=f"k:{referral.id}:p:{worker.id}")]
+                [
+                    InlineKeyboardButton(
+                        label, callback_data=callbacks.escalation(referral.id, "p", worker.id)
+                    )
+                ]
             )
-        rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"k:{referral.id}:b")])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    tr("⬅ Back"), callback_data=callbacks.escalation(referral.id, "b")
+                )
+            ]
+        )
         await edit_card(query, tr("Assign {ref} to:", ref=referral.ref), InlineKeyboardMarkup(rows))
         return
     if action == "b":
@@ -81,7 +90,7 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         text = cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
         await edit_card(query, text, cards.escalation_buttons(tr, referral))
         return
-    worker_id = person.id if action == "t" else int(action.removeprefix("p:"))
+    worker_id = person.id if action == "t" else tap.value_number
     result = await coordinator.assign(services, person, referral.id, worker_id)
     head = cards.headline(tr, referral)
     if not result.done:
@@ -95,4 +104,4 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CallbackQueryHandler(on_escalation_tap, pattern=PATTERN)]
+    return [callbacks.handler(callbacks.Code.ESCALATION, on_escalation_tap)]

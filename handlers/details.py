@@ -20,7 +20,7 @@ from bot.domain.referral import Referral
 from bot.i18n import Translator
 from bot.services import details
 from bot.services import referrals as referral_service
-from handlers import cards
+from handlers import callbacks, cards
 from handlers.context import BotContext
 
 log = logging.getLogger("referral_bot.details")
@@ -98,7 +98,7 @@ async def _hide(context: BotContext, shown: details.ShownDetails) -> None:
             hours=str(context.services.config.privacy.hide_details_after_hours),
         )
         again = InlineKeyboardButton(
-            tr("🔒 Show details again"), callback_data=f"c:{shown.referral_id}:s"
+            tr("🔒 Show details again"), callback_data=callbacks.case(shown.referral_id, "s")
         )
         buttons = InlineKeyboardMarkup([[again]])
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import traceback
@@ -12,22 +13,28 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from bot.services import offers as offer_service
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
+from handlers import callbacks
 from handlers.context import BotContext
 
 log = logging.getLogger("referral_bot.errors")
 
 
 async def _referral_ref(context: BotContext, update: Update) -> str | None:
-    """The reference of the referral a tapped button was about, for the log line."""
-    data = update.callback_query.data if update.callback_query else None
-    if not data or data[:2] not in ("o:", "c:", "w:"):
+    """The reference of the referral a tapped button was about, for the log line.
+
+    The data is read by :func:`handlers.callbacks.parse`, as every handler reads it, so
+    forged data names nothing; and a failing lookup gives no reference rather than a
+    second error inside the error handler (which the library would log with the
+    exception's message, which can quote input).
+    """
+    tap = callbacks.parse(update.callback_query.data if update.callback_query else None)
+    if tap is None or tap.number is None:
         return None
     try:
-        number = int(data.split(":")[1])
-        if data.startswith("o:"):
-            return await offer_service.referral_ref_of_offer(context.services, number)
-        referral = await referral_service.get(context.services, number)
-    except (ValueError, sqlite3.Error, KeyError):
+        if tap.code is callbacks.Code.OFFER:
+            return await offer_service.referral_ref_of_offer(context.services, tap.number)
+        referral = await referral_service.get(context.services, tap.number)
+    except Exception:  # only the log line's reference is lost
         return None
     return referral.ref if referral else None
 
@@ -78,7 +85,10 @@ async def on_error(update: object, context: BotContext) -> None:
     )
     log.error("where: %s", where(error), extra={"ref": ref, "update": update.update_id})
     chat = update.effective_chat
-    if chat is None or chat.type != chat.PRIVATE:
+    if chat is None or chat.type != chat.PRIVATE:  # never explain ourselves to a group
+        if update.callback_query:  # but stop the spinner (unless answered before)
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
         return
     context.resolve_language(update)
     text = context.tr("Sorry, something went wrong on my side. Please try again in a moment.")

@@ -32,7 +32,6 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -52,15 +51,13 @@ from bot.domain.referral import (
 from bot.i18n import N_, Html, Translator, available_languages
 from bot.services import drafts, prompts, referrals
 from bot.services.drafts import Card, StoredDraft
-from handlers import labels
+from handlers import callbacks, labels
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
 from handlers.notify import deliver, submitted_text
 from handlers.replies import edit_card
 
 NEW_REFERRAL = N_("➕ New referral")
-PREFIX = "d"
-MAX_CALLBACK_BYTES = 64
 
 STEP_NAMES = {
     Step.CATEGORY: N_("Category"),
@@ -115,9 +112,7 @@ def officer_keyboard(tr: Translator) -> ReplyKeyboardMarkup:
 
 def callback(token: str, action: str, value: str = "") -> str:
     """``d:<token>:<action>[:<value>]``: only an opaque token and what was tapped."""
-    data = f"{PREFIX}:{token}:{action}" + (f":{value}" if value else "")
-    assert len(data.encode()) <= MAX_CALLBACK_BYTES, data
-    return data
+    return callbacks.filing(token, action, value)
 
 
 def _button(text: str, token: str, action: str, value: str = "") -> InlineKeyboardButton:
@@ -526,14 +521,10 @@ class Tap:
 
 def _parse(query: CallbackQuery) -> Tap | None:
     """``d:<token>:<action>[:<value>]`` from a message in a private chat, or None."""
-    message = query.message
-    if query.data is None or message is None or message.chat.type != message.chat.PRIVATE:
+    message, tap = query.message, callbacks.parse(query.data)
+    if tap is None or message is None or message.chat.type != message.chat.PRIVATE:
         return None
-    parts = query.data.split(":")
-    if len(parts) not in (3, 4) or parts[0] != PREFIX:
-        return None
-    value = parts[3] if len(parts) == 4 else ""
-    return Tap(Card(parts[1], message.message_id), parts[2], value)
+    return Tap(Card(tap.token, message.message_id), tap.action, tap.value)
 
 
 async def _stale(query: CallbackQuery, context: BotContext, tap: Tap | None = None) -> None:
@@ -766,6 +757,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("new", start_new, filters=private),
         CommandHandler("resume", resume, filters=private),
         CommandHandler("cancel", cancel, filters=private),
-        CallbackQueryHandler(on_tap, pattern=f"^{PREFIX}:"),
+        callbacks.handler(callbacks.Code.FILING, on_tap),
         MessageHandler(private & filters.Text(labels_in_every_language), start_new),
     ]

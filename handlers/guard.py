@@ -1,8 +1,9 @@
 """The one authorisation guard every update passes before any handler sees it.
 
-It runs in handler group -1: it finds the enrolled person, refuses strangers (except
-``/start`` with a code, or a code typed on its own) and deactivated people, and puts
-the person and their language on the context. Handlers then state the roles they
+It runs in handler group -1: it lets through only private chats (groups get nothing),
+keeps each person under the flood limit, finds the enrolled person, refuses strangers
+(except ``/start`` with a code, or a code typed on its own) and deactivated people, and
+puts the person and their language on the context. Handlers then state the roles they
 need with :func:`requires`. Callback queries are always answered, so nobody's phone
 is left with a spinning button. Edited messages are ignored: re-running a step
 because somebody fixed a typo in an old message would replay it.
@@ -23,6 +24,7 @@ from bot.domain.people import Role
 from bot.i18n import Translator
 from bot.services import enrolment, intake
 from bot.services import people as people_service
+from handlers import callbacks
 from handlers.commands import publish_person_menu
 from handlers.context import BotContext
 
@@ -34,7 +36,10 @@ async def guard(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if update.message is None and update.callback_query is None:
         raise ApplicationHandlerStop  # edits, channel posts, member updates: nothing to do
-    if user is None or user.is_bot or chat is None:
+    if user is None or user.is_bot:
+        raise ApplicationHandlerStop
+    if chat is None or chat.type != chat.PRIVATE:
+        await _outside_private_chat(update, context, user.id)
         raise ApplicationHandlerStop
     services = context.services
     message = update.message
@@ -42,17 +47,7 @@ async def guard(update: Update, context: BotContext) -> None:
         services, chat.id, message.message_id, message.date
     ):
         raise ApplicationHandlerStop  # handed over again after a crash: already taken
-    gate = context.bot_data.setdefault("flood_gate", FloodGate())
-    now = services.clock.now()
-    if not gate.admit(user.id, now):
-        if gate.should_tell(user.id, now):
-            tr = Translator(context.resolve_language(update))
-            await _refuse(
-                update,
-                tr("You are sending messages very fast. Please wait a minute, then try again."),
-            )
-        elif update.callback_query:
-            await update.callback_query.answer()
+    if not await _within_flood_limit(update, context, user.id):
         raise ApplicationHandlerStop
     person = await people_service.find(services, user.id)
     if person is None:
@@ -69,10 +64,6 @@ async def guard(update: Update, context: BotContext) -> None:
     context.person = person
     tr = Translator(context.resolve_language(update))
 
-    if chat.type != chat.PRIVATE and (person is None or not person.active):
-        if update.callback_query:
-            await update.callback_query.answer()  # never explain ourselves to a group
-        raise ApplicationHandlerStop
     if person is None:
         if _is_enrolment_attempt(update):
             return
@@ -93,6 +84,70 @@ async def guard(update: Update, context: BotContext) -> None:
             ),
         )
         raise ApplicationHandlerStop
+    query = update.callback_query
+    if query is not None and callbacks.parse(query.data) is None:  # no button of ours sent it
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        raise ApplicationHandlerStop
+
+
+async def _outside_private_chat(update: Update, context: BotContext, telegram_id: int) -> None:
+    """Groups get nothing from the bot: commands there are ignored, and so are taps.
+
+    Telegram delivers a tap from any chat where a message of ours has buttons, and a
+    modified client can send any data from there; acting on it would put a case card,
+    details or a pin where the whole group reads them. The tap is answered, so the
+    presser's button stops spinning: with a hint only the presser sees if they are
+    enrolled, with nothing at all for a stranger (we never explain ourselves to a group).
+    """
+    query = update.callback_query
+    if query is None:
+        return
+    person = await people_service.find(context.services, telegram_id)
+    if person is None or not person.active:
+        await query.answer()
+        return
+    tr = Translator(person.language)
+    await query.answer(tr("Buttons work only in your private chat with me."))
+
+
+async def _within_flood_limit(update: Update, context: BotContext, telegram_id: int) -> bool:
+    """Take the update under the flood limit, or refuse it saying exactly what to do.
+
+    A refused tap is answered every time (the button can simply be tapped again). A
+    refused typed message is answered as a reply to it, so the person sees which message
+    was not read and sends it again: an answer to a question of a filing is never lost
+    without a word. Only the first few refusals of a cool-down are answered, so a flood
+    is not answered message by message.
+    """
+    gate = context.bot_data.setdefault("flood_gate", FloodGate())
+    now = context.services.clock.now()
+    if gate.admit(telegram_id, now):
+        return True
+    tr = Translator(context.resolve_language(update))
+    seconds = gate.seconds_to_wait(telegram_id, now)
+    message = update.message
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            tr(
+                "You are tapping very fast. Please wait {seconds} seconds, then tap again.",
+                seconds=seconds,
+            )
+        )
+    elif message is not None and gate.should_tell(telegram_id):
+        if message.text and not message.text.startswith("/"):
+            text = tr(
+                "You are sending messages very fast, so I did not read this one. Please "
+                "wait {seconds} seconds, then send it again.",
+                seconds=seconds,
+            )
+        else:
+            text = tr(
+                "You are sending messages very fast. Please wait {seconds} seconds, then try "
+                "again.",
+                seconds=seconds,
+            )
+        await message.reply_text(text, do_quote=True)
+    return False
 
 
 def stranger_text(tr: Translator) -> str:
@@ -108,8 +163,10 @@ def _is_enrolment_attempt(update: Update) -> bool:
     message = update.message
     if message is None or not message.text:
         return False
-    text = message.text.strip()
-    return text.split()[0].split("@")[0] == "/start" or looks_like_code(text)
+    words = message.text.split()  # none at all for whitespace such as U+3000 or U+2028
+    if not words:
+        return False
+    return words[0].split("@")[0] == "/start" or looks_like_code(message.text.strip())
 
 
 async def _refuse(update: Update, text: str) -> None:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain.invite import Scope, ScopeError, invite_link
 from bot.domain.people import Role
 from bot.i18n import Html
 from bot.services import enrolment
+from handlers import callbacks
 from handlers.commands import ROLE_NAMES
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.profile import scope_text
 from handlers.replies import edit_card, local_time
 
-PREFIX = "inv:"
-CANCEL = PREFIX + "cancel"
 ALL_STATIONS = "*"
 
 
@@ -26,10 +25,10 @@ async def start_invite(update: Update, context: BotContext) -> None:
     assert message is not None
     tr = context.tr
     rows = [
-        [InlineKeyboardButton(tr(ROLE_NAMES[role]), callback_data=PREFIX + role.value)]
+        [InlineKeyboardButton(tr(ROLE_NAMES[role]), callback_data=callbacks.invite(role.value))]
         for role in Role
     ]
-    rows.append([InlineKeyboardButton(tr("Cancel"), callback_data=CANCEL)])
+    rows.append([InlineKeyboardButton(tr("Cancel"), callback_data=callbacks.invite())])
     await message.reply_text(tr("Whom are you inviting?"), reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -37,18 +36,13 @@ async def start_invite(update: Update, context: BotContext) -> None:
 async def invite_step(update: Update, context: BotContext) -> None:
     """One tap on the invite card: a role, then (if the role needs one) a station or team."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    tr = context.tr
-    if query.data == CANCEL:
+    assert query is not None
+    tr, tap = context.tr, callbacks.tap_of(update)
+    if tap.action == "cancel":
         await query.answer()
         await edit_card(query, tr("No invite was made."))
         return
-    role_text, _, place = query.data.removeprefix(PREFIX).partition(":")
-    try:
-        role = Role(role_text)
-    except ValueError:
-        await query.answer(tr("This button is no longer active."), show_alert=True)
-        return
+    role, place = Role(tap.action), tap.value  # callbacks.parse let only roles through
     if not place and role is not Role.ADMIN:
         await query.answer()
         await edit_card(query, _scope_question(context, role), _scope_buttons(context, role))
@@ -92,13 +86,15 @@ def _scope_buttons(context: BotContext, role: Role) -> InlineKeyboardMarkup:
     else:
         places = [(t.id, t.name(language)) for t in config.teams]
     rows = [
-        [InlineKeyboardButton(name, callback_data=f"{PREFIX}{role.value}:{ident}")]
+        [InlineKeyboardButton(name, callback_data=callbacks.invite(role.value, ident))]
         for ident, name in places
     ]
     if role is Role.COORDINATOR:
         label = context.tr("All stations (overnight cover)")
-        rows.append([InlineKeyboardButton(label, callback_data=f"{PREFIX}{role.value}:*")])
-    rows.append([InlineKeyboardButton(context.tr("Cancel"), callback_data=CANCEL)])
+        rows.append(
+            [InlineKeyboardButton(label, callback_data=callbacks.invite(role.value, ALL_STATIONS))]
+        )
+    rows.append([InlineKeyboardButton(context.tr("Cancel"), callback_data=callbacks.invite())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -121,5 +117,5 @@ def _invite_card(context: BotContext, issued: enrolment.IssuedInvite) -> str:
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("invite", start_invite, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(invite_step, pattern=f"^{PREFIX}"),
+        callbacks.handler(callbacks.Code.INVITE, invite_step),
     ]

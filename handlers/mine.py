@@ -4,21 +4,19 @@ Also /available and /away, the simple on-duty switch a worker uses (the rota com
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain.people import Role
 from bot.domain.referral import Status
 from bot.domain.rota import away_until
 from bot.services import cases, offers
 from bot.services import referrals as referral_service
-from handlers import cards, labels
+from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
 from handlers.notify import deliver
 from handlers.questions import ask_on_card
 from handlers.replies import local_time
-
-WITHDRAW_PATTERN = r"^w:\d+$"
 
 
 @enrolled
@@ -71,7 +69,9 @@ async def _officer_list(update: Update, context: BotContext) -> None:
         lines.append(line)
         if referral.status is Status.OFFERED:
             label = tr("Withdraw {ref}", ref=referral.ref)
-            buttons.append([InlineKeyboardButton(label, callback_data=f"w:{referral.id}")])
+            buttons.append(
+                [InlineKeyboardButton(label, callback_data=callbacks.withdraw(referral.id))]
+            )
     await message.reply_text(
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
     )
@@ -81,8 +81,8 @@ async def _officer_list(update: Update, context: BotContext) -> None:
 async def on_withdraw(update: Update, context: BotContext) -> None:
     """Ask why; the referral is withdrawn when the reason is typed (handlers.answers)."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    referral = await referral_service.get(context.services, int(query.data[2:]))
+    assert query is not None
+    referral = await referral_service.get(context.services, callbacks.tap_of(update).id)
     tr = context.tr
     if referral is None or referral.officer_id != me(context).id:
         await query.answer(tr("This is not your referral."), show_alert=True)
@@ -143,5 +143,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("mine", show_mine, filters=private),
         CommandHandler("available", available, filters=private),
         CommandHandler("away", away, filters=private),
-        CallbackQueryHandler(on_withdraw, pattern=WITHDRAW_PATTERN),
+        callbacks.handler(callbacks.Code.WITHDRAW, on_withdraw),
     ]

@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot.domain.people import Role
 from bot.domain.referral import DeclineReason
 from bot.services import offers
 from bot.services.offers import Answer
-from handlers import cards, jobs, labels
+from handlers import callbacks, cards, jobs, labels
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.notify import deliver
 from handlers.questions import DECLINE_NOTE, SKIP, ask_on_card
-from handlers.replies import edit_card
-
-PATTERN = r"^o:\d+:(a|d|b|r:[a-z_]+)$"
+from handlers.replies import edit_buttons, edit_card
 
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
 async def on_offer_tap(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, offer_text_id, action = query.data.split(":", 2)
-    offer_id = int(offer_text_id)
+    assert query is not None
+    tap = callbacks.tap_of(update)
+    offer_id, action = tap.id, tap.action
     tr = context.tr
     if action == "d":  # show the reasons; nothing is recorded until one is chosen
         if not await offers.is_theirs(context.services, me(context), offer_id):
@@ -32,25 +30,23 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
             return
         await query.answer()
         rows = [
-            [InlineKeyboardButton(tr(label), callback_data=f"o:{offer_id}:r:{reason}")]
+            [InlineKeyboardButton(tr(label), callback_data=callbacks.offer(offer_id, "r", reason))]
             for reason, label in labels.DECLINE.items()
         ]
-        rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=f"o:{offer_id}:b")])
-        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+        rows.append(
+            [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.offer(offer_id, "b"))]
+        )
+        await edit_buttons(query, InlineKeyboardMarkup(rows))
         return
     if action == "b":
         await query.answer()
-        await query.edit_message_reply_markup(cards.offer_buttons(tr, offer_id))
+        await edit_buttons(query, cards.offer_buttons(tr, offer_id))
         return
     chosen: DeclineReason | None = None
     if action == "a":
         outcome = await offers.accept(context.services, me(context), offer_id)
-    else:
-        reason = action.removeprefix("r:")
-        if reason not in DeclineReason.__members__.values():
-            await query.answer(tr("This button is no longer active."), show_alert=True)
-            return
-        chosen = DeclineReason(reason)
+    else:  # "r": a reason, one of DeclineReason's (callbacks.parse let no other through)
+        chosen = DeclineReason(tap.value)
         outcome = await offers.decline(context.services, me(context), offer_id, chosen)
         jobs.wake(context)  # if nobody is left, the next escalation step is due now
     await _answer(update, context, outcome, offer_id, chosen)
@@ -116,4 +112,4 @@ async def _answer(
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    return [CallbackQueryHandler(on_offer_tap, pattern=PATTERN)]
+    return [callbacks.handler(callbacks.Code.OFFER, on_offer_tap)]

@@ -5,18 +5,17 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain.people import Role, Scope
 from bot.i18n import available_languages, language_name
 from bot.services import audit_trail
 from bot.services import people as people_service
+from handlers import callbacks
 from handlers.commands import ROLE_NAMES, commands_for, publish_person_menu
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires, stranger_text
 from handlers.replies import edit_card
-
-LANGUAGE_PREFIX = "lang:"
 
 
 def help_text(context: BotContext) -> str:
@@ -70,7 +69,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     buttons = [
-        [InlineKeyboardButton(language_name(code), callback_data=LANGUAGE_PREFIX + code)]
+        [InlineKeyboardButton(language_name(code), callback_data=callbacks.language(code))]
         for code in available_languages()
     ]
     await message.reply_text(
@@ -81,8 +80,8 @@ async def choose_language(update: Update, context: BotContext) -> None:
 @enrolled
 async def set_language(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    code = query.data.removeprefix(LANGUAGE_PREFIX)
+    assert query is not None
+    code = callbacks.tap_of(update).value
     if code not in available_languages():
         await query.answer(context.tr("This button is no longer active."), show_alert=True)
         return
@@ -104,7 +103,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("whoami", whoami, filters=private),
         CommandHandler("language", choose_language, filters=private),
         CommandHandler("audit", show_audit, filters=private),
-        CallbackQueryHandler(set_language, pattern=f"^{LANGUAGE_PREFIX}"),
+        callbacks.handler(callbacks.Code.LANGUAGE, set_language),
     ]
 
 

@@ -11,11 +11,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.i18n import N_
 from bot.services import prompts
 from bot.services.prompts import Prompt
+from handlers import callbacks
 from handlers.context import BotContext, me
 from handlers.replies import edit_card
-
-CANCEL_PREFIX = "p:x:"
-
 
 CANCEL = N_("Cancel")
 SKIP = N_("Skip")  # for a question whose answer may be left out
@@ -24,7 +22,13 @@ DECLINE_NOTE = "decline_note"  # why, after declining for "other reason" (option
 
 def cancel_markup(context: BotContext, prompt: Prompt, label: str = CANCEL) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(context.tr(label), callback_data=CANCEL_PREFIX + prompt.token)]]
+        [
+            [
+                InlineKeyboardButton(
+                    context.tr(label), callback_data=callbacks.cancel_question(prompt.token)
+                )
+            ]
+        ]
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,8 +21,23 @@ async def edit_card(
     """
     if query.message is None:
         return
-    try:
+    with _unchanged_is_fine():
         await query.edit_message_text(text, reply_markup=markup)
+
+
+async def edit_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace only the tapped message's buttons; a double tap's second edit changes
+    nothing, which Telegram refuses as "message is not modified": harmless, as above."""
+    if query.message is None:
+        return
+    with _unchanged_is_fine():
+        await query.edit_message_reply_markup(markup)
+
+
+@contextmanager
+def _unchanged_is_fine() -> Iterator[None]:
+    try:
+        yield
     except BadRequest as exc:
         if "message is not modified" not in str(exc).lower():
             raise

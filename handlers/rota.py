@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain.people import Person, Role
 from bot.domain.rota import Change, Reach
@@ -26,17 +26,13 @@ from bot.i18n import N_, Html, Translator
 from bot.services import people as people_service
 from bot.services import rota as rota_service
 from bot.services.rota import Board, Cover, CoverRefused, Period, Refusal
+from handlers import callbacks
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.replies import edit_card, local_time
 
 log = logging.getLogger("referral_bot.rota")
 
-_ID = r"\d{1,12}"
-PATTERN = (
-    rf"^r:(no|k|t:[a-z0-9][a-z0-9_-]{{0,23}}|k?w:{_ID}|k?c:{_ID}:[arx]|k?x:{_ID}:{_ID}"
-    rf"|k?p:{_ID}:[arx]:{_ID}:[ntdh]|k?ok:{_ID}:[arx]:{_ID}:[ntdh]:{_ID})$"
-)
 COORDINATORS_STEP = "k"  # "r:k": the coordinators' rota; "r:k<step>:...": a step on it
 MESSAGE_LIMIT = 4000  # Telegram allows 4096; leave room
 ANCHOR_SLACK = timedelta(minutes=2)  # a confirm card made "in the future" is forged
@@ -152,9 +148,9 @@ async def cover(update: Update, context: BotContext) -> None:
 @requires(Role.COORDINATOR)
 async def on_cover_tap(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    tr = context.tr
-    step, *args = query.data.split(":")[1:]
+    assert query is not None
+    tr, tap = context.tr, callbacks.tap_of(update)
+    step, args = tap.action, tap.value.split(":") if tap.value else []
     if step == "no":
         await query.answer()
         await edit_card(query, tr("Cancelled: the rota is unchanged."))
@@ -469,7 +465,7 @@ def _rota_name(context: BotContext, team_id: str | None) -> str:
 
 
 def _button(label: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data)
+    return InlineKeyboardButton(label, callback_data=callbacks.written(data, callbacks.Code.COVER))
 
 
 def _with_cancel(
@@ -483,5 +479,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("oncall", oncall, filters=private),
         CommandHandler("cover", cover, filters=private),
-        CallbackQueryHandler(on_cover_tap, pattern=PATTERN),
+        callbacks.handler(callbacks.Code.COVER, on_cover_tap),
     ]

@@ -122,14 +122,19 @@ async def file(w: World, d: Draft) -> Referral:
     return newest
 
 
+async def up_to_where(officer: Phone) -> None:
+    """Officer starts a routine "Other" referral and taps up to the "Where?" step."""
+    await officer.send("/new")
+    for label in ("Other", "None of these", "● Routine (suggested)"):
+        await officer.tap(label)
+
+
 async def up_to_review(
     officer: Phone, summary: str = "Lost elderly man found at the market."
 ) -> None:
     """Officer taps through a routine "Other" referral (no name, no phone) up to the
     review card, without submitting."""
-    await officer.send("/new")
-    for label in ("Other", "None of these", "● Routine (suggested)"):
-        await officer.tap(label)
+    await up_to_where(officer)
     await officer.send("Market street")
     await officer.tap("Adult (18–64)")
     await officer.tap("No phone: visit only")

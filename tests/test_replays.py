@@ -9,16 +9,14 @@ from bot.sandbox.world import world
 from bot.services import drafts
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
-from tests.stories import OFFICER_ID, station, up_to_review
+from tests.stories import OFFICER_ID, station, up_to_review, up_to_where
 
 
 async def test_a_typed_answer_handed_over_again_is_taken_once(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
         officer = s.officer
-        await officer.send("/new")
-        for label in ("Other", "None of these", "● Routine (suggested)"):
-            await officer.tap(label)
+        await up_to_where(officer)
         await officer.send("Market street")  # the Where? answer
         said = len(officer.texts)
         await w.telegram.redeliver()  # the same message again: it must not become the name

@@ -1167,7 +1167,9 @@ class FakeTelegram:
         """Record a person's message in ``chat`` and deliver it unless privacy mode hides it."""
         if location is not None:
             kind = "location"
-        if kind == "text" and not (text.strip() and utf16_len(text) <= MAX_TEXT_LENGTH):
+        # Apps trim ASCII spaces and line breaks before sending; other whitespace (U+3000,
+        # U+2028, "\x1c") does reach bots, and then ``str.split()`` finds no word in it.
+        if kind == "text" and not (text.strip(" \t\r\n") and utf16_len(text) <= MAX_TEXT_LENGTH):
             raise ValueError("Telegram apps send 1-4096 characters of text")
         message = SeenMessage(
             message_id=chat.next_message_id(),

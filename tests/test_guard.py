@@ -1,0 +1,256 @@
+"""The guard in front of every handler, as people meet it: the flood limit that no person
+filing at human speed meets, buttons tapped in a group chat, and input no phone should
+send (whitespace-only text, forged button data)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain.flood import BURST, FloodGate
+from bot.domain.referral import Category, Status
+from bot.sandbox import Phone, SeenMessage
+from bot.sandbox.world import World, world
+from bot.services import drafts
+from bot.services import people as people_service
+from bot.services import referrals as referral_service
+from storage import audit
+from tests.conftest import ADMIN_ID
+from tests.stories import OFFICER_ID, draft, enrol, file, station, up_to_where
+
+START = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+IN_A_GROUP = "Buttons work only in your private chat with me."
+STALE = "This button is no longer active."
+
+
+# -- the flood limit --------------------------------------------------------------------------
+
+
+def test_a_person_at_human_speed_never_meets_the_limit_a_script_soon_does() -> None:
+    gate = FloodGate()
+    # The fastest officer: a tap or a typed answer every second and a half, for an hour.
+    for step in range(2400):
+        assert gate.admit(1, START + timedelta(seconds=1.5 * step)), step
+    # Bursts at once (a frozen clock): twice the updates of two filings back to back.
+    assert all(gate.admit(2, START) for _ in range(BURST))
+    # A stuck client resending 20 times a second for a minute is held to one a second...
+    taken = sum(gate.admit(3, START + timedelta(seconds=n / 20)) for n in range(1200))
+    assert taken <= BURST + 60
+    # ...and is taken again once it has been quiet for a while.
+    assert gate.admit(3, START + timedelta(minutes=2))
+
+
+async def test_an_officer_files_three_referrals_in_a_row_without_being_slowed(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        for category in (Category.FAMILY_DISPUTE, Category.ELDERLY, Category.OTHER):
+            await file(w, draft(category))  # the clock stands still: faster than any person
+        await s.officer.send("/mine")
+        assert not any("very fast" in text for text in s.officer.texts)
+        assert s.officer.last.plain.startswith("Your latest referrals:")
+
+
+async def test_a_typed_answer_over_the_limit_is_quoted_back_to_be_sent_again(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        officer = s.officer
+        await up_to_where(officer)
+        card = officer.last
+        assert card.buttons
+        while "very fast" not in officer.last.plain:  # a stuck app resends a command
+            await officer.send("/whoami")
+        await officer.send("Market street 5")
+        typed = officer.messages[-2]
+        assert typed.plain == "Market street 5" and not typed.from_bot
+        told = officer.last
+        assert told.reply_to_message_id == typed.message_id  # the message shows it quoted
+        assert told.plain == (
+            "You are sending messages very fast, so I did not read this one. Please wait "
+            "10 seconds, then send it again."
+        )
+        answer = await officer.tap_data(
+            card.buttons[0][0].callback_data or "", message_id=card.message_id
+        )
+        assert answer.text == ("You are tapping very fast. Please wait 10 seconds, then tap again.")
+        stored = await drafts.current(w.services, await _person_id(w, OFFICER_ID))
+        assert stored is not None and stored.draft.place is None  # nothing taken meanwhile
+
+        w.clock.advance(timedelta(seconds=10))
+        await officer.send("Market street 5")
+        stored = await drafts.current(w.services, await _person_id(w, OFFICER_ID))
+        assert stored is not None and stored.draft.place == "Market street 5"
+
+
+async def test_a_flood_is_answered_a_few_times_then_quietly_dropped(config_path: Path) -> None:
+    async with world(config_path) as w:
+        officer = await enrol(w, OFFICER_ID, "Wang", "--role", "officer", "--station", "tianping")
+        for _ in range(BURST + 20):
+            await officer.send("/whoami")
+        told = [t for t in officer.texts if "very fast" in t]
+        assert (
+            told
+            == ["You are sending messages very fast. Please wait 10 seconds, then try again."] * 5
+        )
+        w.clock.advance(timedelta(seconds=10))
+        await officer.send("/whoami")
+        assert officer.last.plain.startswith("Wang")
+
+
+async def _person_id(w: World, telegram_id: int) -> int:
+    found = await people_service.find(w.services, telegram_id)
+    assert found is not None
+    return found.id
+
+
+# -- buttons tapped in a group chat -----------------------------------------------------------
+
+
+def _data(message: SeenMessage, label: str) -> str:
+    button = message.button(label)
+    assert button is not None and button.callback_data is not None, message.button_labels()
+    return button.callback_data
+
+
+def _screens(phones: list[Phone]) -> list[tuple[int, int, str, list[str], bool]]:
+    return [
+        (p.chat_id, m.message_id, m.plain, m.button_labels(), m.deleted)
+        for p in phones
+        for m in p.messages
+    ]
+
+
+async def test_no_button_tapped_in_a_group_is_acted_on(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        officer, li = s.officer, s.workers["Li Na"]
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        admin = w.phone(ADMIN_ID, "Admin")
+        await admin.send("/help")
+        held = await file(w, draft(Category.DOMESTIC_VIOLENCE))
+        await li.tap("✅ Accept")
+        show, step = _data(li.last, "🔒 Show details"), _data(li.last, "✔ First contact made")
+        await li.tap("Return to police")  # a question with a Cancel button
+        question = li.last
+        offered = await file(w, draft(Category.ELDERLY))
+        offer_card = li.last
+        await officer.send("/new")
+        draft_card = officer.last
+        await officer.send("/language")
+        await admin.send("/invite")
+
+        group = w.telegram.group(-100_321, "Station chat")
+        await group.send(officer, "/help")
+        at = group.messages[-1].message_id
+        taps: list[tuple[Phone, str]] = [
+            (officer, _data(draft_card, "Family dispute")),
+            (li, _data(offer_card, "✅ Accept")),
+            (li, _data(offer_card, "Decline")),
+            (li, show),
+            (li, step),
+            (li, _data(question, "Cancel")),
+            (coordinator, f"k:{held.id}:c"),
+            (coordinator, f"k:{offered.id}:t"),
+            (officer, f"w:{offered.id}"),
+            (officer, _data(officer.last, "中文 (简体)")),
+            (admin, _data(admin.last, "Officer")),
+            (admin, "inv:officer:tianping"),
+            (coordinator, "r:k"),
+            (w.phone(7777, "Stranger"), f"c:{held.id}:s"),
+        ]
+        phones = [officer, li, coordinator, admin]
+        screens, calls = _screens(phones), len(w.telegram.calls)
+        trail = await audit.entries(w.services.db.reader)
+        for presser, data in taps:
+            answer = await group.tap_data(presser, data, message_id=at)
+            expected = None if presser.chat_id == 7777 else IN_A_GROUP
+            assert (answer.text, answer.show_alert) == (expected, False), data
+        assert group.bot_messages == []
+        assert _screens(phones) == screens  # no details, pin or card anywhere, no edit
+        assert {c.method for c in w.telegram.calls[calls:]} == {"answerCallbackQuery"}
+        assert await audit.entries(w.services.db.reader) == trail
+        assert (await referral_service.get(w.services, held.id)).status is Status.ACCEPTED  # type: ignore[union-attr]
+        assert (await referral_service.get(w.services, offered.id)).status is Status.OFFERED  # type: ignore[union-attr]
+
+
+async def test_details_shown_again_go_to_the_holders_own_chat(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft(Category.DOMESTIC_VIOLENCE))
+        await li.tap("✅ Accept")
+        shown = len([m for m in li.bot_messages if m.protect_content])
+        await li.tap("🔒 Show details")
+        assert len([m for m in li.bot_messages if m.protect_content]) == shown + 1
+
+
+async def test_a_double_tap_on_decline_shows_the_reasons_once(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft(Category.OTHER))
+        card = li.last
+        decline = _data(card, "Decline")
+        await li.tap("Decline")
+        reasons = card.button_labels()
+        answer = await li.tap_data(decline, message_id=card.message_id)
+        assert (answer.text, card.button_labels()) == (None, reasons)
+
+
+# -- input no phone should send -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["\u3000", "\u2028", "\x1c", "\u3000 \u2028"])
+async def test_a_strangers_whitespace_only_message_gets_the_usual_answer(
+    config_path: Path, text: str
+) -> None:
+    async with world(config_path) as w:
+        stranger = w.phone(7777, "Someone")
+        await stranger.send(text)
+        assert stranger.last.plain.startswith("Hello. This bot links police stations")
+
+
+FORGED = [
+    "o:99999999999999999999999:a",
+    "c:99999999999999999999999:s",
+    "k:99999999999999999999999:c",
+    "w:99999999999999999999999",
+    "k:1:p:99999999999999999999999",
+    "c:1:s\n",
+    "o:١:a",
+    "c:-1:s",
+    "o:1:r:nonsense",
+    "c:1:n:nonsense",
+    "r:kok:1:a:1:n:999999999999",
+    "r:c:1:a\n",
+    "inv:nobody",
+    "lang:",
+    "p:x:",
+    "d:zz:c:juvenile",
+    "",
+    "x" * 64,
+]
+
+
+@pytest.mark.parametrize("data", FORGED)
+async def test_forged_button_data_is_no_longer_active_for_every_role(
+    config_path: Path, data: str
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        admin = w.phone(ADMIN_ID, "Admin")
+        await admin.send("/help")
+        await file(w, draft(Category.OTHER))
+        for phone in (s.officer, s.workers["Li Na"], coordinator, admin):
+            answer = await phone.tap_data(data, message_id=phone.last.message_id)
+            assert (answer.text, answer.show_alert) == (STALE, True), (phone, data)
