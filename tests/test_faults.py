@@ -29,7 +29,9 @@ from handlers.notify import deliver
 from storage import drafts, outbox
 from storage.offers import OfferState
 from storage.offers import of_referral as offers_of
-from tests.stories import OFFICER_ID, draft, enrol, station
+from tests.stories import OFFICER_ID, draft, enrol, station, up_to_review
+
+SUBMIT = "📨 Submit"
 
 THURSDAY_1400 = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
 CATEGORIES = (Category.FAMILY_DISPUTE, Category.ELDERLY, Category.NEIGHBOUR_DISPUTE)
@@ -150,3 +152,38 @@ async def test_every_notice_arrives_when_a_fifth_of_calls_fail(
         # depends on how the chats' lanes interleave, so this bounds the count by the
         # faults rather than by a share of all messages.
         assert duplicates <= faults["late"], (duplicates, faults, total)
+
+
+@pytest.mark.expect_errors  # a timed-out reply in the tap's own handler is logged as a warning
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_every_officers_card_says_submitted_when_half_the_calls_fail(
+    config_path: Path, seed: int
+) -> None:
+    """Thirty officers tap Submit while half of Telegram's calls fail, so that now and
+    then even an edit's retries within the call all fail: each card still ends showing
+    "Submitted as R-…" (from the tap, or from the outbox's retry), without a second tap.
+    Before, such an officer learnt the reference only from a later notice."""
+    clock = FakeClock(THURSDAY_1400)
+    async with world(config_path, clock=clock) as w:
+        await station(w, {"Li Na": (), "Zhou Min": ()})
+        officers = [
+            await enrol(w, 1_000 + n, f"Officer {n}", "--role", "officer", "--station", "tianping")
+            for n in range(30)
+        ]
+        cards = []
+        for officer in officers:
+            await up_to_review(officer)
+            cards.append(next(m for m in reversed(officer.bot_messages) if m.button(SUBMIT)))
+        w.telegram.inject_faults(0.5, seed=seed)
+        for officer, card in zip(officers, cards, strict=True):
+            await officer.tap(SUBMIT, message=card)
+        for _ in range(60):  # an hour of engine rounds, faults still on
+            clock.advance(timedelta(minutes=1))
+            await tick(w)
+        assert sum(w.telegram.faults.values()) > 0
+        for officer, card in zip(officers, cards, strict=True):
+            person = await people_service.find(w.services, officer.chat_id)
+            assert person is not None
+            mine = await referral_service.of_officer(w.services, person)
+            assert len(mine) == 1  # filed once
+            assert (card.plain, card.buttons) == (f"Submitted as {mine[0].ref}.", [])
