@@ -45,12 +45,7 @@ async def on_text(update: Update, context: BotContext) -> bool:
         return False
     if prompts.expired(services, prompt):
         await _close_question(context, prompt)
-        await message.reply_text(
-            tr(
-                "That question was asked more than 30 minutes ago, so I did not use your "
-                "text and nothing changed. Tap the button again to answer it."
-            )
-        )
+        await message.reply_text(_lapsed(context, prompt))
         return True
     text = " ".join(message.text.split())
     if len(text) > REASON_LIMIT:
@@ -66,6 +61,19 @@ async def on_text(update: Update, context: BotContext) -> bool:
         return True
     await _answer(update, context, prompt, text)
     return True
+
+
+def _lapsed(context: BotContext, prompt: Prompt) -> str:
+    """A typed answer to a question asked more than 30 minutes ago is not used."""
+    if prompt.purpose == DECLINE_NOTE:  # there is no button to tap again: the decline stands
+        return context.tr(
+            "You declined more than 30 minutes ago, so I did not keep this as your reason. "
+            "Your decline stands; nothing else changed."
+        )
+    return context.tr(
+        "That question was asked more than 30 minutes ago, so I did not use your "
+        "text and nothing changed. Tap the button again to answer it."
+    )
 
 
 async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:

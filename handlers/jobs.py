@@ -191,7 +191,7 @@ def schedule(app: BotApp) -> None:
         ("reminders", _delivering(reminders.tick), reminders.INTERVAL, False),
         ("backup", _quiet(_back_up), backup.INTERVAL, False),
         ("details_hiding", _hide_details, details_hiding.INTERVAL, False),
-        ("draft_retention", _quiet(draft_retention.tick), draft_retention.INTERVAL, False),
+        ("draft_retention", _quiet(draft_retention.tick), draft_retention.INTERVAL, True),
         ("retention", _quiet(retention.tick), retention.INTERVAL, True),
         ("daily", _delivering(daily.tick), daily.INTERVAL, True),
     ]

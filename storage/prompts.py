@@ -64,3 +64,18 @@ async def clear(conn: Conn, person_id: int, token: str | None = None) -> bool:
             "DELETE FROM prompts WHERE person_id = ? AND token = ?", (person_id, token)
         )
     return cursor.rowcount == 1
+
+
+async def forget_older_than(conn: Conn, emptied: datetime, dropped: datetime) -> int:
+    """Questions asked before ``emptied`` lose what they held (a typed name, a chosen
+    outcome: personal data kept only while the question can be answered); those asked
+    before ``dropped`` go altogether. Returns how many were emptied or dropped.
+
+    The emptied row stays a while so that a late answer is told the question lapsed,
+    rather than "I did not understand"."""
+    emptied_rows = await conn.execute(
+        "UPDATE prompts SET data = '{}' WHERE created_at < ? AND data != '{}'",
+        (to_db(emptied),),
+    )
+    dropped_rows = await conn.execute("DELETE FROM prompts WHERE created_at < ?", (to_db(dropped),))
+    return emptied_rows.rowcount + dropped_rows.rowcount

@@ -125,3 +125,22 @@ async def test_the_typed_reason_is_erased_with_the_referral(config_path: Path) -
         assert await retention.tick(w.services) == 1
         notes = [o.note for o in await offers.of_referral(w.services.db.reader, referral.id)]
         assert notes == [None, None]
+
+
+async def test_a_reason_typed_after_half_an_hour_is_not_kept_and_the_decline_stands(
+    config_path: Path,
+) -> None:
+    async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        referral = await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))
+        await li.tap("Decline")
+        await li.tap("Other reason")
+        w.clock.advance(timedelta(minutes=31))
+        await li.send(REASON)
+        assert li.last.plain == (
+            "You declined more than 30 minutes ago, so I did not keep this as your reason. "
+            "Your decline stands; nothing else changed."
+        )  # not "tap the button again": there is no button to tap
+        assert li.messages[-2].buttons == []  # the question's Skip is gone too
+        assert offered(zhou, referral.ref)

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-from telegram.ext import Job
 
 from bot.clock import FakeClock
 from bot.domain.referral import Category, Status
 from bot.engine import retention
 from bot.sandbox import FakeTelegram
-from bot.sandbox.world import World, world
+from bot.sandbox.world import world
 from bot.services import referrals as referral_service
 from handlers import jobs
-from handlers.context import BotContext
 from storage import audit
+from tests.lives import live_once
 from tests.stories import close_case, draft, enrol, file, station
 
 
@@ -96,38 +91,6 @@ async def test_erasure_takes_the_location_pin_too(config_path: Path) -> None:
 LIFE = timedelta(minutes=20)  # a crash loop, or a deploy every twenty minutes
 
 
-def planned_runs(w: World, name: str, started: datetime) -> list[tuple[timedelta, Job[Any]]]:
-    """When the bot's own schedule runs job ``name`` in one life (offsets from its start),
-    read from the triggers it handed APScheduler (which keeps wall-clock time)."""
-    assert w.app.job_queue is not None
-    runs: list[tuple[timedelta, Job[Any]]] = []
-    for job in w.app.job_queue.get_jobs_by_name(name):
-        trigger = job.job.trigger
-        if isinstance(trigger, DateTrigger):
-            first, every = trigger.run_date - started, None
-        else:
-            assert isinstance(trigger, IntervalTrigger)
-            first, every = trigger.start_date - started, trigger.interval
-        at = timedelta(seconds=round(max(first, timedelta(0)).total_seconds()))
-        while at < LIFE:
-            runs.append((at, job))
-            if every is None:
-                break
-            at += every
-    return sorted(runs, key=lambda run: run[0])
-
-
-async def live_once(config_path: Path, clock: FakeClock, telegram: FakeTelegram) -> None:
-    """Start the bot, let its retention job run as scheduled for one life, stop it."""
-    started_wall = datetime.now(UTC)
-    started = clock.now()
-    async with world(config_path, clock=clock, telegram=telegram) as w:
-        for offset, job in planned_runs(w, "retention", started_wall):
-            clock.advance(started + offset - clock.now())
-            await job.callback(BotContext(w.app))
-    clock.advance(started + LIFE - clock.now())
-
-
 async def test_a_bot_restarted_every_twenty_minutes_still_erases_on_time(
     config_path: Path,
 ) -> None:
@@ -142,7 +105,7 @@ async def test_a_bot_restarted_every_twenty_minutes_still_erases_on_time(
         due = clock.now() + timedelta(days=365)  # closed_days after the last change
     clock.advance(due - timedelta(minutes=30) - clock.now())
     for _ in range(6):  # two hours of restarts
-        await live_once(config_path, clock, telegram)
+        await live_once(config_path, clock, telegram, "retention", LIFE)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await chen.send(f"/audit {referral.ref}")
         erased = [line for line in chen.last.plain.splitlines() if "referral.erased" in line]

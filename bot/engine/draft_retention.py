@@ -1,14 +1,21 @@
-"""Forget drafts nobody came back to: they hold personal data that was never filed."""
+"""Forget drafts and questions nobody came back to: they hold personal data that was
+never filed (a draft's name and phone, a question's typed resource name).
+
+It asks every :data:`INTERVAL`, and once at each start (see ``handlers/jobs.py``): the
+cut-off is reckoned from the rows' own times in the database, so a bot restarted more
+often than the interval still forgets on time.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services import Services, drafts
+from bot.services import Services, drafts, prompts
 
 INTERVAL = timedelta(minutes=10)
 
 
 async def tick(services: Services) -> int:
-    """Delete drafts untouched for longer than the draft lifetime; how many went."""
-    return await drafts.discard_expired(services)
+    """Delete drafts untouched for longer than the draft lifetime and erase lapsed
+    questions; how many drafts and questions went."""
+    return await drafts.discard_expired(services) + await prompts.forget_expired(services)

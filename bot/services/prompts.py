@@ -16,9 +16,22 @@ from bot.services import Services
 from storage import prompts
 from storage.prompts import Prompt
 
-__all__ = ["PROMPT_LIFETIME", "Prompt", "ask", "clear", "expired", "pending"]
+__all__ = [
+    "PROMPT_LIFETIME",
+    "Prompt",
+    "ask",
+    "clear",
+    "expired",
+    "forget_expired",
+    "pending",
+]
 
 PROMPT_LIFETIME = timedelta(minutes=30)
+# What an expired question held is erased a little after it lapsed (so a handler that
+# read it just in time still finds it); the lapsed question itself is kept a day, so a
+# late answer is told why it was not used.
+ERASE_AFTER = PROMPT_LIFETIME + timedelta(minutes=1)
+DROP_AFTER = timedelta(days=1)
 
 
 async def ask(
@@ -64,3 +77,10 @@ def expired(services: Services, prompt: Prompt) -> bool:
 async def clear(services: Services, person: Person, token: str | None = None) -> bool:
     async with services.db.write() as tx:
         return await prompts.clear(tx, person.id, token)
+
+
+async def forget_expired(services: Services) -> int:
+    """Erase what lapsed questions held; drop day-old ones. For a periodic clean-up."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        return await prompts.forget_older_than(tx, now - ERASE_AFTER, now - DROP_AFTER)
