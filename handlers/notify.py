@@ -514,7 +514,11 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: Zone
     elif kind is NoticeKind.CLOSED:
         outcome = tr(labels.OUTCOME[referral.outcome]) if referral.outcome else ""
         if referral.resource_type is not None:
-            outcome += f" ({tr(labels.RESOURCE[referral.resource_type])})"
+            outcome = tr(
+                "{outcome} ({resource})",  # translated: Chinese takes full-width brackets
+                outcome=outcome,
+                resource=tr(labels.RESOURCE[referral.resource_type]),
+            )
         body = tr(
             "Closed by {worker}. Outcome: {outcome}. Note: {note}",
             worker=worker,
