@@ -96,9 +96,8 @@ async def _file(officer: Phone, tr: Translator, lang: str) -> None:
     suggested = next(b for b in officer.last.button_labels() if b.startswith("● "))
     await officer.tap(suggested)
     await officer.send(place)
-    await officer.send(name)
+    await officer.send(f"{name} {phone}")  # name and phone in one message
     await officer.tap(tr(labels.AGE_BAND[AgeBand.ADULT]))
-    await officer.send(phone)
     await officer.tap(tr(labels.CONSENT[Consent.PERSON_AGREES]))
     await officer.send(summary)
     await officer.tap(tr("📨 Submit"))
