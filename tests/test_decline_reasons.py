@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import Category, Referral, Urgency
 from bot.engine import retention
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
 from storage import offers
-from tests.stories import draft, enrol, file, station
+from tests.stories import Station, draft, enrol, file, station
 from tests.test_escalation import THURSDAY_2340, tick
 from tests.test_sealing import _raw_bytes, _with_key_file
 
@@ -32,6 +32,20 @@ async def night_coordinator(w: World) -> Phone:
     chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
     await chen.send("/available")
     return chen
+
+
+async def declined_by_the_only_worker(
+    w: World, category: Category, urgency: Urgency = Urgency.URGENT
+) -> tuple[Station, Phone, Referral]:
+    """Li Na, the station's only worker, declines for "Other reason" and has not typed it
+    yet; the coordinator's card goes out at once. (station, coordinator, referral)"""
+    s = await station(w, {"Li Na": ()})
+    chen = await night_coordinator(w)
+    referral = await file(w, draft(category, urgency=urgency))
+    await s.workers["Li Na"].tap("Decline")
+    await s.workers["Li Na"].tap("Other reason")
+    await tick(w)
+    return s, chen, referral
 
 
 def offered(phone: Phone, ref: str) -> bool:
@@ -74,13 +88,8 @@ async def test_a_reason_typed_after_the_coordinator_was_woken_reaches_them(
     config_path: Path,
 ) -> None:
     async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
-        s = await station(w, {"Li Na": ()})
-        chen = await night_coordinator(w)
+        s, chen, referral = await declined_by_the_only_worker(w, Category.MENTAL_HEALTH)
         li = s.workers["Li Na"]
-        referral = await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.URGENT))
-        await li.tap("Decline")
-        await li.tap("Other reason")
-        await tick(w)  # she was the only one: the coordinator's card goes out at once
         card = chen.last
         assert card.plain.endswith("Offered to: Li Na (declined: Other reason)")
         await li.send("On sick leave from tomorrow; cannot follow a case.")
@@ -209,13 +218,10 @@ async def test_a_reason_that_arrives_leaves_the_card_as_the_coordinator_has_it(
 async def test_a_reason_that_arrives_leaves_the_hold_question_waiting(config_path: Path) -> None:
     clock = FakeClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))  # Thursday 17:00 local
     async with world(config_path, clock=clock) as w:
-        s = await station(w, {"Li Na": ()})
-        chen = await night_coordinator(w)
+        s, chen, referral = await declined_by_the_only_worker(
+            w, Category.NEIGHBOUR_DISPUTE, Urgency.ROUTINE
+        )
         li = s.workers["Li Na"]
-        referral = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
-        await li.tap("Decline")
-        await li.tap("Other reason")
-        await tick(w)
         card = chen.last
         await chen.tap("⏸ Hold until morning")
         question = f"Why can {referral.ref} wait until morning? Type a short reason."
