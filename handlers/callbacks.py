@@ -134,6 +134,15 @@ def parse(data: object) -> Tap | None:
     return None
 
 
+def subject(data: object) -> str | None:
+    """What the audit log calls the object a button's data names (``offer:ID`` or
+    ``referral:ID``), as the services' refusals write it; None if it names none."""
+    tap = parse(data)
+    if tap is None or tap.number is None:
+        return None
+    return f"offer:{tap.number}" if tap.code is Code.OFFER else f"referral:{tap.number}"
+
+
 def _on_object(data: str) -> Tap | None:
     """``<code>:<id>:<action>[:<value>]`` with a known action and a value it accepts."""
     m = _ON_OBJECT.fullmatch(data)

@@ -20,7 +20,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.domain.flood import FloodGate
 from bot.domain.invite import looks_like_code
-from bot.domain.people import Role
+from bot.domain.people import Person, Role
 from bot.i18n import Translator
 from bot.services import enrolment, intake
 from bot.services import people as people_service
@@ -76,6 +76,8 @@ async def guard(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if not person.active:
         await publish_person_menu(context.bot, person, person.language)  # back to /start only
+        if update.callback_query is not None:  # an old card tapped after leaving: kept
+            await _audit_refusal(update, context, person)
         await _refuse(
             update,
             tr(
@@ -185,7 +187,7 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
             person = context.person
             if person is None or not person.has(*roles):
                 if person is not None:  # who tried what is kept: forged buttons included
-                    await people_service.refused(context.services, person, _attempt(update))
+                    await _audit_refusal(update, context, person)
                 await _refuse(
                     update, context.tr("Sorry, that is not something your role can do here.")
                 )
@@ -195,6 +197,17 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
         return checked
 
     return decorate
+
+
+async def _audit_refusal(update: Update, context: BotContext, person: Person) -> None:
+    """Who tried what, on which offer or referral (so its /audit trail shows it)."""
+    query = update.callback_query
+    await people_service.refused(
+        context.services,
+        person,
+        _attempt(update),
+        subject=callbacks.subject(query.data) if query is not None else None,
+    )
 
 
 def _attempt(update: Update) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.domain.people import Person
@@ -208,7 +208,7 @@ async def _send(
     if kind in (
         NoticeKind.OFFER,
         NoticeKind.ESCALATION,
-        NoticeKind.ESCALATION_REDRAWN,
+        NoticeKind.DECLINE_REASON,
         NoticeKind.ESCALATED,
     ) and (
         referral.status is not Status.OFFERED
@@ -240,9 +240,8 @@ async def _send(
             chat_id, text, reply_markup=cards.escalation_buttons(tr, referral)
         )
         await _record_card(context, notice, referral, chat_id, sent.message_id)
-    elif kind is NoticeKind.ESCALATION_REDRAWN:
-        text = await _escalation_text(services, tr, referral)
-        await _edit_card(context, notice, text, cards.escalation_buttons(tr, referral))
+    elif kind is NoticeKind.DECLINE_REASON:
+        await _send_decline_reason(context, notice, referral)
     elif kind is NoticeKind.REVEAL:
         since = notice.written_at
         if since is None or not await details.shown_since(services, referral, chat_id, since):
@@ -288,16 +287,14 @@ async def _send(
         await bot.send_message(chat_id, _officer_text(tr, notice, referral, config.zone))
 
 
-async def _edit_card(
-    context: BotContext, notice: Notice, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Edit the card of ``notice``'s offer where it is now; nothing if it never reached
-    them."""
+async def _edit_card(context: BotContext, notice: Notice, text: str) -> None:
+    """Edit the card of ``notice``'s offer where it is now (its buttons go); nothing if
+    it never reached them."""
     assert notice.offer_id is not None
     message_id = await offer_service.card_of(context.services, notice.offer_id)
     if message_id is None:
         return
-    await _edit_text(context, notice.recipient.telegram_id, message_id, text, markup)
+    await _edit_text(context, notice.recipient.telegram_id, message_id, text)
 
 
 async def _edit_text(
@@ -315,6 +312,34 @@ async def _edit_text(
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+async def _send_decline_reason(context: BotContext, notice: Notice, referral: Referral) -> None:
+    """A worker's typed decline reason, as a silent reply to the coordinator's card.
+
+    The card is left as the coordinator has it: "Assign to…" open, the hold question
+    waiting for its answer, the line saying the card came late. Whenever the card is
+    drawn again (⬅ Back) it shows the reason in its list of who declined why."""
+    services = context.services
+    asked = await coordinator.declined(services, int(notice.values.get("declined", "0")))
+    if asked is None or not asked.note:
+        return  # erased since (retention), or written by an older version: nothing to add
+    tr = Translator(notice.recipient.language)
+    text = tr(
+        "💬 {name} gave a reason for declining {ref}: “{note}”",
+        name=asked.name,
+        ref=referral.ref,
+        note=mask(asked.note),  # their own words; identifiers typed into them are masked
+    )
+    card = await offer_service.card_of(services, notice.offer_id) if notice.offer_id else None
+    await context.bot.send_message(
+        notice.recipient.telegram_id,
+        text,
+        disable_notification=True,  # the card alarmed them already; this is a line to read
+        reply_parameters=(
+            ReplyParameters(card, allow_sending_without_reply=True) if card else None
+        ),
+    )
 
 
 def submitted_text(tr: Translator, referral: Referral) -> str:

@@ -2,9 +2,11 @@
 
 Accountability (責信) covers procedure and outcome: every state change and reveal is
 already recorded; this puts them in one list. Reading the trail is itself recorded.
-Refused taps on the referral's cards are in it too (with what was tried), though their
-rows name the offer or the referral's id rather than its reference: a tap carries only
-what its button carried, and the log is append-only, so older rows cannot be renamed.
+Refused taps on the referral's cards are in it too, with what was tried: taps on a card
+not the presser's, taps their role does not allow (a forged button) and a coordinator's
+taps outside their area. Their rows name the offer or the referral's id rather than its
+reference: a tap carries only what its button carried, and the log is append-only, so
+older rows cannot be renamed.
 """
 
 from __future__ import annotations
@@ -66,18 +68,37 @@ async def trail(services: Services, viewer: Person, ref: str) -> tuple[Referral,
     return referral, lines
 
 
-# What a refused tap on a case card tried, from its button's action (handlers/cases.py).
-_CASE_TAPS = {
-    "s": "show_details",
-    "x": "close",
-    "r": "return_to_police",
-    "u": "reopen",
-    "b": "back",
-    "w": "on_way",
-    "v": "arrived",
-    "n": "step",
-    "o": "outcome",
-    "l": "resource",
+# What a refused tap tried, from its button's data: the kind of card, then its action
+# (handlers/callbacks.py, handlers/offers.py, cases.py and coordinator.py).
+_TAPS: dict[str, tuple[str, dict[str, str]]] = {
+    "o": ("offer", {"a": "accept", "d": "open", "b": "back", "r": "decline"}),
+    "c": (
+        "case",
+        {
+            "s": "show_details",
+            "x": "close",
+            "r": "return_to_police",
+            "u": "reopen",
+            "b": "back",
+            "w": "on_way",
+            "v": "arrived",
+            "n": "step",
+            "o": "outcome",
+            "l": "resource",
+        },
+    ),
+    "k": (
+        "escalation",
+        {
+            "t": "take",
+            "a": "assign_list",
+            "p": "assign",
+            "b": "back",
+            "c": "officer_contact",
+            "h": "hold",
+        },
+    ),
+    "w": ("withdraw", {}),
 }
 
 
@@ -88,10 +109,30 @@ async def _action(entry: AuditEntry, name: Callable[[int | None], Awaitable[str 
     named = detail.removeprefix("person:")
     if detail.startswith("person:") and named.isdigit() and int(named) != entry.actor_person_id:
         return f"{entry.action} → {await name(int(named))}"
-    if entry.action == "case.refused":
-        verb, _, value = detail.partition(":")
-        tried = _CASE_TAPS.get(verb, "?")
-        return f"{entry.action}: {tried}:{value}" if value else f"{entry.action}: {tried}"
+    if entry.action == "case.refused":  # the case card's action and value
+        return f"{entry.action}: {await _tried(entry.action, 'c', detail, name)}"
+    if entry.action.endswith(".refused") and detail.startswith("button:"):  # its data
+        code, _, rest = detail.removeprefix("button:").partition(":")
+        if code in _TAPS:
+            tap = rest.partition(":")[2]  # after the offer's or referral's id
+            return f"{entry.action}: {await _tried(entry.action, code, tap, name)}"
     if entry.action.endswith(".refused") and detail:
         return f"{entry.action}: {detail}"
     return entry.action
+
+
+async def _tried(
+    action: str, code: str, tap: str, name: Callable[[int | None], Awaitable[str | None]]
+) -> str:
+    """ "offer.accept", "case.step:accepted", "escalation.assign → Li Na"; the card's
+    kind is left out where the action already says it ("escalation.refused: take")."""
+    card, verbs = _TAPS[code]
+    verb, _, value = tap.partition(":")
+    tried = verbs.get(verb, "?") if verb else ""
+    if code == "k" and verb == "p" and value.isdigit():
+        tried, value = f"{tried} → {await name(int(value))}", ""
+    if value:
+        tried += f":{value}"
+    if action.startswith(f"{card}."):
+        return tried
+    return f"{card}.{tried}" if tried else card

@@ -46,12 +46,25 @@ async def history(services: Services, referral_id: int) -> list[Asked]:
     """Who was offered the referral and how each answered (workers only)."""
     asked = []
     for offer in await offers.of_referral(services.db.reader, referral_id):
-        if offer.kind != "worker":
-            continue
-        person = await people.by_id(services.db.reader, offer.person_id)
-        if person is not None:
-            asked.append(Asked(person.display_name, offer.state, offer.reason, offer.note))
+        one = await _asked(services, offer)
+        if one is not None:
+            asked.append(one)
     return asked
+
+
+async def declined(services: Services, offer_id: int) -> Asked | None:
+    """One worker's offer and their answer (a reason typed after declining, say)."""
+    offer = await offers.by_id(services.db.reader, offer_id)
+    return await _asked(services, offer) if offer is not None else None
+
+
+async def _asked(services: Services, offer: offers.Offer) -> Asked | None:
+    if offer.kind != "worker":
+        return None
+    person = await people.by_id(services.db.reader, offer.person_id)
+    if person is None:
+        return None
+    return Asked(person.display_name, offer.state, offer.reason, offer.note)
 
 
 async def team_workers(services: Services, referral: Referral) -> list[tuple[Person, int, bool]]:

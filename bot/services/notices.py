@@ -42,7 +42,9 @@ class NoticeKind(StrEnum):
     ASSIGNED = "assigned"  # a coordinator gave it to a worker (to the officer)
     # to coordinators
     ESCALATION = "escalation"  # a card: take it, or assign it to a worker
-    ESCALATION_REDRAWN = "escalation_redrawn"  # edit an open card: a decline reason came
+    # A worker's typed decline reason, as a reply to an open card (the card is left as
+    # the coordinator has it). The value is the one rows were first written under.
+    DECLINE_REASON = "escalation_redrawn"
     CONTACT_OVERDUE = "contact_overdue"  # a worker has not made first contact in time
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
     HANDOVER = "handover"  # the morning summary of the night
@@ -55,7 +57,7 @@ class Notice:
     recipient: Person
     referral_id: int | None  # None: about a person, not a referral
     offer_id: int | None = None
-    message_id: int | None = None  # the card to edit (SUBMITTED, ESCALATION_REDRAWN, ...)
+    message_id: int | None = None  # the card to edit (SUBMITTED) or reply to
     values: dict[str, str] = field(default_factory=dict)  # e.g. worker name, reason
     outbox_id: int | None = None  # set once written to the outbox
     attempts: int = 0  # earlier failed sends (from the outbox)

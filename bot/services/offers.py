@@ -199,8 +199,9 @@ async def decline(
 async def explain_decline(services: Services, person: Person, offer_id: int, note: str) -> Changed:
     """The line a worker typed after declining for "other reason", kept sealed on their
     declined offer for coordinators only. The decline itself passed the offer on at
-    once; this comes later, so an escalation card already in front of a coordinator is
-    redrawn to show it (a card still on its way is drawn with it anyway)."""
+    once; this comes later, so each coordinator with a card already in front of them
+    gets it as a reply to their newest card (a card still on its way is drawn with it).
+    The card itself is not redrawn: it may be showing "Assign to…" or a question."""
     now = services.clock.now()
     async with services.db.write() as tx:
         offer = await offers.by_id(tx, offer_id)
@@ -217,25 +218,25 @@ async def explain_decline(services: Services, person: Person, offer_id: int, not
             actor_person_id=person.id,
             subject=referral.ref,
         )
-        redraw = []
+        newest: dict[int, offers.Offer] = {}  # a coordinator's newest open card
         for card in await offers.of_referral(tx, referral.id):
+            if card.kind == "coordinator" and card.state is OfferState.OPEN and card.message_id:
+                newest[card.person_id] = card
+        told = []
+        for card in newest.values():
             coordinator = await people.by_id(tx, card.person_id)
-            if (
-                card.kind == "coordinator"
-                and card.state is OfferState.OPEN
-                and card.message_id is not None
-                and coordinator is not None
-            ):
-                redraw.append(
+            if coordinator is not None:
+                told.append(
                     Notice(
-                        NoticeKind.ESCALATION_REDRAWN,
+                        NoticeKind.DECLINE_REASON,
                         coordinator,
                         referral.id,
                         offer_id=card.id,
                         message_id=card.message_id,
+                        values={"declined": str(offer_id)},
                     )
                 )
-        return Changed(referral, True, tuple(await outbox.enqueue(tx, services, redraw)))
+        return Changed(referral, True, tuple(await outbox.enqueue(tx, services, told)))
 
 
 async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Notice]:

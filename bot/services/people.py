@@ -71,15 +71,25 @@ async def set_skills(
         return person
 
 
-async def refused(services: Services, person: Person, attempt: str) -> None:
-    """A person tried something their role does not allow; nothing changed."""
+async def refused(
+    services: Services,
+    person: Person,
+    attempt: str,
+    *,
+    subject: str | None = None,
+    action: str = "action.refused",
+) -> None:
+    """A person tried something their role (or their area) does not allow; nothing
+    changed. ``subject`` is what the tap named (``offer:ID``, ``referral:ID``), so the
+    referral's /audit trail shows the attempt."""
     async with services.db.write() as tx:
         await audit.record(
             tx,
             now=services.clock.now(),
-            action="action.refused",
+            action=action,
             actor_person_id=person.id,
             actor_telegram_id=person.telegram_id,
+            subject=subject,
             detail=attempt[:80],
         )
 
