@@ -384,6 +384,11 @@ def _problem(tr: Translator, error: DraftError, step: Step) -> str:
             "digits, spaces, + or -). Nothing was taken from it: type the name and number "
             "again, or just the name. Your message is below to copy."
         )
+    if error.problem is Problem.EMPTY and step is Step.PERSON:
+        return tr(
+            "Please type the name, the phone number or both (e.g. “Chen Mei 138 0013 8000”), "
+            "or tap the age band to go on without them."
+        )
     if error.problem is Problem.TOO_LONG:
         return tr(
             "That is {length} characters; the limit here is {limit}. Nothing is lost: "
@@ -688,8 +693,11 @@ async def on_text(update: Update, context: BotContext) -> bool:
         )
     except DraftError as error:
         await _new_card(context, message, stored, notice=_problem(tr, error, step))
-        if error.problem is Problem.TOO_LONG or step is Step.PERSON:
-            # Nothing is lost: the officer copies the text back and corrects it.
+        if error.problem is Problem.TOO_LONG or (
+            step is Step.PERSON and error.problem is Problem.NOT_A_PHONE
+        ):
+            # Nothing is lost: the officer copies the text back and corrects it. (Never
+            # a blank-looking answer: there is nothing to copy, and Telegram refuses it.)
             await message.reply_text(html.escape(typed, quote=False))
         return True
     if changed is None:

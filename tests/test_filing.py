@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from bot.services import drafts, referrals
 from bot.services import people as people_service
 from handlers.filing import NEW_REFERRAL
 from storage import audit
+from tests.stories import up_to_where
 
 OFFICER, WORKER, STRANGER = 101, 202, 303
 STALE = "This card is out of date. Send /resume to carry on with your referral."
@@ -604,3 +606,28 @@ async def test_strangers_cannot_file(config_path: Path) -> None:
         await stranger.send("/new")
         assert "only people who have been invited" in stranger.last.plain
         assert stranger.last.buttons == []
+
+
+async def test_a_blank_looking_person_answer_gets_the_person_question_again(
+    config_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full-width space (a Chinese keyboard's) or a line separator looks like nothing:
+    no echo of it (Telegram refuses a blank message), the question politely again."""
+    async with world(config_path) as w:
+        phone = await enrol_officer(w)
+        await up_to_where(phone)
+        await phone.send("Market street")
+        await phone.send("Chen Mei")
+        for blank in ("\u3000", "\u2028"):
+            before = len(phone.bot_messages)
+            await phone.send(blank)
+            new = phone.bot_messages[before:]
+            assert len(new) == 1  # the card again, and no echo
+            assert new[0].plain.startswith("Please type the name, the phone number or both")
+            assert "The person: type the name" in new[0].plain
+            assert new[0].button("Adult (18–64)")
+        assert not any("went wrong" in t for t in phone.texts)
+        stored = await stored_draft(w)
+        assert stored is not None and stored.draft.step is Step.PERSON
+        assert (stored.draft.place, stored.draft.person_name) == ("Market street", "Chen Mei")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
