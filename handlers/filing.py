@@ -384,6 +384,17 @@ def _problem(tr: Translator, error: DraftError, step: Step) -> str:
             "digits, spaces, + or -). Nothing was taken from it: type the name and number "
             "again, or just the name. Your message is below to copy."
         )
+    if error.problem is Problem.ID_NUMBER and step is Step.PERSON:
+        return tr(
+            "That looks like an ID number, not a phone number. Please type the name and "
+            "the phone number only; the ID is not needed here. Nothing was taken from "
+            "that message."
+        )
+    if error.problem is Problem.ID_NUMBER:
+        return tr(
+            "That looks like an ID number, not a phone number; the ID is not needed here. "
+            "Please type the phone number, or tap “No phone: visit only”."
+        )
     if error.problem is Problem.EMPTY and step is Step.PERSON:
         return tr(
             "Please type the name, the phone number or both (e.g. “Chen Mei 138 0013 8000”), "

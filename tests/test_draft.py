@@ -231,6 +231,14 @@ def test_the_name_is_optional_and_typed_before_the_age_band() -> None:
         ("13800138000 李四", "李四", "13800138000"),
         ("+86 138-0013-8000", None, "+86 138-0013-8000"),
         ("Li Wei 3", "Li Wei 3", None),  # too few digits for a phone: part of the name
+        ("电话13800138000 张三", "张三", "13800138000"),  # label and number first
+        ("电话：13800138000，张三", "张三", "13800138000"),
+        ("Tel 138 0013 8000 Chen Mei", "Chen Mei", "138 0013 8000"),
+        ("张三 13800138000 男", "张三 男", "13800138000"),  # in the middle
+        ("Chantel 13800138000", "Chantel", "13800138000"),  # a name ending like "tel"
+        ("张三 手机号码：13800138000", "张三", "13800138000"),
+        ("Chen Mei 0086 138 0013 8000", "Chen Mei", "0086 138 0013 8000"),  # 15 digits
+        ("张三 021-6431-2345-8001", "张三", "021-6431-2345-8001"),  # an extension: 15
         ("Grandpa Wang (about 80)", "Grandpa Wang (about 80)", None),
     ],
 )
@@ -269,6 +277,44 @@ def test_a_bad_number_with_the_name_changes_nothing(typed: str) -> None:
         draft.type_person(typed)
     assert refused.value.problem is Problem.NOT_A_PHONE
     assert (draft.person_name, draft.phone) == (None, None)
+
+
+def test_two_numbers_with_the_name_are_refused_not_kept_in_the_name() -> None:
+    draft = Draft(step=Step.PERSON)
+    with pytest.raises(DraftError) as refused:
+        draft.type_person("张三 13800138000 李四 13900139000")
+    assert refused.value.problem is Problem.NOT_A_PHONE
+    assert (draft.person_name, draft.phone) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "张三 110105194912310021",
+        "张三 11010519491231002X",
+        "张三11010519491231002x",
+        "张三 １１０１０５１９４９１２３１００２Ｘ",  # full-width, as typed
+        "张三 110105491231002",  # the old 15-digit number
+        "110105194912310021 张三",
+        "张三 电话13800138000 身份证110105194912310021",
+        "张三 110105 19491231 0021",
+    ],
+)
+def test_an_id_number_is_refused_at_the_person_step_and_nothing_is_lost(typed: str) -> None:
+    draft = Draft(step=Step.PERSON)
+    draft.type_person("Chen Mei 138 0013 8000")
+    with pytest.raises(DraftError) as refused:
+        draft.type_person(typed)
+    assert refused.value.problem is Problem.ID_NUMBER
+    assert (draft.person_name, draft.phone) == ("Chen Mei", "138 0013 8000")
+
+
+def test_an_id_number_is_refused_at_the_phone_step() -> None:
+    draft = Draft(step=Step.PHONE)
+    with pytest.raises(DraftError) as refused:
+        draft.type_phone("110105194912310021")
+    assert refused.value.problem is Problem.ID_NUMBER
+    assert draft.phone is None and draft.step is Step.PHONE
 
 
 def test_a_pin_and_a_typed_place_replace_each_other() -> None:

@@ -631,3 +631,34 @@ async def test_a_blank_looking_person_answer_gets_the_person_question_again(
         assert stored is not None and stored.draft.step is Step.PERSON
         assert (stored.draft.place, stored.draft.person_name) == ("Market street", "Chen Mei")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_id_number_is_refused_as_a_phone_and_a_labelled_phone_first_is_taken(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        phone = await enrol_officer(w)
+        await up_to_where(phone)
+        await phone.send("Market street")
+        await phone.send("Chen Mei 138 0013 8000")
+        before = len(phone.bot_messages)
+        await phone.send("张三 110105194912310021")
+        (card,) = phone.bot_messages[before:]  # no echo: the ID is not wanted anywhere
+        assert card.plain.startswith("That looks like an ID number, not a phone number.")
+        assert "The person: type the name" in card.plain and card.button("Adult (18–64)")
+        stored = await stored_draft(w)
+        assert stored is not None
+        assert (stored.draft.person_name, stored.draft.phone) == ("Chen Mei", "138 0013 8000")
+
+        await phone.send("电话13800138000 张三")
+        await phone.tap("Adult (18–64)")
+        assert "Does the person agree to be contacted" in phone.last.plain
+        await phone.tap("⬅ Back")  # the phone step, to change the number
+        await phone.send("11010519491231002X")
+        assert phone.last.plain.startswith("That looks like an ID number, not a phone number;")
+        assert "Now: 13800138000" in phone.last.plain
+        await phone.tap("Keep as it is ▶")
+        await phone.tap("The person agrees to be contacted")
+        await phone.send(SUMMARY)
+        assert "张三" in phone.last.plain and "13800138000" in phone.last.plain
+        assert not any("110105" in text for text in phone.texts)

@@ -62,6 +62,7 @@ class Problem(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     NOT_A_PHONE = "not_a_phone"
+    ID_NUMBER = "id_number"  # a resident ID number where a phone number belongs
 
 
 class DraftError(ValueError):
@@ -89,13 +90,34 @@ def _typed(text: str, limit: int, *, one_line: bool) -> str:
     return cleaned
 
 
+# A Mainland resident ID number (居民身份证号): a region code, the birth date and a
+# sequence, 18 characters (the last a check digit or X) or the old 15 digits. The date
+# must look like one, so a phone with a 0086 prefix or an extension (15 digits too) is
+# not taken for an ID.
+_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_ID_NUMBER = re.compile(
+    rf"(?<![\d+])[1-8]\d{{5}}(?:(?:18|19|20)\d\d{_DAY}\d{{3}}[\dXx]|\d\d{_DAY}\d{{3}})(?!\d)"
+)
+
+
+def _has_id_number(text: str) -> bool:
+    """Whether ``text`` holds something shaped like a resident ID number, also typed
+    full-width or in groups ("110105 19491231 0021")."""
+    text = unicodedata.normalize("NFKC", text)
+    grouped = re.sub(r"(?<=\d)[ \-]+(?=[\dXx])", "", text)
+    return bool(_ID_NUMBER.search(text) or _ID_NUMBER.search(grouped))
+
+
 def clean_phone(text: str) -> str:
     """A loosely checked phone number: digits, spaces, ``+`` and ``-``, 5 to 20 digits.
 
     Full-width digits from a Chinese keyboard count (NFKC turns them into ASCII); the
     number is otherwise kept as typed, because officers copy it from ID cards and
-    screens in many formats and a worker only needs to be able to dial it.
+    screens in many formats and a worker only needs to be able to dial it. An ID
+    number copied from the card instead is refused: it is not needed, and not a phone.
     """
+    if _has_id_number(text):
+        raise DraftError(Problem.ID_NUMBER)
     number = " ".join(unicodedata.normalize("NFKC", text).split())
     digits = sum(ch.isdigit() for ch in number)
     if (
@@ -108,47 +130,48 @@ def clean_phone(text: str) -> str:
 
 
 # Characters of a phone number as officers type them, on either keyboard.
-_NUMBER_CHARS = frozenset("0123456789０１２３４５６７８９+＋-－()（） ")
+_NUMBER_CHARS = "0123456789０１２３４５６７８９+＋-－()（） "
+_NUMBER_RUN = re.compile(f"[{re.escape(_NUMBER_CHARS)}]+")
 # Between a name and a number ("张三，电话：138…", "Chen Mei, tel 138…").
 _SEPARATORS = " \t,，;；:：/、"
-_PHONE_LABELS = ("联系电话", "手机号", "电话", "手机", "phone", "mobile", "tel")
+_PHONE_LABEL = re.compile(
+    r"(?:联系电话|联系方式|电话号码|手机号码|手机号|电话|手机|(?<![A-Za-z])(?:phone|mobile|tel))$",
+    re.IGNORECASE,
+)
 
 
 def _digit_count(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
 
 
-def _name_part(text: str) -> str | None:
-    """What is left of a person message once the number is taken: separators and a
-    "phone:" label before the number dropped."""
+def _name_part(text: str) -> str:
+    """What is left beside the number in a person message: separators and a "phone:"
+    label (one before the number) dropped."""
     name = text.strip(_SEPARATORS)
-    for label in _PHONE_LABELS:
-        if name.lower().endswith(label):
-            name = name[: -len(label)].rstrip(_SEPARATORS)
-            break
-    return name or None
+    return _PHONE_LABEL.sub("", name).rstrip(_SEPARATORS)
 
 
 def split_name_and_phone(text: str) -> tuple[str | None, str | None]:
     """(name, number) from one typed message: the number last ("Chen Mei 138 0013 8000",
-    "张三13800138000") or first ("13800138000 李四"), or only one of them.
+    "张三13800138000"), first ("13800138000 李四", "电话13800138000 张三") or between
+    ("张三 13800138000 男"), or only one of them.
 
     A run of number characters counts as the number when it holds at least as many
     digits as the shortest phone number; fewer ("Li Wei 3", "about 80)") stay in the
-    name. The number is returned as typed, for :func:`clean_phone` to check.
+    name. Two such runs are refused: the name never keeps a number. The number is
+    returned as typed, for :func:`clean_phone` to check.
     """
     text = " ".join(text.split())
-    end = len(text)
-    while end > 0 and text[end - 1] in _NUMBER_CHARS:
-        end -= 1
-    if _digit_count(text[end:]) >= PHONE_DIGITS.start:
-        return _name_part(text[:end]), text[end:].strip()
-    start = 0
-    while start < len(text) and text[start] in _NUMBER_CHARS:
-        start += 1
-    if _digit_count(text[:start]) >= PHONE_DIGITS.start:
-        return _name_part(text[start:]), text[:start].strip()
-    return _name_part(text), None
+    runs = [
+        run for run in _NUMBER_RUN.finditer(text) if _digit_count(run.group()) >= PHONE_DIGITS.start
+    ]
+    if len(runs) > 1:
+        raise DraftError(Problem.NOT_A_PHONE)
+    if not runs:
+        return _name_part(text) or None, None
+    (run,) = runs
+    parts = (_name_part(text[: run.start()]), _name_part(text[run.end() :]))
+    return " ".join(part for part in parts if part) or None, run.group().strip()
 
 
 @dataclass
@@ -308,6 +331,8 @@ class Draft:
         whole message: nothing half-taken.
         """
         self.expect(Step.PERSON)
+        if _has_id_number(text):  # an X at its end would leave it in the name
+            raise DraftError(Problem.ID_NUMBER)
         name, number = split_name_and_phone(text)
         phone = clean_phone(number) if number is not None else None
         if name is not None:
