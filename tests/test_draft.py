@@ -295,6 +295,7 @@ def test_two_numbers_with_the_name_are_refused_not_kept_in_the_name() -> None:
         "张三11010519491231002x",
         "张三 １１０１０５１９４９１２３１００２Ｘ",  # full-width, as typed
         "张三 110105491231002",  # the old 15-digit number
+        "张三 110105194913320021",  # 18: an ID even when mistyped
         "110105194912310021 张三",
         "张三 电话13800138000 身份证110105194912310021",
         "张三 110105 19491231 0021",

@@ -90,13 +90,12 @@ def _typed(text: str, limit: int, *, one_line: bool) -> str:
     return cleaned
 
 
-# A Mainland resident ID number (居民身份证号): a region code, the birth date and a
-# sequence, 18 characters (the last a check digit or X) or the old 15 digits. The date
-# must look like one, so a phone with a 0086 prefix or an extension (15 digits too) is
-# not taken for an ID.
-_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+# A Mainland resident ID number (居民身份证号): 18 characters, the last a check digit or
+# X (no phone number has 18 digits), or the old 15 digits: a region code, the birth
+# date (YYMMDD) and a sequence. There the date must look like one, so a phone with a
+# 0086 prefix or a landline with its extension (15 digits too) is not taken for an ID.
 _ID_NUMBER = re.compile(
-    rf"(?<![\d+])[1-8]\d{{5}}(?:(?:18|19|20)\d\d{_DAY}\d{{3}}[\dXx]|\d\d{_DAY}\d{{3}})(?!\d)"
+    r"(?<![\d+])(?:\d{17}[\dXx]|[1-8]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3})(?!\d)"
 )
 
 
