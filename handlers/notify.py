@@ -25,6 +25,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.domain.people import Person
 from bot.domain.referral import ARRIVAL_TARGET, Referral, Status
+from bot.domain.rota import Change
 from bot.i18n import Translator
 from bot.privacy.masking import mask
 from bot.services import Services, coordinator, cover, details, handover, outbox
@@ -186,6 +187,10 @@ async def _send_about_person(context: BotContext, notice: Notice) -> None:
         await context.bot.send_message(
             notice.recipient.telegram_id, await _gap_text(context, tr, notice.recipient)
         )
+        return
+    if notice.kind in (NoticeKind.COVER, NoticeKind.COVERED_FOR):
+        zone = context.services.config.zone
+        await context.bot.send_message(notice.recipient.telegram_id, cover_text(tr, notice, zone))
         return
     if notice.kind is NoticeKind.UNREACHABLE:
         await context.bot.send_message(
@@ -413,6 +418,34 @@ async def _gap_text(context: BotContext, tr: Translator, coordinator: Person) ->
                 tr("{team}: nobody on duty, {span}", team=team.name(tr.language), span=span)
             )
     return "\n".join(lines)
+
+
+def cover_text(tr: Translator, notice: Notice, zone: ZoneInfo) -> str:
+    """What a person whose duty a coordinator changed with /cover reads."""
+    values = notice.values
+    times = {
+        "coordinator": values.get("coordinator", ""),
+        "start": local_time(datetime.fromisoformat(values["start"]), zone),
+        "end": local_time(datetime.fromisoformat(values["end"]), zone),
+    }
+    other = values.get("other", "")
+    if notice.kind is NoticeKind.COVERED_FOR:
+        return tr(
+            "Coordinator {coordinator} took you off duty from {start} until {end}; "
+            "{other} covers for you.",
+            other=other,
+            **times,
+        )
+    if values.get("change") == Change.REMOVE.value:
+        return tr("Coordinator {coordinator} took you off duty from {start} until {end}.", **times)
+    if values.get("change") == Change.REPLACE.value:
+        return tr(
+            "Coordinator {coordinator} put you on duty from {start} until {end}, "
+            "covering for {other}.",
+            other=other,
+            **times,
+        )
+    return tr("Coordinator {coordinator} put you on duty from {start} until {end}.", **times)
 
 
 async def _standing(context: BotContext, tr: Translator, referral: Referral) -> str:

@@ -13,11 +13,9 @@ that rota; the service checks everything again when saving.
 from __future__ import annotations
 
 import html
-import logging
 from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain.people import Person, Role
@@ -25,13 +23,12 @@ from bot.domain.rota import Change, Reach
 from bot.i18n import N_, Html, Translator
 from bot.services import people as people_service
 from bot.services import rota as rota_service
-from bot.services.rota import Board, Cover, CoverRefused, Period, Refusal
+from bot.services.rota import Board, CoverRefused, Period, Refusal
 from handlers import callbacks
 from handlers.context import BotContext, me
 from handlers.guard import requires
+from handlers.notify import deliver
 from handlers.replies import edit_card, local_time
-
-log = logging.getLogger("referral_bot.rota")
 
 COORDINATORS_STEP = "k"  # "r:k": the coordinators' rota; "r:k<step>:...": a step on it
 MESSAGE_LIMIT = 4000  # Telegram allows 4096; leave room
@@ -395,8 +392,7 @@ async def _save(
     summary = _what(tr, change, saved.person, saved.replaces)
     text = "\n".join([tr("✅ Rota changed."), summary, _span_text(context, start, end)])
     await edit_card(query, text)
-    if saved.created:
-        await _tell_people(context, saved)
+    await deliver(context, saved.notices)  # the people whose duty changed (none on a double tap)
 
 
 def _refusal_text(tr: Translator, reason: Refusal) -> str:
@@ -405,53 +401,6 @@ def _refusal_text(tr: Translator, reason: Refusal) -> str:
     if reason is Refusal.BAD_PERIOD:
         return tr("This period is over. Start again with /cover.")
     return tr("This choice is no longer possible. Start again with /cover.")
-
-
-async def _tell_people(context: BotContext, saved: Cover) -> None:
-    """Let the people whose duty changed know, each in their language. Best effort: the
-    cover is saved whether or not a message gets through."""
-    coordinator = me(context)
-    told = [(saved.person, _worker_text)]
-    if saved.replaces is not None:
-        told.append((saved.replaces, _replaced_text))
-    for person, text in told:
-        if person.id == coordinator.id:
-            continue
-        message = text(Translator(person.language), context, saved)
-        try:
-            await context.bot.send_message(person.telegram_id, message)
-        except TelegramError as exc:
-            log.warning("could not tell person %s about cover %s: %s", person.id, saved.id, exc)
-
-
-def _worker_text(tr: Translator, context: BotContext, saved: Cover) -> str:
-    zone, override = context.services.config.zone, saved.override
-    values = {
-        "coordinator": me(context).display_name,
-        "start": local_time(override.start, zone),
-        "end": local_time(override.end, zone),
-    }
-    if override.change is Change.REMOVE:
-        return tr("Coordinator {coordinator} took you off duty from {start} until {end}.", **values)
-    if saved.replaces is None:
-        return tr("Coordinator {coordinator} put you on duty from {start} until {end}.", **values)
-    return tr(
-        "Coordinator {coordinator} put you on duty from {start} until {end}, covering for {other}.",
-        other=saved.replaces.display_name,
-        **values,
-    )
-
-
-def _replaced_text(tr: Translator, context: BotContext, saved: Cover) -> str:
-    zone, override = context.services.config.zone, saved.override
-    return tr(
-        "Coordinator {coordinator} took you off duty from {start} until {end}; "
-        "{other} covers for you.",
-        coordinator=me(context).display_name,
-        start=local_time(override.start, zone),
-        end=local_time(override.end, zone),
-        other=saved.person.display_name,
-    )
 
 
 def _team_name(context: BotContext, team_id: str) -> str:

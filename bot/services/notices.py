@@ -49,6 +49,9 @@ class NoticeKind(StrEnum):
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
     HANDOVER = "handover"  # the morning summary of the night
     GAP_WARNING = "gap_warning"  # tonight has hours nobody covers
+    # to the people whose duty a coordinator changed with /cover
+    COVER = "cover"  # put on duty, taken off, or covering for someone
+    COVERED_FOR = "covered_for"  # taken off duty: someone else covers for them
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 from bot.domain import rota as rules
 from bot.domain.people import Person, Role
 from bot.domain.rota import Change, Override, Reach, WeeklyWindow
-from bot.services import Services
+from bot.services import Services, outbox
+from bot.services.notices import Notice, NoticeKind
 from storage import audit, directory, people, rota
 from storage.db import Conn
 
@@ -265,6 +266,9 @@ class Cover:
     person: Person
     replaces: Person | None = None
     created: bool = field(default=True, compare=False)  # False: a double tap, already there
+    # What the people whose duty changed are told, already in the outbox (none on a
+    # double tap, nor to the coordinator who made the change).
+    notices: tuple[Notice, ...] = field(default=(), compare=False)
 
 
 async def cover(
@@ -281,7 +285,9 @@ async def cover(
 ) -> Cover:
     """Record "``person_id`` is on / off / covers for ``replaces`` from ``start`` to
     ``end``" in their team's workers' rota (``role`` coordinator: the coordinators'
-    rota), audited.
+    rota), audited. The people whose duty changed are told through the outbox, written
+    in the same transaction (``Cover.notices``, for the handler to deliver): a send
+    that fails is retried, and someone who blocked the bot is marked unreachable.
 
     Everything is checked again here because button data comes from the client. An
     identical cover set by the same coordinator is returned rather than added twice, so
@@ -297,9 +303,13 @@ async def cover(
         replaced = await people.by_id(tx, replaces) if replaces is not None else None
         refusal = _refusal(coordinator, worker, replaced, change, role, start, end, note)
         if refusal is None and worker is not None:
-            return await _record(
+            saved = await _record(
                 tx, now, coordinator, worker, replaced, role, start, end, change, note
             )
+            if not saved.created:
+                return saved
+            told = await outbox.enqueue(tx, services, _told(coordinator, saved))
+            return replace(saved, notices=tuple(told))
         await audit.record(
             tx,
             now=now,
@@ -384,6 +394,36 @@ async def _record(
         detail=_detail(team_id, role, override),
     )
     return Cover(cover_id, team_id, role, override, worker, replaced)
+
+
+def _told(coordinator: Person, saved: Cover) -> list[Notice]:
+    """A notice to each person whose duty changed, other than the coordinator who changed
+    it; rendered when sent, in the reader's language (times as UTC ISO strings)."""
+    override = saved.override
+    values = {
+        "coordinator": coordinator.display_name,
+        "start": override.start.isoformat(),
+        "end": override.end.isoformat(),
+        "change": override.change.value,
+    }
+    notices = [
+        Notice(
+            NoticeKind.COVER,
+            saved.person,
+            None,
+            values=values | ({"other": saved.replaces.display_name} if saved.replaces else {}),
+        )
+    ]
+    if saved.replaces is not None:
+        notices.append(
+            Notice(
+                NoticeKind.COVERED_FOR,
+                saved.replaces,
+                None,
+                values=values | {"other": saved.person.display_name},
+            )
+        )
+    return [n for n in notices if n.recipient.id != coordinator.id]
 
 
 def _detail(team_id: str | None, role: Role, override: Override) -> str:
