@@ -5,6 +5,12 @@ every message (a reveal included), aiosqlite every SQL parameter. Those loggers 
 therefore never allowed below INFO, whatever level the operator asks for; our own
 loggers (``referral_bot.*``) log references and ids only.
 
+Quiet at the default level: APScheduler logs two INFO lines for every run of every job
+("Running job …", "Job … executed successfully"), about 98,000 a day for the engine's
+2-second round alone, and one for every round it plans ("Added job …"). At the default
+level it logs only its warnings (a missed or skipped run) and errors; ``--debug`` shows
+those INFO lines too. What is watched instead is the engine: see :mod:`handlers.jobs`.
+
 ``--log-format json`` writes one JSON object a line, for a log collector: the time
 (UTC), level, logger and message, and — where the line is about one — the referral
 reference (``ref``), the person's internal id (``person``) and the audit ``action``.
@@ -18,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 PAYLOAD_LOGGERS = ("telegram", "aiosqlite", "httpx", "httpcore", "apscheduler")
+SCHEDULER_LOGGER = "apscheduler"  # a line per job run at INFO
 FIELDS = ("ref", "person", "action", "update")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -49,3 +56,5 @@ def configure(level: int = logging.INFO, *, json_lines: bool = False) -> None:
     for name in PAYLOAD_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.INFO))
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))  # one line per poll
+    per_run = logging.INFO if level <= logging.DEBUG else max(level, logging.WARNING)
+    logging.getLogger(SCHEDULER_LOGGER).setLevel(per_run)

@@ -13,6 +13,16 @@ Rounds never overlap: a round asked for while one is running (regular, planned o
 wake-up) makes the running one go round once more. The claim in each step's
 transaction is what keeps a step from firing twice; the one-at-a-time rule saves the
 work of rounds that would only find nothing to claim.
+
+Watched, quietly. No line is logged per round at the default level (APScheduler's own
+per-run lines are silenced in :mod:`bot.logs`). A round whose deciding part (claiming
+and advancing the due steps, planning the next round; not the delivery after it, which
+Telegram's limits may rightly make long) takes over :data:`SLOW_ROUND` is a warning.
+A stuck engine is the failure that matters, and a stuck round can never report itself:
+a separate small job (:data:`WATCH_JOB`, every :data:`WATCH_INTERVAL`, reading only
+what is in memory, so a held database lock cannot stop it) warns once when no round
+has completed for :data:`STALL`, and the next round to complete says, at INFO, that
+rounds run again. Both read the injectable clock.
 """
 
 from __future__ import annotations
@@ -45,6 +55,10 @@ log = logging.getLogger("referral_bot.jobs")
 
 ESCALATION_JOB = "escalation"
 NEXT_ROUND_JOB = "escalation-next"  # the one-off round at the earliest pending step
+WATCH_JOB = "engine-watch"
+SLOW_ROUND = timedelta(seconds=5)  # a round deciding for longer is a warning
+STALL = timedelta(minutes=1)  # no round completed for this long: a warning, once
+WATCH_INTERVAL = timedelta(seconds=10)
 _REPEAT = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
@@ -114,6 +128,9 @@ class _Rounds:
 
     busy: bool = False
     again: bool = False
+    started_at: datetime | None = None  # the running round's start (while busy)
+    completed_at: datetime | None = None  # when the last round completed
+    stalled: bool = False  # "no round for a minute" was logged; cleared by the next round
 
 
 def _rounds(context: BotContext) -> _Rounds:
@@ -138,6 +155,7 @@ async def escalation_round(context: BotContext) -> None:
         rounds.again = True
         return
     rounds.busy = True
+    rounds.started_at = began = services.clock.now()
     notices: list[Notice] = []
     try:
         while True:
@@ -153,9 +171,50 @@ async def escalation_round(context: BotContext) -> None:
             await plan_next_round(context, services, started)  # one planner at a time too
             if not rounds.again:
                 break
+        _completed(rounds, began, services.clock.now())
     finally:
         rounds.busy = False
     await deliver(context, notices)  # a notice found by several passes is sent once
+
+
+def _completed(rounds: _Rounds, began: datetime, now: datetime) -> None:
+    """A round completed: warn if it was slow; say so if the engine had stalled."""
+    took = now - began
+    if took > SLOW_ROUND:
+        log.warning(
+            "escalation round took %.1f s (more than %d s)",
+            took.total_seconds(),
+            SLOW_ROUND.total_seconds(),
+        )
+    if rounds.stalled:
+        since = rounds.completed_at
+        gap = f" after {(now - since).total_seconds():.0f} s" if since else ""
+        log.info("escalation rounds complete again%s", gap)
+        rounds.stalled = False
+    rounds.completed_at = now
+
+
+async def watch_engine(context: BotContext) -> None:
+    """Warn once when no escalation round has completed for :data:`STALL` (since the
+    start, if none has yet). Not part of the round: a stuck round cannot report itself."""
+    services = _services(context)
+    if services is None:
+        return
+    rounds, now = _rounds(context), services.clock.now()
+    since = rounds.completed_at or context.bot_data.get("started_at")
+    if rounds.stalled or not isinstance(since, datetime) or now - since < STALL:
+        return
+    rounds.stalled = True
+    running = (
+        f"; one has been running for {(now - rounds.started_at).total_seconds():.0f} s"
+        if rounds.busy and rounds.started_at is not None
+        else "; none is running"
+    )
+    log.warning(
+        "no escalation round has completed for %.0f s%s: the engine may be stuck",
+        (now - since).total_seconds(),
+        running,
+    )
 
 
 async def plan_next_round(
@@ -194,6 +253,7 @@ def schedule(app: BotApp) -> None:
         ("draft_retention", _quiet(draft_retention.tick), draft_retention.INTERVAL, True),
         ("retention", _quiet(retention.tick), retention.INTERVAL, True),
         ("daily", _delivering(daily.tick), daily.INTERVAL, True),
+        (WATCH_JOB, watch_engine, WATCH_INTERVAL, False),
     ]
     for name, job, interval, at_once in jobs:
         queue.run_repeating(job, interval=interval, first=interval, name=name, job_kwargs=_REPEAT)
