@@ -45,6 +45,15 @@ class WarpedClock:
         return self._start + (real - self._origin) * self.factor
 
 
+def real_wait(clock: Clock, wait: timedelta) -> timedelta:
+    """How long a wait of ``wait`` in the bot's time lasts on the wall clock.
+
+    APScheduler and asyncio wait in real time. Under a :class:`WarpedClock` a wait
+    planned in bot time would otherwise last ``factor`` times too long: a step fires
+    late and people are told the bot was offline when it was not."""
+    return wait / clock.factor if isinstance(clock, WarpedClock) else wait
+
+
 class FakeClock:
     """A clock that only moves when told to; for tests, benchmarks and the demo."""
 
