@@ -1,7 +1,7 @@
 """The one place the bot asks "what time is it".
 
-Every rule that depends on time (invite expiry, failed-try windows, and later offers,
-escalation and the rota) takes a :class:`Clock`, so tests can run a whole night in
+Every rule that depends on time (invite expiry, failed-try windows, offers, escalation,
+reminders, the rota, retention) takes a :class:`Clock`, so tests can run a whole night in
 milliseconds by moving a :class:`FakeClock` instead of waiting.
 """
 
