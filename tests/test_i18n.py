@@ -14,17 +14,19 @@ from bot import i18n
 from bot.i18n import Html, Translator, available_languages, from_telegram
 
 ROOT = Path(__file__).parent.parent
-KEYWORDS = {"tr": None, "N_": None}
+KEYWORDS = {"tr": None, "N_": None, "n": (1, 2)}  # as the README's pybabel extract
+
+MessageId = str | tuple[str, ...]  # (singular, plural) for a text that counts
 
 
-def _code_messages() -> set[str]:
-    found: set[str] = set()
+def _code_messages() -> set[MessageId]:
+    found: set[MessageId] = set()
     for package in ("bot", "handlers"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, keywords=KEYWORDS, comment_tags=()
         ):
-            assert isinstance(message, str)
-            found.add(message)
+            assert isinstance(message, str | tuple), message
+            found.add(message if isinstance(message, str) else tuple(message))
     return found
 
 
@@ -36,18 +38,44 @@ def test_code_uses_texts_through_the_catalogue() -> None:
     messages = _code_messages()
     assert len(messages) > 30
     assert "Which language would you like?" in messages
+    assert (
+        "Sent to {count} social worker. You will hear when they accept.",
+        "Sent to {count} social workers. You will hear when one accepts.",
+    ) in messages
+
+
+def _filled(forms: object) -> bool:
+    """A translation with every form written (a plural entry has one per form)."""
+    if isinstance(forms, tuple | list):
+        return bool(forms) and all(forms)
+    return bool(forms)
 
 
 @pytest.mark.parametrize("language", [c for c in available_languages() if c != "en"])
 def test_every_text_is_translated_with_the_same_placeholders(language: str) -> None:
     path = ROOT / "bot" / "locales" / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
-        catalogue = {m.id: m for m in read_po(handle, locale=language) if m.id}
-    missing = sorted(m for m in _code_messages() if m not in catalogue or not catalogue[m].string)
+        read = read_po(handle, locale=language)
+    catalogue = {m.id if isinstance(m.id, str) else tuple(m.id): m for m in read if m.id}
+    missing = sorted(
+        (m for m in _code_messages() if m not in catalogue or not _filled(catalogue[m].string)),
+        key=str,
+    )
     assert missing == [], f"{language} lacks translations for: {missing}"
     for msgid, message in catalogue.items():
         assert not message.fuzzy, f"fuzzy translation for {msgid!r}"
-        assert _fields(str(msgid)) == _fields(str(message.string)), msgid
+        if isinstance(msgid, str):
+            assert _fields(msgid) == _fields(str(message.string)), msgid
+            continue
+        # A counting text: one msgstr[i] per plural form of the language, each filled,
+        # each with the plural's placeholders ({count} may be left out: "one case").
+        forms = message.string
+        assert isinstance(forms, tuple | list) and len(forms) == read.num_plurals, msgid
+        singular, plural = msgid
+        assert _fields(singular) <= _fields(plural), msgid
+        for form in forms:
+            assert form, f"an empty plural form for {msgid!r}"
+            assert _fields(plural) - {"count"} <= _fields(form) <= _fields(plural), msgid
 
 
 def test_template_is_up_to_date() -> None:
@@ -60,6 +88,46 @@ def test_chinese_is_available_and_translates() -> None:
     assert "zh_Hans" in available_languages()
     assert Translator("zh_Hans")("Cancel") == "取消"
     assert Translator("en")("Cancel") == "Cancel"
+
+
+def test_a_counting_text_takes_the_languages_plural_form() -> None:
+    singular = "Sent to {count} social worker. You will hear when they accept."
+    plural = "Sent to {count} social workers. You will hear when one accepts."
+    en = Translator("en")
+    assert en.n(singular, plural, 1) == "Sent to 1 social worker. You will hear when they accept."
+    assert en.n(singular, plural, 3) == "Sent to 3 social workers. You will hear when one accepts."
+    zh = Translator("zh_Hans")  # one form for every number
+    assert zh.n(singular, plural, 1) == "已发送，已推送给 1 名社工；有人接案时会通知你。"
+    assert zh.n(singular, plural, 3) == "已发送，已推送给 3 名社工；有人接案时会通知你。"
+    assert en.n("{count} for {name}", "{count} for {name}", 2, name="<b>") == "2 for &lt;b&gt;"
+
+
+def test_a_plural_entry_with_an_empty_form_falls_back_to_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """English is better than a blank message (Telegram refuses an empty text)."""
+    target = tmp_path / "zh_Hans" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    (target / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgid "{count} case"\nmsgid_plural "{count} cases"\n'
+        'msgstr[0] "{count} 个个案"\nmsgstr[1] ""\n\n'
+        'msgid "{count} day"\nmsgid_plural "{count} days"\n'
+        'msgstr[0] "{count} 天"\nmsgstr[1] "{count} 天（多）"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    i18n.available_languages.cache_clear()
+    i18n._catalogue.cache_clear()
+    try:
+        zh = Translator("zh_Hans")
+        assert zh.n("{count} case", "{count} cases", 2) == "2 cases"
+        assert zh.n("{count} day", "{count} days", 1) == "1 天"
+        assert zh.n("{count} day", "{count} days", 2) == "2 天（多）"
+    finally:
+        i18n.available_languages.cache_clear()
+        i18n._catalogue.cache_clear()
 
 
 def test_values_are_escaped_for_html_but_markup_is_kept() -> None:
