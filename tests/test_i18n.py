@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -102,11 +103,20 @@ def test_a_counting_text_takes_the_languages_plural_form() -> None:
     assert en.n("{count} for {name}", "{count} for {name}", 2, name="<b>") == "2 for &lt;b&gt;"
 
 
-def test_a_plural_entry_with_an_empty_form_falls_back_to_english(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def locales(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty folder the catalogues are read from for this test (caches cleared)."""
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    i18n.available_languages.cache_clear()
+    i18n._catalogue.cache_clear()
+    yield tmp_path
+    i18n.available_languages.cache_clear()
+    i18n._catalogue.cache_clear()
+
+
+def test_a_plural_entry_with_an_empty_form_falls_back_to_english(locales: Path) -> None:
     """English is better than a blank message (Telegram refuses an empty text)."""
-    target = tmp_path / "zh_Hans" / "LC_MESSAGES"
+    target = locales / "zh_Hans" / "LC_MESSAGES"
     target.mkdir(parents=True)
     (target / "messages.po").write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
@@ -117,17 +127,10 @@ def test_a_plural_entry_with_an_empty_form_falls_back_to_english(
         'msgstr[0] "{count} 天"\nmsgstr[1] "{count} 天（多）"\n',
         encoding="utf-8",
     )
-    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
-    i18n.available_languages.cache_clear()
-    i18n._catalogue.cache_clear()
-    try:
-        zh = Translator("zh_Hans")
-        assert zh.n("{count} case", "{count} cases", 2) == "2 cases"
-        assert zh.n("{count} day", "{count} days", 1) == "1 天"
-        assert zh.n("{count} day", "{count} days", 2) == "2 天（多）"
-    finally:
-        i18n.available_languages.cache_clear()
-        i18n._catalogue.cache_clear()
+    zh = Translator("zh_Hans")
+    assert zh.n("{count} case", "{count} cases", 2) == "2 cases"
+    assert zh.n("{count} day", "{count} days", 1) == "1 天"
+    assert zh.n("{count} day", "{count} days", 2) == "2 天（多）"
 
 
 def test_values_are_escaped_for_html_but_markup_is_kept() -> None:
@@ -138,34 +141,25 @@ def test_values_are_escaped_for_html_but_markup_is_kept() -> None:
     assert tr("Welcome back, {name}.", name=Html("<b>Li</b>")) == "Welcome back, <b>Li</b>."
 
 
-def test_a_new_language_needs_only_a_catalogue_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_new_language_needs_only_a_catalogue_file(locales: Path) -> None:
     """Traditional Chinese later: drop in a .po file, change no code."""
     for code in ("zh_Hans",):
-        target = tmp_path / code / "LC_MESSAGES"
+        target = locales / code / "LC_MESSAGES"
         target.mkdir(parents=True)
         source = ROOT / "bot" / "locales" / code / "LC_MESSAGES" / "messages.po"
         (target / "messages.po").write_bytes(source.read_bytes())
-    hant = tmp_path / "zh_Hant" / "LC_MESSAGES"
+    hant = locales / "zh_Hant" / "LC_MESSAGES"
     hant.mkdir(parents=True)
     (hant / "messages.po").write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
         'msgid "Cancel"\nmsgstr "取消（繁）"\n',
         encoding="utf-8",
     )
-    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
-    i18n.available_languages.cache_clear()
-    i18n._catalogue.cache_clear()
-    try:
-        assert available_languages() == ("en", "zh_Hans", "zh_Hant")
-        assert Translator("zh_Hant")("Cancel") == "取消（繁）"
-        assert from_telegram("zh-TW") == "zh_Hant"
-        assert from_telegram("zh-hans") == "zh_Hans"
-        assert re.search("中文", i18n.language_name("zh_Hant"))
-    finally:
-        i18n.available_languages.cache_clear()
-        i18n._catalogue.cache_clear()
+    assert available_languages() == ("en", "zh_Hans", "zh_Hant")
+    assert Translator("zh_Hant")("Cancel") == "取消（繁）"
+    assert from_telegram("zh-TW") == "zh_Hant"
+    assert from_telegram("zh-hans") == "zh_Hans"
+    assert re.search("中文", i18n.language_name("zh_Hant"))
 
 
 @pytest.mark.parametrize(
