@@ -87,20 +87,10 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="take updates on telegram.webhook_url (behind a reverse proxy) instead of polling",
     )
-    run.add_argument(
-        "--time-warp",
-        type=float,
-        default=None,
-        metavar="FACTOR",
-        help="for demos and crash tests only: let the bot's time run FACTOR times faster",
-    )
-    run.add_argument(
-        "--time-origin",
-        type=float,
-        default=None,
-        metavar="UNIX_SECONDS",
-        help="with --time-warp: the moment from which time runs faster (default: now)",
-    )
+    # Demos and crash tests only, so not in `run --help` (see the README, "Command line").
+    run.add_argument("--time-warp", type=float, default=None, help=argparse.SUPPRESS)
+    run.add_argument("--time-origin", type=float, default=None, help=argparse.SUPPRESS)
+    run.add_argument("--start-at", default=None, help=argparse.SUPPRESS)
     with_config(
         sub.add_parser(
             "rotate-key",
@@ -109,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
         )
     )
     hold = with_config(
-        sub.add_parser("legal-hold", help="stop (--on) or allow (--off) erasing a referral")
+        sub.add_parser(
+            "legal-hold", help="stop erasing a referral (or, with --off, allow it again)"
+        )
     )
     hold.add_argument("ref")
     hold.add_argument("--off", action="store_true", help="lift the hold")
@@ -455,11 +447,30 @@ async def _backup(services: Services, destination: Path) -> None:
 
 
 def _run_clock(args: argparse.Namespace) -> Clock:
-    if args.time_warp is None:
+    """The bot's clock: the wall clock, or for demos and crash tests a warped one.
+
+    ``--start-at`` names the bot time to start from (local time in the config's zone),
+    so a demo can begin just before midnight whatever the hour; with ``--time-origin``
+    too, that bot time belongs to that real moment, so a restarted process agrees with
+    the one that was killed."""
+    if args.time_warp is None and args.start_at is None:
+        if args.time_origin is not None:
+            raise CliError("--time-origin needs --time-warp or --start-at", EXIT_INVALID)
         return SystemClock()
     origin = args.time_origin if args.time_origin is not None else datetime.now(UTC).timestamp()
+    real_origin = datetime.fromtimestamp(origin, UTC)
+    start = None
+    if args.start_at is not None:
+        zone = _config(args.config).zone
+        try:
+            start = datetime.strptime(args.start_at, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+        except ValueError:
+            raise CliError(
+                f"--start-at {args.start_at!r}: give local time as 'YYYY-MM-DD HH:MM'",
+                EXIT_INVALID,
+            ) from None
     try:
-        return WarpedClock(datetime.fromtimestamp(origin, UTC), args.time_warp)
+        return WarpedClock(real_origin, args.time_warp or 1.0, start=start)
     except ValueError as exc:
         raise CliError(f"--time-warp: {exc}", EXIT_INVALID) from None
 

@@ -1,7 +1,7 @@
 """The one place the bot asks "what time is it".
 
-Every rule that depends on time (invite expiry, failed-try windows, and later offers,
-escalation and the rota) takes a :class:`Clock`, so tests can run a whole night in
+Every rule that depends on time (invite expiry, failed-try windows, offers, escalation,
+reminders, the rota, retention) takes a :class:`Clock`, so tests can run a whole night in
 milliseconds by moving a :class:`FakeClock` instead of waiting.
 """
 
@@ -28,18 +28,30 @@ class WarpedClock:
     """Wall-clock time running ``factor`` times faster from ``origin`` on.
 
     For crash tests and demos that run the real program as a process: a night's
-    escalations pass in minutes. Every start with the same origin and factor agrees on
-    the time, so a restarted process carries on where the killed one was.
+    escalations pass in minutes. The bot's time at the real moment ``origin`` is
+    ``start`` (default: ``origin`` itself), so a demo can begin at 23:30 whatever the
+    hour. Every start with the same origin, start and factor agrees on the time, so a
+    restarted process carries on where the killed one was.
     """
 
-    def __init__(self, origin: datetime, factor: float) -> None:
-        if origin.tzinfo is None or factor < 1:
+    def __init__(self, origin: datetime, factor: float, *, start: datetime | None = None) -> None:
+        start = origin if start is None else start
+        if origin.tzinfo is None or start.tzinfo is None or factor < 1:
             raise ValueError("an aware origin and a factor of at least 1")
-        self._origin, self._factor = origin, factor
+        self._origin, self._start, self.factor = origin, start.astimezone(UTC), factor
 
     def now(self) -> datetime:
         real = datetime.now(UTC)
-        return self._origin + (real - self._origin) * self._factor
+        return self._start + (real - self._origin) * self.factor
+
+
+def real_wait(clock: Clock, wait: timedelta) -> timedelta:
+    """How long a wait of ``wait`` in the bot's time lasts on the wall clock.
+
+    APScheduler and asyncio wait in real time. Under a :class:`WarpedClock` a wait
+    planned in bot time would otherwise last ``factor`` times too long: a step fires
+    late and people are told the bot was offline when it was not."""
+    return wait / clock.factor if isinstance(clock, WarpedClock) else wait
 
 
 class FakeClock:

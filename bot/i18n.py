@@ -9,17 +9,25 @@ languages are discovered, not listed in code.
 Messages are sent with ``parse_mode=HTML``, so values put into a message are escaped
 here (a ``<`` typed by an officer must reach the worker as a ``<``); use :class:`Html`
 for a value that is already safe markup.
+
+A text that says how many of something uses :meth:`Translator.n` (gettext's
+``ngettext``), so each language picks its own plural form: English has two
+("1 social worker", "2 social workers"), Chinese one. Texts do not word around a
+plural with "(s)" or "Workers offered it: 3".
 """
 
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 
 SOURCE_LANGUAGE = "en"
 LOCALES_DIR = Path(__file__).with_name("locales")
@@ -49,37 +57,54 @@ def language_name(code: str) -> str:
 
 
 @cache
-def _catalogue(code: str) -> dict[str, str]:
+def _catalogue(code: str) -> NullTranslations:
+    """The language's .po file as gettext translations (compiled in memory, so there is
+    no .mo file to forget). Fuzzy entries, and plural entries with a form left empty,
+    are left out: the English text is better than a wrong or blank one."""
     if code == SOURCE_LANGUAGE:
-        return {}
+        return NullTranslations()
     with (LOCALES_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale=code)
-    return {
-        str(message.id): str(message.string)
-        for message in catalog
-        if message.id and message.string and not message.fuzzy and isinstance(message.id, str)
-    }
+    for message in list(catalog):
+        forms = message.string
+        if message.id and isinstance(forms, tuple | list) and not all(forms):
+            del catalog[message.id]
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled)
 
 
 LIST_SEPARATOR = N_(", ")  # translators: "、" in Chinese
 
 
 class Translator:
-    """``_("Hello, {name}", name=...)`` in one person's language."""
+    """``tr("Hello, {name}", name=...)`` in one person's language; ``tr.n(...)`` for a
+    text that counts something."""
 
     def __init__(self, language: str) -> None:
         self.language = language if language in available_languages() else SOURCE_LANGUAGE
         self._messages = _catalogue(self.language)
 
     def __call__(self, msgid: str, /, **values: object) -> str:
-        text = self._messages.get(msgid, msgid)
-        if not values:
-            return text
-        return text.format(**{key: _escaped(value) for key, value in values.items()})
+        return _filled(self._messages.gettext(msgid), values)
+
+    def n(self, singular: str, plural: str, count: int, /, **values: object) -> str:
+        """The form of a counting text that this language uses for ``count``, with
+        ``{count}`` and ``values`` filled in (gettext's ngettext: English says "Sent to
+        1 social worker." and "Sent to 2 social workers.", Chinese has one form).
+        ``pybabel extract`` finds these by the keyword ``n:1,2``."""
+        return _filled(self._messages.ngettext(singular, plural, count), {"count": count, **values})
 
     def join(self, items: Iterable[str]) -> str:
         """A list as this language writes one ("a, b" / "甲、乙")."""
         return self(LIST_SEPARATOR).join(items)
+
+
+def _filled(text: str, values: dict[str, object]) -> str:
+    if not values:
+        return text
+    return text.format(**{key: _escaped(value) for key, value in values.items()})
 
 
 def _escaped(value: object) -> str:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 from telegram.request import BaseRequest, RequestData
@@ -61,10 +62,25 @@ MAX_WAIT = 5.0  # longer flood waits are left to the outbox rather than held in 
 _TRUE = b'{"ok": true, "result": true}'
 
 
-def _never_sent(exc: Exception) -> bool:
-    """The request never left (no connection, or no free connection): safe to repeat."""
-    text = str(exc)
-    return any(cause in text for cause in ("ConnectError", "ConnectTimeout", "Pool timeout"))
+# httpx's errors for a request that never left: no connection was made, or none was free.
+# PTB 22's HTTPXRequest raises TimedOut (the PoolTimeout and ConnectTimeout) or
+# NetworkError (the ConnectError) ``from`` the httpx error, so the cause is in the chain.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """The request never left (no connection, or no free connection): safe to repeat.
+
+    Judged by the types in the exception's chain, not its text: PTB words a
+    ConnectTimeout as a bare "Timed out", and a message can change between versions."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _NOT_SENT):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _too_late(body: bytes) -> bool:

@@ -28,7 +28,6 @@ from bot.domain.referral import DeclineReason, Outcome, Resource, Status
 from handlers.context import BotContext
 
 MAX_BYTES: Final = 64  # Telegram's limit on callback data
-MAX_ID: Final = 10**12 - 1  # the largest id a button may name (12 digits)
 
 
 class Code(StrEnum):

@@ -91,11 +91,13 @@ async def _hide(context: BotContext, shown: details.ShownDetails) -> None:
         )
         buttons = None
     else:
-        text = tr(
-            "🔒 The details of {ref} were taken off this chat after {hours} hours. "
+        text = tr.n(
+            "🔒 The details of {ref} were taken off this chat after {count} hour. "
             "While the case is yours you can see them again.",
+            "🔒 The details of {ref} were taken off this chat after {count} hours. "
+            "While the case is yours you can see them again.",
+            context.services.config.privacy.hide_details_after_hours or 0,
             ref=shown.ref,
-            hours=str(context.services.config.privacy.hide_details_after_hours),
         )
         again = InlineKeyboardButton(
             tr("🔒 Show details again"), callback_data=callbacks.case(shown.referral_id, "s")

@@ -36,6 +36,7 @@ from typing import Any, cast
 
 from telegram.ext import JobQueue
 
+from bot.clock import real_wait
 from bot.engine import (
     backup,
     daily,
@@ -221,12 +222,14 @@ async def plan_next_round(
     context: BotContext, services: Services, round_started: datetime
 ) -> timedelta | None:
     """After a round: a one-off round at the moment the earliest pending step falls due
-    (replacing the one planned before). Returns the wait planned (None: none planned)."""
+    (replacing the one planned before). Returns the real-time wait planned (None: none
+    planned): the JobQueue waits in real time, the steps fall due in the bot's."""
     queue = cast("JobQueue[BotContext] | None", context.job_queue)
     if queue is None or context.bot_data.get(_STOPPING):
         return None
     earliest = await escalation.next_due(services)
     wait = escalation.next_round_in(earliest, services.clock.now(), round_started)
+    wait = None if wait is None else real_wait(services.clock, wait)
     for job in queue.get_jobs_by_name(NEXT_ROUND_JOB):  # one planned at a time
         job.schedule_removal()
     if wait is not None:

@@ -1,5 +1,6 @@
 """/mine: an officer's referrals with their status; a worker's open cases with buttons.
-Also /available and /away, the simple on-duty switch a worker uses (the rota comes later)."""
+Also /available and /away, a worker's own on-duty switch, which holds alongside the rota
+(``bot/services/rota.py``)."""
 
 from __future__ import annotations
 
@@ -104,10 +105,12 @@ async def available(update: Update, context: BotContext) -> None:
     assert message is not None
     notices = await offers.became_available(context.services, me(context))
     await message.reply_text(
-        context.tr(
+        context.tr.n(
             "You are available. New referrals for your team will be offered to you; "
-            "{count} waiting now.",
-            count=len(notices),
+            "{count} is waiting now.",
+            "You are available. New referrals for your team will be offered to you; "
+            "{count} are waiting now.",
+            len(notices),
         )
     )
     await deliver(context, notices)

@@ -390,9 +390,10 @@ async def _handover_text(context: BotContext, tr: Translator, notice: Notice) ->
     )
     found = await handover.overnight(services, notice.recipient, night)
     lines = [
-        tr(
-            "☀️ Morning handover: {count} referral(s) since {time}.",
-            count=len(found),
+        tr.n(
+            "☀️ Morning handover: {count} referral since {time}.",
+            "☀️ Morning handover: {count} referrals since {time}.",
+            len(found),
             time=local_time(night.start, zone),
         )
     ]
@@ -475,9 +476,10 @@ def _reminder_text(tr: Translator, notice: Notice, referral: Referral) -> str:
         return tr(
             "First contact is due. Tap “✔ First contact made” once you have reached the person."
         )
-    return tr(
-        "No update for {days} days. Is the case still moving? Mark the next step or close it.",
-        days=notice.values.get("days", ""),
+    return tr.n(
+        "No update for {count} day. Is the case still moving? Mark the next step or close it.",
+        "No update for {count} days. Is the case still moving? Mark the next step or close it.",
+        int(notice.values.get("days", "0")),
     )
 
 
@@ -494,9 +496,10 @@ def _officer_text(tr: Translator, notice: Notice, referral: Referral, zone: Zone
     worker = notice.values.get("worker", "")
     kind = notice.kind
     if kind is NoticeKind.FILED:
-        body = tr(
-            "Sent. Social workers offered it: {count}. You will hear when one accepts.",
-            count=notice.values.get("count", "0"),
+        body = tr.n(
+            "Sent to {count} social worker. You will hear when they accept.",
+            "Sent to {count} social workers. You will hear when one accepts.",
+            int(notice.values.get("count", "0")),
         )
     elif kind is NoticeKind.NOBODY_AVAILABLE:
         body = tr(

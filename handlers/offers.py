@@ -71,7 +71,11 @@ async def _answer(
     if outcome.answer is Answer.AT_CAP:
         cap = context.services.config.cases.max_open_per_worker
         await query.answer(
-            tr("You already hold {cap} open cases. Close one before taking another.", cap=cap),
+            tr.n(
+                "You already hold {count} open case. Close it before taking another.",
+                "You already hold {count} open cases. Close one before taking another.",
+                cap,
+            ),
             show_alert=True,
         )
     elif outcome.answer in (Answer.ACCEPTED, Answer.ALREADY_YOURS):

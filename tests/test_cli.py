@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot import cli
+from bot.clock import Clock, SystemClock
 from storage import audit
 from storage.db import Database, migrations
 
@@ -145,3 +150,60 @@ def test_json_logs_are_one_object_a_line(config_path: Path) -> None:
     lines = [json.loads(line) for line in result.stderr.splitlines()]
     assert [line["logger"] for line in lines] == ["referral_bot.privacy"]
     assert lines[0]["level"] == "WARNING" and "wrote a new key" in lines[0]["message"]
+
+
+def _commands() -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    [action] = [a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return action
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    return dict(_commands().choices)
+
+
+def test_every_option_the_help_names_is_taken() -> None:
+    """`legal-hold --help` offered ``--on``, which was refused as unknown. Both the
+    command's own help and its line in ``referral-bot --help`` are checked."""
+    lines = {choice.dest: choice.help or "" for choice in _commands()._choices_actions}
+    for name, parser in _subcommands().items():
+        taken = {s for a in parser._actions for s in a.option_strings}
+        named = set(re.findall(r"--[a-z][a-z-]*", parser.format_help() + lines[name]))
+        assert named <= taken, (name, named - taken)
+
+
+def test_time_warp_is_not_offered_in_production_help() -> None:
+    text = _subcommands()["run"].format_help()
+    assert "--webhook" in text
+    assert not {"--time-warp", "--time-origin", "--start-at"} & set(re.findall(r"--[a-z-]+", text))
+
+
+def _clock(config_path: Path, *args: str) -> Clock:
+    return cli._run_clock(cli._parser().parse_args(["run", "--config", str(config_path), *args]))
+
+
+def test_a_demo_starts_at_the_bot_time_it_names(config_path: Path) -> None:
+    """``--start-at`` is local time in the config's zone (Asia/Shanghai, UTC+8)."""
+    clock = _clock(config_path, "--time-warp", "30", "--start-at", "2026-12-05 23:30")
+    start = datetime(2026, 12, 5, 15, 30, tzinfo=UTC)
+    assert start <= clock.now() < start + timedelta(minutes=1)
+    at_real_speed = _clock(config_path, "--start-at", "2026-12-05 23:30")
+    assert start <= at_real_speed.now() < start + timedelta(seconds=5)
+    assert isinstance(_clock(config_path), SystemClock)
+
+
+def test_a_restart_with_the_same_origin_carries_on_from_the_named_start(
+    config_path: Path,
+) -> None:
+    origin = str(time.time() - 10)  # the first start, ten real seconds ago
+    clock = _clock(
+        config_path, "--time-warp", "30", "--time-origin", origin, "--start-at", "2026-12-05 23:30"
+    )
+    start = datetime(2026, 12, 5, 15, 30, tzinfo=UTC)
+    assert start + timedelta(minutes=5) <= clock.now() < start + timedelta(minutes=6)
+
+
+def test_a_bad_start_at_is_explained(config_path: Path) -> None:
+    with pytest.raises(cli.CliError, match="YYYY-MM-DD HH:MM"):
+        _clock(config_path, "--time-warp", "30", "--start-at", "23:30")
+    with pytest.raises(cli.CliError, match="--time-origin needs"):
+        _clock(config_path, "--time-origin", "0")

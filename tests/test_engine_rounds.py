@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from telegram.ext import Job
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, WarpedClock
 from bot.domain.referral import Category, Referral, Urgency
 from bot.engine import escalation
 from bot.sandbox.world import World, world
@@ -93,6 +94,26 @@ async def test_a_step_due_between_rounds_gets_a_round_at_its_due_time(config_pat
         assert await jobs.plan_next_round(BotContext(w.app), w.services, clock.now()) == (
             next_due - clock.now()
         )
+
+
+async def test_under_a_time_warp_the_next_round_waits_in_real_time(config_path: Path) -> None:
+    """The JobQueue waits in real time: a step 15 bot minutes away under a 60-fold
+    warp is 15 real seconds away, not 15 real minutes (when it would fire 14 bot hours
+    late and people would read that the bot had been offline)."""
+    clock = FakeClock(THURSDAY_2340)
+    async with world(config_path, clock=clock) as w:
+        _, due = await _filed(w)
+        real_now = datetime.now(UTC)
+        warped = WarpedClock(real_now, 60, start=clock.now())
+        services = dataclasses.replace(w.services, clock=warped)
+        wait = await jobs.plan_next_round(BotContext(w.app), services, warped.now())
+        in_bot_time = due - clock.now()
+        assert in_bot_time == timedelta(minutes=15)
+        assert wait is not None
+        assert in_bot_time / 60 - timedelta(seconds=1) < wait <= in_bot_time / 60
+        [planned] = _planned_rounds(w)
+        run_at = planned.job.trigger.run_date
+        assert abs(run_at - (real_now + in_bot_time / 60)) < timedelta(seconds=1)
 
 
 async def test_a_round_whose_delivery_is_held_up_does_not_hold_up_the_next_step(

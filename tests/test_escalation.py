@@ -118,7 +118,7 @@ async def test_a_routine_referral_at_night_waits_for_the_morning_shift(config_pa
         clock.advance(morning - clock.now())
         await tick(w)
         assert offers_seen(s.workers["Li Na"], referral.ref) == 1
-        assert "Social workers offered it: 1." in s.officer.last.plain
+        assert "Sent to 1 social worker." in s.officer.last.plain
 
 
 async def test_domestic_violence_is_never_held(config_path: Path) -> None:
@@ -181,7 +181,7 @@ async def test_the_morning_handover_lists_the_night(config_path: Path) -> None:
         for phone in (chen, boss):
             lines = phone.last.plain.splitlines()
             assert lines[0] == (
-                "☀️ Morning handover: 2 referral(s) since 2026-11-26 18:00 (Asia/Shanghai)."
+                "☀️ Morning handover: 2 referrals since 2026-11-26 18:00 (Asia/Shanghai)."
             )
             assert lines[1] == (
                 f"{held.ref} · Neighbour dispute · Routine — "

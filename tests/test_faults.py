@@ -130,7 +130,7 @@ async def test_every_notice_arrives_when_a_fifth_of_calls_fail(
         officer = s.officer.texts
         for referral in filed:
             story = [t for t in officer if t.startswith(f"{referral.ref} · ")]
-            assert any("offered" in t for t in story), (referral.ref, story)
+            assert any("Sent to" in t or "offered" in t for t in story), (referral.ref, story)
             assert any("Accepted by" in t or "Assigned to" in t or "taken" in t for t in story)
             holder = w.phone(accepted[referral.ref], "")
             assert any(t.startswith(f"🔒 {referral.ref}") for t in holder.texts), referral.ref

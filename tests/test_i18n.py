@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +15,19 @@ from bot import i18n
 from bot.i18n import Html, Translator, available_languages, from_telegram
 
 ROOT = Path(__file__).parent.parent
-KEYWORDS = {"tr": None, "N_": None}
+KEYWORDS = {"tr": None, "N_": None, "n": (1, 2)}  # as the README's pybabel extract
+
+MessageId = str | tuple[str, ...]  # (singular, plural) for a text that counts
 
 
-def _code_messages() -> set[str]:
-    found: set[str] = set()
+def _code_messages() -> set[MessageId]:
+    found: set[MessageId] = set()
     for package in ("bot", "handlers"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, keywords=KEYWORDS, comment_tags=()
         ):
-            assert isinstance(message, str)
-            found.add(message)
+            assert isinstance(message, str | tuple), message
+            found.add(message if isinstance(message, str) else tuple(message))
     return found
 
 
@@ -36,18 +39,44 @@ def test_code_uses_texts_through_the_catalogue() -> None:
     messages = _code_messages()
     assert len(messages) > 30
     assert "Which language would you like?" in messages
+    assert (
+        "Sent to {count} social worker. You will hear when they accept.",
+        "Sent to {count} social workers. You will hear when one accepts.",
+    ) in messages
+
+
+def _filled(forms: object) -> bool:
+    """A translation with every form written (a plural entry has one per form)."""
+    if isinstance(forms, tuple | list):
+        return bool(forms) and all(forms)
+    return bool(forms)
 
 
 @pytest.mark.parametrize("language", [c for c in available_languages() if c != "en"])
 def test_every_text_is_translated_with_the_same_placeholders(language: str) -> None:
     path = ROOT / "bot" / "locales" / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
-        catalogue = {m.id: m for m in read_po(handle, locale=language) if m.id}
-    missing = sorted(m for m in _code_messages() if m not in catalogue or not catalogue[m].string)
+        read = read_po(handle, locale=language)
+    catalogue = {m.id if isinstance(m.id, str) else tuple(m.id): m for m in read if m.id}
+    missing = sorted(
+        (m for m in _code_messages() if m not in catalogue or not _filled(catalogue[m].string)),
+        key=str,
+    )
     assert missing == [], f"{language} lacks translations for: {missing}"
     for msgid, message in catalogue.items():
         assert not message.fuzzy, f"fuzzy translation for {msgid!r}"
-        assert _fields(str(msgid)) == _fields(str(message.string)), msgid
+        if isinstance(msgid, str):
+            assert _fields(msgid) == _fields(str(message.string)), msgid
+            continue
+        # A counting text: one msgstr[i] per plural form of the language, each filled,
+        # each with the plural's placeholders ({count} may be left out: "one case").
+        forms = message.string
+        assert isinstance(forms, tuple | list) and len(forms) == read.num_plurals, msgid
+        singular, plural = msgid
+        assert _fields(singular) <= _fields(plural), msgid
+        for form in forms:
+            assert form, f"an empty plural form for {msgid!r}"
+            assert _fields(plural) - {"count"} <= _fields(form) <= _fields(plural), msgid
 
 
 def test_template_is_up_to_date() -> None:
@@ -62,6 +91,48 @@ def test_chinese_is_available_and_translates() -> None:
     assert Translator("en")("Cancel") == "Cancel"
 
 
+def test_a_counting_text_takes_the_languages_plural_form() -> None:
+    singular = "Sent to {count} social worker. You will hear when they accept."
+    plural = "Sent to {count} social workers. You will hear when one accepts."
+    en = Translator("en")
+    assert en.n(singular, plural, 1) == "Sent to 1 social worker. You will hear when they accept."
+    assert en.n(singular, plural, 3) == "Sent to 3 social workers. You will hear when one accepts."
+    zh = Translator("zh_Hans")  # one form for every number
+    assert zh.n(singular, plural, 1) == "已发送，已推送给 1 名社工；有人接案时会通知你。"
+    assert zh.n(singular, plural, 3) == "已发送，已推送给 3 名社工；有人接案时会通知你。"
+    assert en.n("{count} for {name}", "{count} for {name}", 2, name="<b>") == "2 for &lt;b&gt;"
+
+
+@pytest.fixture
+def locales(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty folder the catalogues are read from for this test (caches cleared)."""
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    i18n.available_languages.cache_clear()
+    i18n._catalogue.cache_clear()
+    yield tmp_path
+    i18n.available_languages.cache_clear()
+    i18n._catalogue.cache_clear()
+
+
+def test_a_plural_entry_with_an_empty_form_falls_back_to_english(locales: Path) -> None:
+    """English is better than a blank message (Telegram refuses an empty text)."""
+    target = locales / "zh_Hans" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    (target / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgid "{count} case"\nmsgid_plural "{count} cases"\n'
+        'msgstr[0] "{count} 个个案"\nmsgstr[1] ""\n\n'
+        'msgid "{count} day"\nmsgid_plural "{count} days"\n'
+        'msgstr[0] "{count} 天"\nmsgstr[1] "{count} 天（多）"\n',
+        encoding="utf-8",
+    )
+    zh = Translator("zh_Hans")
+    assert zh.n("{count} case", "{count} cases", 2) == "2 cases"
+    assert zh.n("{count} day", "{count} days", 1) == "1 天"
+    assert zh.n("{count} day", "{count} days", 2) == "2 天（多）"
+
+
 def test_values_are_escaped_for_html_but_markup_is_kept() -> None:
     tr = Translator("en")
     assert tr("Welcome back, {name}.", name="<b>Li & Wang</b>") == (
@@ -70,34 +141,25 @@ def test_values_are_escaped_for_html_but_markup_is_kept() -> None:
     assert tr("Welcome back, {name}.", name=Html("<b>Li</b>")) == "Welcome back, <b>Li</b>."
 
 
-def test_a_new_language_needs_only_a_catalogue_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_new_language_needs_only_a_catalogue_file(locales: Path) -> None:
     """Traditional Chinese later: drop in a .po file, change no code."""
     for code in ("zh_Hans",):
-        target = tmp_path / code / "LC_MESSAGES"
+        target = locales / code / "LC_MESSAGES"
         target.mkdir(parents=True)
         source = ROOT / "bot" / "locales" / code / "LC_MESSAGES" / "messages.po"
         (target / "messages.po").write_bytes(source.read_bytes())
-    hant = tmp_path / "zh_Hant" / "LC_MESSAGES"
+    hant = locales / "zh_Hant" / "LC_MESSAGES"
     hant.mkdir(parents=True)
     (hant / "messages.po").write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
         'msgid "Cancel"\nmsgstr "取消（繁）"\n',
         encoding="utf-8",
     )
-    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
-    i18n.available_languages.cache_clear()
-    i18n._catalogue.cache_clear()
-    try:
-        assert available_languages() == ("en", "zh_Hans", "zh_Hant")
-        assert Translator("zh_Hant")("Cancel") == "取消（繁）"
-        assert from_telegram("zh-TW") == "zh_Hant"
-        assert from_telegram("zh-hans") == "zh_Hans"
-        assert re.search("中文", i18n.language_name("zh_Hant"))
-    finally:
-        i18n.available_languages.cache_clear()
-        i18n._catalogue.cache_clear()
+    assert available_languages() == ("en", "zh_Hans", "zh_Hant")
+    assert Translator("zh_Hant")("Cancel") == "取消（繁）"
+    assert from_telegram("zh-TW") == "zh_Hant"
+    assert from_telegram("zh-hans") == "zh_Hans"
+    assert re.search("中文", i18n.language_name("zh_Hant"))
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ async def test_one_blocked_worker_in_a_wave_does_not_look_like_everyone_declined
         s.workers["Li Na"].block()
         await file(w, draft(Category.FAMILY_DISPUTE))
         assert not any("Every available social worker declined" in t for t in s.officer.texts)
-        assert "Social workers offered it: 2." in s.officer.last.plain
+        assert "Sent to 2 social workers." in s.officer.last.plain
 
 
 async def test_offers_filed_at_the_same_moment_all_arrive_without_waiting_for_the_engine(

@@ -71,7 +71,7 @@ async def test_the_count_told_to_the_officer_is_of_delivered_offers(config_path:
         s = await station(w, {"Li Na": (), "Zhou Min": ()})
         s.workers["Zhou Min"].block()
         await file(w, draft(Category.RENTAL_DISPUTE))
-        assert "Social workers offered it: 1." in s.officer.last.plain
+        assert "Sent to 1 social worker." in s.officer.last.plain
         await s.workers["Li Na"].tap("Decline")
         await s.workers["Li Na"].tap("Off shift")
         assert "Every available social worker declined." in s.officer.last.plain
@@ -87,7 +87,7 @@ async def test_an_officer_who_is_also_a_worker_is_never_offered_their_own(
         await s.officer.send("/available")
         await file(w, draft(Category.FAMILY_DISPUTE))
         assert not any(t.startswith("New referral\n") for t in s.officer.texts)  # no offer card
-        assert "Social workers offered it: 1." in s.officer.last.plain
+        assert "Sent to 1 social worker." in s.officer.last.plain
 
 
 async def test_accepting_beyond_the_cap_is_refused_and_the_offer_stays(config_path: Path) -> None:

@@ -54,7 +54,7 @@ async def test_domestic_violence_with_a_safety_yes_runs_to_closure(config_path: 
         assert card.button_labels() == ["✅ Accept", "Decline"]
         assert not any(t.startswith("New referral") for t in zhou.texts)
         assert (
-            f"{referral.ref} · Domestic violence · Immediate\nSent. Social workers offered it: 1."
+            f"{referral.ref} · Domestic violence · Immediate\nSent to 1 social worker."
             in "\n".join(s.officer.texts)
         )
 
@@ -88,7 +88,7 @@ async def test_domestic_violence_with_a_safety_yes_runs_to_closure(config_path: 
         await li.tap("Reopen")
         assert "Status: Assessment" in li.last.plain
         assert _officer_story(s.officer.texts, referral.ref) == [
-            "Sent. Social workers offered it: 1. You will hear when one accepts.",
+            "Sent to 1 social worker. You will hear when they accept.",
             "Accepted by Li Na. Tap the name to write to them.",
             "Li Na has made first contact.",
             "Closed by Li Na. Outcome: Linked to a resource (Legal). "
@@ -116,7 +116,7 @@ async def test_juvenile_decline_reoffers_at_once_to_the_next_worker(config_path:
         await zhou.tap("Client declined")
         await zhou.send("Parents arrived; the family declined further support.")
         assert _officer_story(s.officer.texts, referral.ref) == [
-            "Sent. Social workers offered it: 1. You will hear when one accepts.",
+            "Sent to 1 social worker. You will hear when they accept.",
             "Accepted by Zhou Min. Tap the name to write to them.",
             "Zhou Min has made first contact.",
             "Closed by Zhou Min. Outcome: Client declined. "
@@ -131,7 +131,7 @@ async def test_neighbour_dispute_first_accept_wins_and_late_taps_change_nothing(
         s = await station(w, {"Li Na": (), "Zhou Min": (), "Chen Jie": ()})
         li, zhou, chen = (s.workers[n] for n in ("Li Na", "Zhou Min", "Chen Jie"))
         referral = await file(w, draft(Category.NEIGHBOUR_DISPUTE))
-        assert "Social workers offered it: 3." in s.officer.last.plain
+        assert "Sent to 3 social workers." in s.officer.last.plain
         zhou_card = zhou.last
         zhou_accept = _accept_data(zhou_card)
         await li.tap("✅ Accept")
@@ -146,7 +146,7 @@ async def test_neighbour_dispute_first_accept_wins_and_late_taps_change_nothing(
         await li.tap("Transferred to another agency")
         await li.send("Referred to the street mediation committee.")
         assert _officer_story(s.officer.texts, referral.ref) == [
-            "Sent. Social workers offered it: 3. You will hear when one accepts.",
+            "Sent to 3 social workers. You will hear when one accepts.",
             "Accepted by Li Na. Tap the name to write to them.",
             "Li Na has made first contact.",
             "Closed by Li Na. Outcome: Transferred to another agency. "
@@ -159,7 +159,7 @@ async def test_fifty_workers_tap_accept_at_once_and_exactly_one_wins(config_path
     async with world(config_path) as w:
         s = await station(w, {f"Worker {n:02d}": () for n in range(50)})
         referral = await file(w, draft(Category.FAMILY_DISPUTE))
-        assert "Social workers offered it: 50." in s.officer.last.plain
+        assert "Sent to 50 social workers." in s.officer.last.plain
         phones = list(s.workers.values())
         cards = [p.last for p in phones]
         answers = await asyncio.gather(
@@ -242,7 +242,7 @@ async def test_nobody_available_then_a_worker_comes_on_duty(config_path: Path) -
         assert "no social worker is available right now" in s.officer.last.plain
         li = s.workers["Li Na"]
         await li.send("/available")
-        assert "1 waiting now" in li.texts[-2]
+        assert "1 is waiting now" in li.texts[-2]
         assert li.last.plain.startswith(f"New referral\n{referral.ref}")
 
 

@@ -107,7 +107,7 @@ async def test_after_a_crash_right_after_submit_the_card_is_edited_without_a_tap
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await tick(w)  # the first engine round after the restart
         assert (card.plain, card.buttons) == (f"Submitted as {ref}.", [])
-        assert any(t.startswith(ref) and "Sent." in t for t in s.officer.texts)
+        assert any(t.startswith(ref) and "Sent to " in t for t in s.officer.texts)
 
 
 async def test_a_card_edit_telegram_fails_is_retried_until_the_card_says_submitted(
@@ -169,7 +169,7 @@ async def test_after_a_restart_the_offers_of_a_filing_that_died_go_out_at_once(
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await tick(w)  # the first engine round: no 30 s wait for a handler that is gone
         assert any(t.startswith("New referral") for t in s.workers["Li Na"].texts)
-        assert any("Sent." in t for t in s.officer.texts)
+        assert any("Sent to " in t for t in s.officer.texts)
 
 
 async def test_after_a_restart_a_send_the_dead_run_had_begun_is_not_held_for_its_lease(
@@ -186,4 +186,4 @@ async def test_after_a_restart_a_send_the_dead_run_had_begun_is_not_held_for_its
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await tick(w)
         assert sum(t.startswith("New referral") for t in s.workers["Li Na"].texts) == 1
-        assert any("Sent." in t for t in s.officer.texts)
+        assert any("Sent to " in t for t in s.officer.texts)

@@ -117,7 +117,6 @@ OPEN = WORKING | {Status.OFFERED}
 REOPEN_WINDOW = timedelta(days=30)
 ARRIVAL_TARGET = timedelta(minutes=30)  # an appropriate adult at the station
 SUMMARY_LIMIT = 1000
-CLOSING_NOTE_LIMIT = 200
 PLACE_LIMIT = 200
 NAME_LIMIT = 64
 PHONE_LIMIT = 32
@@ -155,11 +154,6 @@ def suggested_urgency(
     if safety:
         return Urgency.URGENT
     return _DEFAULT_URGENCY.get(category, Urgency.ROUTINE)
-
-
-def is_co_response(safety: frozenset[Safety]) -> bool:
-    """Any safety "yes": a worker joins, police stay in the lead."""
-    return bool(safety)
 
 
 def can_reopen(status: Status, closed_at: datetime | None, now: datetime) -> bool:

@@ -1,8 +1,8 @@
 """What to tell whom after a change: the services decide, the handlers render and send.
 
 A service returns notices rather than sending, so "the state changed" and "who must
-hear about it" are decided together in one place (and can later be written to an
-outbox in the same transaction). Rendering happens at send time in the recipient's
+hear about it" are decided together in one place and written to the outbox in the
+same transaction (``bot/services/outbox.py``). Rendering happens at send time in the recipient's
 own language, from the referral as it is then.
 """
 

@@ -211,9 +211,5 @@ async def get(services: Services, referral_id: int) -> Referral | None:
     return await referrals.by_id(services.db.reader, referral_id)
 
 
-async def offer_count(services: Services, referral_id: int) -> int:
-    return len(await offers.of_referral(services.db.reader, referral_id))
-
-
 async def person(services: Services, person_id: int) -> Person | None:
     return await people.by_id(services.db.reader, person_id)

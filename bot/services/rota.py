@@ -173,12 +173,6 @@ async def team_workers(services: Services, team_id: str) -> list[Person]:
     return sorted((p for p, _ in workers if p.active), key=lambda p: (p.display_name, p.id))
 
 
-async def team_roster(services: Services, team_id: str, at: datetime) -> list[tuple[Person, bool]]:
-    """The team's active workers by name, each with whether they are on duty at ``at``
-    (the rota, /available and /away together, as routing sees it)."""
-    return await roster(services, team_id, at)
-
-
 async def rota_members(services: Services, team_id: str | None) -> list[Person]:
     """The active people of one rota by name: a team's social workers, or (``team_id``
     None) every coordinator, of a team or of all stations, who share one rota."""
