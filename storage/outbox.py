@@ -52,10 +52,10 @@ async def insert(
             offer_id,
             message_id,
             # Most notices carry no values: "{}" says nothing about anyone, and sealing
-            # it cost an encryption per message.
-            seal(conn, "outbox", "vals", json.dumps(values, ensure_ascii=False))
-            if values
-            else "{}",
+            # it cost an encryption per message. (Still asked with None, so that a
+            # connection without its sealer fails here too.)
+            seal(conn, "outbox", "vals", json.dumps(values, ensure_ascii=False) if values else None)
+            or "{}",
             to_db(now),
             to_db(first_attempt),
         ),

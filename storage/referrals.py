@@ -41,8 +41,8 @@ PERSONAL = SEALED["referrals"].columns
 
 def _sealed(conn: Conn, name: str, value: object) -> object:
     """Personal columns are stored sealed (the registry in storage/sealing.py)."""
-    if name in PERSONAL and value is not None:
-        return seal(conn, "referrals", name, str(value))
+    if name in PERSONAL:
+        return seal(conn, "referrals", name, None if value is None else str(value))
     return value
 
 

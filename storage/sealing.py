@@ -9,6 +9,12 @@ sealed, re-sealed, erased and looked for everywhere at once, and a test holds it
 to the migrations' marks. The first key seals; every key opens, so keys can rotate.
 Sealed values carry a prefix, which also lets the bot refuse to start when the
 database holds sealed data and no key was given.
+
+Fail closed: a deployment without a key is an explicit :class:`Sealer` with no keys
+(new data in clear, as the README says). A connection that was never given a sealer
+is a different thing, a bug (a new code path opened the database its own way), and
+sealing on it raises :class:`SealerMissing` rather than writing clear text on a
+deployment that has a key.
 """
 
 from __future__ import annotations
@@ -28,6 +34,14 @@ PREFIX = "f1:"
 
 class SealingError(Exception):
     """Sealed data that this key cannot open (a wrong or missing key)."""
+
+
+class SealerMissing(RuntimeError):
+    """A connection was never given the database's sealer (see :meth:`Database.open`).
+
+    Not a :class:`SealingError`: no key is wrong, the code is. It is raised rather than
+    treated as "no key", which would store personal data in clear on a deployment that
+    has a key, silently, for as long as nobody looked at the file."""
 
 
 class Sealer:
@@ -58,9 +72,6 @@ class Sealer:
     def reseal(self, stored: str | None) -> str | None:
         """Open with any key and seal with the first (key rotation)."""
         return self.seal(self.unseal(stored))
-
-
-NO_KEY = Sealer()
 
 
 def new_key() -> str:
@@ -118,9 +129,14 @@ SEALED: Mapping[str, SealedTable] = MappingProxyType(
 
 
 def sealer_of(conn: Conn) -> Sealer:
-    """The database's sealer, attached to each of its connections when it is opened."""
-    sealer = getattr(conn, "sealer", NO_KEY)
-    return sealer if isinstance(sealer, Sealer) else NO_KEY
+    """The database's sealer, attached to each of its connections when it is opened.
+
+    Raises :class:`SealerMissing` for a connection opened without one, instead of
+    falling back to "no key" (see the module's docstring)."""
+    sealer = getattr(conn, "sealer", None)
+    if not isinstance(sealer, Sealer):
+        raise SealerMissing("this connection was opened without the database's sealer")
+    return sealer
 
 
 def _registered(table: str, column: str) -> None:
@@ -132,15 +148,25 @@ def _registered(table: str, column: str) -> None:
 
 
 def seal(conn: Conn, table: str, column: str, text: str | None) -> str | None:
-    """``text`` as it is to be stored in ``table.column``."""
+    """``text`` as it is to be stored in ``table.column``. Checks the connection's sealer
+    even for None, so a path that forgot it fails on its first write, not its first
+    non-empty one."""
     _registered(table, column)
     return sealer_of(conn).seal(text)
 
 
 def unseal(conn: Conn, table: str, column: str, stored: str | None) -> str | None:
-    """The text stored in ``table.column``."""
+    """The text stored in ``table.column``. A connection without a sealer still reads
+    clear values (reading writes nothing in clear); a sealed one raises
+    :class:`SealerMissing` rather than a misleading "no key"."""
     _registered(table, column)
-    return sealer_of(conn).unseal(stored)
+    try:
+        sealer = sealer_of(conn)
+    except SealerMissing:
+        if isinstance(stored, str) and stored.startswith(PREFIX):
+            raise
+        return stored
+    return sealer.unseal(stored)
 
 
 async def holds_sealed_data(conn: Conn) -> bool:

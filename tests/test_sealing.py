@@ -19,9 +19,11 @@ from storage.db import Conn, Database, fetch_all, migrations
 from storage.sealing import (
     SEALED,
     Sealer,
+    SealerMissing,
     holds_sealed_data,
     new_key,
     seal,
+    unseal,
 )
 from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, draft, file, station
 from tests.test_cli import run_cli
@@ -281,6 +283,22 @@ def _sealed_writes(
     }
 
 
+@pytest.mark.parametrize("table", list(SEALED))
+async def test_a_connection_never_given_a_sealer_refuses_to_write_personal_data(
+    tmp_path: Path, table: str
+) -> None:
+    """A new code path that opens the database and forgets the sealer is a bug: it
+    must fail at once, not store clear text on a deployment that has a key."""
+    path = tmp_path / "bot.sqlite3"
+    write = _sealed_writes(*await _a_referral_with_an_offer(path))[table]
+    async with await Database.open(path) as db:  # no sealer: the bug
+        with pytest.raises(SealerMissing):
+            async with db.write() as tx:
+                await write(tx)
+    raw = _raw_bytes(path)
+    assert CANARY_NAME.encode() not in raw and CANARY_PLACE.encode() not in raw
+
+
 @pytest.mark.parametrize("keys", [[], [new_key()]], ids=["no key", "a key"])
 @pytest.mark.parametrize("table", list(SEALED))
 async def test_an_explicit_sealer_seals_with_a_key_and_writes_clear_text_without(
@@ -298,11 +316,16 @@ async def test_an_explicit_sealer_seals_with_a_key_and_writes_clear_text_without
     assert (CANARY_NAME.encode() in raw or CANARY_PLACE.encode() in raw) == (not keys)
 
 
-async def test_only_registered_columns_are_sealed(
+async def test_only_registered_columns_are_sealed_and_a_sealed_read_needs_the_sealer(
     tmp_path: Path,
 ) -> None:
-    """A column sealed outside the registry would escape rotate-key and erasure."""
+    """A column sealed outside the registry would escape rotate-key and erasure. A
+    connection without the sealer reads clear values but never mistakes sealed ones."""
     sealer = Sealer([new_key()])
     async with await Database.open(tmp_path / "a.sqlite3", sealer=sealer) as db:
         with pytest.raises(ValueError, match=r"rota_overrides\.note is not in"):
             seal(db.reader, "rota_overrides", "note", "Li covers Zhou")
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        assert unseal(db.reader, "offers", "note", "in clear") == "in clear"
+        with pytest.raises(SealerMissing):
+            unseal(db.reader, "offers", "note", sealer.seal("sealed"))
