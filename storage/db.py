@@ -18,9 +18,12 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
+
+if TYPE_CHECKING:  # storage.sealing imports this module
+    from storage.sealing import Sealer
 
 Conn = aiosqlite.Connection
 Row = sqlite3.Row
@@ -76,7 +79,14 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str, *, sealer: object | None = None) -> Database:
+    async def open(cls, path: Path | str, *, sealer: Sealer | None = None) -> Database:
+        """Open (creating or migrating) the database at ``path``.
+
+        ``sealer`` seals the personal columns; a deployment without a key passes a
+        ``Sealer()`` with no keys. Without one, the connections can be used for
+        everything but personal data: writing a sealed column raises (storage/sealing.py),
+        so a code path that forgot it cannot store clear text where a key is configured.
+        """
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +99,8 @@ class Database:
             await _migrate(writer)
             reader = await _connect(path)
             # Storage functions seal personal columns with it (storage/sealing.py).
-            writer.sealer = reader.sealer = sealer  # type: ignore[attr-defined]
+            if sealer is not None:
+                writer.sealer = reader.sealer = sealer  # type: ignore[attr-defined]
         except (OSError, sqlite3.Error) as exc:
             await writer.close()
             raise StorageError(f"cannot use the database at {path}: {exc}") from None

@@ -35,7 +35,7 @@ async def get(conn: Conn, person_id: int) -> StoredDraft | None:
         return None
     return StoredDraft(
         person_id=row["person_id"],
-        draft=Draft.from_json(unseal(conn, row["data"]) or "{}"),
+        draft=Draft.from_json(unseal(conn, "drafts", "data", row["data"]) or "{}"),
         card_message_id=row["card_message_id"],
         updated_at=from_db(row["updated_at"]),
     )
@@ -50,7 +50,13 @@ async def put(
         " VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (person_id) DO UPDATE SET token = excluded.token, data = excluded.data,"
         " card_message_id = excluded.card_message_id, updated_at = excluded.updated_at",
-        (person_id, draft.token, seal(conn, draft.to_json()), card_message_id, to_db(now)),
+        (
+            person_id,
+            draft.token,
+            seal(conn, "drafts", "data", draft.to_json()),
+            card_message_id,
+            to_db(now),
+        ),
     )
 
 

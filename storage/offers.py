@@ -46,7 +46,7 @@ def _offer(conn: Conn, row: Row) -> Offer:
         chat_id=row["chat_id"],
         message_id=row["message_id"],
         kind=row["kind"],
-        note=unseal(conn, row["note"]),
+        note=unseal(conn, "offers", "note", row["note"]),
     )
 
 
@@ -90,7 +90,7 @@ async def add_note(conn: Conn, offer_id: int, person_id: int, reason: str, note:
     cursor = await conn.execute(
         "UPDATE offers SET note = ? WHERE id = ? AND person_id = ? AND state = 'declined'"
         " AND reason = ?",
-        (seal(conn, note), offer_id, person_id, reason),
+        (seal(conn, "offers", "note", note), offer_id, person_id, reason),
     )
     return cursor.rowcount == 1
 

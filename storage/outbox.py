@@ -52,8 +52,10 @@ async def insert(
             offer_id,
             message_id,
             # Most notices carry no values: "{}" says nothing about anyone, and sealing
-            # it cost an encryption per message.
-            seal(conn, json.dumps(values, ensure_ascii=False)) if values else "{}",
+            # it cost an encryption per message. (Still asked with None, so that a
+            # connection without its sealer fails here too.)
+            seal(conn, "outbox", "vals", json.dumps(values, ensure_ascii=False) if values else None)
+            or "{}",
             to_db(now),
             to_db(first_attempt),
         ),
@@ -109,7 +111,7 @@ def _pending(conn: Conn, r: Row) -> Pending:
         referral_id=r["referral_id"],
         offer_id=r["offer_id"],
         message_id=r["message_id"],
-        values=json.loads(unseal(conn, r["vals"]) or "{}"),
+        values=json.loads(unseal(conn, "outbox", "vals", r["vals"]) or "{}"),
         attempts=r["attempts"],
         created_at=from_db(r["created_at"]),
     )

@@ -34,7 +34,7 @@ async def put(conn: Conn, person_id: int, prompt: Prompt) -> None:
             prompt.token,
             prompt.purpose,
             prompt.referral_id,
-            seal(conn, json.dumps(prompt.data, ensure_ascii=False)),
+            seal(conn, "prompts", "data", json.dumps(prompt.data, ensure_ascii=False)),
             prompt.card_message_id,
             to_db(prompt.created_at),
         ),
@@ -49,7 +49,7 @@ async def get(conn: Conn, person_id: int) -> Prompt | None:
         token=row["token"],
         purpose=row["purpose"],
         referral_id=row["referral_id"],
-        data=json.loads(unseal(conn, row["data"]) or "{}"),
+        data=json.loads(unseal(conn, "prompts", "data", row["data"]) or "{}"),
         card_message_id=row["card_message_id"],
         created_at=from_db(row["created_at"]),
     )

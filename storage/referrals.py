@@ -18,7 +18,7 @@ from bot.domain.referral import (
     Urgency,
 )
 from storage.db import Conn, Row, fetch_all, fetch_one
-from storage.sealing import seal, unseal
+from storage.sealing import SEALED, erase_referral, seal, unseal
 from storage.timefmt import from_db, to_db
 
 WORKING_STATUSES = tuple(sorted(status.value for status in WORKING))
@@ -36,25 +36,18 @@ def _number(value: object) -> float | None:
     return None if value is None else float(str(value))
 
 
-SEALED = frozenset(
-    {
-        "person_name",
-        "person_phone",
-        "place",
-        "latitude",
-        "longitude",
-        "summary",
-        "resource_name",
-        "closing_note",
-    }
-)
+PERSONAL = SEALED["referrals"].columns
 
 
 def _sealed(conn: Conn, name: str, value: object) -> object:
-    """Personal columns are stored sealed (see storage/sealing.py)."""
-    if name in SEALED and value is not None:
-        return seal(conn, str(value))
+    """Personal columns are stored sealed (the registry in storage/sealing.py)."""
+    if name in PERSONAL:
+        return seal(conn, "referrals", name, None if value is None else str(value))
     return value
+
+
+def _opened(conn: Conn, row: Row, name: str) -> str | None:
+    return unseal(conn, "referrals", name, row[name])
 
 
 def _referral(conn: Conn, row: Row) -> Referral:
@@ -80,15 +73,15 @@ def _referral(conn: Conn, row: Row) -> Referral:
         closed_at=_time(row["closed_at"]),
         outcome=Outcome(row["outcome"]) if row["outcome"] else None,
         resource_type=Resource(row["resource_type"]) if row["resource_type"] else None,
-        person_name=unseal(conn, row["person_name"]),
-        person_phone=unseal(conn, row["person_phone"]),
+        person_name=_opened(conn, row, "person_name"),
+        person_phone=_opened(conn, row, "person_phone"),
         no_phone=bool(row["no_phone"]),
-        place=unseal(conn, row["place"]),
-        latitude=_number(unseal(conn, row["latitude"])),
-        longitude=_number(unseal(conn, row["longitude"])),
-        summary=unseal(conn, row["summary"]),
-        resource_name=unseal(conn, row["resource_name"]),
-        closing_note=unseal(conn, row["closing_note"]),
+        place=_opened(conn, row, "place"),
+        latitude=_number(_opened(conn, row, "latitude")),
+        longitude=_number(_opened(conn, row, "longitude")),
+        summary=_opened(conn, row, "summary"),
+        resource_name=_opened(conn, row, "resource_name"),
+        closing_note=_opened(conn, row, "closing_note"),
         plan=row["plan"],
         level=row["level"],
         rounds=row["rounds"],
@@ -246,7 +239,7 @@ async def add_event(
             actor_id,
             from_status.value if from_status else None,
             to_status.value,
-            seal(conn, reason),  # free text typed by a person
+            seal(conn, "referral_events", "reason", reason),  # free text typed by a person
         ),
     )
 
@@ -507,18 +500,10 @@ async def due_for_erasure(
 
 
 async def erase(conn: Conn, referral_id: int, now: datetime) -> None:
-    """Blank every personal field of one referral, wherever it was kept."""
-    blanks = ", ".join(f"{column} = NULL" for column in sorted(SEALED))
-    await conn.execute(
-        f"UPDATE referrals SET {blanks}, erased_at = ? WHERE id = ?",  # noqa: S608
-        (to_db(now), referral_id),
-    )
-    await conn.execute(
-        "UPDATE referral_events SET reason = NULL WHERE referral_id = ?", (referral_id,)
-    )
-    await conn.execute("UPDATE offers SET note = NULL WHERE referral_id = ?", (referral_id,))
-    await conn.execute("UPDATE outbox SET vals = '{}' WHERE referral_id = ?", (referral_id,))
-    await conn.execute("DELETE FROM prompts WHERE referral_id = ?", (referral_id,))
+    """Blank every personal field of one referral, wherever it was kept (the sealed
+    columns' registry says where) and record when."""
+    await erase_referral(conn, referral_id)
+    await conn.execute("UPDATE referrals SET erased_at = ? WHERE id = ?", (to_db(now), referral_id))
 
 
 async def set_legal_hold(conn: Conn, ref: str, hold: bool) -> bool:

@@ -1,17 +1,29 @@
 """Personal data sealed at rest, field by field, with Fernet behind MultiFernet.
 
-Columns marked "S" in the migrations go through :func:`seal` on the way in and
-:func:`unseal` on the way out, so a copied database file, a backup or a disk image
-shows none of them. The first key seals; every key opens, so keys can rotate.
+Columns marked "-- S" in the migrations are listed once, in :data:`SEALED`; they go
+through :func:`seal` on the way in and :func:`unseal` on the way out, so a copied
+database file, a backup or a disk image shows none of them. The same list drives key
+rotation (:func:`reseal_all`), retention's erasure (:func:`erase_referral`) and the
+start-up check for sealed data (:func:`holds_sealed_data`): a column added to it is
+sealed, re-sealed, erased and looked for everywhere at once, and a test holds it equal
+to the migrations' marks. The first key seals; every key opens, so keys can rotate.
 Sealed values carry a prefix, which also lets the bot refuse to start when the
 database holds sealed data and no key was given.
+
+Fail closed: a deployment without a key is an explicit :class:`Sealer` with no keys
+(new data in clear, as the README says). A connection that was never given a sealer
+is a different thing, a bug (a new code path opened the database its own way), and
+sealing on it raises :class:`SealerMissing` rather than writing clear text on a
+deployment that has a key.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -22,6 +34,14 @@ PREFIX = "f1:"
 
 class SealingError(Exception):
     """Sealed data that this key cannot open (a wrong or missing key)."""
+
+
+class SealerMissing(RuntimeError):
+    """A connection was never given the database's sealer (see :meth:`Database.open`).
+
+    Not a :class:`SealingError`: no key is wrong, the code is. It is raised rather than
+    treated as "no key", which would store personal data in clear on a deployment that
+    has a key, silently, for as long as nobody looked at the file."""
 
 
 class Sealer:
@@ -54,9 +74,6 @@ class Sealer:
         return self.seal(self.unseal(stored))
 
 
-NO_KEY = Sealer()
-
-
 def new_key() -> str:
     return Fernet.generate_key().decode()
 
@@ -68,55 +85,98 @@ def write_key_file(path: Path) -> None:
         handle.write(new_key() + "\n")
 
 
+@dataclass(frozen=True)
+class SealedTable:
+    """The sealed columns of one table, and how to find and erase their values."""
+
+    key: str  # the row's key, for re-sealing row by row
+    columns: tuple[str, ...]
+    # The column naming the referral whose erasure empties these values; None for values
+    # that are not a referral's yet (a draft, which is deleted after hours anyway).
+    referral: str | None
+    empty: str | None = None  # what an erased value becomes (JSON columns are NOT NULL)
+    erase_rows: bool = False  # erasure deletes the rows rather than emptying the values
+
+
+# Every sealed column: the one list storage, rotate-key and erasure use. Equal to the
+# columns marked "-- S" in the migrations (tests/test_sealing.py checks both ways).
+SEALED: Mapping[str, SealedTable] = MappingProxyType(
+    {
+        "referrals": SealedTable(
+            key="id",
+            columns=(
+                "person_name",
+                "person_phone",
+                "place",
+                "latitude",
+                "longitude",
+                "summary",
+                "resource_name",
+                "closing_note",
+            ),
+            referral="id",
+        ),
+        "referral_events": SealedTable(key="id", columns=("reason",), referral="referral_id"),
+        "offers": SealedTable(key="id", columns=("note",), referral="referral_id"),
+        "drafts": SealedTable(key="person_id", columns=("data",), referral=None),
+        # A question about an erased case cannot be answered: it goes altogether.
+        "prompts": SealedTable(
+            key="person_id", columns=("data",), referral="referral_id", erase_rows=True
+        ),
+        "outbox": SealedTable(key="id", columns=("vals",), referral="referral_id", empty="{}"),
+    }
+)
+
+
 def sealer_of(conn: Conn) -> Sealer:
-    """The database's sealer, attached to each of its connections when it is opened."""
-    sealer = getattr(conn, "sealer", NO_KEY)
-    return sealer if isinstance(sealer, Sealer) else NO_KEY
+    """The database's sealer, attached to each of its connections when it is opened.
+
+    Raises :class:`SealerMissing` for a connection opened without one, instead of
+    falling back to "no key" (see the module's docstring)."""
+    sealer = getattr(conn, "sealer", None)
+    if not isinstance(sealer, Sealer):
+        raise SealerMissing("this connection was opened without the database's sealer")
+    return sealer
 
 
-def seal(conn: Conn, text: str | None) -> str | None:
+def _registered(table: str, column: str) -> None:
+    """Only registered columns are sealed: one sealed anywhere else would be missed by
+    key rotation (unreadable after the old key is retired) and by erasure."""
+    spec = SEALED.get(table)
+    if spec is None or column not in spec.columns:
+        raise ValueError(f"{table}.{column} is not in storage.sealing.SEALED")
+
+
+def seal(conn: Conn, table: str, column: str, text: str | None) -> str | None:
+    """``text`` as it is to be stored in ``table.column``. Checks the connection's sealer
+    even for None, so a path that forgot it fails on its first write, not its first
+    non-empty one."""
+    _registered(table, column)
     return sealer_of(conn).seal(text)
 
 
-def unseal(conn: Conn, stored: str | None) -> str | None:
-    return sealer_of(conn).unseal(stored)
+def unseal(conn: Conn, table: str, column: str, stored: str | None) -> str | None:
+    """The text stored in ``table.column``. A connection without a sealer still reads
+    clear values (reading writes nothing in clear); a sealed one raises
+    :class:`SealerMissing` rather than a misleading "no key"."""
+    _registered(table, column)
+    try:
+        sealer = sealer_of(conn)
+    except SealerMissing:
+        if isinstance(stored, str) and stored.startswith(PREFIX):
+            raise
+        return stored
+    return sealer.unseal(stored)
 
 
 async def holds_sealed_data(conn: Conn) -> bool:
-    """Whether any personal column was sealed (so opening it needs the key)."""
-    for sql in (
-        "SELECT 1 FROM referrals WHERE summary LIKE 'f1:%' LIMIT 1",
-        "SELECT 1 FROM drafts WHERE data LIKE 'f1:%' LIMIT 1",
-        "SELECT 1 FROM outbox WHERE vals LIKE 'f1:%' LIMIT 1",
-    ):
-        async with conn.execute(sql) as cursor:
+    """Whether any registered column holds a sealed value (so opening it needs the key)."""
+    for table, spec in SEALED.items():
+        found = " OR ".join(f"{column} LIKE 'f1:%'" for column in spec.columns)
+        async with conn.execute(f"SELECT 1 FROM {table} WHERE {found} LIMIT 1") as cursor:  # noqa: S608 - fixed names
             if await cursor.fetchone() is not None:
                 return True
     return False
-
-
-# Every sealed column, for key rotation: (table, key column, sealed columns).
-SEALED_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "referrals",
-        "id",
-        (
-            "person_name",
-            "person_phone",
-            "place",
-            "latitude",
-            "longitude",
-            "summary",
-            "resource_name",
-            "closing_note",
-        ),
-    ),
-    ("referral_events", "id", ("reason",)),
-    ("offers", "id", ("note",)),
-    ("drafts", "person_id", ("data",)),
-    ("prompts", "person_id", ("data",)),
-    ("outbox", "id", ("vals",)),
-)
 
 
 async def reseal_all(conn: Conn) -> int:
@@ -126,7 +186,8 @@ async def reseal_all(conn: Conn) -> int:
     if not sealer.active:
         raise SealingError("no key to seal with")
     count = 0
-    for table, key, columns in SEALED_COLUMNS:
+    for table, spec in SEALED.items():
+        key, columns = spec.key, spec.columns
         names = ", ".join(columns)
         async with conn.execute(f"SELECT {key}, {names} FROM {table}") as cursor:  # noqa: S608
             rows = list(await cursor.fetchall())
@@ -142,3 +203,22 @@ async def reseal_all(conn: Conn) -> int:
             )
             count += sum(v is not None for v in values)
     return count
+
+
+async def erase_referral(conn: Conn, referral_id: int) -> None:
+    """Empty every sealed value kept about one referral, wherever the registry says it
+    is kept (retention; the caller records the erasure)."""
+    for table, spec in SEALED.items():
+        if spec.referral is None:
+            continue
+        if spec.erase_rows:
+            await conn.execute(
+                f"DELETE FROM {table} WHERE {spec.referral} = ?",  # noqa: S608 - fixed names
+                (referral_id,),
+            )
+            continue
+        sets = ", ".join(f"{column} = ?" for column in spec.columns)
+        await conn.execute(
+            f"UPDATE {table} SET {sets} WHERE {spec.referral} = ?",  # noqa: S608 - fixed names
+            (*(spec.empty for _ in spec.columns), referral_id),
+        )

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Safety, Urgency
+from bot.domain.draft import Draft
+from bot.domain.referral import Category, Safety, Status, Urgency
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import world
-from storage import audit
+from storage import audit, directory, drafts, offers, outbox, people, prompts, referrals
+from storage.db import Conn, Database, fetch_all, migrations
+from storage.sealing import (
+    SEALED,
+    Sealer,
+    SealerMissing,
+    holds_sealed_data,
+    new_key,
+    seal,
+    unseal,
+)
 from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, draft, file, station
 from tests.test_cli import run_cli
 
@@ -160,3 +173,159 @@ async def test_a_lost_key_file_is_not_replaced_by_a_new_one(config_path: Path) -
     assert result.returncode == 2, result.stderr
     assert "referral.key is missing" in result.stderr and "put the key file back" in result.stderr
     assert not key.exists()
+
+
+# --- One registry of sealed columns, and no clear text by accident -------------------
+
+
+def _marked_s_in_migrations() -> set[tuple[str, str]]:
+    """(table, column) for every column a migration marks "-- S" (personal data)."""
+    marked: set[tuple[str, str]] = set()
+    table = None
+    for _, sql in migrations():
+        for line in sql.splitlines():
+            code, _, comment = line.partition("--")
+            created = re.match(r"\s*CREATE TABLE (\w+)", code)
+            table = created[1] if created else table
+            if not re.match(r"\s*S(?![A-Za-z])", comment):
+                continue
+            added = re.match(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", code)
+            inside = re.match(r"\s+(\w+)\s", code)
+            if added:
+                marked.add((added[1], added[2]))
+            elif table and inside:
+                marked.add((table, inside[1]))
+            else:
+                raise AssertionError(f"an S mark on no column: {line!r}")
+    return marked
+
+
+def test_the_registry_seals_exactly_the_columns_the_migrations_mark() -> None:
+    registry = {(table, column) for table, spec in SEALED.items() for column in spec.columns}
+    assert registry == _marked_s_in_migrations()
+
+
+async def test_the_registry_names_real_tables_and_columns(tmp_path: Path) -> None:
+    async with await Database.open(tmp_path / "a.sqlite3", sealer=Sealer()) as db:
+        for table, spec in SEALED.items():
+            rows = await fetch_all(db.reader, f"PRAGMA table_info({table})")
+            names = {row["name"] for row in rows}
+            named = {spec.key, *spec.columns} | ({spec.referral} if spec.referral else set())
+            assert named <= names, (table, named - names)
+
+
+async def _referral(tx: Conn, ref: str, officer: int, **personal: str) -> int:
+    return await referrals.insert(
+        tx,
+        now=FakeClock().now(),
+        ref=ref,
+        station_id="s1",
+        officer_id=officer,
+        category="family_dispute",
+        urgency="routine",
+        status="offered",
+        **personal,
+    )
+
+
+async def _a_referral_with_an_offer(path: Path) -> tuple[int, int, int]:
+    """(person id, referral id, offer id), written through a properly opened database."""
+    now = FakeClock().now()
+    async with await Database.open(path, sealer=Sealer()) as db, db.write() as tx:
+        await directory.sync(
+            tx, stations=[directory.Unit("s1", "一", "One")], teams=[], coverage={}
+        )
+        person = await people.insert(
+            tx, telegram_id=1, display_name="Officer", language="en", now=now
+        )
+        referral = await _referral(tx, "R-0001", person)
+        offer = await offers.insert(tx, referral, person, now)
+        await offers.settle(tx, offer, offers.OfferState.DECLINED, now, reason="other")
+    return person, referral, offer
+
+
+def _sealed_writes(
+    person: int, referral: int, offer: int
+) -> dict[str, Callable[[Conn], Awaitable[object]]]:
+    """One storage call per sealed table, each writing personal data."""
+    now = FakeClock().now()
+    return {
+        "referrals": lambda tx: _referral(tx, "R-0002", person, person_name=CANARY_NAME),
+        "referral_events": lambda tx: referrals.add_event(
+            tx,
+            referral,
+            now=now,
+            actor_id=person,
+            from_status=Status.OFFERED,
+            to_status=Status.WITHDRAWN,
+            reason=CANARY_PLACE,
+        ),
+        "offers": lambda tx: offers.add_note(tx, offer, person, "other", CANARY_PLACE),
+        "drafts": lambda tx: drafts.put(
+            tx, person, Draft(person_name=CANARY_NAME), card_message_id=None, now=now
+        ),
+        "prompts": lambda tx: prompts.put(
+            tx,
+            person,
+            prompts.Prompt("t", "close", referral, {"note": CANARY_PLACE}, None, now),
+        ),
+        "outbox": lambda tx: outbox.insert(
+            tx,
+            kind="closed",
+            recipient_id=person,
+            referral_id=referral,
+            offer_id=None,
+            message_id=None,
+            values={"note": CANARY_PLACE},
+            now=now,
+            first_attempt=now,
+        ),
+    }
+
+
+@pytest.mark.parametrize("table", list(SEALED))
+async def test_a_connection_never_given_a_sealer_refuses_to_write_personal_data(
+    tmp_path: Path, table: str
+) -> None:
+    """A new code path that opens the database and forgets the sealer is a bug: it
+    must fail at once, not store clear text on a deployment that has a key."""
+    path = tmp_path / "bot.sqlite3"
+    write = _sealed_writes(*await _a_referral_with_an_offer(path))[table]
+    async with await Database.open(path) as db:  # no sealer: the bug
+        with pytest.raises(SealerMissing):
+            async with db.write() as tx:
+                await write(tx)
+    raw = _raw_bytes(path)
+    assert CANARY_NAME.encode() not in raw and CANARY_PLACE.encode() not in raw
+
+
+@pytest.mark.parametrize("keys", [[], [new_key()]], ids=["no key", "a key"])
+@pytest.mark.parametrize("table", list(SEALED))
+async def test_an_explicit_sealer_seals_with_a_key_and_writes_clear_text_without(
+    tmp_path: Path, table: str, keys: list[str]
+) -> None:
+    """No key configured (a sealer with no keys) is documented: new data in clear. With
+    a key, sealed data in any registered column makes the key needed to start."""
+    path = tmp_path / "bot.sqlite3"
+    write = _sealed_writes(*await _a_referral_with_an_offer(path))[table]
+    async with await Database.open(path, sealer=Sealer(keys)) as db:
+        async with db.write() as tx:
+            await write(tx)
+        assert await holds_sealed_data(db.reader) == bool(keys)
+    raw = _raw_bytes(path)
+    assert (CANARY_NAME.encode() in raw or CANARY_PLACE.encode() in raw) == (not keys)
+
+
+async def test_only_registered_columns_are_sealed_and_a_sealed_read_needs_the_sealer(
+    tmp_path: Path,
+) -> None:
+    """A column sealed outside the registry would escape rotate-key and erasure. A
+    connection without the sealer reads clear values but never mistakes sealed ones."""
+    sealer = Sealer([new_key()])
+    async with await Database.open(tmp_path / "a.sqlite3", sealer=sealer) as db:
+        with pytest.raises(ValueError, match=r"rota_overrides\.note is not in"):
+            seal(db.reader, "rota_overrides", "note", "Li covers Zhou")
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        assert unseal(db.reader, "offers", "note", "in clear") == "in clear"
+        with pytest.raises(SealerMissing):
+            unseal(db.reader, "offers", "note", sealer.seal("sealed"))

@@ -123,7 +123,7 @@ CREATE TABLE referral_events (
     actor_id      INTEGER REFERENCES people (id),   -- NULL: the engine
     from_status   TEXT,
     to_status     TEXT NOT NULL,
-    reason        TEXT
+    reason        TEXT                              -- S: typed by a person
 );
 CREATE INDEX referral_events_referral ON referral_events (referral_id, id);
 CREATE TRIGGER referral_events_no_rewrite BEFORE UPDATE ON referral_events

@@ -32,7 +32,7 @@ CREATE INDEX referrals_station_status ON referrals (station_id, status);
 CREATE TABLE drafts (
     person_id        INTEGER PRIMARY KEY REFERENCES people (id),
     token            TEXT NOT NULL,        -- in callback data: taps on another draft's card are stale
-    data             TEXT NOT NULL,
+    data             TEXT NOT NULL,                -- S
     card_message_id  INTEGER,
     updated_at       TEXT NOT NULL
 );
