@@ -18,7 +18,7 @@ from telegram import InlineKeyboardMarkup
 
 from bench.common import bare_app, deployment, enrol, percentile, up_to_review
 from bot.sandbox import FakeTelegram
-from bot.sandbox.fake_telegram import ApiCall
+from bot.sandbox.fake_telegram.calls import ApiCall
 
 WORKERS = 5
 

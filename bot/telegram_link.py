@@ -17,7 +17,7 @@ crash the same tap can be handed over again) is not an error worth stopping the
 handler for: the tap's work is what matters, and the person's spinner has long gone.
 
 :class:`ChatRateLimiter` keeps Telegram's flood limits read the strict way (the same
-model the fake Bot API enforces in limits mode, ``bot/sandbox/fake_telegram.py``
+model the fake Bot API enforces in limits mode, ``bot/sandbox/fake_telegram/flood.py``
 ``FloodLimits``): at most 30 calls in any one second overall, at most 20 in any minute
 per group, and per private chat a burst of three (a reveal: details, pin, case card)
 then one a second.

@@ -1,6 +1,6 @@
 """/mine: an officer's referrals with their status; a worker's open cases with buttons.
 Also /available and /away, a worker's own on-duty switch, which holds alongside the rota
-(``bot/services/rota.py``)."""
+(``bot/services/rota/duty.py``)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ from bot.domain.rota import Change, Reach
 from bot.i18n import N_, Html, Translator
 from bot.services import people as people_service
 from bot.services import rota as rota_service
-from bot.services.rota import Board, CoverRefused, Period, Refusal
+from bot.services.rota.covers import CoverRefused, Period, Refusal
+from bot.services.rota.duty import Board
 from handlers import callbacks
 from handlers.context import BotContext, me
 from handlers.guard import requires

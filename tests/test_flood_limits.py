@@ -16,7 +16,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.app import PLACEHOLDER_TOKEN
 from bot.sandbox import FakeTelegram, Phone
-from bot.sandbox.fake_telegram import FloodLimits
+from bot.sandbox.fake_telegram.flood import FloodLimits
 from bot.telegram_link import ChatRateLimiter
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]

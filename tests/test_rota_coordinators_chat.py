@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.clock import FakeClock
 from bot.domain.people import Role
 from bot.sandbox import Phone
-from bot.sandbox.fake_telegram import CallbackAnswer
+from bot.sandbox.fake_telegram.seen import CallbackAnswer
 from bot.sandbox.world import World, world
 from bot.services import rota
 from handlers import callbacks

@@ -18,7 +18,7 @@ from bot.domain.rota import Change
 from bot.sandbox.world import World, world
 from bot.services import people as people_service
 from bot.services import rota
-from bot.services.rota import CoverRefused, Period, Refusal
+from bot.services.rota.covers import CoverRefused, Period, Refusal
 from storage import audit
 from tests.conftest import CONFIG_TOML
 from tests.stories import enrol

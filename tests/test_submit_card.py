@@ -18,7 +18,7 @@ from bot.domain.draft import Draft
 from bot.domain.referral import Category, Referral, Safety, Urgency
 from bot.engine import escalation
 from bot.sandbox import FakeTelegram, Phone
-from bot.sandbox.fake_telegram import SeenMessage
+from bot.sandbox.fake_telegram.seen import SeenMessage
 from bot.sandbox.world import World, world
 from bot.services import drafts, outbox
 from bot.services import people as people_service

@@ -15,7 +15,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.sandbox.fake_telegram import FakeTelegram, _Timeout
+from bot.sandbox.fake_telegram.server import FakeTelegram, _Timeout
 
 # PTB sends strings as they are and everything else as JSON; these stay strings even
 # when they look like numbers ("13800138000" typed as a message is text, not a number).
