@@ -105,9 +105,14 @@ def publish_menus_soon(app: BotApp) -> asyncio.Task[None]:
 
 
 async def _post_shutdown(app: BotApp) -> None:
+    """Close the database; what this run left unsent is first handed over (due now),
+    so a planned stop leaves no notice waiting out a lease or a grace."""
     services = app.bot_data.pop("services", None)
     if isinstance(services, Services):
-        await services.db.close()
+        try:
+            await outbox.hand_over(services)
+        finally:
+            await services.db.close()
 
 
 @asynccontextmanager
