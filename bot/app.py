@@ -96,17 +96,23 @@ async def _post_init(app: BotApp, *, menus: bool = True) -> None:
         await refresh_menus(app.bot, services)
 
 
-def publish_menus_soon(app: BotApp) -> None:
+def publish_menus_soon(app: BotApp) -> asyncio.Task[None]:
     """Publish the command menus in a task beside the running application (``app.stop()``
-    waits for it), for callers of ``running(app, menus=False)`` once ``app.start()``."""
+    waits for it), for callers of ``running(app, menus=False)`` once ``app.start()``;
+    the task is returned so that a stop need not wait for a Telegram that hangs."""
     services = cast(Services, app.bot_data["services"])
-    app.create_task(refresh_menus(app.bot, services), name="menus")
+    return app.create_task(refresh_menus(app.bot, services), name="menus")
 
 
 async def _post_shutdown(app: BotApp) -> None:
+    """Close the database; what this run left unsent is first handed over (due now),
+    so a planned stop leaves no notice waiting out a lease or a grace."""
     services = app.bot_data.pop("services", None)
     if isinstance(services, Services):
-        await services.db.close()
+        try:
+            await outbox.hand_over(services)
+        finally:
+            await services.db.close()
 
 
 @asynccontextmanager

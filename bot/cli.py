@@ -33,6 +33,7 @@ from bot.i18n import available_languages
 from bot.services import Services, enrolment, open_database
 from bot.services import people as people_service
 from bot.services import rota as rota_service
+from bot.stopping import NoAnswer, Stopped, unless_stopped
 from storage import audit as audit_storage
 from storage import lock
 from storage import referrals as referrals_storage
@@ -501,7 +502,17 @@ async def _start_and_serve(config: Config, clock: Clock, *, webhook: bool) -> No
     """Start-up in one event loop: open the database once (key, schema version and the
     config's directory are checked there), check the token with the application's own
     ``getMe``, then serve. Each expected failure is one clear line before PTB's own
-    start-up could log a traceback."""
+    start-up could log a traceback.
+
+    SIGTERM and Ctrl+C are listened to from the start: while Telegram does not answer a
+    start-up call, a stop request ends the process at once (see :mod:`bot.stopping`)."""
+    with _stop_on_signals() as stop:
+        await _start_and_serve_until(stop, config, clock, webhook=webhook)
+
+
+async def _start_and_serve_until(
+    stop: asyncio.Event, config: Config, clock: Clock, *, webhook: bool
+) -> None:
     from bot.app import build_application  # the heavy import only when running
 
     services = await _services(config, clock, sync=True)
@@ -512,18 +523,53 @@ async def _start_and_serve(config: Config, clock: Clock, *, webhook: bool) -> No
                 "no key for personal data: it is stored in clear (set privacy.key_file)"
             )
         app = build_application(config, clock=clock, services=services)
-        try:
-            await app.initialize()  # its getMe is the token check
-        except InvalidToken:
-            raise CliError("Telegram refused the bot token; check it with @BotFather") from None
-        except NetworkError as exc:
-            raise CliError(f"cannot reach Telegram at {config.telegram.base_url}: {exc}") from None
+        if not await initialize(app, config, stop):
+            return
         logging.getLogger(__name__).info("starting; stop with Ctrl+C or SIGTERM")
         handed_over = True  # the application closes the database when it shuts down
-        await _serve(app, webhook=webhook)
+        try:
+            await _serve(app, stop, webhook=webhook)
+        except NoAnswer as exc:
+            raise CliError(str(exc)) from None
     finally:
         if not handed_over:
             await services.db.close()
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGTERM or SIGINT, while inside (in the running loop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+
+async def initialize(app: BotApp, config: Config, stop: asyncio.Event) -> bool:
+    """Initialise ``app`` (its ``getMe`` is the token check); False if a stop was asked
+    for first. A refused token or no answer is a :class:`CliError`.
+
+    On any failure the bot's HTTP clients are closed here: PTB's own ``shutdown`` does
+    nothing for an application whose ``initialize`` did not finish, and would leave
+    their connections open."""
+    try:
+        await unless_stopped(app.initialize(), stop)
+    except BaseException as exc:
+        await app.bot.shutdown()  # the connection pools PTB opened before getMe
+        if isinstance(exc, Stopped):
+            return False
+        if isinstance(exc, InvalidToken):
+            raise CliError("Telegram refused the bot token; check it with @BotFather") from None
+        if isinstance(exc, NetworkError):
+            raise CliError(f"cannot reach Telegram at {config.telegram.base_url}: {exc}") from None
+        raise
+    return True
 
 
 @contextlib.contextmanager
@@ -582,9 +628,9 @@ def _restore(config: Config, source: Path) -> int:
     return 0
 
 
-async def _serve(app: BotApp, *, webhook: bool) -> None:
-    """Open everything, take updates (polling, or the webhook) until SIGTERM or Ctrl+C,
-    close everything."""
+async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
+    """Open everything, take updates (polling, or the webhook) until ``stop`` is set
+    (SIGTERM or Ctrl+C), close everything."""
     from bot import polling
     from bot import webhook as hook
     from bot.app import publish_menus_soon, running
@@ -592,14 +638,11 @@ async def _serve(app: BotApp, *, webhook: bool) -> None:
 
     config = app.bot_data["config"]
     assert isinstance(config, Config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    base_url = config.telegram.base_url
     wanted = [Update.MESSAGE, Update.CALLBACK_QUERY]
     async with running(app, menus=False):
         await app.start()  # the engine's jobs: its first round starts now
-        publish_menus_soon(app)  # beside it, not before it
+        menus = publish_menus_soon(app)  # beside it, not before it
         try:
             if webhook:
                 telegram = config.telegram
@@ -612,9 +655,13 @@ async def _serve(app: BotApp, *, webhook: bool) -> None:
                     secret=secret.get_secret_value() if secret else "",
                     listen=telegram.webhook_listen,
                     port=telegram.webhook_port,
+                    base_url=base_url,
                 )
             else:
-                await polling.serve(app, stop, wanted)
+                await polling.serve(app, stop, wanted, base_url=base_url)
         finally:
+            # Menus Telegram has not answered yet are published at the next start:
+            # app.stop() would otherwise wait for all their tries (bot/stopping.py).
+            menus.cancel()
             jobs.stop_jobs(app)
             await app.stop()

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
+from bot.stopping import Stopped, start_up_call
 from handlers.context import BotApp
 
 log = logging.getLogger("referral_bot.polling")
@@ -30,9 +31,20 @@ MAX_PAUSE = 30.0  # the longest wait between tries when Telegram cannot be reach
 UPDATE_LIMIT = 120.0  # seconds one update may take before it is stopped (its work rolls back)
 
 
-async def serve(app: BotApp, stop: asyncio.Event, allowed_updates: Sequence[str]) -> None:
-    """Fetch, handle, then confirm, until ``stop`` is set (the current batch finishes)."""
-    await app.bot.delete_webhook()  # a bot with a webhook set gets no updates by polling
+async def serve(
+    app: BotApp, stop: asyncio.Event, allowed_updates: Sequence[str], *, base_url: str = ""
+) -> None:
+    """Fetch, handle, then confirm, until ``stop`` is set (the current batch finishes).
+
+    A bot with a webhook set gets no updates by polling, so the webhook is deleted first;
+    a stop asked for meanwhile ends this at once, and no answer after the tries is
+    :class:`~bot.stopping.NoAnswer` (see :mod:`bot.stopping`)."""
+    try:
+        await start_up_call(
+            app.bot.delete_webhook(), stop, method="deleteWebhook", base_url=base_url
+        )
+    except Stopped:
+        return
     offset: int | None = None
     failures = 0
     while not stop.is_set():

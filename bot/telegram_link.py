@@ -204,6 +204,18 @@ class ChatRateLimiter(BaseRateLimiter[None]):
     Calls without a ``chat_id`` (``answerCallbackQuery``, ``getMe``, ``setMyCommands``)
     are not limited, as with PTB's ``AIORateLimiter``. ``clock`` (monotonic seconds) and
     ``sleep`` can be replaced, so tests run on virtual time.
+
+    **A new limiter starts cautious** (``after_previous_run``, the default). Telegram's
+    count goes on across a restart, but a new process knows nothing of what the last
+    one sent (killed mid-burst, it may have used every limit a moment ago), and starting
+    from zero earned a restarted bot several 429s. So the limiter behaves as if, at the
+    moment it was made, every chat had just had its full burst and the overall second
+    and each group's minute were full. That is exactly the worst the last run can have
+    left, and it wears off by itself: a private chat's first message waits at most
+    ``private_every`` (1 s) after the start, then the burst comes back as usual; the
+    overall window is free after a second; a group waits up to a minute (the bot writes
+    to private chats only). ``after_previous_run=False`` is for a limiter that knows
+    nothing was sent before it (tests timing the model itself).
     """
 
     def __init__(
@@ -215,6 +227,7 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         private_every: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        after_previous_run: bool = True,
     ) -> None:
         self.per_second = per_second
         self.group_per_minute = group_per_minute
@@ -227,6 +240,12 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         self._in_flight = 0
         self._recent: deque[float] = deque()  # ends of calls in the last second
         self._ended = asyncio.Event()
+        # The worst the previous run can have left (see the class docstring): everything
+        # used up at this moment. A chat first seen later starts from the same moment.
+        self._made_at: float | None = None
+        if after_previous_run:
+            self._made_at = clock()
+            self._recent.extend([self._made_at] * per_second)
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -271,6 +290,14 @@ class ChatRateLimiter(BaseRateLimiter[None]):
             if len(self._chats) >= KEEP_CHATS:
                 self._forget_idle()
             chat = self._chats[key] = _Chat()
+            if self._made_at is not None:
+                # Remembered after the last run's worst case (class docstring): in a
+                # private chat a burst just spent, in a group a minute's worth just sent.
+                # Both are no constraint any more once that much time has passed.
+                if _is_group(key):
+                    chat.recent.extend([self._made_at] * self.group_per_minute)
+                else:
+                    chat.tat = self._made_at + self.private_burst * self.private_every
         return chat
 
     def _forget_idle(self) -> None:

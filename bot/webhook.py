@@ -28,6 +28,7 @@ from telegram import Update
 from tornado.httpserver import HTTPServer
 
 from bot import polling
+from bot.stopping import Stopped, start_up_call
 from handlers.context import BotApp
 
 log = logging.getLogger("referral_bot.webhook")
@@ -115,9 +116,11 @@ async def serve(
     listen: str,
     port: int,
     ready: asyncio.Event | None = None,
+    base_url: str = "",
 ) -> None:
     """Set the webhook, serve it until ``stop`` is set, then stop serving; ``ready`` is
-    set once posts are taken."""
+    set once posts are taken. ``base_url`` (Telegram's, without the token) names where
+    Telegram was asked if it does not answer."""
     path, secret = check(url, secret)
     locks: dict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
     flight = _InFlight()
@@ -126,7 +129,17 @@ async def serve(
     server = HTTPServer(web)
     server.listen(port, address=listen)
     try:
-        await app.bot.set_webhook(url, allowed_updates=list(allowed_updates), secret_token=secret)
+        try:
+            await start_up_call(
+                app.bot.set_webhook(
+                    url, allowed_updates=list(allowed_updates), secret_token=secret
+                ),
+                stop,
+                method="setWebhook",
+                base_url=base_url,
+            )
+        except Stopped:  # asked to stop while Telegram had not answered (bot/stopping.py)
+            return
         log.info("serving the webhook on %s:%s%s", listen, port, path)
         if ready is not None:
             ready.set()

@@ -141,8 +141,9 @@ async def claim(
 async def take_over(conn: Conn, now: datetime) -> int:
     """Make due at ``now`` every unsent row no sender has finished with: those never
     attempted (still in the grace their writer had to send them itself) and those a
-    sender had claimed (its lease). Only for the start of a run: the process those
-    belonged to is gone. Rows waiting for a retry after a failure keep their backoff.
+    sender had claimed (its lease). Only for the start of a run (the process those
+    belonged to is gone) and the end of a graceful one (its last send has finished).
+    Rows waiting for a retry after a failure keep their backoff.
     Returns how many rows were taken over."""
     cursor = await conn.execute(
         "UPDATE outbox SET next_attempt_at = MIN(next_attempt_at, :now), claimed_at = NULL"

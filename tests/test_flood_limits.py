@@ -5,6 +5,7 @@ virtual: the fake and the limiter read one :class:`Ticker`, and nothing waits fo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -78,8 +79,10 @@ async def bare(fake: FakeTelegram) -> AsyncIterator[AnyApp]:
 
 @pytest.fixture
 async def limited(fake: FakeTelegram, ticker: Ticker) -> AsyncIterator[AnyApp]:
-    """The bot with the real limiter, on the fake's (virtual) clock."""
-    async for app in _app(fake, ChatRateLimiter(clock=ticker, sleep=ticker.sleep)):
+    """The bot with the real limiter, on the fake's (virtual) clock; nothing was sent
+    before it, so it need not start cautious (see the restart test below)."""
+    limiter = ChatRateLimiter(clock=ticker, sleep=ticker.sleep, after_previous_run=False)
+    async for app in _app(fake, limiter):
         yield app
 
 
@@ -234,3 +237,45 @@ async def test_a_429_that_comes_anyway_keeps_that_chat_quiet_as_asked(
     await limited.bot.send_message(ann.chat_id, "after the wait")
     assert ann.texts == ["after the wait"]
     assert bob.texts == ["another chat goes on"]
+
+
+async def _restart_under_load(fake: FakeTelegram, ticker: Ticker, *, cautious: bool) -> float:
+    """A run sends a burst of three to each of ten people (30 calls: the overall second
+    is full too) and is killed; the next run starts that same moment and sends three
+    more to each. Returns how long the second run took to send them (virtual seconds)."""
+    last_run = ChatRateLimiter(clock=ticker, sleep=ticker.sleep, after_previous_run=False)
+    async for app in _app(fake, last_run):
+        phones = await _people(fake, 10)
+        for phone in phones:
+            for n in range(3):
+                await app.bot.send_message(phone.chat_id, f"before {n}")
+    assert not fake.too_many  # the last run kept the limits
+    started = ticker.now
+    this_run = ChatRateLimiter(clock=ticker, sleep=ticker.sleep, after_previous_run=cautious)
+
+    async def three(app: AnyApp, phone: Phone) -> None:
+        for n in range(3):
+            with contextlib.suppress(RetryAfter):  # counted by the fake
+                await app.bot.send_message(phone.chat_id, f"after {n}")
+
+    async for app in _app(fake, this_run):
+        await asyncio.gather(*(three(app, phone) for phone in phones))
+    return ticker.now - started
+
+
+async def test_a_restarted_bot_starts_cautious_and_gets_no_429(
+    fake: FakeTelegram, ticker: Ticker
+) -> None:
+    took = await _restart_under_load(fake, ticker, cautious=True)
+    assert fake.too_many == {}
+    # The cost: each chat's first message waits a second, then one a second.
+    assert took == pytest.approx(3.0)
+
+
+async def test_a_limiter_starting_from_zero_after_a_restart_gets_429s(
+    fake: FakeTelegram, ticker: Ticker
+) -> None:
+    """Why the limiter starts cautious: one that believes nothing was sent before it
+    walks straight into what the killed run used (the fault seen in the crash runs)."""
+    await _restart_under_load(fake, ticker, cautious=False)
+    assert sum(fake.too_many.values()) >= 10

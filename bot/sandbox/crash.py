@@ -91,6 +91,7 @@ class Counts:
     escalation_steps: int = 0
     messages: int = 0  # bot messages on all phones
     duplicate_messages: int = 0  # the same words twice in a chat, never edited since
+    too_many: int = 0  # 429s the fake answered for going beyond Telegram's limits (--limits)
     bad_missing: list[str] = field(default_factory=list)  # confirmed but not stored
     bad_filed_twice: list[str] = field(default_factory=list)  # one draft, two referrals
     bad_accepted_twice: list[str] = field(default_factory=list)
@@ -335,10 +336,14 @@ async def _act(officer: Officer, answerers: list[Answerer], stop: asyncio.Event)
 # -- the run ---------------------------------------------------------------------------------
 
 
-async def run(folder: Path, kills: int, *, seed: int = 1) -> Counts:
-    """Play the story with ``kills`` SIGKILLs; return the counts and what the checks found."""
+async def run(folder: Path, kills: int, *, seed: int = 1, limits: bool = False) -> Counts:
+    """Play the story with ``kills`` SIGKILLs; return the counts and what the checks found.
+    With ``limits`` the fake keeps Telegram's flood limits and counts its 429s: a bot
+    started again does not know what the killed one sent in its last seconds."""
     dice = random.Random(seed)  # noqa: S311 - when to kill, not a secret
     fake = FakeTelegram()
+    if limits:
+        fake.enforce_limits()  # the real monotonic clock: the bot's, in another process
     server = BotApiServer(fake)
     await server.start()
     deployment = Deployment(folder, server.base_url)
@@ -362,6 +367,7 @@ async def run(folder: Path, kills: int, *, seed: int = 1) -> Counts:
         await _check(deployment, officer, counts)
         phones = [officer.phone, *(a.phone for a in answerers)]
         _count_messages(phones, counts)
+        counts.too_many = sum(fake.too_many.values())
     finally:
         await deployment.kill()
         await server.close()
@@ -451,9 +457,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--limits", action="store_true", help="the fake keeps Telegram's flood limits (429s)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        counts = asyncio.run(run(Path(folder), args.kills, seed=args.seed))
+        counts = asyncio.run(run(Path(folder), args.kills, seed=args.seed, limits=args.limits))
     print(counts.report())
     return 0 if counts.ok else 1
 

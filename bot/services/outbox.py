@@ -57,6 +57,15 @@ async def take_over(services: Services) -> int:
         return await outbox.take_over(tx, services.clock.now())
 
 
+async def hand_over(services: Services) -> int:
+    """At a graceful stop, after the last send has finished: what this run took or
+    still had in its grace is due now, for whoever runs next. The next start's
+    :func:`take_over` does the same; doing it here as well means that nothing a planned
+    stop left behind depends on which program, or which version of it, starts next."""
+    async with services.db.write() as tx:
+        return await outbox.take_over(tx, services.clock.now())
+
+
 async def due(services: Services) -> list[Notice]:
     """What is still waiting to be sent and may be tried now."""
     now = services.clock.now()

@@ -195,6 +195,7 @@ class FakeTelegram:
         self._failures: dict[tuple[str, int | None], deque[_Refusal]] = {}
         self._flood: _FloodControl | None = None
         self._holds: dict[int, asyncio.Event] = {}
+        self._hung: dict[str, asyncio.Event] = {}
         self._watchers: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         #: 429s answered because a call went beyond :class:`FloodLimits`, by limit
         #: ("overall", "group", "private"); see :meth:`enforce_limits`.
@@ -325,6 +326,11 @@ class FakeTelegram:
         returned event is set."""
         return self._holds.setdefault(chat_id, asyncio.Event())
 
+    def hang(self, method: str) -> asyncio.Event:
+        """Calls of ``method`` arrive and get no answer (Telegram hanging, as it sometimes
+        does right after ``getMe``) until the returned event is set."""
+        return self._hung.setdefault(method.lower(), asyncio.Event())
+
     async def until(self, condition: Callable[[], bool]) -> None:
         """Wait until ``condition()`` holds; it is checked after each call the fake answers."""
         if condition():
@@ -403,6 +409,8 @@ class FakeTelegram:
             if fault == "flood":
                 wait = self._fault_dice.randint(1, 10)
                 raise _Refusal(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+            if (hung := self._hung.get(method.lower())) is not None:
+                await hung.wait()
             chat_id = _named_chat(params)
             if chat_id is not None and chat_id in self._holds:
                 await self._holds[chat_id].wait()
