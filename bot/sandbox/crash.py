@@ -358,7 +358,7 @@ async def run(folder: Path, kills: int, *, seed: int = 1, limits: bool = False) 
             await deployment.kill()
             counts.kills += 1
         await deployment.start()
-        await asyncio.sleep(8)  # a last stretch without kills
+        await asyncio.sleep(15)  # a last stretch without kills: the story gets told
         stop.set()
         await actors
         await _settle(deployment)
