@@ -90,7 +90,7 @@ async def _post_init(app: BotApp, *, menus: bool = True) -> None:
         services = Services(config=config, db=db, clock=app.bot_data["clock"])
         app.bot_data["services"] = services
     app.bot_data["started_at"] = services.clock.now()  # for /status
-    await outbox.take_over(services)  # what the last run left unsent goes in the first round
+    await outbox.release(services)  # what the last run left unsent goes in the first round
     jobs.schedule(app)
     if menus:
         await refresh_menus(app.bot, services)
@@ -110,7 +110,7 @@ async def _post_shutdown(app: BotApp) -> None:
     services = app.bot_data.pop("services", None)
     if isinstance(services, Services):
         try:
-            await outbox.hand_over(services)
+            await outbox.release(services)
         finally:
             await services.db.close()
 

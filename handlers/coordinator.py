@@ -11,11 +11,10 @@ from bot.domain.escalation import held_for_morning
 from bot.domain.people import Role
 from bot.domain.referral import Status
 from bot.services import coordinator
-from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards
 from handlers.context import BotContext, me
-from handlers.guard import requires
+from handlers.guard import audit_refusal, requires
 from handlers.notify import deliver
 from handlers.questions import ask_on_card
 from handlers.replies import edit_card
@@ -30,7 +29,7 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     services, tr, person = context.services, context.tr, me(context)
     referral = await referral_service.get(services, tap.id)
     if referral is None or not coordinator.covers(services, person, referral):
-        await _refused(update, context, tap.id)
+        await audit_refusal(update, context, person, "escalation.refused")
         await query.answer(tr("This referral is not in your area."), show_alert=True)
         return
     if referral.status is not Status.OFFERED and action in ("a", "b", "h"):
@@ -52,7 +51,7 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         if not held_for_morning(
             referral.category, referral.urgency, referral.appropriate_adult_now, False
         ):  # its card shows no such button: forged
-            await _refused(update, context, tap.id)
+            await audit_refusal(update, context, person, "escalation.refused")
             await query.answer(
                 tr("Only routine referrals can wait until morning."), show_alert=True
             )
@@ -104,19 +103,6 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     await query.answer(tr("Done."))
     await edit_card(query, f"{head}\n" + tr("Assigned to {worker}.", worker=result.taken_by or ""))
     await deliver(context, result.notices)
-
-
-async def _refused(update: Update, context: BotContext, referral_id: int) -> None:
-    """Nothing changes; who tried what goes to the referral's /audit trail."""
-    query = update.callback_query
-    assert query is not None
-    await people_service.refused(
-        context.services,
-        me(context),
-        f"button:{query.data}",
-        subject=f"referral:{referral_id}",
-        action="escalation.refused",
-    )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -77,7 +77,7 @@ async def guard(update: Update, context: BotContext) -> None:
     if not person.active:
         await publish_person_menu(context.bot, person, person.language)  # back to /start only
         if update.callback_query is not None:  # an old card tapped after leaving: kept
-            await _audit_refusal(update, context, person)
+            await audit_refusal(update, context, person)
         await _refuse(
             update,
             tr(
@@ -187,7 +187,7 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
             person = context.person
             if person is None or not person.has(*roles):
                 if person is not None:  # who tried what is kept: forged buttons included
-                    await _audit_refusal(update, context, person)
+                    await audit_refusal(update, context, person)
                 await _refuse(
                     update, context.tr("Sorry, that is not something your role can do here.")
                 )
@@ -199,14 +199,18 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
     return decorate
 
 
-async def _audit_refusal(update: Update, context: BotContext, person: Person) -> None:
-    """Who tried what, on which offer or referral (so its /audit trail shows it)."""
+async def audit_refusal(
+    update: Update, context: BotContext, person: Person, action: str = "action.refused"
+) -> None:
+    """Who tried what, on which offer or referral (so its /audit trail shows it); for
+    this guard's refusals and a handler's own (a coordinator outside their area)."""
     query = update.callback_query
     await people_service.refused(
         context.services,
         person,
         _attempt(update),
         subject=callbacks.subject(query.data) if query is not None else None,
+        action=action,
     )
 
 

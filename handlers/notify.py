@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, ReplyParameters
+from telegram import ReplyParameters
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.domain.people import Person
@@ -238,7 +238,8 @@ async def _send(
         await _edit_text(context, chat_id, notice.message_id, submitted_text(tr, referral))
     elif kind is NoticeKind.ESCALATION:
         assert notice.offer_id is not None
-        text = await _escalation_text(services, tr, referral)
+        asked = await coordinator.history(services, referral.id)
+        text = cards.escalation_text(tr, config, referral, asked, services.clock.now())
         if "late" in notice.values:
             text += "\n" + _late(tr, notice)
         sent = await bot.send_message(
@@ -302,18 +303,12 @@ async def _edit_card(context: BotContext, notice: Notice, text: str) -> None:
     await _edit_text(context, notice.recipient.telegram_id, message_id, text)
 
 
-async def _edit_text(
-    context: BotContext,
-    chat_id: int,
-    message_id: int,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-) -> None:
-    """Replace a card's text (and its buttons: none unless ``markup``). "Not modified"
-    means the card already says it (a retry after a send that timed out but arrived, or
-    the officer's tap redrew it first): done, not a failure."""
+async def _edit_text(context: BotContext, chat_id: int, message_id: int, text: str) -> None:
+    """Replace a card's text and take its buttons away. "Not modified" means the card
+    already says it (a retry after a send that timed out but arrived, or the officer's
+    tap redrew it first): done, not a failure."""
     try:
-        await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+        await context.bot.edit_message_text(text, chat_id, message_id)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
@@ -350,12 +345,6 @@ async def _send_decline_reason(context: BotContext, notice: Notice, referral: Re
 def submitted_text(tr: Translator, referral: Referral) -> str:
     """The officer's review card once the referral is filed."""
     return tr("Submitted as {ref}.", ref=referral.ref)
-
-
-async def _escalation_text(services: Services, tr: Translator, referral: Referral) -> str:
-    """The coordinator's card as things stand: who was asked and what each answered."""
-    asked = await coordinator.history(services, referral.id)
-    return cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
 
 
 async def _record_card(

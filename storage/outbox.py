@@ -138,13 +138,13 @@ async def claim(
     return cursor.rowcount == 1
 
 
-async def take_over(conn: Conn, now: datetime) -> int:
+async def release(conn: Conn, now: datetime) -> int:
     """Make due at ``now`` every unsent row no sender has finished with: those never
     attempted (still in the grace their writer had to send them itself) and those a
     sender had claimed (its lease). Only for the start of a run (the process those
     belonged to is gone) and the end of a graceful one (its last send has finished).
     Rows waiting for a retry after a failure keep their backoff.
-    Returns how many rows were taken over."""
+    Returns how many rows were released."""
     cursor = await conn.execute(
         "UPDATE outbox SET next_attempt_at = MIN(next_attempt_at, :now), claimed_at = NULL"
         " WHERE sent_at IS NULL AND dead_at IS NULL"

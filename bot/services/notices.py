@@ -60,7 +60,7 @@ class Notice:
     recipient: Person
     referral_id: int | None  # None: about a person, not a referral
     offer_id: int | None = None
-    message_id: int | None = None  # the card to edit (SUBMITTED) or reply to
+    message_id: int | None = None  # the card to edit (SUBMITTED)
     values: dict[str, str] = field(default_factory=dict)  # e.g. worker name, reason
     outbox_id: int | None = None  # set once written to the outbox
     attempts: int = 0  # earlier failed sends (from the outbox)

@@ -231,8 +231,7 @@ async def explain_decline(services: Services, person: Person, offer_id: int, not
                         NoticeKind.DECLINE_REASON,
                         coordinator,
                         referral.id,
-                        offer_id=card.id,
-                        message_id=card.message_id,
+                        offer_id=card.id,  # replied to where the card is when it is sent
                         values={"declined": str(offer_id)},
                     )
                 )

@@ -4,7 +4,7 @@ The handler that made the change sends them at once (and marks them sent); anyth
 not sent within :data:`GRACE` — Telegram failed, the handler is stuck — is sent by the
 engine's next tick, with backoff between failed attempts. The grace (and a sender's
 lease) belongs to the running process: when the bot starts, what an earlier run wrote
-and never finished sending is due at once (:func:`take_over`), so the offers of a
+and never finished sending is due at once (:func:`release`), so the offers of a
 referral filed just before a crash do not wait 30 seconds for a handler that is gone.
 A crash after a send but before it is marked can repeat that one message: rare,
 bounded, and better than a lost escalation. A person who blocked the bot is not retried.
@@ -49,21 +49,16 @@ async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[N
     return written
 
 
-async def take_over(services: Services) -> int:
-    """At start-up, before anything is handled: every notice an earlier run wrote and did
-    not finish sending is due now (see the module's docstring). One bot runs on a
-    database (it holds a lock), so no other sender can still be working on them."""
-    async with services.db.write() as tx:
-        return await outbox.take_over(tx, services.clock.now())
+async def release(services: Services) -> int:
+    """Every notice no sender is still working on is due now, for whoever sends next.
 
-
-async def hand_over(services: Services) -> int:
-    """At a graceful stop, after the last send has finished: what this run took or
-    still had in its grace is due now, for whoever runs next. The next start's
-    :func:`take_over` does the same; doing it here as well means that nothing a planned
-    stop left behind depends on which program, or which version of it, starts next."""
+    Called when a run starts, before anything is handled (an earlier run's grace and
+    lease belonged to a process that is gone; one bot runs on a database, it holds a
+    lock), and when a run stops gracefully, after its last send (so what a planned stop
+    left behind does not depend on which program, or which version, starts next).
+    Returns how many were released."""
     async with services.db.write() as tx:
-        return await outbox.take_over(tx, services.clock.now())
+        return await outbox.release(tx, services.clock.now())
 
 
 async def due(services: Services) -> list[Notice]:
