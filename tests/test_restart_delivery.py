@@ -11,22 +11,16 @@ the time from the new process's start to the message on the worker's phone is me
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
-import os
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot import cli
 from bot.config import load_config
-from bot.sandbox.crash import CONFIG
+from bot.sandbox.crash import Deployment
 from bot.sandbox.fake_telegram import FakeTelegram, Phone
 from bot.sandbox.http import BotApiServer
 from bot.services import open_database
@@ -40,66 +34,22 @@ WORKER = 201
 ARRIVES_WITHIN = 10.0  # seconds after the start; the stopped run's grace is 30, its lease 120
 
 
-@dataclass
-class Bot:
-    folder: Path
-    base_url: str
-    process: asyncio.subprocess.Process | None = None
-
-    @property
-    def config_path(self) -> Path:
-        return self.folder / "config.toml"
-
-    async def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_BOT_")}
-        env["REFERRAL_BOT_TELEGRAM__TOKEN"] = "123:restart-test"
-        env["REFERRAL_BOT_TELEGRAM__BASE_URL"] = self.base_url
-        with (self.folder / "bot.log").open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                "--config",
-                str(self.config_path),
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=log,
-            )
-
-    async def end(self, signum: signal.Signals) -> None:
-        assert self.process is not None
-        self.process.send_signal(signum)
-        code = await asyncio.wait_for(self.process.wait(), 60)
-        assert code == (0 if signum == signal.SIGTERM else -signal.SIGKILL)
-        self.process = None
-
-
 @pytest.fixture
-async def deployment(tmp_path: Path) -> AsyncIterator[tuple[Bot, Phone]]:
-    """The bot running, with one social worker enrolled."""
+async def deployment(tmp_path: Path) -> AsyncIterator[tuple[Deployment, Phone]]:
+    """The bot running on the wall clock, with one social worker enrolled."""
     fake = FakeTelegram()
     server = BotApiServer(fake)
     await server.start()
-    bot = Bot(tmp_path, server.base_url)
-    bot.config_path.write_text(CONFIG, encoding="utf-8")
+    bot = Deployment(tmp_path, server.base_url, warp=None)
     try:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            invite = ["invite", "--role", "social_worker", "--team", "xuhui-sw"]
-            assert await cli.amain([*invite, "--config", str(bot.config_path)]) == 0
-        code = next(
-            line.split()[-1] for line in out.getvalue().splitlines() if line.startswith("code:")
-        )
+        code = await bot.invite("--role", "social_worker", "--team", "xuhui-sw")
         await bot.start()
         worker = fake.user(WORKER, "Worker Li")
         await worker.send(f"/start {code}")
         await _within(60, lambda: bool(worker.bot_messages), "the worker was never welcomed")
         yield bot, worker
     finally:
-        if bot.process is not None and bot.process.returncode is None:
-            bot.process.kill()
-            await bot.process.wait()
+        await bot.kill()
         await server.close()
 
 
@@ -113,7 +63,7 @@ async def _within(limit: float, condition: object, failure: str) -> float:
     return time.monotonic() - started
 
 
-async def _left_behind(bot: Bot, text: str, *, claimed: bool) -> int:
+async def _left_behind(bot: Deployment, text: str, *, claimed: bool) -> int:
     """A notice to the worker as a stopped run leaves it: written a moment ago, within
     its writer's grace, and (``claimed``) taken by its sender, whose send never ended."""
     config = load_config(bot.config_path)
@@ -143,7 +93,7 @@ async def _left_behind(bot: Bot, text: str, *, claimed: bool) -> int:
         await db.close()
 
 
-async def _row(bot: Bot, outbox_id: int) -> tuple[datetime, str | None]:
+async def _row(bot: Deployment, outbox_id: int) -> tuple[datetime, str | None]:
     """(next attempt, claimed at) of one outbox row."""
     db = await open_database(load_config(bot.config_path), sync=False)
     try:
@@ -162,14 +112,14 @@ def _arrived(worker: Phone, text: str) -> bool:
 
 
 async def test_after_a_planned_stop_what_the_run_had_taken_is_handed_over(
-    deployment: tuple[Bot, Phone],
+    deployment: tuple[Deployment, Phone],
 ) -> None:
     """SIGTERM: the stopping run releases what its sender had taken and makes due what
     was still in its grace, before it closes the database."""
     bot, worker = deployment
     taken = await _left_behind(bot, "Taken by the stopping run", claimed=True)
     in_grace = await _left_behind(bot, "Still in its grace", claimed=False)
-    await bot.end(signal.SIGTERM)
+    assert await bot.stop() == 0
     stopped = datetime.now(UTC)
     for outbox_id in (taken, in_grace):
         due, claimed = await _row(bot, outbox_id)
@@ -187,10 +137,10 @@ async def test_after_a_planned_stop_what_the_run_had_taken_is_handed_over(
 
 
 async def test_after_a_kill_what_the_dead_run_had_taken_goes_in_the_first_round(
-    deployment: tuple[Bot, Phone],
+    deployment: tuple[Deployment, Phone],
 ) -> None:
     bot, worker = deployment
-    await bot.end(signal.SIGKILL)
+    assert await bot.kill() == -signal.SIGKILL
     await _left_behind(bot, "Taken by the killed run", claimed=True)
     await _left_behind(bot, "Written just before the kill", claimed=False)
     await bot.start()

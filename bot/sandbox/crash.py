@@ -118,8 +118,10 @@ class Counts:
 class Deployment:
     """One folder with a config, a key, a database; the bot as a process on it."""
 
-    def __init__(self, folder: Path, base_url: str) -> None:
+    def __init__(self, folder: Path, base_url: str, *, warp: float | None = WARP) -> None:
+        """``warp``: the bot's time runs that many times faster (None: the wall clock)."""
         self.folder = folder
+        self.warp = warp
         self.config_path = folder / "config.toml"
         self.config_path.write_text(CONFIG, encoding="utf-8")
         self.base_url = base_url
@@ -129,7 +131,7 @@ class Deployment:
 
     @property
     def clock(self) -> WarpedClock:
-        return WarpedClock(datetime.fromtimestamp(self.origin, UTC), WARP)
+        return WarpedClock(datetime.fromtimestamp(self.origin, UTC), self.warp or 1.0)
 
     async def cli(self, *args: str) -> str:
         out = io.StringIO()
@@ -147,6 +149,11 @@ class Deployment:
         env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_BOT_")}
         env["REFERRAL_BOT_TELEGRAM__TOKEN"] = "123:crash-test"  # noqa: S105 - the fake's
         env["REFERRAL_BOT_TELEGRAM__BASE_URL"] = self.base_url
+        timing = (
+            []
+            if self.warp is None
+            else ["--time-warp", str(self.warp), "--time-origin", str(self.origin)]
+        )
         with (self.folder / "bot.log").open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -155,27 +162,27 @@ class Deployment:
                 "run",
                 "--config",
                 str(self.config_path),
-                "--time-warp",
-                str(WARP),
-                "--time-origin",
-                str(self.origin),
+                *timing,
                 env=env,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=log,
             )
         self.starts += 1
 
-    async def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGKILL)
-            await self.process.wait()
-        self.process = None
+    async def kill(self) -> int | None:
+        """SIGKILL; the exit code (None if it was not running)."""
+        return await self._end(signal.SIGKILL)
 
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(self.process.wait(), 60)
-        self.process = None
+    async def stop(self) -> int | None:
+        """SIGTERM, as systemd stops it; the exit code (None if it was not running)."""
+        return await self._end(signal.SIGTERM)
+
+    async def _end(self, signum: signal.Signals) -> int | None:
+        process, self.process = self.process, None
+        if process is None or process.returncode is not None:
+            return None
+        process.send_signal(signum)
+        return await asyncio.wait_for(process.wait(), 60)
 
 
 # -- people ----------------------------------------------------------------------------------
