@@ -47,6 +47,13 @@ async def put_li_on_tonight(w: World, *, failing: bool = False) -> None:
     assert any(t.startswith("✅ Rota changed.") for t in chen.texts)
 
 
+async def the_team(w: World, tmp_path: Path) -> None:
+    """The rota's people enrolled, with their weekly shifts, and /cover registered."""
+    register(w.app)
+    await people(w)
+    await import_rota(w, tmp_path, ROTA_CSV)
+
+
 def fail_sends(w: World) -> None:
     """Every attempt of the next sendMessage call fails (the call retries twice itself)."""
     for _ in range(3):
@@ -57,9 +64,7 @@ async def test_a_worker_who_blocked_the_bot_is_marked_unreachable_and_coordinato
     config_path: Path, tmp_path: Path
 ) -> None:
     async with world(config_path, clock=FakeClock(THURSDAY_NOON)) as w:
-        register(w.app)
-        await people(w)
-        await import_rota(w, tmp_path, ROTA_CSV)
+        await the_team(w, tmp_path)
         li, chen, boss = (
             phone(w, LI, "Li Na"),
             phone(w, CHEN, "Coord Chen"),
@@ -87,9 +92,7 @@ async def test_a_cover_notice_is_retried_by_the_engine_after_telegram_fails(
     config_path: Path, tmp_path: Path
 ) -> None:
     async with world(config_path, clock=FakeClock(THURSDAY_NOON)) as w:
-        register(w.app)
-        await people(w)
-        await import_rota(w, tmp_path, ROTA_CSV)
+        await the_team(w, tmp_path)
         li = phone(w, LI, "Li Na")
         await put_li_on_tonight(w, failing=True)
         assert PUT_ON not in li.texts
@@ -107,9 +110,7 @@ async def test_a_cover_notice_that_failed_before_a_restart_is_sent_after_it(
     clock = FakeClock(THURSDAY_NOON)
     telegram = FakeTelegram(clock=clock.now)
     async with world(config_path, clock=clock, telegram=telegram) as w:
-        register(w.app)
-        await people(w)
-        await import_rota(w, tmp_path, ROTA_CSV)
+        await the_team(w, tmp_path)
         li = phone(w, LI, "Li Na")
         await put_li_on_tonight(w, failing=True)
         assert PUT_ON not in li.texts
@@ -129,9 +130,7 @@ async def test_a_cover_saved_just_before_a_crash_is_told_in_the_first_round_afte
     clock = FakeClock(THURSDAY_NOON)
     telegram = FakeTelegram(clock=clock.now)
     async with world(config_path, clock=clock, telegram=telegram) as w:
-        register(w.app)
-        await people(w)
-        await import_rota(w, tmp_path, ROTA_CSV)
+        await the_team(w, tmp_path)
         li = phone(w, LI, "Li Na")
         chen = await people_service.find(w.services, CHEN)
         worker = await people_service.find(w.services, LI)
