@@ -1,7 +1,7 @@
 """4. The outbox against Telegram's limits: two officers file at once and each referral
 is offered to the same 300 available social workers, so 600 offer cards go to 300
-chats (two each), written to the outbox by the filing service and sent by the filing
-handler's own delivery. The bot runs with its real ChatRateLimiter; the fake Bot API
+chats (two each), written to the outbox by the filing service and sent by the bot's
+one sender. The bot runs with its real ChatRateLimiter; the fake Bot API
 keeps Telegram's limits (30 a second overall, a burst of 3 then 1 a second per private
 chat, 20 a minute per group) and answers 429 beyond them.
 

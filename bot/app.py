@@ -30,6 +30,7 @@ from bot.telegram_link import ChatRateLimiter, RetryingRequest
 from handlers import jobs
 from handlers.commands import refresh_menus
 from handlers.context import BotApp, BotContext
+from handlers.sender import SENDER, Sender
 
 PLACEHOLDER_TOKEN = "0:no-token-sandbox"  # noqa: S105 - used only with the fake Bot API
 
@@ -90,7 +91,8 @@ async def _post_init(app: BotApp, *, menus: bool = True) -> None:
         services = Services(config=config, db=db, clock=app.bot_data["clock"])
         app.bot_data["services"] = services
     app.bot_data["started_at"] = services.clock.now()  # for /status
-    await outbox.release(services)  # what the last run left unsent goes in the first round
+    await outbox.release(services)  # what the last run left claimed is due again now
+    app.bot_data[SENDER] = Sender(app, services)
     jobs.schedule(app)
     if menus:
         await refresh_menus(app.bot, services)
@@ -106,7 +108,10 @@ def publish_menus_soon(app: BotApp) -> asyncio.Task[None]:
 
 async def _post_shutdown(app: BotApp) -> None:
     """Close the database; what this run left unsent is first handed over (due now),
-    so a planned stop leaves no notice waiting out a lease or a grace."""
+    so a planned stop leaves no notice waiting out a sender's lease."""
+    sender = app.bot_data.pop(SENDER, None)
+    if isinstance(sender, Sender):
+        await sender.stop()  # the sends under way finish; the rest waits in the outbox
     services = app.bot_data.pop("services", None)
     if isinstance(services, Services):
         try:
@@ -116,13 +121,19 @@ async def _post_shutdown(app: BotApp) -> None:
 
 
 @asynccontextmanager
-async def running(app: BotApp, *, menus: bool = True) -> AsyncIterator[BotApp]:
+async def running(
+    app: BotApp, *, menus: bool = True, background: bool = False
+) -> AsyncIterator[BotApp]:
     """Initialise, open the database and shut down again, without polling Telegram.
 
     ``menus=False`` leaves publishing the command menus to the caller (see
-    :func:`publish_menus_soon`), so the engine need not wait for those calls."""
+    :func:`publish_menus_soon`), so the engine need not wait for those calls.
+    ``background``: the sender sends in a task of its own, as the running bot does;
+    without, nothing is sent until someone calls its ``settle`` (tests, the sandbox)."""
     async with app:
         await _post_init(app, menus=menus)
+        if background:
+            cast(Sender, app.bot_data[SENDER]).start()
         try:
             yield app
         finally:

@@ -640,7 +640,7 @@ async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
     assert isinstance(config, Config)
     base_url = config.telegram.base_url
     wanted = [Update.MESSAGE, Update.CALLBACK_QUERY]
-    async with running(app, menus=False):
+    async with running(app, menus=False, background=True):
         await app.start()  # the engine's jobs: its first round starts now
         menus = publish_menus_soon(app)  # beside it, not before it
         try:

@@ -21,6 +21,16 @@ model the fake Bot API enforces in limits mode, ``bot/sandbox/fake_telegram/floo
 ``FloodLimits``): at most 30 calls in any one second overall, at most 20 in any minute
 per group, and per private chat a burst of three (a reveal: details, pin, case card)
 then one a second.
+
+**Who waits.** Pacing is for messages nobody is waiting for at this moment: offers,
+notices, escalation cards, a backlog after a burst. Those are sent inside
+:func:`paced` (the sender does that) and wait their turn. A reply to the person in
+front of the bot (the tapped card redrawn, the next question) is not made to wait for
+the chat's turn: a person taps at human speed, far inside the limits, and a spinner
+that stops a second before the card changes invites a second tap. Replies are still
+counted, and paced sending leaves room for them (one call of each private chat's
+burst, a few of the overall second), so a reply in a chat the sender is draining does
+not earn a 429.
 """
 
 from __future__ import annotations
@@ -30,7 +40,9 @@ import json
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -165,6 +177,21 @@ class RetryingRequest(BaseRequest):
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+_PACED: ContextVar[bool] = ContextVar("paced", default=False)
+
+
+@contextmanager
+def paced() -> Iterator[None]:
+    """Telegram calls made inside (and in tasks started inside) wait for their chat's
+    turn under the flood limits: messages nobody is waiting for right now. Outside,
+    a call is a reply to the person in front of the bot (see the module docstring)."""
+    token = _PACED.set(True)
+    try:
+        yield
+    finally:
+        _PACED.reset(token)
+
+
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 MIN_PAUSE = 0.001  # a wait is never shorter (a clock may land a hair before the mark)
 KEEP_CHATS = 1024  # idle chats beyond this many are forgotten (nothing left to remember)
@@ -228,8 +255,12 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         after_previous_run: bool = True,
+        room_for_replies: bool = True,
     ) -> None:
         self.per_second = per_second
+        # Paced calls leave this much for replies (module docstring, "Who waits").
+        self._reply_burst = 1 if room_for_replies and private_burst > 1 else 0
+        self._reply_slots = max(1, per_second // 6) if room_for_replies else 0
         self.group_per_minute = group_per_minute
         self.private_burst = private_burst
         self.private_every = private_every
@@ -266,23 +297,41 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         if key is None:
             return await callback(*args, **kwargs)
         chat = self._chat(key)
+        if not _PACED.get():  # a reply to the person in front: no waiting for a turn
+            await self._not_quiet(chat)
+            await self._overall_slot(self.per_second)
+            return await self._call(key, chat, callback, args, kwargs)
         async with chat.turn:
             await self._chat_allows(key, chat)
-            await self._overall_slot()
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                chat.quiet_until = self._clock() + _seconds(exc.retry_after)
-                raise
-            finally:
-                ended = self._clock()
-                self._in_flight -= 1
-                self._recent.append(ended)
-                self._ended.set()
-                if _is_group(key):
-                    chat.recent.append(ended)
-                else:
-                    chat.tat = max(chat.tat, ended) + self.private_every
+            await self._overall_slot(self.per_second - self._reply_slots)
+            return await self._call(key, chat, callback, args, kwargs)
+
+    async def _call(
+        self,
+        key: int | str,
+        chat: _Chat,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> Result:
+        """Make the call (its overall slot taken) and count it when its answer is back."""
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            chat.quiet_until = self._clock() + _seconds(exc.retry_after)
+            raise
+        finally:
+            ended = self._clock()
+            self._in_flight -= 1
+            self._recent.append(ended)
+            self._ended.set()
+            if _is_group(key):
+                chat.recent.append(ended)
+            else:
+                # Capped at an empty bucket: replies are not held to the pace, and a
+                # person tapping fast must not push the chat's paced messages minutes on.
+                full = ended + self.private_burst * self.private_every
+                chat.tat = min(max(chat.tat, ended) + self.private_every, full)
 
     def _chat(self, key: int | str) -> _Chat:
         chat = self._chats.get(key)
@@ -317,32 +366,49 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                 full = len(chat.recent) >= self.group_per_minute
                 allowed_from = chat.recent[0] + 60.0 if full else now
             else:
-                allowed_from = chat.tat - (self.private_burst - 1) * self.private_every
-            if chat.quiet_until - now > MAX_WAIT:
-                # Telegram asked this chat for a long pause: the caller hears so at once
-                # and the outbox tries again then. Sleeping here would hold the handler
-                # that is sending, and every tap queued behind it.
-                raise RetryAfter(timedelta(seconds=math.ceil(chat.quiet_until - now)))
+                spare = self.private_burst - 1 - self._reply_burst
+                allowed_from = chat.tat - spare * self.private_every
+            self._too_quiet(chat, now)
             allowed_from = max(allowed_from, chat.quiet_until)
             if now >= allowed_from:
                 return
             await self._sleep(max(allowed_from - now, MIN_PAUSE))
 
-    async def _overall_slot(self) -> None:
-        """Wait for a place among the ``per_second`` calls of the last second (calls on
-        their way count too), then take it."""
+    def _too_quiet(self, chat: _Chat, now: float) -> None:
+        """Telegram asked this chat for a long pause: the caller hears so at once and the
+        outbox tries again then (sleeping would hold the sender's lane, or a handler)."""
+        if chat.quiet_until - now > MAX_WAIT:
+            raise RetryAfter(timedelta(seconds=math.ceil(chat.quiet_until - now)))
+
+    async def _not_quiet(self, chat: _Chat) -> None:
+        """A reply waits out a short pause Telegram asked of its chat (a long one raises)."""
+        now = self._clock()
+        self._too_quiet(chat, now)
+        if chat.quiet_until > now:
+            await self._sleep(max(chat.quiet_until - now, MIN_PAUSE))
+
+    async def _overall_slot(self, limit: int) -> None:
+        """Wait for a place among ``limit`` calls of the last second (calls on their way
+        count too), then take it. Paced calls queue for it first come first; a reply
+        does not queue behind them (they wait for a lower limit than it does)."""
+        if limit >= self.per_second:
+            await self._take_slot(limit)
+            return
         async with self._overall_turn:
-            while True:
-                now = self._clock()
-                _expire(self._recent, now - 1.0)
-                if self._in_flight + len(self._recent) < self.per_second:
-                    self._in_flight += 1
-                    return
-                if self._recent:
-                    await self._sleep(max(self._recent[0] + 1.0 - now, MIN_PAUSE))
-                else:  # all on their way: the first to end frees a slot a second later
-                    self._ended.clear()
-                    await self._ended.wait()
+            await self._take_slot(limit)
+
+    async def _take_slot(self, limit: int) -> None:
+        while True:
+            now = self._clock()
+            _expire(self._recent, now - 1.0)
+            if self._in_flight + len(self._recent) < limit:
+                self._in_flight += 1
+                return
+            if self._recent:
+                await self._sleep(max(self._recent[0] + 1.0 - now, MIN_PAUSE))
+            else:  # all on their way: the first to end frees a slot a second later
+                self._ended.clear()
+                await self._ended.wait()
 
 
 def _chat_key(chat_id: object) -> int | str | None:

@@ -23,9 +23,9 @@ from bot.services.prompts import Prompt
 from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
-from handlers.notify import deliver
 from handlers.questions import DECLINE_NOTE, cancel_markup, note_question
 from handlers.replies import edit_card
+from handlers.sender import reply
 
 log = logging.getLogger("referral_bot.answers")
 
@@ -98,7 +98,7 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
             await message.reply_text(tr("Nothing changed: the referral had already moved on."))
             return
         await message.reply_text(tr("Thank you. The coordinators will see your reason."))
-        await deliver(context, explained.notices)
+        await reply(context, explained.notices)
         return
     await _close_question(context, prompt)
     done = tr("Nothing changed: the referral had already moved on.")
@@ -127,12 +127,14 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
     if not changed.changed or changed.referral is None:
         await message.reply_text(tr("Nothing changed: the referral had already moved on."))
         return
-    failed = await deliver(context, changed.notices)
-    officer_told = not any(n.recipient.id != person.id and n.kind in OFFICER_KINDS for n in failed)
+    await reply(context, changed.notices)
+    # The sender tells the officer (this handler does not wait for it); an officer the
+    # bot already knows it cannot reach is worth a phone call now.
+    cut_off = any(n.kind in OFFICER_KINDS and not n.recipient.reachable for n in changed.notices)
     told = (
-        tr("The officer has been told.")
-        if officer_told
-        else tr("The message to the officer could not be delivered: please phone the station.")
+        tr("The message to the officer could not be delivered: please phone the station.")
+        if cut_off
+        else tr("The officer will be told.")
     )
     body = cards.case_text(tr, services.config, changed.referral)
     markup = cards.case_buttons(tr, changed.referral) if prompt.purpose == "close_note" else None

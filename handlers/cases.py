@@ -17,9 +17,9 @@ from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
 from handlers.details import send_details
 from handlers.guard import requires
-from handlers.notify import deliver
 from handlers.questions import ask_on_card, note_question
 from handlers.replies import edit_card
+from handlers.sender import reply
 
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
@@ -41,13 +41,13 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         await query.answer(tr("Saved.") if changed.changed else tr("Already recorded."))
         if changed.referral is not None:
             await _show_card(update, context, changed.referral)
-        await deliver(context, changed.notices)
+        await reply(context, changed.notices)
     elif verb == "n":
         changed = await cases.advance(services, person, referral_id, Status(value))
         await query.answer(tr("Saved.") if changed.changed else tr("Already recorded."))
         if changed.referral is not None:
             await _show_card(update, context, changed.referral)
-        await deliver(context, changed.notices)
+        await reply(context, changed.notices)
     elif action == "s":
         revealed = await cases.details_for(services, person, referral_id)
         await query.answer()
@@ -111,7 +111,7 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         await query.answer(tr("Reopened."))
         assert changed.referral is not None
         await _show_card(update, context, changed.referral)
-        await deliver(context, changed.notices)
+        await reply(context, changed.notices)
     else:  # "b": back to the card
         await query.answer()
         await _show_card(update, context, referral)

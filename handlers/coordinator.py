@@ -15,9 +15,9 @@ from bot.services import referrals as referral_service
 from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.guard import audit_refusal, requires
-from handlers.notify import deliver
 from handlers.questions import ask_on_card
 from handlers.replies import edit_card
+from handlers.sender import reply
 
 
 @requires(Role.COORDINATOR)
@@ -102,7 +102,7 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         return
     await query.answer(tr("Done."))
     await edit_card(query, f"{head}\n" + tr("Assigned to {worker}.", worker=result.taken_by or ""))
-    await deliver(context, result.notices)
+    await reply(context, result.notices)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

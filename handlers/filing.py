@@ -54,8 +54,9 @@ from bot.services.drafts import Card, StoredDraft
 from handlers import callbacks, labels
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
-from handlers.notify import deliver, submitted_text
+from handlers.notify import submitted_text
 from handlers.replies import edit_card
+from handlers.sender import reply
 
 NEW_REFERRAL = N_("➕ New referral")
 
@@ -661,7 +662,7 @@ async def _submit(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
         await _stale(query, context, tap)
         return
     await query.answer()
-    await deliver(context, filed.notices)  # the card's edit first, then the offers
+    await reply(context, filed.notices)  # the card says "Submitted"; the sender sends the offers
     if not stored.draft.has_button:  # started with /new: give the one-tap way for next time
         await context.bot.send_message(
             officer.telegram_id,

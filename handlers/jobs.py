@@ -1,23 +1,23 @@
 """The scheduled jobs, and waking the escalation engine at once after a state change.
 
-Each job runs one engine tick (see bot/engine/) and delivers what it returns. Every
-job sets APScheduler's ``misfire_grace_time`` and ``coalesce``: its default grace of
-one second would silently skip a run that starts late on a busy machine.
+Each job runs one engine tick (see bot/engine/). A tick only writes: its notices go to
+the outbox in the transactions that decide them, and the sender (``handlers/sender.py``)
+sends them, so no job waits for Telegram's rate limits. Every job sets APScheduler's
+``misfire_grace_time`` and ``coalesce``: its default grace of one second would silently
+skip a run that starts late on a busy machine.
 
 After each round the escalation engine plans its next one for the moment the earliest
 pending step falls due (a one-off job, replaced after every round), so a step fires at
-its time rather than up to a whole interval later, and on time even while an earlier
-round is still delivering behind Telegram's rate limits. The regular round every
-``escalation.INTERVAL`` stays as the safety net (and hands over outbox retries).
+its time rather than up to a whole interval later. The regular round every
+``escalation.INTERVAL`` stays as the safety net.
 Rounds never overlap: a round asked for while one is running (regular, planned or a
 wake-up) makes the running one go round once more. The claim in each step's
 transaction is what keeps a step from firing twice; the one-at-a-time rule saves the
 work of rounds that would only find nothing to claim.
 
 Watched, quietly. No line is logged per round at the default level (APScheduler's own
-per-run lines are silenced in :mod:`bot.logs`). A round whose deciding part (claiming
-and advancing the due steps, planning the next round; not the delivery after it, which
-Telegram's limits may rightly make long) takes over :data:`SLOW_ROUND` is a warning.
+per-run lines are silenced in :mod:`bot.logs`). A round (claiming and advancing the
+due steps, planning the next round) that takes over :data:`SLOW_ROUND` is a warning.
 A stuck engine is the failure that matters, and a stuck round can never report itself:
 a separate small job (:data:`WATCH_JOB`, every :data:`WATCH_INTERVAL`, reading only
 what is in memory, so a held database lock cannot stop it) warns once when no round
@@ -47,10 +47,9 @@ from bot.engine import (
     retention,
 )
 from bot.services import Services
-from bot.services.notices import Notice
+from bot.telegram_link import paced
 from handlers.context import BotApp, BotContext
 from handlers.details import hide_due
-from handlers.notify import deliver
 
 log = logging.getLogger("referral_bot.jobs")
 
@@ -87,20 +86,10 @@ def stop_jobs(app: BotApp) -> None:
             job.schedule_removal()
 
 
-def _delivering(
-    tick: Callable[[Services], Awaitable[list[Notice]]],
-) -> Callable[[BotContext], Coroutine[Any, Any, None]]:
-    async def job(context: BotContext) -> None:
-        if services := _services(context):
-            await deliver(context, await tick(services))
-
-    return job
-
-
-def _quiet(
+def _job(
     tick: Callable[[Services], Awaitable[object]],
 ) -> Callable[[BotContext], Coroutine[Any, Any, None]]:
-    """A job whose tick sends nothing."""
+    """A job running ``tick`` (whatever it has to say is in the outbox: the sender's)."""
 
     async def job(context: BotContext) -> None:
         if services := _services(context):
@@ -119,7 +108,8 @@ async def _back_up(services: Services) -> None:
 async def _hide_details(context: BotContext) -> None:
     if services := _services(context):
         due, pins = await details_hiding.tick(services)
-        await hide_due(context, due, pins)
+        with paced():  # edits nobody is waiting for: they wait their turn in each chat
+            await hide_due(context, due, pins)
 
 
 @dataclass
@@ -142,12 +132,12 @@ def _rounds(context: BotContext) -> _Rounds:
 
 
 async def escalation_round(context: BotContext) -> None:
-    """One round of the escalation engine, planning the next, then delivering what it
-    decided; remembered for /status.
+    """One round of the escalation engine, then planning the next; remembered for
+    /status. What it decided is in the outbox: the sender sends it.
 
     If a round is already running, this returns at once and the running round goes
-    round once more before it plans the next and delivers (so what this call was for
-    is done by that round)."""
+    round once more before it plans the next (so what this call was for is done by
+    that round)."""
     services = _services(context)
     if services is None:
         return
@@ -157,7 +147,6 @@ async def escalation_round(context: BotContext) -> None:
         return
     rounds.busy = True
     rounds.started_at = began = services.clock.now()
-    notices: list[Notice] = []
     try:
         while True:
             rounds.again = False
@@ -166,7 +155,6 @@ async def escalation_round(context: BotContext) -> None:
             fresh = await escalation.tick(services)
             # bench/cold_start.py waits for this line
             log.debug("escalation round: %d notices", len(fresh))
-            notices += fresh
             if rounds.again:
                 continue
             await plan_next_round(context, services, started)  # one planner at a time too
@@ -175,7 +163,6 @@ async def escalation_round(context: BotContext) -> None:
         _completed(rounds, began, services.clock.now())
     finally:
         rounds.busy = False
-    await deliver(context, notices)  # a notice found by several passes is sent once
 
 
 def _completed(rounds: _Rounds, began: datetime, now: datetime) -> None:
@@ -250,12 +237,12 @@ def schedule(app: BotApp) -> None:
     jobs: list[tuple[str, Callable[[BotContext], Coroutine[Any, Any, None]], timedelta, bool]] = [
         # name, job, interval, first run at once (else after one interval)
         (ESCALATION_JOB, escalation_round, escalation.INTERVAL, True),
-        ("reminders", _delivering(reminders.tick), reminders.INTERVAL, False),
-        ("backup", _quiet(_back_up), backup.INTERVAL, False),
+        ("reminders", _job(reminders.tick), reminders.INTERVAL, False),
+        ("backup", _job(_back_up), backup.INTERVAL, False),
         ("details_hiding", _hide_details, details_hiding.INTERVAL, False),
-        ("draft_retention", _quiet(draft_retention.tick), draft_retention.INTERVAL, True),
-        ("retention", _quiet(retention.tick), retention.INTERVAL, True),
-        ("daily", _delivering(daily.tick), daily.INTERVAL, True),
+        ("draft_retention", _job(draft_retention.tick), draft_retention.INTERVAL, True),
+        ("retention", _job(retention.tick), retention.INTERVAL, True),
+        ("daily", _job(daily.tick), daily.INTERVAL, True),
         (WATCH_JOB, watch_engine, WATCH_INTERVAL, False),
     ]
     for name, job, interval, at_once in jobs:

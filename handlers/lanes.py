@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -36,19 +37,47 @@ class Lanes(Generic[T]):
         self._queues: dict[Hashable, deque[T]] = {}
         self._group: asyncio.TaskGroup | None = None
         self._changed = asyncio.Event()  # set when an item is done; a new one each time
+        self._closing = False
 
-    async def run(self, items: list[tuple[Hashable, T]]) -> None:
-        """Add ``items`` (key, item) and return once every lane is done, including the
-        lanes and items added meanwhile. An exception the work lets out stops them all."""
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[None]:
+        """Lanes can be added while this is open; on leaving, wait for every lane to end
+        (after its current item if :meth:`close` was called, else when it is empty). An
+        exception the work lets out stops them all."""
+        self._closing = False
         try:
             async with asyncio.TaskGroup() as group:
                 self._group = group
-                for key, item in items:
-                    self.add(key, item)
+                yield
         except BaseExceptionGroup as errors:
             raise errors.exceptions[0] from None
         finally:
             self._group = None
+
+    async def run(self, items: list[tuple[Hashable, T]]) -> None:
+        """Add ``items`` (key, item) and return once every lane is done, including the
+        lanes and items added meanwhile."""
+        async with self.open():
+            for key, item in items:
+                self.add(key, item)
+
+    def close(self) -> None:
+        """Each lane stops after the item it is working on; what is queued is dropped
+        (the caller keeps it elsewhere: the outbox)."""
+        self._closing = True
+        self._done()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._queues)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._queues
+
+    async def quiet(self) -> None:
+        """Return once no lane holds anything."""
+        while self._queues:
+            await self._changed.wait()
 
     def add(self, key: Hashable, item: T) -> None:
         """Queue ``item`` at the end of ``key``'s lane (only while :meth:`run` runs)."""
@@ -64,9 +93,11 @@ class Lanes(Generic[T]):
     async def _drain(self, key: Hashable) -> None:
         queue = self._queues[key]
         try:
-            while queue:
-                while self._held(key, queue[0]):
+            while queue and not self._closing:
+                while self._held(key, queue[0]) and not self._closing:
                     await self._changed.wait()
+                if self._closing:
+                    break
                 await self._work(queue[0])
                 queue.popleft()
                 self._done()

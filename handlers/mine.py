@@ -15,9 +15,9 @@ from bot.services import referrals as referral_service
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
-from handlers.notify import deliver
 from handlers.questions import ask_on_card
 from handlers.replies import local_time
+from handlers.sender import reply
 
 
 @enrolled
@@ -113,7 +113,7 @@ async def available(update: Update, context: BotContext) -> None:
             len(notices),
         )
     )
-    await deliver(context, notices)
+    await reply(context, notices)
 
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)

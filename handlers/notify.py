@@ -1,179 +1,42 @@
-"""Delivering the notices a service returned: render in each reader's language, send.
+"""What each notice says: render it in its reader's language and make the Telegram call.
 
-Each person's notices go one after another, in the order they were written (the outbox
-refuses a notice while an earlier one to the same person is unsent); different people's
-go side by side (:mod:`handlers.lanes`), so a chat waiting for its turn under Telegram's
-per-chat limit holds up nobody else and the overall limit can be used in full.
-
-One failed send (a worker who blocked the bot, a Telegram hiccup) must not stop the
-others: it is logged with the referral reference, never with personal data. An offer
-that cannot reach its worker is closed and the referral offered to the next one, so a
-blocked chat never leaves a referral waiting on nobody. When Telegram asks for quiet in
-a chat (429, ``RetryAfter``), that chat's notices stay in the outbox until the time it
-gave; everyone else's go on.
+Called by the sender (``handlers/sender.py``) for one claimed notice at a time; what
+Telegram refuses is raised to it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram import ReplyParameters
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest
 
 from bot.domain.people import Person
 from bot.domain.referral import ARRIVAL_TARGET, Referral, Status
 from bot.domain.rota import Change
 from bot.i18n import Translator
 from bot.privacy.masking import mask
-from bot.services import Services, coordinator, cover, details, handover, outbox
+from bot.services import Services, coordinator, cover, details, handover
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
 from handlers import cards, labels
 from handlers.context import BotContext
 from handlers.details import send_details
-from handlers.errors import where
-from handlers.lanes import Lanes
 from handlers.replies import local_time
 
 log = logging.getLogger("referral_bot.notify")
 
 
-async def deliver(context: BotContext, notices: Iterable[Notice]) -> list[Notice]:
-    """Send each notice and mark it sent in the outbox; return those not sent now (they
-    stay in the outbox for a retry unless Telegram refused them for good)."""
-    delivery = _Delivery(context)
-    await delivery.lanes.run([(_chat(n), n) for n in delivery.admit(notices)])
-    return delivery.failed
-
-
-def _chat(notice: Notice) -> int:
-    return notice.recipient.telegram_id
-
-
-def _counts(notice: Notice, other: Notice) -> bool:
-    """The officer's "offered to N workers" waits for that referral's offer cards (and
-    any re-offer), not for other people's notices a worker's lane took on meanwhile."""
-    return (
-        notice.kind is NoticeKind.FILED
-        and other.kind is NoticeKind.OFFER
-        and other.referral_id == notice.referral_id
-    )
-
-
-class _Delivery:
-    """One call of :func:`deliver`: a lane per chat, and what became of each notice."""
-
-    def __init__(self, context: BotContext) -> None:
-        self.context = context
-        self.services = context.services
-        # The officer's "offered to N workers" counts the offers: it waits until that
-        # referral's offers (and any re-offer) have been tried.
-        self.lanes: Lanes[Notice] = Lanes(self.one, waits_for=_counts)
-        self.failed: list[Notice] = []
-        self.quiet: set[int] = set()  # chats Telegram asked to wait (429)
-        self.queued: set[int] = set()  # outbox ids in a lane, not yet taken up
-
-    def admit(self, notices: Iterable[Notice]) -> list[Notice]:
-        """Those of ``notices`` not already waiting in a lane (the same outbox row can
-        come twice: from an engine round's passes, or as the follower of a sent one)."""
-        admitted = []
-        for notice in notices:
-            if notice.outbox_id is not None:
-                if notice.outbox_id in self.queued:
-                    continue
-                self.queued.add(notice.outbox_id)
-            admitted.append(notice)
-        return admitted
-
-    def add(self, notices: Iterable[Notice]) -> None:
-        for notice in self.admit(notices):
-            self.lanes.add(_chat(notice), notice)
-
-    async def one(self, notice: Notice) -> None:
-        """Deliver one notice. Nothing escapes: the lanes share a task group, and an
-        error let out of one lane would cancel the sends under way in every other chat
-        (each then sent again after the lease: a duplicate)."""
-        try:
-            await self._one(notice)
-        except Exception as exc:  # the database failing (a full disk, locked by another program)
-            log.error(
-                "could not deliver %s for referral #%s: %s\n%s",
-                notice.kind,
-                notice.referral_id,
-                type(exc).__name__,
-                where(exc),  # no exception message: it can quote personal data
-            )
-            self.failed.append(notice)  # it stays in the outbox for the engine
-
-    async def _one(self, notice: Notice) -> None:
-        services = self.services
-        self.queued.discard(notice.outbox_id or 0)
-        if _chat(notice) in self.quiet:
-            self.failed.append(notice)  # left in the outbox for the engine, after the wait
-            return
-        if not await outbox.claim(services, notice):
-            # Another sender has it, or it waits behind an earlier notice to the same
-            # person: whoever sends that one takes this one next (outbox.behind).
-            return
-        referral = None
-        if notice.referral_id is not None:
-            referral = await referral_service.get(services, notice.referral_id)
-            if referral is None:  # cannot happen (no referral is ever deleted): give it up
-                await outbox.failed(services, notice, "no such referral", permanent=True)
-                return
-        try:
-            if referral is None:
-                await _send_about_person(self.context, notice)
-            else:
-                await _send(self.context, services, notice, referral)
-        except TelegramError as exc:
-            await self.refused(notice, referral, exc)
-        except Exception as exc:
-            ref = referral.ref if referral else None
-            log.error(
-                "bug delivering %s for %s: %s\n%s",
-                notice.kind,
-                ref,
-                type(exc).__name__,
-                where(exc),  # no exception message: it can quote personal data
-                extra={"ref": ref},
-            )
-            await outbox.failed(services, notice, type(exc).__name__, permanent=False)
-            self.failed.append(notice)
-        else:
-            await outbox.sent(services, notice)
-            self.add(await outbox.behind(services, notice))
-
-    async def refused(self, notice: Notice, referral: Referral | None, exc: TelegramError) -> None:
-        services = self.services
-        ref = referral.ref if referral else None
-        log.warning("could not deliver %s for %s: %s", notice.kind, ref, exc, extra={"ref": ref})
-        self.failed.append(notice)
-        # Refusals are final; network trouble and flood limits are tried again later.
-        final = isinstance(exc, Forbidden | BadRequest)
-        await outbox.failed(
-            services, notice, type(exc).__name__, permanent=final, retry_after=_wait(exc)
-        )
-        if isinstance(exc, RetryAfter):
-            self.quiet.add(_chat(notice))  # the rest of this chat waits in the outbox
-        elif isinstance(exc, Forbidden):
-            if notice.kind in (NoticeKind.OFFER, NoticeKind.ESCALATION):
-                assert notice.offer_id is not None
-                self.add(await offer_service.undeliverable(services, notice.offer_id))
-            else:
-                self.add(await offer_service.unreachable(services, notice.recipient))
-
-
-def _wait(exc: TelegramError) -> timedelta | None:
-    """How long Telegram asked us to wait (PTB gives seconds or a timedelta)."""
-    if not isinstance(exc, RetryAfter):
-        return None
-    wait = exc.retry_after
-    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
+async def send_notice(context: BotContext, notice: Notice, referral: Referral | None) -> None:
+    """Render ``notice`` in its reader's language and send it; Telegram's refusal is
+    raised to the sender (``handlers/sender.py``), which records it."""
+    if referral is None:
+        await _send_about_person(context, notice)
+    else:
+        await _send(context, context.services, notice, referral)
 
 
 async def _send_about_person(context: BotContext, notice: Notice) -> None:

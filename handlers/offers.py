@@ -12,9 +12,9 @@ from bot.services.offers import Answer
 from handlers import callbacks, cards, jobs, labels
 from handlers.context import BotContext, me
 from handlers.guard import requires
-from handlers.notify import deliver
 from handlers.questions import DECLINE_NOTE, SKIP, ask_on_card
 from handlers.replies import edit_buttons, edit_card
+from handlers.sender import reply
 
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
@@ -50,7 +50,7 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
         outcome = await offers.decline(context.services, me(context), offer_id, chosen)
         jobs.wake(context)  # if nobody is left, the next escalation step is due now
     await _answer(update, context, outcome, offer_id, chosen)
-    await deliver(context, outcome.notices)
+    await reply(context, outcome.notices)
 
 
 async def _answer(

@@ -28,8 +28,8 @@ from bot.services.rota.duty import Board
 from handlers import callbacks
 from handlers.context import BotContext, me
 from handlers.guard import requires
-from handlers.notify import deliver
 from handlers.replies import edit_card, local_time
+from handlers.sender import reply
 
 COORDINATORS_STEP = "k"  # "r:k": the coordinators' rota; "r:k<step>:...": a step on it
 MESSAGE_LIMIT = 4000  # Telegram allows 4096; leave room
@@ -393,7 +393,7 @@ async def _save(
     summary = _what(tr, change, saved.person, saved.replaces)
     text = "\n".join([tr("✅ Rota changed."), summary, _span_text(context, start, end)])
     await edit_card(query, text)
-    await deliver(context, saved.notices)  # the people whose duty changed (none on a double tap)
+    await reply(context, saved.notices)  # the people whose duty changed (none on a double tap)
 
 
 def _refusal_text(tr: Translator, reason: Refusal) -> str:

@@ -118,21 +118,30 @@ def _pending(conn: Conn, r: Row) -> Pending:
 
 
 async def claim(
-    conn: Conn, outbox_id: int, now: datetime, lease_expired: datetime, horizon: datetime
+    conn: Conn,
+    outbox_id: int,
+    now: datetime,
+    lease_expired: datetime,
+    horizon: datetime,
+    *,
+    in_order: bool = True,
 ) -> bool:
     """Take the row for sending; False if it was sent, given up, another sender holds it,
-    or an earlier notice to the same person goes first (see the note above Pending)."""
+    or (``in_order``) an earlier notice to the same person goes first (see the note
+    above Pending)."""
     cursor = await conn.execute(
         "UPDATE outbox AS o SET claimed_at = :now WHERE id = :id AND sent_at IS NULL"
         " AND dead_at IS NULL AND (claimed_at IS NULL OR claimed_at < :lease)"
-        " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.recipient_id = o.recipient_id"
+        " AND (NOT :in_order OR NOT EXISTS (SELECT 1 FROM outbox e"
+        " WHERE e.recipient_id = o.recipient_id"
         " AND e.id < o.id AND e.sent_at IS NULL AND e.dead_at IS NULL"
-        " AND (e.next_attempt_at <= :horizon OR e.claimed_at >= :lease))",
+        " AND (e.next_attempt_at <= :horizon OR e.claimed_at >= :lease)))",
         {
             "now": to_db(now),
             "id": outbox_id,
             "lease": to_db(lease_expired),
             "horizon": to_db(horizon),
+            "in_order": in_order,
         },
     )
     return cursor.rowcount == 1
@@ -140,9 +149,9 @@ async def claim(
 
 async def release(conn: Conn, now: datetime) -> int:
     """Make due at ``now`` every unsent row no sender has finished with: those never
-    attempted (still in the grace their writer had to send them itself) and those a
-    sender had claimed (its lease). Only for the start of a run (the process those
-    belonged to is gone) and the end of a graceful one (its last send has finished).
+    attempted and those a sender had claimed (its lease). Only for the start of a run
+    (the process those belonged to is gone) and the end of a graceful one (its last
+    send has finished).
     Rows waiting for a retry after a failure keep their backoff.
     Returns how many rows were released."""
     cursor = await conn.execute(
@@ -152,6 +161,24 @@ async def release(conn: Conn, now: datetime) -> int:
         {"now": to_db(now)},
     )
     return cursor.rowcount
+
+
+async def postpone(conn: Conn, outbox_id: int, at: datetime) -> None:
+    """Due again at ``at``; not an attempt (nothing was tried)."""
+    await conn.execute(
+        "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?), claimed_at = NULL"
+        " WHERE id = ? AND sent_at IS NULL",
+        (to_db(at), outbox_id),
+    )
+
+
+async def next_attempt(conn: Conn) -> datetime | None:
+    """The earliest next attempt of an unsent row."""
+    rows = await fetch_all(
+        conn,
+        "SELECT MIN(next_attempt_at) AS at FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL",
+    )
+    return from_db(rows[0]["at"]) if rows and rows[0]["at"] else None
 
 
 async def mark_sent(conn: Conn, outbox_id: int, now: datetime) -> None:

@@ -17,8 +17,6 @@ from bot.domain.referral import Category, Urgency
 from bot.engine import reminders
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
-from handlers.context import BotContext
-from handlers.notify import deliver
 from tests.stories import close_case, draft, enrol, file, station
 from tests.test_escalation import THURSDAY_2200
 
@@ -31,7 +29,8 @@ NEW_REFERRAL_INSTEAD = (
 
 
 async def remind(w: World) -> None:
-    await deliver(BotContext(w.app), await reminders.tick(w.services))
+    await reminders.tick(w.services)
+    await w.settle()
 
 
 def overdue(phone: Phone) -> int:

@@ -9,13 +9,12 @@ from bot.domain.referral import Category, Urgency
 from bot.engine import reminders
 from bot.sandbox.world import World, world
 from bot.services import cover
-from handlers.context import BotContext
-from handlers.notify import deliver
 from tests.stories import draft, enrol, file, station
 
 
 async def remind(w: World) -> None:
-    await deliver(BotContext(w.app), await reminders.tick(w.services))
+    await reminders.tick(w.services)
+    await w.settle()
 
 
 async def test_an_appropriate_adult_only_goes_to_trained_workers_and_times_are_kept(
@@ -97,7 +96,8 @@ async def test_the_evening_warning_names_tonights_uncovered_hours(config_path: P
     async with world(config_path) as w:  # no rota imported and nobody /available
         await station(w, {"Li Na": ()}, away=("Li Na",))
         chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
-        await deliver(BotContext(w.app), await cover.evening(w.services))
+        await cover.evening(w.services)
+        await w.settle()
         assert chen.last.plain.splitlines() == [
             "⚠️ Tonight's cover has gaps. Please arrange cover (/cover) while there is time:",
             "Xuhui Social Work Station: nobody on duty, 18:00 to 08:00",
@@ -123,7 +123,8 @@ async def test_the_evening_warning_finds_a_gap_in_the_rota(
         )
         status, _, err = await w.cli("rota", "import", str(rota))
         assert status == 0, err
-        await deliver(BotContext(w.app), await cover.evening(w.services))
+        await cover.evening(w.services)
+        await w.settle()
         assert chen.last.plain.splitlines()[1:] == [
             "Xuhui Social Work Station: nobody on duty, 02:30 to 03:15"
         ]

@@ -14,8 +14,6 @@ from bot.sandbox import FakeTelegram
 from bot.sandbox.world import World, world
 from bot.services import people as people_service
 from bot.services import rota
-from handlers.context import BotContext
-from handlers.notify import deliver
 from storage import outbox
 from tests.test_rota_chat import THURSDAY_NOON, phone, register
 from tests.test_rota_service import BOSS, CHEN, LI, ROTA_CSV, import_rota, people
@@ -28,7 +26,8 @@ PUT_ON = (
 
 async def tick(w: World) -> None:
     """One engine round, as the regular job runs it (it hands over outbox retries)."""
-    await deliver(BotContext(w.app), await escalation.tick(w.services))
+    await escalation.tick(w.services)
+    await w.settle()
 
 
 async def put_li_on_tonight(w: World, *, failing: bool = False) -> None:
@@ -96,7 +95,7 @@ async def test_a_cover_notice_is_retried_by_the_engine_after_telegram_fails(
         li = phone(w, LI, "Li Na")
         await put_li_on_tonight(w, failing=True)
         assert PUT_ON not in li.texts
-        await tick(w)  # within the handler's grace and the backoff: not yet
+        await tick(w)  # within the backoff: not yet
         assert PUT_ON not in li.texts
         w.clock.advance(timedelta(seconds=61))
         await tick(w)
@@ -143,6 +142,6 @@ async def test_a_cover_saved_just_before_a_crash_is_told_in_the_first_round_afte
         assert PUT_ON not in li.texts
     clock.advance(timedelta(seconds=5))
     async with world(config_path, clock=clock, telegram=telegram) as w:
-        await tick(w)  # not the 30 s grace of a handler that is gone
+        await tick(w)  # not the 2 min lease of a sender that is gone
         await tick(w)
         assert [m.plain for m in li.bot_messages].count(PUT_ON) == 1

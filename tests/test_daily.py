@@ -9,13 +9,12 @@ from bot.clock import FakeClock
 from bot.engine import daily
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import World, world
-from handlers.context import BotContext
-from handlers.notify import deliver
 from tests.stories import enrol
 
 
 async def tick(w: World) -> None:
-    await deliver(BotContext(w.app), await daily.tick(w.services))
+    await daily.tick(w.services)
+    await w.settle()
 
 
 def handovers(texts: list[str]) -> int:

@@ -234,7 +234,5 @@ async def test_a_reason_that_arrives_leaves_the_hold_question_waiting(config_pat
             f"💬 Li Na gave a reason for declining {referral.ref}: “{REASON}”"
         ]
         await chen.send("The neighbours meet the worker tomorrow.")
-        assert chen.last.plain.endswith(
-            "It waits for the morning shift. The officer has been told."
-        )
+        assert chen.last.plain.endswith("It waits for the morning shift. The officer will be told.")
         assert s.officer.last.plain.endswith("Reason: The neighbours meet the worker tomorrow.")

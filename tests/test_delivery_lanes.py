@@ -19,9 +19,7 @@ from bot.services import outbox
 from bot.services import people as people_service
 from bot.services.notices import Notice, NoticeKind
 from bot.telegram_link import ChatRateLimiter
-from handlers.context import BotContext
 from handlers.lanes import Lanes
-from handlers.notify import deliver
 from storage.db import fetch_all
 from tests.stories import station
 from tests.test_flood_limits import Ticker
@@ -30,13 +28,13 @@ WORKERS = {"Li Na": (), "Zhou Min": (), "Wu Fang": ()}
 GUARD = 20  # seconds: only turns a hang (a lane waiting behind another) into a failure
 
 
-async def _written(w: World, phones: list[Phone], each: int) -> list[Notice]:
+async def _written(w: World, phones: list[Phone], each: int, first: int = 0) -> list[Notice]:
     """``each`` numbered notices per person, written to the outbox interleaved (person 1's
     first, person 2's first, ..., person 1's second, ...), as services write them."""
     people = [await people_service.find(w.services, p.chat_id) for p in phones]
     notices = [
         Notice(NoticeKind.UNREACHABLE, person, None, values={"person": f"#{n}"})
-        for n in range(each)
+        for n in range(first, first + each)
         for person in people
         if person is not None
     ]
@@ -55,15 +53,16 @@ async def test_a_slow_chat_holds_up_nobody_and_each_chat_keeps_its_order(
     async with world(config_path) as w:
         s = await station(w, WORKERS)
         phones = list(s.workers.values())
-        notices = await _written(w, phones, 3)
+        await _written(w, phones, 3)
         slow, others = phones[0], phones[1:]
         held = w.telegram.hold(slow.chat_id)
-        delivery = asyncio.create_task(deliver(BotContext(w.app), notices))
+        delivery = asyncio.create_task(w.settle())
         everyone_else = w.telegram.until(lambda: all(len(_numbers(p)) == 3 for p in others))
         await asyncio.wait_for(everyone_else, GUARD)
         assert _numbers(slow) == []  # its first notice is still on its way
         held.set()
-        assert await asyncio.wait_for(delivery, GUARD) == []
+        await asyncio.wait_for(delivery, GUARD)
+        assert await _unsent(w) == []
         for phone in phones:
             assert _numbers(phone) == ["#0", "#1", "#2"]
 
@@ -75,7 +74,7 @@ async def test_a_429_in_one_chat_leaves_only_that_chat_waiting(
     async with world(config_path) as w:
         s = await station(w, WORKERS)
         phones = list(s.workers.values())
-        notices = await _written(w, phones, 3)
+        await _written(w, phones, 3)
         quiet = phones[1]
         w.telegram.fail_next(
             "sendMessage",
@@ -84,15 +83,17 @@ async def test_a_429_in_one_chat_leaves_only_that_chat_waiting(
             retry_after=40,
             chat_id=quiet.chat_id,
         )
-        failed = await deliver(BotContext(w.app), notices)
-        assert [n.recipient.telegram_id for n in failed] == [quiet.chat_id] * 3
+        await w.settle()
+        assert len(await _unsent(w)) == 3  # the quiet chat's, waiting in the outbox
         for phone in phones:
             assert _numbers(phone) == ([] if phone is quiet else ["#0", "#1", "#2"])
         w.clock.advance(timedelta(seconds=39))  # not yet: Telegram said 40 s
-        await deliver(BotContext(w.app), await escalation.tick(w.services))
+        await escalation.tick(w.services)
+        await w.settle()
         assert _numbers(quiet) == []
         w.clock.advance(timedelta(seconds=1))
-        await deliver(BotContext(w.app), await escalation.tick(w.services))
+        await escalation.tick(w.services)
+        await w.settle()
         assert _numbers(quiet) == ["#0", "#1", "#2"]
         for phone in phones:
             assert _numbers(phone) == ["#0", "#1", "#2"]  # nobody got anything twice
@@ -113,7 +114,9 @@ async def test_with_the_real_limiter_a_busy_chat_waits_its_turn_and_nobody_gets_
             *await _written(w, [busy], 4),  # a burst of three, then one a second
             *await _written(w, phones, 2),
         ]
-        assert await deliver(BotContext(w.app), notices) == []
+        assert len(notices) == 10
+        await w.settle()
+        assert await _unsent(w) == []
         assert _numbers(busy) == ["#0", "#1", "#2", "#3", "#0", "#1"]
         for phone in phones[1:]:
             assert _numbers(phone) == ["#0", "#1"]
@@ -141,12 +144,12 @@ async def test_the_database_failing_for_one_chat_does_not_cut_off_another_chats_
             await really_sent(services, notice)  # type: ignore[arg-type]
 
         monkeypatch.setattr(outbox, "sent", sent)
-        delivery = asyncio.create_task(deliver(BotContext(w.app), notices))
+        assert len(notices) == 2
+        delivery = asyncio.create_task(w.settle())
         await asyncio.wait_for(w.telegram.until(lambda: len(_numbers(first)) == 1), GUARD)
         held.set()  # the second chat's message arrives only now, after the failure
-        failed = await asyncio.wait_for(delivery, GUARD)
+        await asyncio.wait_for(delivery, GUARD)
         assert _numbers(second) == ["#0"]
-        assert [n.recipient.telegram_id for n in failed] == [first.chat_id]
         assert len(await _unsent(w)) == 1  # only the first chat's: it waits in the outbox
 
 
@@ -159,9 +162,9 @@ async def _unsent(w: World) -> list[object]:
 async def test_after_a_long_flood_wait_a_new_message_to_that_chat_waits_in_the_outbox(
     config_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Telegram asked for 40 s of quiet in one chat. A handler sending there 2 s later is
-    not held for the remaining 38 s (nor is every tap behind it): the notice is left in
-    the outbox for after the wait, and arrives then, after the earlier one."""
+    """Telegram asked for 40 s of quiet in one chat. A notice for that chat written 2 s
+    later does not hold the sender for the remaining 38 s: it is left in the outbox for
+    after the wait, and arrives then, after the earlier one."""
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     ticker, clock = Ticker(), FakeClock()
     telegram = FakeTelegram(clock=clock.now)
@@ -169,7 +172,7 @@ async def test_after_a_long_flood_wait_a_new_message_to_that_chat_waits_in_the_o
     async with world(config_path, clock=clock, telegram=telegram, rate_limiter=limiter) as w:
         s = await station(w, WORKERS)
         phone = next(iter(s.workers.values()))
-        earlier, later = await _written(w, [phone], 2)
+        await _written(w, [phone], 1)
         telegram.fail_next(
             "sendMessage",
             status=429,
@@ -177,15 +180,18 @@ async def test_after_a_long_flood_wait_a_new_message_to_that_chat_waits_in_the_o
             retry_after=40,
             chat_id=phone.chat_id,
         )
-        assert await deliver(BotContext(w.app), [earlier]) == [earlier]
+        await w.settle()
         clock.advance(timedelta(seconds=2))
         before = ticker.now
-        assert await deliver(BotContext(w.app), [later]) == [later]  # as a handler would
+        await _written(w, [phone], 1, first=1)
+        await w.settle()
         assert ticker.now - before < 1  # not held for the rest of the wait
         assert _numbers(phone) == []
+        assert len(await _unsent(w)) == 2
         clock.advance(timedelta(seconds=40))
         ticker.now += 40
-        await deliver(BotContext(w.app), await escalation.tick(w.services))
+        await escalation.tick(w.services)
+        await w.settle()
         assert _numbers(phone) == ["#0", "#1"]  # both, in the order written
 
 

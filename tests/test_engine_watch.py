@@ -90,6 +90,7 @@ async def test_the_engine_goes_round_for_an_hour_without_a_line_at_the_default_l
         assert all(
             line.startswith("INFO referral_bot.audit: referral.escalation_step") for line in logged
         )
+        await w.settle()
         officer = w.phone(101, "Officer Wang")
         assert any(t.endswith("now offered to more social workers.") for t in officer.texts)
 

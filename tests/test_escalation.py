@@ -16,8 +16,6 @@ from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
 from bot.services import handover
 from bot.services import referrals as referral_service
-from handlers.context import BotContext
-from handlers.notify import deliver
 from storage import audit
 from tests.stories import draft, enrol, file, station
 
@@ -27,7 +25,8 @@ THURSDAY_2200 = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
 
 async def tick(w: World) -> None:
     """One engine round, delivered the way the running bot's job delivers it."""
-    await deliver(BotContext(w.app), await escalation.tick(w.services))
+    await escalation.tick(w.services)
+    await w.settle()
 
 
 def offers_seen(phone: Phone, ref: str) -> int:
@@ -177,7 +176,8 @@ async def test_the_morning_handover_lists_the_night(config_path: Path) -> None:
         clock.advance(timedelta(minutes=12))
         await s.workers["Li Na"].tap("✅ Accept")
         clock.advance(datetime(2026, 11, 27, 0, 0, tzinfo=UTC) - clock.now())  # 08:00 local
-        await deliver(BotContext(w.app), await handover.morning(w.services))
+        await handover.morning(w.services)
+        await w.settle()
         for phone in (chen, boss):
             lines = phone.last.plain.splitlines()
             assert lines[0] == (

@@ -24,8 +24,6 @@ from bot.services import coordinator as coordinator_service
 from bot.services import offers as offer_service
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
-from handlers.context import BotContext
-from handlers.notify import deliver
 from storage import drafts, outbox
 from storage.offers import OfferState
 from storage.offers import of_referral as offers_of
@@ -38,7 +36,8 @@ CATEGORIES = (Category.FAMILY_DISPUTE, Category.ELDERLY, Category.NEIGHBOUR_DISP
 
 
 async def tick(w: World) -> None:
-    await deliver(BotContext(w.app), await escalation.tick(w.services))
+    await escalation.tick(w.services)
+    await w.settle()
 
 
 async def submit(w: World, d: Draft) -> Referral:
@@ -48,7 +47,7 @@ async def submit(w: World, d: Draft) -> Referral:
     async with w.services.db.write() as tx:
         await drafts.put(tx, officer.id, d, None, w.clock.now())
     filed = await referral_service.submit(w.services, officer, d)
-    await deliver(BotContext(w.app), filed.notices)
+    await w.settle()
     return filed.referral
 
 
@@ -94,25 +93,23 @@ async def test_every_notice_arrives_when_a_fifth_of_calls_fail(
             worker = await people_service.find(w.services, telegram_id)
             assert worker is not None
             if number % 3 == 0:
-                outcome = await offer_service.accept(w.services, worker, offer_id)
+                await offer_service.accept(w.services, worker, offer_id)
                 accepted[referral.ref] = telegram_id
             elif number % 3 == 1:
-                outcome = await offer_service.decline(
-                    w.services, worker, offer_id, DeclineReason.BUSY
-                )
+                await offer_service.decline(w.services, worker, offer_id, DeclineReason.BUSY)
             else:
                 continue  # nobody answers: it escalates to the coordinator
-            await deliver(BotContext(w.app), outcome.notices)
+            await w.settle()
 
         for _ in range(75):  # 75 minutes: every referral left climbs to the coordinator
             clock.advance(timedelta(minutes=1))
             await tick(w)
         for referral in filed:
             if referral.ref not in accepted:
-                changed = await coordinator_service.assign(
+                await coordinator_service.assign(
                     w.services, coordinator, referral.id, coordinator.id
                 )
-                await deliver(BotContext(w.app), changed.notices)
+                await w.settle()
                 accepted[referral.ref] = chen.chat_id
         for _ in range(60):  # two hours for every retry to come round, faults still on
             clock.advance(timedelta(minutes=2))

@@ -1,12 +1,16 @@
 """Telegram's flood limits: the fake (in limits mode) answers 429 beyond them, and the
 bot's :class:`ChatRateLimiter` keeps the same model, so it never gets one. Time here is
-virtual: the fake and the limiter read one :class:`Ticker`, and nothing waits for real."""
+virtual: the fake and the limiter read one :class:`Ticker`, and nothing waits for real.
+
+The calls here are paced (as the sender's are) unless a test says it replies to a
+person in front of the bot; the model tests use a limiter that keeps no room for
+replies, so its timings are the model's own."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +22,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from bot.app import PLACEHOLDER_TOKEN
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.fake_telegram.flood import FloodLimits
-from bot.telegram_link import ChatRateLimiter
+from bot.telegram_link import _PACED, ChatRateLimiter, paced
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 GROUP = -100_123
@@ -45,6 +49,12 @@ async def _nothing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @pytest.fixture(autouse=True)
 def _retry_after_as_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")  # else reading RetryAfter warns (an error here)
+
+
+@pytest.fixture(autouse=True)
+def _paced() -> Iterator[None]:
+    with paced():
+        yield
 
 
 @pytest.fixture
@@ -81,7 +91,9 @@ async def bare(fake: FakeTelegram) -> AsyncIterator[AnyApp]:
 async def limited(fake: FakeTelegram, ticker: Ticker) -> AsyncIterator[AnyApp]:
     """The bot with the real limiter, on the fake's (virtual) clock; nothing was sent
     before it, so it need not start cautious (see the restart test below)."""
-    limiter = ChatRateLimiter(clock=ticker, sleep=ticker.sleep, after_previous_run=False)
+    limiter = ChatRateLimiter(
+        clock=ticker, sleep=ticker.sleep, after_previous_run=False, room_for_replies=False
+    )
     async for app in _app(fake, limiter):
         yield app
 
@@ -243,7 +255,9 @@ async def _restart_under_load(fake: FakeTelegram, ticker: Ticker, *, cautious: b
     """A run sends a burst of three to each of ten people (30 calls: the overall second
     is full too) and is killed; the next run starts that same moment and sends three
     more to each. Returns how long the second run took to send them (virtual seconds)."""
-    last_run = ChatRateLimiter(clock=ticker, sleep=ticker.sleep, after_previous_run=False)
+    last_run = ChatRateLimiter(
+        clock=ticker, sleep=ticker.sleep, after_previous_run=False, room_for_replies=False
+    )
     async for app in _app(fake, last_run):
         phones = await _people(fake, 10)
         for phone in phones:
@@ -251,7 +265,9 @@ async def _restart_under_load(fake: FakeTelegram, ticker: Ticker, *, cautious: b
                 await app.bot.send_message(phone.chat_id, f"before {n}")
     assert not fake.too_many  # the last run kept the limits
     started = ticker.now
-    this_run = ChatRateLimiter(clock=ticker, sleep=ticker.sleep, after_previous_run=cautious)
+    this_run = ChatRateLimiter(
+        clock=ticker, sleep=ticker.sleep, after_previous_run=cautious, room_for_replies=False
+    )
 
     async def three(app: AnyApp, phone: Phone) -> None:
         for n in range(3):
@@ -279,3 +295,64 @@ async def test_a_limiter_starting_from_zero_after_a_restart_gets_429s(
     walks straight into what the killed run used (the fault seen in the crash runs)."""
     await _restart_under_load(fake, ticker, cautious=False)
     assert sum(fake.too_many.values()) >= 10
+
+
+async def _reply(app: AnyApp, chat_id: int, text: str) -> None:
+    """A reply to the person in front of the bot: made outside :func:`paced`."""
+    token = _PACED.set(False)
+    try:
+        await app.bot.send_message(chat_id, text)
+    finally:
+        _PACED.reset(token)
+
+
+async def test_a_reply_is_not_held_to_the_pace_of_its_chat(
+    fake: FakeTelegram, ticker: Ticker
+) -> None:
+    """The sender has just sent what the chat's pace allows; the person taps: the
+    answer goes at once (paced sending kept one call of the burst for it), no 429."""
+    limiter = ChatRateLimiter(clock=ticker, sleep=ticker.sleep, after_previous_run=False)
+    async for app in _app(fake, limiter):
+        (ann,) = await _people(fake, 1)
+        await app.bot.send_message(ann.chat_id, "offer 1")
+        await app.bot.send_message(ann.chat_id, "offer 2")
+        assert ticker.now == 0.0  # a burst of two for paced calls
+        await _reply(app, ann.chat_id, "your answer")
+        assert ticker.now == 0.0  # not made to wait for the chat's turn
+        await app.bot.send_message(ann.chat_id, "offer 3")
+        assert ticker.now >= 1.0  # the pace counted the reply
+    assert ann.texts == ["offer 1", "offer 2", "your answer", "offer 3"]
+    assert not fake.too_many
+
+
+async def _drain(app: AnyApp, chat_id: int, count: int) -> None:
+    for n in range(count):
+        await app.bot.send_message(chat_id, f"notice {n}")
+
+
+async def _tap_every(app: AnyApp, chat_id: int, ticker: Ticker, waited: list[float]) -> None:
+    """Ten answers 1.5 s apart (on the ticker the drain moves); how long each waited."""
+    for n in range(10):
+        at = ticker.now
+        await _reply(app, chat_id, f"answer {n}")
+        waited.append(ticker.now - at)
+        while ticker.now < at + 1.5:  # noqa: ASYNC110 - virtual time, moved by the drain
+            await asyncio.sleep(0)
+
+
+async def test_a_person_tapping_during_a_long_drain_to_their_chat_gets_no_429(
+    fake: FakeTelegram, ticker: Ticker
+) -> None:
+    """Twenty messages drain into Ann's chat at the chat's pace while she taps every
+    1.5 s: each answer goes without waiting, and Telegram refuses nothing."""
+    limiter = ChatRateLimiter(clock=ticker, sleep=ticker.sleep)
+    waited: list[float] = []
+    async for app in _app(fake, limiter):
+        (ann,) = await _people(fake, 1)
+        await asyncio.gather(
+            _drain(app, ann.chat_id, 20), _tap_every(app, ann.chat_id, ticker, waited)
+        )
+        assert not fake.too_many
+        assert waited == [0.0] * 10
+        notices = [t for t in ann.texts if t.startswith("notice")]
+        assert notices == [f"notice {n}" for n in range(20)]

@@ -14,8 +14,6 @@ from bot.sandbox.world import World, world
 from bot.services import outbox
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
-from handlers.context import BotContext
-from handlers.notify import deliver
 from storage import audit
 from storage import referrals as referral_rows
 from tests.stories import draft, enrol, file, station
@@ -24,7 +22,8 @@ THURSDAY_2340 = datetime(2026, 11, 26, 15, 40, tzinfo=UTC)
 
 
 async def tick(w: World) -> None:
-    await deliver(BotContext(w.app), await escalation.tick(w.services))
+    await escalation.tick(w.services)
+    await w.settle()
 
 
 async def rota(w: World, tmp_path: Path, rows: list[str]) -> None:
@@ -101,9 +100,9 @@ async def test_a_tick_overtaken_by_an_accept_sends_no_stale_card(config_path: Pa
         s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
         referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
         clock.advance(timedelta(minutes=15))
-        notices = await escalation.tick(w.services)  # level 1 decided and committed…
+        await escalation.tick(w.services)  # level 1 decided and committed…
         await s.workers["Li Na"].tap("✅ Accept")  # …then Li accepts before it is sent
-        await deliver(BotContext(w.app), notices)
+        await w.settle()
         assert offered(s.workers["Zhou Min"], referral.ref) == 0
         assert not s.officer.last.plain.endswith("now offered to more social workers.")
         assert await outbox.due(w.services) == []

@@ -23,8 +23,6 @@ from bot.engine import escalation
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import World, world
 from bot.services import cases as cases_service
-from handlers.context import BotContext
-from handlers.notify import deliver
 from tests.stories import (
     CANARY_NAME,
     CANARY_PHONE,
@@ -105,7 +103,8 @@ async def test_canaries_appear_nowhere_but_the_reveals(
             await windows.file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))
             for _ in range(8):
                 clock.advance(timedelta(minutes=10))
-                await deliver(BotContext(w.app), await escalation.tick(w.services))
+                await escalation.tick(w.services)
+                await w.settle()
             await chen.tap("🙋 Take it myself")
             await chen.tap("Return to police")
             await chen.send(f"{CANARY_TEXT}: threats made, ID {CANARY_ID}")

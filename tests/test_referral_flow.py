@@ -80,7 +80,7 @@ async def test_domestic_violence_with_a_safety_yes_runs_to_closure(config_path: 
         await li.tap("Legal")
         await li.send("Xuhui Legal Aid Centre")
         await li.send("She has a lawyer's appointment on Monday.")
-        assert "Closed. The officer has been told." in li.last.plain
+        assert "Closed. The officer will be told." in li.last.plain
         assert s.officer.last.plain.endswith(
             "Closed by Li Na. Outcome: Linked to a resource (Legal). "
             "Note: She has a lawyer's appointment on Monday."

@@ -3,8 +3,8 @@ the person in the first round after the next start, whether the run was stopped 
 planned (SIGTERM) or killed.
 
 The real program runs as a process on a real SQLite file against the HTTP fake Bot API,
-on the wall clock (no time warp: the 30 s grace and the 2 minute lease a sender holds
-are real time here). Each notice is put in the outbox as the stopped run left it, and
+on the wall clock (no time warp: the 2 minute lease a sender holds is real time
+here). Each notice is put in the outbox as the stopped run left it, and
 the time from the new process's start to the message on the worker's phone is measured.
 """
 
@@ -25,13 +25,12 @@ from bot.sandbox.fake_telegram import FakeTelegram, Phone
 from bot.sandbox.http import BotApiServer
 from bot.services import open_database
 from bot.services.notices import NoticeKind
-from bot.services.outbox import GRACE
 from storage import outbox, people
 from storage.db import fetch_all
 from storage.timefmt import from_db, to_db
 
 WORKER = 201
-ARRIVES_WITHIN = 10.0  # seconds after the start; the stopped run's grace is 30, its lease 120
+ARRIVES_WITHIN = 10.0  # seconds after the start; the stopped run's lease is 120
 
 
 @pytest.fixture
@@ -64,8 +63,8 @@ async def _within(limit: float, condition: object, failure: str) -> float:
 
 
 async def _left_behind(bot: Deployment, text: str, *, claimed: bool) -> int:
-    """A notice to the worker as a stopped run leaves it: written a moment ago, within
-    its writer's grace, and (``claimed``) taken by its sender, whose send never ended."""
+    """A notice to the worker as a stopped run leaves it: written a moment ago and
+    (``claimed``) taken by its sender, whose send never ended."""
     config = load_config(bot.config_path)
     db = await open_database(config, sync=False)
     try:
@@ -82,7 +81,7 @@ async def _left_behind(bot: Deployment, text: str, *, claimed: bool) -> int:
                 message_id=None,
                 values={"person": text},
                 now=now,
-                first_attempt=now + GRACE,
+                first_attempt=now,
             )
             if claimed:
                 await tx.execute(
@@ -114,14 +113,14 @@ def _arrived(worker: Phone, text: str) -> bool:
 async def test_after_a_planned_stop_what_the_run_had_taken_is_handed_over(
     deployment: tuple[Deployment, Phone],
 ) -> None:
-    """SIGTERM: the stopping run releases what its sender had taken and makes due what
-    was still in its grace, before it closes the database."""
+    """SIGTERM: the stopping run releases what its sender had taken (and what was queued
+    behind it) before it closes the database."""
     bot, worker = deployment
     taken = await _left_behind(bot, "Taken by the stopping run", claimed=True)
-    in_grace = await _left_behind(bot, "Still in its grace", claimed=False)
+    behind = await _left_behind(bot, "Queued behind it", claimed=False)
     assert await bot.stop() == 0
     stopped = datetime.now(UTC)
-    for outbox_id in (taken, in_grace):
+    for outbox_id in (taken, behind):
         due, claimed = await _row(bot, outbox_id)
         assert claimed is None
         assert due <= stopped  # not 30 s or 2 min on
@@ -129,7 +128,7 @@ async def test_after_a_planned_stop_what_the_run_had_taken_is_handed_over(
     took = await _within(
         ARRIVES_WITHIN,
         lambda: (
-            _arrived(worker, "Taken by the stopping run") and _arrived(worker, "Still in its grace")
+            _arrived(worker, "Taken by the stopping run") and _arrived(worker, "Queued behind it")
         ),
         "the notices did not arrive promptly after the restart",
     )

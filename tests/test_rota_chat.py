@@ -17,8 +17,7 @@ from bot.sandbox import Phone
 from bot.sandbox.world import World, world
 from bot.services import rota
 from handlers import rota as rota_handlers
-from handlers.context import BotApp, BotContext
-from handlers.notify import deliver
+from handlers.context import BotApp
 from storage import audit
 from tests.stories import draft, file
 from tests.test_rota_service import (
@@ -264,7 +263,8 @@ async def test_oncall_marks_who_blocked_the_bot_and_does_not_count_them_as_cover
         zhou.block()
         boss.block()
         await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
-        await deliver(BotContext(w.app), await escalation.tick(w.services))  # Boss's card
+        await escalation.tick(w.services)
+        await w.settle()  # Boss's card
         await li.send("/oncall")
         assert li.last.plain == (
             "Xuhui Social Work Station\n"

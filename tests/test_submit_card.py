@@ -25,8 +25,6 @@ from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from bot.services.notices import NoticeKind
 from bot.services.referrals import Filed
-from handlers.context import BotContext
-from handlers.notify import deliver
 from storage import drafts as draft_rows
 from tests.stories import OFFICER_ID, Station, draft, station, up_to_review
 
@@ -35,7 +33,8 @@ SUBMIT = "📨 Submit"
 
 async def tick(w: World) -> None:
     """One engine round, as the bot runs it every two seconds."""
-    await deliver(BotContext(w.app), await escalation.tick(w.services))
+    await escalation.tick(w.services)
+    await w.settle()
 
 
 async def submit_and_die(w: World) -> str:

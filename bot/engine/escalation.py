@@ -3,8 +3,8 @@
 State lives in the referral rows (``next_action_at``, ``level``), so after a restart
 the first tick catches up on whatever fell due meanwhile, and each step is claimed in
 the transaction that takes it; the notices it decides go to the outbox in that same
-transaction. The tick then hands over whatever the outbox still holds that is due
-(a crash between a commit and its send, or a send that failed and waits for a retry).
+transaction, and the sender (``handlers/sender.py``) sends them; retries are the
+sender's too.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ MAX_BATCHES = 50
 
 
 async def tick(services: Services) -> list[Notice]:
-    """One round: the due escalation steps, then anything left in the outbox; to deliver."""
+    """One round: the due escalation steps; returns the notices they wrote to the outbox."""
     now = services.clock.now()
     fresh: list[Notice] = []
     for _ in range(MAX_BATCHES):  # a backlog (a night's downtime) is cleared in one round
@@ -34,9 +34,7 @@ async def tick(services: Services) -> list[Notice]:
                 fresh += await outbox.enqueue(tx, services, steps)
         if len(batch) < BATCH:
             break
-    decided = {n.outbox_id for n in fresh}
-    waiting = [n for n in await outbox.due(services) if n.outbox_id not in decided]
-    return [*fresh, *waiting]
+    return fresh
 
 
 async def next_due(services: Services) -> datetime | None:

@@ -22,6 +22,7 @@ from bot.sandbox import FakeTelegram, Phone
 from bot.services import Services
 from bot.telegram_link import ChatRateLimiter
 from handlers.context import BotApp
+from handlers.sender import SENDER, Sender
 
 # The place the demo, the crash harness and the benchmarks play in: one station and the
 # social work team that covers it (appended to each one's own settings).
@@ -52,6 +53,16 @@ class World:
         assert isinstance(services, Services)
         return services
 
+    @property
+    def sender(self) -> Sender:
+        sender = self.app.bot_data[SENDER]
+        assert isinstance(sender, Sender)
+        return sender
+
+    async def settle(self) -> None:
+        """Let the bot send everything due now (after a job's tick, say)."""
+        await self.sender.settle()
+
     def phone(self, user_id: int, name: str, language: str | None = "en") -> Phone:
         return self.telegram.user(user_id, name, language_code=language)
 
@@ -76,10 +87,16 @@ async def world(
     clock: FakeClock | None = None,
     telegram: FakeTelegram | None = None,
     rate_limiter: ChatRateLimiter | None = None,
+    background: bool = False,
 ) -> AsyncIterator[World]:
     """Start the bot on ``config_path``'s database; the same arguments again is a restart.
     Without ``rate_limiter`` the bot sends as fast as it can (the fake keeps no limits
-    unless told to)."""
+    unless told to).
+
+    Without ``background`` a person's action returns once everything it caused was sent
+    (the sender settles after each update), and a job's tick is followed by
+    :meth:`World.settle`; with it the sender runs in its own task, as in production, and
+    actions return as soon as the bot has answered the person."""
     clock = clock or FakeClock()
     telegram = telegram or FakeTelegram(clock=clock.now)
     app = build_application(
@@ -91,5 +108,10 @@ async def world(
         rate_limiter=rate_limiter,
     )
     telegram.attach(app)
-    async with running(app):
-        yield World(app, telegram, clock, config_path)
+    async with running(app, background=background):
+        w = World(app, telegram, clock, config_path)
+        telegram.after_update = None if background else w.settle
+        try:
+            yield w
+        finally:
+            telegram.after_update = None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.config import Config
@@ -14,6 +15,21 @@ from storage.sealing import Sealer, holds_sealed_data, write_key_file
 log = logging.getLogger("referral_bot.privacy")
 
 
+class OutboxBell:
+    """Rung once notices written to the outbox are committed: the sender, listening,
+    starts on them at once instead of at its next look (``handlers/sender.py``)."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def ring(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+
 @dataclass(frozen=True)
 class Services:
     """What every use case needs; built once at start-up and handed to the handlers."""
@@ -21,6 +37,7 @@ class Services:
     config: Config
     db: Database
     clock: Clock
+    bell: OutboxBell = field(default_factory=OutboxBell, compare=False)
 
 
 async def open_database(config: Config, *, sync: bool = True) -> Database:

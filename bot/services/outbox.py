@@ -1,37 +1,39 @@
 """Notices are written to the outbox in the transaction that decides them.
 
-The handler that made the change sends them at once (and marks them sent); anything
-not sent within :data:`GRACE` — Telegram failed, the handler is stuck — is sent by the
-engine's next tick, with backoff between failed attempts. The grace (and a sender's
-lease) belongs to the running process: when the bot starts, what an earlier run wrote
-and never finished sending is due at once (:func:`release`), so the offers of a
-referral filed just before a crash do not wait 30 seconds for a handler that is gone.
-A crash after a send but before it is marked can repeat that one message: rare,
-bounded, and better than a lost escalation. A person who blocked the bot is not retried.
+They are due at once. The commit rings the services' bell, and the one sender
+(``handlers/sender.py``) sends them, each person's in the order written, with backoff
+between failed attempts; a handler sends only what is addressed to the person in front
+of it (:func:`claim` with ``in_front``). A sender's claim (its lease) belongs to the
+running process: when the bot starts, what an earlier run claimed and never finished
+is due at once (:func:`release`). A crash after a send but before it is marked can
+repeat that one message: rare, bounded, and better than a lost escalation. A person
+who blocked the bot is not retried.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.people import Person
 from bot.services import Services
 from bot.services.notices import Notice, NoticeKind
 from storage import outbox, people
-from storage.db import Conn
+from storage.db import Conn, after_commit
 
-GRACE = timedelta(seconds=30)  # the handler's own delivery has this long before a retry
 LEASE = timedelta(minutes=2)  # a claimed row is left alone this long (one sender at a time)
 MAX_ATTEMPTS = 20
 # An earlier notice to the same person holds later ones back while it is due within
-# this long (a fresh one in its grace, a retry coming soon); a longer wait does not.
-HOLD = GRACE
+# this long (a retry coming soon); a longer wait (backoff grows to an hour) does not.
+HOLD = timedelta(seconds=30)
 
 
 async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[Notice]:
-    """Write ``notices`` in the caller's transaction; return them with their outbox ids."""
+    """Write ``notices`` in the caller's transaction; return them with their outbox ids.
+    The sender hears of them once the transaction commits."""
     now = services.clock.now()
+    if notices:
+        after_commit(tx, services.bell.ring)
     written = []
     for notice in notices:
         outbox_id = await outbox.insert(
@@ -43,7 +45,7 @@ async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[N
             message_id=notice.message_id,
             values=notice.values,
             now=now,
-            first_attempt=now + GRACE,
+            first_attempt=now,
         )
         written.append(replace(notice, outbox_id=outbox_id, written_at=now))
     return written
@@ -52,8 +54,8 @@ async def enqueue(tx: Conn, services: Services, notices: list[Notice]) -> list[N
 async def release(services: Services) -> int:
     """Every notice no sender is still working on is due now, for whoever sends next.
 
-    Called when a run starts, before anything is handled (an earlier run's grace and
-    lease belonged to a process that is gone; one bot runs on a database, it holds a
+    Called when a run starts, before anything is handled (an earlier run's claims
+    belonged to a process that is gone; one bot runs on a database, it holds a
     lock), and when a run stops gracefully, after its last send (so what a planned stop
     left behind does not depend on which program, or which version, starts next).
     Returns how many were released."""
@@ -66,6 +68,11 @@ async def due(services: Services) -> list[Notice]:
     now = services.clock.now()
     rows = await outbox.due(services.db.reader, now, now - LEASE, now + HOLD)
     return await _notices(services, rows)
+
+
+async def next_attempt(services: Services) -> datetime | None:
+    """When the earliest notice waiting for a retry falls due (None: none waits)."""
+    return await outbox.next_attempt(services.db.reader)
 
 
 async def behind(services: Services, notice: Notice) -> list[Notice]:
@@ -109,13 +116,26 @@ async def _notices(
     return found
 
 
-async def claim(services: Services, notice: Notice) -> bool:
-    """Take the notice for sending now; False if someone else sends (or sent) it."""
+async def claim(services: Services, notice: Notice, *, in_front: bool = False) -> bool:
+    """Take the notice for sending now; False if someone else sends (or sent) it, or an
+    earlier notice to the same person must go first. ``in_front``: the person is in
+    front of the bot, waiting for this answer: it goes before what the sender still has
+    queued for them (offers of other referrals, say)."""
     if notice.outbox_id is None:
         return True
     now = services.clock.now()
     async with services.db.statement() as conn:  # one UPDATE: atomic by itself
-        return await outbox.claim(conn, notice.outbox_id, now, now - LEASE, now + HOLD)
+        return await outbox.claim(
+            conn, notice.outbox_id, now, now - LEASE, now + HOLD, in_order=not in_front
+        )
+
+
+async def postpone(services: Services, notice: Notice, until: datetime) -> None:
+    """Not tried now (Telegram asked for quiet in that chat): due again at ``until``."""
+    if notice.outbox_id is None:
+        return
+    async with services.db.statement() as conn:
+        await outbox.postpone(conn, notice.outbox_id, until)
 
 
 async def sent(services: Services, notice: Notice) -> None:

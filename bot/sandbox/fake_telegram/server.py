@@ -27,7 +27,7 @@ import random
 import re
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -215,6 +215,9 @@ class FakeTelegram:
         self.round_trip = 0.0
         #: Every update handed to the app in-process, for :meth:`redeliver`.
         self.delivered: list[dict[str, Any]] = []
+        #: Awaited after each update the app handled in-process (the sandbox lets the
+        #: bot's sender finish, so a person's action returns once all it caused is sent).
+        self.after_update: Callable[[], Awaitable[None]] | None = None
         self._handlers: dict[str, Callable[[Params], Any]] = {
             "getme": self._get_me,
             "sendmessage": self._send_message,
@@ -483,6 +486,8 @@ class FakeTelegram:
         if isinstance(app.bot, ExtBot):
             app.bot.insert_callback_data(update)  # as PTB's own update fetchers do
         await app.process_update(update)
+        if self.after_update is not None:
+            await self.after_update()
 
     async def _person_writes(
         self,
