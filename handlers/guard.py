@@ -2,18 +2,19 @@
 
 It runs in handler group -1: it lets through only private chats (groups get nothing),
 keeps each person under the flood limit, finds the enrolled person, refuses strangers
-(except ``/start`` with a code, or a code typed on its own) and deactivated people, and
-puts the person and their language on the context. Handlers then state the roles they
-need with :func:`requires`. Callback queries are always answered, so nobody's phone
-is left with a spinning button. Edited messages are ignored: re-running a step
-because somebody fixed a typo in an old message would replay it.
+(except ``/start`` with a code, or a code typed on its own; see :func:`_refuse_stranger`
+for how often they are answered) and deactivated people, and puts the person and their
+language on the context. Handlers then state the roles they need with :func:`requires`.
+Callback queries are always answered, so nobody's phone is left with a spinning button.
+Edited messages are ignored: re-running a step because somebody fixed a typo in an old
+message would replay it.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
@@ -21,6 +22,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.domain.flood import FloodGate
 from bot.domain.invite import looks_like_code
 from bot.domain.people import Person, Role
+from bot.domain.strangers import OnceAWindow
 from bot.i18n import Translator
 from bot.services import enrolment, intake
 from bot.services import people as people_service
@@ -61,18 +63,15 @@ async def guard(update: Update, context: BotContext) -> None:
             await publish_person_menu(context.bot, person, person.language)
     if person is not None and not person.reachable:  # they wrote to us: reachable again
         person = await people_service.set_reachable(services, person)
+    if person is not None:  # enrolled now, perhaps a minute after they were a stranger
+        _stranger_messages(context).forget(user.id)
     context.person = person
     tr = Translator(context.resolve_language(update))
 
     if person is None:
         if _is_enrolment_attempt(update):
             return
-        if update.callback_query:  # an alert holds 200 characters: the short version
-            await _refuse(
-                update, tr("Only invited people can use this bot. Send /start to see how.")
-            )
-        else:
-            await _refuse(update, stranger_text(tr))
+        await _refuse_stranger(update, context, user.id, tr)
         raise ApplicationHandlerStop
     if not person.active:
         await publish_person_menu(context.bot, person, person.language)  # back to /start only
@@ -119,7 +118,11 @@ async def _within_flood_limit(update: Update, context: BotContext, telegram_id: 
     refused typed message is answered as a reply to it, so the person sees which message
     was not read and sends it again: an answer to a question of a filing is never lost
     without a word. Only the first few refusals of a cool-down are answered, so a flood
-    is not answered message by message.
+    is not answered message by message. A stranger's are not answered at all (unless it
+    is an enrolment attempt), as their messages under the limit are answered only once
+    a window: one answered lately is known without a read and uses up no notice (so an
+    invite code sent in their flood is still told to wait); any other takes a read only
+    when a notice is due.
     """
     gate = context.bot_data.setdefault("flood_gate", FloodGate())
     now = context.services.clock.now()
@@ -135,21 +138,60 @@ async def _within_flood_limit(update: Update, context: BotContext, telegram_id: 
                 seconds=seconds,
             )
         )
-    elif message is not None and gate.should_tell(telegram_id):
-        if message.text and not message.text.startswith("/"):
-            text = tr(
-                "You are sending messages very fast, so I did not read this one. Please "
-                "wait {seconds} seconds, then send it again.",
-                seconds=seconds,
-            )
-        else:
-            text = tr(
-                "You are sending messages very fast. Please wait {seconds} seconds, then try "
-                "again.",
-                seconds=seconds,
-            )
-        await message.reply_text(text, do_quote=True)
+        return False
+    if message is None:
+        return False
+    attempt = _is_enrolment_attempt(update)
+    if not attempt and _stranger_messages(context).answered_lately(telegram_id, now):
+        return False
+    if not gate.should_tell(telegram_id):
+        return False
+    if not attempt and await people_service.find(context.services, telegram_id) is None:
+        return False
+    if message.text and not message.text.startswith("/"):
+        text = tr(
+            "You are sending messages very fast, so I did not read this one. Please "
+            "wait {seconds} seconds, then send it again.",
+            seconds=seconds,
+        )
+    else:
+        text = tr(
+            "You are sending messages very fast. Please wait {seconds} seconds, then try again.",
+            seconds=seconds,
+        )
+    await message.reply_text(text, do_quote=True)
     return False
+
+
+async def _refuse_stranger(
+    update: Update, context: BotContext, telegram_id: int, tr: Translator
+) -> None:
+    """Tell someone who is not enrolled who the bot is for, once a window, not per message.
+
+    Their messages and commands (``/start`` without a code too: it asks how to join) get
+    the answer when it is the first of the window (:mod:`bot.domain.strangers`), and
+    nothing at all, not even a Telegram call, after it. A tap is always answered, so the
+    button stops spinning (that answer is no chat message and is not rate limited), with
+    the alert only once a window: taps keep their own window, so that a tap's alert, which
+    vanishes, never uses up the answer that stays in the chat.
+    """
+    now = context.services.clock.now()
+    query = update.callback_query
+    if query is not None:
+        taps = context.bot_data.setdefault("stranger_taps", OnceAWindow())
+        if taps.should_answer(telegram_id, now):  # an alert holds 200 characters: short
+            text = tr("Only invited people can use this bot. Send /start to see how.")
+            await query.answer(text, show_alert=True)
+        else:
+            await query.answer()
+        return
+    if _stranger_messages(context).should_answer(telegram_id, now):
+        await _refuse(update, stranger_text(tr))
+
+
+def _stranger_messages(context: BotContext) -> OnceAWindow:
+    """Who was told lately, in a message, that the bot is for invited people only."""
+    return cast(OnceAWindow, context.bot_data.setdefault("stranger_messages", OnceAWindow()))
 
 
 def stranger_text(tr: Translator) -> str:
@@ -162,13 +204,17 @@ def stranger_text(tr: Translator) -> str:
 
 
 def _is_enrolment_attempt(update: Update) -> bool:
+    """``/start`` with a code (what an invite link sends), or a code typed on its own:
+    always answered, so that an invited person is never met with silence."""
     message = update.message
     if message is None or not message.text:
         return False
     words = message.text.split()  # none at all for whitespace such as U+3000 or U+2028
     if not words:
         return False
-    return words[0].split("@")[0] == "/start" or looks_like_code(message.text.strip())
+    if words[0].split("@")[0] == "/start":
+        return len(words) > 1
+    return looks_like_code(message.text.strip())
 
 
 async def _refuse(update: Update, text: str) -> None:

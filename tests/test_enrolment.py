@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.people import Role
+from bot.domain.strangers import WINDOW
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import world
 from bot.services import people as people_service
@@ -76,9 +77,11 @@ async def test_a_stranger_gets_an_explanation_and_nothing_else(config_path: Path
     async with world(config_path) as w:
         stranger = w.phone(STRANGER, "Curious", language="zh-hans")
         for text in ("hello", "/whoami", "/invite", "/help", "/start"):
+            w.clock.advance(WINDOW)  # answered once a window (tests/test_guard.py)
             await stranger.send(text)
             assert stranger.last.plain.startswith("你好。本机器人用于连接派出所和社工")
             assert stranger.last.buttons == []
+        w.clock.advance(WINDOW)
         await stranger.send_photo()
         assert stranger.last.plain.startswith("你好。")
         answer = await stranger.tap_data("inv:admin", message_id=stranger.last.message_id)

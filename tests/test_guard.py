@@ -1,6 +1,6 @@
 """The guard in front of every handler, as people meet it: the flood limit that no person
-filing at human speed meets, buttons tapped in a group chat, and input no phone should
-send (whitespace-only text, forged button data)."""
+filing at human speed meets, strangers answered once a window, buttons tapped in a group
+chat, and input no phone should send (whitespace-only text, forged button data)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.flood import BURST, FloodGate
+from bot.clock import FakeClock
+from bot.domain.flood import BURST, COOL_DOWN, FloodGate
 from bot.domain.referral import Category, Status
-from bot.sandbox import Phone, SeenMessage
+from bot.domain.strangers import CAPACITY, WINDOW, OnceAWindow
+from bot.sandbox import FakeTelegram, Phone, SeenMessage
 from bot.sandbox.world import World, world
 from bot.services import drafts
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
+from bot.telegram_link import ChatRateLimiter
 from storage import audit
 from tests.conftest import ADMIN_ID
 from tests.stories import OFFICER_ID, draft, enrol, file, station, up_to_where
+from tests.test_flood_limits import Ticker
 
 START = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 IN_A_GROUP = "Buttons work only in your private chat with me."
@@ -106,6 +110,155 @@ async def _person_id(w: World, telegram_id: int) -> int:
     found = await people_service.find(w.services, telegram_id)
     assert found is not None
     return found.id
+
+
+# -- strangers: one answer a window ---------------------------------------------------------
+
+STRANGER_TEXT = "Hello. This bot links police stations with social workers"
+STRANGER_ALERT = "Only invited people can use this bot. Send /start to see how."
+
+
+def test_each_id_is_answered_once_a_window_in_bounded_memory() -> None:
+    answered = OnceAWindow()
+    assert answered.should_answer(1, START)
+    assert not answered.should_answer(1, START + WINDOW - timedelta(seconds=1))
+    assert answered.should_answer(2, START)  # each id its own window
+    assert answered.should_answer(1, START + WINDOW)
+    assert answered.should_answer(1, START)  # a clock set back ends the silence
+    # 100,000 made-up ids at one instant: each answered once, the memory capped.
+    many = OnceAWindow()
+    assert all(many.should_answer(who, START) for who in range(100_000))
+    assert len(many) == CAPACITY
+    # The same many ids over half an hour: only the last window's are remembered.
+    spread = OnceAWindow()
+    every = timedelta(minutes=30) / 100_000
+    assert all(spread.should_answer(who, START + who * every) for who in range(100_000))
+    assert len(spread) <= WINDOW / every + 1
+    # Later, one more stranger: everything older than the window is forgotten.
+    assert spread.should_answer(-1, START + timedelta(hours=1))
+    assert len(spread) == 1
+
+
+async def _stranger_says_hello(w: World, times: int) -> Phone:
+    """Someone not enrolled writes "hello" ``times`` times, as fast as they can."""
+    stranger = w.phone(7777, "Someone")
+    for _ in range(times):
+        await stranger.send("hello")
+    return stranger
+
+
+def _stranger_answers(phone: Phone) -> list[str]:
+    return [m.plain for m in phone.bot_messages if m.plain.startswith(STRANGER_TEXT)]
+
+
+async def test_a_stranger_writing_30_messages_is_answered_once_then_once_after_the_window(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        stranger = await _stranger_says_hello(w, 1)
+        assert _stranger_answers(stranger) == [stranger.last.plain]
+        calls = len(w.telegram.calls)
+        for n in range(29):  # what a curious person or a script sends: all kinds
+            await stranger.send(("/start", "/help", "/new", "hello?", "/start@bot")[n % 5])
+        await stranger.send_photo()
+        w.clock.advance(WINDOW - timedelta(seconds=1))
+        await stranger.send("still nothing?")
+        assert len(stranger.bot_messages) == 1
+        assert w.telegram.calls[calls:] == []  # nothing asked of Telegram at all
+
+        w.clock.advance(timedelta(seconds=1))
+        for _ in range(30):
+            await stranger.send("/start")
+        assert len(_stranger_answers(stranger)) == len(stranger.bot_messages) == 2
+
+
+async def test_a_strangers_flood_past_the_limit_is_not_answered_either(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        code = await w.invite("--role", "officer", "--station", "tianping")
+        stranger = await _stranger_says_hello(w, BURST + 20)
+        assert len(stranger.bot_messages) == 1  # no "you are sending very fast" either
+        await stranger.send(f"/start {code}")  # but an invited person is told what to do
+        assert stranger.last.plain.startswith("You are sending messages very fast.")
+        w.clock.advance(COOL_DOWN)
+        await stranger.send(f"/start {code}")
+        assert "You are now enrolled as: Officer." in stranger.last.plain
+
+
+async def test_a_stranger_who_enrols_meets_the_flood_limit_like_anyone(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        code = await w.invite("--role", "officer", "--station", "tianping")
+        stranger = await _stranger_says_hello(w, 1)
+        await stranger.send(f"/start {code}")
+        for _ in range(BURST + 20):  # within the window in which they were a stranger
+            await stranger.send("/whoami")
+        told = [t for t in stranger.texts if "very fast" in t]
+        assert len(told) == 5
+
+
+@pytest.mark.parametrize("typed", [False, True])
+async def test_an_invite_code_in_a_strangers_flood_is_answered_and_enrols(
+    config_path: Path, typed: bool
+) -> None:
+    async with world(config_path) as w:
+        code = await w.invite("--role", "officer", "--station", "tianping")
+        stranger = await _stranger_says_hello(w, 15)
+        await stranger.send(code if typed else f"/start {code}")
+        assert "You are now enrolled as: Officer." in stranger.last.plain
+        for _ in range(14):
+            await stranger.send("/whoami")  # enrolled now: every message is answered
+        assert len(stranger.bot_messages) == 1 + 1 + 14
+
+
+async def test_a_wrong_code_in_a_strangers_flood_is_answered(config_path: Path) -> None:
+    async with world(config_path) as w:
+        stranger = await _stranger_says_hello(w, 15)
+        await stranger.send("/start WRONGCODE123")
+        assert "That invite code is not valid." in stranger.last.plain
+        await stranger.send("hello")
+        assert len(stranger.bot_messages) == 2
+
+
+async def test_a_strangers_taps_always_stop_the_spinner_with_the_alert_once_a_window(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        stranger = await _stranger_says_hello(w, 1)
+        at = stranger.last.message_id
+        answers = [await stranger.tap_data("inv:admin", message_id=at) for _ in range(20)]
+        assert (answers[0].text, answers[0].show_alert) == (STRANGER_ALERT, True)
+        assert {(a.text, a.show_alert) for a in answers[1:]} == {(None, False)}
+        answered = [c for c in w.telegram.calls if c.method == "answerCallbackQuery"]
+        assert len(answered) == 20  # every spinner stopped, each tap answered once
+        w.clock.advance(WINDOW)
+        answer = await stranger.tap_data("o:1:a", message_id=at)
+        assert (answer.text, answer.show_alert) == (STRANGER_ALERT, True)
+        assert len(stranger.bot_messages) == 1  # taps never use up the answer in the chat
+
+
+async def test_five_strangers_flooding_hold_up_no_officer(config_path: Path) -> None:
+    """Under Telegram's per-chat limits (a burst of three, then one a second), five
+    strangers writing 30 messages each used to hold up the officer's answer by seconds:
+    the bot waited for each stranger's chat in turn. Now it answers each of them once."""
+    ticker, clock = Ticker(), FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    telegram.enforce_limits(clock=ticker)
+    limiter = ChatRateLimiter(clock=ticker, sleep=ticker.sleep)
+    async with world(config_path, clock=clock, telegram=telegram, rate_limiter=limiter) as w:
+        officer = await enrol(w, OFFICER_ID, "Wang", "--role", "officer", "--station", "tianping")
+        strangers = [w.phone(7000 + n, f"Stranger {n}") for n in range(5)]
+        started = ticker.now
+        for _ in range(30):
+            for stranger in strangers:
+                await stranger.send("hello")
+        await officer.send("/whoami")
+        assert officer.last.plain.startswith("Wang")
+        assert ticker.now - started < 1.5  # the officer waited for nobody's chat
+        assert [len(s.bot_messages) for s in strangers] == [1] * 5
+        assert not w.telegram.too_many
 
 
 # -- buttons tapped in a group chat -----------------------------------------------------------
