@@ -12,7 +12,7 @@ Two things must hold meanwhile:
 * When the tries are used up, the operator reads one line naming the call that got no
   answer, and the process exits 2 (cannot run), as for every other start-up failure,
   rather than a traceback and exit 1: :class:`NoAnswer`, turned into that line by
-  :mod:`bot.cli`.
+  :mod:`bot.cli.serving`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,308 @@
+"""The administrative commands, everything but ``run``: each does one thing (to the
+database; to a file for ``keygen`` and ``check-config``) and prints what it did.
+``demo`` and ``doctor`` live in their own modules, imported only when asked for.
+
+``restore`` takes the database's lock from :mod:`bot.cli.serving`: it must not replace
+the database under a running bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.cli.common import EXIT_INVALID, CliError, _config, _services
+from bot.cli.serving import _only_one
+from bot.clock import Clock, SystemClock
+from bot.config import Config, ConfigError, load_config
+from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
+from bot.domain.people import Role
+from bot.domain.referral import Skill
+from bot.domain.rota import Change
+from bot.services import Services, enrolment
+from bot.services import people as people_service
+from bot.services import rota as rota_service
+from storage import audit as audit_storage
+from storage import referrals as referrals_storage
+from storage.db import StorageError, inspect, restore_copy
+from storage.sealing import Sealer, SealingError, reseal_all, write_key_file
+
+
+async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
+    if args.command == "check-config":
+        return _check_config(args.path)
+    if args.command == "keygen":
+        return _keygen(args.file)
+    if args.command == "demo":
+        from bot.sandbox import demo as demo_night
+
+        print(await demo_night.play(args.lang))
+        return 0
+    if args.command == "doctor":
+        from bot import doctor
+
+        passed, lines = await doctor.examine(args.config)
+        print("\n".join(lines))
+        return 0 if passed else 1
+    config = _config(args.config)
+    services = await _services(config, clock, sync=args.command == "init-db")
+    try:
+        if args.command == "init-db":
+            version = await services.db.schema_version()
+            print(f"database {config.database.path} is ready (schema version {version})")
+        elif args.command == "invite":
+            await _invite(services, args)
+        elif args.command == "backup":
+            await _backup(services, args.destination)
+        elif args.command == "legal-hold":
+            await _legal_hold(services, args.ref.upper(), hold=not args.off)
+        elif args.command == "rotate-key":
+            await _rotate_key(services)
+        elif args.command == "skills":
+            await _skills(services, args.telegram_id, args.skills)
+        elif args.command in ("deactivate", "reactivate"):
+            active = args.command == "reactivate"
+            person = await people_service.set_active(services, args.telegram_id, active)
+            if person is None:
+                raise CliError(f"nobody with Telegram id {args.telegram_id} is enrolled", 1)
+            state = "active" if active else "deactivated"
+            print(f"{person.display_name} ({args.telegram_id}) is now {state}")
+        elif args.command == "rota":
+            await _rota_import(services, args.file)
+    finally:
+        await services.db.close()
+    return 0
+
+
+async def _legal_hold(services: Services, ref: str, *, hold: bool) -> None:
+    async with services.db.write() as tx:
+        if not await referrals_storage.set_legal_hold(tx, ref, hold):
+            raise CliError(f"no referral {ref}", EXIT_INVALID)
+        await audit_storage.record(
+            tx,
+            now=services.clock.now(),
+            action="referral.legal_hold" if hold else "referral.legal_hold_lifted",
+            subject=ref,
+        )
+    print(f"{ref}: legal hold {'on: it will not be erased' if hold else 'lifted'}")
+
+
+async def _rotate_key(services: Services) -> None:
+    if not services.config.privacy.keys():
+        raise CliError("no key configured: run referral-bot keygen and set privacy.key_file", 1)
+    try:
+        async with services.db.write() as tx:
+            count = await reseal_all(tx)
+            await audit_storage.record(
+                tx, now=services.clock.now(), action="key.rotated", detail=f"{count} values"
+            )
+    except SealingError as exc:
+        raise CliError(f"{exc}: is the old key still listed after the new one?", 1) from None
+    print(f"{count} personal values re-encrypted with the first key")
+
+
+def _keygen(path: Path) -> int:
+    """A new key in a file only its owner can read; never overwrites an existing one."""
+    try:
+        write_key_file(path)
+    except FileExistsError:
+        raise CliError(f"{path} already exists; keys are never overwritten", EXIT_INVALID) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}") from None
+    print(f'key written to {path} (mode 0600); set privacy.key_file = "{path}" in the config')
+    print("keep a copy somewhere safe: without it the personal data cannot be read")
+    return 0
+
+
+def _check_config(path: Path) -> int:
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return EXIT_INVALID
+    token = "set" if config.telegram.token else "not set (give it as REFERRAL_BOT_TELEGRAM__TOKEN)"
+    print(f"{path}: OK")
+    print(f"  stations: {len(config.stations)}, teams: {len(config.teams)}")
+    print(f"  admins: {len(config.admins)}, time zone: {config.timezone}")
+    print(f"  language: {config.default_language}, database: {config.database.path}")
+    print(f"  bot token: {token}")
+    key_file = config.privacy.key_file
+    try:
+        keys = len(config.privacy.keys()) if key_file is None or key_file.exists() else 0
+    except ConfigError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return EXIT_INVALID
+    sealed = f"encrypted ({keys} key(s))" if keys else "NOT encrypted (run referral-bot keygen)"
+    if key_file is not None and not key_file.exists():
+        sealed = f"encrypted; the key file {key_file} is made at the first start"
+    print(f"  personal data at rest: {sealed}")
+    for station in config.uncovered_stations():
+        print(f"  warning: no team covers station {station!r}; its referrals reach nobody")
+    return 0
+
+
+async def _invite(services: Services, args: argparse.Namespace) -> None:
+    try:
+        lifetime = parse_lifetime(args.expires)
+        scope = Scope(Role(args.role), station_id=args.station, team_id=args.team)
+        issued = await enrolment.create_invite(
+            services, scope, lifetime=lifetime, display_name=args.name
+        )
+    except (ValueError, ScopeError) as exc:
+        raise CliError(str(exc), EXIT_INVALID) from None
+    assert issued is not None  # only a chat card's second tap yields None
+    config = services.config
+    print(f"code:    {issued.code}")
+    print(f"role:    {issued.scope.role.value}")
+    print(
+        f"expires: {issued.expires_at.astimezone(config.zone):%Y-%m-%d %H:%M} ({config.timezone})"
+    )
+    username = config.telegram.bot_username or await _username_from_telegram(config)
+    if username:
+        print(f"link:    {invite_link(username, issued.code)}")
+    else:
+        print("link:    set telegram.bot_username in the config to print the link;")
+        print(f"         meanwhile the person can send: /start {issued.code}")
+
+
+async def _username_from_telegram(config: Config) -> str | None:
+    if config.telegram.token is None:
+        return None
+    bot = Bot(config.telegram.token.get_secret_value(), base_url=config.telegram.base_url)
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError:
+        return None
+
+
+async def _skills(services: Services, telegram_id: int, text: str) -> None:
+    try:
+        skills = frozenset(Skill(s.strip()) for s in text.split(",") if s.strip())
+    except ValueError:
+        known = ", ".join(s.value for s in Skill)
+        raise CliError(f"unknown skill in {text!r}; known: {known}", EXIT_INVALID) from None
+    person = await people_service.set_skills(services, telegram_id, skills)
+    if person is None:
+        raise CliError(f"nobody with Telegram id {telegram_id} is enrolled", EXIT_INVALID)
+    shown = ", ".join(sorted(skills)) or "none"
+    print(f"{person.display_name} ({telegram_id}) skills: {shown}")
+
+
+async def _rota_import(services: Services, path: Path) -> None:
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # noqa: ASYNC240 - one small file
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {exc}", EXIT_INVALID) from None
+    try:
+        imported = await rota_service.import_file(services, text)
+    except rota_service.RotaFileError as exc:
+        for line in exc.errors:
+            print(f"{path}: {line}", file=sys.stderr)
+        count = len(exc.errors)
+        raise CliError(f"{count} bad row(s); nothing was imported", EXIT_INVALID) from None
+    if isinstance(imported, rota_service.ImportedCovers):
+        _print_covers(services, path, imported)
+        return
+    print(f"rota imported from {path}: {imported.total_shifts} shifts, {imported.rows} rows")
+    for (team_id, role), shifts in sorted(imported.shifts.items(), key=lambda i: i[0][0] or ""):
+        who = f"team {team_id}" if team_id else "coordinators"
+        staff = imported.people[(team_id, role)]
+        print(f"  {who}: {shifts} shift(s), {staff} {role.value.replace('_', ' ')}(s)")
+    print(f"covers kept: {imported.overrides_kept}")
+    for team_id in imported.teams_without_rota:
+        print(f"  note: team {team_id!r} has no shifts; only /available puts its workers on duty")
+
+
+def _print_covers(services: Services, path: Path, imported: rota_service.ImportedCovers) -> None:
+    """One line per cover added, in local time, so the admin can check what the file said."""
+    zone = services.config.zone
+
+    def local(moment: datetime) -> str:
+        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+    print(
+        f"covers imported from {path}: {len(imported.added)} added,"
+        f" {imported.already_there} already there, {imported.rows} rows"
+        f" (times in {services.config.timezone}); weekly shifts are unchanged"
+    )
+    for cover in imported.added:
+        who = f"team {cover.team_id}" if cover.team_id else "coordinators"
+        person = f"{cover.person.display_name} ({cover.person.telegram_id})"
+        if cover.replaces is not None:
+            replaced = f"{cover.replaces.display_name} ({cover.replaces.telegram_id})"
+            what = f"{person} covers for {replaced}"
+        elif cover.override.change is Change.REMOVE:
+            what = f"{person} off duty"
+        else:
+            what = f"{person} on duty as well"
+        span = f"{local(cover.override.start)} until {local(cover.override.end)}"
+        print(f"  {who}: {what}, {span}")
+    for team_id in imported.rotas_without_rules:
+        who = f"team {team_id!r}" if team_id else "the coordinators' rota"
+        print(f"  note: {who} has no weekly shifts yet; its covers count once some are imported")
+
+
+async def _backup(services: Services, destination: Path) -> None:
+    if destination.exists():  # noqa: ASYNC240 - one stat before a long copy
+        raise CliError(f"{destination} already exists; choose a new file name", EXIT_INVALID)
+    try:
+        await services.db.backup(destination)
+    except (OSError, sqlite3.Error) as exc:
+        raise CliError(f"cannot write the backup to {destination}: {exc}") from None
+    async with services.db.write() as tx:  # a copy of everything leaves: on the record
+        await audit_storage.record(
+            tx, now=services.clock.now(), action="database.exported", detail=str(destination)
+        )
+    print(f"backup written to {destination}")
+
+
+def _key_opens(config: Config, source: Path) -> None:
+    """Refuse a backup whose personal data the configured key cannot open."""
+    try:
+        sealed = inspect(source)[2]
+    except sqlite3.DatabaseError:
+        return  # not a database: check_copy says so in its own words
+    if sealed is None:
+        return
+    try:
+        Sealer(config.privacy.keys()).unseal(sealed)
+    except (SealingError, ConfigError) as exc:
+        raise CliError(f"the configured key cannot open {source}: {exc}", 1) from None
+
+
+def _restore(config: Config, source: Path) -> int:
+    path = config.database.path
+    keep = path.with_name(f"{path.name}.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+    _key_opens(config, source)
+    with _only_one(config):
+        try:
+            restore_copy(source, path, keep)
+        except StorageError as exc:
+            raise CliError(str(exc), 1) from None
+        except (OSError, sqlite3.Error) as exc:
+            raise CliError(f"cannot restore {source}: {exc}") from None
+
+        async def record() -> None:
+            services = await _services(config, SystemClock())
+            try:
+                async with services.db.write() as tx:
+                    await audit_storage.record(
+                        tx, now=services.clock.now(), action="database.restored", detail=str(source)
+                    )
+            finally:
+                await services.db.close()
+
+        asyncio.run(record())
+    print(f"restored {path} from {source}")
+    if keep.exists():
+        print(f"the database that was there is kept as {keep}")
+    return 0

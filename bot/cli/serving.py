@@ -1,0 +1,203 @@
+"""Serving the bot (``run``): the clock it runs on, the database's lock, start-up that
+SIGTERM and Ctrl+C can interrupt, and taking updates until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot.cli.common import EXIT_INVALID, CliError, _config, _services
+from bot.clock import Clock, SystemClock, WarpedClock
+from bot.config import Config
+from bot.stopping import NoAnswer, Stopped, unless_stopped
+from storage import lock
+
+if TYPE_CHECKING:
+    from handlers.context import BotApp
+
+log = logging.getLogger("bot.cli")  # the logger name its lines had before the split
+
+
+def _run_clock(args: argparse.Namespace) -> Clock:
+    """The bot's clock: the wall clock, or for demos and crash tests a warped one.
+
+    ``--start-at`` names the bot time to start from (local time in the config's zone),
+    so a demo can begin just before midnight whatever the hour; with ``--time-origin``
+    too, that bot time belongs to that real moment, so a restarted process agrees with
+    the one that was killed."""
+    if args.time_warp is None and args.start_at is None:
+        if args.time_origin is not None:
+            raise CliError("--time-origin needs --time-warp or --start-at", EXIT_INVALID)
+        return SystemClock()
+    origin = args.time_origin if args.time_origin is not None else datetime.now(UTC).timestamp()
+    real_origin = datetime.fromtimestamp(origin, UTC)
+    start = None
+    if args.start_at is not None:
+        zone = _config(args.config).zone
+        try:
+            start = datetime.strptime(args.start_at, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+        except ValueError:
+            raise CliError(
+                f"--start-at {args.start_at!r}: give local time as 'YYYY-MM-DD HH:MM'",
+                EXIT_INVALID,
+            ) from None
+    try:
+        return WarpedClock(real_origin, args.time_warp or 1.0, start=start)
+    except ValueError as exc:
+        raise CliError(f"--time-warp: {exc}", EXIT_INVALID) from None
+
+
+def _run(config_path: Path, clock: Clock, *, webhook: bool = False) -> int:
+    config = _config(config_path)
+    if config.telegram.token is None or not config.telegram.token.get_secret_value():
+        raise CliError(
+            "no bot token: set REFERRAL_BOT_TELEGRAM__TOKEN (from @BotFather), "
+            "or telegram.token in the config file"
+        )
+    if webhook:
+        from bot.webhook import WebhookError, check
+
+        secret = config.telegram.webhook_secret
+        try:
+            check(config.telegram.webhook_url, secret.get_secret_value() if secret else None)
+        except WebhookError as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
+
+    with _only_one(config):
+        asyncio.run(_start_and_serve(config, clock, webhook=webhook))
+        log.info("stopped")
+    return 0
+
+
+async def _start_and_serve(config: Config, clock: Clock, *, webhook: bool) -> None:
+    """Start-up in one event loop: open the database once (key, schema version and the
+    config's directory are checked there), check the token with the application's own
+    ``getMe``, then serve. Each expected failure is one clear line before PTB's own
+    start-up could log a traceback.
+
+    SIGTERM and Ctrl+C are listened to from the start: while Telegram does not answer a
+    start-up call, a stop request ends the process at once (see :mod:`bot.stopping`)."""
+    with _stop_on_signals() as stop:
+        await _start_and_serve_until(stop, config, clock, webhook=webhook)
+
+
+async def _start_and_serve_until(
+    stop: asyncio.Event, config: Config, clock: Clock, *, webhook: bool
+) -> None:
+    from bot.app import build_application  # the heavy import only when running
+
+    services = await _services(config, clock, sync=True)
+    handed_over = False
+    try:
+        if not config.privacy.keys():  # asked after opening: the first start makes the key
+            log.warning("no key for personal data: it is stored in clear (set privacy.key_file)")
+        app = build_application(config, clock=clock, services=services)
+        if not await initialize(app, config, stop):
+            return
+        log.info("starting; stop with Ctrl+C or SIGTERM")
+        handed_over = True  # the application closes the database when it shuts down
+        try:
+            await _serve(app, stop, webhook=webhook)
+        except NoAnswer as exc:
+            raise CliError(str(exc)) from None
+    finally:
+        if not handed_over:
+            await services.db.close()
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGTERM or SIGINT, while inside (in the running loop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+
+async def initialize(app: BotApp, config: Config, stop: asyncio.Event) -> bool:
+    """Initialise ``app`` (its ``getMe`` is the token check); False if a stop was asked
+    for first. A refused token or no answer is a :class:`CliError`.
+
+    On any failure the bot's HTTP clients are closed here: PTB's own ``shutdown`` does
+    nothing for an application whose ``initialize`` did not finish, and would leave
+    their connections open."""
+    try:
+        await unless_stopped(app.initialize(), stop)
+    except BaseException as exc:
+        await app.bot.shutdown()  # the connection pools PTB opened before getMe
+        if isinstance(exc, Stopped):
+            return False
+        if isinstance(exc, InvalidToken):
+            raise CliError("Telegram refused the bot token; check it with @BotFather") from None
+        if isinstance(exc, NetworkError):
+            raise CliError(f"cannot reach Telegram at {config.telegram.base_url}: {exc}") from None
+        raise
+    return True
+
+
+@contextlib.contextmanager
+def _only_one(config: Config) -> Iterator[None]:
+    """The database's lock, held while the bot runs (see storage/lock.py)."""
+    path = config.database.path
+    try:
+        with lock.exclusive(path):
+            yield
+    except lock.Held:
+        raise CliError(f"another referral-bot is running on {path}; stop it first") from None
+    except lock.Unavailable as exc:
+        raise CliError(f"cannot open the database at {path}: {exc}") from None
+
+
+async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
+    """Open everything, take updates (polling, or the webhook) until ``stop`` is set
+    (SIGTERM or Ctrl+C), close everything."""
+    from bot import polling
+    from bot import webhook as hook
+    from bot.app import publish_menus_soon, running
+    from handlers import jobs
+
+    config = app.bot_data["config"]
+    assert isinstance(config, Config)
+    base_url = config.telegram.base_url
+    wanted = [Update.MESSAGE, Update.CALLBACK_QUERY]
+    async with running(app, menus=False, background=True):
+        await app.start()  # the engine's jobs: its first round starts now
+        menus = publish_menus_soon(app)  # beside it, not before it
+        try:
+            if webhook:
+                telegram = config.telegram
+                secret = telegram.webhook_secret
+                await hook.serve(
+                    app,
+                    stop,
+                    wanted,
+                    url=telegram.webhook_url or "",
+                    secret=secret.get_secret_value() if secret else "",
+                    listen=telegram.webhook_listen,
+                    port=telegram.webhook_port,
+                    base_url=base_url,
+                )
+            else:
+                await polling.serve(app, stop, wanted, base_url=base_url)
+        finally:
+            # Menus Telegram has not answered yet are published at the next start:
+            # app.stop() would otherwise wait for all their tries (bot/stopping.py).
+            menus.cancel()
+            jobs.stop_jobs(app)
+            await app.stop()
