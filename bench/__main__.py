@@ -19,6 +19,7 @@ from bench import (
     cold_start,
     escalation_lateness,
     outbox_limits,
+    responsiveness,
     scaling,
     submit_latency,
     throughput,
@@ -42,8 +43,8 @@ async def _submit_latency() -> list[Row]:
                 f"1. submit → first offer, {officers} officer(s) at once",
                 f"p50 {p50:.0f} ms, p99 {p99:.0f} ms (the same cards from a bare app: "
                 f"p99 {floor:.0f} ms)",
-                "p99 ≤ 250 ms at 50",
-                officers != 50 or p99 <= 250,
+                "p99 at 50 ≤ 2× the bare app's",
+                officers != 50 or p99 <= 2 * floor,
             )
         )
     return rows
@@ -53,11 +54,11 @@ async def _throughput() -> list[Row]:
     mine, menu, echo, ratio = await throughput.measure()
     return [
         Row(
-            "2. updates/s, referral flow vs bare PTB echo bot",
-            f"{mine:.0f} vs {echo:.0f} ({ratio:.0%}); a storage-free bot making the "
-            f"filing's Telegram calls: {menu:.0f} ({menu / echo:.0%})",
-            "≥ 40% of echo",
-            ratio >= 0.4,
+            "2. updates/s, referral flow vs a storage-free bot making the same calls",
+            f"{mine:.0f} vs {menu:.0f} ({mine / menu:.0%}); a bare PTB echo bot: "
+            f"{echo:.0f} (ours {ratio:.0%} of it)",
+            "≥ 60% of the storage-free bot",
+            mine >= 0.6 * menu,
         )
     ]
 
@@ -118,6 +119,23 @@ async def _scaling() -> list[Row]:
     ]
 
 
+async def _responsiveness() -> list[Row]:
+    p50, p99, r = await responsiveness.measure()
+    return [
+        Row(
+            "7. a sixth person's taps while 50 officers file to 5 workers, limits on",
+            f"p50 {p50:.0f} ms, p99 {p99:.0f} ms; {r.offers} of {r.expected} offers, "
+            f"{r.too_many} × 429, drained in {r.drain:.0f} s (the per-chat limit "
+            f"allows {r.allowed:.0f} s)",
+            "p99 ≤ 300 ms, all offers, 0 × 429, drain ≤ 1.5× allowed",
+            p99 <= 300
+            and r.offers == r.expected
+            and r.too_many == 0
+            and r.drain <= 1.5 * r.allowed,
+        )
+    ]
+
+
 BENCHMARKS: dict[str, Callable[[], Awaitable[list[Row]]]] = {
     "1": _submit_latency,
     "2": _throughput,
@@ -125,6 +143,7 @@ BENCHMARKS: dict[str, Callable[[], Awaitable[list[Row]]]] = {
     "4": _outbox_limits,
     "5": _cold_start,
     "6": _scaling,
+    "7": _responsiveness,
 }
 
 

@@ -358,7 +358,13 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                 del self._chats[key]
 
     async def _chat_allows(self, key: int | str, chat: _Chat) -> None:
-        """Wait until the chat's own limit lets one more call through."""
+        """Wait until the chat's own limit lets one more call through.
+
+        Replies made while a paced call waits move its turn on by a second at most: a
+        person tapping a second apart for minutes (a script) must not starve the
+        messages queued for their chat (the fake's limits may then answer 429, which
+        the outbox honours)."""
+        latest: float | None = None
         while True:
             now = self._clock()
             if _is_group(key):
@@ -368,6 +374,9 @@ class ChatRateLimiter(BaseRateLimiter[None]):
             else:
                 spare = self.private_burst - 1 - self._reply_burst
                 allowed_from = chat.tat - spare * self.private_every
+                if latest is None:
+                    latest = allowed_from + self.private_every
+                allowed_from = min(allowed_from, latest)
             self._too_quiet(chat, now)
             allowed_from = max(allowed_from, chat.quiet_until)
             if now >= allowed_from:

@@ -10,17 +10,36 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.config import Config
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person
 from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status
-from bot.i18n import Html, Translator
+from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask
 from bot.services.coordinator import Asked
 from handlers import callbacks, labels
 from handlers.replies import local_time
+
+NEW_REFERRAL = N_("➕ New referral")
+
+
+def officer_keyboard(tr: Translator) -> ReplyKeyboardMarkup:
+    """The persistent one-button keyboard an officer files from."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(tr(NEW_REFERRAL))]], resize_keyboard=True, is_persistent=True
+    )
+
+
+def button_hint(tr: Translator) -> str:
+    """Said once an officer filed with /new: there is a button for it."""
+    return tr("Next time, tap “{button}” below to file.", button=tr(NEW_REFERRAL))
+
+
+def submitted_text(tr: Translator, referral: Referral) -> str:
+    """The officer's review card once the referral is filed (and the Submit tap's answer)."""
+    return tr("Submitted as {ref}.", ref=referral.ref)
 
 
 def person_link(person: Person) -> Html:

@@ -24,9 +24,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
     Update,
 )
 from telegram.error import BadRequest
@@ -52,13 +50,10 @@ from bot.i18n import N_, Html, Translator, available_languages
 from bot.services import drafts, prompts, referrals
 from bot.services.drafts import Card, StoredDraft
 from handlers import callbacks, labels
+from handlers.cards import NEW_REFERRAL, officer_keyboard, submitted_text
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
-from handlers.notify import submitted_text
 from handlers.replies import edit_card
-from handlers.sender import reply
-
-NEW_REFERRAL = N_("➕ New referral")
 
 STEP_NAMES = {
     Step.CATEGORY: N_("Category"),
@@ -102,13 +97,6 @@ TYPED: dict[Step, Callable[[Draft, str], None]] = {
 # --------------------------------------------------------------------------------------------
 # Keyboards and card texts
 # --------------------------------------------------------------------------------------------
-
-
-def officer_keyboard(tr: Translator) -> ReplyKeyboardMarkup:
-    """The persistent one-button keyboard an officer files from."""
-    return ReplyKeyboardMarkup(
-        [[KeyboardButton(tr(NEW_REFERRAL))]], resize_keyboard=True, is_persistent=True
-    )
 
 
 def callback(token: str, action: str, value: str = "") -> str:
@@ -661,14 +649,12 @@ async def _submit(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
     except referrals.AlreadySubmitted:  # another tap filed it a moment ago
         await _stale(query, context, tap)
         return
-    await query.answer()
-    await reply(context, filed.notices)  # the card says "Submitted"; the sender sends the offers
-    if not stored.draft.has_button:  # started with /new: give the one-tap way for next time
-        await context.bot.send_message(
-            officer.telegram_id,
-            tr("Next time, tap “{button}” below to file.", button=tr(NEW_REFERRAL)),
-            reply_markup=officer_keyboard(tr),
-        )
+    # The tap is answered at once; the card's "Submitted as R-…" (and, for someone who
+    # filed with /new, the hint of the button) is the sender's, from the outbox row
+    # written with the referral: it reaches the card even after a crash, and fifty
+    # officers filing in the same second do not queue for Telegram's overall limit in
+    # front of the next person's tap.
+    await query.answer(submitted_text(tr, filed.referral))
 
 
 SPECIAL_TAPS: dict[str, Callable[[CallbackQuery, BotContext, Tap], Awaitable[None]]] = {

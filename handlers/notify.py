@@ -98,7 +98,11 @@ async def _send(
         await _edit_card(context, notice, _closed_offer_text(tr, notice, referral))
     elif kind is NoticeKind.SUBMITTED:
         assert notice.message_id is not None
-        await _edit_text(context, chat_id, notice.message_id, submitted_text(tr, referral))
+        await _edit_text(context, chat_id, notice.message_id, cards.submitted_text(tr, referral))
+        if notice.values.get("hint"):  # filed with /new: give the one-tap way for next time
+            await bot.send_message(
+                chat_id, cards.button_hint(tr), reply_markup=cards.officer_keyboard(tr)
+            )
     elif kind is NoticeKind.ESCALATION:
         assert notice.offer_id is not None
         asked = await coordinator.history(services, referral.id)
@@ -203,11 +207,6 @@ async def _send_decline_reason(context: BotContext, notice: Notice, referral: Re
             ReplyParameters(card, allow_sending_without_reply=True) if card else None
         ),
     )
-
-
-def submitted_text(tr: Translator, referral: Referral) -> str:
-    """The officer's review card once the referral is filed."""
-    return tr("Submitted as {ref}.", ref=referral.ref)
 
 
 async def _record_card(

@@ -14,9 +14,9 @@ from bot.domain.invite import looks_like_code
 from bot.domain.people import Role
 from bot.i18n import Translator
 from bot.services import enrolment
+from handlers.cards import officer_keyboard
 from handlers.commands import ROLE_NAMES, publish_person_menu
 from handlers.context import BotContext
-from handlers.filing import officer_keyboard
 from handlers.guard import stranger_text
 from handlers.profile import help_text
 

@@ -356,3 +356,26 @@ async def test_a_person_tapping_during_a_long_drain_to_their_chat_gets_no_429(
         assert waited == [0.0] * 10
         notices = [t for t in ann.texts if t.startswith("notice")]
         assert notices == [f"notice {n}" for n in range(20)]
+
+
+async def test_a_chat_tapped_nonstop_still_gets_its_queued_message(ticker: Ticker) -> None:
+    """Replies are not held to the chat's pace, and they count; but a message queued for
+    that chat goes within a couple of seconds, not only once the tapping stops (here a
+    script answers every half second while the message waits, for a minute)."""
+    fake = FakeTelegram()  # no limits kept: this is about the limiter's own queue
+    chat: list[tuple[AnyApp, int]] = []
+
+    async def tapping_meanwhile(seconds: float) -> None:
+        ticker.now += min(seconds, 0.5)
+        if ticker.now < 60.0:
+            await _reply(*chat[0], "answer")
+
+    limiter = ChatRateLimiter(clock=ticker, sleep=tapping_meanwhile, after_previous_run=False)
+    async for app in _app(fake, limiter):
+        (ann,) = await _people(fake, 1)
+        chat.append((app, ann.chat_id))
+        for _ in range(3):
+            await _reply(app, ann.chat_id, "answer")
+        await app.bot.send_message(ann.chat_id, "the offer")
+        assert ticker.now <= 3.0
+    assert ann.texts[-1] == "the offer"

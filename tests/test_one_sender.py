@@ -49,8 +49,10 @@ async def test_a_submit_during_a_long_drain_returns_at_once(config_path: Path) -
         stuck = w.telegram.hold(zhou.chat_id)
         await _backlog(w, zhou)
 
-        await asyncio.wait_for(s.officer.tap("📨 Submit"), GUARD)  # Zhou's chat still stuck
-        assert any(t.startswith("Submitted as R-") for t in s.officer.texts)
+        answer = await asyncio.wait_for(s.officer.tap("📨 Submit"), GUARD)  # Zhou still stuck
+        assert answer.text is not None and answer.text.startswith("Submitted as R-")
+        submitted = w.telegram.until(lambda: any(t == answer.text for t in s.officer.texts))
+        await asyncio.wait_for(submitted, GUARD)  # the card says so too
         # Li's card and the officer's "sent to" do not wait for Zhou's backlog either.
         sent = "Sent to 2 social workers. You will hear when one accepts."
         both = w.telegram.until(lambda: _offers(li) == 1 and s.officer.texts[-1].endswith(sent))

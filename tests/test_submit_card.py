@@ -145,7 +145,7 @@ async def test_a_double_tap_on_submit_files_once_and_shows_the_card_as_submitted
         # The second tap was already on its way before the card changed.
         second = await officer.tap_data(button.callback_data, message_id=card.message_id)
         [referral] = await filed(w)
-        assert first.text is None
+        assert first.text == f"Submitted as {referral.ref}."  # the tap's answer, at once
         assert second.text == f"Already submitted as {referral.ref}."
         assert (card.plain, card.buttons) == (f"Submitted as {referral.ref}.", [])
         assert sum(t.startswith("New referral") for t in s.workers["Li Na"].texts) == 1

@@ -382,9 +382,15 @@ async def run(folder: Path, kills: int, *, seed: int = 1, limits: bool = False) 
 
 
 async def _settle(deployment: Deployment, limit: float = 60) -> None:
-    """Wait (the bot running) until its outbox is empty and no escalation step is due."""
+    """Wait (the bot running) until its outbox is empty and no escalation step is due,
+    giving up once ``limit`` seconds pass without the outbox getting shorter.
+
+    The scripted officer files far faster than a person, and a chat takes one message a
+    second: the officer's notices can still be draining when the story ends. Waiting
+    while they drain is fair; a notice that never leaves is what the checks catch."""
     config = load_config(deployment.config_path)
     deadline = time.monotonic() + limit
+    fewest: int | None = None
     while time.monotonic() < deadline:
         db = await open_database(config, sync=False)
         try:
@@ -394,6 +400,8 @@ async def _settle(deployment: Deployment, limit: float = 60) -> None:
             await db.close()
         if waiting == 0 and not overdue:
             return
+        if fewest is None or waiting < fewest:
+            fewest, deadline = waiting, time.monotonic() + limit
         await asyncio.sleep(0.5)
 
 

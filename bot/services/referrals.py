@@ -104,7 +104,7 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
         referral = await referrals.by_id(tx, referral_id)
         assert referral is not None
         # First, so the officer's chat shows it before anything else about this referral.
-        submitted = _card_submitted(officer, referral.id, card)
+        submitted = _card_submitted(officer, referral.id, card, hint=not draft.has_button)
         if hold_until is not None:
             held = Notice(NoticeKind.HELD, officer, referral.id)
             return Filed(referral, tuple(await outbox.enqueue(tx, services, [*submitted, held])))
@@ -131,16 +131,20 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
         )
 
 
-def _card_submitted(officer: Person, referral_id: int, card: int | None) -> list[Notice]:
+def _card_submitted(
+    officer: Person, referral_id: int, card: int | None, *, hint: bool
+) -> list[Notice]:
     """The edit of the review card the officer tapped Submit on into "Submitted as R-…".
 
     An outbox notice like every other, not an edit the handler makes on its own: a crash
     right after the commit, or Telegram failing the edit, would otherwise leave a live
     Submit button on a filed referral, and the officer would think it lost and file it
-    again. No card (filed by other means than the chat): nothing to edit."""
+    again. No card (filed by other means than the chat): nothing to edit. ``hint``: the
+    officer filed with /new, and is shown the button for next time after the edit."""
     if card is None:
         return []
-    return [Notice(NoticeKind.SUBMITTED, officer, referral_id, message_id=card)]
+    values = {"hint": "1"} if hint else {}
+    return [Notice(NoticeKind.SUBMITTED, officer, referral_id, message_id=card, values=values)]
 
 
 async def filed_from_card(services: Services, officer: Person, message_id: int) -> Referral | None:
