@@ -53,11 +53,16 @@ class LiveClock(FakeClock):
 
 
 @asynccontextmanager
-async def deployment(clock: FakeClock | None = None) -> AsyncIterator[World]:
+async def deployment(
+    clock: FakeClock | None = None, *, background: bool = False
+) -> AsyncIterator[World]:
+    """A deployment in a temporary folder; ``background``: the sender runs in its own
+    task as in production (a person's action returns once the bot answered them),
+    else each action returns once everything it caused was sent."""
     with tempfile.TemporaryDirectory(prefix="referral-bench-") as folder:
         path = Path(folder) / "config.toml"
         path.write_text(CONFIG, encoding="utf-8")
-        async with world(path, clock=clock or FakeClock(WEEKDAY_10AM)) as w:
+        async with world(path, clock=clock or FakeClock(WEEKDAY_10AM), background=background) as w:
             yield w
 
 
