@@ -54,7 +54,7 @@ from bot.services.drafts import Card, StoredDraft
 from handlers import callbacks, labels
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
-from handlers.notify import submitted_text
+from handlers.notice_texts import submitted_text
 from handlers.replies import edit_card
 from handlers.sender import reply
 
