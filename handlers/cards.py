@@ -37,11 +37,6 @@ def button_hint(tr: Translator) -> str:
     return tr("Next time, tap “{button}” below to file.", button=tr(NEW_REFERRAL))
 
 
-def submitted_text(tr: Translator, referral: Referral) -> str:
-    """The officer's review card once the referral is filed (and the Submit tap's answer)."""
-    return tr("Submitted as {ref}.", ref=referral.ref)
-
-
 def person_link(person: Person) -> Html:
     """A tappable name that opens a private chat with that person."""
     return person_link_to(person.telegram_id, person.display_name)

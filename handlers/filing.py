@@ -50,9 +50,10 @@ from bot.i18n import N_, Html, Translator, available_languages
 from bot.services import drafts, prompts, referrals
 from bot.services.drafts import Card, StoredDraft
 from handlers import callbacks, labels
-from handlers.cards import NEW_REFERRAL, officer_keyboard, submitted_text
+from handlers.cards import NEW_REFERRAL, officer_keyboard
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
+from handlers.notice_texts import submitted_text
 from handlers.replies import edit_card
 
 STEP_NAMES = {

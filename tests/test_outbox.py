@@ -17,7 +17,8 @@ from bot.sandbox import FakeTelegram
 from bot.sandbox.world import World, world
 from bot.services import offers
 from bot.services import people as people_service
-from handlers import notify
+from bot.services.notices import NoticeKind
+from handlers import notice_texts
 from tests.stories import draft, enrol, file, station, up_to_review
 
 
@@ -169,16 +170,16 @@ async def test_a_bug_while_sending_one_notice_is_retried_and_stops_nothing(
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
         await file(w, draft(Category.FAMILY_DISPUTE))
-        real = notify._officer_text
+        real = notice_texts.RENDERERS[NoticeKind.ACCEPTED]
         calls = {"n": 0}
 
-        def flaky(*args: Any, **kwargs: Any) -> str:
+        def flaky(*args: Any, **kwargs: Any) -> notice_texts.Shown:
             calls["n"] += 1
             if calls["n"] == 1:
                 raise RuntimeError("a bug in rendering")
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(notify, "_officer_text", flaky)
+        monkeypatch.setitem(notice_texts.RENDERERS, NoticeKind.ACCEPTED, flaky)
         await s.workers["Li Na"].tap("✅ Accept")  # the officer's "accepted" hits the bug
         assert any(t.startswith("🔒") for t in s.workers["Li Na"].texts)  # Li got hers
         assert not any("Accepted by Li Na" in t for t in s.officer.texts)
