@@ -3,10 +3,12 @@ typed answer is not applied twice; a tap is handled again safely (Submit files o
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from bot.engine import draft_retention
 from bot.sandbox.world import world
-from bot.services import drafts
+from bot.services import drafts, intake
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from tests.stories import OFFICER_ID, station, up_to_review, up_to_where
@@ -40,3 +42,23 @@ async def test_a_submit_tap_handed_over_again_files_one_referral(config_path: Pa
         assert me is not None
         assert len(await referral_service.of_officer(w.services, me)) == 1
         assert sum(t.startswith("New referral") for t in s.workers["Li Na"].texts) == 1
+
+
+async def test_taken_messages_are_remembered_a_day_then_forgotten_by_the_retention_job(
+    config_path: Path,
+) -> None:
+    """Taking a message is one INSERT; forgetting is the retention job's (not each take's)."""
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        officer = s.officer
+        await up_to_where(officer)
+        await officer.send("Market street")
+        said = len(officer.texts)
+        w.clock.advance(intake.REMEMBER - timedelta(minutes=1))
+        await draft_retention.tick(w.services)
+        await w.telegram.redeliver()  # within the day: still known, still dropped
+        assert len(officer.texts) == said
+        w.clock.advance(timedelta(minutes=2))
+        await draft_retention.tick(w.services)
+        await w.telegram.redeliver()  # a day later it is not known any more: taken again
+        assert len(officer.texts) > said
