@@ -14,6 +14,7 @@ the builders below (each checks its own output against the grammar) and read a t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -112,7 +113,17 @@ class Tap:
 
 def parse(data: object) -> Tap | None:
     """The tap ``data`` stands for, or None for anything no button of ours could send."""
-    if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
+    if not isinstance(data, str) or len(data) > MAX_BYTES:  # (a quick first look)
+        return None
+    return _parse(data)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(data: str) -> Tap | None:
+    """Remembered (a :class:`Tap` is immutable): every button drawn is parsed back as it
+    is written, every tap once by each button handler PTB asks and again by the one that
+    takes it. Bounded, so data sent by a modified client cannot grow it."""
+    if len(data.encode()) > MAX_BYTES:
         return None
     code = data.partition(":")[0]
     if code in ACTIONS:

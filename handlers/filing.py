@@ -688,7 +688,7 @@ async def on_text(update: Update, context: BotContext) -> bool:
     typed = message.text
     try:
         changed = await drafts.change(
-            context.services, stored.person_id, lambda d: TYPED[step](d, typed)
+            context.services, stored.person_id, lambda d: TYPED[step](d, typed), read=stored
         )
     except DraftError as error:
         await _new_card(context, message, stored, notice=_problem(tr, error, step))
@@ -724,6 +724,7 @@ async def on_location(update: Update, context: BotContext) -> bool:
         context.services,
         stored.person_id,
         lambda d: d.pin_location(pin.latitude, pin.longitude),
+        read=stored,
     )
     if changed is None:
         return False

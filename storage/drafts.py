@@ -6,7 +6,7 @@ here and never logged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.draft import Draft
@@ -23,6 +23,9 @@ class StoredDraft:
     draft: Draft
     card_message_id: int | None
     updated_at: datetime
+    # The data column exactly as read (sealed), with ``updated_at`` the version that
+    # :func:`put_if_unchanged` checks is still there; None for a draft not read back.
+    stored_data: str | None = field(default=None, repr=False, compare=False)
 
 
 async def get(conn: Conn, person_id: int) -> StoredDraft | None:
@@ -38,6 +41,7 @@ async def get(conn: Conn, person_id: int) -> StoredDraft | None:
         draft=Draft.from_json(unseal(conn, "drafts", "data", row["data"]) or "{}"),
         card_message_id=row["card_message_id"],
         updated_at=from_db(row["updated_at"]),
+        stored_data=row["data"],
     )
 
 
@@ -58,6 +62,38 @@ async def put(
             to_db(now),
         ),
     )
+
+
+async def put_if_unchanged(
+    conn: Conn, before: StoredDraft, draft: Draft, now: datetime
+) -> StoredDraft | None:
+    """Save ``draft`` over ``before`` in one statement if the row is still exactly as
+    ``before`` was read; None if it changed (or went) meanwhile.
+
+    The sealed data is the version: sealing draws a fresh random IV each time, so two
+    saves never store the same text (without a key the JSON is compared: the same text
+    is the same draft, and a change computed from it is the change to make)."""
+    if before.stored_data is None:
+        return None
+    sealed = seal(conn, "drafts", "data", draft.to_json())
+    cursor = await conn.execute(
+        "UPDATE drafts SET token = ?, data = ?, updated_at = ?"
+        " WHERE person_id = ? AND token = ? AND data = ? AND card_message_id IS ?"
+        " AND updated_at = ?",
+        (
+            draft.token,
+            sealed,
+            to_db(now),
+            before.person_id,
+            before.draft.token,
+            before.stored_data,
+            before.card_message_id,
+            to_db(before.updated_at),
+        ),
+    )
+    if cursor.rowcount != 1:
+        return None
+    return StoredDraft(before.person_id, draft, before.card_message_id, now, sealed)
 
 
 async def set_card(

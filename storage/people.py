@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.domain.people import Person, Role, Scope
 from bot.domain.referral import Skill
-from storage.db import Conn, Row, fetch_all, fetch_one
+from storage.db import Conn, Row, fetch_all
 from storage.referrals import OPEN_CASES_OF
 from storage.timefmt import from_db, to_db
 
@@ -27,26 +28,55 @@ async def _load(conn: Conn, rows: list[Row]) -> list[Person]:
         scopes.setdefault(grant["person_id"], []).append(
             Scope(Role(grant["role"]), grant["station_id"], grant["team_id"])
         )
-    return [
-        Person(
-            id=row["id"],
-            telegram_id=row["telegram_id"],
-            display_name=row["display_name"],
-            scopes=tuple(scopes.get(row["id"], ())),
-            language=row["language"],
-            active=bool(row["active"]),
-            reachable=bool(row["reachable"]),
-            available=bool(row["available"]),
-            away_until=from_db(row["away_until"]) if row["away_until"] else None,
-        )
-        for row in rows
-    ]
+    return [_person(row, scopes.get(row["id"], ())) for row in rows]
+
+
+def _person(row: Row, scopes: Iterable[Scope]) -> Person:
+    return Person(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        display_name=row["display_name"],
+        scopes=tuple(scopes),
+        language=row["language"],
+        active=bool(row["active"]),
+        reachable=bool(row["reachable"]),
+        available=bool(row["available"]),
+        away_until=from_db(row["away_until"]) if row["away_until"] else None,
+    )
+
+
+async def _with_roles(conn: Conn, where: str, params: Iterable[int]) -> list[Person]:
+    """People with their roles in one read: the guard looks up the sender of every
+    update and the sender every notice's recipient, so a second trip to the database
+    thread for the roles would be paid on every update."""
+    rows = await fetch_all(
+        conn,
+        "SELECT p.*, r.role AS grant_role, r.station_id AS grant_station,"  # noqa: S608
+        " r.team_id AS grant_team FROM people AS p"
+        " LEFT JOIN person_roles AS r ON r.person_id = p.id"
+        f" WHERE {where} ORDER BY p.id, r.role",
+        params,
+    )
+    grouped: dict[int, tuple[Row, list[Scope]]] = {}
+    for row in rows:
+        _, scopes = grouped.setdefault(row["id"], (row, []))
+        if row["grant_role"] is not None:
+            scopes.append(Scope(Role(row["grant_role"]), row["grant_station"], row["grant_team"]))
+    return [_person(row, scopes) for row, scopes in grouped.values()]
 
 
 async def _one(conn: Conn, where: str, value: int) -> Person | None:
-    row = await fetch_one(conn, f"SELECT * FROM people WHERE {where} = ?", (value,))  # noqa: S608
-    found = await _load(conn, [row] if row else [])
+    found = await _with_roles(conn, f"p.{where} = ?", (value,))
     return found[0] if found else None
+
+
+async def by_ids(conn: Conn, person_ids: Iterable[int]) -> dict[int, Person]:
+    """The people with these ids (those that exist), by id."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return {person.id: person for person in await _with_roles(conn, f"p.id IN ({marks})", ids)}
 
 
 async def by_telegram_id(conn: Conn, telegram_id: int) -> Person | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.draft import DRAFT_LIFETIME, Step
+from bot.domain.draft import DRAFT_LIFETIME, DraftError, Step
 from bot.domain.referral import Category, Consent, Referral, Urgency
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
@@ -17,7 +17,7 @@ from bot.services import drafts, referrals
 from bot.services import people as people_service
 from handlers.filing import NEW_REFERRAL
 from storage import audit
-from tests.stories import up_to_where
+from tests.stories import OFFICER_ID, station, up_to_where
 
 OFFICER, WORKER, STRANGER = 101, 202, 303
 STALE = "This card is out of date. Send /resume to carry on with your referral."
@@ -662,3 +662,28 @@ async def test_an_id_number_is_refused_as_a_phone_and_a_labelled_phone_first_is_
         await phone.send(SUMMARY)
         assert "张三" in phone.last.plain and "13800138000" in phone.last.plain
         assert not any("110105" in text for text in phone.texts)
+
+
+async def test_a_change_to_a_draft_read_before_another_change_is_made_on_the_newer_draft(
+    config_path: Path,
+) -> None:
+    """A change is saved without a transaction only if the draft is still the one it was
+    applied to; else it is made again on the draft as it is now (here the step moved on,
+    so the late answer is refused and the earlier one stands)."""
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        await up_to_where(s.officer)
+        me = await people_service.find(w.services, OFFICER_ID)
+        assert me is not None
+        before = await drafts.current(w.services, me.id)
+        assert before is not None and before.draft.step is Step.PLACE
+        first = await drafts.change(w.services, me.id, lambda d: d.type_place("Market street"))
+        assert first is not None and first.draft.step is Step.PERSON
+        with pytest.raises(DraftError):
+            await drafts.change(w.services, me.id, lambda d: d.type_place("Elsewhere"), read=before)
+        now = await drafts.current(w.services, me.id)
+        assert now is not None and (now.draft.place, now.draft.step) == (
+            "Market street",
+            Step.PERSON,
+        )
+        assert before.draft.place is None  # the caller's read is left as it was

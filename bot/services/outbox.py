@@ -94,10 +94,15 @@ async def behind(services: Services, notice: Notice) -> list[Notice]:
 async def _notices(
     services: Services, rows: list[outbox.Pending], recipient: Person | None = None
 ) -> list[Notice]:
-    """Notices for outbox ``rows``; ``recipient`` when they are all to that person."""
+    """Notices for outbox ``rows``; ``recipient`` when they are all to that person.
+    The recipients are read in one go: the sender reads everything due each time a
+    commit rings, a burst of filings at once is many rows to few people."""
+    recipients: dict[int, Person] = {}
+    if recipient is None:
+        recipients = await people.by_ids(services.db.reader, {row.recipient_id for row in rows})
     found = []
     for row in rows:
-        person = recipient or await people.by_id(services.db.reader, row.recipient_id)
+        person = recipient or recipients.get(row.recipient_id)
         if person is None:
             continue
         found.append(

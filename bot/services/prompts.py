@@ -75,8 +75,10 @@ def expired(services: Services, prompt: Prompt) -> bool:
 
 
 async def clear(services: Services, person: Person, token: str | None = None) -> bool:
-    async with services.db.write() as tx:
-        return await prompts.clear(tx, person.id, token)
+    """Drop the person's open question (only the one with ``token``, if given). One
+    DELETE, atomic by itself: every /new asks it, mostly of nothing."""
+    async with services.db.statement() as conn:
+        return await prompts.clear(conn, person.id, token)
 
 
 async def forget_expired(services: Services) -> int:
