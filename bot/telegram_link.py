@@ -25,12 +25,13 @@ then one a second.
 **Who waits.** Pacing is for messages nobody is waiting for at this moment: offers,
 notices, escalation cards, a backlog after a burst. Those are sent inside
 :func:`paced` (the sender does that) and wait their turn. A reply to the person in
-front of the bot (the tapped card redrawn, the next question) is not made to wait for
-the chat's turn: a person taps at human speed, far inside the limits, and a spinner
-that stops a second before the card changes invites a second tap. Replies are still
-counted, and paced sending leaves room for them (one call of each private chat's
-burst, a few of the overall second), so a reply in a chat the sender is draining does
-not earn a 429.
+front of the bot (the tapped card redrawn, the next question) does not queue behind
+them: a person taps at human speed, far inside the limits, and a spinner that stops a
+second before the card changes invites a second tap. Paced sending leaves room for
+replies (one call of each private chat's burst, two of the overall thirty), so a reply
+goes at once in a chat the sender is draining; a reply of more calls than the chat's
+burst allows (a long list, details with a map pin and a case card) waits for the
+chat's limit like anything else, rather than earn a 429.
 """
 
 from __future__ import annotations
@@ -238,9 +239,10 @@ class ChatRateLimiter(BaseRateLimiter[None]):
     from zero earned a restarted bot several 429s. So the limiter behaves as if, at the
     moment it was made, every chat had just had its full burst and the overall second
     and each group's minute were full. That is exactly the worst the last run can have
-    left, and it wears off by itself: a private chat's first message waits at most
-    ``private_every`` (1 s) after the start, then the burst comes back as usual; the
-    overall window is free after a second; a group waits up to a minute (the bot writes
+    left, and it wears off by itself: a private chat's first reply waits at most
+    ``private_every`` (1 s) after the start and its first paced message twice that
+    (paced calls leave a call of the burst for replies), then the burst comes back as
+    usual; the overall window is free after a second; a group waits up to a minute (the bot writes
     to private chats only). ``after_previous_run=False`` is for a limiter that knows
     nothing was sent before it (tests timing the model itself).
     """
@@ -260,7 +262,7 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         self.per_second = per_second
         # Paced calls leave this much for replies (module docstring, "Who waits").
         self._reply_burst = 1 if room_for_replies and private_burst > 1 else 0
-        self._reply_slots = max(1, per_second // 6) if room_for_replies else 0
+        self._reply_slots = max(1, per_second // 15) if room_for_replies else 0
         self.group_per_minute = group_per_minute
         self.private_burst = private_burst
         self.private_every = private_every
@@ -297,8 +299,8 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         if key is None:
             return await callback(*args, **kwargs)
         chat = self._chat(key)
-        if not _PACED.get():  # a reply to the person in front: no waiting for a turn
-            await self._not_quiet(chat)
+        if not _PACED.get():  # a reply to the person in front: not queued behind paced calls
+            await self._chat_allows(key, chat, reply=True)
             await self._overall_slot(self.per_second)
             return await self._call(key, chat, callback, args, kwargs)
         async with chat.turn:
@@ -357,13 +359,16 @@ class ChatRateLimiter(BaseRateLimiter[None]):
             if idle and chat.tat <= now and chat.quiet_until <= now:
                 del self._chats[key]
 
-    async def _chat_allows(self, key: int | str, chat: _Chat) -> None:
+    async def _chat_allows(self, key: int | str, chat: _Chat, *, reply: bool = False) -> None:
         """Wait until the chat's own limit lets one more call through.
 
+        A ``reply`` may use the chat's whole burst (paced calls leave one call of it);
+        it waits only when the person's own answers are more than the burst allows (a
+        long list, details with a map pin and a case card in a chat the sender is
+        draining): a reply waiting a second beats a 429 and the retries after it.
         Replies made while a paced call waits move its turn on by a second at most: a
         person tapping a second apart for minutes (a script) must not starve the
-        messages queued for their chat (the fake's limits may then answer 429, which
-        the outbox honours)."""
+        messages queued for their chat."""
         latest: float | None = None
         while True:
             now = self._clock()
@@ -372,11 +377,12 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                 full = len(chat.recent) >= self.group_per_minute
                 allowed_from = chat.recent[0] + 60.0 if full else now
             else:
-                spare = self.private_burst - 1 - self._reply_burst
+                spare = self.private_burst - 1 - (0 if reply else self._reply_burst)
                 allowed_from = chat.tat - spare * self.private_every
-                if latest is None:
+                if latest is None and not reply:
                     latest = allowed_from + self.private_every
-                allowed_from = min(allowed_from, latest)
+                if latest is not None:
+                    allowed_from = min(allowed_from, latest)
             self._too_quiet(chat, now)
             allowed_from = max(allowed_from, chat.quiet_until)
             if now >= allowed_from:
@@ -388,13 +394,6 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         outbox tries again then (sleeping would hold the sender's lane, or a handler)."""
         if chat.quiet_until - now > MAX_WAIT:
             raise RetryAfter(timedelta(seconds=math.ceil(chat.quiet_until - now)))
-
-    async def _not_quiet(self, chat: _Chat) -> None:
-        """A reply waits out a short pause Telegram asked of its chat (a long one raises)."""
-        now = self._clock()
-        self._too_quiet(chat, now)
-        if chat.quiet_until > now:
-            await self._sleep(max(chat.quiet_until - now, MIN_PAUSE))
 
     async def _overall_slot(self, limit: int) -> None:
         """Wait for a place among ``limit`` calls of the last second (calls on their way

@@ -22,8 +22,10 @@ from handlers import (
 from handlers.context import BotApp
 from handlers.errors import on_error
 from handlers.guard import guard
+from handlers.sender import answered
 
 GUARD_GROUP = -1
+ANSWERED_GROUP = 1  # after every handler of group 0 (the guard's refusals stop before)
 
 
 def register(app: BotApp) -> None:
@@ -45,4 +47,5 @@ def register(app: BotApp) -> None:
     ):
         for handler in module.handlers():
             app.add_handler(handler)
+    app.add_handler(TypeHandler(Update, answered), group=ANSWERED_GROUP)
     app.add_error_handler(on_error)

@@ -29,6 +29,7 @@ from bot.services import people as people_service
 from handlers import callbacks
 from handlers.commands import publish_person_menu
 from handlers.context import BotContext
+from handlers.sender import SENDER, Sender
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -89,6 +90,8 @@ async def guard(update: Update, context: BotContext) -> None:
     if query is not None and callbacks.parse(query.data) is None:  # no button of ours sent it
         await query.answer(tr("This button is no longer active."), show_alert=True)
         raise ApplicationHandlerStop
+    if isinstance(sender := context.bot_data.get(SENDER), Sender):
+        sender.answering(user.id)  # what this update writes to them is its answer's
 
 
 async def _outside_private_chat(update: Update, context: BotContext, telegram_id: int) -> None:

@@ -36,10 +36,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import cast
 
+from telegram import Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.clock import real_wait
@@ -56,6 +58,9 @@ from handlers.notify import send_notice
 log = logging.getLogger("referral_bot.sender")
 
 LOOK_EVERY = timedelta(seconds=2)  # the outbox is read at least this often (a safety net)
+# A person whose update is being handled: notices to them are left to the handler's
+# reply() for this long (real seconds), then the sender takes them after all.
+IN_FRONT_FOR = 2.0
 SENDER = "sender"  # its key in bot_data
 
 Refused = Callable[[Notice, TelegramError], Awaitable[None]]
@@ -66,12 +71,15 @@ def _chat(notice: Notice) -> int:
 
 
 def _counts(notice: Notice, other: Notice) -> bool:
-    """The officer's "offered to N workers" waits for that referral's offer cards (and
-    any re-offer), not for other people's notices a worker's lane took on meanwhile."""
+    """The officer's "offered to N workers" waits for that referral's offer cards, not
+    for other people's notices a worker's lane took on meanwhile. Only for offers
+    written before it (the wave it counts): waiting on a later re-offer could wait in
+    a circle (two people who each file and receive offers) and never end."""
     return (
         notice.kind is NoticeKind.FILED
         and other.kind is NoticeKind.OFFER
         and other.referral_id == notice.referral_id
+        and (other.outbox_id or 0) < (notice.outbox_id or 0)
     )
 
 
@@ -88,6 +96,7 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._settling = asyncio.Lock()  # settles one at a time (the lanes open once)
+        self._in_front: dict[int, float] = {}  # Telegram id → when their update began
         services.bell.listen(self._bell.set)
 
     # -- running -------------------------------------------------------------------------
@@ -118,9 +127,33 @@ class Sender:
                         log.error("could not read the outbox: %s", type(exc).__name__)
                     await self._wait()
 
+    def answering(self, telegram_id: int) -> None:
+        """An update from this person is being handled (the guard let it through): what
+        it writes to them is its reply's to send. The commit rings the bell before the
+        handler has answered the tap; the sender must not take the details from under
+        it. Ended by :func:`answered` (the last handler group), or after
+        :data:`IN_FRONT_FOR` whatever happens."""
+        self._in_front[telegram_id] = time.monotonic()
+
+    def done_with(self, telegram_id: int) -> None:
+        if self._in_front.pop(telegram_id, None) is not None:
+            self._bell.set()  # what was left for the reply and is still there: now
+
+    def _left_to_reply(self, notice: Notice) -> bool:
+        """Only while the sender runs beside the handlers (a settle runs after them)."""
+        chat = _chat(notice)
+        began = self._in_front.get(chat)
+        if began is None or self._task is None or notice.kind is NoticeKind.FILED:
+            return False
+        if time.monotonic() - began > IN_FRONT_FOR:
+            del self._in_front[chat]
+            return False
+        return True
+
     async def _wait(self) -> None:
-        """Until the bell rings, the earliest retry falls due, or :data:`LOOK_EVERY`."""
-        wait = LOOK_EVERY
+        """Until the bell rings, the earliest retry falls due, or :data:`LOOK_EVERY`
+        (sooner while something is left to a handler's reply)."""
+        wait = LOOK_EVERY if not self._in_front else timedelta(seconds=IN_FRONT_FOR / 4)
         with contextlib.suppress(Exception):
             at = await outbox.next_attempt(self.services)
             now = self.services.clock.now()
@@ -190,6 +223,8 @@ class Sender:
             if until is not None and until > self.services.clock.now():
                 await outbox.postpone(self.services, notice, until)
                 return
+            if self._left_to_reply(notice):
+                return  # the handler sends it; if it does not, the next look after the wait
             if not await outbox.claim(self.services, notice):
                 # Sent, or waiting behind an earlier notice to the same person: whoever
                 # sends that one takes this one next (outbox.behind).
@@ -286,6 +321,13 @@ async def reply(context: BotContext, notices: Iterable[Notice]) -> None:
             continue  # the sender took it first: it is on its way
         the_sender = context.bot_data.get(SENDER)
         await deliver_one(context, notice, the_sender.refused if the_sender else None)
-        # Its followers (the officer's "offered to N" behind "Submitted") were held
-        # back for it: the sender takes them now rather than at its next look.
-        context.services.bell.ring()
+    if isinstance(the_sender := context.bot_data.get(SENDER), Sender):
+        the_sender.done_with(person.telegram_id)  # the rest to them: now
+
+
+async def answered(update: Update, context: BotContext) -> None:
+    """The last handler group: this update is done; what is left for its person is the
+    sender's now."""
+    user = update.effective_user
+    if user is not None and isinstance(the_sender := context.bot_data.get(SENDER), Sender):
+        the_sender.done_with(user.id)

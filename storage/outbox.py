@@ -163,12 +163,13 @@ async def release(conn: Conn, now: datetime) -> int:
     return cursor.rowcount
 
 
-async def postpone(conn: Conn, outbox_id: int, at: datetime) -> None:
-    """Due again at ``at``; not an attempt (nothing was tried)."""
+async def postpone(conn: Conn, outbox_id: int, at: datetime, lease_expired: datetime) -> None:
+    """Due again at ``at``; not an attempt (nothing was tried). Left alone while someone
+    holds it (a handler sending it to the person in front)."""
     await conn.execute(
-        "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?), claimed_at = NULL"
-        " WHERE id = ? AND sent_at IS NULL",
-        (to_db(at), outbox_id),
+        "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?)"
+        " WHERE id = ? AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)",
+        (to_db(at), outbox_id, to_db(lease_expired)),
     )
 
 

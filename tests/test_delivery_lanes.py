@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
+from bot.domain.referral import Category
 from bot.engine import escalation
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
@@ -21,7 +22,7 @@ from bot.services.notices import Notice, NoticeKind
 from bot.telegram_link import ChatRateLimiter
 from handlers.lanes import Lanes
 from storage.db import fetch_all
-from tests.stories import station
+from tests.stories import draft, file, station
 from tests.test_flood_limits import Ticker
 
 WORKERS = {"Li Na": (), "Zhou Min": (), "Wu Fang": ()}
@@ -221,3 +222,24 @@ async def test_an_item_waits_for_what_it_counts_and_not_for_anyone_elses_backlog
     gates["B"].set()
     await asyncio.wait_for(running, GUARD)
     assert done == ["A", "F", "B"]
+
+
+async def test_accepting_right_after_a_burst_of_offers_waits_its_turn_rather_than_a_429(
+    config_path: Path,
+) -> None:
+    """The sender has just used the worker's chat's pace on offer cards and she accepts
+    one at once: her answer (the card, the details, the case card) is not held behind
+    the sender's queue, but it keeps the chat's limit: no 429, nothing missing."""
+    ticker, clock = Ticker(), FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    telegram.enforce_limits(clock=ticker)
+    limiter = ChatRateLimiter(clock=ticker, sleep=ticker.sleep)
+    async with world(config_path, clock=clock, telegram=telegram, rate_limiter=limiter) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        for n in range(4):
+            await file(w, draft(Category.FAMILY_DISPUTE, summary=f"Case {n}"))
+        await li.tap("✅ Accept")
+        assert not telegram.too_many
+        assert any(m.plain.startswith("🔒") for m in li.bot_messages)  # the details
+        assert any("Status: Accepted" in m.plain for m in li.bot_messages)  # the case card

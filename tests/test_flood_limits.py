@@ -364,11 +364,17 @@ async def test_a_chat_tapped_nonstop_still_gets_its_queued_message(ticker: Ticke
     script answers every half second while the message waits, for a minute)."""
     fake = FakeTelegram()  # no limits kept: this is about the limiter's own queue
     chat: list[tuple[AnyApp, int]] = []
+    tapping = False
 
     async def tapping_meanwhile(seconds: float) -> None:
+        nonlocal tapping
         ticker.now += min(seconds, 0.5)
-        if ticker.now < 60.0:
-            await _reply(*chat[0], "answer")
+        if ticker.now < 60.0 and not tapping:  # a reply waiting its turn is not a new tap
+            tapping = True
+            try:
+                await _reply(*chat[0], "answer")
+            finally:
+                tapping = False
 
     limiter = ChatRateLimiter(clock=ticker, sleep=tapping_meanwhile, after_previous_run=False)
     async for app in _app(fake, limiter):

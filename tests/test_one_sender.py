@@ -91,3 +91,26 @@ async def test_accepting_is_answered_while_another_workers_chat_is_stuck(
         stuck.set()
         await asyncio.wait_for(w.settle(), GUARD)
         assert card.plain.endswith("Taken by Li Na.")
+
+
+async def test_the_details_for_the_worker_who_accepts_are_her_answer_not_the_senders(
+    config_path: Path,
+) -> None:
+    """The commit wakes the sender before the handler has answered Li's tap (here
+    Telegram is slow to take the tap's answer): the sender tells the officer, and leaves
+    Li's details to the handler, which sends them as its answer."""
+    async with world(config_path, background=True) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await up_to_review(s.officer)
+        await s.officer.tap("📨 Submit")
+        await asyncio.wait_for(w.settle(), GUARD)
+        slow = w.telegram.hang("answerCallbackQuery")
+        tap = asyncio.create_task(li.tap("✅ Accept"))
+        accepted = "Accepted by Li Na. Tap the name to write to them."
+        told = w.telegram.until(lambda: s.officer.texts[-1].endswith(accepted))
+        await asyncio.wait_for(told, GUARD)
+        assert not any(m.plain.startswith("🔒") for m in li.bot_messages)
+        slow.set()
+        await asyncio.wait_for(tap, GUARD)
+        assert any(m.plain.startswith("🔒") for m in li.bot_messages)

@@ -222,18 +222,26 @@ class Officer:
         self.alerts_seen = 0
 
     async def act(self) -> None:
+        answers = self.phone.callback_answers
+        if len(answers) > self.alerts_seen:
+            self.alerts_seen = len(answers)
+            said = answers[-1].text or ""
+            if said.startswith(("Submitted as", "Already submitted as")):
+                # The Submit tap's answer says it is filed (the card says so a moment
+                # later, from the outbox): on to the next one, as a person would.
+                self.marker, self.last, self.acted_at = None, None, time.monotonic()
+                await self.phone.send("/new")
+                return
+            if "/resume" in said:  # the card went stale in a crash
+                self.last, self.acted_at = None, time.monotonic()
+                await self.phone.send("/resume")
+                return
         card = _card(self.phone)
         screen = (card.message_id, card.plain) if card else None
         waited = time.monotonic() - self.acted_at
         if (screen == self.last or screen is None) and waited < self.PATIENCE:
             return  # the bot is still on it (or down): wait before doing it again
         self.last, self.acted_at = screen, time.monotonic()
-        answers = self.phone.callback_answers
-        if len(answers) > self.alerts_seen:
-            self.alerts_seen = len(answers)
-            if "/resume" in (answers[-1].text or ""):  # the card went stale in a crash
-                await self.phone.send("/resume")
-                return
         if card is None:
             self.marker = None
             await self.phone.send("/new")
@@ -365,7 +373,7 @@ async def run(folder: Path, kills: int, *, seed: int = 1, limits: bool = False) 
             await deployment.kill()
             counts.kills += 1
         await deployment.start()
-        await asyncio.sleep(15)  # a last stretch without kills: the story gets told
+        await asyncio.sleep(45)  # a last stretch without kills: the story gets told
         stop.set()
         await actors
         await _settle(deployment)

@@ -85,6 +85,7 @@ async def _tick(w: World, minutes: int) -> None:
     """Time passes; the engine goes round as the running bot's job would."""
     w.clock.advance(timedelta(minutes=minutes))
     await escalation_round(BotContext(w.app))
+    await w.settle()  # what the round decided reaches the phones, as the sender would
 
 
 async def _file(officer: Phone, tr: Translator, lang: str) -> None:

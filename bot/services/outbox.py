@@ -140,7 +140,7 @@ async def postpone(services: Services, notice: Notice, until: datetime) -> None:
     if notice.outbox_id is None:
         return
     async with services.db.statement() as conn:
-        await outbox.postpone(conn, notice.outbox_id, until)
+        await outbox.postpone(conn, notice.outbox_id, until, services.clock.now() - LEASE)
 
 
 async def sent(services: Services, notice: Notice) -> None:
