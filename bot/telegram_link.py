@@ -206,6 +206,10 @@ class _Chat:
     recent: deque[float] = field(default_factory=deque)  # groups: ends in the last minute
     tat: float = float("-inf")  # private chats: theoretical arrival time (GCRA)
     quiet_until: float = float("-inf")  # Telegram answered 429 for this chat
+    # Calls let through and not yet counted in ``tat`` (a reply and a paced call can be
+    # on their way to one chat at once): each takes a call of the burst meanwhile.
+    in_flight: int = 0
+    overdue: bool = False  # a paced call has waited past its due turn: replies leave it room
 
 
 class ChatRateLimiter(BaseRateLimiter[None]):
@@ -301,22 +305,28 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         chat = self._chat(key)
         if not _PACED.get():  # a reply to the person in front: not queued behind paced calls
             await self._chat_allows(key, chat, reply=True)
-            await self._overall_slot(self.per_second)
-            return await self._call(key, chat, callback, args, kwargs)
+            return await self._call(key, chat, self.per_second, callback, args, kwargs)
         async with chat.turn:
             await self._chat_allows(key, chat)
-            await self._overall_slot(self.per_second - self._reply_slots)
-            return await self._call(key, chat, callback, args, kwargs)
+            limit = self.per_second - self._reply_slots
+            return await self._call(key, chat, limit, callback, args, kwargs)
 
     async def _call(
         self,
         key: int | str,
         chat: _Chat,
+        overall: int,
         callback: Callable[..., Coroutine[Any, Any, Result]],
         args: Any,
         kwargs: dict[str, Any],
     ) -> Result:
-        """Make the call (its overall slot taken) and count it when its answer is back."""
+        """Take an overall slot, make the call, and count it when its answer is back.
+        The chat's allowance was taken already (``chat.in_flight``, by _chat_allows)."""
+        try:
+            await self._overall_slot(overall)
+        except BaseException:
+            chat.in_flight -= 1
+            raise
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
@@ -324,6 +334,7 @@ class ChatRateLimiter(BaseRateLimiter[None]):
             raise
         finally:
             ended = self._clock()
+            chat.in_flight -= 1
             self._in_flight -= 1
             self._recent.append(ended)
             self._ended.set()
@@ -377,15 +388,23 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                 full = len(chat.recent) >= self.group_per_minute
                 allowed_from = chat.recent[0] + 60.0 if full else now
             else:
-                spare = self.private_burst - 1 - (0 if reply else self._reply_burst)
+                # Paced calls leave room for replies. One that has waited past
+                # ``latest`` turns it round: replies leave room for it (not starved);
+                # nobody goes beyond the limit.
+                if not reply and latest is not None and now >= latest:
+                    chat.overdue = True
+                leave_room = chat.overdue if reply else not chat.overdue
+                spare = self.private_burst - 1 - chat.in_flight
+                spare -= self._reply_burst if leave_room else 0
                 allowed_from = chat.tat - spare * self.private_every
                 if latest is None and not reply:
                     latest = allowed_from + self.private_every
-                if latest is not None:
-                    allowed_from = min(allowed_from, latest)
             self._too_quiet(chat, now)
             allowed_from = max(allowed_from, chat.quiet_until)
             if now >= allowed_from:
+                chat.in_flight += 1  # taken now: no other call can pass on the same room
+                if not reply:
+                    chat.overdue = False
                 return
             await self._sleep(max(allowed_from - now, MIN_PAUSE))
 

@@ -360,7 +360,7 @@ async def test_a_person_tapping_during_a_long_drain_to_their_chat_gets_no_429(
 
 async def test_a_chat_tapped_nonstop_still_gets_its_queued_message(ticker: Ticker) -> None:
     """Replies are not held to the chat's pace, and they count; but a message queued for
-    that chat goes within a couple of seconds, not only once the tapping stops (here a
+    that chat goes within a few seconds, not only once the tapping stops (here a
     script answers every half second while the message waits, for a minute)."""
     fake = FakeTelegram()  # no limits kept: this is about the limiter's own queue
     chat: list[tuple[AnyApp, int]] = []
@@ -383,5 +383,5 @@ async def test_a_chat_tapped_nonstop_still_gets_its_queued_message(ticker: Ticke
         for _ in range(3):
             await _reply(app, ann.chat_id, "answer")
         await app.bot.send_message(ann.chat_id, "the offer")
-        assert ticker.now <= 3.0
+        assert ticker.now <= 6.0  # a few seconds, not the minute the tapping lasts
     assert ann.texts[-1] == "the offer"

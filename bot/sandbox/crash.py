@@ -211,7 +211,7 @@ class Officer:
     """Files referrals by reading the screen, like a person: a step the screen still
     asks for after a while (the bot died meanwhile) is answered again."""
 
-    PATIENCE = 2.0  # seconds before answering the same screen again
+    PATIENCE = 5.0  # seconds before answering the same screen again (replies: one a second)
 
     def __init__(self, phone: Phone) -> None:
         self.phone = phone
@@ -373,7 +373,7 @@ async def run(folder: Path, kills: int, *, seed: int = 1, limits: bool = False) 
             await deployment.kill()
             counts.kills += 1
         await deployment.start()
-        await asyncio.sleep(45)  # a last stretch without kills: the story gets told
+        await asyncio.sleep(60)  # a last stretch without kills: the story gets told
         stop.set()
         await actors
         await _settle(deployment)
