@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from telegram.ext import Application
 
@@ -17,6 +18,9 @@ from bot.domain.draft import Draft
 from bot.domain.referral import AgeBand, Category, Consent, Urgency
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import ONE_STATION, World, world
+from bot.telegram_link import ChatRateLimiter
+
+T = TypeVar("T")
 
 WEEKDAY_10AM = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Shanghai
 
@@ -64,6 +68,32 @@ async def deployment(
         path.write_text(CONFIG, encoding="utf-8")
         async with world(path, clock=clock or FakeClock(WEEKDAY_10AM), background=background) as w:
             yield w
+
+
+@asynccontextmanager
+async def limits_on(
+    set_up: Callable[[Path, FakeClock, FakeTelegram], Awaitable[T]],
+    *,
+    background: bool = False,
+    round_trip: float = 0.0,
+) -> AsyncIterator[tuple[World, T]]:
+    """A deployment made by ``set_up`` without limits (not measured), then started again
+    with the fake keeping Telegram's limits and the bot's real ChatRateLimiter. The fake
+    starts counting at that moment, so the limiter need not start cautious as after a
+    real restart (its first second is not what is measured)."""
+    with tempfile.TemporaryDirectory(prefix="referral-bench-") as folder:
+        config_path = Path(folder) / "config.toml"
+        config_path.write_text(CONFIG, encoding="utf-8")
+        clock = FakeClock(WEEKDAY_10AM)
+        telegram = FakeTelegram(clock=clock.now)
+        made = await set_up(config_path, clock, telegram)
+        telegram.enforce_limits()
+        telegram.round_trip = round_trip
+        limiter = ChatRateLimiter(after_previous_run=False)
+        async with world(
+            config_path, clock=clock, telegram=telegram, rate_limiter=limiter, background=background
+        ) as w:
+            yield w, made
 
 
 async def enrol(w: World, user_id: int, role: str) -> Phone:

@@ -19,15 +19,13 @@ reach is then about 30/1.1 a second; see ``bot/telegram_link.py``).
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CONFIG, WEEKDAY_10AM, enrol, up_to_review
+from bench.common import enrol, limits_on, up_to_review
 from bot.clock import FakeClock
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import world
-from bot.telegram_link import ChatRateLimiter
 
 PEOPLE = 300
 OFFICERS = 2  # each files one referral: every worker gets two offer cards
@@ -48,28 +46,16 @@ async def _set_up(config_path: Path, clock: FakeClock, telegram: FakeTelegram) -
 async def once(round_trip: float = 0.0) -> tuple[float, int, int]:
     """(messages per second, offer cards sent, 429s) for one run; ``round_trip``: the
     seconds each call to the fake takes there and back (0: the in-process fake's own)."""
-    with tempfile.TemporaryDirectory(prefix="referral-bench-") as folder:
-        config_path = Path(folder) / "config.toml"
-        config_path.write_text(CONFIG, encoding="utf-8")
-        clock = FakeClock(WEEKDAY_10AM)
-        telegram = FakeTelegram(clock=clock.now)
-        officers = await _set_up(config_path, clock, telegram)
-        # The same deployment restarted with the real limiter; the fake now keeps limits.
-        telegram.enforce_limits()
-        telegram.round_trip = round_trip
-        # The fake starts counting now: nothing sent before counts, so the limiter need
-        # not start cautious as after a real restart (its first second is not measured).
-        limiter = ChatRateLimiter(after_previous_run=False)
-        async with world(config_path, clock=clock, telegram=telegram, rate_limiter=limiter):
-            first_call = len(telegram.calls)
-            started = time.perf_counter()
-            await asyncio.gather(*(officer.tap("📨 Submit") for officer in officers))
-            calls = telegram.calls[first_call:]
-        sent = [c for c in calls if not c.refused and c.method == "sendMessage"]
-        cards = [c for c in sent if str(c.params.get("text", "")).startswith("New referral")]
-        too_many = sum(1 for c in calls if c.status == 429)
-        elapsed = max(c.at for c in sent) - started
-        return len(sent) / elapsed, len(cards), too_many
+    async with limits_on(_set_up, round_trip=round_trip) as (w, officers):
+        first_call = len(w.telegram.calls)
+        started = time.perf_counter()
+        await asyncio.gather(*(officer.tap("📨 Submit") for officer in officers))
+        calls = w.telegram.calls[first_call:]
+    sent = [c for c in calls if not c.refused and c.method == "sendMessage"]
+    cards = [c for c in sent if str(c.params.get("text", "")).startswith("New referral")]
+    too_many = sum(1 for c in calls if c.status == 429)
+    elapsed = max(c.at for c in sent) - started
+    return len(sent) / elapsed, len(cards), too_many
 
 
 async def measure(round_trip: float = 0.0, runs: int = 3) -> tuple[float, float, int, int]:

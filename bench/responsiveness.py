@@ -12,25 +12,23 @@ per-chat limit allows (the busiest chat's messages after its burst of three, one
 second).
 
 The deployment is set up without limits (not measured), then started again with the
-fake keeping limits and the bot's real :class:`ChatRateLimiter`, its sender in the
-background as in production. The fake starts counting at that moment, so the limiter
-need not start cautious as after a real restart (as in benchmark 4).
+fake keeping limits (:func:`bench.common.limits_on`), the bot's sender in the
+background as in production.
 """
 
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import CONFIG, WEEKDAY_10AM, enrol, percentile, up_to_review
+from bench.common import enrol, limits_on, percentile, up_to_review
 from bot.clock import FakeClock
 from bot.sandbox import FakeTelegram, Phone
+from bot.sandbox.fake_telegram.calls import ApiCall
 from bot.sandbox.world import world
-from bot.telegram_link import ChatRateLimiter
 
 OFFICERS = 50
 WORKERS = 5
@@ -84,62 +82,43 @@ async def _keep_using(person: Phone, stop: asyncio.Event, waits: list[float]) ->
         await asyncio.sleep(max(0.0, PACE - (time.perf_counter() - started)))
 
 
+def _offer_card(call: ApiCall) -> bool:
+    text = str(call.params.get("text", ""))
+    return call.method == "sendMessage" and call.status == 200 and text.startswith("New referral")
+
+
 async def once() -> Result:
-    with tempfile.TemporaryDirectory(prefix="referral-bench-") as folder:
-        config_path = Path(folder) / "config.toml"
-        config_path.write_text(CONFIG, encoding="utf-8")
-        clock = FakeClock(WEEKDAY_10AM)
-        telegram = FakeTelegram(clock=clock.now)
-        officers = await _set_up(config_path, clock, telegram)
-        telegram.enforce_limits()
-        limiter = ChatRateLimiter(after_previous_run=False)  # see the module docstring
-        waits: list[float] = []
-        async with world(
-            config_path, clock=clock, telegram=telegram, rate_limiter=limiter, background=True
-        ) as w:
-            person = w.phone(PERSON, f"officer {PERSON}")
-            first_call = len(telegram.calls)
-            stop = asyncio.Event()
-            using = asyncio.create_task(_keep_using(person, stop, waits))
-            started = time.perf_counter()
-            await asyncio.gather(*(officer.tap("📨 Submit") for officer in officers))
-            expected = OFFICERS * WORKERS
-
-            def delivered() -> int:
-                return sum(
-                    1
-                    for c in telegram.calls[first_call:]
-                    if c.method == "sendMessage"
-                    and c.status == 200
-                    and str(c.params.get("text", "")).startswith("New referral")
-                )
-
-            await asyncio.wait_for(telegram.until(lambda: delivered() >= expected), 600)
-            stop.set()
-            await using
-            await w.settle()
+    waits: list[float] = []
+    expected = OFFICERS * WORKERS
+    async with limits_on(_set_up, background=True) as (w, officers):
+        telegram = w.telegram
+        person = w.phone(PERSON, f"officer {PERSON}")
+        first_call = len(telegram.calls)
+        stop = asyncio.Event()
+        using = asyncio.create_task(_keep_using(person, stop, waits))
+        started = time.perf_counter()
+        await asyncio.gather(*(officer.tap("📨 Submit") for officer in officers))
+        all_sent = telegram.until(
+            lambda: sum(map(_offer_card, telegram.calls[first_call:])) >= expected
+        )
+        await asyncio.wait_for(all_sent, 600)
+        stop.set()
+        await using
+        await w.settle()
         calls = telegram.calls[first_call:]
-        cards = [
-            c
-            for c in calls
-            if c.method == "sendMessage"
-            and c.status == 200
-            and str(c.params.get("text", "")).startswith("New referral")
-        ]
-        per_chat = Counter(
-            int(str(c.params["chat_id"]))
-            for c in calls
-            if c.status == 200 and "chat_id" in c.params
-        )
-        busiest = max(n for chat, n in per_chat.items() if chat != PERSON)
-        return Result(
-            waits=waits,
-            offers=len(cards),
-            expected=expected,
-            too_many=sum(1 for c in calls if c.status == 429),
-            drain=max(c.at for c in cards) - started,
-            allowed=max(0, busiest - 3) * 1.0,
-        )
+    cards = [c for c in calls if _offer_card(c)]
+    per_chat = Counter(
+        int(str(c.params["chat_id"])) for c in calls if c.status == 200 and "chat_id" in c.params
+    )
+    busiest = max(n for chat, n in per_chat.items() if chat != PERSON)
+    return Result(
+        waits=waits,
+        offers=len(cards),
+        expected=expected,
+        too_many=sum(1 for c in calls if c.status == 429),
+        drain=max(c.at for c in cards) - started,
+        allowed=max(0, busiest - 3) * 1.0,
+    )
 
 
 async def measure() -> tuple[float, float, Result]:

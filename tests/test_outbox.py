@@ -19,6 +19,7 @@ from bot.services import offers
 from bot.services import people as people_service
 from bot.services.notices import NoticeKind
 from handlers import notice_texts
+from handlers.sender import Sender
 from tests.stories import draft, enrol, file, station, up_to_review
 
 
@@ -96,9 +97,10 @@ async def test_a_person_who_blocked_the_bot_is_not_retried(config_path: Path) ->
         assert refused == after == 1
 
 
-async def test_two_settles_at_once_send_each_message_once(config_path: Path) -> None:
-    """The sender's claim is what keeps a message from going twice, even when it is
-    asked to send twice at once (after a restart, a round and a tap together)."""
+async def test_two_senders_at_once_send_each_message_once(config_path: Path) -> None:
+    """The claim in the database is what keeps a message from going twice: two senders
+    working the same outbox at the same moment (each with its own lanes; one sender
+    never races itself) send each message once."""
     clock = FakeClock()
     telegram = FakeTelegram(clock=clock.now)
     async with world(config_path, clock=clock, telegram=telegram) as w:
@@ -109,7 +111,8 @@ async def test_two_settles_at_once_send_each_message_once(config_path: Path) -> 
         card = s.workers["Li Na"].last.button("✅ Accept")
         assert card is not None and card.callback_data is not None
         await offers.accept(w.services, li_person, int(card.callback_data.split(":")[1]))
-        await asyncio.gather(w.settle(), w.settle(), escalation.tick(w.services))
+        other = Sender(w.app, w.services)
+        await asyncio.gather(w.settle(), other.settle(), escalation.tick(w.services))
         li = s.workers["Li Na"]
         assert sum(t.startswith(f"🔒 {referral.ref}") for t in li.texts) == 1
         assert sum("Accepted by Li Na" in t for t in s.officer.texts) == 1
