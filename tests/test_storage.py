@@ -88,7 +88,7 @@ async def test_a_write_cancelled_as_it_begins_leaves_no_transaction_behind(
                 await audit.record(tx, now=clock.now(), action="never")
 
         task = asyncio.create_task(write())
-        await asyncio.sleep(0)  # it holds the lock and waits for BEGIN
+        await asyncio.sleep(0)  # it waits for its turn to begin
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -97,6 +97,57 @@ async def test_a_write_cancelled_as_it_begins_leaves_no_transaction_behind(
         async with db.statement() as conn:
             await audit.record(conn, now=clock.now(), action="single")
         assert [e.action for e in await audit.entries(db.reader)] == ["next", "single"]
+
+
+async def test_a_write_waits_for_another_programs_lock_without_stopping_the_bot(
+    tmp_path: Path,
+) -> None:
+    """The command line importing a rota holds the write lock: the bot's write waits for
+    it, and meanwhile the bot goes on answering (statements run on the event loop, so a
+    wait inside SQLite would have stopped everything)."""
+    clock = FakeClock()
+    path = tmp_path / "a.sqlite3"
+    async with await Database.open(path) as db:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute(
+            "INSERT INTO audit_log (at, action) VALUES ('2026-01-01T00:00:00+00:00', 'import')"
+        )
+
+        async def write() -> None:
+            async with db.write() as tx:
+                await audit.record(tx, now=clock.now(), action="bot")
+
+        task = asyncio.create_task(write())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert not task.done()
+        # The loop is free: a read is answered (and sees nothing uncommitted).
+        assert [e.action for e in await audit.entries(db.reader)] == []
+        other.execute("COMMIT")
+        other.close()
+        await task
+        assert [e.action for e in await audit.entries(db.reader)] == ["import", "bot"]
+
+
+async def test_a_write_gives_up_when_another_program_keeps_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As SQLite's busy timeout did: "database is locked", and the next write works."""
+    monkeypatch.setattr(db_module, "LOCK_WAIT", 0.05)
+    clock = FakeClock()
+    path = tmp_path / "a.sqlite3"
+    async with await Database.open(path) as db:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            async with db.write() as tx:
+                await audit.record(tx, now=clock.now(), action="refused")
+        other.execute("ROLLBACK")
+        other.close()
+        async with db.write() as tx:
+            await audit.record(tx, now=clock.now(), action="later")
+        assert [e.action for e in await audit.entries(db.reader)] == ["later"]
 
 
 async def test_failed_write_rolls_back_everything_in_it(tmp_path: Path) -> None:
