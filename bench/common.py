@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from telegram.ext import Application
+from telegram.constants import ParseMode
+from telegram.ext import Application, Defaults
 
 from bot.app import PLACEHOLDER_TOKEN
 from bot.clock import FakeClock
@@ -146,12 +147,11 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def bare_app(telegram: FakeTelegram) -> Application:  # type: ignore[type-arg]
-    """A bare python-telegram-bot application on ``telegram``: the baselines' bot."""
-    return (
-        Application.builder()
-        .token(PLACEHOLDER_TOKEN)
-        .request(telegram.request)
-        .get_updates_request(telegram.request)
-        .build()
-    )
+def bare_app(telegram: FakeTelegram, *, html: bool = False) -> Application:  # type: ignore[type-arg]
+    """A bare python-telegram-bot application on ``telegram``: the baselines' bot.
+    ``html``: its texts are HTML, as the referral bot's are (the fake then checks their
+    markup, as Telegram does, and that is part of each call)."""
+    builder = Application.builder().token(PLACEHOLDER_TOKEN)
+    if html:
+        builder = builder.defaults(Defaults(parse_mode=ParseMode.HTML))
+    return builder.request(telegram.request).get_updates_request(telegram.request).build()

@@ -114,7 +114,7 @@ _LABELS = [  # every button the filing taps, on every card of the menu bot
     "The person agrees to be contacted",
     "📨 Submit",
 ]
-_CARD = "Step {step}: a card of the size a filing shows, with its question and buttons. " * 4
+_CARD = "<b>New referral</b> · step {step}\n\n" + "A card of the size a filing shows. " * 3
 
 
 def _menu() -> InlineKeyboardMarkup:
@@ -144,9 +144,10 @@ async def _menu_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def menu_bot(officers: int = OFFICERS) -> Rate:
-    """The filing's Telegram calls with no storage and no rules: the best rate possible."""
+    """The filing's Telegram calls with no storage and no rules: the best rate possible.
+    Its texts are HTML with a bold title, like the filing's cards."""
     telegram = FakeTelegram()
-    app = bare_app(telegram)
+    app = bare_app(telegram, html=True)
     app.add_handler(MessageHandler(filters.TEXT, _menu_text))
     app.add_handler(CallbackQueryHandler(_menu_tap))
     return await _menu_run(telegram, app, officers)

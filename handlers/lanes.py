@@ -74,6 +74,11 @@ class Lanes(Generic[T]):
     def __contains__(self, key: Hashable) -> bool:
         return key in self._queues
 
+    def waiting(self, key: Hashable) -> int:
+        """How many items of ``key``'s lane wait behind the one being worked on."""
+        queue = self._queues.get(key)
+        return len(queue) - 1 if queue else 0
+
     async def quiet(self) -> None:
         """Return once no lane holds anything."""
         while self._queues:

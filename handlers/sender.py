@@ -153,6 +153,8 @@ class Sender:
     async def _wait(self) -> None:
         """Until the bell rings, the earliest retry falls due, or :data:`LOOK_EVERY`
         (sooner while something is left to a handler's reply)."""
+        if self._bell.is_set():
+            return  # rung while the lanes were being filled: look again at once
         wait = LOOK_EVERY if not self._in_front else timedelta(seconds=IN_FRONT_FOR / 4)
         with contextlib.suppress(Exception):
             at = await outbox.next_attempt(self.services)
@@ -229,7 +231,11 @@ class Sender:
                 # Sent, or waiting behind an earlier notice to the same person: whoever
                 # sends that one takes this one next (outbox.behind).
                 return
-            if await deliver_one(self.context, notice, self.refused):
+            sent = await deliver_one(self.context, notice, self.refused)
+            if sent and not self.lanes.waiting(_chat(notice)):
+                # What waited for this one. Asked only when the lane holds nothing more
+                # for the chat: a burst's rows came in one read, in order, and the last
+                # of them asks; a row written meanwhile rang the bell.
                 self._admit(await outbox.behind(self.services, notice))
         except Exception as exc:  # the database failing (a full disk, locked by another program)
             log.error(
