@@ -41,11 +41,9 @@ async def show_mine(update: Update, context: BotContext) -> None:
                 state=state,
             )
         )
-        for referral in open_cases:
-            await message.reply_text(
-                cards.case_text(tr, context.services.config, referral),
-                reply_markup=cards.case_buttons(tr, referral),
-            )
+        # The cards follow from the sender, at the chat's pace (a long list would
+        # otherwise hold up everyone else's answers while it went out).
+        await cases.show_cards(context.services, person, open_cases)
         shown = True
     if not shown:
         await message.reply_text(tr("You have no referrals or cases."))

@@ -430,6 +430,13 @@ def _cover(tr: Translator, config: Config, facts: Facts) -> Shown:
     return Shown(text)
 
 
+def _case_card(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """One of the worker's open cases, as /mine shows it: the case card and its buttons."""
+    return Shown(
+        cards.case_text(tr, config, facts.case), buttons=cards.case_buttons(tr, facts.case)
+    )
+
+
 RENDERERS: dict[NoticeKind, Renderer] = {
     # to social workers
     NoticeKind.OFFER: _offer,
@@ -438,6 +445,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.REVEAL: _reveal,
     NoticeKind.REMIND_CONTACT: _remind_contact,
     NoticeKind.REMIND_STALE: _remind_stale,
+    NoticeKind.CASE_CARD: _case_card,
     # to the officer
     NoticeKind.SUBMITTED: _submitted,
     NoticeKind.FILED: _to_officer(_filed),

@@ -17,7 +17,7 @@ from datetime import datetime
 from telegram import ReplyParameters
 from telegram.error import BadRequest
 
-from bot.domain.referral import Referral, Status
+from bot.domain.referral import WORKING, Referral, Status
 from bot.i18n import Translator
 from bot.services import Services, coordinator, cover, details, handover
 from bot.services import offers as offer_service
@@ -56,6 +56,8 @@ async def send_notice(context: BotContext, notice: Notice, referral: Referral | 
         return  # cannot happen (the sender loads the referral of one about a referral)
     if kind in WHILE_OFFERED and await _overtaken(services, notice, referral):
         return  # overtaken (accepted, withdrawn) since it was decided: nothing to say now
+    if kind is NoticeKind.CASE_CARD and not _still_theirs(notice, referral):
+        return  # closed, returned or handed on since /mine: its buttons would mislead
     facts = await _LOOKUPS.get(kind, _nothing_to_read)(services, notice, referral)
     if facts is None:
         return  # what it would say is gone (a decline reason erased since)
@@ -69,6 +71,14 @@ async def _overtaken(services: Services, notice: Notice, referral: Referral | No
         return True
     return notice.offer_id is not None and not await offer_service.is_open(
         services, notice.offer_id
+    )
+
+
+def _still_theirs(notice: Notice, referral: Referral | None) -> bool:
+    return (
+        referral is not None
+        and referral.assignee_id == notice.recipient.id
+        and referral.status in WORKING
     )
 
 

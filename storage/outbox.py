@@ -103,6 +103,17 @@ async def behind(
     return [_pending(conn, r) for r in rows]
 
 
+async def waiting_about(conn: Conn, recipient_id: int, kind: str) -> set[int]:
+    """The referrals that unsent notices of ``kind`` to the person are about."""
+    rows = await fetch_all(
+        conn,
+        "SELECT referral_id FROM outbox WHERE recipient_id = ? AND kind = ?"
+        " AND sent_at IS NULL AND dead_at IS NULL AND referral_id IS NOT NULL",
+        (recipient_id, kind),
+    )
+    return {r["referral_id"] for r in rows}
+
+
 def _pending(conn: Conn, r: Row) -> Pending:
     return Pending(
         id=r["id"],

@@ -6,6 +6,7 @@ what concerns others goes out as each chat allows, each chat in order."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from bot.sandbox import Phone
@@ -114,3 +115,38 @@ async def test_the_details_for_the_worker_who_accepts_are_her_answer_not_the_sen
         slow.set()
         await asyncio.wait_for(tap, GUARD)
         assert any(m.plain.startswith("🔒") for m in li.bot_messages)
+
+
+async def test_a_workers_long_mine_holds_up_nobody(config_path: Path) -> None:
+    """A worker's /mine is a card for each open case, and her chat takes about one
+    message a second: the handler used to send them all itself, and nobody else was
+    answered meanwhile. Now her /mine is answered at once with its first line, the cards
+    follow from the sender in order (asked twice, still once each), and an officer's
+    /mine is answered while her cards are stuck on their way."""
+    async with world(config_path, background=True) as w:  # the test config caps cases at 4
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        for _ in range(4):
+            await up_to_review(s.officer)
+            await s.officer.tap("📨 Submit")
+            await asyncio.wait_for(w.settle(), GUARD)
+            await li.tap("✅ Accept")
+            await asyncio.wait_for(w.settle(), GUARD)
+            w.clock.advance(timedelta(minutes=1))  # one referral a minute at most, by hand
+        refs = [t.split(" · ")[0] for t in s.officer.texts if t.startswith("Submitted as")]
+        refs = [t.removeprefix("Submitted as ").rstrip(".") for t in refs]
+        assert len(refs) == 4
+        stuck = w.telegram.hold(li.chat_id, only=lambda p: "Status: " in str(p.get("text")))
+        before = len(li.texts)
+
+        for _ in range(2):
+            await asyncio.wait_for(li.send("/mine"), GUARD)
+            assert li.texts[-1] == "Your open cases: 4 of 4. You are available."
+        await asyncio.wait_for(s.officer.send("/mine"), GUARD)
+        assert s.officer.texts[-1].startswith("Your latest referrals:")
+        assert not [t for t in li.texts[before:] if "Status: " in t]  # still on their way
+
+        stuck.set()
+        await asyncio.wait_for(w.settle(), GUARD)
+        cards = [t for t in li.texts[before:] if "Status: Accepted" in t]
+        assert [card.split(" · ")[0] for card in cards] == refs

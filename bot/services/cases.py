@@ -20,6 +20,7 @@ from bot.domain.referral import (
 from bot.services import Services, outbox
 from bot.services.notices import Changed, Notice, NoticeKind
 from storage import audit, people, referrals
+from storage import outbox as storage_outbox
 from storage.db import Conn
 
 
@@ -160,6 +161,22 @@ async def details_for(services: Services, person: Person, referral_id: int) -> R
 
 async def open_cases(services: Services, person: Person) -> list[Referral]:
     return await referrals.open_cases_of(services.db.reader, person.id)
+
+
+async def show_cards(services: Services, person: Person, shown: list[Referral]) -> int:
+    """Queue a card for each of ``shown`` (the worker's open cases) to the worker, for
+    the sender: one person's long list goes at their chat's pace without holding up
+    anyone else's answer. A case whose card is still waiting from an earlier /mine is
+    not queued twice. Returns how many were queued."""
+    async with services.db.write() as tx:
+        waiting = await storage_outbox.waiting_about(tx, person.id, NoticeKind.CASE_CARD.value)
+        notices = [
+            Notice(NoticeKind.CASE_CARD, person, referral.id)
+            for referral in shown
+            if referral.id not in waiting
+        ]
+        await outbox.enqueue(tx, services, notices)
+    return len(notices)
 
 
 async def refused(services: Services, person: Person, referral_id: int, action: str) -> None:

@@ -24,6 +24,9 @@ class NoticeKind(StrEnum):
     REVEAL = "reveal"  # the full details, to the worker who accepted (protected)
     REMIND_CONTACT = "remind_contact"  # first contact is due
     REMIND_STALE = "remind_stale"  # no update for a week
+    # One open case with its buttons, for /mine: the list can be long and goes at the
+    # chat's pace, so the sender sends it and the bot goes on answering everyone else.
+    CASE_CARD = "case_card"
     # to the officer
     SUBMITTED = "submitted"  # edit the review card: "Submitted as R-…", no buttons left
     FILED = "filed"  # sent, and offered to how many workers

@@ -27,7 +27,7 @@ import random
 import re
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -195,6 +195,7 @@ class FakeTelegram:
         self._failures: dict[tuple[str, int | None], deque[_Refusal]] = {}
         self._flood: _FloodControl | None = None
         self._holds: dict[int, asyncio.Event] = {}
+        self._hold_only: dict[int, Callable[[Mapping[str, object]], bool]] = {}
         self._hung: dict[str, asyncio.Event] = {}
         self._watchers: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         #: 429s answered because a call went beyond :class:`FloodLimits`, by limit
@@ -324,9 +325,13 @@ class FakeTelegram:
         (the bot's limiter must use the same one); by default the real one."""
         self._flood = _FloodControl(limits or FloodLimits(), clock)
 
-    def hold(self, chat_id: int) -> asyncio.Event:
+    def hold(
+        self, chat_id: int, *, only: Callable[[Mapping[str, object]], bool] | None = None
+    ) -> asyncio.Event:
         """Calls about ``chat_id`` wait (arrived, not yet answered: a slow chat) until the
-        returned event is set."""
+        returned event is set; ``only``: just the calls whose parameters it accepts."""
+        if only is not None:
+            self._hold_only[chat_id] = only
         return self._holds.setdefault(chat_id, asyncio.Event())
 
     def hang(self, method: str) -> asyncio.Event:
@@ -416,7 +421,9 @@ class FakeTelegram:
                 await hung.wait()
             chat_id = _named_chat(params)
             if chat_id is not None and chat_id in self._holds:
-                await self._holds[chat_id].wait()
+                only = self._hold_only.get(chat_id)
+                if only is None or only(params):
+                    await self._holds[chat_id].wait()
             if chat_id is not None and method.lower() in _LIMITED_METHODS:
                 self._keep_limits(chat_id)
             result = await self._dispatch(method, params)
