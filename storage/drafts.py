@@ -47,21 +47,18 @@ async def get(conn: Conn, person_id: int) -> StoredDraft | None:
 
 async def put(
     conn: Conn, person_id: int, draft: Draft, card_message_id: int | None, now: datetime
-) -> None:
-    """Insert or replace the officer's draft (an officer has at most one)."""
+) -> StoredDraft:
+    """Insert or replace the officer's draft (an officer has at most one); the draft as
+    stored (once the caller's transaction commits)."""
+    sealed = seal(conn, "drafts", "data", draft.to_json())
     await conn.execute(
         "INSERT INTO drafts (person_id, token, data, card_message_id, updated_at)"
         " VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (person_id) DO UPDATE SET token = excluded.token, data = excluded.data,"
         " card_message_id = excluded.card_message_id, updated_at = excluded.updated_at",
-        (
-            person_id,
-            draft.token,
-            seal(conn, "drafts", "data", draft.to_json()),
-            card_message_id,
-            to_db(now),
-        ),
+        (person_id, draft.token, sealed, card_message_id, to_db(now)),
     )
+    return StoredDraft(person_id, draft, card_message_id, now, sealed)
 
 
 async def put_if_unchanged(

@@ -150,6 +150,19 @@ async def test_a_write_gives_up_when_another_program_keeps_the_lock(
         assert [e.action for e in await audit.entries(db.reader)] == ["later"]
 
 
+async def test_a_read_during_a_write_sees_only_what_was_committed(tmp_path: Path) -> None:
+    """Reads share the writer's connection while no write is under way (its cache stays
+    warm); a read while a transaction is open must not see that transaction's rows."""
+    clock = FakeClock()
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        async with db.write() as tx:
+            await audit.record(tx, now=clock.now(), action="first")
+        async with db.write() as tx:
+            await audit.record(tx, now=clock.now(), action="second")
+            assert [e.action for e in await audit.entries(db.reader)] == ["first"]
+        assert [e.action for e in await audit.entries(db.reader)] == ["first", "second"]
+
+
 async def test_failed_write_rolls_back_everything_in_it(tmp_path: Path) -> None:
     clock = FakeClock()
     async with await Database.open(tmp_path / "a.sqlite3") as db:

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.config import Config
 from storage import directory
 from storage.db import Database, StorageError
+from storage.drafts import StoredDraft
 from storage.sealing import Sealer, holds_sealed_data, write_key_file
 
 log = logging.getLogger("referral_bot.privacy")
@@ -38,6 +39,10 @@ class Services:
     db: Database
     clock: Clock
     bell: OutboxBell = field(default_factory=OutboxBell, compare=False)
+    # The draft each officer's last change saved, by person id: where the next change
+    # starts from instead of reading it again (bot/services/drafts.py). Only a hint: the
+    # change saves only if the row is still exactly that draft.
+    last_drafts: dict[int, StoredDraft] = field(default_factory=dict, compare=False)
 
 
 async def open_database(config: Config, *, sync: bool = True) -> Database:

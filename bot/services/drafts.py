@@ -2,8 +2,11 @@
 
 A tap counts only on the draft's current card: the message id and the draft's token
 (in the callback data) must both match, so a tap on an older card, or on the card of
-a draft that was discarded and started again, changes nothing. Every change is a
-read-check-write inside one write transaction.
+a draft that was discarded and started again, changes nothing. A change saves only
+if the row is still exactly the draft it was applied to (else it is made again in one
+read-check-write transaction). Where it starts from is the draft the officer's last
+change saved (``Services.last_drafts``, kept in memory), so a filing step reads
+nothing: the step before it left the draft there.
 
 The draft holds personal data: nothing here logs it.
 """
@@ -84,15 +87,21 @@ async def begin(
     draft = Draft(has_button=has_button)
     now = services.clock.now()
     async with services.db.statement() as conn:
-        await drafts.put(conn, person_id, draft, card_message_id, now)
-    return StoredDraft(person_id, draft, card_message_id, now)
+        stored = await drafts.put(conn, person_id, draft, card_message_id, now)
+    services.last_drafts[person_id] = stored
+    return replace(stored, draft=replace(draft))  # the caller's copy: the hint stays as saved
 
 
 async def show_on(services: Services, person_id: int, token: str, message_id: int) -> bool:
     """Make ``message_id`` the draft's card: taps on every earlier card become stale.
     One conditional UPDATE, atomic by itself."""
+    now = services.clock.now()
     async with services.db.statement() as conn:
-        return await drafts.set_card(conn, person_id, token, message_id, services.clock.now())
+        shown = await drafts.set_card(conn, person_id, token, message_id, now)
+    hint = services.last_drafts.pop(person_id, None)
+    if shown and hint is not None and hint.draft.token == token:
+        services.last_drafts[person_id] = replace(hint, card_message_id=message_id, updated_at=now)
+    return shown
 
 
 async def change(
@@ -118,7 +127,9 @@ async def change(
     or a lapsed draft, it is made (or refused) by a read-check-write in one transaction,
     as before: the outcome is the same as if every change were made that way.
     """
-    seen = read or await drafts.get(services.db.reader, person_id)
+    seen = read or services.last_drafts.get(person_id)
+    if seen is None:
+        seen = await drafts.get(services.db.reader, person_id)
     now = services.clock.now()
     if (
         seen is not None
@@ -130,7 +141,9 @@ async def change(
         async with services.db.statement() as conn:
             saved = await drafts.put_if_unchanged(conn, seen, draft, now)
         if saved is not None:
-            return saved
+            services.last_drafts[person_id] = saved
+            return replace(saved, draft=replace(draft))
+    services.last_drafts.pop(person_id, None)  # stale, or none: read it in the transaction
     async with services.db.write() as tx:
         stored = await _live(services, tx, person_id)
         if stored is None or (card is not None and not card.shows(stored)):
@@ -138,17 +151,20 @@ async def change(
         draft = stored.draft
         apply(draft)
         now = services.clock.now()
-        await drafts.put(tx, person_id, draft, stored.card_message_id, now)
-    return StoredDraft(person_id, draft, stored.card_message_id, now)
+        saved = await drafts.put(tx, person_id, draft, stored.card_message_id, now)
+    services.last_drafts[person_id] = saved
+    return replace(saved, draft=replace(draft))
 
 
 async def discard(services: Services, person_id: int, token: str | None = None) -> bool:
     """Throw the draft away (only the draft with ``token``, if given)."""
+    services.last_drafts.pop(person_id, None)
     async with services.db.write() as tx:
         return await drafts.delete(tx, person_id, token)
 
 
 async def discard_expired(services: Services) -> int:
     """Remove every draft left untouched past its lifetime; for a periodic clean-up."""
+    services.last_drafts.clear()
     async with services.db.write() as tx:
         return await drafts.delete_untouched_since(tx, services.clock.now() - DRAFT_LIFETIME)

@@ -51,6 +51,7 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
         raise NotReady("the officer has no station")
     now = services.clock.now()
     hold_until = _hold_until(services, draft, station_id)
+    services.last_drafts.pop(officer.id, None)  # it leaves the drafts now, or is gone
     async with services.db.write() as tx:
         # The draft goes in the same transaction the referral is born in: filed once.
         card = await drafts.card_of(tx, officer.id, draft.token)
