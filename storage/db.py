@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import sqlite3
@@ -32,6 +33,8 @@ import aiosqlite
 
 if TYPE_CHECKING:  # storage.sealing imports this module
     from storage.sealing import Sealer
+
+log = logging.getLogger("referral_bot.storage")
 
 Conn = aiosqlite.Connection
 T = TypeVar("T")
@@ -56,6 +59,9 @@ def migrations() -> list[tuple[int, str]]:
     return found
 
 
+# Writes between two checkpoints (a filing's write touches a few pages; SQLite's default
+# is a checkpoint per 1000 pages of log).
+CHECKPOINT_EVERY = 250
 # How long a statement waits for another program's write lock before it fails (SQLite's
 # busy_timeout did this on aiosqlite's thread; on the loop's thread it would block the bot).
 LOCK_WAIT = 5.0
@@ -115,14 +121,15 @@ class _Connection(aiosqlite.Connection):
             self.on_loop = True
 
 
-async def _connect(path: Path) -> Conn:
+async def _connect(path: Path) -> _Connection:
     def connector() -> sqlite3.Connection:
         # Opened on aiosqlite's thread, used on the loop's (never both at once).
         return sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, cached_statements=STATEMENTS_KEPT
         )
 
-    conn = await _Connection(connector, 64)
+    conn = _Connection(connector, 64)
+    await conn  # starts its thread and opens the file there
     conn.row_factory = sqlite3.Row
     await conn.execute("PRAGMA busy_timeout = 0")
     await conn.execute("PRAGMA foreign_keys = ON")
@@ -151,6 +158,9 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._lock = asyncio.Lock()
+        self._writes = 0  # since the last checkpoint
+        self._checkpointer: _Connection | None = None
+        self._checkpointing: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, sealer: Sealer | None = None) -> Database:
@@ -170,6 +180,9 @@ class Database:
         try:
             await _wal(writer)
             await writer.execute("PRAGMA synchronous = NORMAL")
+            # Checkpoints copy the log into the file and wait for the disk: not on the
+            # loop's thread (see _checkpoint).
+            await writer.execute("PRAGMA wal_autocheckpoint = 0")
             await _migrate(writer)
             reader = await _connect(path)
             # Storage functions seal personal columns with it (storage/sealing.py).
@@ -183,10 +196,43 @@ class Database:
             raise
         return cls(path, writer, reader)
 
+    async def checkpointed(self) -> None:
+        """Return once the checkpoint under way, if any, has finished."""
+        if self._checkpointing is not None:
+            await self._checkpointing
+
     async def close(self) -> None:
         async with self._lock:
+            await self.checkpointed()
+            if self._checkpointer is not None:
+                await self._checkpointer.close()
             await self._reader.close()
-            await self._writer.close()
+            await self._writer.close()  # the last connection: SQLite checkpoints in full
+
+    def _written(self) -> None:
+        """A write committed: every :data:`CHECKPOINT_EVERY` of them, a checkpoint."""
+        self._writes += 1
+        if self._writes < CHECKPOINT_EVERY:
+            return
+        if self._checkpointing is None or self._checkpointing.done():
+            self._writes = 0
+            self._checkpointing = asyncio.create_task(self._checkpoint(), name="checkpoint")
+
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file, on a connection of its own
+        on aiosqlite's thread: it waits for the disk (an fsync, which takes tens of
+        milliseconds on a slow one), and on the loop's thread the whole bot would wait
+        with it. SQLite's own automatic checkpoint would run inside a commit, on the
+        loop, so it is off (``wal_autocheckpoint = 0``). PASSIVE: it waits for nobody;
+        what it could not copy now, the next one does."""
+        try:
+            checkpointer = self._checkpointer
+            if checkpointer is None:
+                checkpointer = self._checkpointer = await _connect(self.path)
+            checkpointer.on_loop = False
+            await checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("checkpoint failed: %s", exc)
 
     async def __aenter__(self) -> Database:
         return self
@@ -233,6 +279,7 @@ class Database:
                 yield self._writer
             finally:
                 self._writer.after_commit = None  # type: ignore[attr-defined]
+        self._written()
         for work in pending:
             work()
 

@@ -163,6 +163,26 @@ async def test_a_read_during_a_write_sees_only_what_was_committed(tmp_path: Path
         assert [e.action for e in await audit.entries(db.reader)] == ["first", "second"]
 
 
+async def test_the_log_is_copied_into_the_database_file_as_it_grows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's own checkpoint would run inside a commit, on the event loop, and wait for
+    the disk; the bot's run beside it. Either way the write-ahead log must not grow
+    without bound: after many writes it stays the size of a few checkpoints' worth."""
+    monkeypatch.setattr(db_module, "CHECKPOINT_EVERY", 10)
+    clock = FakeClock()
+    path = tmp_path / "a.sqlite3"
+    async with await Database.open(path) as db:
+        for _ in range(30):
+            for _ in range(10):
+                async with db.write() as tx:
+                    await audit.record(tx, now=clock.now(), action="x", detail="y" * 3000)
+            await db.checkpointed()
+        log_size = path.with_name(path.name + "-wal").stat().st_size
+        assert log_size < 1_000_000  # without checkpoints: over 5 MB
+        assert len(await audit.entries(db.reader)) == 300
+
+
 async def test_failed_write_rolls_back_everything_in_it(tmp_path: Path) -> None:
     clock = FakeClock()
     async with await Database.open(tmp_path / "a.sqlite3") as db:
