@@ -104,7 +104,8 @@ class _Connection(aiosqlite.Connection):
                 result = fn(*args, **kwargs)
                 break
             except sqlite3.OperationalError as exc:
-                if getattr(exc, "sqlite_errorcode", None) not in _BUSY or not idle:
+                code = getattr(exc, "sqlite_errorcode", 0)  # extended: BUSY_SNAPSHOT …
+                if (code & 0xFF) not in _BUSY or not idle:
                     raise
                 if waited >= LOCK_WAIT:
                     raise
@@ -294,7 +295,8 @@ class Database:
         the loop without a pause (:class:`_Connection`), so no transaction can begin
         between choosing the connection and reading. While a write is under way, the
         reader connection: WAL lets it read what was committed, beside the write."""
-        return self._reader if self._lock.locked() else self._writer
+        busy = self._lock.locked() or self._writer.in_transaction
+        return self._reader if busy else self._writer
 
     async def schema_version(self) -> int:
         return await schema_version(self._reader)

@@ -45,19 +45,22 @@ class SealerMissing(RuntimeError):
     has a key, silently, for as long as nobody looked at the file."""
 
 
-# Sealed values remembered opened, most recent first out (see Sealer).
+# Sealed values remembered opened, most recent first out (see Sealer), and the tables
+# whose values are: kept in the database until retention erases them.
 REMEMBERED = 512
+REMEMBERED_TABLES = frozenset({"referrals"})
 
 
 class Sealer:
     """Seals with the first key; opens with any. With no keys it leaves text as it is.
 
-    It remembers the last :data:`REMEMBERED` values it sealed or opened, in this
-    process's memory only: a filing reads and saves the officer's draft at every step,
-    and the sender reads a referral once for every notice about it, and opening the
-    same sealed text again each time was a sixth of the bot's work in a burst. Every
-    sealing draws a fresh random IV, so a sealed text stands for exactly one value.
-    The disk still holds only sealed text; :meth:`forget` empties the memory (erasure).
+    Asked to (``remember``), it keeps the last :data:`REMEMBERED` values it opened, in
+    this process's memory only: the sender reads a referral once for every notice
+    about it, and opening the same sealed text again each time was a large part of the
+    bot's work in a burst. Every sealing draws a fresh random IV, so a sealed text
+    stands for exactly one value. Only a filed referral's values are remembered, which
+    the database keeps until retention erases them (:meth:`forget` then empties the
+    memory): not a draft's or a question's, which are deleted sooner.
     """
 
     def __init__(self, keys: Sequence[str] = ()) -> None:
@@ -71,11 +74,9 @@ class Sealer:
     def seal(self, text: str | None) -> str | None:
         if text is None or self._fernet is None:
             return text
-        sealed = PREFIX + self._fernet.encrypt(text.encode()).decode()
-        self._remember(sealed, text)
-        return sealed
+        return PREFIX + self._fernet.encrypt(text.encode()).decode()
 
-    def unseal(self, stored: str | None) -> str | None:
+    def unseal(self, stored: str | None, *, remember: bool = False) -> str | None:
         if stored is None or not isinstance(stored, str) or not stored.startswith(PREFIX):
             return stored
         known = self._opened.get(stored)
@@ -88,17 +89,15 @@ class Sealer:
             text = self._fernet.decrypt(stored.removeprefix(PREFIX).encode()).decode()
         except InvalidToken:
             raise SealingError("sealed data this key cannot open") from None
-        self._remember(stored, text)
+        if remember:
+            self._opened[stored] = text
+            if len(self._opened) > REMEMBERED:
+                self._opened.popitem(last=False)
         return text
 
     def forget(self) -> None:
         """Remember nothing opened (after an erasure: what was erased leaves memory too)."""
         self._opened.clear()
-
-    def _remember(self, sealed: str, text: str) -> None:
-        self._opened[sealed] = text
-        if len(self._opened) > REMEMBERED:
-            self._opened.popitem(last=False)
 
     def reseal(self, stored: str | None) -> str | None:
         """Open with any key and seal with the first (key rotation)."""
@@ -197,7 +196,7 @@ def unseal(conn: Conn, table: str, column: str, stored: str | None) -> str | Non
         if isinstance(stored, str) and stored.startswith(PREFIX):
             raise
         return stored
-    return sealer.unseal(stored)
+    return sealer.unseal(stored, remember=table in REMEMBERED_TABLES)
 
 
 async def holds_sealed_data(conn: Conn) -> bool:

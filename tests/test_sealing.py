@@ -329,3 +329,28 @@ async def test_only_registered_columns_are_sealed_and_a_sealed_read_needs_the_se
         assert unseal(db.reader, "offers", "note", "in clear") == "in clear"
         with pytest.raises(SealerMissing):
             unseal(db.reader, "offers", "note", sealer.seal("sealed"))
+
+
+async def test_a_deleted_drafts_personal_data_is_not_kept_in_memory(tmp_path: Path) -> None:
+    """The sealer remembers opened values to spare the sender opening a referral once
+    per notice; a draft is deleted after hours (or discarded) precisely because it holds
+    personal data nobody filed, so no version of it may stay in the process's memory.
+    (Memory cannot be looked at from outside: this reads what the sealer holds.)"""
+    clock = FakeClock()
+    now = clock.now()
+    sealer = Sealer([new_key()])
+    async with await Database.open(tmp_path / "a.sqlite3", sealer=sealer) as db:
+        async with db.write() as tx:
+            await tx.execute(
+                "INSERT INTO people (telegram_id, display_name, language, created_at,"
+                " updated_at) VALUES (1, 'o', 'en', '2026-01-01', '2026-01-01')"
+            )
+        kept = Draft()
+        kept.person_name = CANARY_NAME
+        async with db.statement() as conn:
+            await drafts.put(conn, 1, kept, None, now)
+        stored = await drafts.get(db.reader, 1)
+        assert stored is not None and stored.draft.person_name == CANARY_NAME
+        async with db.write() as tx:
+            await drafts.delete(tx, 1)
+        assert not any(CANARY_NAME in text for text in sealer._opened.values())

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FakeClock
 from storage import audit
 from storage import db as db_module
-from storage.db import Database, StorageError, fetch_one, migrations
+from storage.db import Database, StorageError, fetch_all, fetch_one, migrations
 
 
 async def test_new_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
@@ -181,6 +181,52 @@ async def test_the_log_is_copied_into_the_database_file_as_it_grows(
         log_size = path.with_name(path.name + "-wal").stat().st_size
         assert log_size < 1_000_000  # without checkpoints: over 5 MB
         assert len(await audit.entries(db.reader)) == 300
+
+
+async def test_a_write_cancelled_while_another_program_holds_the_lock_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    """BEGIN refused as busy waits with an asyncio sleep; a write cancelled there (a
+    lane's send cancelled, the bot stopping) must leave the writer outside any
+    transaction, and the next writes work once the other program lets go."""
+    clock = FakeClock()
+    path = tmp_path / "a.sqlite3"
+    async with await Database.open(path) as db:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with db.write() as tx:
+                await audit.record(tx, now=clock.now(), action="never")
+
+        task = asyncio.create_task(write())
+        for _ in range(3):
+            await asyncio.sleep(0)  # its BEGIN was refused: it waits to try again
+        assert not task.done()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        other.execute("ROLLBACK")
+        other.close()
+        async with db.write() as tx:
+            await audit.record(tx, now=clock.now(), action="next")
+        async with db.statement() as conn:
+            await audit.record(conn, now=clock.now(), action="single")
+        assert [e.action for e in await audit.entries(db.reader)] == ["next", "single"]
+
+
+async def test_erasing_a_referral_finds_its_notices_without_reading_the_whole_outbox(
+    tmp_path: Path,
+) -> None:
+    """The outbox keeps its sent rows; retention empties an erased referral's values in
+    it. Read in full for each erasure, a round stopped the bot (it runs on the loop)."""
+    async with await Database.open(tmp_path / "a.sqlite3") as db:
+        plan = await fetch_all(
+            db.reader,
+            "EXPLAIN QUERY PLAN UPDATE outbox SET vals = NULL WHERE referral_id = ?",
+            (1,),
+        )
+        assert any("USING INDEX outbox_referral" in str(row["detail"]) for row in plan)
 
 
 async def test_failed_write_rolls_back_everything_in_it(tmp_path: Path) -> None:

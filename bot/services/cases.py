@@ -168,6 +168,8 @@ async def show_cards(services: Services, person: Person, shown: list[Referral]) 
     the sender: one person's long list goes at their chat's pace without holding up
     anyone else's answer. A case whose card is still waiting from an earlier /mine is
     not queued twice. Returns how many were queued."""
+    if not shown:
+        return 0
     async with services.db.write() as tx:
         waiting = await storage_outbox.waiting_about(tx, person.id, NoticeKind.CASE_CARD.value)
         notices = [

@@ -21,6 +21,7 @@ from bot.services.notices import Notice, NoticeKind
 from storage import outbox, people
 from storage.db import Conn, after_commit
 
+_KINDS = frozenset(kind.value for kind in NoticeKind)
 LEASE = timedelta(minutes=2)  # a claimed row is left alone this long (one sender at a time)
 MAX_ATTEMPTS = 20
 # An earlier notice to the same person holds later ones back while it is due within
@@ -103,7 +104,9 @@ async def _notices(
     found = []
     for row in rows:
         person = recipient or recipients.get(row.recipient_id)
-        if person is None:
+        if person is None or row.kind not in _KINDS:
+            # A kind this version does not know was written by a newer one (a rollback
+            # after an upgrade): left for that version, not a reason to send nothing.
             continue
         found.append(
             Notice(

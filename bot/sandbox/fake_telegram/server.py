@@ -330,7 +330,9 @@ class FakeTelegram:
     ) -> asyncio.Event:
         """Calls about ``chat_id`` wait (arrived, not yet answered: a slow chat) until the
         returned event is set; ``only``: just the calls whose parameters it accepts."""
-        if only is not None:
+        if only is None:
+            self._hold_only.pop(chat_id, None)
+        else:
             self._hold_only[chat_id] = only
         return self._holds.setdefault(chat_id, asyncio.Event())
 
