@@ -82,21 +82,33 @@ async def test_a_write_cancelled_as_it_begins_leaves_no_transaction_behind(
     would fail, and one-statement writes would land in a transaction never committed)."""
     clock = FakeClock()
     async with await Database.open(tmp_path / "a.sqlite3") as db:
+        await _cancel_a_write(db, clock, turns=1)  # it waits for its turn to begin
+        await _later_writes_work(db, clock)
 
-        async def write() -> None:
-            async with db.write() as tx:
-                await audit.record(tx, now=clock.now(), action="never")
 
-        task = asyncio.create_task(write())
-        await asyncio.sleep(0)  # it waits for its turn to begin
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+async def _cancel_a_write(db: Database, clock: FakeClock, *, turns: int) -> None:
+    """Start a write, let the loop go round ``turns`` times, then cancel it."""
+
+    async def write() -> None:
         async with db.write() as tx:
-            await audit.record(tx, now=clock.now(), action="next")
-        async with db.statement() as conn:
-            await audit.record(conn, now=clock.now(), action="single")
-        assert [e.action for e in await audit.entries(db.reader)] == ["next", "single"]
+            await audit.record(tx, now=clock.now(), action="never")
+
+    task = asyncio.create_task(write())
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def _later_writes_work(db: Database, clock: FakeClock) -> None:
+    """A transaction and a single statement both commit; the cancelled write left nothing."""
+    async with db.write() as tx:
+        await audit.record(tx, now=clock.now(), action="next")
+    async with db.statement() as conn:
+        await audit.record(conn, now=clock.now(), action="single")
+    assert [e.action for e in await audit.entries(db.reader)] == ["next", "single"]
 
 
 async def test_a_write_waits_for_another_programs_lock_without_stopping_the_bot(
@@ -194,25 +206,10 @@ async def test_a_write_cancelled_while_another_program_holds_the_lock_leaves_not
     async with await Database.open(path) as db:
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
-
-        async def write() -> None:
-            async with db.write() as tx:
-                await audit.record(tx, now=clock.now(), action="never")
-
-        task = asyncio.create_task(write())
-        for _ in range(3):
-            await asyncio.sleep(0)  # its BEGIN was refused: it waits to try again
-        assert not task.done()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await _cancel_a_write(db, clock, turns=3)  # its BEGIN was refused: it waits
         other.execute("ROLLBACK")
         other.close()
-        async with db.write() as tx:
-            await audit.record(tx, now=clock.now(), action="next")
-        async with db.statement() as conn:
-            await audit.record(conn, now=clock.now(), action="single")
-        assert [e.action for e in await audit.entries(db.reader)] == ["next", "single"]
+        await _later_writes_work(db, clock)
 
 
 async def test_erasing_a_referral_finds_its_notices_without_reading_the_whole_outbox(
