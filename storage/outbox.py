@@ -224,11 +224,14 @@ class Depth:
 
 
 async def depth(conn: Conn, given_up_since: datetime) -> Depth:
+    # Three small reads by index (the outbox keeps every notice it ever sent).
     rows = await fetch_all(
         conn,
-        "SELECT COALESCE(SUM(sent_at IS NULL AND dead_at IS NULL), 0) AS waiting,"
-        " MIN(CASE WHEN sent_at IS NULL AND dead_at IS NULL THEN created_at END) AS oldest,"
-        " COALESCE(SUM(dead_at >= ?), 0) AS given_up FROM outbox",
+        "SELECT (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"
+        " AS waiting, (SELECT MIN(created_at) FROM outbox"
+        " WHERE sent_at IS NULL AND dead_at IS NULL) AS oldest,"
+        " (SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL AND dead_at >= ?)"
+        " AS given_up",
         (to_db(given_up_since),),
     )
     row = rows[0]
