@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.flood import BURST, COOL_DOWN, FloodGate
+from bot.domain.flood import BURST, COOL_DOWN, FORGET_EVERY, FloodGate
 from bot.domain.referral import Category, Status
 from bot.domain.strangers import CAPACITY, WINDOW, OnceAWindow
 from bot.sandbox import FakeTelegram, Phone, SeenMessage
@@ -44,6 +44,30 @@ def test_a_person_at_human_speed_never_meets_the_limit_a_script_soon_does() -> N
     assert taken <= BURST + 60
     # ...and is taken again once it has been quiet for a while.
     assert gate.admit(3, START + timedelta(minutes=2))
+
+
+def test_the_limit_forgets_those_who_stopped_writing_but_not_who_it_holds_back() -> None:
+    """Every id that writes gets a bucket; 100,000 made-up ids over half an hour must not
+    stay in memory for the life of the bot. A bucket full again is forgotten (a new one
+    starts the same); one that holds someone back is kept until the cool-down ends."""
+    gate = FloodGate()
+    while gate.admit(7, START):  # a script empties its bucket and is held back
+        pass
+    every = timedelta(minutes=30) / 100_000
+    for who in range(100_000):
+        gate.admit(10_000 + who, START + who * every)
+    assert len(gate) < 5_000  # about the last minute's ids, not all of them
+    later = START + timedelta(minutes=40)
+    for step in range(FORGET_EVERY):
+        gate.admit(1, later + timedelta(seconds=2 * step))  # an officer at human speed
+    assert len(gate) == 1
+    # Held back: kept through a sweep, and still refused within its cool-down.
+    held = FloodGate(cool_down=timedelta(hours=1))
+    while held.admit(7, START):
+        pass
+    for step in range(FORGET_EVERY):
+        held.admit(1, START + timedelta(minutes=2, seconds=2 * step))
+    assert not held.admit(7, START + timedelta(minutes=40))
 
 
 async def test_an_officer_files_three_referrals_in_a_row_without_being_slowed(

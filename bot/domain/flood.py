@@ -25,6 +25,8 @@ COOL_DOWN = timedelta(seconds=10)
 # Refused messages answered per cool-down at most: more than anyone types in that time,
 # few enough that a flood is not answered message by message.
 NOTICES = 5
+# Updates between two looks for buckets to forget (see FloodGate._forget_full).
+FORGET_EVERY = 1000
 
 
 @dataclass
@@ -47,9 +49,18 @@ class FloodGate:
     ) -> None:
         self._burst, self._rate, self._cool_down, self._notices = burst, rate, cool_down, notices
         self._buckets: dict[int, _Bucket] = {}
+        self._admitted = 0  # updates since the last look for buckets to forget
+
+    def __len__(self) -> int:
+        """How many people's buckets are remembered."""
+        return len(self._buckets)
 
     def admit(self, person: int, now: datetime) -> bool:
         """Take one update; False when it is over the limit and must not be handled."""
+        self._admitted += 1
+        if self._admitted >= FORGET_EVERY:
+            self._admitted = 0
+            self._forget_full(now)
         bucket = self._buckets.get(person)
         if bucket is None:
             bucket = self._buckets[person] = _Bucket(float(self._burst), now)
@@ -81,3 +92,16 @@ class FloodGate:
             return False
         bucket.told += 1
         return True
+
+    def _forget_full(self, now: datetime) -> None:
+        """Forget the buckets that have filled up again and block nobody: a new one starts
+        the same. Without this, every id that ever wrote (thousands of strangers, say)
+        would be remembered for the life of the process."""
+        full_after = timedelta(seconds=self._burst / self._rate)
+        for person in [
+            person
+            for person, bucket in self._buckets.items()
+            if now - bucket.at >= full_after
+            and (bucket.blocked_until is None or bucket.blocked_until <= now)
+        ]:
+            del self._buckets[person]
