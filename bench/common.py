@@ -120,6 +120,19 @@ async def up_to_review(officer: Phone, marker: str) -> None:
     await officer.send(f"{marker}: neighbours quarrel in the stairwell")
 
 
+async def at_review(
+    w: World, workers: int, officers: int, *, first_worker: int = 200
+) -> list[Phone]:
+    """``workers`` social workers on duty, and ``officers`` officers each at the review
+    card of a referral not yet submitted (marked ``Bench-<n>``); the officers' phones."""
+    for number in range(workers):
+        await enrol(w, first_worker + number, "social_worker")
+    phones = [await enrol(w, 1000 + number, "officer") for number in range(officers)]
+    for number, phone in enumerate(phones):
+        await up_to_review(phone, f"Bench-{number}")
+    return phones
+
+
 def urgent_draft(summary: str) -> Draft:
     """A complete draft, as the filing screens would leave it."""
     return Draft(

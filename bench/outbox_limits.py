@@ -22,7 +22,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from bench.common import enrol, limits_on, up_to_review
+from bench.common import at_review, limits_on
 from bot.clock import FakeClock
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import world
@@ -35,12 +35,7 @@ CEILING = 30.0  # messages a second, Telegram's overall limit
 async def _set_up(config_path: Path, clock: FakeClock, telegram: FakeTelegram) -> list[Phone]:
     """Workers on duty and officers at their review cards, without limits (not measured)."""
     async with world(config_path, clock=clock, telegram=telegram) as w:
-        for number in range(PEOPLE):
-            await enrol(w, 10_000 + number, "social_worker")
-        officers = [await enrol(w, 1000 + number, "officer") for number in range(OFFICERS)]
-        for number, officer in enumerate(officers):
-            await up_to_review(officer, f"Bench-{number}")
-        return officers
+        return await at_review(w, PEOPLE, OFFICERS, first_worker=10_000)
 
 
 async def once(round_trip: float = 0.0) -> tuple[float, int, int]:

@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import enrol, limits_on, percentile, up_to_review
+from bench.common import at_review, enrol, limits_on, percentile
 from bot.clock import FakeClock
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.fake_telegram.calls import ApiCall
@@ -51,11 +51,7 @@ async def _set_up(config_path: Path, clock: FakeClock, telegram: FakeTelegram) -
     """Workers on duty, officers at their review cards, the sixth person at the safety
     step of a referral of their own (not measured)."""
     async with world(config_path, clock=clock, telegram=telegram) as w:
-        for number in range(WORKERS):
-            await enrol(w, 200 + number, "social_worker")
-        officers = [await enrol(w, 1000 + number, "officer") for number in range(OFFICERS)]
-        for number, officer in enumerate(officers):
-            await up_to_review(officer, f"Bench-{number}")
+        officers = await at_review(w, WORKERS, OFFICERS)
         person = await enrol(w, PERSON, "officer")
         await person.send("/new")
         await person.tap("Family dispute")

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from telegram import InlineKeyboardMarkup
 
-from bench.common import bare_app, deployment, enrol, percentile, up_to_review
+from bench.common import at_review, bare_app, deployment, percentile
 from bot.sandbox import FakeTelegram
 from bot.sandbox.fake_telegram.calls import ApiCall
 
@@ -27,11 +27,7 @@ async def once(officers: int) -> tuple[list[float], list[float]]:
     """Seconds from each Submit tap to the first sendMessage of its offer card; and the
     same for the floor (the cards replayed through a bare app)."""
     async with deployment() as w:
-        for number in range(WORKERS):
-            await enrol(w, 200 + number, "social_worker")
-        phones = [await enrol(w, 1000 + number, "officer") for number in range(officers)]
-        for number, phone in enumerate(phones):
-            await up_to_review(phone, f"Bench-{number}")
+        phones = await at_review(w, WORKERS, officers)
         first_call = len(w.telegram.calls)
         # The officers tap at the same moment: each one's time counts from it, not from
         # when the bot came round to their tap (a bot that handled the taps one after
