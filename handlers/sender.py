@@ -320,15 +320,16 @@ async def reply(context: BotContext, notices: Iterable[Notice]) -> None:
     person = context.person
     if person is None:
         return
+    the_sender = context.bot_data.get(SENDER)
+    running = the_sender if isinstance(the_sender, Sender) else None
     for notice in notices:
         if notice.recipient.id != person.id or notice.kind is NoticeKind.FILED:
             continue
         if not await outbox.claim(context.services, notice, in_front=True):
             continue  # the sender took it first: it is on its way
-        the_sender = context.bot_data.get(SENDER)
-        await deliver_one(context, notice, the_sender.refused if the_sender else None)
-    if isinstance(the_sender := context.bot_data.get(SENDER), Sender):
-        the_sender.done_with(person.telegram_id)  # the rest to them: now
+        await deliver_one(context, notice, running.refused if running else None)
+    if running is not None:
+        running.done_with(person.telegram_id)  # the rest to them: now
 
 
 async def answered(update: Update, context: BotContext) -> None:

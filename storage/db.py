@@ -11,8 +11,8 @@ Statements run on the event loop's own thread, not on aiosqlite's (see
 :class:`_Connection`): a statement by key takes 8–15 µs, a trip to the database thread
 and back 40–100 µs of the loop's time, and a filing step makes three statements, a card
 sent six. Waiting for another program's write lock (the command line importing a rota)
-is an asyncio sleep, never a block of the loop. Long work (a backup) still goes to
-aiosqlite's thread.
+is an asyncio sleep, never a block of the loop. What waits for the disk (a backup, a
+checkpoint) still goes to aiosqlite's thread.
 """
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ CHECKPOINT_EVERY = 250
 # busy_timeout did this on aiosqlite's thread; on the loop's thread it would block the bot).
 LOCK_WAIT = 5.0
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
-# Prepared statements kept per connection (Python's default is 128). The bot has more
-# distinct statements than that, and one prepared again costs several times its run:
-# the guard's person-and-roles join took 33 µs instead of 4.
+# Prepared statements kept per connection (Python's default is 128, about as many as
+# the bot has distinct statements): one pushed out and prepared again costs several
+# times its run (measured on the guard's person-and-roles join: 33 µs instead of 4).
 STATEMENTS_KEPT = 1024
 
 
@@ -82,14 +82,16 @@ class _Connection(aiosqlite.Connection):
 
     Why it is safe here: in WAL mode a reader never waits for the writer, the one writer
     of this process is behind :class:`Database`'s lock, and a commit does not wait for the
-    disk (``synchronous = NORMAL``). The only wait left is for another program holding
+    disk (``synchronous = NORMAL``; checkpoints, which do, run elsewhere: see
+    :meth:`Database._checkpoint`). The only wait left is for another program holding
     the write lock: ``busy_timeout`` is 0, and a statement refused as busy outside a
     transaction (nothing was done) is tried again after an asyncio sleep, for up to
     :data:`LOCK_WAIT` seconds. A statement does not give other tasks a turn as each trip
     to the thread did (those turns were what cost: the sender read the outbox again at
     each); a transaction does, before it begins (:meth:`Database.write`).
 
-    Work that can take long (a backup) runs on aiosqlite's thread: :attr:`on_loop`.
+    Work that can take long (a backup, a checkpoint) runs on aiosqlite's thread:
+    :attr:`on_loop`.
     """
 
     on_loop = True

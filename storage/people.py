@@ -47,8 +47,8 @@ def _person(row: Row, scopes: Iterable[Scope]) -> Person:
 
 async def _with_roles(conn: Conn, where: str, params: Iterable[int]) -> list[Person]:
     """People with their roles in one read: the guard looks up the sender of every
-    update and the sender every notice's recipient, so a second trip to the database
-    thread for the roles would be paid on every update."""
+    update and the sender every notice's recipient, so a second read for the roles
+    would be paid on every update."""
     rows = await fetch_all(
         conn,
         "SELECT p.*, r.role AS grant_role, r.station_id AS grant_station,"  # noqa: S608

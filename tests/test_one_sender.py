@@ -133,8 +133,11 @@ async def test_a_workers_long_mine_holds_up_nobody(config_path: Path) -> None:
             await li.tap("✅ Accept")
             await asyncio.wait_for(w.settle(), GUARD)
             w.clock.advance(timedelta(minutes=1))  # one referral a minute at most, by hand
-        refs = [t.split(" · ")[0] for t in s.officer.texts if t.startswith("Submitted as")]
-        refs = [t.removeprefix("Submitted as ").rstrip(".") for t in refs]
+        refs = [
+            t.removeprefix("Submitted as ").rstrip(".")
+            for t in s.officer.texts
+            if t.startswith("Submitted as")
+        ]
         assert len(refs) == 4
         stuck = w.telegram.hold(li.chat_id, only=lambda p: "Status: " in str(p.get("text")))
         before = len(li.texts)

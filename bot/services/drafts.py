@@ -125,10 +125,10 @@ async def change(
     :class:`~bot.domain.draft.DraftError` nothing is saved and the draft is exactly as
     it was.
 
-    Every tap and typed answer of a filing comes here, so the usual case costs one read
-    beside the writer and one conditional UPDATE under the write lock, instead of a
-    transaction of four trips that holds the lock throughout: the UPDATE saves only if
-    the row is still exactly the draft the change was applied to. When it is not (a
+    Every tap and typed answer of a filing comes here, so the usual case costs one
+    conditional UPDATE (the draft comes from ``read``, the hint the last change left, or
+    one read), instead of a transaction that holds the lock throughout: the UPDATE saves
+    only if the row is still exactly the draft the change was applied to. When it is not (a
     second tap of the same person in between), or the read found no draft, another card
     or a lapsed draft, it is made (or refused) by a read-check-write in one transaction,
     as before: the outcome is the same as if every change were made that way.
