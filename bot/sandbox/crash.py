@@ -286,16 +286,22 @@ class Officer:
 class Answerer:
     """Taps what a worker (or coordinator) would: on first sight of a card decides to
     accept, decline or leave it (so some referrals climb to the coordinator), and does it
-    a moment later."""
+    a moment later. A worker leaves the first offer card they get: the story's first
+    referral always climbs the ladder, so every run has escalation steps to check (left
+    to the dice, a short run with three referrals sometimes had none)."""
 
     def __init__(self, phone: Phone, dice: random.Random, *, coordinator: bool = False) -> None:
         self.phone, self.dice, self.coordinator = phone, dice, coordinator
         self.plans: dict[tuple[int, str], tuple[float, str | None]] = {}
+        self.offered = False  # has had an offer card (the first is left alone)
 
     def _decide(self, labels: list[str]) -> str | None:
         if self.coordinator and "🙋 Take it myself" in labels:
             return "🙋 Take it myself" if self.dice.random() < 0.6 else None
         if "✅ Accept" in labels:
+            if not self.offered:
+                self.offered = True
+                return None
             roll = self.dice.random()
             return "✅ Accept" if roll < 0.4 else "Decline" if roll < 0.6 else None
         if "Busy with another case" in labels:
