@@ -170,27 +170,35 @@ class CoordinationSettings(_Strict):
         return time(int(hours), int(minutes))
 
 
-class Station(_Strict):
-    id: Ident
+class Named(_Strict):
+    """Something people read the name of, in each catalogue's script: ``name_en``,
+    ``name_zh`` (Simplified) and ``name_zh_hant`` (Traditional). A missing Traditional
+    name falls back to the Simplified one, which a Hong Kong or Macau reader can still
+    read (``check-config`` lists what is missing)."""
+
     name_zh: Name
     name_en: Name
+    name_zh_hant: Name | None = None
 
     def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_zh
+        if language == "en":
+            return self.name_en
+        if language == "zh_Hant":
+            return self.name_zh_hant or self.name_zh
+        return self.name_zh
 
 
-class Team(_Strict):
+class Station(Named):
     id: Ident
-    name_zh: Name
-    name_en: Name
+
+
+class Team(Named):
+    id: Ident
     stations: list[Ident] = Field(default_factory=list)
     # When the team works, in local time: "mon-fri 09:00-18:00". Outside these hours a
     # routine referral waits for the next start (other urgencies never wait).
     service_hours: list[str] = Field(default_factory=lambda: ["mon-fri 09:00-18:00"])
     backup_team: Ident | None = None
-
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_zh
 
     @field_validator("service_hours")
     @classmethod
