@@ -331,6 +331,8 @@ async def test_deleted_messages_disappear_from_view(world: World) -> None:
 
     assert welcome.deleted
     assert ann.bot_messages == []
+    deleted = world.fake.timeline[-1]
+    assert (deleted.kind, deleted.text, deleted.message_id) == ("deleted", "Welcome, Ann!", 2)
     with pytest.raises(AssertionError, match="no message from the bot"):
         _ = ann.last
 
@@ -389,6 +391,38 @@ async def test_tap_uses_the_newest_message_with_that_label(world: World) -> None
 
     await ann.tap("Accept", message=older)
     assert older.history == ["Welcome, Ann!"]
+
+
+async def test_the_timeline_keeps_each_screen_as_it_was_then_and_each_tap(world: World) -> None:
+    """SeenMessage shows a card's last state; the timeline shows the night in order."""
+    ann = await _started(world)
+    await ann.send("/keyboard")
+    await ann.send("Maybe")  # a reply-keyboard key: a tap that sends its label
+    world.clock.now += timedelta(minutes=1)
+    await ann.tap("Accept", message=ann.messages[1])
+    await ann.send("/nokeyboard")
+
+    seen = [(e.kind, e.text, e.buttons) for e in world.fake.timeline]
+    welcome_buttons = (("Accept", "Decline"), ("Silent",), ("Twice",), ("Long answer",), ("Help",))
+    assert seen == [
+        ("typed", "/start", ()),
+        ("sent", "Welcome, Ann!", welcome_buttons),
+        ("typed", "/keyboard", ()),
+        ("sent", "Choose", ()),
+        ("tapped", "Maybe", ()),
+        ("sent", "You said: Maybe", ()),
+        ("tapped", "Accept", ()),
+        ("answered", "Accepted", ()),
+        ("edited", "Accepted ✅ (accept:1)", ()),
+        ("typed", "/nokeyboard", ()),
+        ("sent", "Hidden", ()),
+    ]
+    timeline = world.fake.timeline
+    assert timeline[3].keyboard == (("Yes", "No"), ("Maybe",)) and timeline[-1].keyboard == ()
+    assert timeline[6].message_id == timeline[8].message_id == ann.messages[1].message_id
+    assert [e.by_person for e in timeline[4:8]] == [True, False, True, False]
+    assert {e.person for e in timeline if e.by_person} == {ANN}
+    assert timeline[5].at < timeline[6].at == world.clock.now
 
 
 async def test_unanswered_tap_fails_the_test(world: World) -> None:

@@ -6,7 +6,8 @@ refuses. Mocks of ``Bot`` methods test neither. This fake sits *below* PTB, at t
 
 * plays private chats (:class:`Phone`) and groups (:class:`Group`), sending updates through
   ``Application.process_update``;
-* records what each person sees (:class:`SeenMessage`, edits, deletions, keyboards, answers);
+* records what each person sees (:class:`SeenMessage`, edits, deletions, keyboards, answers),
+  and, in :attr:`FakeTelegram.timeline`, everything seen and done in the order it happened;
 * refuses what Telegram refuses, with Telegram's status codes and wording, so PTB raises the
   same ``BadRequest``/``Forbidden``/``RetryAfter`` it would raise in production.
 
@@ -59,6 +60,7 @@ from bot.sandbox.fake_telegram.markup import (
     _parse_markup,
 )
 from bot.sandbox.fake_telegram.seen import CallbackAnswer, SeenMessage
+from bot.sandbox.fake_telegram.timeline import Event, EventKind, Rows, content, key_rows, rows
 from bot.sandbox.telegram_html import utf16_len
 
 __all__ = ["FAULT_KINDS", "NOTIFYING_METHODS", "FakeRequest", "FakeTelegram"]
@@ -122,6 +124,7 @@ class _PendingQuery:
     """A callback query the bot must answer exactly once."""
 
     presser: Phone
+    chat_id: int
     answer: CallbackAnswer | None = None
 
 
@@ -208,6 +211,9 @@ class FakeTelegram:
         #: "lost" (timed out before the call arrived), "late" (done, but the answer lost).
         self.faults: Counter[str] = Counter()
         self.calls: list[ApiCall] = []
+        #: Every message sent, edited or deleted, every tap, typed text and toast, in the
+        #: order it happened, at the fake's clock (see :mod:`.timeline`).
+        self.timeline: list[Event] = []
         self.refused: list[ApiCall] = []
         #: What setWebhook was last given (url, secret_token); None once deleted.
         self.webhook: dict[str, Any] | None = None
@@ -392,6 +398,30 @@ class FakeTelegram:
             raise ValueError("the clock must return timezone-aware datetimes")
         return moment
 
+    def _record(
+        self,
+        chat: _Chat,
+        kind: EventKind,
+        text: str,
+        *,
+        person: int | None = None,
+        message: SeenMessage | None = None,
+        keyboard: Rows | None = None,
+    ) -> None:
+        """Add one event to :attr:`timeline`; a message's buttons as they are now."""
+        self.timeline.append(
+            Event(
+                at=self.now(),
+                chat_id=chat.id,
+                kind=kind,
+                text=text,
+                person=person,
+                message_id=None if message is None else message.message_id,
+                buttons=() if message is None or kind == "tapped" else rows(message.buttons),
+                keyboard=keyboard,
+            )
+        )
+
     # -- the API entry point -------------------------------------------------------------
 
     async def handle(self, method: str, params: Params) -> tuple[int, bytes]:
@@ -528,6 +558,9 @@ class FakeTelegram:
         )
         message.delivered_to_bot = self._bot_receives(chat, message)
         chat.add(message)
+        keys = {key for row in chat.reply_keyboard or [] for key in row}
+        done: EventKind = "tapped" if kind == "text" and text in keys else "typed"
+        self._record(chat, done, content(message), person=sender.user_id, message=message)
         if message.delivered_to_bot:
             await self._deliver({"message": chat.message_json(message)})
 
@@ -543,6 +576,7 @@ class FakeTelegram:
         message.text = message.plain = text
         message.entities = _command_entity(text)
         message.edit_date = self.now()
+        self._record(chat, "edited", text, person=sender.user_id, message=message)
         if message.delivered_to_bot:
             await self._deliver({"edited_message": chat.message_json(message)})
 
@@ -561,7 +595,9 @@ class FakeTelegram:
     ) -> CallbackAnswer:
         """Send a callback query and insist that the bot answered it."""
         query_id = str(next(self._query_ids))
-        pending = _PendingQuery(presser)
+        pending = _PendingQuery(presser, chat.id)
+        pressed = (b.text for row in message.buttons for b in row if b.callback_data == data)
+        self._record(chat, "tapped", next(pressed, data), person=presser.user_id, message=message)
         self._queries[query_id] = pending
         query = {
             "id": query_id,
@@ -666,6 +702,8 @@ class FakeTelegram:
             chat.reply_keyboard = markup.keyboard
         elif markup.remove_keyboard:
             chat.reply_keyboard = None
+        keyboard = () if markup.remove_keyboard else key_rows(markup.keyboard)
+        self._record(chat, "sent", content(message), message=message, keyboard=keyboard)
         return chat.message_json(message)
 
     def _send_message(self, params: Params) -> Any:
@@ -733,6 +771,7 @@ class FakeTelegram:
         message.parse_mode = params.get("parse_mode")
         message.buttons = buttons
         message.edit_date = self.now()
+        self._record(chat, "edited", message.plain, message=message)
         return chat.message_json(message)
 
     def _edit_message_reply_markup(self, params: Params) -> Any:
@@ -742,6 +781,7 @@ class FakeTelegram:
             raise _bad(_NOT_MODIFIED)
         message.buttons = buttons
         message.edit_date = self.now()
+        self._record(chat, "edited", content(message), message=message)
         return chat.message_json(message)
 
     def _delete_message(self, params: Params) -> Any:
@@ -754,6 +794,7 @@ class FakeTelegram:
         if self.now() - message.date > DELETE_WINDOW:
             raise _bad("message can't be deleted for everyone")
         message.deleted = True
+        self._record(chat, "deleted", content(message), message=message)
         return True
 
     # -- webhook -------------------------------------------------------------------------
@@ -782,6 +823,9 @@ class FakeTelegram:
         answer = CallbackAnswer(text or None, bool(params.get("show_alert")), url)
         pending.answer = answer
         pending.presser.callback_answers.append(answer)
+        chat = self._chats.get(pending.chat_id)
+        if answer.text and chat is not None:
+            self._record(chat, "answered", answer.text, person=pending.presser.user_id)
         return True
 
     # -- commands ------------------------------------------------------------------------
