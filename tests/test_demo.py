@@ -1,40 +1,127 @@
 """`referral-bot demo`: a whole night on the real bot, no token, no network, in the
-chosen language."""
+chosen language, printed as it happened: each screen as it read then, each tap."""
 
 from __future__ import annotations
 
-from bot.sandbox.demo import play
+import re
+
+import pytest
+
+from bot.domain.referral import Safety, Status, Urgency
+from bot.i18n import Translator, available_languages
+from bot.sandbox.demo import NAMES, Night, dv_button, night
+from handlers import labels
 from tests.test_cli import run_cli
 
-
-def _screen(transcript: str, name: str) -> str:
-    return next(part for part in transcript.split("\n\n━━━ ") if part.startswith(f"📱 {name}"))
+_CLOCK = re.compile(r"^(\d\d):(\d\d) ")
 
 
-async def test_the_demo_night_is_seen_on_every_phone() -> None:
-    transcript = await play("en")
-    officer = _screen(transcript, "Officer Wang")
-    assert "Assigned to Li Na by coordinator Chen Jing." in officer
-    assert "Li Na has made first contact." in officer
-    assert "Closed by Li Na. Outcome: Linked to a resource (NGO)." in officer
-    coordinator = _screen(transcript, "Chen Jing")
-    assert "Taken by Li Na." in coordinator and "Ms Zhang" not in coordinator
-    worker = _screen(transcript, "Li Na")
-    assert "Coordinator Chen Jing assigned this referral to you." in worker
-    assert "Name: Ms Zhang" in worker and "[Reopen]" in worker
+def _lines(night: Night) -> list[str]:
+    return night.transcript.splitlines()
+
+
+def _where(lines: list[str], *fragments: str, after: int = -1) -> int:
+    """The first line after ``after`` holding every fragment."""
+    return next(
+        i for i, line in enumerate(lines) if i > after and all(f in line for f in fragments)
+    )
+
+
+def _minutes_since_noon(lines: list[str]) -> list[int]:
+    """Each printed time, counted from noon, so that a night reads as one rising run."""
+    return [
+        (int(m[1]) * 60 + int(m[2]) - 12 * 60) % (24 * 60)
+        for line in lines
+        if (m := _CLOCK.match(line))
+    ]
+
+
+def _check_the_night_in_order(played: Night, lang: str) -> None:
+    """The screens and taps a reader must see, in the order they happened."""
+    tr = Translator(lang)
+    officer, worker, coordinator = NAMES[lang]
+    lines = _lines(played)
+
+    new = _where(lines, officer, f"▸ [{tr('➕ New referral')}]")
+    category_screen = _where(lines, officer, "◂", after=new)
+    tapped_category = _where(lines, officer, f"▸ [{dv_button(tr)}]")
+    assert f"[{dv_button(tr)}]" in "\n".join(lines[category_screen:tapped_category])
+    safety = _where(lines, officer, f"▸ [{tr(labels.SAFETY[Safety.WEAPON_OR_INJURY])}]")
+    urgency = tr(labels.URGENCY[Urgency.IMMEDIATE])
+    tapped_urgency = _where(lines, officer, "▸ [●", urgency, after=safety)
+    card = _where(lines, coordinator, "◂", tr("⏫ Nobody has accepted this referral yet"))
+    card_buttons = _where(lines, f"[{tr('👥 Assign to…')}]", after=card)
+    tapped_assign = _where(lines, coordinator, f"▸ [{tr('👥 Assign to…')}]")
+    tapped_worker = _where(lines, coordinator, f"▸ [{worker}", after=tapped_assign)
+    contacted = _where(lines, worker, f"▸ [{tr(labels.STEP_BUTTON[Status.CONTACTED])}]")
+    assert (
+        new
+        < category_screen
+        < tapped_category
+        < safety
+        < tapped_urgency
+        < card
+        < card_buttons
+        < tapped_assign
+        < tapped_worker
+        < contacted
+    )
+    assert tr("✎ edited") in lines[tapped_category + 1], "the screen after a tap, as edited"
+
+    times = _minutes_since_noon(lines)
+    assert len(times) > 30 and times == sorted(times)
+    assert [e.at for e in played.timeline] == sorted(e.at for e in played.timeline)
+    for event in played.timeline:
+        if event.kind == "tapped" and event.person in played.names:
+            assert f"▸ [{event.text}]" in played.transcript  # every tap is shown
+
+    # Domestic violence is not closed within the hour: contact made, a visit booked,
+    # the assessment started the next morning, and the case still open.
+    assert played.status is Status.ASSESSMENT
+    assert tr(labels.STEP_BUTTON[Status.PLAN]) in played.transcript  # the next step waits
+    assert tr("Close case") not in {e.text for e in played.timeline if e.kind == "tapped"}
+
+
+async def test_the_demo_prints_the_night_as_it_happened() -> None:
+    played = await night("en")
+    _check_the_night_in_order(played, "en")
+    text = played.transcript
+    assert "━━ 23:40 — Officer Wang files a domestic-violence referral at the scene" in text
+    assert "Assigned to Li Na by coordinator Chen Jing." in text
+    assert "Li Na has made first contact." in text
+    assert "☀️ Morning handover" in text
+    assert "(The bot keeps no appointments: the 10:00 visit is in Li Na's own diary" in text
+    worker_lines = [line for line in _lines(played) if "Li Na ◂" in line]
+    assert any("Coordinator Chen Jing assigned this referral to you." in x for x in worker_lines)
+    assert "Name: Ms Zhang" in text  # the details reach the worker who took it...
+    coordinator = "\n".join(line for line in _lines(played) if "📋 Chen Jing" in line)
+    assert "Taken by Li Na." in text and "Ms Zhang" not in coordinator  # ...and nobody else
 
 
 async def test_the_demo_speaks_chinese() -> None:
-    transcript = await play("zh_Hans")
-    assert transcript.startswith("天平路派出所的一个夜晚")
-    officer = _screen(transcript, "王警官")
-    assert "值班协调员 陈静 已指派给 李娜。" in officer
-    assert "李娜 已与当事人首次联系。" in officer and "李娜 已结案。" in officer
-    assert "Officer" not in transcript and "Social worker" not in transcript
+    played = await night("zh_Hans")
+    _check_the_night_in_order(played, "zh_Hans")
+    text = played.transcript
+    assert text.startswith("天平路派出所的一个夜晚")
+    assert "值班协调员 陈静 已指派给 李娜。" in text
+    assert "李娜 已与当事人首次联系。" in text
+    assert "王警官 在现场提交一条家庭暴力转介" in text
+    assert "Officer" not in text and "Social worker" not in text and "edited" not in text
+
+
+async def test_the_demo_speaks_traditional_chinese_once_there_is_a_catalogue() -> None:
+    if "zh_Hant" not in available_languages():
+        with pytest.raises(ValueError, match="no catalogue for 'zh_Hant'"):
+            await night("zh_Hant")
+        return
+    played = await night("zh_Hant")
+    _check_the_night_in_order(played, "zh_Hant")
+    assert "陳靜" in played.transcript and "陈静" not in played.transcript
 
 
 def test_referral_bot_demo_needs_no_token_and_prints_the_night() -> None:
     result = run_cli("demo", "--lang", "zh_Hans")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("天平路派出所的一个夜晚")
+    assert "▸ [家庭暴力]" in result.stdout
     assert result.stderr == ""

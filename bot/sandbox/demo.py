@@ -4,29 +4,39 @@ The real Application runs against the built-in fake Bot API (bot/sandbox/) on a 
 database in a temporary folder, with a clock that jumps from step to step. At 23:40 an
 officer files a domestic-violence referral; the worker with the skill is away and
 nobody else is on duty, so it goes straight to the coordinator on duty, who assigns it
-to the worker; she makes contact and closes the case; the officer hears each step.
-Then every phone's screen is printed, in the chosen language.
+to the worker after a phone call; she makes first contact that night and books a visit
+for the morning, where the assessment starts. The case stays open, as a real one would:
+nobody closes domestic violence within the hour.
+
+The transcript is the fake's timeline (:attr:`FakeTelegram.timeline`), printed in time
+order: every screen as the person saw it then (an edited card again, marked ✎), every
+tap (``▸ [Domestic violence]``) and typed text, under one heading per scene. Its own
+words (headings, narration, the cast) go through the catalogue like the bot's.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
-from bot.domain.referral import AgeBand, Category, Consent, Outcome, Resource, Safety, Status
-from bot.i18n import Translator
-from bot.sandbox.fake_telegram import Phone
+from bot.domain.referral import AgeBand, Category, Consent, Safety, Status
+from bot.engine import daily, reminders
+from bot.i18n import Translator, available_languages
+from bot.sandbox.fake_telegram import Event, Phone
 from bot.sandbox.world import ONE_STATION, World, world
-from bot.services import Services
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from handlers import labels
 from handlers.context import BotContext
 from handlers.jobs import escalation_round
 
-THURSDAY_2340 = datetime(2026, 11, 26, 15, 40, tzinfo=UTC)  # 23:40 in Shanghai
+THURSDAY_2330 = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+OFFICER, WORKER, COORDINATOR = 101, 201, 301
 
 CONFIG = (
     """
@@ -49,29 +59,97 @@ keep = 0
     + ONE_STATION
 )
 
+# The people, in each language's script: (officer, worker, coordinator).
 NAMES = {
     "en": ("Officer Wang", "Li Na", "Chen Jing"),
     "zh_Hans": ("王警官", "李娜", "陈静"),
+    "zh_Hant": ("王警官", "李娜", "陳靜"),
 }
+
+
+@dataclass(frozen=True)
+class Story:
+    """What the people type: the officer's report and nothing the bot could translate."""
+
+    place: str
+    name: str
+    phone: str
+    summary: str
+
+
 STORY = {
-    "en": (
+    "en": Story(
         "Lane 12, Tianping Road, 3rd floor",
         "Ms Zhang",
         "13800000000",
         "Neighbours called: shouting and a crash. She has a cut on her arm; her husband "
         "left before we arrived. She wants to talk to someone tonight.",
-        "Met her at her sister's; safety plan made, linked to the DV hotline.",
-        "Women's Federation DV hotline",
     ),
-    "zh_Hans": (
+    "zh_Hans": Story(
         "天平路12弄3楼",
         "张女士",
         "13800000000",
         "邻居报警：听到争吵和摔东西声。她手臂有划伤，丈夫在民警到达前离开。她希望今晚能和人谈谈。",
-        "在她姐姐家见面，已制定安全计划，并转介家暴求助热线。",
-        "区妇联家暴求助热线",
+    ),
+    "zh_Hant": Story(
+        "天平路12弄3樓",
+        "張女士",
+        "13800000000",
+        "鄰居報警：聽到爭吵和摔東西聲。她手臂有割傷，丈夫在警員到場前離開。她希望今晚能找人談談。",
     ),
 }
+
+
+@dataclass
+class _Mark:
+    """A heading or a line of narration, printed before the timeline's event ``at``."""
+
+    at: int
+    text: str
+    heading: bool
+
+
+@dataclass
+class _Script:
+    """The night's outline, laid over the fake's timeline as the people act."""
+
+    w: World
+    tr: Translator
+    marks: list[_Mark] = field(default_factory=list)
+
+    async def scene(self, title: str, at: tuple[int, int] | None = None) -> None:
+        """A heading; with ``at``, time first passes to that local hour and minute (the
+        next one), and the bot's jobs go round then as the running bot's would
+        (escalation, reminders, the coordinators' daily messages), so what they send
+        falls under this heading."""
+        w = self.w
+        if at is not None:
+            now = w.clock.now().astimezone(w.services.config.zone)
+            target = now.replace(hour=at[0], minute=at[1], second=0, microsecond=0)
+            if target <= now:
+                target += timedelta(days=1)
+            w.clock.advance(target - now)
+        local = w.clock.now().astimezone(w.services.config.zone)
+        self.marks.append(_Mark(len(w.telegram.timeline), f"{local:%H:%M} — {title}", True))
+        if at is not None:
+            await escalation_round(BotContext(w.app))
+            await reminders.tick(w.services)
+            await daily.tick(w.services)
+            await w.settle()  # what the jobs decided reaches the phones, as the sender would
+
+    def say(self, text: str) -> None:
+        """A line of narration: what happened off the phones."""
+        self.marks.append(_Mark(len(self.w.telegram.timeline), text, False))
+
+    def wait(self, seconds: int) -> None:
+        """A few seconds while a person reads and thinks (no job is due meanwhile)."""
+        self.w.clock.advance(timedelta(seconds=seconds))
+
+
+def dv_button(tr: Translator) -> str:
+    """The category button for domestic violence, as the officer reads it: the one place
+    the demo names a category (categories are moving into the configuration)."""
+    return tr(labels.CATEGORY[Category.DOMESTIC_VIOLENCE])
 
 
 async def _enrol(w: World, user_id: int, name: str, lang: str, *invite: str) -> Phone:
@@ -81,82 +159,251 @@ async def _enrol(w: World, user_id: int, name: str, lang: str, *invite: str) -> 
     return phone
 
 
-async def _tick(w: World, minutes: int) -> None:
-    """Time passes; the engine goes round as the running bot's job would."""
-    w.clock.advance(timedelta(minutes=minutes))
-    await escalation_round(BotContext(w.app))
-    await w.settle()  # what the round decided reaches the phones, as the sender would
+async def _file(s: _Script, officer: Phone, story: Story) -> None:
+    """At the scene, on a phone: about a minute from the first tap to Submit."""
+    tr = s.tr
 
+    def suggested() -> str:
+        return next(b for b in officer.last.button_labels() if b.startswith("● "))
 
-async def _file(officer: Phone, tr: Translator, lang: str) -> None:
-    place, name, phone, summary, *_ = STORY[lang]
-    await officer.send(tr("➕ New referral"))
-    await officer.tap(tr(labels.CATEGORY[Category.DOMESTIC_VIOLENCE]))
-    await officer.tap(tr(labels.SAFETY[Safety.WEAPON_OR_INJURY]))
-    await officer.tap(tr("Continue ▶"))
-    suggested = next(b for b in officer.last.button_labels() if b.startswith("● "))
-    await officer.tap(suggested)
-    await officer.send(place)
-    await officer.send(f"{name} {phone}")  # name and phone in one message
-    await officer.tap(tr(labels.AGE_BAND[AgeBand.ADULT]))
-    await officer.tap(tr(labels.CONSENT[Consent.PERSON_AGREES]))
-    await officer.send(summary)
+    steps: list[Callable[[], Awaitable[object]]] = [
+        lambda: officer.send(tr("➕ New referral")),
+        lambda: officer.tap(dv_button(tr)),
+        lambda: officer.tap(tr(labels.SAFETY[Safety.WEAPON_OR_INJURY])),
+        lambda: officer.tap(tr("Continue ▶")),
+        lambda: officer.tap(suggested()),  # the urgency the bot suggests
+        lambda: officer.send(story.place),
+        lambda: officer.send(f"{story.name} {story.phone}"),  # name and phone in one
+        lambda: officer.tap(tr(labels.AGE_BAND[AgeBand.ADULT])),
+        lambda: officer.tap(tr(labels.CONSENT[Consent.PERSON_AGREES])),
+        lambda: officer.send(story.summary),
+    ]
+    for step in steps:
+        await step()
+        s.wait(6)
+    s.say(
+        tr(
+            "Nobody on duty has the skill, so once submitted it goes straight to the "
+            "coordinator on duty."
+        )
+    )
     await officer.tap(tr("📨 Submit"))
 
 
-async def _night(w: World, lang: str) -> list[tuple[str, Phone]]:
-    tr = Translator(lang)
+async def _night(s: _Script, lang: str) -> None:
+    w, tr = s.w, s.tr
     officer_name, li_name, chen_name = NAMES[lang]
-    officer = await _enrol(w, 101, officer_name, lang, "--role", "officer", "--station", "tianping")
-    li = await _enrol(w, 201, li_name, lang, "--role", "social_worker", "--team", "xuhui-sw")
-    status, _, _ = await w.cli("skills", "201", "--set", "domestic_violence")
+    story = STORY[lang]
+    officer = await _enrol(
+        w, OFFICER, officer_name, lang, "--role", "officer", "--station", "tianping"
+    )
+    li = await _enrol(w, WORKER, li_name, lang, "--role", "social_worker", "--team", "xuhui-sw")
+    status, _, _ = await w.cli("skills", str(WORKER), "--set", "domestic_violence")
     assert status == 0
+    chen = await _enrol(
+        w, COORDINATOR, chen_name, lang, "--role", "coordinator", "--team", "xuhui-sw"
+    )
+
+    await s.scene(
+        tr(
+            "Before the night: {worker}, trained for domestic violence, is off; "
+            "{coordinator} starts overnight duty",
+            worker=li_name,
+            coordinator=chen_name,
+        )
+    )
     await li.send("/away")  # she is off tonight, and nobody else is on
-    chen = await _enrol(w, 301, chen_name, lang, "--role", "coordinator", "--team", "xuhui-sw")
-    await chen.send("/available")  # the coordinator on overnight duty
+    s.wait(60)
+    await chen.send("/available")
 
-    await _file(officer, tr, lang)  # 23:40: nobody on duty can take it: the coordinator
-    await _tick(w, 3)
+    await s.scene(
+        tr("{officer} files a domestic-violence referral at the scene", officer=officer_name),
+        at=(23, 40),
+    )
+    await _file(s, officer, story)
+
+    await s.scene(
+        tr(
+            "{coordinator} phones {worker}, who agrees to take it, and assigns it to her",
+            coordinator=chen_name,
+            worker=li_name,
+        ),
+        at=(23, 44),
+    )
     await chen.tap(tr("👥 Assign to…"))
-    button = next(b for b in chen.last.button_labels() if b.startswith(li_name))
-    await chen.tap(button)  # Li Na agreed on the phone to take it
-    await _tick(w, 20)
+    s.wait(5)
+    await chen.tap(next(b for b in chen.last.button_labels() if b.startswith(li_name)))
+
+    await s.scene(
+        tr("{worker} phones {person} and makes first contact", worker=li_name, person=story.name),
+        at=(0, 5),
+    )
+    s.say(
+        tr(
+            "{person} is at her sister's and safe for tonight. They agree that {worker} "
+            "visits her tomorrow at 10:00.",
+            person=story.name,
+            worker=li_name,
+        )
+    )
     await li.tap(tr(labels.STEP_BUTTON[Status.CONTACTED]))
-    await _tick(w, 50)
-    await li.tap(tr("Close case"))
-    await li.tap(tr(labels.OUTCOME[Outcome.LINKED]))
-    await li.tap(tr(labels.RESOURCE[Resource.NGO]))
-    await li.send(STORY[lang][5])  # the service she was linked to
-    await li.send(STORY[lang][4])  # one line for the officer
-    return [(officer_name, officer), (chen_name, chen), (li_name, li)]
+    s.say(
+        tr(
+            "The bot keeps no appointments: the 10:00 visit is in {worker}'s own diary, "
+            "and the case stays open at “First contact made”.",
+            worker=li_name,
+        )
+    )
+
+    await s.scene(tr("Next morning: the overnight handover reaches the coordinator"), at=(8, 0))
+
+    await s.scene(
+        tr(
+            "{worker} visits {person} as agreed and starts the assessment",
+            worker=li_name,
+            person=story.name,
+        ),
+        at=(10, 0),
+    )
+    await li.tap(tr(labels.STEP_BUTTON[Status.ASSESSMENT]))
+    s.say(
+        tr(
+            "The case stays open: next {worker} agrees a plan with {person}, and closes it "
+            "only after a review.",
+            worker=li_name,
+            person=story.name,
+        )
+    )
 
 
-def _screen(name: str, phone: Phone, services: Services) -> str:
-    zone = services.config.zone
-    lines = [f"━━━ 📱 {name} ━━━"]
-    for message in phone.messages:
-        when = f"{message.date.astimezone(zone):%H:%M}"
-        arrow = "◂" if message.from_bot else "▸"
-        body = message.plain if message.kind == "text" else f"[{message.kind}]"
-        text = body.replace("\n", "\n        ")
-        lines.append(f"{when} {arrow} {text}")
-        for row in message.buttons:
-            lines.append("        " + "  ".join(f"[{button.text}]" for button in row))
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class Night:
+    """One played night: the transcript, the events it was printed from, and where the
+    referral stood at the end."""
+
+    transcript: str
+    timeline: list[Event]
+    status: Status
+    names: dict[int, str]
 
 
-async def play(lang: str = "en") -> str:
-    """The night's transcript: every phone's screen at the end."""
+async def night(lang: str = "en") -> Night:
+    """Play the night in ``lang`` (a language with a catalogue, or the source language)."""
+    if lang not in available_languages():
+        have = ", ".join(available_languages())
+        raise ValueError(f"no catalogue for {lang!r} yet; the demo speaks {have}")
+    tr = Translator(lang)
     with tempfile.TemporaryDirectory(prefix="referral-bot-demo-") as folder:
         config_path = Path(folder) / "config.toml"
         config_path.write_text(CONFIG.replace("{lang}", lang), encoding="utf-8")
-        async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
-            phones = await _night(w, lang)
-            officer = await people_service.find(w.services, 101)
+        async with world(config_path, clock=FakeClock(THURSDAY_2330)) as w:
+            script = _Script(w, tr)
+            await _night(script, lang)
+            officer = await people_service.find(w.services, OFFICER)
             assert officer is not None
             filed = await referral_service.of_officer(w.services, officer)
-            assert filed[0].status is Status.CLOSED, filed[0].status  # the story ran
-            screens = [_screen(name, phone, w.services) for name, phone in phones]
-    tr = Translator(lang)
-    title = tr("A night at Tianping Road Station (demo: no token, no network)")
-    return "\n\n".join([title, *screens])
+            status = filed[0].status
+            timeline = list(w.telegram.timeline)
+            zone = w.services.config.zone
+            station = w.services.config.stations[0].name(lang)
+    names = dict(zip((OFFICER, WORKER, COORDINATOR), NAMES[lang], strict=True))
+    text = _transcript(tr, zone, timeline, script.marks, names, station)
+    return Night(text, timeline, status, names)
+
+
+async def play(lang: str = "en") -> str:
+    """The night's transcript, in time order, as each person saw it."""
+    return (await night(lang)).transcript
+
+
+# -- printing ------------------------------------------------------------------------------
+
+INDENT = " " * 8
+ICON = {OFFICER: "👮", WORKER: "🤝", COORDINATOR: "📋"}
+
+
+def _cast(tr: Translator, names: dict[int, str], station: str) -> list[str]:
+    return [
+        tr("Who is who:"),
+        f"  {ICON[OFFICER]} "
+        + tr("{name}: police officer at {station}", name=names[OFFICER], station=station),
+        f"  {ICON[WORKER]} "
+        + tr(
+            "{name}: social worker, the team's one trained for domestic violence",
+            name=names[WORKER],
+        ),
+        f"  {ICON[COORDINATOR]} "
+        + tr("{name}: the coordinator on overnight duty", name=names[COORDINATOR]),
+        tr("▸ is what a person did (a [button] tapped, or text typed); ◂ what the bot showed."),
+    ]
+
+
+def _transcript(
+    tr: Translator,
+    zone: ZoneInfo,
+    timeline: list[Event],
+    marks: list[_Mark],
+    names: dict[int, str],
+    station: str,
+) -> str:
+    lines = [tr("A night at Tianping Road Station (demo: no token, no network)"), ""]
+    lines += _cast(tr, names, station)
+    first = marks[0].at if marks else 0
+    shown: dict[tuple[int, int], str] = {}  # what each message read before, for edits
+    for event in timeline[:first]:
+        _remember(shown, event)
+    pending = iter(marks)
+    mark = next(pending, None)
+    for index in range(first, len(timeline) + 1):
+        while mark is not None and mark.at == index:
+            lines += ["", f"━━ {mark.text}"] if mark.heading else [f"   ({mark.text})"]
+            mark = next(pending, None)
+        if index < len(timeline):
+            lines += _event(tr, zone, timeline[index], names, shown)
+    return "\n".join(lines)
+
+
+def _remember(shown: dict[tuple[int, int], str], event: Event) -> str | None:
+    """Note what a message reads now; returns what it read before."""
+    if event.message_id is None or event.kind in {"tapped", "answered"}:
+        return None
+    key = (event.chat_id, event.message_id)
+    before = shown.get(key)
+    shown[key] = event.text
+    return before
+
+
+def _event(
+    tr: Translator,
+    zone: ZoneInfo,
+    event: Event,
+    names: dict[int, str],
+    shown: dict[tuple[int, int], str],
+) -> list[str]:
+    who = names.get(event.chat_id, str(event.chat_id))
+    prefix = f"{event.at.astimezone(zone):%H:%M} {ICON.get(event.chat_id, '💬')} {who}"
+    before = _remember(shown, event)
+    if event.kind == "tapped":
+        return [f"{prefix} ▸ [{event.text}]"]
+    if event.kind == "typed":
+        return _block(f"{prefix} ▸ ", event.text)
+    if event.kind == "answered":
+        return [f"{prefix} ◂ " + tr("(pop-up) {text}", text=event.text)]
+    if event.kind == "deleted":
+        return [f"{prefix} ◂ " + tr("🗑 deleted: {text}", text=event.text.splitlines()[0])]
+    if event.kind == "edited" and event.text == before:
+        change = (
+            tr("✎ edited: buttons changed") if event.buttons else tr("✎ edited: buttons removed")
+        )
+        return [f"{prefix} ◂ {change}", *_buttons(event.buttons)]
+    body = event.text if event.kind == "sent" else tr("✎ edited") + "\n" + event.text
+    return [*_block(f"{prefix} ◂ ", body), *_buttons(event.buttons)]
+
+
+def _block(first: str, text: str) -> list[str]:
+    head, *rest = text.split("\n")
+    return [first + head, *(INDENT + line if line else "" for line in rest)]
+
+
+def _buttons(rows: Iterable[Iterable[str]]) -> list[str]:
+    return [INDENT + " ".join(f"[{label}]" for label in row) for row in rows]
