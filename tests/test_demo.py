@@ -4,6 +4,7 @@ chosen language."""
 from __future__ import annotations
 
 from bot.sandbox.demo import play
+from tests.test_catalogues import simplified_only
 from tests.test_cli import run_cli
 
 
@@ -38,3 +39,12 @@ def test_referral_bot_demo_needs_no_token_and_prints_the_night() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("天平路派出所的一个夜晚")
     assert result.stderr == ""
+
+
+async def test_the_demo_speaks_traditional_chinese() -> None:
+    transcript = await play("zh_Hant")
+    assert transcript.startswith("天平路警署的一個夜晚")
+    officer = _screen(transcript, "王警官")
+    assert "協調員陳靜已指派給李娜。" in officer and "李娜已結案。" in officer
+    assert "警署：天平路警署" in _screen(transcript, "李娜")  # the station's Traditional name
+    assert simplified_only(transcript) == []
