@@ -139,3 +139,6 @@ async def test_a_traditional_reader_sees_the_simplified_name_where_none_is_confi
         )
         await officer.send("/whoami")
         assert officer.last.plain.splitlines()[1] == "警員 · 斜土路派出所"
+        boss = await enrol(w, 303, "何主任", "--role", "coordinator", language="zh-Hant-HK")
+        await boss.send("/whoami")
+        assert boss.last.plain.splitlines()[1] == "協調員 · 所有警署"
