@@ -3,8 +3,8 @@
 Source strings are English and are their own message ids; each other language is a
 ``bot/locales/<code>/LC_MESSAGES/messages.po`` file read at start-up with Babel, so a
 translator edits one text file and there is no compile step to forget. Adding
-Traditional Chinese is dropping ``zh_Hant/LC_MESSAGES/messages.po`` beside the others:
-languages are discovered, not listed in code.
+a language is dropping ``<code>/LC_MESSAGES/messages.po`` beside the others (as
+Traditional Chinese, ``zh_Hant``, was): languages are discovered, not listed in code.
 
 Messages are sent with ``parse_mode=HTML``, so values put into a message are escaped
 here (a ``<`` typed by an officer must reach the worker as a ``<``); use :class:`Html`
@@ -51,9 +51,15 @@ def available_languages() -> tuple[str, ...]:
     return (SOURCE_LANGUAGE, *[code for code in found if code != SOURCE_LANGUAGE])
 
 
+# What a reader looks for on the /language buttons. Babel's own names are
+# "中文 (简体)" and "中文 (繁體)", with ASCII brackets that read oddly inside a Chinese
+# sentence ("I will speak {language} with you"); a language not listed here gets Babel's.
+LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文", "zh_Hant": "繁體中文"}
+
+
 def language_name(code: str) -> str:
     """The language's name in itself, as shown on the /language buttons."""
-    return Locale.parse(code).get_display_name(code) or code
+    return LANGUAGE_NAMES.get(code) or Locale.parse(code).get_display_name(code) or code
 
 
 @cache

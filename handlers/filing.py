@@ -354,7 +354,7 @@ def _resume_question(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardM
     if draft.step is Step.REVIEW:
         where = tr("ready to submit")
     if draft.category is not None:
-        where = f"{tr(labels.CATEGORY[draft.category])}, {where}"
+        where = tr.join([tr(labels.CATEGORY[draft.category]), where])  # "家庭糾紛、第 3/8 步"
     text = tr(
         "You have an unfinished referral ({where}). Resume it, or start over?",
         where=where,

@@ -60,7 +60,8 @@ def scope_text(context: BotContext, scope: Scope) -> str:
     if place is not None:
         return f"{role} · {html.escape(place.name(language))}"
     if scope.all_stations:
-        return f"{role} · {tr('all stations')}"
+        everywhere = tr("all stations")  # not inside the f-string: pybabel would miss it
+        return f"{role} · {everywhere}"
     return role
 
 

@@ -40,6 +40,22 @@ def test_example_config_passes_check_config() -> None:
     result = run_cli("check-config", str(ROOT / "config.example.toml"))
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout and "stations: 2" in result.stdout
+    assert "name_zh_hant" not in result.stdout  # every example name has its Traditional form
+
+
+def test_check_config_names_what_has_no_traditional_name(config_path: Path) -> None:
+    """A missing name_zh_hant is a warning, not a failure: the Simplified name is shown."""
+    text = config_path.read_text(encoding="utf-8").replace(
+        'name_zh = "天平路派出所"', 'name_zh = "天平路派出所"\nname_zh_hant = "天平路警署"'
+    )
+    config_path.write_text(text, encoding="utf-8")
+    result = run_cli("check-config", str(config_path))
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if "name_zh_hant" in line]
+    assert len(warnings) == 2, result.stdout
+    assert "station 'xietu';" in warnings[0] and "tianping" not in warnings[0]
+    assert "team 'xuhui-sw';" in warnings[1]
+    assert "繁體中文" in warnings[0]
 
 
 def test_python_dash_m_bot_is_the_same_program() -> None:

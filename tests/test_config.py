@@ -26,6 +26,20 @@ def test_values_and_relative_database_path(config_path: Path) -> None:
     assert config.telegram.token is None
 
 
+def test_traditional_chinese_can_be_the_default_and_names_fall_back(tmp_path: Path) -> None:
+    text = (
+        'default_language = "zh_Hant"\n'
+        '[[stations]]\nid = "a"\nname_zh = "湾仔警署"\nname_zh_hant = "灣仔警署"\nname_en = "A"\n'
+        '[[stations]]\nid = "b"\nname_zh = "中区警署"\nname_en = "B"\n'
+    )
+    config = load_config(_write(tmp_path, text))
+    assert config.default_language == "zh_Hant"
+    a, b = config.station("a"), config.station("b")
+    assert a is not None and b is not None
+    assert (a.name("zh_Hant"), a.name("zh_Hans"), a.name("en")) == ("灣仔警署", "湾仔警署", "A")
+    assert b.name("zh_Hant") == "中区警署"  # no Traditional name: the Simplified one
+
+
 def test_environment_overrides_the_file(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REFERRAL_BOT_TELEGRAM__TOKEN", "123:secret")
     monkeypatch.setenv("REFERRAL_BOT_TIMEZONE", "Europe/Berlin")

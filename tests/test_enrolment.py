@@ -115,11 +115,11 @@ async def test_language_switches_texts_and_menu_to_chinese(config_path: Path) ->
             scope={"type": "chat", "chat_id": WORKER}
         )
         await li.send("/language")
-        await li.tap("中文 (简体)")
-        assert li.last.plain == "从现在起我将使用中文 (简体)与你交流。"
+        await li.tap("简体中文")
+        assert li.last.plain == "从现在起我将使用简体中文与你交流。"
         assert li.last.buttons == []
         await li.send("/whoami")
-        assert li.last.plain.splitlines() == ["Li Na", "社工 · 徐汇区社工站", "语言：中文 (简体)"]
+        assert li.last.plain.splitlines() == ["Li Na", "社工 · 徐汇区社工站", "语言：简体中文"]
         menu = w.telegram.commands(scope={"type": "chat", "chat_id": WORKER})
         assert ("whoami", "你的角色、派出所或社工站") in menu
         assert "invite" not in [name for name, _ in menu]
@@ -144,7 +144,7 @@ async def test_a_restart_on_the_same_database_keeps_everyone(config_path: Path) 
         clock = w.clock
         await w.phone(OFFICER, "Wang").send(f"/start {code}")
         await w.phone(OFFICER, "Wang").send("/language")
-        await w.phone(OFFICER, "Wang").tap("中文 (简体)")
+        await w.phone(OFFICER, "Wang").tap("简体中文")
     async with world(config_path, clock=clock, telegram=telegram) as again:
         wang = again.phone(OFFICER, "Wang")
         await wang.send("/whoami")
@@ -280,7 +280,7 @@ async def test_an_unexpected_error_is_logged_apologised_for_and_survived(
 
         monkeypatch.setattr(people_service, "set_language", broken)
         await officer.send("/language")
-        answer = await officer.tap("中文 (简体)")
+        answer = await officer.tap("简体中文")
         assert answer.show_alert
         assert (
             answer.text == "Sorry, something went wrong on my side. Please try again in a moment."

@@ -336,7 +336,7 @@ async def test_no_button_tapped_in_a_group_is_acted_on(config_path: Path) -> Non
             (coordinator, f"k:{held.id}:c"),
             (coordinator, f"k:{offered.id}:t"),
             (officer, f"w:{offered.id}"),
-            (officer, _data(officer.last, "中文 (简体)")),
+            (officer, _data(officer.last, "简体中文")),
             (admin, _data(admin.last, "Officer")),
             (admin, "inv:officer:tianping"),
             (coordinator, "r:k"),

@@ -45,38 +45,7 @@ def test_code_uses_texts_through_the_catalogue() -> None:
     ) in messages
 
 
-def _filled(forms: object) -> bool:
-    """A translation with every form written (a plural entry has one per form)."""
-    if isinstance(forms, tuple | list):
-        return bool(forms) and all(forms)
-    return bool(forms)
-
-
-@pytest.mark.parametrize("language", [c for c in available_languages() if c != "en"])
-def test_every_text_is_translated_with_the_same_placeholders(language: str) -> None:
-    path = ROOT / "bot" / "locales" / language / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        read = read_po(handle, locale=language)
-    catalogue = {m.id if isinstance(m.id, str) else tuple(m.id): m for m in read if m.id}
-    missing = sorted(
-        (m for m in _code_messages() if m not in catalogue or not _filled(catalogue[m].string)),
-        key=str,
-    )
-    assert missing == [], f"{language} lacks translations for: {missing}"
-    for msgid, message in catalogue.items():
-        assert not message.fuzzy, f"fuzzy translation for {msgid!r}"
-        if isinstance(msgid, str):
-            assert _fields(msgid) == _fields(str(message.string)), msgid
-            continue
-        # A counting text: one msgstr[i] per plural form of the language, each filled,
-        # each with the plural's placeholders ({count} may be left out: "one case").
-        forms = message.string
-        assert isinstance(forms, tuple | list) and len(forms) == read.num_plurals, msgid
-        singular, plural = msgid
-        assert _fields(singular) <= _fields(plural), msgid
-        for form in forms:
-            assert form, f"an empty plural form for {msgid!r}"
-            assert _fields(plural) - {"count"} <= _fields(form) <= _fields(plural), msgid
+# Each catalogue's completeness, placeholders and markup: tests/test_catalogues.py.
 
 
 def test_template_is_up_to_date() -> None:
@@ -86,8 +55,9 @@ def test_template_is_up_to_date() -> None:
 
 
 def test_chinese_is_available_and_translates() -> None:
-    assert "zh_Hans" in available_languages()
+    assert available_languages() == ("en", "zh_Hans", "zh_Hant")
     assert Translator("zh_Hans")("Cancel") == "取消"
+    assert Translator("zh_Hant")("Close case") == "結案"
     assert Translator("en")("Cancel") == "Cancel"
 
 
@@ -167,7 +137,14 @@ def test_a_new_language_needs_only_a_catalogue_file(locales: Path) -> None:
     [
         ("zh-hans", "zh_Hans"),
         ("zh", "zh_Hans"),
-        ("zh-TW", "zh_Hans"),
+        ("zh-CN", "zh_Hans"),
+        ("zh-SG", "zh_Hans"),
+        ("zh-Hans-HK", "zh_Hans"),  # the script, when named, wins over the region
+        ("zh-hant", "zh_Hant"),
+        ("zh-HK", "zh_Hant"),
+        ("zh-Hant-HK", "zh_Hant"),
+        ("zh-TW", "zh_Hant"),
+        ("zh-MO", "zh_Hant"),
         ("en-US", "en"),
         ("en", "en"),
         ("fr", None),
@@ -176,5 +153,12 @@ def test_a_new_language_needs_only_a_catalogue_file(locales: Path) -> None:
     ],
 )
 def test_telegram_language_codes(code: str | None, expected: str | None) -> None:
-    # With no Traditional catalogue yet, zh-TW falls back to Simplified rather than English.
     assert from_telegram(code) == expected
+
+
+def test_each_language_is_named_as_its_readers_name_it() -> None:
+    names = [i18n.language_name(code) for code in available_languages()]
+    assert names == ["English", "简体中文", "繁體中文"]
+    assert Translator("zh_Hant")(
+        "I will speak {language} with you from now on.", language=names[2]
+    ) == ("由現在起我會用繁體中文與你溝通。")

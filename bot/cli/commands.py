@@ -146,7 +146,24 @@ def _check_config(path: Path) -> int:
     print(f"  personal data at rest: {sealed}")
     for station in config.uncovered_stations():
         print(f"  warning: no team covers station {station!r}; its referrals reach nobody")
+    for line in _untranslated_names(config):
+        print(line)
     return 0
+
+
+def _untranslated_names(config: Config) -> list[str]:
+    """Stations and teams without a Traditional name: not an error (people reading
+    繁體中文 see the Simplified ``name_zh``), but worth an administrator's minute."""
+    lines = []
+    for kind, places in (("station", config.stations), ("team", config.teams)):
+        missing = [place.id for place in places if place.name_zh_hant is None]
+        if missing:
+            lines.append(
+                f"  warning: no Traditional Chinese name (name_zh_hant) for {kind}"
+                f"{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))};"
+                " people who read 繁體中文 see the Simplified name_zh instead"
+            )
+    return lines
 
 
 async def _invite(services: Services, args: argparse.Namespace) -> None:

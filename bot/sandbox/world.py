@@ -30,13 +30,13 @@ ONE_STATION = """
 [[stations]]
 id = "tianping"
 name_zh = "天平路派出所"
-name_zh_hant = "天平路派出所"
+name_zh_hant = "天平路警署"
 name_en = "Tianping Road Station"
 
 [[teams]]
 id = "xuhui-sw"
 name_zh = "徐汇区社工站"
-name_zh_hant = "徐匯區社工站"
+name_zh_hant = "徐匯區社工隊"
 name_en = "Xuhui Social Work Station"
 stations = ["tianping"]
 """
