@@ -15,7 +15,7 @@ from handlers import callbacks
 from handlers.commands import ROLE_NAMES, commands_for, publish_person_menu
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires, stranger_text
-from handlers.replies import edit_card
+from handlers.replies import edit_card, zone_note
 
 
 def help_text(context: BotContext) -> str:
@@ -46,6 +46,7 @@ async def whoami(update: Update, context: BotContext) -> None:
         if scope is not None:
             lines.append(scope_text(context, scope))
     lines.append(tr("Language: {language}", language=language_name(person.language)))
+    lines.append(zone_note(tr, context.services.config.zone))
     await message.reply_text("\n".join(lines))
 
 
