@@ -18,7 +18,7 @@ async def test_the_demo_night_is_seen_on_every_phone() -> None:
     assert "Li Na has made first contact." in officer
     assert "Closed by Li Na. Outcome: Linked to a resource (NGO)." in officer
     coordinator = _screen(transcript, "Chen Jing")
-    assert "Taken by Li Na." in coordinator and "Ms Zhang" not in coordinator
+    assert "You assigned it to Li Na." in coordinator and "Ms Zhang" not in coordinator
     worker = _screen(transcript, "Li Na")
     assert "Coordinator Chen Jing assigned this referral to you." in worker
     assert "Name: Ms Zhang" in worker and "[Reopen]" in worker

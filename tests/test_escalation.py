@@ -91,7 +91,7 @@ async def test_a_referral_nobody_accepts_climbs_every_level_on_time(config_path:
         assert s.officer.last.plain.endswith(
             "Assigned to Zhou Min by coordinator Coord Chen. Tap the name to write to them."
         )
-        assert any(m.plain.endswith("Taken by Zhou Min.") for m in li.bot_messages)
+        assert any(m.plain.endswith("Assigned by Coord Chen to Zhou Min.") for m in li.bot_messages)
         clock.advance(timedelta(hours=2))
         await tick(w)
         assert escalation_cards(boss) == 2
