@@ -11,7 +11,7 @@ from bot.domain.people import Role, Scope
 from bot.i18n import available_languages, language_name
 from bot.services import audit_trail
 from bot.services import people as people_service
-from handlers import callbacks
+from handlers import audit_texts, callbacks
 from handlers.commands import ROLE_NAMES, commands_for, publish_person_menu
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires, stranger_text
@@ -125,8 +125,5 @@ async def show_audit(update: Update, context: BotContext) -> None:
         return
     referral, lines = found
     shown = [tr("Audit trail of {ref}:", ref=referral.ref)]
-    for line in lines:
-        when = f"{line.at.astimezone(services.config.zone):%Y-%m-%d %H:%M}"
-        who = html.escape(line.actor) if line.actor else tr("the bot")
-        shown.append(f"{when} · {who} · {html.escape(line.action)}")
+    shown += [audit_texts.line_text(tr, line, services.config.zone) for line in lines]
     await message.reply_text("\n".join(shown[:60]))
