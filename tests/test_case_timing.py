@@ -87,7 +87,7 @@ async def test_away_for_two_hours_then_back_without_a_word(config_path: Path) ->
         second = await file(w, draft(Category.FAMILY_DISPUTE))
         assert any(t.startswith(f"New referral\n{second.ref}") for t in li.texts)
         await li.send("/away soon")
-        assert li.last.plain.startswith("Please write /away, or /away 08:00")
+        assert li.last.plain.startswith("Sorry, I did not understand “soon”. For example: /away 2h")
 
 
 async def test_the_evening_warning_names_tonights_uncovered_hours(config_path: Path) -> None:
