@@ -12,7 +12,7 @@ from bot.domain.people import Role
 from bot.domain.referral import Status
 from bot.services import coordinator
 from bot.services import referrals as referral_service
-from handlers import callbacks, cards
+from handlers import callbacks, cards, notice_texts
 from handlers.context import BotContext, me
 from handlers.guard import audit_refusal, requires
 from handlers.questions import ask_on_card
@@ -101,7 +101,12 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         await edit_card(query, f"{head}\n{already}")
         return
     await query.answer(tr("Done."))
-    await edit_card(query, f"{head}\n" + tr("Assigned to {worker}.", worker=result.taken_by or ""))
+    # As the outbox's edit of this coordinator's other cards says it (the same text).
+    taken = {"worker": result.taken_by or "", "worker_id": str(worker_id)}
+    if worker_id != person.id:
+        taken |= {"by": person.display_name, "by_id": str(person.id)}
+    done = notice_texts.taken_text(tr, taken, person.id)
+    await edit_card(query, f"{head}\n{done}")
     await reply(context, result.notices)
 
 

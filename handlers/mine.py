@@ -7,10 +7,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot.domain.away import NextShift, parse_away
 from bot.domain.people import Role
 from bot.domain.referral import Status
-from bot.domain.rota import away_until
-from bot.services import cases, offers
+from bot.services import cases, offers, rota
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
@@ -116,26 +116,49 @@ async def available(update: Update, context: BotContext) -> None:
 
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
 async def away(update: Update, context: BotContext) -> None:
+    """/away, /away 2h, /away 18:30, /away tomorrow (明天, 2小时…: bot/domain/away.py)."""
     message = update.effective_message
     assert message is not None
-    services, tr = context.services, context.tr
+    services, tr, person = context.services, context.tr, me(context)
+    config = services.config
     until = None
+    next_shift = False
     if context.args:
+        words = " ".join(context.args)
         try:
-            until = away_until(" ".join(context.args), services.clock.now(), services.config.zone)
+            wish = parse_away(
+                words,
+                services.clock.now(),
+                config.zone,
+                config.coordination.clock_time(config.coordination.handover_at),
+            )
         except ValueError:
             await message.reply_text(
-                tr("Please write /away, or /away 08:00, /away 2h or /away tomorrow.")
+                tr(
+                    "Sorry, I did not understand “{words}”. For example: /away 2h, "
+                    "/away 18:30, /away tomorrow or /away tomorrow 08:00. "
+                    "/away on its own: until you send /available.",
+                    words=words[:40],
+                )
             )
             return
-    await offers.went_away(services, me(context), until)
+        if isinstance(wish, NextShift):
+            shift = await rota.back_from_away(services, person, wish)
+            until, next_shift = shift or wish.morning, shift is not None
+        else:
+            until = wish
+    await offers.went_away(services, person, until)
     if until is None:
         await message.reply_text(tr("You are away. No new offers until you send /available."))
-    else:
-        when = local_time(until, services.config.zone)
-        await message.reply_text(
-            tr("You are away until {time}. No new offers until then.", time=when)
+        return
+    when = local_time(until, config.zone)
+    if next_shift:
+        text = tr(
+            "You are away until your next shift, {time}. No new offers until then.", time=when
         )
+    else:
+        text = tr("You are away until {time}. No new offers until then.", time=when)
+    await message.reply_text(text)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -85,12 +85,28 @@ def _offer(tr: Translator, config: Config, facts: Facts) -> Shown:
 
 
 def _closed_offer(tr: Translator, config: Config, facts: Facts) -> Shown:
-    """An offer card once someone else took it or the officer withdrew it (no buttons)."""
+    """An offer or escalation card once someone else took it, a coordinator assigned it,
+    or the officer withdrew it (no buttons)."""
     head = cards.headline(tr, facts.case)
     if facts.notice.kind is NoticeKind.OFFER_TAKEN:
-        worker = facts.notice.values.get("worker", "")
-        return Shown(f"{head}\n" + tr("Taken by {worker}.", worker=worker))
+        values = facts.notice.values
+        return Shown(f"{head}\n" + taken_text(tr, values, facts.notice.recipient.id))
     return Shown(f"{head}\n" + tr("Withdrawn by the officer."))
+
+
+def taken_text(tr: Translator, values: Mapping[str, str], reader_id: int) -> str:
+    """Who has the referral now, as the card's reader says it: the coordinator who
+    assigned it reads "You assigned it to Li Na", everyone else who assigned it to whom
+    (not "Taken by Li Na", which hid that she did not choose it herself); a coordinator
+    who took it reads so on their other cards too."""
+    worker, by = values.get("worker", ""), values.get("by")
+    if by is None and values.get("worker_id") == str(reader_id):  # a coordinator's own card
+        return tr("You took it yourself.")
+    if by is None:
+        return tr("Taken by {worker}.", worker=worker)
+    if values.get("by_id") == str(reader_id):
+        return tr("You assigned it to {worker}.", worker=worker)
+    return tr("Assigned by {coordinator} to {worker}.", coordinator=by, worker=worker)
 
 
 def _reveal(tr: Translator, config: Config, facts: Facts) -> Shown:

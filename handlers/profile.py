@@ -11,11 +11,11 @@ from bot.domain.people import Role, Scope
 from bot.i18n import available_languages, language_name
 from bot.services import audit_trail
 from bot.services import people as people_service
-from handlers import callbacks
+from handlers import audit_texts, callbacks
 from handlers.commands import ROLE_NAMES, commands_for, publish_person_menu
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires, stranger_text
-from handlers.replies import edit_card
+from handlers.replies import edit_card, zone_note
 
 
 def help_text(context: BotContext) -> str:
@@ -46,6 +46,7 @@ async def whoami(update: Update, context: BotContext) -> None:
         if scope is not None:
             lines.append(scope_text(context, scope))
     lines.append(tr("Language: {language}", language=language_name(person.language)))
+    lines.append(zone_note(tr, context.services.config.zone))
     await message.reply_text("\n".join(lines))
 
 
@@ -125,8 +126,5 @@ async def show_audit(update: Update, context: BotContext) -> None:
         return
     referral, lines = found
     shown = [tr("Audit trail of {ref}:", ref=referral.ref)]
-    for line in lines:
-        when = f"{line.at.astimezone(services.config.zone):%Y-%m-%d %H:%M}"
-        who = html.escape(line.actor) if line.actor else tr("the bot")
-        shown.append(f"{when} · {who} · {html.escape(line.action)}")
+    shown += [audit_texts.line_text(tr, line, services.config.zone) for line in lines]
     await message.reply_text("\n".join(shown[:60]))

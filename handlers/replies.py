@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from telegram import CallbackQuery, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
+from bot.i18n import Translator
+
 
 async def edit_card(
     query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
@@ -44,5 +46,12 @@ def _unchanged_is_fine() -> Iterator[None]:
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    """A time as people at the station read it: local, to the minute, with the zone."""
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+    """A time as people at the station read it: local, to the minute. Every reader is
+    in the deployment's zone, so the zone is not repeated after each time (it cluttered
+    every notice); /whoami and /oncall say once which zone the times are in."""
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def zone_note(tr: Translator, zone: ZoneInfo) -> str:
+    """Said once where times are listed (/whoami, /oncall), not after every time."""
+    return tr("Times are in the bot's time zone: {zone}.", zone=zone.key)

@@ -28,7 +28,7 @@ from bot.services.rota.duty import Board
 from handlers import callbacks
 from handlers.context import BotContext, me
 from handlers.guard import requires
-from handlers.replies import edit_card, local_time
+from handlers.replies import edit_card, local_time, zone_note
 from handlers.sender import reply
 
 COORDINATORS_STEP = "k"  # "r:k": the coordinators' rota; "r:k<step>:...": a step on it
@@ -66,7 +66,10 @@ async def oncall(update: Update, context: BotContext) -> None:
     if not found:
         await message.reply_text(tr("You are in no team, so there is no rota to show."))
         return
-    for text in _chunks([_board_text(context, board) for board in found]):
+    texts = [_board_text(context, board) for board in found]
+    if any(board.workers.next_at is not None for board in found):  # a time is listed
+        texts[-1] += "\n" + zone_note(context.tr, context.services.config.zone)
+    for text in _chunks(texts):
         await message.reply_text(text)
 
 

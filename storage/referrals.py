@@ -468,18 +468,18 @@ async def by_officer_card(conn: Conn, officer_id: int, message_id: int) -> Refer
     return _referral(conn, row) if row else None
 
 
-async def history(conn: Conn, referral_id: int) -> list[tuple[datetime, int | None, str]]:
-    """(when, who, "from → to") for each status change, oldest first."""
+async def history(
+    conn: Conn, referral_id: int
+) -> list[tuple[datetime, int | None, str | None, str]]:
+    """(when, who, from, to) for each status change, oldest first (from is None for
+    the filing)."""
     rows = await fetch_all(
         conn,
         "SELECT at, actor_id, from_status, to_status FROM referral_events"
         " WHERE referral_id = ? ORDER BY id",
         (referral_id,),
     )
-    return [
-        (from_db(r["at"]), r["actor_id"], f"{r['from_status'] or '·'} → {r['to_status']}")
-        for r in rows
-    ]
+    return [(from_db(r["at"]), r["actor_id"], r["from_status"], r["to_status"]) for r in rows]
 
 
 async def due_for_erasure(

@@ -3,17 +3,25 @@ person it was shown to, and refused taps on the referral's cards are in the trai
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.domain.referral import Category, Urgency
+from bot.i18n import Translator
 from bot.sandbox.world import world
 from bot.services import people as people_service
+from bot.services.audit_trail import STATUS, Line, Tap
+from handlers import labels
+from handlers.audit_texts import action_text
 from storage import offers
 from tests.stories import draft, enrol, file, station
 from tests.test_escalation import THURSDAY_2340, coordinators, tick
 from tests.test_rota_service import MINHANG_TEAM
+
+# What the log's codes look like: none of them may reach a reader whose words exist.
+CODES = ("referral.", "offer.", "case.", "escalation.", "action.", "audit.", "status ")
 
 
 def _trail(text: str) -> list[tuple[str, str]]:
@@ -50,13 +58,29 @@ async def test_the_trail_names_who_saw_the_details_and_who_was_refused(
 
         await chen.send(f"/audit {referral.ref}")
         trail = _trail(chen.last.plain)
-        shown = [who for who, what in trail if what == "referral.revealed"]
+        shown = [who for who, what in trail if what == "Details sent to them"]
         assert shown == ["Zhou Min", "Zhou Min"]
-        assert ("Coord Chen", "referral.assigned → Zhou Min") in trail
-        assert ("Li Na", "offer.refused: accept") in trail
-        assert ("Li Na", "case.refused: show_details") in trail
-        assert ("Li Na", "case.refused: close") in trail
+        assert ("Coord Chen", "Assigned → Zhou Min") in trail
+        assert ("Li Na", "Refused: not their offer: Accept") in trail
+        assert ("Li Na", "Refused: not their case: Show details") in trail
+        assert ("Li Na", "Refused: not their case: Close case") in trail
+        assert ("Coord Chen", "Status: Waiting for a social worker → Accepted") in trail
         assert not any("Canary" in what for _, what in trail)
+        assert not any(code in what for _, what in trail for code in CODES)
+
+        # An administrator who reads Chinese sees the same trail in her words.
+        admin = await enrol(w, 400, "管理员", "--role", "admin", language="zh-hans")
+        await admin.send(f"/audit {referral.ref}")
+        assert admin.last.plain.startswith(f"{referral.ref} 的操作记录：\n")
+        trail = _trail(admin.last.plain)
+        assert [who for who, what in trail if what == "收到详细信息"] == ["Zhou Min", "Zhou Min"]
+        assert ("Officer Wang", "提交转介") in trail
+        assert ("Coord Chen", "指派 → Zhou Min") in trail
+        assert ("Li Na", "操作被拒：不是推送给本人的转介：接案") in trail
+        assert ("Li Na", "操作被拒：不是本人的个案：查看详情") in trail
+        assert ("Coord Chen", "状态：等待社工接案 → 已接案") in trail
+        assert ("Coord Chen", "查看了本操作记录") in trail  # Chen's reading, above
+        assert not any(code in what for _, what in trail for code in CODES)
 
 
 async def test_the_trail_has_refused_roles_and_coordinators_of_other_areas(
@@ -92,9 +116,37 @@ async def test_the_trail_has_refused_roles_and_coordinators_of_other_areas(
 
         await chen.send(f"/audit {referral.ref}")
         trail = _trail(chen.last.plain)
-        assert ("Li Na", "action.refused: offer.accept") in trail
-        assert ("Officer Wang", "action.refused: offer.accept") in trail
-        assert ("Officer Wang", "action.refused: case.show_details") in trail
-        assert ("Coord Min", "escalation.refused: take") in trail
-        assert ("Coord Min", "escalation.refused: assign → Li Na") in trail
-        assert ("Coord Chen", "escalation.refused: hold") in trail
+        refused = "Refused: not allowed for their role"
+        assert ("Li Na", f"{refused}: Accept (offer)") in trail
+        assert ("Officer Wang", f"{refused}: Accept (offer)") in trail
+        assert ("Officer Wang", f"{refused}: Show details (case)") in trail
+        assert ("Coord Min", "Refused on a coordinator's card: Take it myself") in trail
+        assert ("Coord Min", "Refused on a coordinator's card: Assign → Li Na") in trail
+        assert ("Coord Chen", "Refused on a coordinator's card: Hold until morning") in trail
+
+
+def test_an_action_code_this_version_does_not_know_is_shown_as_the_code() -> None:
+    """A newer version may write codes into a shared database: shown, never a failure."""
+    at = datetime(2026, 11, 26, 15, 40, tzinfo=UTC)
+    for language in ("en", "zh_Hans"):
+        tr = Translator(language)
+        line = Line(at, "Li Na", "referral.teleported", person="Zhou <Min>")
+        assert action_text(tr, line) == "referral.teleported → Zhou &lt;Min&gt;"
+        tap = Line(at, "Li Na", "case.refused", tap=Tap("case", "?", "x"))
+        assert ": ? · x" in action_text(tr, tap) or "：? · x" in action_text(tr, tap)
+        moved = Line(at, None, STATUS, change=("offered", "on_the_moon"))
+        assert action_text(tr, moved).endswith(" → on_the_moon")
+
+
+def test_every_action_the_bot_records_has_words() -> None:
+    """Each ``action="…"`` the code writes into the audit log is in the label table."""
+    root = Path(__file__).parent.parent
+    written: set[str] = set()
+    for source in [*root.glob("bot/**/*.py"), *root.glob("handlers/*.py")]:
+        text = source.read_text(encoding="utf-8")
+        written |= set(re.findall(r'action="([a-z_]+\.[a-z_.]+)"', text))
+        written |= set(re.findall(r'else "([a-z_]+\.[a-z_.]+)"', text))
+        written |= set(re.findall(r'audit_refusal\([^)]*"([a-z_]+\.[a-z_]+)"\)', text))
+    written |= {f"appropriate_adult.{column}" for column in ("on_way_at", "arrived_at")}
+    assert "referral.revealed" in written and "person.deactivated" in written
+    assert written - set(labels.AUDIT_ACTION) == set()

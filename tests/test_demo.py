@@ -94,7 +94,8 @@ async def test_the_demo_prints_the_night_as_it_happened() -> None:
     assert any("Coordinator Chen Jing assigned this referral to you." in x for x in worker_lines)
     assert "Name: Ms Zhang" in text  # the details reach the worker who took it...
     coordinator = "\n".join(line for line in _lines(played) if "📋 Chen Jing" in line)
-    assert "Taken by Li Na." in text and "Ms Zhang" not in coordinator  # ...and nobody else
+    assert "You assigned it to Li Na." in text
+    assert "Ms Zhang" not in coordinator  # ...and nobody else
 
 
 async def test_the_demo_speaks_chinese() -> None:

@@ -91,7 +91,7 @@ async def test_a_referral_nobody_accepts_climbs_every_level_on_time(config_path:
         assert s.officer.last.plain.endswith(
             "Assigned to Zhou Min by coordinator Coord Chen. Tap the name to write to them."
         )
-        assert any(m.plain.endswith("Taken by Zhou Min.") for m in li.bot_messages)
+        assert any(m.plain.endswith("Assigned by Coord Chen to Zhou Min.") for m in li.bot_messages)
         clock.advance(timedelta(hours=2))
         await tick(w)
         assert escalation_cards(boss) == 2
@@ -108,7 +108,7 @@ async def test_a_routine_referral_at_night_waits_for_the_morning_shift(config_pa
         s = await station(w, {"Li Na": ()})
         referral = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
         assert "outside the team's service hours" in s.officer.last.plain
-        assert "2026-11-27 09:00 (Asia/Shanghai)" in s.officer.last.plain
+        assert "2026-11-27 09:00" in s.officer.last.plain
         morning = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Friday 09:00 in Shanghai
         while clock.now() + timedelta(hours=1) < morning:  # the night passes: nothing offered
             clock.advance(timedelta(hours=1))
@@ -180,12 +180,10 @@ async def test_the_morning_handover_lists_the_night(config_path: Path) -> None:
         await w.settle()
         for phone in (chen, boss):
             lines = phone.last.plain.splitlines()
-            assert lines[0] == (
-                "☀️ Morning handover: 2 referrals since 2026-11-26 18:00 (Asia/Shanghai)."
-            )
+            assert lines[0] == ("☀️ Morning handover: 2 referrals since 2026-11-26 18:00.")
             assert lines[1] == (
                 f"{held.ref} · Neighbour dispute · Routine — "
-                "waiting for the shift at 2026-11-27 09:00 (Asia/Shanghai)"
+                "waiting for the shift at 2026-11-27 09:00"
             )
             assert lines[2] == (
                 f"{urgent.ref} · Domestic violence · Urgent — accepted by Li Na after 12 min"
@@ -211,7 +209,7 @@ async def test_a_coordinator_holds_a_routine_referral_and_sees_the_officer(
         await chen.send("Noise has stopped; the neighbours meet the worker tomorrow.")
         assert s.officer.last.plain.endswith(
             "Coordinator Coord Chen decided this can wait for the team's next shift "
-            "(2026-11-27 09:00 (Asia/Shanghai)). "
+            "(2026-11-27 09:00). "
             "Reason: Noise has stopped; the neighbours meet the worker tomorrow."
         )
         clock.advance(timedelta(hours=15, minutes=59))  # Friday 08:59

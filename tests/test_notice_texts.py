@@ -223,7 +223,7 @@ def test_the_handover_says_where_each_referral_of_the_night_stands(config: Confi
         names={1: "Li Na"},
     )
     assert text.splitlines() == [
-        "☀️ Morning handover: 3 referrals since 2026-03-02 18:00 (Asia/Shanghai).",
+        "☀️ Morning handover: 3 referrals since 2026-03-02 18:00.",
         "<b>R-7F3K</b> · Family dispute · Urgent — accepted by Li Na after 9 min",
         "<b>R-9Q2W</b> · Family dispute · Urgent — accepted by ? after 9 min",
         "<b>R-4HX8</b> · Family dispute · Urgent — still open: nobody has accepted",

@@ -358,10 +358,10 @@ async def test_a_coordinator_reads_the_audit_trail_of_a_referral(config_path: Pa
         lines = coordinator.last.plain.splitlines()
         assert lines[0] == f"Audit trail of {referral.ref}:"
         actions = [line.split(" · ")[1:] for line in lines[1:]]
-        assert ["Officer Wang", "referral.filed"] in actions
-        assert ["Li Na", "referral.accepted"] in actions
-        assert ["Li Na", "referral.revealed"] in actions
-        assert ["Li Na", "status accepted → contacted"] in actions
+        assert ["Officer Wang", "Referral filed"] in actions
+        assert ["Li Na", "Accepted"] in actions
+        assert ["Li Na", "Details sent to them"] in actions
+        assert ["Li Na", "Status: Accepted → First contact made"] in actions
         assert not any("Canary" in line for line in lines)
         await s.workers["Li Na"].send(f"/audit {referral.ref}")
         assert s.workers["Li Na"].last.plain == (

@@ -108,7 +108,9 @@ async def test_a_bot_restarted_every_twenty_minutes_still_erases_on_time(
         await live_once(config_path, clock, telegram, "retention", LIFE)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await chen.send(f"/audit {referral.ref}")
-        erased = [line for line in chen.last.plain.splitlines() if "referral.erased" in line]
+        erased = [
+            line for line in chen.last.plain.splitlines() if "Personal details erased" in line
+        ]
         assert len(erased) == 1, chen.last.plain  # once, and not never
         at = datetime.strptime(erased[0].split(" · ")[0], "%Y-%m-%d %H:%M").replace(
             tzinfo=ZoneInfo("Asia/Shanghai")

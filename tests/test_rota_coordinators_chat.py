@@ -81,7 +81,7 @@ async def test_a_team_coordinator_covers_a_night_of_the_coordinators_rota(
         await tap("Now until 08:00")
         assert chen.last.plain == (
             "Change the rota?\nCoord Chen covers for Night Boss.\n"
-            "From 2026-11-26 22:30 (Asia/Shanghai) until 2026-11-27 08:00 (Asia/Shanghai)."
+            "From 2026-11-26 22:30 until 2026-11-27 08:00."
         )
         answer = await tap("✅ Confirm")
         assert answer.text == "Done."
@@ -93,8 +93,8 @@ async def test_a_team_coordinator_covers_a_night_of_the_coordinators_rota(
         assert [p.id for p in await rota.coordinators_on_duty(w.services, TEAM, night)] == [chen_id]
         assert await coordinators_at(w, local(SHANGHAI, 2026, 11, 27, 23, 0)) == await ids(w, BOSS)
         assert boss.last.plain == (
-            "Coordinator Coord Chen took you off duty from 2026-11-26 22:30 (Asia/Shanghai) "
-            "until 2026-11-27 08:00 (Asia/Shanghai); Coord Chen covers for you."
+            "Coordinator Coord Chen took you off duty from 2026-11-26 22:30 "
+            "until 2026-11-27 08:00; Coord Chen covers for you."
         )
         told = [t for t in chen.texts if t.startswith("Coordinator Coord Chen")]
         assert told == []  # Chen is not told about his own cover
@@ -103,7 +103,7 @@ async def test_a_team_coordinator_covers_a_night_of_the_coordinators_rota(
         assert (entries[0].detail or "").startswith("*/coordinator replace")
 
         await li.send("/oncall")
-        assert li.last.plain.endswith("Coordinator on duty: Coord Chen")
+        assert "Coordinator on duty: Coord Chen\n" in li.last.plain
 
         assert shown[0] == "r:k" and shown[-1].startswith("r:kok:")
         for data in shown:
@@ -139,8 +139,7 @@ async def test_any_coordinator_changes_the_coordinators_rota_and_nobody_else(
         await min_coord.tap("✅ Confirm")
         assert await coordinators_at(w, local(SHANGHAI, 2026, 11, 26, 23, 0)) == frozenset()
         assert boss.last.plain == (
-            "Coordinator Min Coord took you off duty from 2026-11-26 18:00 (Asia/Shanghai) "
-            "until 2026-11-27 08:00 (Asia/Shanghai)."
+            "Coordinator Min Coord took you off duty from 2026-11-26 18:00 until 2026-11-27 08:00."
         )
 
         # A social worker cannot, not even with forged buttons.

@@ -124,7 +124,12 @@ async def test_the_language_menu_offers_traditional_and_switches_to_it(config_pa
         await li.tap("繁體中文")
         assert li.last.plain == "由現在起我會用繁體中文與你溝通。"
         await li.send("/whoami")
-        assert li.last.plain.splitlines() == ["Li Na", "社工 · 徐匯區社工隊", "語言：繁體中文"]
+        assert li.last.plain.splitlines() == [
+            "Li Na",
+            "社工 · 徐匯區社工隊",
+            "語言：繁體中文",
+            "時間均按本機械人的時區顯示：Asia/Shanghai。",
+        ]
         menu = w.telegram.commands(scope={"type": "chat", "chat_id": WORKER})
         assert ("help", "我可以為你做甚麼") in menu
 

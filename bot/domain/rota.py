@@ -164,26 +164,3 @@ def next_start(windows: Iterable[WeeklyWindow], after: datetime, zone: ZoneInfo)
     """The next moment after ``after`` at which any of ``windows`` begins."""
     starts = [s for w in windows if (s := w.next_start(after, zone)) is not None]
     return min(starts, default=None)
-
-
-def away_until(text: str, now: datetime, zone: ZoneInfo) -> datetime:
-    """What a worker types after /away: ``08:00`` (the next 08:00 local), ``2h``/``90m``
-    (from now), or ``tomorrow`` (the next local midnight)."""
-    text = text.strip().lower()
-    clock = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
-    if clock:
-        local = now.astimezone(zone)
-        at = datetime.combine(local.date(), time(int(clock[1]), int(clock[2])), tzinfo=zone)
-        if at <= local:
-            at = datetime.combine(local.date() + timedelta(days=1), at.time(), tzinfo=zone)
-        return at.astimezone(UTC)
-    span = re.fullmatch(r"(\d{1,3})\s*([hm])", text)
-    if span:
-        amount = int(span[1])
-        return now + (timedelta(hours=amount) if span[2] == "h" else timedelta(minutes=amount))
-    if text == "tomorrow":
-        local = now.astimezone(zone)
-        return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone).astimezone(
-            UTC
-        )
-    raise ValueError(text)

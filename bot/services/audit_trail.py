@@ -12,7 +12,7 @@ older rows cannot be renamed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.people import Person, Role
@@ -24,10 +24,32 @@ from storage.audit import AuditEntry
 
 
 @dataclass(frozen=True)
+class Tap:
+    """What a refused tap tried, from its button's data: the kind of card, the action
+    (``""`` for a card with one button), the value after it (a status, an outcome…)
+    and, for an Assign, the worker it named."""
+
+    card: str  # "offer", "case", "escalation", "withdraw"
+    verb: str  # "accept", "show_details", "assign"…; "?" for a code this version lacks
+    value: str = ""
+    person: str | None = None
+
+
+@dataclass(frozen=True)
 class Line:
+    """One line of the trail as codes and names; the handler words it in the reader's
+    language (an action code unknown to it, written by a newer version, shows as is)."""
+
     at: datetime
     actor: str | None  # a display name; None for the bot itself
-    action: str
+    action: str  # the audit code ("referral.revealed"), or STATUS for a status change
+    person: str | None = None  # whom it concerned: the worker a referral was assigned to
+    tap: Tap | None = None  # a refused tap: what was tried
+    detail: str | None = None  # a refusal that was no tap: what was tried ("command:/x")
+    change: tuple[str | None, str] | None = None  # STATUS: from (None at filing), to
+
+
+STATUS = "status"
 
 
 async def trail(services: Services, viewer: Person, ref: str) -> tuple[Referral, list[Line]] | None:
@@ -48,13 +70,10 @@ async def trail(services: Services, viewer: Person, ref: str) -> tuple[Referral,
     subjects = [referral.ref, f"referral:{referral.id}"] + [
         f"offer:{offer.id}" for offer in await offers.of_referral(services.db.reader, referral.id)
     ]
-    lines = [
-        Line(e.at, await name(e.actor_person_id), await _action(e, name))
-        for e in await audit.entries_about(services.db.reader, subjects)
-    ]
+    lines = [await _line(e, name) for e in await audit.entries_about(services.db.reader, subjects)]
     lines += [
-        Line(at, await name(actor), f"status {change}")
-        for at, actor, change in await referrals.history(services.db.reader, referral.id)
+        Line(at, await name(actor), STATUS, change=(before, after))
+        for at, actor, before, after in await referrals.history(services.db.reader, referral.id)
     ]
     lines.sort(key=lambda line: line.at)
     async with services.db.write() as tx:
@@ -102,37 +121,33 @@ _TAPS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-async def _action(entry: AuditEntry, name: Callable[[int | None], Awaitable[str | None]]) -> str:
-    """The action, with whom it concerned (an assignment names the worker given the
-    case) or what was tried (a refusal), so no line needs the log's ids to be read."""
+async def _line(entry: AuditEntry, name: Callable[[int | None], Awaitable[str | None]]) -> Line:
+    """The entry with whom it concerned (an assignment names the worker given the case)
+    or what was tried (a refusal), so no line needs the log's ids to be read."""
+    line = Line(entry.at, await name(entry.actor_person_id), entry.action)
     detail = entry.detail or ""
     named = detail.removeprefix("person:")
     if detail.startswith("person:") and named.isdigit() and int(named) != entry.actor_person_id:
-        return f"{entry.action} → {await name(int(named))}"
+        return replace(line, person=await name(int(named)))
     if entry.action == "case.refused":  # the case card's action and value
-        return f"{entry.action}: {await _tried(entry.action, 'c', detail, name)}"
+        return replace(line, tap=await _tried("c", detail, name))
+    if entry.action == "offer.refused" and detail in _TAPS["o"][1].values():  # "accept"
+        return replace(line, tap=Tap("offer", detail))
     if entry.action.endswith(".refused") and detail.startswith("button:"):  # its data
         code, _, rest = detail.removeprefix("button:").partition(":")
         if code in _TAPS:
             tap = rest.partition(":")[2]  # after the offer's or referral's id
-            return f"{entry.action}: {await _tried(entry.action, code, tap, name)}"
+            return replace(line, tap=await _tried(code, tap, name))
     if entry.action.endswith(".refused") and detail:
-        return f"{entry.action}: {detail}"
-    return entry.action
+        return replace(line, detail=detail)
+    return line
 
 
-async def _tried(
-    action: str, code: str, tap: str, name: Callable[[int | None], Awaitable[str | None]]
-) -> str:
-    """ "offer.accept", "case.step:accepted", "escalation.assign → Li Na"; the card's
-    kind is left out where the action already says it ("escalation.refused: take")."""
+async def _tried(code: str, tap: str, name: Callable[[int | None], Awaitable[str | None]]) -> Tap:
+    """The card and action a refused tap's data names; an Assign names its worker."""
     card, verbs = _TAPS[code]
     verb, _, value = tap.partition(":")
     tried = verbs.get(verb, "?") if verb else ""
     if code == "k" and verb == "p" and value.isdigit():
-        tried, value = f"{tried} → {await name(int(value))}", ""
-    if value:
-        tried += f":{value}"
-    if action.startswith(f"{card}."):
-        return tried
-    return f"{card}.{tried}" if tried else card
+        return Tap(card, tried, person=await name(int(value)))
+    return Tap(card, tried, value)

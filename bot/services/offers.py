@@ -140,6 +140,10 @@ async def settle_accepted(
     assert accepted is not None and officer is not None
     name = {"worker": assignee.display_name}
     by_name = {"by": by.display_name} if by else {}
+    # The closed cards say who assigned it; the assigning coordinator's own reads "You…".
+    closed = {**name, "worker_id": str(assignee.id), **by_name}
+    if by is not None:
+        closed["by_id"] = str(by.id)
     notices = [Notice(NoticeKind.REVEAL, assignee, referral.id, values=by_name)]
     for other in others:
         other_person = await people.by_id(tx, other.person_id)
@@ -151,7 +155,7 @@ async def settle_accepted(
                     referral.id,
                     offer_id=other.id,
                     message_id=other.message_id,
-                    values=name,
+                    values=closed,
                 )
             )
     officer_kind = NoticeKind.ASSIGNED if by else NoticeKind.ACCEPTED

@@ -13,6 +13,7 @@ from bot.services.rota.covers import Cover, CoverRefused, Period, Refusal, cover
 from bot.services.rota.duty import (
     Board,
     Duty,
+    back_from_away,
     boards,
     coordinators_on_duty,
     covered_teams,
@@ -37,6 +38,7 @@ __all__ = [
     "Period",
     "Refusal",
     "RotaFileError",
+    "back_from_away",
     "boards",
     "coordinators_on_duty",
     "cover",

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import rota as rules
+from bot.domain.away import NextShift
 from bot.domain.people import Person, Role
 from bot.domain.rota import Reach
 from bot.services import Services
@@ -191,3 +192,32 @@ def rota_team(person: Person, role: Role) -> str | None:
     """Whose rota a person is on in ``role``: their team's as a worker; coordinators
     share one rota (None)."""
     return person.team_id if role is Role.SOCIAL_WORKER else None
+
+
+async def back_from_away(services: Services, person: Person, wish: NextShift) -> datetime | None:
+    """When "/away tomorrow" ends: the start of the person's own next shift at or after
+    ``wish.day_start`` (their team's workers' rota, or the coordinators' rota, whichever
+    comes first). None if no rota puts them on within a fortnight: the handler then
+    takes ``wish.morning``."""
+    now = services.clock.now()
+    found: list[datetime] = []
+    for role in ROTA_ROLES:
+        if not person.has(role):
+            continue
+        team_id = rota_team(person, role)
+        if role is Role.SOCIAL_WORKER and team_id is None:
+            continue
+        after = max(now, wish.day_start - _INSTANT)
+        for _ in range(_STARTS_LOOKED_AT):
+            upcoming = await next_shift(services, team_id=team_id, role=role, after=after)
+            if upcoming is None or upcoming[0] - wish.day_start > _FORTNIGHT:
+                break
+            if person.id in upcoming[1]:
+                found.append(upcoming[0])
+                break
+            after = upcoming[0]
+    return min(found, default=None)
+
+
+_STARTS_LOOKED_AT = 60  # shift starts read before giving up (a rota that never has them)
+_FORTNIGHT = timedelta(days=14)
