@@ -205,6 +205,15 @@ def escalation_text(
     return "\n".join(lines)
 
 
+def late_line(tr: Translator, minutes: str | None) -> str:
+    """The line a notice or card of a step the engine took late ends with, because the
+    bot was offline ("" if the step was on time). Shared by the coordinator's card as
+    sent and as drawn again after "⬅ Back", so the two cannot drift apart."""
+    if minutes is None:
+        return ""
+    return "\n" + tr("⏱ This step is {minutes} min late: the bot was offline.", minutes=minutes)
+
+
 def escalation_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
     rid = referral.id
     rows = [
