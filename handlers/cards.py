@@ -64,7 +64,7 @@ def _flags(tr: Translator, referral: Referral) -> list[str]:
     if referral.co_response:
         lines.append(tr("⚠️ Co-response: police keep the lead; the worker joins them."))
     if referral.appropriate_adult_now:
-        lines.append(tr("⚠️ A minor is being questioned now: an appropriate adult is needed."))
+        lines.append(tr("⚠️ An appropriate adult is needed: a minor is about to be questioned."))
     if referral.consultation:
         lines.append(tr("Consultation: the person declined contact; the officer asks for advice."))
     return lines
