@@ -64,7 +64,7 @@ def _flags(tr: Translator, referral: Referral) -> list[str]:
     if referral.co_response:
         lines.append(tr("⚠️ Co-response: police keep the lead; the worker joins them."))
     if referral.appropriate_adult_now:
-        lines.append(tr("⚠️ A minor is being questioned now: an appropriate adult is needed."))
+        lines.append(tr("⚠️ An appropriate adult is needed: a minor is about to be questioned."))
     if referral.consultation:
         lines.append(tr("Consultation: the person declined contact; the officer asks for advice."))
     return lines
@@ -203,6 +203,15 @@ def escalation_text(
     else:
         lines.append(tr("No social worker could be offered it."))
     return "\n".join(lines)
+
+
+def late_line(tr: Translator, minutes: str | None) -> str:
+    """The line a notice or card of a step the engine took late ends with, because the
+    bot was offline ("" if the step was on time). Shared by the coordinator's card as
+    sent and as drawn again after "⬅ Back", so the two cannot drift apart."""
+    if minutes is None:
+        return ""
+    return "\n" + tr("⏱ This step is {minutes} min late: the bot was offline.", minutes=minutes)
 
 
 def escalation_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:

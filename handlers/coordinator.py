@@ -90,6 +90,9 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         await query.answer()
         asked = await coordinator.history(services, referral.id)
         text = cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
+        message_id = query.message.message_id if query.message is not None else None
+        late = await coordinator.card_lateness(services, person, referral.id, message_id)
+        text += cards.late_line(tr, late)  # as the card said before "Assign to…"
         await edit_card(query, text, cards.escalation_buttons(tr, referral))
         return
     worker_id = person.id if action == "t" else tap.value_number

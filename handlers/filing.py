@@ -67,7 +67,7 @@ STEP_NAMES = {
     Step.SUMMARY: N_("Summary"),
 }
 NO_PHONE = N_("No phone: visit only")
-APPROPRIATE_ADULT = N_("Minor being questioned now: appropriate adult needed")
+APPROPRIATE_ADULT = N_("Appropriate adult needed: a minor is about to be questioned")
 
 # Taps that answer the current step: action code -> the draft change it makes.
 ANSWERS: dict[str, Callable[[Draft, str], None]] = {
@@ -188,7 +188,8 @@ def _urgency_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKe
 
 def _place_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
     text = tr(
-        "Where? Type the place (street level is enough), or send a location pin (📎 → Location)."
+        "Where? Type the place, with the road and number if someone may need to visit, "
+        "or send a location pin (📎 → Location)."
     )
     current = _place_text(tr, draft)
     if current:
@@ -296,7 +297,7 @@ def _review_lines(tr: Translator, draft: Draft) -> list[str]:
     if draft.co_response:  # the same words the worker's offer card will carry
         lines.append(tr("⚠️ Co-response: police keep the lead; the worker joins them."))
     if draft.appropriate_adult_now:
-        lines.append(tr("⚠️ A minor is being questioned now: an appropriate adult is needed."))
+        lines.append(tr("⚠️ An appropriate adult is needed: a minor is about to be questioned."))
     lines.append(tr("Where: {value}", value=Html(_place_text(tr, draft) or not_given)))
     if draft.consultation:  # the name and phone are not passed on: see Draft.choose_consent
         lines.append(tr("Age band: {value}", value=age))

@@ -48,7 +48,7 @@ CONSENT = {
     Consent.PERSON_AGREES: N_("The person agrees to be contacted"),
     Consent.GUARDIAN_AGREES: N_("A guardian agrees"),
     Consent.NOT_ASKED: N_("Not asked"),
-    Consent.DECLINED: N_("Declined: consultation for the officer"),
+    Consent.DECLINED: N_("Declined: consultation only, the person is not contacted"),
 }
 NOT_ASKED = {
     NotAskedReason.NO_TIME: N_("No time at the scene"),

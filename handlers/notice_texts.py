@@ -249,12 +249,7 @@ def _escalated(tr: Translator, config: Config, facts: Facts) -> str:
 
 def _late(tr: Translator, notice: Notice) -> str:
     """A step the engine took late because the bot was offline says so ("" if on time)."""
-    if "late" not in notice.values:
-        return ""
-    return "\n" + tr(
-        "⏱ This step is {minutes} min late: the bot was offline.",
-        minutes=notice.values.get("late", "?"),
-    )
+    return cards.late_line(tr, notice.values.get("late"))
 
 
 def _on_way(tr: Translator, config: Config, facts: Facts) -> str:

@@ -114,6 +114,20 @@ async def waiting_about(conn: Conn, recipient_id: int, kind: str) -> set[int]:
     return {r["referral_id"] for r in rows}
 
 
+async def values_about_offer(conn: Conn, referral_id: int, offer_id: int) -> dict[str, str]:
+    """The values of the latest notice written about ``offer_id`` (the notice that drew
+    its card), {} if none. Found through the referral's index: sent rows are kept."""
+    rows = await fetch_all(
+        conn,
+        "SELECT vals FROM outbox WHERE referral_id = ? AND offer_id = ? ORDER BY id DESC LIMIT 1",
+        (referral_id, offer_id),
+    )
+    if not rows:
+        return {}
+    values: dict[str, str] = json.loads(unseal(conn, "outbox", "vals", rows[0]["vals"]) or "{}")
+    return values
+
+
 def _pending(conn: Conn, r: Row) -> Pending:
     return Pending(
         id=r["id"],

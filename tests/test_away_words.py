@@ -135,8 +135,8 @@ async def test_words_it_does_not_understand_get_examples_in_her_language(
         await li.tap("简体中文")
         await li.send("/away 下周")
         assert li.last.plain == (
-            "抱歉，没看懂“下周”。可以这样写：/away 2小时、/away 18:30、/away 明天 "
-            "或 /away 明天 08:00。只发 /away：暂停接案，直到你发送 /available。"
+            "抱歉，没看懂“下周”。可以这样写：/away 2小时、/away 18:30、/away 明天、"
+            "/away 明天 08:00。只发 /away：暂停接案，直到你发送 /available。"
         )
         await li.send("/away 2 小时")
         assert li.last.plain.startswith("你在 2026-11-26 16:00 之前暂停接案")

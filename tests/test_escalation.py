@@ -165,6 +165,30 @@ async def test_a_restart_in_the_night_loses_no_step_and_doubles_none(config_path
         assert len(escalated) == 2
 
 
+async def test_back_from_assign_draws_the_late_card_as_it_was(config_path: Path) -> None:
+    """A card that came late says so; "Assign to…" then "⬅ Back" draws it again, and the
+    coordinator still reads how late it came (it was lost on the way back once)."""
+    clock = FakeClock(THURSDAY_2340)
+    async with world(config_path, clock=clock) as w:
+        await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
+        chen, _ = await coordinators(w)
+        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        clock.advance(timedelta(minutes=15))  # level 1, on time
+        await tick(w)
+        clock.advance(timedelta(minutes=37))  # level 2 was due after 30: the bot was down
+        await tick(w)
+        card = chen.last
+        assert card.plain.startswith("⏫ Nobody has accepted this referral yet")
+        assert card.plain.endswith("⏱ This step is 7 min late: the bot was offline.")
+        before, buttons = card.plain, card.button_labels()
+
+        await chen.tap("👥 Assign to…")
+        assert card.plain == f"Assign {referral.ref} to:"
+        await chen.tap("⬅ Back")
+        assert card.plain == before  # the late line too, not only the card's body
+        assert card.button_labels() == buttons
+
+
 async def test_the_morning_handover_lists_the_night(config_path: Path) -> None:
     clock = FakeClock(THURSDAY_2200)
     async with world(config_path, clock=clock) as w:

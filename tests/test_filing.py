@@ -235,7 +235,7 @@ async def test_domestic_violence_with_a_safety_yes_is_a_co_response(config_path:
         await phone.send("Zhang Hua")
         await phone.tap("Adult (18–64)")
         await phone.tap("No phone: visit only")
-        await phone.tap("Declined: consultation for the officer")
+        await phone.tap("Declined: consultation only, the person is not contacted")
         assert "this becomes a consultation for you" in phone.last.plain
         await phone.send("Repeated violence reported by a neighbour; the wife is afraid.")
         review = phone.last.plain
@@ -266,14 +266,14 @@ async def test_a_juvenile_being_questioned_now_needs_an_appropriate_adult(
             "Immediate",
             "● Urgent (suggested)",
             "Routine",
-            "⬜ Minor being questioned now: appropriate adult needed",
+            "⬜ Appropriate adult needed: a minor is about to be questioned",
         ]
-        await phone.tap("⬜ Minor being questioned now: appropriate adult needed")
+        await phone.tap("⬜ Appropriate adult needed: a minor is about to be questioned")
         assert phone.last.button_labels()[:4] == [
             "● Immediate (suggested)",
             "Urgent",
             "Routine",
-            "✅ Minor being questioned now: appropriate adult needed",
+            "✅ Appropriate adult needed: a minor is about to be questioned",
         ]
         assert "Suggested: Immediate" in phone.last.plain
         await phone.tap("● Immediate (suggested)")
@@ -285,7 +285,10 @@ async def test_a_juvenile_being_questioned_now_needs_an_appropriate_adult(
         await phone.tap("⬅ Back")
         await phone.tap("A guardian agrees")
         await phone.send("Fifteen-year-old held after a fight at school; parents on the way.")
-        assert "⚠️ A minor is being questioned now" in phone.last.plain
+        assert (
+            "⚠️ An appropriate adult is needed: a minor is about to be questioned."
+            in phone.last.plain
+        )
         await phone.tap("📨 Submit")
         [referral] = await filed_by(w)
         assert referral.appropriate_adult_now and referral.urgency is Urgency.IMMEDIATE
@@ -480,7 +483,7 @@ async def test_wrong_kinds_of_input_get_a_polite_hint_and_the_card_again(
         await phone.tap("● Routine (suggested)")
         await phone.send_sticker()
         assert phone.last.plain.startswith("Please type your answer as text; I cannot read")
-        assert "Where? Type the place" in phone.last.plain
+        assert "Where? Type the place, with the road and number if someone" in phone.last.plain
         await phone.send_location(31.20412, 121.45678)
         assert "The person: type the name" in phone.last.plain
         await phone.send_voice()

@@ -92,26 +92,26 @@ OFFICER_STEPS: list[tuple[NoticeKind, dict[str, str], str, str]] = [
         NoticeKind.ACCEPTED,
         WORKER,
         f"Accepted by {LINK}. Tap the name to write to them.",
-        f"{LINK} 已接案。点击姓名可直接给对方发消息。",
+        f"{LINK}已接案。点击姓名可直接给对方发消息。",
     ),
     (
         NoticeKind.ASSIGNED,
         {**WORKER, "by": "Zhao Lei"},
         f"Assigned to {LINK} by coordinator Zhao Lei. Tap the name to write to them.",
-        f"值班协调员 Zhao Lei 已指派给 {LINK}。点击姓名可直接联系。",
+        f"协调员Zhao Lei已指派给{LINK}。点击姓名可直接联系。",
     ),
     (
         NoticeKind.CONTACTED,
         WORKER,
         "Li Na has made first contact.",
-        "Li Na 已与当事人首次联系。",
+        "Li Na已与当事人首次联系。",
     ),
     (
         NoticeKind.RETURNED,
         {**WORKER, "reason": "Call 13800138000 first."},
         "Returned to police by Li Na. Reason: Call *******8000 first.\n"
         "If social work is needed again, file a new referral (/new).",
-        "Li Na 已将此转介退回警方。原因：Call *******8000 first.\n"
+        "Li Na已将此转介退回派出所。原因：Call *******8000 first.\n"
         "如仍需社工介入，请重新提交转介（/new）。",
     ),
     (
@@ -120,7 +120,7 @@ OFFICER_STEPS: list[tuple[NoticeKind, dict[str, str], str, str]] = [
         "Nobody has accepted yet: the coordinator on duty has been alerted.",
         "还没有人接案：已通知值班协调员。",
     ),
-    (NoticeKind.REOPENED, WORKER, "Reopened by Li Na.", "Li Na 已重新开案。"),
+    (NoticeKind.REOPENED, WORKER, "Reopened by Li Na.", "Li Na已重新开案。"),
 ]
 
 
@@ -186,8 +186,8 @@ def test_a_decline_reason_quotes_the_worker_with_identifiers_masked(config: Conf
 
 
 def test_an_offer_card_closed_by_another_worker_or_the_officer(config: Config) -> None:
-    taken = shown_to("zh_Hans", config, NoticeKind.OFFER_TAKEN, {"worker": "Li Na"})
-    assert taken == "<b>R-7F3K</b> · 家庭矛盾 · 紧急\n已由 Li Na 接案。"
+    taken = shown_to("zh_Hans", config, NoticeKind.OFFER_TAKEN, {"worker": "李娜"})
+    assert taken == "<b>R-7F3K</b> · 家庭矛盾 · 紧急\n已由李娜接案。"  # no spaces around a name
     withdrawn = shown_to("en", config, NoticeKind.OFFER_WITHDRAWN)
     assert withdrawn == "<b>R-7F3K</b> · Family dispute · Urgent\nWithdrawn by the officer."
 

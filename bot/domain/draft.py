@@ -298,7 +298,8 @@ class Draft:
         self._after_risk_answer()
 
     def toggle_appropriate_adult(self) -> None:
-        """A minor questioned now needs an appropriate adult: the suggestion becomes immediate."""
+        """A minor about to be questioned needs an appropriate adult first: the suggestion
+        becomes immediate."""
         self.expect(Step.URGENCY)
         if self.category is not Category.JUVENILE:
             raise DraftError(Problem.WRONG_STEP)

@@ -10,7 +10,7 @@ from enum import StrEnum
 class Role(StrEnum):
     OFFICER = "officer"  # 民警: files referrals
     SOCIAL_WORKER = "social_worker"  # 社工: accepts and works cases
-    COORDINATOR = "coordinator"  # 值班协调员: covers gaps and nights
+    COORDINATOR = "coordinator"  # 协调员 (the one on duty: 值班协调员): covers gaps and nights
     ADMIN = "admin"  # runs the deployment
 
 

@@ -35,7 +35,7 @@ def first_wave(
     required: Skill | None = None,
 ) -> list[Candidate]:
     """Everyone eligible; only those with the category's skill if any of them is free.
-    ``required`` (an appropriate adult for a minor questioned now) is never relaxed."""
+    ``required`` (an appropriate adult before a minor is questioned) is never relaxed."""
     eligible = sorted(
         (
             c
@@ -64,5 +64,5 @@ def next_candidate(
 
 
 def required_skill(appropriate_adult_now: bool) -> Skill | None:
-    """A minor questioned now needs a trained appropriate adult, nobody else."""
+    """A minor about to be questioned needs a trained appropriate adult, nobody else."""
     return Skill.APPROPRIATE_ADULT if appropriate_adult_now else None

@@ -19,6 +19,7 @@ from bot.services import Services, outbox, rota
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.offers import settle_accepted
 from storage import audit, offers, people, referrals
+from storage import outbox as stored_outbox
 from storage.offers import OfferState
 
 NO_CAP = 1_000_000
@@ -50,6 +51,27 @@ async def history(services: Services, referral_id: int) -> list[Asked]:
         if one is not None:
             asked.append(one)
     return asked
+
+
+async def card_lateness(
+    services: Services, coordinator: Person, referral_id: int, message_id: int | None
+) -> str | None:
+    """How many minutes late (as its card said) the step was that sent ``coordinator``
+    the referral's card, or None if it came on time. The card is drawn again after
+    "⬅ Back" from "Assign to…", and must say what it said the first time: the lateness
+    is no column of its own, so it is read back from the notice that drew the card. The
+    card tapped is the offer with that message; else the coordinator's latest card."""
+    reader = services.db.reader
+    cards = [
+        o
+        for o in await offers.of_referral(reader, referral_id)
+        if o.kind == "coordinator" and o.person_id == coordinator.id
+    ]
+    tapped = [o for o in cards if message_id is not None and o.message_id == message_id]
+    if not (tapped or cards):
+        return None
+    card = (tapped or cards)[-1]
+    return (await stored_outbox.values_about_offer(reader, referral_id, card.id)).get("late")
 
 
 async def declined(services: Services, offer_id: int) -> Asked | None:
