@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import AgeBand, Category, Consent, Outcome, Resource, Safety, Status
+from bot.config import Config
+from bot.domain.referral import Consent, Outcome, Resource, Safety, Status
 from bot.i18n import Translator
 from bot.sandbox.fake_telegram import Phone
 from bot.sandbox.world import ONE_STATION, World, world
@@ -88,17 +89,17 @@ async def _tick(w: World, minutes: int) -> None:
     await w.settle()  # what the round decided reaches the phones, as the sender would
 
 
-async def _file(officer: Phone, tr: Translator, lang: str) -> None:
+async def _file(officer: Phone, tr: Translator, lang: str, config: Config) -> None:
     place, name, phone, summary, *_ = STORY[lang]
     await officer.send(tr("➕ New referral"))
-    await officer.tap(tr(labels.CATEGORY[Category.DOMESTIC_VIOLENCE]))
+    await officer.tap(labels.category(tr, config, "domestic_violence"))
     await officer.tap(tr(labels.SAFETY[Safety.WEAPON_OR_INJURY]))
     await officer.tap(tr("Continue ▶"))
     suggested = next(b for b in officer.last.button_labels() if b.startswith("● "))
     await officer.tap(suggested)
     await officer.send(place)
     await officer.send(f"{name} {phone}")  # name and phone in one message
-    await officer.tap(tr(labels.AGE_BAND[AgeBand.ADULT]))
+    await officer.tap(labels.age_band(tr, config, "adult"))
     await officer.tap(tr(labels.CONSENT[Consent.PERSON_AGREES]))
     await officer.send(summary)
     await officer.tap(tr("📨 Submit"))
@@ -115,7 +116,9 @@ async def _night(w: World, lang: str) -> list[tuple[str, Phone]]:
     chen = await _enrol(w, 301, chen_name, lang, "--role", "coordinator", "--team", "xuhui-sw")
     await chen.send("/available")  # the coordinator on overnight duty
 
-    await _file(officer, tr, lang)  # 23:40: nobody on duty can take it: the coordinator
+    await _file(
+        officer, tr, lang, w.services.config
+    )  # 23:40: nobody on duty can take it: the coordinator
     await _tick(w, 3)
     await chen.tap(tr("👥 Assign to…"))
     button = next(b for b in chen.last.button_labels() if b.startswith(li_name))
