@@ -381,7 +381,7 @@ async def _migrate(conn: Conn) -> None:
 async def _no_broken_references(conn: Conn, number: int) -> None:
     """After a table rebuild, before its commit: every foreign key still points somewhere."""
     async with conn.execute("PRAGMA foreign_key_check") as cursor:
-        broken = await cursor.fetchall()
+        broken = list(await cursor.fetchall())
     if broken:
         first = broken[0]
         raise StorageError(
