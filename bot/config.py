@@ -294,9 +294,6 @@ DEFAULT_CATEGORIES: tuple[CategorySettings, ...] = (
     _category("other", "Other", "其他", "其他"),
 )
 
-ADULT_AGE = 18  # below it a person is a minor (未成年人)
-
-
 class AgeBandSettings(Named):
     """An age band the officer taps instead of typing an age: ``min_age`` to ``max_age``
     years, both included (no ``max_age``: and older). The bands must run from 0 upwards
@@ -305,11 +302,6 @@ class AgeBandSettings(Named):
     id: Ident
     min_age: int = Field(ge=0, le=150)
     max_age: int | None = Field(default=None, ge=0, le=150)
-
-    @property
-    def minor(self) -> bool:
-        """Everyone in the band is under 18 (what the law's rules for minors follow)."""
-        return self.max_age is not None and self.max_age < ADULT_AGE
 
 
 # "Older people" are 60 and over in Chinese law (老年人权益保障法, art. 2).
