@@ -294,6 +294,7 @@ DEFAULT_CATEGORIES: tuple[CategorySettings, ...] = (
     _category("other", "Other", "其他", "其他"),
 )
 
+
 class AgeBandSettings(Named):
     """An age band the officer taps instead of typing an age: ``min_age`` to ``max_age``
     years, both included (no ``max_age``: and older). The bands must run from 0 upwards
