@@ -16,7 +16,7 @@ from telegram.ext import Application, Defaults
 from bot.app import PLACEHOLDER_TOKEN
 from bot.clock import FakeClock
 from bot.domain.draft import Draft
-from bot.domain.referral import AgeBand, Category, Consent, Urgency
+from bot.domain.referral import AgeBandId, CategoryId, Consent, Urgency
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import ONE_STATION, World, world
 from bot.telegram_link import ChatRateLimiter
@@ -114,7 +114,7 @@ async def up_to_review(officer: Phone, marker: str) -> None:
     await officer.tap("None of these")
     await officer.tap("Urgent")
     await officer.send("Market street 1")
-    await officer.tap("Adult (18–64)")
+    await officer.tap("Adult (18–59)")
     await officer.tap("No phone: visit only")
     await officer.tap("The person agrees to be contacted")
     await officer.send(f"{marker}: neighbours quarrel in the stairwell")
@@ -136,11 +136,11 @@ async def at_review(
 def urgent_draft(summary: str) -> Draft:
     """A complete draft, as the filing screens would leave it."""
     return Draft(
-        category=Category.FAMILY_DISPUTE,
+        category=CategoryId("family_dispute"),
         safety_answered=True,
         urgency=Urgency.URGENT,
         place="Market street 1",
-        age_band=AgeBand.ADULT,
+        age_band=AgeBandId("adult"),
         no_phone=True,
         consent=Consent.PERSON_AGREES,
         summary=summary,

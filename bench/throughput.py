@@ -109,7 +109,7 @@ _LABELS = [  # every button the filing taps, on every card of the menu bot
     "Family dispute",
     "None of these",
     "Urgent",
-    "Adult (18–64)",
+    "Adult (18–59)",
     "No phone: visit only",
     "The person agrees to be contacted",
     "📨 Submit",

@@ -32,7 +32,7 @@ from pydantic_settings import (
 )
 
 from bot.domain.escalation import Plan
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import CategoryFacts, Skill, Urgency
 from bot.domain.rota import WeeklyWindow
 from bot.i18n import available_languages
 
@@ -131,9 +131,10 @@ class EscalationSettings(_Strict):
     routine: Waits = Field(default_factory=lambda: [60, 120, 240])
     repeat_every: int = Field(default=15, ge=1, le=1440)
     repeat_limit: int = Field(default=8, ge=0, le=100)
-    categories: dict[Category, dict[Urgency, Waits]] = Field(default_factory=dict)
+    # Keyed by category id; each must name one of the configured [[categories]].
+    categories: dict[Ident, dict[Urgency, Waits]] = Field(default_factory=dict)
 
-    def plan(self, category: Category, urgency: Urgency) -> Plan:
+    def plan(self, category: str, urgency: Urgency) -> Plan:
         waits = self.categories.get(category, {}).get(urgency) or getattr(self, urgency.value)
         return Plan((waits[0], waits[1], waits[2]), self.repeat_every, self.repeat_limit)
 
@@ -217,6 +218,129 @@ def service_window(entry: str) -> WeeklyWindow:
     return WeeklyWindow.parse(days, hours)
 
 
+class CategorySettings(Named):
+    """One kind of incident an officer can file, as this deployment names it.
+
+    ``never_waits``: not held for the team's service hours even when routine (domestic
+    violence, mental health). ``skill``: offered first to workers with it, at level 0.
+    ``suggested_urgency``: what the urgency step offers pre-selected when no safety
+    answer raises it. Referrals store the ``id``; a category later taken out of the
+    list still reads (by its id) and is still counted, so ids are never reused."""
+
+    id: Ident
+    never_waits: bool = False
+    skill: Skill | None = None
+    suggested_urgency: Urgency = Urgency.ROUTINE
+
+    @property
+    def facts(self) -> CategoryFacts:
+        return CategoryFacts(self.never_waits, self.skill, self.suggested_urgency)
+
+
+def _category(
+    ident: str,
+    en: str,
+    zh: str,
+    hant: str,
+    *,
+    never_waits: bool = False,
+    skill: Skill | None = None,
+    urgency: Urgency = Urgency.ROUTINE,
+) -> CategorySettings:
+    return CategorySettings(
+        id=ident,
+        name_en=en,
+        name_zh=zh,
+        name_zh_hant=hant,
+        never_waits=never_waits,
+        skill=skill,
+        suggested_urgency=urgency,
+    )
+
+
+# The list a deployment has when it names none (config.example.toml spells it out).
+DEFAULT_CATEGORIES: tuple[CategorySettings, ...] = (
+    _category("family_dispute", "Family dispute", "家庭矛盾", "家庭糾紛"),
+    _category("neighbour_dispute", "Neighbour dispute", "邻里纠纷", "鄰里糾紛"),
+    _category("rental_dispute", "Rental dispute", "租赁纠纷", "租賃糾紛"),
+    _category("consumer_dispute", "Consumer dispute", "消费纠纷", "消費糾紛"),
+    _category(
+        "juvenile",
+        "Juvenile",
+        "未成年人",
+        "未成年人",
+        skill=Skill.APPROPRIATE_ADULT,
+        urgency=Urgency.URGENT,
+    ),
+    _category(
+        "domestic_violence",
+        "Domestic violence",
+        "家庭暴力",
+        "家庭暴力",
+        never_waits=True,
+        skill=Skill.DOMESTIC_VIOLENCE,
+        urgency=Urgency.URGENT,
+    ),
+    _category(
+        "mental_health",
+        "Mental health",
+        "精神障碍/心理危机",
+        "精神健康",
+        never_waits=True,
+        skill=Skill.MENTAL_HEALTH,
+        urgency=Urgency.URGENT,
+    ),
+    _category("elderly", "Older or vulnerable person", "老年人/困境人员", "長者／困境人士"),
+    _category("other", "Other", "其他", "其他"),
+)
+
+
+class AgeBandSettings(Named):
+    """An age band the officer taps instead of typing an age: ``min_age`` to ``max_age``
+    years, both included (no ``max_age``: and older). The bands must run from 0 upwards
+    without gaps or overlaps, so every person falls in exactly one."""
+
+    id: Ident
+    min_age: int = Field(ge=0, le=150)
+    max_age: int | None = Field(default=None, ge=0, le=150)
+
+
+# "Older people" are 60 and over in Chinese law (老年人权益保障法, art. 2).
+DEFAULT_AGE_BANDS: tuple[AgeBandSettings, ...] = (
+    AgeBandSettings(
+        id="under_14",
+        name_en="Under 14",
+        name_zh="未满 14 岁",
+        name_zh_hant="未滿 14 歲",
+        min_age=0,
+        max_age=13,
+    ),
+    AgeBandSettings(
+        id="14_17",
+        name_en="14–17",
+        name_zh="14–17 岁",
+        name_zh_hant="14–17 歲",
+        min_age=14,
+        max_age=17,
+    ),
+    AgeBandSettings(
+        id="adult",
+        name_en="Adult (18–59)",
+        name_zh="成年（18–59 岁）",
+        name_zh_hant="成年（18–59 歲）",
+        min_age=18,
+        max_age=59,
+    ),
+    AgeBandSettings(
+        id="60_plus",
+        name_en="60 or older",
+        name_zh="60 岁及以上",
+        name_zh_hant="60 歲或以上",
+        min_age=60,
+    ),
+)
+
+
 class Config(BaseSettings):
     """Everything a deployment decides. See ``config.example.toml`` for each key."""
 
@@ -241,6 +365,13 @@ class Config(BaseSettings):
     coordination: CoordinationSettings = CoordinationSettings()
     stations: list[Station] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
+    # In the order the officer's buttons show them.
+    categories: list[CategorySettings] = Field(
+        default_factory=lambda: list(DEFAULT_CATEGORIES), min_length=1
+    )
+    age_bands: list[AgeBandSettings] = Field(
+        default_factory=lambda: list(DEFAULT_AGE_BANDS), min_length=1
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -280,6 +411,16 @@ class Config(BaseSettings):
         for team in self.teams:
             if team.backup_team is not None and team.backup_team not in team_ids - {team.id}:
                 raise ValueError(f"team {team.id!r}: backup_team {team.backup_team!r} is unknown")
+        category_ids = [c.id for c in self.categories]
+        _no_duplicates("categories", category_ids)
+        for ident in self.escalation.categories:
+            if ident not in category_ids:
+                raise ValueError(
+                    f"escalation.categories.{ident}: no category {ident!r} in [[categories]] "
+                    f"(have {', '.join(category_ids)})"
+                )
+        _no_duplicates("age_bands", [b.id for b in self.age_bands])
+        _contiguous(self.age_bands)
         return self
 
     @property
@@ -295,6 +436,19 @@ class Config(BaseSettings):
     def team_of(self, station_id: str) -> Team | None:
         """The team covering ``station_id``."""
         return next((t for t in self.teams if station_id in t.stations), None)
+
+    def category(self, category_id: str) -> CategorySettings | None:
+        """The configured category; None for an id no longer in the list (old referrals)."""
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def category_facts(self, category_id: str) -> CategoryFacts:
+        """What routing and escalation follow for ``category_id``; a category taken out
+        of the list is routed as an ordinary one (no skill first, waits for the hours)."""
+        found = self.category(category_id)
+        return found.facts if found is not None else CategoryFacts()
+
+    def age_band(self, band_id: str) -> AgeBandSettings | None:
+        return next((b for b in self.age_bands if b.id == band_id), None)
 
     def uncovered_stations(self) -> list[str]:
         covered = {s for t in self.teams for s in t.stations}
@@ -319,6 +473,24 @@ def _no_duplicates(what: str, ids: list[str]) -> None:
         if ident in seen:
             raise ValueError(f"{what}: id {ident!r} appears twice")
         seen.add(ident)
+
+
+def _contiguous(bands: list[AgeBandSettings]) -> None:
+    """From 0, each band starting the year after the one before ends; only the last open."""
+    expected = 0
+    for number, band in enumerate(bands):
+        if band.min_age != expected:
+            raise ValueError(
+                f"age_bands: {band.id!r} starts at {band.min_age}, expected {expected} "
+                "(list the bands from youngest to oldest, without gaps or overlaps)"
+            )
+        if band.max_age is None:
+            if number != len(bands) - 1:
+                raise ValueError(f"age_bands: only the last band may have no max_age ({band.id!r})")
+            return
+        if band.max_age < band.min_age:
+            raise ValueError(f"age_bands: {band.id!r} ends before it starts")
+        expected = band.max_age + 1
 
 
 def load_config(path: Path | str) -> Config:

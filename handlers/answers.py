@@ -139,7 +139,7 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
     body = cards.case_text(tr, services.config, changed.referral)
     markup = cards.case_buttons(tr, changed.referral) if prompt.purpose == "close_note" else None
     if prompt.purpose == "withdraw_reason":
-        body, told = cards.headline(tr, changed.referral), ""
+        body, told = cards.headline(tr, services.config, changed.referral), ""
     await message.reply_text(f"{body}\n{done} {told}".rstrip(), reply_markup=markup)
 
 
@@ -178,7 +178,7 @@ async def on_cancel(update: Update, context: BotContext) -> None:
         referral = await referral_service.get(services, prompt.referral_id)
         if referral is not None:  # skipped: the card says what it said before the question
             declined = tr("You declined this referral.")
-            await edit_card(query, f"{cards.headline(tr, referral)}\n{declined}")
+            await edit_card(query, f"{cards.headline(tr, services.config, referral)}\n{declined}")
             return
     await edit_card(query, tr("Cancelled. Nothing was changed."))
 

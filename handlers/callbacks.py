@@ -71,7 +71,7 @@ _ON_OBJECT = re.compile(
     rf"(?P<code>[a-z]):(?P<number>{_DIGITS}):(?P<action>[a-z]{{1,2}})(?::(?P<value>[a-z0-9_]{{1,32}}))?"
 )
 _FILING = re.compile(
-    r"d:(?P<token>[0-9a-f]{1,16}):(?P<action>[a-z0-9]{1,4})(?::(?P<value>[a-z0-9_]{1,32}))?"
+    r"d:(?P<token>[0-9a-f]{1,16}):(?P<action>[a-z0-9]{1,4})(?::(?P<value>[a-z0-9_-]{1,32}))?"
 )
 _WITHDRAW = re.compile(rf"w:(?P<number>{_DIGITS})")
 _PROMPT = re.compile(r"p:x:(?P<token>[0-9a-f]{1,16})")

@@ -51,12 +51,10 @@ def station_name(config: Config, referral: Referral, language: str) -> str:
     return station.name(language) if station else referral.station_id
 
 
-def headline(tr: Translator, referral: Referral) -> str:
-    """ "<b>R-7F3K</b> · Domestic violence · Immediate"."""
-    return (
-        f"<b>{referral.ref}</b> · {tr(labels.CATEGORY[referral.category])}"
-        f" · {tr(labels.URGENCY[referral.urgency])}"
-    )
+def headline(tr: Translator, config: Config, referral: Referral) -> str:
+    """ "<b>R-7F3K</b> · Domestic violence · Immediate" (the category as configured)."""
+    category = html.escape(labels.category(tr, config, referral.category), quote=False)
+    return f"<b>{referral.ref}</b> · {category} · {tr(labels.URGENCY[referral.urgency])}"
 
 
 def _flags(tr: Translator, referral: Referral) -> list[str]:
@@ -72,10 +70,10 @@ def _flags(tr: Translator, referral: Referral) -> list[str]:
 
 def offer_text(tr: Translator, config: Config, referral: Referral) -> str:
     """The redacted offer: enough to decide, nothing that identifies anyone."""
-    lines = [tr("New referral"), headline(tr, referral), *_flags(tr, referral)]
+    lines = [tr("New referral"), headline(tr, config, referral), *_flags(tr, referral)]
     lines.append(tr("Station: {station}", station=station_name(config, referral, tr.language)))
     if referral.age_band is not None:
-        lines.append(tr("Age: {age}", age=tr(labels.AGE_BAND[referral.age_band])))
+        lines.append(tr("Age: {age}", age=labels.age_band(tr, config, referral.age_band)))
     lines.append(tr("Filed: {time}", time=local_time(referral.created_at, config.zone)))
     return "\n".join(lines)
 
@@ -95,7 +93,7 @@ def details_text(tr: Translator, config: Config, referral: Referral, officer: Pe
     """Everything the accepted worker needs to act, sent only to them, protected."""
     not_given = tr("not given")
     lines = [
-        f"🔒 {headline(tr, referral)}",
+        f"🔒 {headline(tr, config, referral)}",
         *_flags(tr, referral),
         tr("Station: {station}", station=station_name(config, referral, tr.language)),
         tr("Officer: {officer}", officer=person_link(officer)),
@@ -103,7 +101,7 @@ def details_text(tr: Translator, config: Config, referral: Referral, officer: Pe
     if not referral.consultation:
         lines.append(tr("Name: {name}", name=referral.person_name or not_given))
     if referral.age_band is not None:
-        lines.append(tr("Age: {age}", age=tr(labels.AGE_BAND[referral.age_band])))
+        lines.append(tr("Age: {age}", age=labels.age_band(tr, config, referral.age_band)))
     if referral.consultation:
         pass  # no way to reach the person: the worker advises the officer
     elif referral.no_phone:
@@ -128,7 +126,7 @@ def case_text(tr: Translator, config: Config, referral: Referral) -> str:
     """A worker's own case at a glance (no personal details: those are on request)."""
     return "\n".join(
         [
-            headline(tr, referral),
+            headline(tr, config, referral),
             tr("Status: {status}", status=tr(labels.STATUS[referral.status])),
             tr("Station: {station}", station=station_name(config, referral, tr.language)),
             tr("Filed: {time}", time=local_time(referral.created_at, config.zone)),
@@ -178,12 +176,12 @@ def escalation_text(
     waited = max(0, int((now - referral.created_at).total_seconds() // 60))
     lines = [
         tr("⏫ Nobody has accepted this referral yet"),
-        headline(tr, referral),
+        headline(tr, config, referral),
         *_flags(tr, referral),
         tr("Station: {station}", station=station_name(config, referral, tr.language)),
     ]
     if referral.age_band is not None:
-        lines.append(tr("Age: {age}", age=tr(labels.AGE_BAND[referral.age_band])))
+        lines.append(tr("Age: {age}", age=labels.age_band(tr, config, referral.age_band)))
     lines.append(tr("Filed: {time}", time=local_time(referral.created_at, config.zone)))
     lines.append(tr("Waiting for {minutes} min.", minutes=waited))
     if asked:
@@ -214,7 +212,7 @@ def late_line(tr: Translator, minutes: str | None) -> str:
     return "\n" + tr("⏱ This step is {minutes} min late: the bot was offline.", minutes=minutes)
 
 
-def escalation_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
+def escalation_buttons(tr: Translator, config: Config, referral: Referral) -> InlineKeyboardMarkup:
     rid = referral.id
     rows = [
         [
@@ -229,7 +227,8 @@ def escalation_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMark
             )
         ],
     ]
-    if held_for_morning(referral.category, referral.urgency, referral.appropriate_adult_now, False):
+    never_waits = config.category_facts(referral.category).never_waits
+    if held_for_morning(never_waits, referral.urgency, referral.appropriate_adult_now, False):
         rows[1].append(
             InlineKeyboardButton(
                 tr("⏸ Hold until morning"), callback_data=callbacks.escalation(rid, "h")

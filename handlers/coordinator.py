@@ -42,14 +42,17 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
             station = cards.station_name(services.config, referral, tr.language)
             await context.bot.send_message(
                 person.telegram_id,
-                f"{cards.headline(tr, referral)}\n"
+                f"{cards.headline(tr, services.config, referral)}\n"
                 + tr("Officer: {officer}", officer=cards.person_link(officer))
                 + f"\n{html.escape(station)}",
             )
         return
     if action == "h":
         if not held_for_morning(
-            referral.category, referral.urgency, referral.appropriate_adult_now, False
+            services.config.category_facts(referral.category).never_waits,
+            referral.urgency,
+            referral.appropriate_adult_now,
+            False,
         ):  # its card shows no such button: forged
             await audit_refusal(update, context, person, "escalation.refused")
             await query.answer(
@@ -93,11 +96,11 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         message_id = query.message.message_id if query.message is not None else None
         late = await coordinator.card_lateness(services, person, referral.id, message_id)
         text += cards.late_line(tr, late)  # as the card said before "Assign to…"
-        await edit_card(query, text, cards.escalation_buttons(tr, referral))
+        await edit_card(query, text, cards.escalation_buttons(tr, services.config, referral))
         return
     worker_id = person.id if action == "t" else tap.value_number
     result = await coordinator.assign(services, person, referral.id, worker_id)
-    head = cards.headline(tr, referral)
+    head = cards.headline(tr, services.config, referral)
     if not result.done:
         already = tr("Already taken by {worker}.", worker=result.taken_by or "?")
         await query.answer(already, show_alert=True)

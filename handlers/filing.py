@@ -35,12 +35,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.config import Config
 from bot.domain.draft import DRAFT_LIFETIME, QUESTIONS, TEXT_STEPS, Draft, DraftError, Problem, Step
 from bot.domain.people import Role
 from bot.domain.referral import (
     SUMMARY_LIMIT,
-    AgeBand,
-    Category,
+    AgeBandId,
+    CategoryFacts,
+    CategoryId,
     Consent,
     NotAskedReason,
     Safety,
@@ -69,22 +71,41 @@ STEP_NAMES = {
 NO_PHONE = N_("No phone: visit only")
 APPROPRIATE_ADULT = N_("Appropriate adult needed: a minor is about to be questioned")
 
+
+def _facts(config: Config, draft: Draft) -> CategoryFacts:
+    """What the configuration says about the draft's category."""
+    return config.category_facts(draft.category or "")
+
+
+def _choose_category(draft: Draft, value: str, config: Config) -> None:
+    """Only a category the configuration lists: the tap's data is the client's."""
+    if config.category(value) is None:
+        raise DraftError(Problem.WRONG_STEP)
+    draft.choose_category(CategoryId(value), config.category_facts(value))
+
+
+def _choose_age_band(draft: Draft, value: str, config: Config) -> None:
+    if config.age_band(value) is None:
+        raise DraftError(Problem.WRONG_STEP)
+    draft.choose_age_band(AgeBandId(value))
+
+
 # Taps that answer the current step: action code -> the draft change it makes.
-ANSWERS: dict[str, Callable[[Draft, str], None]] = {
-    "c": lambda d, v: d.choose_category(Category(v)),
-    "s": lambda d, v: d.toggle_safety(Safety(v)),
-    "s0": lambda d, v: d.no_safety_concern(),
-    "sok": lambda d, v: d.confirm_safety(),
-    "u": lambda d, v: d.choose_urgency(Urgency(v)),
-    "aa": lambda d, v: d.toggle_appropriate_adult(),
-    "a": lambda d, v: d.choose_age_band(AgeBand(v)),
-    "nn": lambda d, v: d.clear_name(),
-    "np": lambda d, v: d.choose_no_phone(),
-    "k": lambda d, v: d.keep(),
-    "cs": lambda d, v: d.choose_consent(Consent(v)),
-    "nr": lambda d, v: d.choose_not_asked_reason(NotAskedReason(v)),
-    "b": lambda d, v: d.back(Step(v)),
-    "e": lambda d, v: d.edit(Step(v)),
+ANSWERS: dict[str, Callable[[Draft, str, Config], None]] = {
+    "c": _choose_category,
+    "s": lambda d, v, c: d.toggle_safety(Safety(v)),
+    "s0": lambda d, v, c: d.no_safety_concern(_facts(c, d)),
+    "sok": lambda d, v, c: d.confirm_safety(_facts(c, d)),
+    "u": lambda d, v, c: d.choose_urgency(Urgency(v)),
+    "aa": lambda d, v, c: d.toggle_appropriate_adult(_facts(c, d)),
+    "a": _choose_age_band,
+    "nn": lambda d, v, c: d.clear_name(),
+    "np": lambda d, v, c: d.choose_no_phone(),
+    "k": lambda d, v, c: d.keep(),
+    "cs": lambda d, v, c: d.choose_consent(Consent(v)),
+    "nr": lambda d, v, c: d.choose_not_asked_reason(NotAskedReason(v)),
+    "b": lambda d, v, c: d.back(Step(v)),
+    "e": lambda d, v, c: d.edit(Step(v)),
 }
 # Typed answers, by the step that is waiting for text.
 TYPED: dict[Step, Callable[[Draft, str], None]] = {
@@ -142,15 +163,19 @@ def _consultation_note(tr: Translator) -> str:
     )
 
 
-def _category_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+def _category_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
     buttons = [
-        _button(_marked(tr(name), draft.category is c), draft.token, "c", c.value)
-        for c, name in labels.CATEGORY.items()
+        _button(_marked(c.name(tr.language), draft.category == c.id), draft.token, "c", c.id)
+        for c in config.categories
     ]
     return tr("What kind of incident is it?"), _pairs(buttons)
 
 
-def _safety_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+def _safety_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
     text = tr("Safety check: tap each one that is true, or “None of these”.")
     if draft.safety:
         text += "\n\n" + _co_response_note(tr)
@@ -164,8 +189,11 @@ def _safety_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKey
     return text, rows
 
 
-def _urgency_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
-    suggested = draft.suggested_urgency()
+def _urgency_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    facts = _facts(config, draft)
+    suggested = draft.suggested_urgency(facts)
     lines = [_co_response_note(tr)] if draft.co_response else []
     lines.append(
         tr(
@@ -180,13 +208,15 @@ def _urgency_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKe
         if urgency is suggested:
             label = tr("{urgency} (suggested)", urgency=label)
         rows.append([_button(_marked(label, urgency is chosen), draft.token, "u", urgency.value)])
-    if draft.category is Category.JUVENILE:
+    if facts.asks_appropriate_adult:
         tick = "✅ " if draft.appropriate_adult_now else "⬜ "
         rows.append([_button(tick + tr(APPROPRIATE_ADULT), draft.token, "aa")])
     return "\n\n".join(lines), rows
 
 
-def _place_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+def _place_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
     text = tr(
         "Where? Type the place, with the road and number if someone may need to visit, "
         "or send a location pin (📎 → Location)."
@@ -197,15 +227,22 @@ def _place_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyb
     return text, []
 
 
-def _person_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+def _person_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
     text = tr(
         "The person: type the name, with the phone number if there is one "
         "(e.g. “Chen Mei 138 0013 8000”), or skip it; then tap the age band."
     )
     rows = _pairs(
         [
-            _button(_marked(tr(name), draft.age_band is band), draft.token, "a", band.value)
-            for band, name in labels.AGE_BAND.items()
+            _button(
+                _marked(band.name(tr.language), draft.age_band == band.id),
+                draft.token,
+                "a",
+                band.id,
+            )
+            for band in config.age_bands
         ]
     )
     if draft.person_name:
@@ -216,14 +253,18 @@ def _person_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKey
     return text, rows
 
 
-def _phone_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+def _phone_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
     text = tr("The person's phone: type the number, or tap “No phone: visit only”.")
     if draft.phone:
         text += "\n" + tr("Now: {value}", value=draft.phone)
     return text, [[_button(_marked(tr(NO_PHONE), draft.no_phone), draft.token, "np")]]
 
 
-def _consent_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+def _consent_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
     if draft.asking_reason:
         rows = [
             [_button(tr(name), draft.token, "nr", reason.value)]
@@ -237,7 +278,9 @@ def _consent_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKe
     return tr("Does the person agree to be contacted by a social worker?"), rows
 
 
-def _summary_step(tr: Translator, draft: Draft) -> tuple[str, list[list[InlineKeyboardButton]]]:
+def _summary_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
     lines = [_consultation_note(tr)] if draft.consultation else []
     lines.append(
         tr(
@@ -275,15 +318,15 @@ def _place_text(tr: Translator, draft: Draft) -> str:
     return ""
 
 
-def _review_lines(tr: Translator, draft: Draft) -> list[str]:
+def _review_lines(tr: Translator, config: Config, draft: Draft) -> list[str]:
     """Every answer, typed text escaped; "not given" where an optional one was skipped."""
     not_given = tr("not given")
-    category = tr(labels.CATEGORY[draft.category]) if draft.category else not_given
+    category = labels.category(tr, config, draft.category) if draft.category else not_given
     safety = tr.join(tr(labels.SAFETY[s]) for s in labels.SAFETY if s in draft.safety) or tr(
         "none of these"
     )
     urgency = tr(labels.URGENCY[draft.urgency]) if draft.urgency else not_given
-    age = tr(labels.AGE_BAND[draft.age_band]) if draft.age_band else not_given
+    age = labels.age_band(tr, config, draft.age_band) if draft.age_band else not_given
     phone = tr(NO_PHONE) if draft.no_phone else draft.phone or not_given
     consent = tr(labels.CONSENT[draft.consent]) if draft.consent else not_given
     if draft.not_asked_reason is not None:
@@ -314,8 +357,9 @@ def _review_lines(tr: Translator, draft: Draft) -> list[str]:
     return lines
 
 
-def _review_card(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
-    text = "\n".join([tr("<b>Check the referral, then submit</b>"), "", *_review_lines(tr, draft)])
+def _review_card(tr: Translator, config: Config, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    lines = _review_lines(tr, config, draft)
+    text = "\n".join([tr("<b>Check the referral, then submit</b>"), "", *lines])
     edits = [
         _button(tr("✏️ {field}", field=tr(name)), draft.token, "e", step.value)
         for step, name in STEP_NAMES.items()
@@ -328,11 +372,11 @@ def _review_card(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarku
     return text, InlineKeyboardMarkup(rows)
 
 
-def render(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+def render(tr: Translator, config: Config, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
     """The card for the draft's current step: header, question, answer buttons, Back, Cancel."""
     if draft.step is Step.REVIEW:
-        return _review_card(tr, draft)
-    question, rows = STEP_CARDS[draft.step](tr, draft)
+        return _review_card(tr, config, draft)
+    question, rows = STEP_CARDS[draft.step](tr, config, draft)
     if draft.step in TEXT_STEPS and draft.can_keep():
         rows.append([_button(tr("Keep as it is ▶"), draft.token, "k")])
     navigation = [_button(tr("Cancel"), draft.token, "x")]
@@ -350,12 +394,15 @@ def _confirm_discard(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardM
     return tr("Discard this draft? Nothing has been sent yet."), InlineKeyboardMarkup([buttons])
 
 
-def _resume_question(tr: Translator, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+def _resume_question(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, InlineKeyboardMarkup]:
     where = tr("step {number} of {total}", number=draft.number, total=QUESTIONS)
     if draft.step is Step.REVIEW:
         where = tr("ready to submit")
     if draft.category is not None:
-        where = tr.join([tr(labels.CATEGORY[draft.category]), where])  # "家庭糾紛、第 3/8 步"
+        # "家庭糾紛、第 3/8 步"
+        where = tr.join([labels.category(tr, config, draft.category), where])
     text = tr(
         "You have an unfinished referral ({where}). Resume it, or start over?",
         where=where,
@@ -431,7 +478,7 @@ async def _new_card(
 ) -> None:
     """Show the draft on a new card at the bottom of the chat; it becomes the only live one."""
     await _retire(context, message.chat_id, stored.card_message_id)
-    text, markup = card or render(context.tr, stored.draft)
+    text, markup = card or render(context.tr, context.services.config, stored.draft)
     if notice:
         text = f"{notice}\n\n{text}"
     sent = await message.reply_text(text, reply_markup=markup)
@@ -464,7 +511,12 @@ async def start_new(update: Update, context: BotContext) -> None:
         fresh = await drafts.begin(context.services, person.id, has_button=from_button)
         await _new_card(context, message, fresh)
         return
-    await _new_card(context, message, stored, card=_resume_question(context.tr, stored.draft))
+    await _new_card(
+        context,
+        message,
+        stored,
+        card=_resume_question(context.tr, context.services.config, stored.draft),
+    )
 
 
 @requires(Role.OFFICER)
@@ -572,7 +624,10 @@ async def on_tap(update: Update, context: BotContext) -> None:
     if answer is not None:
         try:
             stored = await drafts.change(
-                context.services, me(context).id, lambda d: answer(d, tap.value), tap.card
+                context.services,
+                me(context).id,
+                lambda d: answer(d, tap.value, context.services.config),
+                tap.card,
             )
         except ValueError:  # an old or doubled tap (DraftError), or forged data
             stored = None
@@ -580,7 +635,7 @@ async def on_tap(update: Update, context: BotContext) -> None:
         await _stale(query, context, tap)
         return
     await query.answer()
-    await edit_card(query, *render(context.tr, stored.draft))
+    await edit_card(query, *render(context.tr, context.services.config, stored.draft))
 
 
 async def _current_card(query: CallbackQuery, context: BotContext, tap: Tap) -> StoredDraft | None:
@@ -601,7 +656,7 @@ async def _redraw(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
     """ "No, keep it" and "Resume": the current step again, on the same card."""
     if stored := await _current_card(query, context, tap):
         await query.answer()
-        await edit_card(query, *render(context.tr, stored.draft))
+        await edit_card(query, *render(context.tr, context.services.config, stored.draft))
 
 
 async def _discard(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
@@ -620,7 +675,7 @@ async def _start_over(query: CallbackQuery, context: BotContext, tap: Tap) -> No
             has_button=stored.draft.has_button,
         )
         await query.answer()
-        await edit_card(query, *render(context.tr, fresh.draft))
+        await edit_card(query, *render(context.tr, context.services.config, fresh.draft))
 
 
 async def _submit(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
@@ -644,7 +699,7 @@ async def _submit(query: CallbackQuery, context: BotContext, tap: Tap) -> None:
             tr("Some answers are missing. Please answer this step first."), show_alert=True
         )
         if moved is not None:
-            await edit_card(query, *render(tr, moved.draft))
+            await edit_card(query, *render(tr, context.services.config, moved.draft))
         return
     try:
         filed = await referrals.submit(context.services, officer, stored.draft)

@@ -1,10 +1,13 @@
-"""How the domain's words read on a phone, in one table per kind (translated on use)."""
+"""How the domain's words read on a phone, in one table per kind (translated on use).
+
+Categories and age bands are the deployment's: their names come from the configuration,
+in the reader's language, not from the catalogue (see :func:`category` and :func:`age_band`).
+"""
 
 from __future__ import annotations
 
+from bot.config import Config
 from bot.domain.referral import (
-    AgeBand,
-    Category,
     Consent,
     DeclineReason,
     NotAskedReason,
@@ -14,19 +17,8 @@ from bot.domain.referral import (
     Status,
     Urgency,
 )
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 
-CATEGORY = {
-    Category.FAMILY_DISPUTE: N_("Family dispute"),
-    Category.NEIGHBOUR_DISPUTE: N_("Neighbour dispute"),
-    Category.RENTAL_DISPUTE: N_("Rental dispute"),
-    Category.CONSUMER_DISPUTE: N_("Consumer dispute"),
-    Category.JUVENILE: N_("Juvenile"),
-    Category.DOMESTIC_VIOLENCE: N_("Domestic violence"),
-    Category.MENTAL_HEALTH: N_("Mental health"),
-    Category.ELDERLY: N_("Elderly or vulnerable person"),
-    Category.OTHER: N_("Other"),
-}
 URGENCY = {
     Urgency.IMMEDIATE: N_("Immediate"),
     Urgency.URGENT: N_("Urgent"),
@@ -37,12 +29,6 @@ SAFETY = {
     Safety.WEAPON_OR_INJURY: N_("Weapon or injury"),
     Safety.CHILD_AT_RISK: N_("Child at risk"),
     Safety.SELF_HARM: N_("Self-harm or suicide intent"),
-}
-AGE_BAND = {
-    AgeBand.UNDER_14: N_("Under 14"),
-    AgeBand.FROM_14_TO_17: N_("14–17"),
-    AgeBand.ADULT: N_("Adult (18–64)"),
-    AgeBand.OVER_65: N_("65 or older"),
 }
 CONSENT = {
     Consent.PERSON_AGREES: N_("The person agrees to be contacted"),
@@ -165,3 +151,20 @@ TAP_VERB = {
     "officer_contact": N_("Show officer contact"),
     "hold": N_("Hold until morning"),
 }
+
+
+def category(tr: Translator, config: Config, category_id: str) -> str:
+    """The category's configured name in the reader's language. One taken out of the
+    configuration since (an old referral) reads by its id, marked so, and still counts."""
+    found = config.category(category_id)
+    if found is not None:
+        return found.name(tr.language)
+    return tr("{id} (no longer listed)", id=category_id)
+
+
+def age_band(tr: Translator, config: Config, band_id: str) -> str:
+    """The age band's configured name in the reader's language (as :func:`category`)."""
+    found = config.age_band(band_id)
+    if found is not None:
+        return found.name(tr.language)
+    return tr("{id} (no longer listed)", id=band_id)

@@ -60,7 +60,8 @@ async def _officer_list(update: Update, context: BotContext) -> None:
     lines = [tr("Your latest referrals:")]
     buttons = []
     for referral in mine:
-        line = f"{cards.headline(tr, referral)} · {tr(labels.STATUS[referral.status])}"
+        head = cards.headline(tr, context.services.config, referral)
+        line = f"{head} · {tr(labels.STATUS[referral.status])}"
         if referral.assignee_id is not None:
             worker = await referral_service.person(context.services, referral.assignee_id)
             if worker is not None:

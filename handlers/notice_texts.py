@@ -87,7 +87,7 @@ def _offer(tr: Translator, config: Config, facts: Facts) -> Shown:
 def _closed_offer(tr: Translator, config: Config, facts: Facts) -> Shown:
     """An offer or escalation card once someone else took it, a coordinator assigned it,
     or the officer withdrew it (no buttons)."""
-    head = cards.headline(tr, facts.case)
+    head = cards.headline(tr, config, facts.case)
     if facts.notice.kind is NoticeKind.OFFER_TAKEN:
         values = facts.notice.values
         return Shown(f"{head}\n" + taken_text(tr, values, facts.notice.recipient.id))
@@ -117,13 +117,16 @@ def _reveal(tr: Translator, config: Config, facts: Facts) -> Shown:
     return Shown(cards.case_text(tr, config, referral), cards.case_buttons(tr, referral), lead=lead)
 
 
-def _reminder(tr: Translator, referral: Referral, line: str) -> Shown:
-    return Shown(f"⏰ {cards.headline(tr, referral)}\n{line}", cards.case_buttons(tr, referral))
+def _reminder(tr: Translator, config: Config, referral: Referral, line: str) -> Shown:
+    return Shown(
+        f"⏰ {cards.headline(tr, config, referral)}\n{line}", cards.case_buttons(tr, referral)
+    )
 
 
 def _remind_contact(tr: Translator, config: Config, facts: Facts) -> Shown:
     return _reminder(
         tr,
+        config,
         facts.case,
         tr("First contact is due. Tap “✔ First contact made” once you have reached the person."),
     )
@@ -133,6 +136,7 @@ def _remind_stale(tr: Translator, config: Config, facts: Facts) -> Shown:
     days = int(facts.notice.values.get("days", "0"))
     return _reminder(
         tr,
+        config,
         facts.case,
         tr.n(
             "No update for {count} day. Is the case still moving? Mark the next step or close it.",
@@ -165,7 +169,7 @@ def _to_officer(body: Body) -> Renderer:
     (never the worker's case notes)."""
 
     def render(tr: Translator, config: Config, facts: Facts) -> Shown:
-        return Shown(f"{cards.headline(tr, facts.case)}\n{body(tr, config, facts)}")
+        return Shown(f"{cards.headline(tr, config, facts.case)}\n{body(tr, config, facts)}")
 
     return render
 
@@ -318,7 +322,7 @@ def _escalation(tr: Translator, config: Config, facts: Facts) -> Shown:
     referral = facts.case
     assert facts.now is not None
     text = cards.escalation_text(tr, config, referral, list(facts.asked), facts.now)
-    return Shown(text + _late(tr, facts.notice), cards.escalation_buttons(tr, referral))
+    return Shown(text + _late(tr, facts.notice), cards.escalation_buttons(tr, config, referral))
 
 
 def _decline_reason(tr: Translator, config: Config, facts: Facts) -> Shown:
@@ -339,7 +343,7 @@ def _decline_reason(tr: Translator, config: Config, facts: Facts) -> Shown:
 def _contact_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
     referral = facts.case
     return Shown(
-        f"⏰ {cards.headline(tr, referral)}\n"
+        f"⏰ {cards.headline(tr, config, referral)}\n"
         + tr(
             "{worker} accepted this at {time} and has not yet marked first contact.",
             worker=facts.notice.values.get("worker", ""),
@@ -371,7 +375,7 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
     ]
     for referral in facts.overnight:
         standing = _standing(tr, config, referral, facts.names)
-        lines.append(f"{cards.headline(tr, referral)} — {standing}")
+        lines.append(f"{cards.headline(tr, config, referral)} — {standing}")
     return Shown("\n".join(lines))
 
 

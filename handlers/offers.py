@@ -67,7 +67,7 @@ async def _answer(
     if outcome.answer is Answer.NOT_YOURS or referral is None:
         await query.answer(tr("This offer was not made to you."), show_alert=True)
         return
-    head = cards.headline(tr, referral)
+    head = cards.headline(tr, context.services.config, referral)
     if outcome.answer is Answer.AT_CAP:
         cap = context.services.config.cases.max_open_per_worker
         await query.answer(

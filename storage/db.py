@@ -40,6 +40,8 @@ Conn = aiosqlite.Connection
 T = TypeVar("T")
 Row = sqlite3.Row
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# A migration's first line when it rebuilds a table (see _migrate).
+FOREIGN_KEYS_OFF = "-- foreign_keys: off\n"
 
 
 class StorageError(Exception):
@@ -346,22 +348,46 @@ async def _migrate(conn: Conn) -> None:
     if current == len(known):
         return
     for number, sql in known:
-        await conn.execute("BEGIN IMMEDIATE")
+        # SQLite's way to change a table: foreign keys off while it is rebuilt. The pragma
+        # does nothing inside a transaction, so it is set before BEGIN and after COMMIT.
+        rebuilds = sql.startswith(FOREIGN_KEYS_OFF) and current < number
+        if rebuilds:
+            await conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            current = await schema_version(conn)
-            if current > len(known):
-                raise StorageError(
-                    f"the database is at schema version {current}, newer than this program "
-                    f"({len(known)}); upgrade the program instead"
-                )
-            if current < number:
-                for statement in _statements(sql):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {number}")
-        except BaseException:
-            await conn.rollback()
-            raise
-        await conn.commit()
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                current = await schema_version(conn)
+                if current > len(known):
+                    raise StorageError(
+                        f"the database is at schema version {current}, newer than this "
+                        f"program ({len(known)}); upgrade the program instead"
+                    )
+                if current < number:
+                    for statement in _statements(sql):
+                        await conn.execute(statement)
+                    if rebuilds:
+                        await _no_broken_references(conn, number)
+                    await conn.execute(f"PRAGMA user_version = {number}")
+            except BaseException:
+                await conn.rollback()
+                raise
+            await conn.commit()
+        finally:
+            if rebuilds:
+                await conn.execute("PRAGMA foreign_keys = ON")
+        current = max(current, number)
+
+
+async def _no_broken_references(conn: Conn, number: int) -> None:
+    """After a table rebuild, before its commit: every foreign key still points somewhere."""
+    async with conn.execute("PRAGMA foreign_key_check") as cursor:
+        broken = list(await cursor.fetchall())
+    if broken:
+        first = broken[0]
+        raise StorageError(
+            f"migration {number:04d} would break {len(broken)} reference(s), "
+            f"e.g. {first[0]} row {first[1]} to {first[2]}; nothing was changed"
+        )
 
 
 def check_copy(source: Path) -> None:

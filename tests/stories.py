@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from bot.domain.draft import Draft
 from bot.domain.referral import (
-    AgeBand,
-    Category,
     Consent,
     Referral,
     Urgency,
@@ -62,7 +60,7 @@ async def station(
     return Station(officer, phones)
 
 
-def draft(category: Category, **overrides: object) -> Draft:
+def draft(category: str, **overrides: object) -> Draft:
     """A complete draft with canary personal data."""
     values: dict[str, object] = {
         "category": category,
@@ -70,7 +68,7 @@ def draft(category: Category, **overrides: object) -> Draft:
         "urgency": Urgency.ROUTINE,
         "place": CANARY_PLACE,
         "person_name": CANARY_NAME,
-        "age_band": AgeBand.ADULT,
+        "age_band": "adult",
         "phone": CANARY_PHONE,
         "consent": Consent.PERSON_AGREES,
         "summary": CANARY_SUMMARY,
@@ -85,13 +83,14 @@ async def file(w: World, d: Draft) -> Referral:
     phone = w.phone(OFFICER_ID, "Officer Wang")
     assert d.category is not None and d.age_band is not None and d.consent is not None
     await phone.send(tr(NEW_REFERRAL))
-    await phone.tap(tr(labels.CATEGORY[d.category]))
+    config = w.services.config
+    await phone.tap(labels.category(tr, config, d.category))
     for flag in sorted(d.safety):
         await phone.tap(tr(labels.SAFETY[flag]))
     await phone.tap(tr("Continue ▶") if d.safety else tr("None of these"))
     if d.appropriate_adult_now:
         await phone.tap("⬜ " + tr(APPROPRIATE_ADULT))
-    suggested = d.suggested_urgency()
+    suggested = d.suggested_urgency(config.category_facts(d.category))
     urgency = d.urgency or suggested
     label = tr(labels.URGENCY[urgency])
     if urgency is suggested:
@@ -104,7 +103,7 @@ async def file(w: World, d: Draft) -> Referral:
         await phone.send(d.place)
     if d.person_name:
         await phone.send(d.person_name)
-    await phone.tap(tr(labels.AGE_BAND[d.age_band]))
+    await phone.tap(labels.age_band(tr, config, d.age_band))
     if d.no_phone or not d.phone:
         await phone.tap(tr(NO_PHONE))
     else:
@@ -136,7 +135,7 @@ async def up_to_review(
     review card, without submitting."""
     await up_to_where(officer)
     await officer.send("Market street")
-    await officer.tap("Adult (18–64)")
+    await officer.tap("Adult (18–59)")
     await officer.tap("No phone: visit only")
     await officer.tap("The person agrees to be contacted")
     await officer.send(summary)

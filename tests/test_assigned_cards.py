@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import Urgency
 from bot.i18n import Translator
 from bot.sandbox import Phone
 from bot.sandbox.world import world
@@ -37,7 +37,7 @@ async def test_the_assigning_coordinator_reads_what_they_did_and_the_others_who_
         await chen.send("/available")
         boss = await enrol(w, 301, "Night Boss", "--role", "coordinator")  # all stations
         zhao = await enrol(w, 302, "赵磊", "--role", "coordinator", language="zh-hans")
-        await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         for minutes in (15, 30, 60):  # the team, the coordinator on duty, every coordinator
             clock.advance(timedelta(minutes=minutes))
             await tick(w)
@@ -66,7 +66,7 @@ async def test_a_coordinator_who_takes_it_herself_reads_so_and_the_others_who_to
         chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
         await chen.send("/available")
         boss = await enrol(w, 301, "Night Boss", "--role", "coordinator")
-        await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         for minutes in (15, 30, 60):
             clock.advance(timedelta(minutes=minutes))
             await tick(w)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import Urgency
 from bot.i18n import Translator
 from bot.sandbox.world import world
 from bot.services import people as people_service
@@ -38,7 +38,7 @@ async def test_the_trail_names_who_saw_the_details_and_who_was_refused(
         s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
         chen, _ = await coordinators(w)
         li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         for minutes in (15, 30, 60):  # the team, then the coordinator on duty
             clock.advance(timedelta(minutes=minutes))
             await tick(w)
@@ -91,7 +91,7 @@ async def test_the_trail_has_refused_roles_and_coordinators_of_other_areas(
         s = await station(w, {"Li Na": ()})
         chen, _ = await coordinators(w)
         min_ = await enrol(w, 310, "Coord Min", "--role", "coordinator", "--team", "minhang-sw")
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         offer = (await offers.of_referral(w.services.db.reader, referral.id))[0]
         worker = await people_service.find(w.services, s.workers["Li Na"].chat_id)
         assert worker is not None

@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.domain.away import NextShift, parse_away
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import Urgency
 from bot.sandbox.world import world
 from tests.stories import draft, file, station
 from tests.test_night_edges import rota
@@ -96,10 +96,10 @@ async def test_tomorrow_without_a_rota_ends_in_the_morning_not_at_midnight(
         await li.send("/away 明天")
         assert li.last.plain == "你在 2026-11-27 08:00 之前暂停接案，期间不会收到新的转介。"
         clock.advance(local(27, 0, 30) - clock.now())  # past midnight: still away
-        night = await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))
+        night = await file(w, draft("family_dispute", urgency=Urgency.URGENT))
         assert not any(night.ref in t for t in li.texts)
         clock.advance(local(27, 8, 1) - clock.now())  # the morning: back without a word
-        morning = await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))
+        morning = await file(w, draft("family_dispute", urgency=Urgency.URGENT))
         assert sum(t.startswith(f"新转介\n{morning.ref}") for t in li.texts) == 1
 
 

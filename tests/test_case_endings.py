@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import Urgency
 from bot.engine import reminders
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
@@ -50,7 +50,7 @@ async def test_overdue_first_contact_goes_to_the_coordinator_on_duty_only(
         s = await station(w, {"Li Na": ()})
         chen, boss = await chen_and_boss(w)
         await chen.send("/available")  # on duty; Boss is not
-        await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))  # target 2 h
+        await file(w, draft("family_dispute", urgency=Urgency.URGENT))  # target 2 h
         await s.workers["Li Na"].tap("✅ Accept")
         w.clock.advance(timedelta(hours=4))
         await remind(w)
@@ -64,7 +64,7 @@ async def test_overdue_first_contact_at_night_with_nobody_on_duty_goes_to_every_
     async with world(config_path, clock=FakeClock(THURSDAY_2200)) as w:
         s = await station(w, {"Li Na": ()})
         chen, boss = await chen_and_boss(w)
-        await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         await s.workers["Li Na"].tap("✅ Accept")
         w.clock.advance(timedelta(hours=4))  # 02:00, no coordinator on duty
         await remind(w)
@@ -79,7 +79,7 @@ async def test_overdue_first_contact_of_the_on_duty_coordinators_own_case_goes_t
         await station(w, {"Li Na": ()}, away=("Li Na",))
         chen, boss = await chen_and_boss(w)
         await chen.send("/available")
-        await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.URGENT))
+        await file(w, draft("mental_health", urgency=Urgency.URGENT))
         await chen.tap("🙋 Take it myself")
         w.clock.advance(timedelta(hours=4))
         await remind(w)
@@ -93,7 +93,7 @@ async def test_a_returned_case_is_not_reopened_and_the_officer_is_told_to_file_a
 ) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         returning = li.last.button("Return to police")
@@ -115,7 +115,7 @@ async def test_a_returned_case_is_not_reopened_and_the_officer_is_told_to_file_a
 async def test_a_closed_case_is_reopened_by_its_worker_within_30_days(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         await close_case(li)

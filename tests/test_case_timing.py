@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import Urgency
 from bot.engine import reminders
 from bot.sandbox.world import World, world
 from bot.services import cover
@@ -24,7 +24,7 @@ async def test_an_appropriate_adult_only_goes_to_trained_workers_and_times_are_k
         s = await station(w, {"Chen AA": ("appropriate_adult",), "Zhou Min": ()})
         chen, zhou = s.workers["Chen AA"], s.workers["Zhou Min"]
         referral = await file(
-            w, draft(Category.JUVENILE, appropriate_adult_now=True, urgency=Urgency.IMMEDIATE)
+            w, draft("juvenile", appropriate_adult_now=True, urgency=Urgency.IMMEDIATE)
         )
         await chen.tap("Decline")
         await chen.tap("Busy with another case")
@@ -53,7 +53,7 @@ async def test_first_contact_reminders_go_to_the_worker_then_the_coordinator(
         coordinator = await enrol(
             w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
         )
-        await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))  # target 2 h
+        await file(w, draft("family_dispute", urgency=Urgency.URGENT))  # target 2 h
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         w.clock.advance(timedelta(hours=1, minutes=59))
@@ -81,10 +81,10 @@ async def test_away_for_two_hours_then_back_without_a_word(config_path: Path) ->
         li = s.workers["Li Na"]
         await li.send("/away 2h")
         assert li.last.plain == ("You are away until 2026-11-26 12:00. No new offers until then.")
-        first = await file(w, draft(Category.FAMILY_DISPUTE))
+        first = await file(w, draft("family_dispute"))
         assert not any(t.startswith(f"New referral\n{first.ref}") for t in li.texts)
         w.clock.advance(timedelta(hours=2, minutes=1))
-        second = await file(w, draft(Category.FAMILY_DISPUTE))
+        second = await file(w, draft("family_dispute"))
         assert any(t.startswith(f"New referral\n{second.ref}") for t in li.texts)
         await li.send("/away soon")
         assert li.last.plain.startswith("Sorry, I did not understand “soon”. For example: /away 2h")

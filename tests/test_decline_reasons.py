@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Referral, Urgency
+from bot.domain.referral import Referral, Urgency
 from bot.engine import retention
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
@@ -35,7 +35,7 @@ async def night_coordinator(w: World) -> Phone:
 
 
 async def declined_by_the_only_worker(
-    w: World, category: Category, urgency: Urgency = Urgency.URGENT
+    w: World, category: str, urgency: Urgency = Urgency.URGENT
 ) -> tuple[Station, Phone, Referral]:
     """Li Na, the station's only worker, declines for "Other reason" and has not typed it
     yet; the coordinator's card goes out at once. (station, coordinator, referral)"""
@@ -60,7 +60,7 @@ async def test_other_reason_is_asked_after_the_offer_has_gone_on_and_reaches_the
         s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
         chen = await night_coordinator(w)
         li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         await li.tap("Decline")
         await li.tap("Other reason")
         assert offered(zhou, referral.ref)  # at once: nobody waits for Li to type
@@ -88,7 +88,7 @@ async def test_a_reason_typed_after_the_coordinator_was_woken_reaches_them(
     config_path: Path,
 ) -> None:
     async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
-        s, chen, referral = await declined_by_the_only_worker(w, Category.MENTAL_HEALTH)
+        s, chen, referral = await declined_by_the_only_worker(w, "mental_health")
         li = s.workers["Li Na"]
         card = chen.last
         assert card.plain.endswith("Offered to: Li Na (declined: Other reason)")
@@ -112,7 +112,7 @@ async def test_skip_leaves_the_decline_as_it_was(config_path: Path) -> None:
         s = await station(w, {"Li Na": ()})
         chen = await night_coordinator(w)
         li = s.workers["Li Na"]
-        referral = await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.URGENT))
+        referral = await file(w, draft("mental_health", urgency=Urgency.URGENT))
         await li.tap("Decline")
         await li.tap("Other reason")
         await li.tap("Skip")
@@ -128,7 +128,7 @@ async def test_skip_leaves_the_decline_as_it_was(config_path: Path) -> None:
 async def test_the_typed_reason_is_erased_with_the_referral(config_path: Path) -> None:
     async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
         s = await station(w, {"Li Na": (), "Zhou Min": ()})
-        referral = await file(w, draft(Category.OTHER, urgency=Urgency.URGENT))
+        referral = await file(w, draft("other", urgency=Urgency.URGENT))
         await s.workers["Li Na"].tap("Decline")
         await s.workers["Li Na"].tap("Other reason")
         await s.workers["Li Na"].send(REASON)
@@ -149,7 +149,7 @@ async def test_a_reason_typed_after_half_an_hour_is_not_kept_and_the_decline_sta
     async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
         s = await station(w, {"Li Na": (), "Zhou Min": ()})
         li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
-        referral = await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("family_dispute", urgency=Urgency.URGENT))
         await li.tap("Decline")
         await li.tap("Other reason")
         w.clock.advance(timedelta(minutes=31))
@@ -181,7 +181,7 @@ async def test_a_reason_that_arrives_leaves_the_card_as_the_coordinator_has_it(
         s = await station(w, {"Li Na": (), "Zhou Min": ()})
         chen = await night_coordinator(w)
         li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
-        referral = await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.URGENT))
+        referral = await file(w, draft("mental_health", urgency=Urgency.URGENT))
         first, second = (li, zhou) if offered(li, referral.ref) else (zhou, li)
         await first.tap("Decline")
         await first.tap("Other reason")
@@ -219,7 +219,7 @@ async def test_a_reason_that_arrives_leaves_the_hold_question_waiting(config_pat
     clock = FakeClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))  # Thursday 17:00 local
     async with world(config_path, clock=clock) as w:
         s, chen, referral = await declined_by_the_only_worker(
-            w, Category.NEIGHBOUR_DISPUTE, Urgency.ROUTINE
+            w, "neighbour_dispute", Urgency.ROUTINE
         )
         li = s.workers["Li Na"]
         card = chen.last

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category
 from bot.engine import escalation
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
@@ -238,7 +237,7 @@ async def test_accepting_right_after_a_burst_of_offers_waits_its_turn_rather_tha
         s = await station(w, {"Li Na": ()})
         li = s.workers["Li Na"]
         for n in range(4):
-            await file(w, draft(Category.FAMILY_DISPUTE, summary=f"Case {n}"))
+            await file(w, draft("family_dispute", summary=f"Case {n}"))
         await li.tap("✅ Accept")
         assert not telegram.too_many
         assert any(m.plain.startswith("🔒") for m in li.bot_messages)  # the details

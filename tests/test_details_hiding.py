@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot.domain.referral import Category
 from bot.engine import details_hiding
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
@@ -42,7 +41,7 @@ async def test_details_are_hidden_after_the_hours_and_shown_again_on_a_tap(
     configure(config_path, hide_details_after_hours=12)
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.ELDERLY, place=None, latitude=31.2, longitude=121.44))
+        await file(w, draft("elderly", place=None, latitude=31.2, longitude=121.44))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         assert len(showing_details(li)) == 1
@@ -73,7 +72,7 @@ async def test_details_are_deleted_when_the_case_is_closed(config_path: Path) ->
     configure(config_path, hide_details_at_closure=True)
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.NEIGHBOUR_DISPUTE))
+        await file(w, draft("neighbour_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         w.clock.advance(timedelta(days=30))
@@ -97,7 +96,7 @@ async def test_details_are_deleted_when_the_case_is_closed(config_path: Path) ->
 async def test_without_the_setting_details_stay(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.NEIGHBOUR_DISPUTE))
+        await file(w, draft("neighbour_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         await li.tap("Close case")
@@ -112,7 +111,7 @@ async def test_someone_else_cannot_use_the_show_again_button(config_path: Path) 
     configure(config_path, hide_details_after_hours=2)
     async with world(config_path) as w:
         s = await station(w, {"Li Na": (), "Zhou Min": ()})
-        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        referral = await file(w, draft("family_dispute"))
         li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
         await li.tap("✅ Accept")
         w.clock.advance(timedelta(hours=2))
@@ -132,7 +131,7 @@ async def test_a_pin_is_deleted_before_telegram_would_no_longer_allow_it(
     configure(config_path, hide_details_at_closure=True)
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.ELDERLY, place=None, latitude=31.2, longitude=121.44))
+        await file(w, draft("elderly", place=None, latitude=31.2, longitude=121.44))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         w.clock.advance(timedelta(hours=46))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.config import DEFAULT_CATEGORIES
 from bot.domain.draft import (
     DRAFT_LIFETIME,
     QUESTIONS,
@@ -18,23 +19,30 @@ from bot.domain.draft import (
     expired,
 )
 from bot.domain.referral import (
-    AgeBand,
-    Category,
+    CategoryFacts,
     Consent,
     NotAskedReason,
     Safety,
     Urgency,
 )
 
+# What the default configuration says about each category (the handlers look it up so).
+FACTS = {c.id: c.facts for c in DEFAULT_CATEGORIES}
+
+
+def facts(draft: Draft) -> CategoryFacts:
+    assert draft.category is not None
+    return FACTS[draft.category]
+
 
 def routine_draft() -> Draft:
     """A neighbour dispute answered step by step, as far as the review card."""
     draft = Draft()
-    draft.choose_category(Category.NEIGHBOUR_DISPUTE)
-    draft.no_safety_concern()
-    draft.choose_urgency(draft.suggested_urgency())
+    draft.choose_category("neighbour_dispute", FACTS["neighbour_dispute"])
+    draft.no_safety_concern(facts(draft))
+    draft.choose_urgency(draft.suggested_urgency(facts(draft)))
     draft.type_place("Lane 5, Tianping Road")
-    draft.choose_age_band(AgeBand.ADULT)
+    draft.choose_age_band("adult")
     draft.type_phone("138 0013 8000")
     draft.choose_consent(Consent.PERSON_AGREES)
     draft.type_summary("Neighbours argue about noise every night.")
@@ -45,11 +53,11 @@ def test_a_routine_referral_walks_every_step_to_the_review_card() -> None:
     draft = Draft()
     seen = []
     for answer in (
-        lambda: draft.choose_category(Category.NEIGHBOUR_DISPUTE),
-        draft.no_safety_concern,
+        lambda: draft.choose_category("neighbour_dispute", FACTS["neighbour_dispute"]),
+        lambda: draft.no_safety_concern(facts(draft)),
         lambda: draft.choose_urgency(Urgency.ROUTINE),
         lambda: draft.type_place("Lane 5"),
-        lambda: draft.choose_age_band(AgeBand.ADULT),
+        lambda: draft.choose_age_band("adult"),
         draft.choose_no_phone,
         lambda: draft.choose_consent(Consent.PERSON_AGREES),
         lambda: draft.type_summary("Noise."),
@@ -63,10 +71,10 @@ def test_a_routine_referral_walks_every_step_to_the_review_card() -> None:
 
 def test_an_answer_for_another_step_is_refused_and_changes_nothing() -> None:
     draft = Draft()
-    draft.choose_category(Category.FAMILY_DISPUTE)
+    draft.choose_category("family_dispute", FACTS["family_dispute"])
     before = draft.to_json()
     with pytest.raises(DraftError) as refused:
-        draft.choose_category(Category.JUVENILE)  # a double tap on the category grid
+        draft.choose_category("juvenile", FACTS["juvenile"])  # a double tap on the category grid
     assert refused.value.problem is Problem.WRONG_STEP
     with pytest.raises(DraftError):
         draft.choose_urgency(Urgency.ROUTINE)  # the safety screen has not been answered
@@ -75,26 +83,28 @@ def test_an_answer_for_another_step_is_refused_and_changes_nothing() -> None:
 
 def test_continue_needs_a_ticked_safety_question() -> None:
     draft = Draft()
-    draft.choose_category(Category.FAMILY_DISPUTE)
+    draft.choose_category("family_dispute", FACTS["family_dispute"])
     with pytest.raises(DraftError):
-        draft.confirm_safety()
+        draft.confirm_safety(facts(draft))
     draft.toggle_safety(Safety.CHILD_AT_RISK)
     draft.toggle_safety(Safety.WEAPON_OR_INJURY)
     draft.toggle_safety(Safety.CHILD_AT_RISK)  # unticked again
-    draft.confirm_safety()
+    draft.confirm_safety(facts(draft))
     assert draft.safety == {Safety.WEAPON_OR_INJURY}
     assert draft.co_response and draft.safety_answered
-    assert draft.suggested_urgency() is Urgency.IMMEDIATE
+    assert draft.suggested_urgency(facts(draft)) is Urgency.IMMEDIATE
 
 
 def test_none_of_these_clears_ticks_and_answers_the_screen() -> None:
     draft = Draft()
-    draft.choose_category(Category.DOMESTIC_VIOLENCE)
+    draft.choose_category("domestic_violence", FACTS["domestic_violence"])
     draft.toggle_safety(Safety.DANGER_TO_LIFE)
-    draft.no_safety_concern()
+    draft.no_safety_concern(facts(draft))
     assert draft.safety == frozenset() and draft.safety_answered
     assert draft.step is Step.URGENCY
-    assert draft.suggested_urgency() is Urgency.URGENT  # domestic violence is never routine
+    assert (
+        draft.suggested_urgency(facts(draft)) is Urgency.URGENT
+    )  # domestic violence is never routine
 
 
 def test_a_safety_yes_added_later_makes_the_officer_confirm_urgency_again() -> None:
@@ -102,7 +112,7 @@ def test_a_safety_yes_added_later_makes_the_officer_confirm_urgency_again() -> N
     assert draft.urgency is Urgency.ROUTINE
     draft.edit(Step.SAFETY)
     draft.toggle_safety(Safety.SELF_HARM)
-    draft.confirm_safety()
+    draft.confirm_safety(facts(draft))
     assert (draft.step, draft.editing, draft.urgency) == (Step.URGENCY, True, None)
     assert draft.missing() == [Step.URGENCY]
     draft.choose_urgency(Urgency.IMMEDIATE)
@@ -112,37 +122,37 @@ def test_a_safety_yes_added_later_makes_the_officer_confirm_urgency_again() -> N
 def test_an_edit_that_does_not_raise_the_suggestion_returns_to_review() -> None:
     draft = routine_draft()
     draft.edit(Step.CATEGORY)
-    draft.choose_category(Category.RENTAL_DISPUTE)
+    draft.choose_category("rental_dispute", FACTS["rental_dispute"])
     assert (draft.step, draft.urgency) == (Step.REVIEW, Urgency.ROUTINE)
 
 
 def test_a_higher_urgency_than_suggested_is_kept() -> None:
     draft = Draft()
-    draft.choose_category(Category.NEIGHBOUR_DISPUTE)
-    draft.no_safety_concern()
+    draft.choose_category("neighbour_dispute", FACTS["neighbour_dispute"])
+    draft.no_safety_concern(facts(draft))
     draft.choose_urgency(Urgency.IMMEDIATE)
     draft.back()
     draft.back()
     draft.toggle_safety(Safety.CHILD_AT_RISK)
-    draft.confirm_safety()
+    draft.confirm_safety(facts(draft))
     assert draft.urgency is Urgency.IMMEDIATE  # above the suggestion (urgent): the officer's call
 
 
 def test_minor_questioned_now_makes_the_suggestion_immediate_for_juveniles_only() -> None:
     draft = Draft()
-    draft.choose_category(Category.JUVENILE)
-    draft.no_safety_concern()
-    assert draft.suggested_urgency() is Urgency.URGENT
-    draft.toggle_appropriate_adult()
+    draft.choose_category("juvenile", FACTS["juvenile"])
+    draft.no_safety_concern(facts(draft))
+    assert draft.suggested_urgency(facts(draft)) is Urgency.URGENT
+    draft.toggle_appropriate_adult(facts(draft))
     assert draft.appropriate_adult_now
-    assert draft.suggested_urgency() is Urgency.IMMEDIATE
+    assert draft.suggested_urgency(facts(draft)) is Urgency.IMMEDIATE
     draft.back()
     draft.back()
-    draft.choose_category(Category.FAMILY_DISPUTE)  # not a minor after all
+    draft.choose_category("family_dispute", FACTS["family_dispute"])  # not a minor after all
     assert not draft.appropriate_adult_now
-    draft.no_safety_concern()
+    draft.no_safety_concern(facts(draft))
     with pytest.raises(DraftError):
-        draft.toggle_appropriate_adult()
+        draft.toggle_appropriate_adult(facts(draft))
 
 
 def test_not_asked_needs_a_reason_and_back_loses_nothing() -> None:
@@ -173,8 +183,8 @@ def test_declined_consent_makes_a_consultation() -> None:
 
 def test_back_goes_one_step_even_when_tapped_twice() -> None:
     draft = Draft()
-    draft.choose_category(Category.ELDERLY)
-    draft.no_safety_concern()
+    draft.choose_category("elderly", FACTS["elderly"])
+    draft.no_safety_concern(facts(draft))
     draft.back(Step.URGENCY)
     with pytest.raises(DraftError):
         draft.back(Step.URGENCY)  # the second tap of a double tap
@@ -218,7 +228,7 @@ def test_the_name_is_optional_and_typed_before_the_age_band() -> None:
     draft.type_person("  Li   Wei\n")
     assert draft.person_name == "Li Wei" and draft.step is Step.PERSON
     draft.clear_name()
-    draft.choose_age_band(AgeBand.OVER_65)
+    draft.choose_age_band("60_plus")
     assert draft.person_name is None and draft.step is Step.PHONE
 
 
@@ -253,7 +263,7 @@ def test_the_name_and_phone_can_be_typed_in_one_message(
 def test_a_phone_typed_with_the_name_is_not_asked_again() -> None:
     draft = Draft(step=Step.PERSON)
     draft.type_person("Chen Mei 138 0013 8000")
-    draft.choose_age_band(AgeBand.ADULT)
+    draft.choose_age_band("adult")
     assert draft.step is Step.CONSENT and draft.phone == "138 0013 8000"
     draft.back()  # still there to change
     assert draft.step is Step.PHONE and draft.can_keep()
@@ -266,7 +276,7 @@ def test_a_name_alone_keeps_a_phone_given_before_and_the_phone_step_comes_as_alw
     assert (draft.person_name, draft.phone) == ("Chen Mei", "138 0013 8000")
     plain = Draft(step=Step.PERSON)
     plain.type_person("Chen Mei")
-    plain.choose_age_band(AgeBand.ADULT)
+    plain.choose_age_band("adult")
     assert plain.step is Step.PHONE
 
 
@@ -421,7 +431,7 @@ def test_json_round_trip_keeps_every_answer() -> None:
     draft.has_button = True
     again = Draft.from_json(draft.to_json())
     assert again == draft
-    assert isinstance(again.step, Step) and isinstance(again.category, Category)
+    assert isinstance(again.step, Step) and isinstance(again.category, str)
     assert "李" in draft.to_json()  # stored readably, not as \\u escapes
 
 
@@ -430,7 +440,7 @@ def test_json_from_an_older_version_loads_with_defaults() -> None:
     draft = Draft.from_json(old)
     assert (draft.step, draft.category, draft.asking_reason) == (
         Step.PLACE,
-        Category.JUVENILE,
+        "juvenile",
         False,
     )
 

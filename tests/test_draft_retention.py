@@ -7,7 +7,6 @@ from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.domain.draft import DRAFT_LIFETIME
-from bot.domain.referral import Category
 from bot.engine import draft_retention
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import world
@@ -46,7 +45,7 @@ async def test_a_bot_restarted_every_five_minutes_still_forgets_drafts_and_quest
     telegram = FakeTelegram(clock=clock.now)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.ELDERLY))
+        await file(w, draft("elderly"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         await li.tap("Close case")

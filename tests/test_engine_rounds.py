@@ -17,7 +17,7 @@ import pytest
 from telegram.ext import Job
 
 from bot.clock import FakeClock, WarpedClock
-from bot.domain.referral import Category, Referral, Urgency
+from bot.domain.referral import Referral, Urgency
 from bot.engine import escalation
 from bot.sandbox.world import World, world
 from bot.services import Services
@@ -63,7 +63,7 @@ def _planned_rounds(w: World) -> list[Job[BotContext]]:
 async def _filed(w: World) -> tuple[Referral, datetime]:
     """An urgent referral nobody accepts: its first step falls due in 15 minutes."""
     await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
-    referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+    referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
     return referral, await _due(w, referral)
 
 

@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import logs
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import Urgency
 from bot.engine import escalation
 from bot.sandbox.world import World, world
 from bot.services import Services
@@ -73,7 +73,7 @@ def lines(caplog: pytest.LogCaptureFixture, level: int = logging.NOTSET) -> list
 async def busy_night(w: World) -> None:
     """Something for the rounds to do: a referral nobody accepts, escalating."""
     await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
-    await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+    await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
 
 
 async def test_the_engine_goes_round_for_an_hour_without_a_line_at_the_default_level(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Status, Urgency
+from bot.domain.referral import Status, Urgency
 from bot.engine import escalation
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
@@ -51,7 +51,7 @@ async def test_a_referral_nobody_accepts_climbs_every_level_on_time(config_path:
         s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
         chen, boss = await coordinators(w)
         li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         ref = referral.ref  # urgent: 15 / 30 / 60 minutes, then every 15
         assert offers_seen(li, ref) == 1 and offers_seen(zhou, ref) == 0
 
@@ -106,7 +106,7 @@ async def test_a_routine_referral_at_night_waits_for_the_morning_shift(config_pa
     clock = FakeClock(THURSDAY_2200)
     async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ()})
-        referral = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
+        referral = await file(w, draft("neighbour_dispute", urgency=Urgency.ROUTINE))
         assert "outside the team's service hours" in s.officer.last.plain
         assert "2026-11-27 09:00" in s.officer.last.plain
         morning = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Friday 09:00 in Shanghai
@@ -124,7 +124,7 @@ async def test_domestic_violence_is_never_held(config_path: Path) -> None:
     clock = FakeClock(THURSDAY_2200)
     async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ()})
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.ROUTINE))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.ROUTINE))
         assert offers_seen(s.workers["Li Na"], referral.ref) == 1
 
 
@@ -133,7 +133,7 @@ async def test_a_level_with_nobody_is_skipped_at_once(config_path: Path) -> None
     async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ()}, away=("Li Na",))
         chen, _ = await coordinators(w)
-        referral = await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.IMMEDIATE))
+        referral = await file(w, draft("mental_health", urgency=Urgency.IMMEDIATE))
         assert chen.last.plain.startswith("⏫ Nobody has accepted")
         assert "No social worker could be offered it." in chen.last.plain
         await chen.tap("🙋 Take it myself")
@@ -149,7 +149,7 @@ async def test_a_restart_in_the_night_loses_no_step_and_doubles_none(config_path
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
         chen, _ = await coordinators(w)
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
     clock.advance(timedelta(minutes=20))  # the bot was down when level 1 fell due
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await tick(w)
@@ -172,7 +172,7 @@ async def test_back_from_assign_draws_the_late_card_as_it_was(config_path: Path)
     async with world(config_path, clock=clock) as w:
         await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
         chen, _ = await coordinators(w)
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         clock.advance(timedelta(minutes=15))  # level 1, on time
         await tick(w)
         clock.advance(timedelta(minutes=37))  # level 2 was due after 30: the bot was down
@@ -194,9 +194,9 @@ async def test_the_morning_handover_lists_the_night(config_path: Path) -> None:
     async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ("domestic_violence",)})
         chen, boss = await coordinators(w)
-        held = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
+        held = await file(w, draft("neighbour_dispute", urgency=Urgency.ROUTINE))
         clock.advance(timedelta(minutes=100))  # 23:40
-        urgent = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        urgent = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         clock.advance(timedelta(minutes=12))
         await s.workers["Li Na"].tap("✅ Accept")
         clock.advance(datetime(2026, 11, 27, 0, 0, tzinfo=UTC) - clock.now())  # 08:00 local
@@ -222,7 +222,7 @@ async def test_a_coordinator_holds_a_routine_referral_and_sees_the_officer(
     async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ()}, away=("Li Na",))
         chen, _ = await coordinators(w)
-        referral = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
+        referral = await file(w, draft("neighbour_dispute", urgency=Urgency.ROUTINE))
         assert chen.last.plain.startswith("⏫ Nobody has accepted")
         await chen.tap("☎️ Show officer contact")
         assert chen.last.plain.splitlines()[1:] == [
@@ -264,7 +264,7 @@ async def test_a_night_on_an_imported_rota(config_path: Path, tmp_path: Path) ->
         )
         status, _, err = await w.cli("rota", "import", str(path))
         assert status == 0, err
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         assert offers_seen(night, referral.ref) == 1 and offers_seen(day, referral.ref) == 0
         clock.advance(timedelta(minutes=45))  # levels 1 (nobody new) and 2: the rota's coordinator
         await tick(w)
@@ -284,7 +284,7 @@ async def test_the_officer_hears_once_that_all_coordinators_were_alerted(
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ()}, away=("Li Na",))
         _, boss = await coordinators(w)
-        await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         clock.advance(timedelta(minutes=60))  # level 2 was told at filing; now level 3
         await tick(w)
         assert escalation_cards(boss) == 1

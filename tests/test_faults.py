@@ -17,7 +17,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.domain.draft import Draft
-from bot.domain.referral import Category, DeclineReason, Referral, Urgency
+from bot.domain.referral import DeclineReason, Referral, Urgency
 from bot.engine import escalation
 from bot.sandbox.world import World, world
 from bot.services import coordinator as coordinator_service
@@ -32,7 +32,7 @@ from tests.stories import OFFICER_ID, draft, enrol, station, up_to_review
 SUBMIT = "📨 Submit"
 
 THURSDAY_1400 = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
-CATEGORIES = (Category.FAMILY_DISPUTE, Category.ELDERLY, Category.NEIGHBOUR_DISPUTE)
+CATEGORIES = ("family_dispute", "elderly", "neighbour_dispute")
 
 
 async def tick(w: World) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.draft import DRAFT_LIFETIME, DraftError, Step
-from bot.domain.referral import Category, Consent, Referral, Urgency
+from bot.domain.referral import Consent, Referral, Urgency
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
 from bot.services import drafts, referrals
@@ -57,7 +57,7 @@ async def answer_until_review(phone: Phone, *, name: str | None = None) -> None:
     await phone.send(PLACE)
     if name is not None:
         await phone.send(name)
-    await phone.tap("Adult (18–64)")
+    await phone.tap("Adult (18–59)")
     await phone.send("138 0013 8000")
     await phone.tap("The person agrees to be contacted")
     await phone.send(SUMMARY)
@@ -104,7 +104,7 @@ async def test_a_neighbour_dispute_is_filed_in_seven_taps_and_three_typed_messag
         await officer.tap("None of these")
         await officer.tap("● Routine (suggested)")
         await officer.type(PLACE)
-        await officer.tap("Adult (18–64)")  # the name is optional: skipping it costs nothing
+        await officer.tap("Adult (18–59)")  # the name is optional: skipping it costs nothing
         await officer.type("138 0013 8000")
         await officer.tap("The person agrees to be contacted")
         await officer.type(SUMMARY)
@@ -117,7 +117,7 @@ async def test_a_neighbour_dispute_is_filed_in_seven_taps_and_three_typed_messag
         [referral] = await filed_by(w)
         assert card.plain == f"Submitted as {referral.ref}."
         assert (referral.category, referral.urgency) == (
-            Category.NEIGHBOUR_DISPUTE,
+            "neighbour_dispute",
             Urgency.ROUTINE,
         )
         assert (referral.place, referral.person_phone, referral.summary) == (
@@ -142,11 +142,11 @@ async def test_a_named_person_with_a_phone_takes_seven_taps_and_three_typed_mess
         await officer.type("Chen Mei 138 0013 8000")
         phone = officer.phone
         assert "Name: Chen Mei\nPhone: 138 0013 8000" in phone.last.plain  # what was taken
-        await officer.tap("Adult (18–64)")
+        await officer.tap("Adult (18–59)")
         assert phone.last.plain.startswith("New referral · step 7 of 8")  # consent next
         await officer.tap("The person agrees to be contacted")
         await officer.type(SUMMARY)
-        assert "Name: Chen Mei\nAge band: Adult (18–64)\nPhone: 138 0013 8000" in phone.last.plain
+        assert "Name: Chen Mei\nAge band: Adult (18–59)\nPhone: 138 0013 8000" in phone.last.plain
         await officer.tap("📨 Submit")
 
         assert (officer.taps, officer.typed) == (7, 3)
@@ -163,7 +163,7 @@ async def test_a_named_person_without_a_phone_takes_eight_taps_and_three_typed_m
         officer = Counted(await enrol_officer(w))
         await officer.up_to_the_person()
         await officer.type("陈美")
-        await officer.tap("65 or older")
+        await officer.tap("60 or older")
         await officer.tap("No phone: visit only")  # an elderly woman without a mobile
         await officer.tap("The person agrees to be contacted")
         await officer.type(SUMMARY)
@@ -189,13 +189,13 @@ async def test_a_bad_number_with_the_name_is_refused_politely_and_nothing_is_los
         await phone.send(typed)
         card, echo = phone.bot_messages[-2:]
         assert card.plain.startswith("The number in that message does not look like a phone")
-        assert "The person: type the name" in card.plain and card.button("Adult (18–64)")
+        assert "The person: type the name" in card.plain and card.button("Adult (18–59)")
         assert echo.plain == typed  # to copy and correct
         stored = await stored_draft(w)
         assert stored is not None
         assert (stored.draft.person_name, stored.draft.phone) == (None, None)
         await phone.send("Chen Mei 138 0013 8000")
-        await phone.tap("Adult (18–64)")
+        await phone.tap("Adult (18–59)")
         assert "Does the person agree to be contacted" in phone.last.plain
         await phone.tap("⬅ Back")  # the phone step is still there to change the number
         assert "Now: 138 0013 8000" in phone.last.plain
@@ -233,7 +233,7 @@ async def test_domestic_violence_with_a_safety_yes_is_a_co_response(config_path:
         await phone.tap("● Immediate (suggested)")
         await phone.send("Building 3, Xietu Road")
         await phone.send("Zhang Hua")
-        await phone.tap("Adult (18–64)")
+        await phone.tap("Adult (18–59)")
         await phone.tap("No phone: visit only")
         await phone.tap("Declined: consultation only, the person is not contacted")
         assert "this becomes a consultation for you" in phone.last.plain
@@ -304,14 +304,14 @@ async def test_back_and_edit_from_the_review_card(config_path: Path) -> None:
         await phone.tap("● Routine (suggested)")
         await phone.send(PLACE)
         await phone.send("Li Wei")
-        await phone.tap("Adult (18–64)")
+        await phone.tap("Adult (18–59)")
         await phone.tap("⬅ Back")  # back to the person, with the answers still marked
         assert "Name: Li Wei" in phone.last.plain
-        assert "● Adult (18–64)" in phone.last.button_labels()
+        assert "● Adult (18–59)" in phone.last.button_labels()
         await phone.tap("⬅ Back")
         assert f"Now: {PLACE}" in phone.last.plain
         await phone.tap("Keep as it is ▶")
-        await phone.tap("● Adult (18–64)")
+        await phone.tap("● Adult (18–59)")
         await phone.send("138 0013 8000")
         await phone.tap("The person agrees to be contacted")
         await phone.send(SUMMARY)
@@ -335,7 +335,7 @@ async def test_back_and_edit_from_the_review_card(config_path: Path) -> None:
         assert f"Summary: {SUMMARY}" in phone.last.plain
         await phone.tap("✏️ Person")
         await phone.tap("Remove the name")
-        await phone.tap("● Adult (18–64)")
+        await phone.tap("● Adult (18–59)")
         assert "Name: not given" in phone.last.plain
 
 
@@ -371,11 +371,11 @@ async def test_a_draft_survives_half_an_hour_of_silence_and_a_restart(
     async with world(config_path) as w:
         phone = await enrol_officer(w)
         await phone.send("/new")
-        await phone.tap("Elderly or vulnerable person")
+        await phone.tap("Older or vulnerable person")
         await phone.tap("None of these")
         await phone.tap("● Routine (suggested)")
         await phone.send(PLACE)
-        await phone.tap("65 or older")
+        await phone.tap("60 or older")
         w.clock.advance(timedelta(minutes=30))
         await phone.send("138 0013 8000")  # called away, back half an hour later
         assert "Does the person agree to be contacted" in phone.last.plain
@@ -391,7 +391,7 @@ async def test_a_draft_survives_half_an_hour_of_silence_and_a_restart(
         await phone.tap("The person agrees to be contacted")
         await phone.send(SUMMARY)
         review = phone.last.plain
-        assert f"Where: {PLACE}" in review and "Age band: 65 or older" in review
+        assert f"Where: {PLACE}" in review and "Age band: 60 or older" in review
         assert "Phone: 138 0013 8000" in review
 
 
@@ -419,7 +419,7 @@ async def test_an_overlong_summary_is_refused_and_nothing_is_lost(config_path: P
         await phone.tap("None of these")
         await phone.tap("● Urgent (suggested)")
         await phone.send(PLACE)
-        await phone.tap("Adult (18–64)")
+        await phone.tap("Adult (18–59)")
         await phone.send("138 0013 8000")
         await phone.tap("The person agrees to be contacted")
         long_text = "He said <stop> & shouted. " * 60  # 1560 characters, with markup
@@ -450,7 +450,7 @@ async def test_markup_typed_by_the_officer_is_shown_literally(config_path: Path)
         await phone.tap("● Routine (suggested)")
         await phone.send("<b>No. 5</b> & Sons' shop")
         await phone.send("<i>Li</i> & <Wang>")
-        await phone.tap("Adult (18–64)")
+        await phone.tap("Adult (18–59)")
         await phone.tap("No phone: visit only")
         await phone.tap("The person agrees to be contacted")
         await phone.send("a < b && c > d; <a href='x'>link</a>")
@@ -488,7 +488,7 @@ async def test_wrong_kinds_of_input_get_a_polite_hint_and_the_card_again(
         assert "The person: type the name" in phone.last.plain
         await phone.send_voice()
         assert phone.last.plain.startswith("Please type your answer as text")
-        await phone.tap("Adult (18–64)")
+        await phone.tap("Adult (18–59)")
         await phone.send("call me maybe")
         assert phone.last.plain.startswith("That does not look like a phone number")
         await phone.send("+86 138 0013 8000")
@@ -628,7 +628,7 @@ async def test_a_blank_looking_person_answer_gets_the_person_question_again(
             assert len(new) == 1  # the card again, and no echo
             assert new[0].plain.startswith("Please type the name, the phone number or both")
             assert "The person: type the name" in new[0].plain
-            assert new[0].button("Adult (18–64)")
+            assert new[0].button("Adult (18–59)")
         assert not any("went wrong" in t for t in phone.texts)
         stored = await stored_draft(w)
         assert stored is not None and stored.draft.step is Step.PERSON
@@ -648,13 +648,13 @@ async def test_an_id_number_is_refused_as_a_phone_and_a_labelled_phone_first_is_
         await phone.send("张三 110105194912310021")
         (card,) = phone.bot_messages[before:]  # no echo: the ID is not wanted anywhere
         assert card.plain.startswith("That looks like an ID number, not a phone number.")
-        assert "The person: type the name" in card.plain and card.button("Adult (18–64)")
+        assert "The person: type the name" in card.plain and card.button("Adult (18–59)")
         stored = await stored_draft(w)
         assert stored is not None
         assert (stored.draft.person_name, stored.draft.phone) == ("Chen Mei", "138 0013 8000")
 
         await phone.send("电话13800138000 张三")
-        await phone.tap("Adult (18–64)")
+        await phone.tap("Adult (18–59)")
         assert "Does the person agree to be contacted" in phone.last.plain
         await phone.tap("⬅ Back")  # the phone step, to change the number
         await phone.send("11010519491231002X")

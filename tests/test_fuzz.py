@@ -24,7 +24,6 @@ from pathlib import Path
 import pytest
 
 from bot.domain.flood import BURST
-from bot.domain.referral import Category
 from bot.sandbox import Group, Phone
 from bot.sandbox.world import World, world
 from tests.conftest import ADMIN_ID
@@ -160,9 +159,9 @@ async def _people(w: World) -> list[Phone]:
     await admin.send("/help")
     gone = await enrol(w, 400, "Officer Gone", "--role", "officer", "--station", "tianping")
     await w.cli("deactivate", "400")
-    await file(w, draft(Category.DOMESTIC_VIOLENCE))
+    await file(w, draft("domestic_violence"))
     await s.workers["Li Na"].tap("✅ Accept")
-    await file(w, draft(Category.JUVENILE))
+    await file(w, draft("juvenile"))
     strangers = [w.phone(7001, "Stranger"), w.phone(7002, "Другой", language="ru")]
     return [s.officer, *s.workers.values(), coordinator, overnight, admin, gone, *strangers]
 

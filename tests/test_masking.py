@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.referral import Category
 from bot.privacy.masking import mask
 from bot.sandbox.world import world
 from tests.stories import close_case, draft, file, station
@@ -231,7 +230,7 @@ async def test_the_officer_reads_the_closing_note_and_return_reason_masked(
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
         li, officer = s.workers["Li Na"], s.officer
-        first = await file(w, draft(Category.FAMILY_DISPUTE))
+        first = await file(w, draft("family_dispute"))
         await li.tap("✅ Accept")
         await close_case(
             li, "At 23:40 on 2026-12-05 she asked: tel.138.0013.8000 or 电话13900139000"
@@ -242,7 +241,7 @@ async def test_the_officer_reads_the_closing_note_and_return_reason_masked(
         assert "tel.*******8000 or 电话*******9000" in note
         assert "At 23:40 on 2026-12-05" in note
 
-        second = await file(w, draft(Category.NEIGHBOUR_DISPUTE))
+        second = await file(w, draft("neighbour_dispute"))
         await li.tap("✅ Accept")
         await li.tap("Return to police")
         await li.send("身份证：１１０１０５１９４９１２３１００２Ｘ，车牌沪A 12345，住88号")

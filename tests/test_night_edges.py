@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Status, Urgency
+from bot.domain.referral import Status, Urgency
 from bot.engine import escalation
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
@@ -51,7 +51,7 @@ async def test_a_forged_assignment_to_someone_outside_the_team_is_refused(
         chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
         await chen.send("/available")
         outsider = await enrol(w, 400, "Officer Two", "--role", "officer", "--station", "xietu")
-        referral = await file(w, draft(Category.MENTAL_HEALTH, urgency=Urgency.IMMEDIATE))
+        referral = await file(w, draft("mental_health", urgency=Urgency.IMMEDIATE))
         person = await people_service.find(w.services, outsider.chat_id)
         assert person is not None
         answer = await chen.tap_data(
@@ -76,7 +76,7 @@ async def test_away_until_morning_under_a_rota_ends_with_the_rota(
         await rota(w, tmp_path, [f"xuhui-sw,social_worker,mon-fri,09:00-18:00,{li.chat_id}"])
         await li.send("/away 08:00")
         clock.advance(timedelta(hours=24, minutes=40))  # Friday 23:40: not her shift
-        referral = await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("family_dispute", urgency=Urgency.URGENT))
         assert offered(li, referral.ref) == 0
 
 
@@ -84,7 +84,7 @@ async def test_when_the_ladder_runs_out_the_morning_shift_gets_it(config_path: P
     clock = FakeClock(THURSDAY_2340)
     async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ()}, away=("Li Na",))
-        referral = await file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("family_dispute", urgency=Urgency.URGENT))
         assert "no social worker is available right now" in s.officer.last.plain
         held = await referral_service.get(w.services, referral.id)
         assert held is not None and held.held  # waiting for 09:00, not forgotten
@@ -98,7 +98,7 @@ async def test_a_tick_overtaken_by_an_accept_sends_no_stale_card(config_path: Pa
     clock = FakeClock(THURSDAY_2340)
     async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         clock.advance(timedelta(minutes=15))
         await escalation.tick(w.services)  # level 1 decided and committed…
         await s.workers["Li Na"].tap("✅ Accept")  # …then Li accepts before it is sent
@@ -114,7 +114,7 @@ async def test_domestic_violence_cannot_be_held_for_the_morning(config_path: Pat
         await station(w, {"Li Na": ()}, away=("Li Na",))
         chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
         await chen.send("/available")
-        referral = await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.ROUTINE))
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.ROUTINE))
         assert "⏸ Hold until morning" not in chen.last.button_labels()
         answer = await chen.tap_data(f"k:{referral.id}:h", message_id=chen.last.message_id)
         assert answer.text == "Only routine referrals can wait until morning."
@@ -127,7 +127,7 @@ async def test_a_routine_referral_still_waiting_when_hours_end_waits_for_morning
     async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ()})
         boss = await enrol(w, 301, "Night Boss", "--role", "coordinator")
-        referral = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
+        referral = await file(w, draft("neighbour_dispute", urgency=Urgency.ROUTINE))
         assert offered(s.workers["Li Na"], referral.ref) == 1
         for _ in range(12):  # the evening and night pass; nobody accepts
             clock.advance(timedelta(hours=1))
@@ -141,7 +141,7 @@ async def test_declining_a_held_referral_keeps_it_held(config_path: Path) -> Non
     clock = FakeClock(datetime(2026, 11, 26, 14, 0, tzinfo=UTC))  # Thursday 22:00
     async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ()}, away=("Li Na",))
-        referral = await file(w, draft(Category.NEIGHBOUR_DISPUTE, urgency=Urgency.ROUTINE))
+        referral = await file(w, draft("neighbour_dispute", urgency=Urgency.ROUTINE))
         li = s.workers["Li Na"]
         await li.send("/available")  # she looks in at night and is offered what waits
         await li.tap("Decline")

@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import Config
 from bot.domain.people import Person
-from bot.domain.referral import Category, Referral, Status, Urgency
+from bot.domain.referral import Referral, Status, Urgency
 from bot.i18n import Translator
 from bot.services.coordinator import Asked
 from bot.services.notices import Notice, NoticeKind
@@ -29,7 +29,7 @@ REFERRAL = Referral(
     ref="R-7F3K",
     station_id="tianping",
     officer_id=2,
-    category=Category.FAMILY_DISPUTE,
+    category="family_dispute",
     urgency=Urgency.URGENT,
     co_response=False,
     safety=frozenset(),

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from bot import cli
 from bot.clock import FakeClock
-from bot.domain.referral import Category
 from bot.engine import backup
 from bot.sandbox import FakeTelegram
 from bot.sandbox.http import BotApiServer
@@ -135,7 +134,7 @@ async def test_doctor_passes_a_healthy_deployment_and_names_each_fault(
         _with_token(config_path, server.base_url)
         async with world(config_path) as w:  # first start: database and key made
             await station(w, {"Li Na": ()})
-            await file(w, draft(Category.FAMILY_DISPUTE))
+            await file(w, draft("family_dispute"))
         code, lines = await _doctor(config_path)
         assert code == 0, lines
         assert all(line.startswith(("ok  ", "info")) for line in lines), lines
@@ -159,7 +158,7 @@ async def test_status_tells_an_admin_how_the_bot_is_doing(config_path: Path) -> 
         admin = w.phone(ADMIN_ID, "Admin")
         await admin.send("/start")
         s.workers["Zhou Min"].block()
-        await file(w, draft(Category.FAMILY_DISPUTE))  # Zhou's card is refused: given up
+        await file(w, draft("family_dispute"))  # Zhou's card is refused: given up
         w.clock.advance(timedelta(minutes=5))
         await admin.send("/status")
         assert "Engine: no round yet." in admin.last.plain

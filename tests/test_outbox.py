@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category
 from bot.engine import escalation
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import World, world
@@ -33,7 +32,7 @@ async def test_a_crash_between_commit_and_send_loses_no_message(config_path: Pat
     telegram = FakeTelegram(clock=clock.now)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": (), "Zhou Min": ()})
-        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        referral = await file(w, draft("family_dispute"))
         li_person = await people_service.find(w.services, s.workers["Li Na"].chat_id)
         assert li_person is not None
         offer_id = int(s.workers["Li Na"].last.button("✅ Accept").callback_data.split(":")[1])  # type: ignore[union-attr]
@@ -54,7 +53,7 @@ async def test_a_crash_between_commit_and_send_loses_no_message(config_path: Pat
 async def test_a_failed_send_is_retried_and_arrives_once(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         for _ in range(3):  # every attempt of the call fails: the outbox must take over
@@ -72,7 +71,7 @@ async def test_one_bad_gateway_or_short_flood_wait_is_absorbed_in_the_call(
 ) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         w.telegram.fail_next("sendMessage", status=502, description="Bad Gateway")
@@ -88,7 +87,7 @@ async def test_a_person_who_blocked_the_bot_is_not_retried(config_path: Path) ->
         s = await station(w, {"Li Na": (), "Zhou Min": ()})
         zhou = s.workers["Zhou Min"]
         zhou.block()
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft("family_dispute"))
         refused = len([c for c in w.telegram.refused if c.params.get("chat_id") == zhou.chat_id])
         for _ in range(3):
             w.clock.advance(timedelta(minutes=30))
@@ -105,7 +104,7 @@ async def test_two_senders_at_once_send_each_message_once(config_path: Path) -> 
     telegram = FakeTelegram(clock=clock.now)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ()})
-        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        referral = await file(w, draft("family_dispute"))
         li_person = await people_service.find(w.services, s.workers["Li Na"].chat_id)
         assert li_person is not None
         card = s.workers["Li Na"].last.button("✅ Accept")
@@ -124,7 +123,7 @@ async def test_one_blocked_worker_in_a_wave_does_not_look_like_everyone_declined
     async with world(config_path) as w:
         s = await station(w, {"Li Na": (), "Zhou Min": (), "Wu Fang": ()})
         s.workers["Li Na"].block()
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft("family_dispute"))
         assert not any("Every available social worker declined" in t for t in s.officer.texts)
         assert "Sent to 2 social workers." in s.officer.last.plain
 
@@ -152,7 +151,7 @@ async def test_a_notice_waiting_for_a_retry_does_not_hold_back_the_next_one(
 ) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         for _ in range(3):  # every try of the officer's "first contact" notice fails
@@ -172,7 +171,7 @@ async def test_a_bug_while_sending_one_notice_is_retried_and_stops_nothing(
 ) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft("family_dispute"))
         real = notice_texts.RENDERERS[NoticeKind.ACCEPTED]
         calls = {"n": 0}
 

@@ -18,7 +18,7 @@ import pytest
 from bot import logs
 from bot.clock import FakeClock
 from bot.domain.draft import Draft
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import Urgency
 from bot.engine import escalation
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import World, world
@@ -87,7 +87,7 @@ async def test_canaries_appear_nowhere_but_the_reveals(
             li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
 
             # 1. Li accepts, works the case, closes it with a note that quotes identifiers.
-            await windows.file(w, draft(Category.NEIGHBOUR_DISPUTE, summary=SUMMARY))
+            await windows.file(w, draft("neighbour_dispute", summary=SUMMARY))
             await zhou.tap("Decline")
             await zhou.tap("Busy with another case")
             await li.tap("✅ Accept")
@@ -100,7 +100,7 @@ async def test_canaries_appear_nowhere_but_the_reveals(
             #    he returns it to police with a reason that quotes an ID number.
             await li.send("/away")
             await zhou.send("/away")
-            await windows.file(w, draft(Category.FAMILY_DISPUTE, urgency=Urgency.URGENT))
+            await windows.file(w, draft("family_dispute", urgency=Urgency.URGENT))
             for _ in range(8):
                 clock.advance(timedelta(minutes=10))
                 await escalation.tick(w.services)
@@ -112,7 +112,7 @@ async def test_canaries_appear_nowhere_but_the_reveals(
             # 3. The officer and the coordinator look things up; a handler crashes on input.
             await s.officer.send("/mine")
             await chen.send("/mine")
-            await windows.file(w, draft(Category.ELDERLY))
+            await windows.file(w, draft("elderly"))
 
             async def broken(*args: object, **kwargs: object) -> None:
                 raise ValueError(f"cannot parse {CANARY_PHONE} {CANARY_ID}")
@@ -201,7 +201,7 @@ async def test_a_location_pin_and_numbers_are_nowhere_in_clear_on_disk(config_pa
         summary = f"CanarySummary: her ID {CANARY_ID}"
         await file(
             w,
-            draft(Category.ELDERLY, place=None, latitude=PIN[0], longitude=PIN[1], summary=summary),
+            draft("elderly", place=None, latitude=PIN[0], longitude=PIN[1], summary=summary),
         )
         await li.tap("✅ Accept")
         assert any(m.kind == "location" for m in li.bot_messages)  # the pin was shown
@@ -210,7 +210,7 @@ async def test_a_location_pin_and_numbers_are_nowhere_in_clear_on_disk(config_pa
         # A second officer gets as far as the pin and stops there.
         other = await enrol(w, 102, "Officer Zhao", "--role", "officer", "--station", "tianping")
         await other.send("/new")
-        for label in ("Elderly or vulnerable person", "None of these", "● Routine (suggested)"):
+        for label in ("Older or vulnerable person", "None of these", "● Routine (suggested)"):
             await other.tap(label)
         await other.send_location(*PIN)
         assert "step 5 of 8" in other.last.plain  # past Where: the pin was taken

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.referral import Category, Status
+from bot.domain.referral import Status
 from bot.sandbox.world import world
 from bot.services import cases as cases_service
 from bot.services import people as people_service
@@ -18,7 +18,7 @@ from tests.stories import CANARY_PHONE, draft, enrol, file, station
 async def test_a_question_left_open_does_not_swallow_a_new_referral(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        first = await file(w, draft(Category.OTHER))
+        first = await file(w, draft("other"))
         await s.officer.send("/mine")
         await s.officer.tap(f"Withdraw {first.ref}")  # …and then changes his mind
         await s.officer.send("➕ New referral")
@@ -34,7 +34,7 @@ async def test_a_question_left_open_does_not_swallow_a_new_referral(config_path:
 async def test_a_stale_question_is_not_answered_by_later_chat(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        referral = await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         await li.tap("Close case")
@@ -54,7 +54,7 @@ async def test_a_blocked_worker_is_skipped_and_offered_again_once_back(config_pa
         )
         zhou = s.workers["Zhou Min"]
         zhou.block()
-        referral = await file(w, draft(Category.ELDERLY))
+        referral = await file(w, draft("elderly"))
         assert "no social worker is available right now" in s.officer.last.plain
         assert any("Zhou Min cannot be reached by the bot" in t for t in coordinator.texts)
         person = await people_service.find(w.services, zhou.chat_id)
@@ -70,7 +70,7 @@ async def test_the_count_told_to_the_officer_is_of_delivered_offers(config_path:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": (), "Zhou Min": ()})
         s.workers["Zhou Min"].block()
-        await file(w, draft(Category.RENTAL_DISPUTE))
+        await file(w, draft("rental_dispute"))
         assert "Sent to 1 social worker." in s.officer.last.plain
         await s.workers["Li Na"].tap("Decline")
         await s.workers["Li Na"].tap("Off shift")
@@ -85,7 +85,7 @@ async def test_an_officer_who_is_also_a_worker_is_never_offered_their_own(
         code = await w.invite("--role", "social_worker", "--team", "xuhui-sw")
         await s.officer.send(f"/start {code}")
         await s.officer.send("/available")
-        await file(w, draft(Category.FAMILY_DISPUTE))
+        await file(w, draft("family_dispute"))
         assert not any(t.startswith("New referral\n") for t in s.officer.texts)  # no offer card
         assert "Sent to 1 social worker." in s.officer.last.plain
 
@@ -94,7 +94,7 @@ async def test_accepting_beyond_the_cap_is_refused_and_the_offer_stays(config_pa
     async with world(config_path) as w:  # cap 4 in the test config
         s = await station(w, {"Busy Bee": (), "Zhou Min": ()}, away=("Busy Bee", "Zhou Min"))
         for _ in range(5):
-            await file(w, draft(Category.FAMILY_DISPUTE))
+            await file(w, draft("family_dispute"))
             w.clock.advance(timedelta(minutes=1))  # nobody files faster than that by hand
         busy = s.workers["Busy Bee"]
         await busy.send("/available")
@@ -112,10 +112,10 @@ async def test_accepting_beyond_the_cap_is_refused_and_the_offer_stays(config_pa
 async def test_an_old_cancel_button_cancels_nothing_newer(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        first = await file(w, draft(Category.FAMILY_DISPUTE))
+        first = await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
-        await file(w, draft(Category.NEIGHBOUR_DISPUTE))
+        await file(w, draft("neighbour_dispute"))
         await li.tap("✅ Accept")
         await li.send("/mine")
         case_cards = [m for m in li.bot_messages if m.button("Return to police")][-2:]
@@ -134,7 +134,7 @@ async def test_forged_or_old_case_buttons_are_answered_and_change_nothing(
 ) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        referral = await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         offer_card = li.last
         accept = offer_card.button("✅ Accept")
@@ -161,7 +161,7 @@ async def test_an_unexpected_error_is_logged_with_the_reference_only(
 ) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        referral = await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
-from bot.domain.referral import Category, Status
+from bot.domain.referral import Status
 from bot.engine import retention
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import world
@@ -23,11 +23,11 @@ async def test_a_closed_case_is_erased_after_a_year_and_a_held_one_is_not(
 ) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        kept = await file(w, draft(Category.FAMILY_DISPUTE))
+        kept = await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         w.clock.advance(timedelta(minutes=2))
-        gone = await file(w, draft(Category.NEIGHBOUR_DISPUTE))
+        gone = await file(w, draft("neighbour_dispute"))
         await li.tap("✅ Accept")
         for _ in range(2):
             await li.send("/mine")
@@ -53,7 +53,7 @@ async def test_a_closed_case_is_erased_after_a_year_and_a_held_one_is_not(
 async def test_a_withdrawn_referral_is_erased_after_thirty_days(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
-        referral = await file(w, draft(Category.OTHER))
+        referral = await file(w, draft("other"))
         await s.officer.send("/mine")
         await s.officer.tap(f"Withdraw {referral.ref}")
         await s.officer.send("Sorted out on the spot.")
@@ -76,7 +76,7 @@ async def test_erasure_takes_the_location_pin_too(config_path: Path) -> None:
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
         pinned = await file(
-            w, draft(Category.ELDERLY, place=None, latitude=31.1234567, longitude=121.4567891)
+            w, draft("elderly", place=None, latitude=31.1234567, longitude=121.4567891)
         )
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
@@ -99,7 +99,7 @@ async def test_a_bot_restarted_every_twenty_minutes_still_erases_on_time(
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ()})
         chen = await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
-        referral = await file(w, draft(Category.FAMILY_DISPUTE))
+        referral = await file(w, draft("family_dispute"))
         await s.workers["Li Na"].tap("✅ Accept")
         await close_case(s.workers["Li Na"])
         due = clock.now() + timedelta(days=365)  # closed_days after the last change

@@ -11,7 +11,7 @@ from telegram.ext import CommandHandler
 
 from bot.clock import FakeClock
 from bot.domain.people import Role
-from bot.domain.referral import Category, Urgency
+from bot.domain.referral import Urgency
 from bot.engine import escalation
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
@@ -261,7 +261,7 @@ async def test_oncall_marks_who_blocked_the_bot_and_does_not_count_them_as_cover
         )
         zhou.block()
         boss.block()
-        await file(w, draft(Category.DOMESTIC_VIOLENCE, urgency=Urgency.URGENT))
+        await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
         await escalation.tick(w.services)
         await w.settle()  # Boss's card
         await li.send("/oncall")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.domain.draft import Draft
-from bot.domain.referral import Category, Referral, Safety, Urgency
+from bot.domain.referral import Referral, Safety, Urgency
 from bot.engine import escalation
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.fake_telegram.seen import SeenMessage
@@ -159,7 +159,7 @@ async def test_after_a_restart_the_offers_of_a_filing_that_died_go_out_at_once(
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ("domestic_violence",), "Zhou Min": ()})
         d = draft(
-            Category.DOMESTIC_VIOLENCE,
+            "domestic_violence",
             safety=frozenset({Safety.WEAPON_OR_INJURY}),
             urgency=Urgency.IMMEDIATE,
         )
@@ -178,7 +178,7 @@ async def test_after_a_restart_a_send_the_dead_run_had_begun_is_not_held_for_its
     telegram = FakeTelegram(clock=clock.now)
     async with world(config_path, clock=clock, telegram=telegram) as w:
         s = await station(w, {"Li Na": ()})
-        filed = await file_without_delivering(w, draft(Category.FAMILY_DISPUTE))
+        filed = await file_without_delivering(w, draft("family_dispute"))
         offer = next(n for n in filed.notices if n.kind is NoticeKind.OFFER)
         assert await outbox.claim(w.services, offer)  # the send began; then the process died
     clock.advance(timedelta(seconds=3))

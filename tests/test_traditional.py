@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.domain.referral import AgeBand, Category, Consent, Outcome, Urgency
+from bot.domain.referral import Consent, Outcome, Urgency
 from bot.i18n import Translator
 from bot.sandbox import Phone
 from bot.sandbox.world import world
@@ -69,13 +69,15 @@ async def test_a_hong_kong_officer_and_a_taiwan_worker_read_only_traditional_chi
         await worker.send("/available")
 
         await officer.send(HANT("➕ New referral"))
-        await tap(officer, HANT(labels.CATEGORY[Category.NEIGHBOUR_DISPUTE]), officer_answers)
+        await tap(
+            officer, labels.category(HANT, w.services.config, "neighbour_dispute"), officer_answers
+        )
         await tap(officer, HANT("None of these"), officer_answers)
         urgency = HANT(labels.URGENCY[Urgency.ROUTINE])
         await tap(officer, "● " + HANT("{urgency} (suggested)", urgency=urgency), officer_answers)
         await officer.send("旺角彌敦道")
         await officer.send("何美玲 6123 4567")
-        await tap(officer, HANT(labels.AGE_BAND[AgeBand.ADULT]), officer_answers)
+        await tap(officer, labels.age_band(HANT, w.services.config, "adult"), officer_answers)
         await tap(officer, HANT(labels.CONSENT[Consent.PERSON_AGREES]), officer_answers)
         await officer.send("樓上單位深夜噪音，雙方多次爭執。")
         await tap(officer, HANT("📨 Submit"), officer_answers)

@@ -26,8 +26,9 @@ from bot.domain.referral import (
     PHONE_LIMIT,
     PLACE_LIMIT,
     SUMMARY_LIMIT,
-    AgeBand,
-    Category,
+    AgeBandId,
+    CategoryFacts,
+    CategoryId,
     Consent,
     NotAskedReason,
     Safety,
@@ -180,7 +181,7 @@ class Draft:
     token: str = field(default_factory=lambda: secrets.token_hex(3))
     step: Step = Step.CATEGORY
     editing: bool = False
-    category: Category | None = None
+    category: CategoryId | None = None
     safety: frozenset[Safety] = frozenset()
     safety_answered: bool = False
     appropriate_adult_now: bool = False
@@ -189,7 +190,7 @@ class Draft:
     latitude: float | None = None
     longitude: float | None = None
     person_name: str | None = None
-    age_band: AgeBand | None = None
+    age_band: AgeBandId | None = None
     phone: str | None = None
     no_phone: bool = False
     consent: Consent | None = None
@@ -216,9 +217,10 @@ class Draft:
         """The step's place in the flow, 1 to :data:`QUESTIONS`, for "step 4 of 8"."""
         return min(ORDER.index(self.step) + 1, QUESTIONS)
 
-    def suggested_urgency(self) -> Urgency:
+    def suggested_urgency(self, facts: CategoryFacts) -> Urgency:
+        """``facts``: what the configuration says about the chosen category."""
         assert self.category is not None
-        return suggested_urgency(self.category, self.safety, self.appropriate_adult_now)
+        return suggested_urgency(facts, self.safety, self.appropriate_adult_now)
 
     # -- moving between steps ---------------------------------------------------------
 
@@ -272,36 +274,38 @@ class Draft:
 
     # -- the answers, one method per tap or typed message ------------------------------
 
-    def choose_category(self, category: Category) -> None:
+    def choose_category(self, category: CategoryId, facts: CategoryFacts) -> None:
+        """``category`` must be one the configuration lists (the caller checks: a tap's
+        data is untrusted); ``facts`` are what it says about it."""
         self.expect(Step.CATEGORY)
         self.category = category
-        if category is not Category.JUVENILE:
+        if not facts.asks_appropriate_adult:
             self.appropriate_adult_now = False
-        self._after_risk_answer()
+        self._after_risk_answer(facts)
 
     def toggle_safety(self, item: Safety) -> None:
         """Tick or untick one safety question; Continue confirms the ticks."""
         self.expect(Step.SAFETY)
         self.safety = self.safety ^ {item}
 
-    def no_safety_concern(self) -> None:
+    def no_safety_concern(self, facts: CategoryFacts) -> None:
         """ "None of these": one tap answers all four questions no."""
         self.expect(Step.SAFETY)
         self.safety, self.safety_answered = frozenset(), True
-        self._after_risk_answer()
+        self._after_risk_answer(facts)
 
-    def confirm_safety(self) -> None:
+    def confirm_safety(self, facts: CategoryFacts) -> None:
         self.expect(Step.SAFETY)
         if not self.safety:
             raise DraftError(Problem.WRONG_STEP)  # Continue is drawn only once one is ticked
         self.safety_answered = True
-        self._after_risk_answer()
+        self._after_risk_answer(facts)
 
-    def toggle_appropriate_adult(self) -> None:
+    def toggle_appropriate_adult(self, facts: CategoryFacts) -> None:
         """A minor about to be questioned needs an appropriate adult first: the suggestion
-        becomes immediate."""
+        becomes immediate. Offered for the categories whose workers need that training."""
         self.expect(Step.URGENCY)
-        if self.category is not Category.JUVENILE:
+        if self.category is None or not facts.asks_appropriate_adult:
             raise DraftError(Problem.WRONG_STEP)
         self.appropriate_adult_now = not self.appropriate_adult_now
 
@@ -346,7 +350,7 @@ class Draft:
         self.expect(Step.PERSON)
         self.person_name = None
 
-    def choose_age_band(self, band: AgeBand) -> None:
+    def choose_age_band(self, band: AgeBandId) -> None:
         """The age band ends the person step; a phone already typed (with the name) is
         not asked again. Back from the next step still shows it, to change or keep."""
         self.expect(Step.PERSON)
@@ -390,14 +394,14 @@ class Draft:
         self.summary = _typed(text, SUMMARY_LIMIT, one_line=False)
         self.advance()
 
-    def _after_risk_answer(self) -> None:
+    def _after_risk_answer(self, facts: CategoryFacts) -> None:
         """Move on, but never leave a confirmed urgency below what the answers now suggest.
 
         Editing the category or the safety answers can raise the suggestion; the officer
         then confirms the urgency again before returning to the review card.
         """
         if self.urgency is not None and self.category is not None:
-            suggested = self.suggested_urgency()
+            suggested = self.suggested_urgency(facts)
             if _URGENCY_RANK[self.urgency] > _URGENCY_RANK[suggested]:
                 self.urgency = None
                 if self.editing:
@@ -451,9 +455,7 @@ class Draft:
         draft.step = Step(draft.step)
         draft.safety = frozenset(Safety(s) for s in raw.get("safety", []))
         for name, kind in (
-            ("category", Category),
             ("urgency", Urgency),
-            ("age_band", AgeBand),
             ("consent", Consent),
             ("not_asked_reason", NotAskedReason),
         ):

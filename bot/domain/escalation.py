@@ -16,10 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
 
-from bot.domain.referral import Category, Urgency
-
-# Never held for the morning, whatever the urgency says.
-NEVER_HELD = frozenset({Category.DOMESTIC_VIOLENCE, Category.MENTAL_HEALTH})
+from bot.domain.referral import Urgency
 
 
 class Level(IntEnum):
@@ -70,13 +67,14 @@ def officer_hears(level: Level, rounds: int) -> bool:
 
 
 def held_for_morning(
-    category: Category, urgency: Urgency, appropriate_adult_now: bool, in_service_hours: bool
+    never_waits: bool, urgency: Urgency, appropriate_adult_now: bool, in_service_hours: bool
 ) -> bool:
-    """Outside service hours a routine referral waits for the team's next shift; domestic
-    violence, mental health and an appropriate adult needed now never wait."""
+    """Outside service hours a routine referral waits for the team's next shift; the
+    categories the configuration says never wait (domestic violence and mental health by
+    default) and an appropriate adult needed now never wait."""
     return (
         urgency is Urgency.ROUTINE
         and not in_service_hours
-        and category not in NEVER_HELD
+        and not never_waits
         and not appropriate_adult_now
     )

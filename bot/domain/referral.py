@@ -11,18 +11,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NewType
 
-
-class Category(StrEnum):
-    FAMILY_DISPUTE = "family_dispute"  # 家庭矛盾
-    NEIGHBOUR_DISPUTE = "neighbour_dispute"  # 邻里纠纷
-    RENTAL_DISPUTE = "rental_dispute"  # 租赁纠纷
-    CONSUMER_DISPUTE = "consumer_dispute"  # 消费纠纷
-    JUVENILE = "juvenile"  # 未成年人
-    DOMESTIC_VIOLENCE = "domestic_violence"  # 家庭暴力
-    MENTAL_HEALTH = "mental_health"  # 精神障碍 / 心理危机
-    ELDERLY = "elderly"  # 独居老人 / 弱势群体
-    OTHER = "other"
+# Categories and age bands are the deployment's (``[[categories]]`` and ``[[age_bands]]``
+# in the configuration, defaults in bot/config.py): a referral holds their ids, and the
+# rules below take what the configuration says about a category as CategoryFacts.
+CategoryId = NewType("CategoryId", str)
+AgeBandId = NewType("AgeBandId", str)
 
 
 class Urgency(StrEnum):
@@ -38,13 +33,6 @@ class Safety(StrEnum):
     WEAPON_OR_INJURY = "weapon_or_injury"
     CHILD_AT_RISK = "child_at_risk"
     SELF_HARM = "self_harm"
-
-
-class AgeBand(StrEnum):
-    UNDER_14 = "under_14"
-    FROM_14_TO_17 = "14_17"
-    ADULT = "adult"
-    OVER_65 = "65_plus"
 
 
 class Consent(StrEnum):
@@ -122,17 +110,27 @@ NAME_LIMIT = 64
 PHONE_LIMIT = 32
 REASON_LIMIT = 200
 
-SKILL_FOR: dict[Category, Skill] = {
-    Category.JUVENILE: Skill.APPROPRIATE_ADULT,
-    Category.DOMESTIC_VIOLENCE: Skill.DOMESTIC_VIOLENCE,
-    Category.MENTAL_HEALTH: Skill.MENTAL_HEALTH,
-}
 
-_DEFAULT_URGENCY: dict[Category, Urgency] = {
-    Category.DOMESTIC_VIOLENCE: Urgency.URGENT,
-    Category.MENTAL_HEALTH: Urgency.URGENT,
-    Category.JUVENILE: Urgency.URGENT,
-}
+@dataclass(frozen=True)
+class CategoryFacts:
+    """What the deployment says about one category (see ``CategorySettings``).
+
+    ``never_waits``: a routine referral of it is not held for the team's service hours.
+    ``skill``: workers with it are offered it first. ``urgency``: the suggestion when no
+    safety answer raises it. A category the configuration no longer lists has these
+    defaults: an ordinary one."""
+
+    never_waits: bool = False
+    skill: Skill | None = None
+    urgency: Urgency = Urgency.ROUTINE
+
+    @property
+    def asks_appropriate_adult(self) -> bool:
+        """The urgency step offers "minor questioned now: appropriate adult needed" for
+        the categories whose workers need that training first (juveniles by default)."""
+        return self.skill is Skill.APPROPRIATE_ADULT
+
+
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -142,7 +140,7 @@ def new_reference() -> str:
 
 
 def suggested_urgency(
-    category: Category, safety: frozenset[Safety], appropriate_adult_now: bool = False
+    facts: CategoryFacts, safety: frozenset[Safety], appropriate_adult_now: bool = False
 ) -> Urgency:
     """What the officer is offered pre-selected; they confirm or change it with one tap."""
     if appropriate_adult_now or safety & {
@@ -153,7 +151,7 @@ def suggested_urgency(
         return Urgency.IMMEDIATE
     if safety:
         return Urgency.URGENT
-    return _DEFAULT_URGENCY.get(category, Urgency.ROUTINE)
+    return facts.urgency
 
 
 def can_reopen(status: Status, closed_at: datetime | None, now: datetime) -> bool:
@@ -169,12 +167,12 @@ class Referral:
     ref: str
     station_id: str
     officer_id: int
-    category: Category
+    category: CategoryId
     urgency: Urgency
     co_response: bool
     safety: frozenset[Safety]
     appropriate_adult_now: bool
-    age_band: AgeBand | None
+    age_band: AgeBandId | None
     consent: Consent | None
     consent_note: str | None
     consultation: bool

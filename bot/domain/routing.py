@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.domain.people import Person
-from bot.domain.referral import SKILL_FOR, Category, Skill
+from bot.domain.referral import Skill
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,13 @@ def can_take(candidate: Candidate, cap: int) -> bool:
 
 def first_wave(
     candidates: Iterable[Candidate],
-    category: Category,
+    preferred: Skill | None,
     cap: int,
     exclude: set[int],
     required: Skill | None = None,
 ) -> list[Candidate]:
-    """Everyone eligible; only those with the category's skill if any of them is free.
+    """Everyone eligible; only those with ``preferred`` (the skill the configuration
+    names for the category) if any of them is free.
     ``required`` (an appropriate adult before a minor is questioned) is never relaxed."""
     eligible = sorted(
         (
@@ -46,20 +47,19 @@ def first_wave(
         ),
         key=lambda c: (c.open_cases, c.person.id),
     )
-    needed = SKILL_FOR.get(category)
-    skilled = [c for c in eligible if needed in c.skills] if needed else []
+    skilled = [c for c in eligible if preferred in c.skills] if preferred else []
     return skilled or eligible
 
 
 def next_candidate(
     candidates: Iterable[Candidate],
-    category: Category,
+    preferred: Skill | None,
     cap: int,
     exclude: set[int],
     required: Skill | None = None,
 ) -> Candidate | None:
     """After a decline: the best eligible worker not yet offered this referral."""
-    wave = first_wave(candidates, category, cap, exclude, required)
+    wave = first_wave(candidates, preferred, cap, exclude, required)
     return wave[0] if wave else None
 
 

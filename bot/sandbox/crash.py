@@ -260,7 +260,7 @@ class Officer:
         elif "step 4 of 8" in text:
             await self.phone.send("Market street 1")
         elif "step 5 of 8" in text:
-            await self.phone.tap("Adult (18–64)", message=card)
+            await self.phone.tap("Adult (18–59)", message=card)
         elif "step 6 of 8" in text:
             await self.phone.tap("No phone: visit only", message=card)
         elif "step 7 of 8" in text:

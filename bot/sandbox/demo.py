@@ -21,10 +21,12 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
-from bot.domain.referral import AgeBand, Category, Consent, Safety, Status
+from bot.config import DEFAULT_AGE_BANDS, DEFAULT_CATEGORIES, AgeBandSettings, CategorySettings
+from bot.domain.referral import Consent, Safety, Status
 from bot.engine import daily, reminders
 from bot.i18n import Translator, available_languages
 from bot.sandbox.fake_telegram import Event, Phone
@@ -34,6 +36,8 @@ from bot.services import referrals as referral_service
 from handlers import labels
 from handlers.context import BotContext
 from handlers.jobs import escalation_round
+
+_Choice = TypeVar("_Choice", CategorySettings, AgeBandSettings)
 
 THURSDAY_2330 = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
 OFFICER, WORKER, COORDINATOR = 101, 201, 301
@@ -147,9 +151,18 @@ class _Script:
 
 
 def dv_button(tr: Translator) -> str:
-    """The category button for domestic violence, as the officer reads it: the one place
-    the demo names a category (categories are moving into the configuration)."""
-    return tr(labels.CATEGORY[Category.DOMESTIC_VIOLENCE])
+    """The category button for domestic violence, as the officer reads it (the demo's
+    configuration keeps the default categories)."""
+    return _default(DEFAULT_CATEGORIES, "domestic_violence").name(tr.language)
+
+
+def _adult_button(tr: Translator) -> str:
+    """The adult age band's button, as the officer reads it (the default bands)."""
+    return _default(DEFAULT_AGE_BANDS, "adult").name(tr.language)
+
+
+def _default(choices: tuple[_Choice, ...], choice_id: str) -> _Choice:
+    return next(choice for choice in choices if choice.id == choice_id)
 
 
 async def _enrol(w: World, user_id: int, name: str, lang: str, *invite: str) -> Phone:
@@ -174,7 +187,7 @@ async def _file(s: _Script, officer: Phone, story: Story) -> None:
         lambda: officer.tap(suggested()),  # the urgency the bot suggests
         lambda: officer.send(story.place),
         lambda: officer.send(f"{story.name} {story.phone}"),  # name and phone in one
-        lambda: officer.tap(tr(labels.AGE_BAND[AgeBand.ADULT])),
+        lambda: officer.tap(_adult_button(tr)),
         lambda: officer.tap(tr(labels.CONSENT[Consent.PERSON_AGREES])),
         lambda: officer.send(story.summary),
     ]

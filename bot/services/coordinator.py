@@ -164,7 +164,10 @@ async def hold(services: Services, coordinator: Person, referral_id: int, reason
             referral is None
             or referral.status is not Status.OFFERED
             or not held_for_morning(
-                referral.category, referral.urgency, referral.appropriate_adult_now, False
+                services.config.category_facts(referral.category).never_waits,
+                referral.urgency,
+                referral.appropriate_adult_now,
+                False,
             )
             or not covers(services, coordinator, referral)
         ):

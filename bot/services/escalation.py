@@ -141,9 +141,8 @@ def _morning_if_holdable(
     services: Services, referral: Referral, now: datetime, lookups: Lookups
 ) -> datetime | None:
     """A routine referral that may wait, escalating outside service hours: its next shift."""
-    if not held_for_morning(
-        referral.category, referral.urgency, referral.appropriate_adult_now, False
-    ):
+    never_waits = services.config.category_facts(referral.category).never_waits
+    if not held_for_morning(never_waits, referral.urgency, referral.appropriate_adult_now, False):
         return None  # never held, in service hours or out: no need to reckon the hours
     windows, zone = _windows(services, referral), services.config.zone
 
@@ -153,7 +152,7 @@ def _morning_if_holdable(
 
     in_hours, start = lookups.reckon(("service hours", referral.station_id, now), reckoned)
     if not held_for_morning(
-        referral.category, referral.urgency, referral.appropriate_adult_now, in_hours
+        never_waits, referral.urgency, referral.appropriate_adult_now, in_hours
     ):
         return None
     return start

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.domain.people import Person, Role
-from bot.domain.referral import DeclineReason, Referral, Status
+from bot.domain.referral import DeclineReason, Referral, Skill, Status
 from bot.domain.routing import Candidate, first_wave, next_candidate, required_skill
 from bot.services import Services, outbox, rota
 from bot.services.notices import Changed, Notice, NoticeKind
@@ -71,6 +71,11 @@ async def candidates(
     return found
 
 
+def _preferred(services: Services, referral: Referral) -> Skill | None:
+    """The skill the configuration names for the referral's category, offered first."""
+    return services.config.category_facts(referral.category).skill
+
+
 async def offer_wave(
     tx: Conn, services: Services, referral: Referral, exclude: set[int] | None = None
 ) -> list[Notice]:
@@ -78,7 +83,9 @@ async def offer_wave(
     pool = await candidates(tx, services, referral)
     cap = services.config.cases.max_open_per_worker
     need = required_skill(referral.appropriate_adult_now)
-    wave = first_wave(pool, referral.category, cap, exclude=exclude or set(), required=need)
+    wave = first_wave(
+        pool, _preferred(services, referral), cap, exclude=exclude or set(), required=need
+    )
     return [await _offer_to(tx, services, referral, c.person) for c in wave]
 
 
@@ -250,7 +257,9 @@ async def _reoffer(tx: Conn, services: Services, referral: Referral) -> list[Not
     cap = services.config.cases.max_open_per_worker
     already = {o.person_id for o in history}
     need = required_skill(referral.appropriate_adult_now)
-    chosen = next_candidate(pool, referral.category, cap, exclude=already, required=need)
+    chosen = next_candidate(
+        pool, _preferred(services, referral), cap, exclude=already, required=need
+    )
     if chosen is not None:
         return [await _offer_to(tx, services, referral, chosen.person)]
     # Open offers include cards still on their way; one that cannot be delivered is
@@ -302,7 +311,7 @@ async def became_available(services: Services, person: Person) -> list[Notice]:
             if (
                 me
                 and person.id not in offered
-                and first_wave(me, referral.category, cap, set(), need)
+                and first_wave(me, _preferred(services, referral), cap, set(), need)
             ):
                 notices.append(await _offer_to(tx, services, referral, me[0].person))
         return await outbox.enqueue(tx, services, notices)

@@ -64,13 +64,13 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
             ref=ref,
             station_id=station_id,
             officer_id=officer.id,
-            category=draft.category.value,
+            category=draft.category,
             urgency=draft.urgency.value,
             co_response=int(draft.co_response),
             status=Status.OFFERED.value,
             safety=",".join(sorted(draft.safety)),
             appropriate_adult_now=int(draft.appropriate_adult_now),
-            age_band=draft.age_band.value if draft.age_band else None,
+            age_band=draft.age_band,
             consent=draft.consent.value if draft.consent else None,
             consent_note=draft.not_asked_reason.value if draft.not_asked_reason else None,
             consultation=int(draft.consultation),
@@ -163,7 +163,8 @@ def _hold_until(services: Services, draft: Draft, station_id: str) -> datetime |
         return None
     now, zone = services.clock.now(), services.config.zone
     in_hours = any(window.contains(now, zone) for window in team.service_windows())
-    if not held_for_morning(draft.category, draft.urgency, draft.appropriate_adult_now, in_hours):
+    never_waits = services.config.category_facts(draft.category).never_waits
+    if not held_for_morning(never_waits, draft.urgency, draft.appropriate_adult_now, in_hours):
         return None
     return next_start(team.service_windows(), now, zone)
 
