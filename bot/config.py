@@ -177,6 +177,7 @@ class Named(_Strict):
     name falls back to the Simplified one, which a Hong Kong or Macau reader can still
     read (``check-config`` lists what is missing)."""
 
+    id: Ident
     name_zh: Name
     name_en: Name
     name_zh_hant: Name | None = None
@@ -190,11 +191,10 @@ class Named(_Strict):
 
 
 class Station(Named):
-    id: Ident
+    """A police station (派出所 / 警署) whose officers file referrals."""
 
 
 class Team(Named):
-    id: Ident
     stations: list[Ident] = Field(default_factory=list)
     # When the team works, in local time: "mon-fri 09:00-18:00". Outside these hours a
     # routine referral waits for the next start (other urgencies never wait).
@@ -227,7 +227,6 @@ class CategorySettings(Named):
     answer raises it. Referrals store the ``id``; a category later taken out of the
     list still reads (by its id) and is still counted, so ids are never reused."""
 
-    id: Ident
     never_waits: bool = False
     skill: Skill | None = None
     suggested_urgency: Urgency = Urgency.ROUTINE
@@ -300,7 +299,6 @@ class AgeBandSettings(Named):
     years, both included (no ``max_age``: and older). The bands must run from 0 upwards
     without gaps or overlaps, so every person falls in exactly one."""
 
-    id: Ident
     min_age: int = Field(ge=0, le=150)
     max_age: int | None = Field(default=None, ge=0, le=150)
 

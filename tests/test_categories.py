@@ -22,6 +22,8 @@ from storage.db import Database, _statements, fetch_all, migrations
 from storage.sealing import Sealer
 from tests.conftest import CONFIG_TOML
 from tests.stories import draft, enrol, file, station
+from tests.test_catalogues import simplified_only
+from tests.test_cli import run_cli
 
 ROOT = Path(__file__).parent.parent
 THURSDAY_2340 = datetime(2026, 11, 26, 15, 40, tzinfo=UTC)  # 23:40 in Shanghai, after hours
@@ -196,6 +198,26 @@ def test_the_example_lists_the_defaults_and_its_commented_categories_load(
     ):
         assert wanted in ids
     assert ids[-1] == "other" and len(ids) == len(set(ids)) == 16
+    # Every name a Traditional reader sees is written in Traditional characters.
+    more = load_config(path)
+    for named in [*more.stations, *more.teams, *more.categories, *more.age_bands]:
+        assert named.name_zh_hant is not None, named.id
+        assert simplified_only(named.name_zh_hant) == [], named.id
+
+
+def test_check_config_names_the_categories_without_a_traditional_name(
+    config_path: Path,
+) -> None:
+    path = _with(
+        config_path,
+        '[[categories]]\nid = "wage_dispute"\nname_en = "Wage dispute"\nname_zh = "劳资纠纷"\n'
+        '[[categories]]\nid = "other"\nname_en = "Other"\nname_zh = "其他"\n'
+        'name_zh_hant = "其他"\n',
+    )
+    result = run_cli("check-config", str(path))
+    assert result.returncode == 0, result.stderr
+    warning = next(line for line in result.stdout.splitlines() if "category" in line)
+    assert "'wage_dispute'" in warning and "'other'" not in warning
 
 
 def _error(tmp_path: Path, extra: str) -> str:

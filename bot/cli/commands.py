@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import sqlite3
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from telegram.error import TelegramError
 from bot.cli.common import EXIT_INVALID, CliError, _config, _services
 from bot.cli.serving import _only_one
 from bot.clock import Clock, SystemClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, Named, load_config
 from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
 from bot.domain.people import Role
 from bot.domain.referral import Skill
@@ -152,15 +153,22 @@ def _check_config(path: Path) -> int:
 
 
 def _untranslated_names(config: Config) -> list[str]:
-    """Stations and teams without a Traditional name: not an error (people reading
-    繁體中文 see the Simplified ``name_zh``), but worth an administrator's minute."""
+    """Stations, teams, categories and age bands without a Traditional name: not an
+    error (people reading 繁體中文 see the Simplified ``name_zh``), but worth an
+    administrator's minute."""
+    kinds: list[tuple[str, str, Sequence[Named]]] = [
+        ("station", "stations", config.stations),
+        ("team", "teams", config.teams),
+        ("category", "categories", config.categories),
+        ("age band", "age bands", config.age_bands),
+    ]
     lines = []
-    for kind, places in (("station", config.stations), ("team", config.teams)):
-        missing = [place.id for place in places if place.name_zh_hant is None]
+    for one, many, named in kinds:
+        missing = [item.id for item in named if item.name_zh_hant is None]
         if missing:
             lines.append(
-                f"  warning: no Traditional Chinese name (name_zh_hant) for {kind}"
-                f"{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))};"
+                f"  warning: no Traditional Chinese name (name_zh_hant) for"
+                f" {one if len(missing) == 1 else many} {', '.join(map(repr, missing))};"
                 " people who read 繁體中文 see the Simplified name_zh instead"
             )
     return lines
