@@ -369,7 +369,8 @@ def _transcript(
     mark = next(pending, None)
     for index in range(first, len(timeline) + 1):
         while mark is not None and mark.at == index:
-            lines += ["", f"━━ {mark.text}"] if mark.heading else [f"   ({mark.text})"]
+            aside = tr("({narration})", narration=mark.text)  # translators: （…） in Chinese
+            lines += ["", f"━━ {mark.text}"] if mark.heading else [f"   {aside}"]
             mark = next(pending, None)
         if index < len(timeline):
             lines += _event(tr, zone, timeline[index], names, shown)
