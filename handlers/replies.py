@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_name
 from telegram import CallbackQuery, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
@@ -53,5 +54,7 @@ def local_time(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def zone_note(tr: Translator, zone: ZoneInfo) -> str:
-    """Said once where times are listed (/whoami, /oncall), not after every time."""
-    return tr("Times are in the bot's time zone: {zone}.", zone=zone.key)
+    """Said once where times are listed (/whoami, /oncall), not after every time, in the
+    reader's words: CLDR's name for the zone in their language through Babel ("China
+    Time", "中国时间", "香港時間"), not the IANA key ("Asia/Shanghai")."""
+    return tr("All times are {zone}.", zone=get_timezone_name(zone, locale=tr.language))

@@ -35,7 +35,7 @@ async def test_cli_invite_redeemed_by_start_and_whoami_shows_the_role(config_pat
             "Officer Wang",
             "Officer · Tianping Road Station",
             "Language: English",
-            "Times are in the bot's time zone: Asia/Shanghai.",
+            "All times are China Time.",
         ]
         redeemed = await audit.entries(w.services.db.reader, action="invite.redeemed")
         assert [e.actor_telegram_id for e in redeemed] == [OFFICER]
@@ -124,7 +124,7 @@ async def test_language_switches_texts_and_menu_to_chinese(config_path: Path) ->
             "Li Na",
             "社工 · 徐汇区社工站",
             "语言：简体中文",
-            "时间均按本机器人的时区显示：Asia/Shanghai。",
+            "时间均为中国时间。",
         ]
         menu = w.telegram.commands(scope={"type": "chat", "chat_id": WORKER})
         assert ("whoami", "你的角色、派出所或社工站") in menu

@@ -187,7 +187,7 @@ async def test_oncall_shows_who_is_on_now_who_is_next_and_the_coordinator(
             "On duty now: Zhou Min\n"
             "Next shift from 2026-11-27 09:00: Li Na, Zhou Min\n"
             "Coordinator on duty: Night Boss\n"
-            "Times are in the bot's time zone: Asia/Shanghai."
+            "All times are China Time."
         )
         assert "<b>Xuhui Social Work Station</b>" in li.last.text
         boss = phone(w, BOSS, "Night Boss")
@@ -271,7 +271,7 @@ async def test_oncall_marks_who_blocked_the_bot_and_does_not_count_them_as_cover
             "Next shift from 2026-11-27 09:00: "
             "Li Na · ⚠️ cannot be reached: Zhou Min\n"
             "Coordinator on duty: nobody · ⚠️ cannot be reached: Night Boss\n"
-            "Times are in the bot's time zone: Asia/Shanghai."
+            "All times are China Time."
         )
         chen = phone(w, CHEN, "Coord Chen")
         await chen.send("/cover")  # choosing whose duty to change: the same mark

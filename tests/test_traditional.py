@@ -37,11 +37,9 @@ def _everything_seen(phone: Phone, answers: list[str]) -> list[str]:
 
 
 def _english_words(text: str) -> list[str]:
-    """ASCII words left once a referral reference (R-7F3K), /commands and the time
-    zone's name are taken out: a reference and a command are typed as they are, and the
-    zone ("2026-11-26 10:00 (Asia/Shanghai)") is the deployment's IANA name, from its
-    configuration as the station names are."""
-    text = re.sub(r"\bR-[0-9A-Z]{4}\b|/[a-z_]+|\(Asia/Shanghai\)", " ", text)
+    """ASCII words left once a referral reference (R-7F3K) and /commands are taken out:
+    a reference and a command are typed as they are."""
+    text = re.sub(r"\bR-[0-9A-Z]{4}\b|/[a-z_]+", " ", text)
     return re.findall(r"[A-Za-z]+", text)
 
 
@@ -100,6 +98,16 @@ async def test_a_hong_kong_officer_and_a_taiwan_worker_read_only_traditional_chi
         assert ref.group() in closed
         assert "林社工已結案。結果：已解決。" in closed
 
+        # Their own commands, in their own words: who they are (with the time zone's
+        # name in Traditional), and a break until tomorrow written as Hong Kong writes.
+        for phone in (officer, worker):
+            await phone.send("/whoami")
+            assert "時間均為中國時間。" in phone.last.plain
+        await worker.send("/away 2小時")
+        assert worker.last.plain.startswith("你在")
+        await worker.send("/away 聽日")
+        await worker.send("/available")
+
         for who, phone, answers in (
             ("officer", officer, officer_answers),
             ("worker", worker, worker_answers),
@@ -130,7 +138,7 @@ async def test_the_language_menu_offers_traditional_and_switches_to_it(config_pa
             "Li Na",
             "社工 · 徐匯區社工隊",
             "語言：繁體中文",
-            "時間均按本機械人的時區顯示：Asia/Shanghai。",
+            "時間均為中國時間。",
         ]
         menu = w.telegram.commands(scope={"type": "chat", "chat_id": WORKER})
         assert ("help", "我可以為你做甚麼") in menu
