@@ -86,7 +86,8 @@ async def test_the_demo_prints_the_night_as_it_happened() -> None:
     _check_the_night_in_order(played, "en")
     text = played.transcript
     assert "━━ 23:40 — Officer Wang files a domestic-violence referral at the scene" in text
-    assert "Assigned to Li Na by coordinator Chen Jing." in text
+    assert "Assigned to Li Na by coordinator Chen Jing, waiting for confirmation." in text
+    assert "Li Na confirmed and takes it (assigned by coordinator Chen Jing)." in text
     assert "Li Na has made first contact." in text
     assert "☀️ Morning handover" in text
     assert "(The bot keeps no appointments: the 10:00 visit is in Li Na's own diary" in text
