@@ -104,7 +104,7 @@ async def test_the_demo_speaks_chinese() -> None:
     _check_the_night_in_order(played, "zh_Hans")
     text = played.transcript
     assert text.startswith("天平路派出所的一个夜晚")
-    assert "协调员陈静已指派给李娜。" in text
+    assert "李娜已确认接案（由协调员陈静指派）。" in text
     assert "李娜已与当事人首次联系。" in text
     assert "王警官在现场提交一条家庭暴力转介" in text
     assert "Officer" not in text and "Social worker" not in text and "edited" not in text
