@@ -45,6 +45,8 @@ async def on_text(update: Update, context: BotContext) -> bool:
         return False
     if prompts.expired(services, prompt):
         await _close_question(context, prompt)
+        if prompt.purpose == CANNOT_REASON:  # the card's buttons back, to tap again
+            await _assignment_again(context, prompt)
         await message.reply_text(_lapsed(context, prompt))
         return True
     text = " ".join(message.text.split())
@@ -162,6 +164,26 @@ OFFICER_KINDS = frozenset({NoticeKind.RETURNED, NoticeKind.CLOSED, NoticeKind.HE
 async def _close_question(context: BotContext, prompt: Prompt) -> None:
     await prompts.clear(context.services, me(context), prompt.token)
     await _remove_cancel(context, prompt)
+
+
+async def _assignment_again(context: BotContext, prompt: Prompt) -> None:
+    """The assignment card as it was before "I can't" (its question lapsed), while the
+    assignment still waits for an answer."""
+    services, tr = context.services, context.tr
+    offer_id = int(prompt.data["offer_id"])
+    assignment = await offer_service.open_assignment(services, me(context), offer_id)
+    if assignment is None or prompt.card_message_id is None:
+        return
+    referral, by = assignment
+    try:
+        await context.bot.edit_message_text(
+            cards.assignment_text(tr, services.config, referral, by),
+            me(context).telegram_id,
+            prompt.card_message_id,
+            reply_markup=cards.assignment_buttons(tr, offer_id),
+        )
+    except TelegramError as exc:
+        log.info("could not draw an assignment card again: %s", exc)
 
 
 async def _remove_cancel(context: BotContext, prompt: Prompt) -> None:

@@ -223,3 +223,24 @@ async def test_assigning_a_worker_at_the_cap_asks_once_more(config_path: Path) -
         await li.tap("✅ I take it")  # the coordinator decided: the cap gives way
         now = await referral_service.get(w.services, referral.id)
         assert now is not None and now.status is Status.ACCEPTED
+
+
+async def test_a_reason_typed_after_the_question_lapsed_leaves_the_assignment_open(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(THURSDAY_2340)
+    async with world(config_path, clock=clock) as w:
+        s, chen, _, referral = await _night(w)
+        zhou = s.workers["Zhou Min"]
+        await _assign_zhou(chen)
+        card = zhou.last
+        await zhou.tap("✋ I can't")
+        clock.advance(timedelta(minutes=31))
+        cards_before = escalation_cards(chen)
+        await zhou.send(REASON)
+        assert zhou.last.plain.startswith("That question was asked more than 30 minutes ago")
+        assert card.button_labels() == ["✅ I take it", "✋ I can't"]  # to answer again
+        assert escalation_cards(chen) == cards_before
+        await zhou.tap("✅ I take it")
+        now = await referral_service.get(w.services, referral.id)
+        assert now is not None and now.status is Status.ACCEPTED
