@@ -23,7 +23,7 @@ from bot.services.prompts import Prompt
 from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
-from handlers.questions import DECLINE_NOTE, cancel_markup, note_question
+from handlers.questions import CANNOT_REASON, DECLINE_NOTE, cancel_markup, note_question
 from handlers.replies import edit_card
 from handlers.sender import reply
 
@@ -45,6 +45,8 @@ async def on_text(update: Update, context: BotContext) -> bool:
         return False
     if prompts.expired(services, prompt):
         await _close_question(context, prompt)
+        if prompt.purpose == CANNOT_REASON:  # the card's buttons back, to tap again
+            await _assignment_again(context, prompt)
         await message.reply_text(_lapsed(context, prompt))
         return True
     text = " ".join(message.text.split())
@@ -100,6 +102,19 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
         await message.reply_text(tr("Thank you. The coordinators will see your reason."))
         await reply(context, explained.notices)
         return
+    if prompt.purpose == CANNOT_REASON:
+        await _close_question(context, prompt)
+        refused = await offer_service.cannot_take(
+            services, person, int(prompt.data["offer_id"]), text
+        )
+        if not refused.changed:
+            await message.reply_text(tr("Nothing changed: the referral had already moved on."))
+            return
+        await message.reply_text(
+            tr("Thank you. The coordinators have it again and see your reason.")
+        )
+        await reply(context, refused.notices)
+        return
     await _close_question(context, prompt)
     done = tr("Nothing changed: the referral had already moved on.")
     changed = Changed(None, False)
@@ -151,6 +166,26 @@ async def _close_question(context: BotContext, prompt: Prompt) -> None:
     await _remove_cancel(context, prompt)
 
 
+async def _assignment_again(context: BotContext, prompt: Prompt) -> None:
+    """The assignment card as it was before "I can't" (its question lapsed), while the
+    assignment still waits for an answer."""
+    services, tr = context.services, context.tr
+    offer_id = int(prompt.data["offer_id"])
+    assignment = await offer_service.open_assignment(services, me(context), offer_id)
+    if assignment is None or prompt.card_message_id is None:
+        return
+    referral, by = assignment
+    try:
+        await context.bot.edit_message_text(
+            cards.assignment_text(tr, services.config, referral, by),
+            me(context).telegram_id,
+            prompt.card_message_id,
+            reply_markup=cards.assignment_buttons(tr, offer_id),
+        )
+    except TelegramError as exc:
+        log.info("could not draw an assignment card again: %s", exc)
+
+
 async def _remove_cancel(context: BotContext, prompt: Prompt) -> None:
     """The question card keeps its text but loses the Cancel button once settled."""
     if prompt.card_message_id is None:
@@ -179,6 +214,17 @@ async def on_cancel(update: Update, context: BotContext) -> None:
         if referral is not None:  # skipped: the card says what it said before the question
             declined = tr("You declined this referral.")
             await edit_card(query, f"{cards.headline(tr, services.config, referral)}\n{declined}")
+            return
+    if prompt is not None and prompt.purpose == CANNOT_REASON:
+        offer_id = int(prompt.data["offer_id"])
+        assignment = await offer_service.open_assignment(services, me(context), offer_id)
+        if assignment is not None:  # the assignment card again, its buttons too
+            referral, by = assignment
+            await edit_card(
+                query,
+                cards.assignment_text(tr, services.config, referral, by),
+                cards.assignment_buttons(tr, offer_id),
+            )
             return
     await edit_card(query, tr("Cancelled. Nothing was changed."))
 

@@ -50,7 +50,7 @@ NUMBER: Final = "number"  # an action's value that is an id
 # domain enum's values, or a number.
 _Value = type[StrEnum] | str | None
 ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
-    Code.OFFER: {"a": None, "d": None, "b": None, "r": DeclineReason},
+    Code.OFFER: {"a": None, "d": None, "b": None, "r": DeclineReason, "n": None},
     Code.CASE: {
         "n": Status,
         "x": None,
@@ -63,7 +63,15 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "o": Outcome,
         "l": Resource,
     },
-    Code.ESCALATION: {"t": None, "a": None, "b": None, "c": None, "h": None, "p": NUMBER},
+    Code.ESCALATION: {
+        "t": None,
+        "a": None,
+        "b": None,
+        "c": None,
+        "h": None,
+        "p": NUMBER,
+        "y": NUMBER,  # "Assign anyway" (off duty, away or at the cap)
+    },
 }
 
 _DIGITS = "[0-9]{1,12}"

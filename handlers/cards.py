@@ -8,7 +8,7 @@ the worker who holds the case only. Everything typed by a person is escaped.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
@@ -18,7 +18,7 @@ from bot.domain.people import Person
 from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status
 from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask
-from bot.services.coordinator import Asked
+from bot.services.coordinator import Asked, Worker
 from handlers import callbacks, labels
 from handlers.replies import local_time
 
@@ -87,6 +87,80 @@ def offer_buttons(tr: Translator, offer_id: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def assignment_text(tr: Translator, config: Config, referral: Referral, by: str) -> str:
+    """The assignee's card: who asks them, then the redacted offer (details come only
+    once they take it)."""
+    lead = tr("👤 Coordinator {coordinator} asks you to take this referral.", coordinator=by)
+    return f"{lead}\n{offer_text(tr, config, referral)}"
+
+
+def assignment_buttons(tr: Translator, offer_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    tr("✅ I take it"), callback_data=callbacks.offer(offer_id, "a")
+                ),
+                InlineKeyboardButton(
+                    tr("✋ I can't"), callback_data=callbacks.offer(offer_id, "n")
+                ),
+            ]
+        ]
+    )
+
+
+def short_time(moment: datetime, now: datetime, config: Config) -> str:
+    """ "08:00" within the next day (away until the morning), else the date too."""
+    if moment - now < timedelta(hours=20):
+        return f"{moment.astimezone(config.zone):%H:%M}"
+    return local_time(moment, config.zone)
+
+
+def worker_state(tr: Translator, config: Config, worker: Worker, now: datetime) -> str:
+    """ "on duty", "away until 08:00", "away", or "unreachable", for "Assign to…"."""
+    if not worker.person.reachable:
+        return tr("unreachable")
+    if worker.on_duty:
+        return tr("on duty")
+    if worker.away_until is not None:
+        return tr("away until {time}", time=short_time(worker.away_until, now, config))
+    return tr("away")
+
+
+def worker_label(tr: Translator, config: Config, worker: Worker, now: datetime) -> str:
+    """One worker in "Assign to…": "Li Na · away until 08:00 · 2/5 open"."""
+    return tr(
+        "{name} · {state} · {count}/{cap} open",
+        name=worker.person.display_name,
+        state=worker_state(tr, config, worker, now),
+        count=worker.load,
+        cap=worker.cap,
+    )
+
+
+def assign_anyway_text(tr: Translator, config: Config, worker: Worker, now: datetime) -> str:
+    """The second question before assigning someone off duty, away or at the cap."""
+    name = worker.person.display_name
+    lines = [tr("Assign to {name} anyway?", name=name)]
+    if worker.away_until is not None:
+        time = short_time(worker.away_until, now, config)
+        lines.append(tr("{name} is away until {time}.", name=name, time=time))
+    elif not worker.on_duty:
+        lines.append(tr("{name} is away or off duty.", name=name))
+    if worker.at_cap:
+        lines.append(
+            tr.n(
+                "{name} already has {count} open case (the cap is {cap}).",
+                "{name} already has {count} open cases (the cap is {cap}).",
+                worker.load,
+                name=name,
+                cap=worker.cap,
+            )
+        )
+    lines.append(tr("They are asked to confirm; until then the referral keeps escalating."))
+    return "\n".join(lines)
 
 
 def details_text(tr: Translator, config: Config, referral: Referral, officer: Person) -> str:
@@ -184,10 +258,20 @@ def escalation_text(
         lines.append(tr("Age: {age}", age=labels.age_band(tr, config, referral.age_band)))
     lines.append(tr("Filed: {time}", time=local_time(referral.created_at, config.zone)))
     lines.append(tr("Waiting for {minutes} min.", minutes=waited))
+    waiting = [one.name for one in asked if one.assigned and one.state.value == "open"]
+    if waiting:
+        lines.append(tr("⏳ Waiting for {names} to confirm.", names=tr.join(waiting)))
     if asked:
         answers = []
         for one in asked:
-            if one.state.value == "declined" and one.reason in labels.DECLINE_BY_VALUE:
+            if one.assigned and one.state.value == "open":
+                answers.append(tr("{name} (assigned, waiting for confirmation)", name=one.name))
+            elif one.assigned and one.state.value == "declined":
+                said = mask(one.note or "")
+                answers.append(
+                    tr("{name} (could not take it: “{reason}”)", name=one.name, reason=said)
+                )
+            elif one.state.value == "declined" and one.reason in labels.DECLINE_BY_VALUE:
                 reason = tr(labels.DECLINE_BY_VALUE[one.reason])
                 said = html.escape(reason)
                 if one.note:  # their own words; identifiers typed into them are masked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler
 
 from bot.domain.escalation import held_for_morning
@@ -32,7 +32,7 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         await audit_refusal(update, context, person, "escalation.refused")
         await query.answer(tr("This referral is not in your area."), show_alert=True)
         return
-    if referral.status is not Status.OFFERED and action in ("a", "b", "h"):
+    if referral.status is not Status.OFFERED and action in ("a", "b", "h", "p", "y"):
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
     if action == "c":
@@ -65,21 +65,16 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         return
     if action == "a":
         await query.answer()
-        rows = []
-        for worker, load, on_duty in await coordinator.team_workers(services, referral):
-            state = tr("on duty") if on_duty else tr("away")
-            if not worker.reachable:
-                state = tr("unreachable")
-            label = tr(
-                "{name} · {state} · {count} open", name=worker.display_name, state=state, count=load
-            )
-            rows.append(
-                [
-                    InlineKeyboardButton(
-                        label, callback_data=callbacks.escalation(referral.id, "p", worker.id)
-                    )
-                ]
-            )
+        now = services.clock.now()
+        rows = [
+            [
+                InlineKeyboardButton(
+                    cards.worker_label(tr, services.config, worker, now),
+                    callback_data=callbacks.escalation(referral.id, "p", worker.person.id),
+                )
+            ]
+            for worker in await coordinator.team_workers(services, referral)
+        ]
         rows.append(
             [
                 InlineKeyboardButton(
@@ -89,14 +84,32 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         )
         await edit_card(query, tr("Assign {ref} to:", ref=referral.ref), InlineKeyboardMarkup(rows))
         return
+    if action == "p":  # off duty, away or at the cap: asked once more ("y" assigns)
+        chosen = await coordinator.worker(services, referral, tap.value_number)
+        if chosen is not None and chosen.asks_twice:
+            await query.answer()
+            rid, wid = referral.id, chosen.person.id
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            tr("Assign anyway"), callback_data=callbacks.escalation(rid, "y", wid)
+                        ),
+                        InlineKeyboardButton(
+                            tr("⬅ Back"), callback_data=callbacks.escalation(rid, "a")
+                        ),
+                    ]
+                ]
+            )
+            now = services.clock.now()
+            question = cards.assign_anyway_text(tr, services.config, chosen, now)
+            await edit_card(
+                query, f"{cards.headline(tr, services.config, referral)}\n{question}", markup
+            )
+            return
     if action == "b":
         await query.answer()
-        asked = await coordinator.history(services, referral.id)
-        text = cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
-        message_id = query.message.message_id if query.message is not None else None
-        late = await coordinator.card_lateness(services, person, referral.id, message_id)
-        text += cards.late_line(tr, late)  # as the card said before "Assign to…"
-        await edit_card(query, text, cards.escalation_buttons(tr, services.config, referral))
+        await _redraw(query, context, referral.id)
         return
     worker_id = person.id if action == "t" else tap.value_number
     result = await coordinator.assign(services, person, referral.id, worker_id)
@@ -106,6 +119,13 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
         await query.answer(already, show_alert=True)
         await edit_card(query, f"{head}\n{already}")
         return
+    if result.pending:  # the worker confirms or not; the card says whom it waits for
+        await query.answer(
+            tr("Sent to {worker}. Waiting for them to confirm.", worker=result.taken_by or "")
+        )
+        await _redraw(query, context, referral.id)
+        await reply(context, result.notices)
+        return
     await query.answer(tr("Done."))
     # As the outbox's edit of this coordinator's other cards says it (the same text).
     taken = {"worker": result.taken_by or "", "worker_id": str(worker_id)}
@@ -114,6 +134,20 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     done = notice_texts.taken_text(tr, taken, person.id)
     await edit_card(query, f"{head}\n{done}")
     await reply(context, result.notices)
+
+
+async def _redraw(query: CallbackQuery, context: BotContext, referral_id: int) -> None:
+    """The escalation card as it is now: who was asked, whom it waits for, and how late
+    the card came (as it said when it was sent: "⬅ Back" from "Assign to…" keeps that)."""
+    services, tr, person = context.services, context.tr, me(context)
+    referral = await referral_service.get(services, referral_id)
+    assert referral is not None
+    asked = await coordinator.history(services, referral.id)
+    text = cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
+    message_id = query.message.message_id if query.message is not None else None
+    late = await coordinator.card_lateness(services, person, referral.id, message_id)
+    text += cards.late_line(tr, late)
+    await edit_card(query, text, cards.escalation_buttons(tr, services.config, referral))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -89,6 +89,8 @@ AUDIT_ACTION = {
     "referral.filed": N_("Referral filed"),
     "referral.accepted": N_("Accepted"),
     "referral.assigned": N_("Assigned"),
+    "referral.assignment_offered": N_("Assigned, waiting for confirmation"),
+    "referral.assignment_refused": N_("Could not take an assignment"),
     "referral.revealed": N_("Details sent to them"),
     "referral.details_hidden": N_("Details taken off the chat"),
     "referral.withdrawn": N_("Withdrawn by the officer"),

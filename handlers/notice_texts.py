@@ -39,7 +39,9 @@ class Facts:
     referral: Referral | None = None  # None for notices about a person (cover, handover…)
     now: datetime | None = None  # ESCALATION: to say how long the referral has waited
     asked: tuple[Asked, ...] = ()  # ESCALATION: who was offered it, and what each said
-    declined: Asked | None = None  # DECLINE_REASON: the worker who gave the reason
+    # DECLINE_REASON: the worker who gave the reason; ESCALATION after "I can't": who
+    # could not take it, and why
+    declined: Asked | None = None
     delivered: int = 0  # FILED: how many workers have the offer card (0: nobody available)
     details_shown: bool = False  # REVEAL: reached the chat already (so not sent twice)
     overnight: tuple[Referral, ...] = ()  # HANDOVER: the night's referrals
@@ -81,6 +83,16 @@ def _offer(tr: Translator, config: Config, facts: Facts) -> Shown:
     assert facts.notice.offer_id is not None
     return Shown(
         cards.offer_text(tr, config, facts.case), cards.offer_buttons(tr, facts.notice.offer_id)
+    )
+
+
+def _assignment(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """A coordinator's assignment: "I take it" or "I can't"."""
+    assert facts.notice.offer_id is not None
+    by = facts.notice.values.get("by", "")
+    return Shown(
+        cards.assignment_text(tr, config, facts.case, by),
+        cards.assignment_buttons(tr, facts.notice.offer_id),
     )
 
 
@@ -213,10 +225,30 @@ def _accepted(tr: Translator, config: Config, facts: Facts) -> str:
 
 
 def _assigned(tr: Translator, config: Config, facts: Facts) -> str:
+    """The assignee confirmed ("I take it"): who holds it now."""
     return tr(
-        "Assigned to {worker} by coordinator {coordinator}. Tap the name to write to them.",
+        "{worker} confirmed and takes it (assigned by coordinator {coordinator}). "
+        "Tap the name to write to them.",
         worker=_worker_link(facts),
         coordinator=facts.notice.values.get("by", ""),
+    )
+
+
+def _assignment_pending(tr: Translator, config: Config, facts: Facts) -> str:
+    values = facts.notice.values
+    return tr(
+        "Assigned to {worker} by coordinator {coordinator}, waiting for confirmation. "
+        "You will hear when they confirm.",
+        worker=values.get("worker", ""),
+        coordinator=values.get("by", ""),
+    )
+
+
+def _assignment_refused(tr: Translator, config: Config, facts: Facts) -> str:
+    """Only that they could not: their reason is for the coordinators."""
+    return tr(
+        "{worker} could not take it. The coordinators are finding someone else.",
+        worker=facts.notice.values.get("worker", ""),
     )
 
 
@@ -322,6 +354,15 @@ def _escalation(tr: Translator, config: Config, facts: Facts) -> Shown:
     referral = facts.case
     assert facts.now is not None
     text = cards.escalation_text(tr, config, referral, list(facts.asked), facts.now)
+    cannot = facts.declined
+    if facts.notice.values.get("cannot") and cannot is not None:  # back from an assignment
+        said = tr(
+            "↩️ {name} cannot take {ref}: “{reason}”",
+            name=cannot.name,
+            ref=referral.ref,
+            reason=mask(cannot.note or ""),
+        )
+        text = f"{said}\n{text}"
     return Shown(text + _late(tr, facts.notice), cards.escalation_buttons(tr, config, referral))
 
 
@@ -455,6 +496,7 @@ def _case_card(tr: Translator, config: Config, facts: Facts) -> Shown:
 RENDERERS: dict[NoticeKind, Renderer] = {
     # to social workers
     NoticeKind.OFFER: _offer,
+    NoticeKind.ASSIGNMENT: _assignment,
     NoticeKind.OFFER_TAKEN: _closed_offer,
     NoticeKind.OFFER_WITHDRAWN: _closed_offer,
     NoticeKind.REVEAL: _reveal,
@@ -477,6 +519,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.HELD_BY_COORDINATOR: _to_officer(_held_by_coordinator),
     NoticeKind.ESCALATED: _to_officer(_escalated),
     NoticeKind.ASSIGNED: _to_officer(_assigned),
+    NoticeKind.ASSIGNMENT_PENDING: _to_officer(_assignment_pending),
+    NoticeKind.ASSIGNMENT_REFUSED: _to_officer(_assignment_refused),
     # to coordinators
     NoticeKind.ESCALATION: _escalation,
     NoticeKind.DECLINE_REASON: _decline_reason,

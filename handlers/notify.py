@@ -34,7 +34,13 @@ Call = Callable[[BotContext, Facts, Shown], Awaitable[None]]
 
 # Said only while the referral is still on offer and the notice's offer still open.
 WHILE_OFFERED = frozenset(
-    {NoticeKind.OFFER, NoticeKind.ESCALATION, NoticeKind.DECLINE_REASON, NoticeKind.ESCALATED}
+    {
+        NoticeKind.OFFER,
+        NoticeKind.ASSIGNMENT,
+        NoticeKind.ESCALATION,
+        NoticeKind.DECLINE_REASON,
+        NoticeKind.ESCALATED,
+    }
 )
 # About a person, not a referral (written with no referral id).
 ABOUT_A_PERSON = frozenset(
@@ -99,7 +105,9 @@ async def _filed(services: Services, notice: Notice, referral: Referral | None) 
 async def _escalation(services: Services, notice: Notice, referral: Referral | None) -> Facts:
     assert referral is not None
     asked = await coordinator.history(services, referral.id)
-    return Facts(notice, referral, asked=tuple(asked), now=services.clock.now())
+    cannot = notice.values.get("cannot")  # back after an assignee's "I can't"
+    declined = await coordinator.declined(services, int(cannot)) if cannot else None
+    return Facts(notice, referral, asked=tuple(asked), now=services.clock.now(), declined=declined)
 
 
 async def _decline_reason(
@@ -233,6 +241,7 @@ async def _reveal_case(context: BotContext, facts: Facts, shown: Shown) -> None:
 
 _CALLS: dict[NoticeKind, Call] = {
     NoticeKind.OFFER: _send_card,
+    NoticeKind.ASSIGNMENT: _send_card,
     NoticeKind.ESCALATION: _send_card,
     NoticeKind.OFFER_TAKEN: _edit_card,
     NoticeKind.OFFER_WITHDRAWN: _edit_card,

@@ -12,7 +12,7 @@ from bot.services.offers import Answer
 from handlers import callbacks, cards, jobs, labels
 from handlers.context import BotContext, me
 from handlers.guard import requires
-from handlers.questions import DECLINE_NOTE, SKIP, ask_on_card
+from handlers.questions import CANNOT_REASON, DECLINE_NOTE, SKIP, ask_on_card
 from handlers.replies import edit_buttons, edit_card
 from handlers.sender import reply
 
@@ -41,6 +41,22 @@ async def on_offer_tap(update: Update, context: BotContext) -> None:
     if action == "b":
         await query.answer()
         await edit_buttons(query, cards.offer_buttons(tr, offer_id))
+        return
+    if action == "n":  # "I can't" on an assignment: nothing changes until the reason comes
+        assignment = await offers.open_assignment(context.services, me(context), offer_id)
+        if assignment is None:
+            await query.answer(tr("This offer is no longer open."), show_alert=True)
+            return
+        await query.answer()
+        referral, _ = assignment
+        question = tr(
+            "Why can't you take {ref}? Type one line for the coordinators (only they see it). "
+            "Until you send it, the assignment stays open.",
+            ref=referral.ref,
+        )
+        await ask_on_card(
+            update, context, referral.id, CANNOT_REASON, question, data={"offer_id": str(offer_id)}
+        )
         return
     chosen: DeclineReason | None = None
     if action == "a":

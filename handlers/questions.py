@@ -18,6 +18,7 @@ from handlers.replies import edit_card
 CANCEL = N_("Cancel")
 SKIP = N_("Skip")  # for a question whose answer may be left out
 DECLINE_NOTE = "decline_note"  # why, after declining for "other reason" (optional)
+CANNOT_REASON = "cannot_reason"  # why the assignee cannot take an assignment (required)
 
 
 def cancel_markup(context: BotContext, prompt: Prompt, label: str = CANCEL) -> InlineKeyboardMarkup:

@@ -252,7 +252,7 @@ class Sender:
         if isinstance(exc, RetryAfter):
             self.quiet[_chat(notice)] = services.clock.now() + exc_wait(exc)
         elif isinstance(exc, Forbidden):
-            if notice.kind in (NoticeKind.OFFER, NoticeKind.ESCALATION):
+            if notice.kind in (NoticeKind.OFFER, NoticeKind.ASSIGNMENT, NoticeKind.ESCALATION):
                 assert notice.offer_id is not None
                 await offer_service.undeliverable(services, notice.offer_id)
             else:

@@ -33,6 +33,13 @@ class Offer:
     message_id: int | None
     kind: str = "worker"  # or "coordinator": an escalation card
     note: str | None = None  # the decliner's own words, for "other reason" (sealed)
+    # An assignment (a worker's offer a coordinator made): who made it. The assignee
+    # answers "I take it" or "I can't" (their typed reason is the sealed ``note``).
+    assigned_by: int | None = None
+
+    @property
+    def assigned(self) -> bool:
+        return self.assigned_by is not None
 
 
 def _offer(conn: Conn, row: Row) -> Offer:
@@ -47,15 +54,23 @@ def _offer(conn: Conn, row: Row) -> Offer:
         message_id=row["message_id"],
         kind=row["kind"],
         note=unseal(conn, "offers", "note", row["note"]),
+        assigned_by=row["assigned_by"],
     )
 
 
 async def insert(
-    conn: Conn, referral_id: int, person_id: int, now: datetime, *, kind: str = "worker"
+    conn: Conn,
+    referral_id: int,
+    person_id: int,
+    now: datetime,
+    *,
+    kind: str = "worker",
+    assigned_by: int | None = None,
 ) -> int:
     cursor = await conn.execute(
-        "INSERT INTO offers (referral_id, person_id, offered_at, kind) VALUES (?, ?, ?, ?)",
-        (referral_id, person_id, to_db(now), kind),
+        "INSERT INTO offers (referral_id, person_id, offered_at, kind, assigned_by)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (referral_id, person_id, to_db(now), kind, assigned_by),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
@@ -91,6 +106,19 @@ async def add_note(conn: Conn, offer_id: int, person_id: int, reason: str, note:
         "UPDATE offers SET note = ? WHERE id = ? AND person_id = ? AND state = 'declined'"
         " AND reason = ?",
         (seal(conn, "offers", "note", note), offer_id, person_id, reason),
+    )
+    return cursor.rowcount == 1
+
+
+async def refuse_assignment(
+    conn: Conn, offer_id: int, person_id: int, reason: str, now: datetime
+) -> bool:
+    """The assignee's "I can't", with their typed reason (sealed); False unless the
+    assignment is ``person_id``'s and still open (a double tap, or taken meanwhile)."""
+    cursor = await conn.execute(
+        "UPDATE offers SET state = 'declined', responded_at = ?, reason = 'cannot', note = ?"
+        " WHERE id = ? AND person_id = ? AND assigned_by IS NOT NULL AND state = 'open'",
+        (to_db(now), seal(conn, "offers", "note", reason), offer_id, person_id),
     )
     return cursor.rowcount == 1
 

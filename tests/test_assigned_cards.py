@@ -46,8 +46,17 @@ async def test_the_assigning_coordinator_reads_what_they_did_and_the_others_who_
 
         zh = Translator("zh_Hans")
         await chen.tap(zh("👥 Assign to…"))
-        label = zh("{name} · {state} · {count} open", name="李娜", state=zh("on duty"), count=0)
+        label = zh(
+            "{name} · {state} · {count}/{cap} open",
+            name="李娜",
+            state=zh("on duty"),
+            count=0,
+            cap=4,
+        )
         await chen.tap(label)
+        waiting = zh("⏳ Waiting for {names} to confirm.", names="李娜")
+        assert any(waiting in m.plain.splitlines() for m in chen.bot_messages)
+        await s.workers["李娜"].tap("✅ I take it")
 
         assert chen.last.plain.endswith("\n你已指派给李娜。")
         assert cards_of(chen) == ["你已指派给李娜。", "你已指派给李娜。"]  # both her cards

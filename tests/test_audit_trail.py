@@ -43,7 +43,8 @@ async def test_the_trail_names_who_saw_the_details_and_who_was_refused(
             clock.advance(timedelta(minutes=minutes))
             await tick(w)
         await chen.tap("👥 Assign to…")
-        await chen.tap("Zhou Min · on duty · 0 open")  # shown to Zhou: the assignment
+        await chen.tap("Zhou Min · on duty · 0/4 open")
+        await zhou.tap("✅ I take it")  # shown to Zhou: the assignment, confirmed
         await zhou.send("/mine")
         await zhou.tap("🔒 Show details")  # shown to Zhou again, on her tap
 

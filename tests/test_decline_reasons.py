@@ -210,8 +210,9 @@ async def test_a_reason_that_arrives_leaves_the_card_as_the_coordinator_has_it(
         assert card.button_labels() == listed
         assert len(reason_replies(chen, card.message_id)) == 2
         assert REASON in chen.last.plain
-        answer = await chen.tap("Li Na · on duty · 0 open", message=card)
-        assert answer.text == "Done."
+        answer = await chen.tap("Li Na · on duty · 0/4 open", message=card)
+        assert answer.text == "Sent to Li Na. Waiting for them to confirm."
+        await li.tap("✅ I take it")
         assert "Coordinator Coord Chen assigned this referral to you." in li.texts
 
 

@@ -86,7 +86,8 @@ async def test_the_demo_prints_the_night_as_it_happened() -> None:
     _check_the_night_in_order(played, "en")
     text = played.transcript
     assert "━━ 23:40 — Officer Wang files a domestic-violence referral at the scene" in text
-    assert "Assigned to Li Na by coordinator Chen Jing." in text
+    assert "Assigned to Li Na by coordinator Chen Jing, waiting for confirmation." in text
+    assert "Li Na confirmed and takes it (assigned by coordinator Chen Jing)." in text
     assert "Li Na has made first contact." in text
     assert "☀️ Morning handover" in text
     assert "(The bot keeps no appointments: the 10:00 visit is in Li Na's own diary" in text
@@ -103,7 +104,7 @@ async def test_the_demo_speaks_chinese() -> None:
     _check_the_night_in_order(played, "zh_Hans")
     text = played.transcript
     assert text.startswith("天平路派出所的一个夜晚")
-    assert "协调员陈静已指派给李娜。" in text
+    assert "李娜已确认接案（由协调员陈静指派）。" in text
     assert "李娜已与当事人首次联系。" in text
     assert "王警官在现场提交一条家庭暴力转介" in text
     assert "Officer" not in text and "Social worker" not in text and "edited" not in text

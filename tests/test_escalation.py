@@ -85,11 +85,20 @@ async def test_a_referral_nobody_accepts_climbs_every_level_on_time(config_path:
         assert escalation_cards(boss) == 2
 
         await chen.tap("👥 Assign to…")
-        await chen.tap("Zhou Min · on duty · 0 open")
+        await chen.tap("Zhou Min · on duty · 0/4 open")
+        assert zhou.last.plain.startswith(
+            "👤 Coordinator Coord Chen asks you to take this referral."
+        )
+        assert s.officer.last.plain.endswith(
+            "Assigned to Zhou Min by coordinator Coord Chen, waiting for confirmation. "
+            "You will hear when they confirm."
+        )
+        await zhou.tap("✅ I take it")
         assert "Coordinator Coord Chen assigned this referral to you." in zhou.texts
         assert any(t.startswith("🔒") for t in zhou.texts)
         assert s.officer.last.plain.endswith(
-            "Assigned to Zhou Min by coordinator Coord Chen. Tap the name to write to them."
+            "Zhou Min confirmed and takes it (assigned by coordinator Coord Chen). "
+            "Tap the name to write to them."
         )
         assert any(m.plain.endswith("Assigned by Coord Chen to Zhou Min.") for m in li.bot_messages)
         clock.advance(timedelta(hours=2))

@@ -97,8 +97,9 @@ OFFICER_STEPS: list[tuple[NoticeKind, dict[str, str], str, str]] = [
     (
         NoticeKind.ASSIGNED,
         {**WORKER, "by": "Zhao Lei"},
-        f"Assigned to {LINK} by coordinator Zhao Lei. Tap the name to write to them.",
-        f"协调员Zhao Lei已指派给{LINK}。点击姓名可直接联系。",
+        f"{LINK} confirmed and takes it (assigned by coordinator Zhao Lei). "
+        "Tap the name to write to them.",
+        f"{LINK}已确认接案（由协调员Zhao Lei指派）。点击姓名可直接联系。",
     ),
     (
         NoticeKind.CONTACTED,

@@ -246,6 +246,10 @@ async def _night(s: _Script, lang: str) -> None:
     await chen.tap(tr("👥 Assign to…"))
     s.wait(5)
     await chen.tap(next(b for b in chen.last.button_labels() if b.startswith(li_name)))
+    s.wait(3)
+    await chen.tap(tr("Assign anyway"))  # she is away tonight: asked once more
+    s.wait(20)
+    await li.tap(tr("✅ I take it"))
 
     await s.scene(
         tr("{worker} phones {person} and makes first contact", worker=li_name, person=story.name),

@@ -90,7 +90,7 @@ async def trail(services: Services, viewer: Person, ref: str) -> tuple[Referral,
 # What a refused tap tried, from its button's data: the kind of card, then its action
 # (handlers/callbacks.py, handlers/offers.py, cases.py and coordinator.py).
 _TAPS: dict[str, tuple[str, dict[str, str]]] = {
-    "o": ("offer", {"a": "accept", "d": "open", "b": "back", "r": "decline"}),
+    "o": ("offer", {"a": "accept", "d": "open", "b": "back", "r": "decline", "n": "cannot"}),
     "c": (
         "case",
         {
@@ -112,6 +112,7 @@ _TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "t": "take",
             "a": "assign_list",
             "p": "assign",
+            "y": "assign_anyway",
             "b": "back",
             "c": "officer_contact",
             "h": "hold",

@@ -21,6 +21,8 @@ class NoticeKind(StrEnum):
     OFFER = "offer"  # a new redacted offer card
     OFFER_TAKEN = "offer_taken"  # edit an open card: taken by someone else
     OFFER_WITHDRAWN = "offer_withdrawn"  # edit an open card: the officer withdrew
+    # A coordinator's assignment, to the assignee: "I take it" or "I can't" (a card).
+    ASSIGNMENT = "assignment"
     REVEAL = "reveal"  # the full details, to the worker who accepted (protected)
     REMIND_CONTACT = "remind_contact"  # first contact is due
     REMIND_STALE = "remind_stale"  # no update for a week
@@ -42,7 +44,9 @@ class NoticeKind(StrEnum):
     HELD = "held"  # routine, outside service hours: waits for the next shift
     HELD_BY_COORDINATOR = "held_by_coordinator"  # a coordinator decided it can wait
     ESCALATED = "escalated"  # nobody accepted in time: told the next level
-    ASSIGNED = "assigned"  # a coordinator gave it to a worker (to the officer)
+    ASSIGNED = "assigned"  # a coordinator gave it to a worker, who confirmed (to the officer)
+    ASSIGNMENT_PENDING = "assignment_pending"  # assigned, waiting for the worker to confirm
+    ASSIGNMENT_REFUSED = "assignment_refused"  # the assignee could not take it
     # to coordinators
     ESCALATION = "escalation"  # a card: take it, or assign it to a worker
     # A worker's typed decline reason, as a reply to an open card (the card is left as

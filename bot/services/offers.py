@@ -22,6 +22,7 @@ from storage.db import Conn
 from storage.offers import OfferState
 
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)  # away until they say otherwise
+NO_CAP = 1_000_000  # a coordinator's assignment: they decided, the cap does not apply
 
 
 class Answer(StrEnum):
@@ -107,13 +108,16 @@ async def accept(services: Services, person: Person, offer_id: int) -> Outcome:
             return Outcome(Answer.ALREADY_YOURS, referral)
         if offer.state is not OfferState.OPEN:
             return await _why_not(tx, referral)
-        cap = services.config.cases.max_open_per_worker
+        # An assignment ("I take it"): the coordinator chose them, at the cap or not.
+        assigned = offer.assigned
+        cap = NO_CAP if assigned else services.config.cases.max_open_per_worker
         if referral.status is Status.OFFERED and await referrals.open_count(tx, person.id) >= cap:
             return Outcome(Answer.AT_CAP, referral)
         if not await referrals.try_accept(tx, referral.id, person.id, now, cap=cap):
             return await _why_not(tx, referral)
         await offers.settle(tx, offer.id, OfferState.ACCEPTED, now)
-        accepted, notices = await settle_accepted(tx, referral, person, now)
+        by = await people.by_id(tx, offer.assigned_by) if offer.assigned_by else None
+        accepted, notices = await settle_accepted(tx, referral, person, now, by=by)
         notices = await outbox.enqueue(tx, services, notices)
     return Outcome(Answer.ACCEPTED, accepted, person.display_name, tuple(notices))
 
@@ -205,6 +209,63 @@ async def decline(
         )
         notices = await outbox.enqueue(tx, services, await _reoffer(tx, services, referral))
     return Outcome(Answer.DECLINED, referral, notices=tuple(notices))
+
+
+async def cannot_take(services: Services, person: Person, offer_id: int, reason: str) -> Changed:
+    """The assignee's "I can't", with their reason: the assignment closes, and the
+    referral is put back in front of the coordinators at once, each who had its card
+    (and the one who assigned it) getting a fresh one that says who could not take it
+    and why (sealed at rest, for coordinators only). The officer hears only that the
+    worker could not take it. The escalation clock was never stopped: it runs on."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        offer = await offers.by_id(tx, offer_id)
+        if offer is None or not await offers.refuse_assignment(
+            tx, offer_id, person.id, reason, now
+        ):
+            return Changed(None, False)
+        referral = await referrals.by_id(tx, offer.referral_id)
+        assert referral is not None
+        await audit.record(
+            tx,
+            now=now,
+            action="referral.assignment_refused",
+            actor_person_id=person.id,
+            subject=referral.ref,
+        )
+        if referral.status is not Status.OFFERED:  # withdrawn meanwhile: nobody to tell
+            return Changed(referral, True)
+        told: list[Notice] = []
+        again = {
+            o.person_id
+            for o in await offers.of_referral(tx, referral.id)
+            if o.kind == "coordinator"
+        } | ({offer.assigned_by} if offer.assigned_by else set())
+        for coordinator_id in sorted(again):
+            coordinator = await people.by_id(tx, coordinator_id)
+            if coordinator is None or not coordinator.active or not coordinator.reachable:
+                continue
+            card = await offers.insert(tx, referral.id, coordinator.id, now, kind="coordinator")
+            told.append(
+                Notice(
+                    NoticeKind.ESCALATION,
+                    coordinator,
+                    referral.id,
+                    offer_id=card,
+                    values={"cannot": str(offer_id)},
+                )
+            )
+        officer = await people.by_id(tx, referral.officer_id)
+        assert officer is not None
+        told.append(
+            Notice(
+                NoticeKind.ASSIGNMENT_REFUSED,
+                officer,
+                referral.id,
+                values={"worker": person.display_name},
+            )
+        )
+        return Changed(referral, True, tuple(await outbox.enqueue(tx, services, told)))
 
 
 async def explain_decline(services: Services, person: Person, offer_id: int, note: str) -> Changed:
@@ -412,6 +473,30 @@ async def is_theirs(services: Services, person: Person, offer_id: int) -> bool:
     async with services.db.write() as tx:
         await _refused(tx, services, person, offer_id, "open")
     return False
+
+
+async def open_assignment(
+    services: Services, person: Person, offer_id: int
+) -> tuple[Referral, str] | None:
+    """``person``'s assignment still waiting for their answer, with the name of the
+    coordinator who made it (to draw its card again); None otherwise (a tap on someone
+    else's card is audited)."""
+    reader = services.db.reader
+    offer = await offers.by_id(reader, offer_id)
+    if offer is None or offer.person_id != person.id:
+        async with services.db.write() as tx:
+            await _refused(tx, services, person, offer_id, "cannot")
+        return None
+    referral = await referrals.by_id(reader, offer.referral_id)
+    if (
+        not offer.assigned
+        or offer.state is not OfferState.OPEN
+        or referral is None
+        or referral.status is not Status.OFFERED
+    ):
+        return None
+    by = await people.by_id(reader, offer.assigned_by) if offer.assigned_by else None
+    return referral, by.display_name if by else ""
 
 
 async def record_card(services: Services, offer_id: int, chat_id: int, message_id: int) -> bool:
