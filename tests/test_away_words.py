@@ -4,6 +4,7 @@ midnight. The clock is fake; times are Shanghai's (UTC+8)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +14,9 @@ import pytest
 from bot.clock import FakeClock
 from bot.domain.away import NextShift, parse_away
 from bot.domain.referral import Urgency
+from bot.i18n import Translator, available_languages
 from bot.sandbox.world import world
+from handlers.mine import AWAY_EXAMPLES
 from tests.stories import draft, file, station
 from tests.test_night_edges import rota
 
@@ -254,6 +257,34 @@ async def test_tomorrow_without_a_rota_ends_in_the_morning_not_at_midnight(
         assert sum(t.startswith(f"新转介\n{morning.ref}") for t in li.texts) == 1
 
 
+async def test_after_midnight_tomorrow_one_oclock_is_not_two_hours_ago(
+    config_path: Path,
+) -> None:
+    """At 03:00, at the end of a night, she writes "明天 01:00": she is away until
+    01:00 the next night, not back on duty at once under a confirmation of an hour
+    already gone. Her colleague in Macau writes "兩個鐘" and "下午6點"."""
+    clock = FakeClock(local(27, 3))  # Friday, 03:00; the team has no rota
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"李娜": (), "陳敏": ()})
+        li, chan = s.workers["李娜"], s.workers["陳敏"]
+        await li.send("/language")
+        await li.tap("简体中文")
+        await li.send("/away 明天 01:00")
+        assert li.last.plain == "你在 2026-11-28 01:00 之前暂停接案，期间不会收到新的转介。"
+        await chan.send("/language")
+        await chan.tap("繁體中文")
+        await chan.send("/away 兩個鐘")
+        assert chan.last.plain == "你在 2026-11-27 05:00 之前暫停接案，期間不會收到新轉介。"
+        await chan.send("/away 下午6點")
+        assert chan.last.plain == "你在 2026-11-27 18:00 之前暫停接案，期間不會收到新轉介。"
+        clock.advance(timedelta(minutes=30))  # 03:30: she is away
+        night = await file(w, draft("family_dispute", urgency=Urgency.URGENT))
+        assert not any(night.ref in t for t in li.texts)
+        clock.advance(local(28, 1, 1) - clock.now())  # the next night, 01:01: back
+        later = await file(w, draft("family_dispute", urgency=Urgency.URGENT))
+        assert sum(t.startswith(f"新转介\n{later.ref}") for t in li.texts) == 1
+
+
 async def test_tomorrow_under_a_rota_ends_when_her_next_shift_starts(
     config_path: Path, tmp_path: Path
 ) -> None:
@@ -286,8 +317,18 @@ async def test_words_it_does_not_understand_get_examples_in_her_language(
         await li.tap("简体中文")
         await li.send("/away 下周")
         assert li.last.plain == (
-            "抱歉，没看懂“下周”。可以这样写：/away 2小时、/away 18:30、/away 明天、"
+            "抱歉，没看懂“下周”。可以这样写：/away 2小时、/away 下午6点、/away 明天、"
             "/away 明天 08:00。只发 /away：暂停接案，直到你发送 /available。"
         )
         await li.send("/away 2 小时")
         assert li.last.plain.startswith("你在 2026-11-26 16:00 之前暂停接案")
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_every_example_in_the_answer_is_understood(language: str) -> None:
+    """The examples a worker is shown, in her language, are words the parser takes."""
+    text = Translator(language)(AWAY_EXAMPLES, words="x")
+    examples = re.findall(r"/away ([^,、。]+?)(?=[,、。]|\. | or )", text)
+    assert len(examples) == 4, examples
+    for words in examples:
+        parse_away(words, THURSDAY_1400, SHANGHAI, EIGHT)
