@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.domain.away import NextShift, parse_away
 from bot.domain.people import Role
 from bot.domain.referral import Status
+from bot.i18n import N_
 from bot.services import cases, offers, rota
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, labels
@@ -115,9 +116,19 @@ async def available(update: Update, context: BotContext) -> None:
     await reply(context, notices)
 
 
+# Each catalogue gives examples in its reader's words ("/away 下午6点"); a test holds
+# every example to what the parser understands.
+AWAY_EXAMPLES = N_(
+    "Sorry, I did not understand “{words}”. For example: /away 2h, "
+    "/away 18:30, /away tomorrow or /away tomorrow 08:00. "
+    "/away on its own: until you send /available."
+)
+
+
 @requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
 async def away(update: Update, context: BotContext) -> None:
-    """/away, /away 2h, /away 18:30, /away tomorrow (明天, 2小时…: bot/domain/away.py)."""
+    """/away, /away 2h, /away 18:30, /away tomorrow (明天, 下午6点, 两个小时…:
+    bot/domain/away.py)."""
     message = update.effective_message
     assert message is not None
     services, tr, person = context.services, context.tr, me(context)
@@ -134,14 +145,7 @@ async def away(update: Update, context: BotContext) -> None:
                 config.coordination.clock_time(config.coordination.handover_at),
             )
         except ValueError:
-            await message.reply_text(
-                tr(
-                    "Sorry, I did not understand “{words}”. For example: /away 2h, "
-                    "/away 18:30, /away tomorrow or /away tomorrow 08:00. "
-                    "/away on its own: until you send /available.",
-                    words=words[:40],
-                )
-            )
+            await message.reply_text(tr(AWAY_EXAMPLES, words=words[:40]))
             return
         if isinstance(wish, NextShift):
             shift = await rota.back_from_away(services, person, wish)
