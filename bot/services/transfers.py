@@ -307,10 +307,10 @@ async def put_before_coordinators(
     await audit.record(
         tx,
         now=now,
-        action="referral.handed_back",
+        action="referral.holder_deactivated" if left else "referral.handed_back",
         actor_person_id=None if left else holder.id,
         subject=referral.ref,
-        detail=f"person:{holder.id}" + (" deactivated" if left else ""),
+        detail=f"person:{holder.id}",
     )
     team = services.config.team_of(referral.station_id)
     told = await coordinators_to_tell(tx, services, team.id if team else None, now, holder)
