@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.domain.referral import REASON_LIMIT, Outcome, Resource
-from bot.services import cases, coordinator, drafts, prompts
+from bot.services import cases, coordinator, drafts, prompts, transfers
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
@@ -115,6 +115,10 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
         )
         await reply(context, refused.notices)
         return
+    if prompt.purpose == HANDOVER_REASON:
+        await _close_question(context, prompt)
+        await _hand_over(update, context, prompt, text)
+        return
     await _close_question(context, prompt)
     done = tr("Nothing changed: the referral had already moved on.")
     changed = Changed(None, False)
@@ -156,6 +160,54 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
     if prompt.purpose == "withdraw_reason":
         body, told = cards.headline(tr, services.config, changed.referral), ""
     await message.reply_text(f"{body}\n{done} {told}".rstrip(), reply_markup=markup)
+
+
+HANDOVER_REASON = "handover_reason"
+
+
+async def _hand_over(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:
+    """The reason is typed: ask the colleague, or hand the case back to the coordinators."""
+    message = update.effective_message
+    assert message is not None and prompt.referral_id is not None
+    services, person, tr = context.services, me(context), context.tr
+    to = int(prompt.data.get("to", "0"))
+    moved_on = tr("Nothing changed: the referral had already moved on.")
+    if to == transfers.TO_COORDINATORS:
+        changed = await transfers.to_coordinators(services, person, prompt.referral_id, text)
+        if not changed.changed or changed.referral is None:
+            await message.reply_text(moved_on)
+            return
+        await reply(context, changed.notices)
+        head = cards.headline(tr, services.config, changed.referral)
+        await message.reply_text(
+            f"{head}\n"
+            + tr("Handed back to the coordinators; they will pass it on.")
+            + " "
+            + tr("The officer will be told.")
+        )
+        return
+    asked = await transfers.ask(
+        services, person, prompt.referral_id, to, text, prompt.card_message_id
+    )
+    if asked.waiting is not None:
+        await message.reply_text(
+            tr(
+                "You asked {worker} to take this case over; it stays yours until they answer.",
+                worker=asked.waiting.display_name,
+            )
+        )
+        return
+    if asked.colleague is None:
+        await message.reply_text(moved_on)
+        return
+    await reply(context, asked.notices)
+    await message.reply_text(
+        tr(
+            "Asked {worker} to take it over. The case stays yours until they answer; you "
+            "will hear either way.",
+            worker=asked.colleague.display_name,
+        )
+    )
 
 
 OFFICER_KINDS = frozenset({NoticeKind.RETURNED, NoticeKind.CLOSED, NoticeKind.HELD_BY_COORDINATOR})

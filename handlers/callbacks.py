@@ -43,6 +43,7 @@ class Code(StrEnum):
     INVITE = "inv"  # inv:cancel | inv:<role>[:<station, team or *>]
     LANGUAGE = "lang"  # lang:<language code>
     COVER = "r"  # r:<step>[:...] (the /cover wizard; see handlers.rota)
+    HANDOVER = "h"  # h:<handover id>:<action> (a colleague's request to take a case over)
 
 
 NUMBER: Final = "number"  # an action's value that is an id
@@ -62,6 +63,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "v": None,
         "o": Outcome,
         "l": Resource,
+        "h": None,  # Hand over: choose a colleague or the coordinator
+        "g": NUMBER,  # …to this colleague (0: back to the coordinators)
     },
     Code.ESCALATION: {
         "t": None,
@@ -72,6 +75,7 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "p": NUMBER,
         "y": NUMBER,  # "Assign anyway" (off duty, away or at the cap)
     },
+    Code.HANDOVER: {"y": None, "n": None},  # I take it / I can't
 }
 
 _DIGITS = "[0-9]{1,12}"
@@ -158,6 +162,8 @@ def subject(data: object) -> str | None:
     tap = parse(data)
     if tap is None or tap.number is None:
         return None
+    if tap.code is Code.HANDOVER:
+        return f"handover:{tap.number}"
     return f"offer:{tap.number}" if tap.code is Code.OFFER else f"referral:{tap.number}"
 
 
@@ -211,6 +217,10 @@ def case(referral_id: int, action: str, value: str = "") -> str:
 
 def escalation(referral_id: int, action: str, worker_id: int | None = None) -> str:
     return on_object(Code.ESCALATION, referral_id, action, "" if worker_id is None else worker_id)
+
+
+def handover(handover_id: int, action: str) -> str:
+    return on_object(Code.HANDOVER, handover_id, action)
 
 
 def withdraw(referral_id: int) -> str:

@@ -238,9 +238,28 @@ def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | N
         ]
     )
     rows.append(
-        [InlineKeyboardButton(tr("🔒 Show details"), callback_data=callbacks.case(rid, "s"))]
+        [
+            InlineKeyboardButton(tr("🔒 Show details"), callback_data=callbacks.case(rid, "s")),
+            InlineKeyboardButton(tr("🤝 Hand over"), callback_data=callbacks.case(rid, "h")),
+        ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def handover_buttons(tr: Translator, handover_id: int) -> InlineKeyboardMarkup:
+    """A colleague's request to take a case over: one tap either way."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    tr("✅ I take it"), callback_data=callbacks.handover(handover_id, "y")
+                ),
+                InlineKeyboardButton(
+                    tr("I can't"), callback_data=callbacks.handover(handover_id, "n")
+                ),
+            ]
+        ]
+    )
 
 
 def escalation_text(

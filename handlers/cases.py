@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler
 
 from bot.domain.people import Role
 from bot.domain.referral import WORKING, Outcome, Referral, Resource, Status
-from bot.services import cases
+from bot.services import cases, transfers
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
@@ -33,7 +33,7 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     referral = await _own_case(update, context, referral_id, action)
     if referral is None:
         return
-    if verb in ("x", "r", "o", "l") and referral.status not in WORKING:  # an old card
+    if verb in ("x", "r", "o", "l", "h", "g") and referral.status not in WORKING:  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
     if verb in ("w", "v"):  # appropriate adult: on my way / arrived
@@ -97,6 +97,10 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
             + tr("A returned case cannot be reopened."),
             {},
         )
+    elif action == "h":
+        await _choose_colleague(update, context, referral)
+    elif verb == "g":
+        await _ask_handover_reason(update, context, referral, tap.value_number)
     elif action == "u":
         changed = await cases.reopen(services, person, referral_id)
         if not changed.changed:
@@ -115,6 +119,78 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     else:  # "b": back to the card
         await query.answer()
         await _show_card(update, context, referral)
+
+
+async def _choose_colleague(update: Update, context: BotContext, referral: Referral) -> None:
+    """The team's colleagues (state and open cases, as a coordinator's Assign shows
+    them) and "the coordinator"; or, while a request waits, who it waits for."""
+    query = update.callback_query
+    assert query is not None
+    services, tr = context.services, context.tr
+    waiting = await transfers.pending(services, referral.id)
+    if waiting is not None:
+        await query.answer(
+            tr(
+                "You asked {worker} to take this case over; it stays yours until they answer.",
+                worker=waiting[1].display_name,
+            ),
+            show_alert=True,
+        )
+        return
+    await query.answer()
+    rows = []
+    for colleague in await transfers.colleagues(services, me(context), referral):
+        label = tr(
+            "{name} · {state} · {count} open",
+            name=colleague.person.display_name,
+            state=tr("on duty") if colleague.on_duty else tr("away"),
+            count=colleague.open_cases,
+        )
+        data = callbacks.case(referral.id, "g", str(colleague.person.id))
+        rows.append([InlineKeyboardButton(label, callback_data=data)])
+    back_to = callbacks.case(referral.id, "g", str(transfers.TO_COORDINATORS))
+    rows.append([InlineKeyboardButton(tr("↩️ Back to the coordinator"), callback_data=back_to)])
+    rows.append(
+        [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(referral.id, "b"))]
+    )
+    await edit_card(query, tr("Hand {ref} over to:", ref=referral.ref), InlineKeyboardMarkup(rows))
+
+
+async def _ask_handover_reason(
+    update: Update, context: BotContext, referral: Referral, colleague_id: int
+) -> None:
+    """One typed line: why. The colleague (or the coordinators) read it with the request."""
+    query = update.callback_query
+    assert query is not None
+    services, tr = context.services, context.tr
+    if colleague_id == transfers.TO_COORDINATORS:
+        question = tr(
+            "Why are you handing {ref} back to the coordinator? Type one line; the "
+            "coordinators read it on their card.",
+            ref=referral.ref,
+        )
+    else:
+        chosen = {
+            c.person.id: c.person
+            for c in await transfers.colleagues(services, me(context), referral)
+        }
+        colleague = chosen.get(colleague_id)
+        if colleague is None:  # left the team, deactivated, or a forged button
+            await query.answer(
+                tr("This colleague can no longer take cases. Please choose again."),
+                show_alert=True,
+            )
+            return
+        question = tr(
+            "Why are you handing {ref} over to {worker}? Type one line; they read it with "
+            "the request. Keep personal details out of it.",
+            ref=referral.ref,
+            worker=colleague.display_name,
+        )
+    await query.answer()
+    await ask_on_card(
+        update, context, referral.id, "handover_reason", question, {"to": str(colleague_id)}
+    )
 
 
 async def _own_case(

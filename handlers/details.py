@@ -89,6 +89,11 @@ async def _hide(context: BotContext, shown: details.ShownDetails) -> None:
         text = tr(
             "🔒 The details of {ref} were taken off this chat when the case ended.", ref=shown.ref
         )
+        if shown.handed_on:
+            text = tr(
+                "🔒 The details of {ref} were taken off this chat when the case was handed over.",
+                ref=shown.ref,
+            )
         buttons = None
     else:
         text = tr.n(

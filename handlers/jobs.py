@@ -43,6 +43,7 @@ from bot.engine import (
     details_hiding,
     draft_retention,
     escalation,
+    handovers,
     reminders,
     retention,
 )
@@ -238,6 +239,7 @@ def schedule(app: BotApp) -> None:
         # name, job, interval, first run at once (else after one interval)
         (ESCALATION_JOB, escalation_round, escalation.INTERVAL, True),
         ("reminders", _job(reminders.tick), reminders.INTERVAL, False),
+        ("handovers", _job(handovers.tick), handovers.INTERVAL, False),
         ("backup", _job(_back_up), backup.INTERVAL, False),
         ("details_hiding", _hide_details, details_hiding.INTERVAL, False),
         ("draft_retention", _job(draft_retention.tick), draft_retention.INTERVAL, True),

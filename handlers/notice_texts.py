@@ -126,6 +126,9 @@ def _reveal(tr: Translator, config: Config, facts: Facts) -> Shown:
     named first, on a line of its own ahead of the details."""
     referral, by = facts.case, facts.notice.values.get("by")
     lead = tr("Coordinator {name} assigned this referral to you.", name=by) if by else None
+    handed = facts.notice.values.get("from")
+    if handed:
+        lead = tr("{name} handed this case over to you.", name=handed)
     return Shown(cards.case_text(tr, config, referral), cards.case_buttons(tr, referral), lead=lead)
 
 
@@ -155,6 +158,49 @@ def _remind_stale(tr: Translator, config: Config, facts: Facts) -> Shown:
             "No update for {count} days. Is the case still moving? Mark the next step or close it.",
             days,
         ),
+    )
+
+
+def _handover_offer(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """A colleague's request to take a case over: no personal details until taken."""
+    values, referral = facts.notice.values, facts.case
+    handover_id = int(values.get("handover", "0"))
+    return Shown(
+        f"{cards.headline(tr, config, referral)}\n"
+        + tr(
+            "{name} asks you to take over {ref}: {reason}",
+            name=values.get("from", ""),
+            ref=referral.ref,
+            reason=mask(values.get("reason", "")),
+        )
+        + "\n"
+        + tr("If you take it, the details come to you and the officer is told."),
+        cards.handover_buttons(tr, handover_id),
+    )
+
+
+def handed_over_text(tr: Translator, config: Config, referral: Referral, worker: str) -> str:
+    """The old holder's case card once a colleague took the case over."""
+    return f"{cards.headline(tr, config, referral)}\n" + tr(
+        "Handed over to {worker}.", worker=worker
+    )
+
+
+def _handed_over(tr: Translator, config: Config, facts: Facts) -> Shown:
+    return Shown(handed_over_text(tr, config, facts.case, facts.notice.values.get("worker", "")))
+
+
+def _handover_refused(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """The colleague cannot take it: the case card again, with its buttons, for the
+    holder who still has it."""
+    referral = facts.case
+    line = tr(
+        "{worker} can't take over {ref}. The case stays with you.",
+        worker=facts.notice.values.get("worker", ""),
+        ref=referral.ref,
+    )
+    return Shown(
+        f"{cards.case_text(tr, config, referral)}\n{line}", cards.case_buttons(tr, referral)
     )
 
 
@@ -249,6 +295,30 @@ def _assignment_refused(tr: Translator, config: Config, facts: Facts) -> str:
     return tr(
         "{worker} could not take it. The coordinators are finding someone else.",
         worker=facts.notice.values.get("worker", ""),
+    )
+
+
+def _now_with(tr: Translator, config: Config, facts: Facts) -> str:
+    return tr(
+        "{ref} is now with {worker}. Tap the name to write to them.",
+        ref=facts.case.ref,
+        worker=_worker_link(facts),
+    )
+
+
+def _back_to_coordinators(tr: Translator, config: Config, facts: Facts) -> str:
+    worker = facts.notice.values.get("worker", "")
+    if facts.notice.values.get("left"):
+        return tr(
+            "{worker} no longer works with the bot, so the coordinators have been asked to "
+            "pass {ref} on. You will hear who takes it.",
+            worker=worker,
+            ref=facts.case.ref,
+        )
+    return tr(
+        "{worker} handed {ref} back to the coordinators. You will hear who takes it.",
+        worker=worker,
+        ref=facts.case.ref,
     )
 
 
@@ -363,7 +433,24 @@ def _escalation(tr: Translator, config: Config, facts: Facts) -> Shown:
             reason=mask(cannot.note or ""),
         )
         text = f"{said}\n{text}"
-    return Shown(text + _late(tr, facts.notice), cards.escalation_buttons(tr, config, referral))
+    text += _why_back(tr, facts.notice) + _late(tr, facts.notice)
+    return Shown(text, cards.escalation_buttons(tr, config, referral))
+
+
+def _why_back(tr: Translator, notice: Notice) -> str:
+    """Why an accepted case is before the coordinators again ("" for an escalation)."""
+    values = notice.values
+    if values.get("left"):
+        return "\n" + tr(
+            "↩️ Its holder {worker} was deactivated: please pass it on.", worker=values["left"]
+        )
+    if values.get("back_from"):
+        return "\n" + tr(
+            "↩️ {worker} handed it back: {reason}",
+            worker=values["back_from"],
+            reason=mask(values.get("reason", "")),
+        )
+    return ""
 
 
 def _decline_reason(tr: Translator, config: Config, facts: Facts) -> Shown:
@@ -389,6 +476,20 @@ def _contact_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
             "{worker} accepted this at {time} and has not yet marked first contact.",
             worker=facts.notice.values.get("worker", ""),
             time=local_time(referral.accepted_at or referral.created_at, config.zone),
+        )
+    )
+
+
+def _handover_unanswered(tr: Translator, config: Config, facts: Facts) -> Shown:
+    values = facts.notice.values
+    return Shown(
+        f"⏰ {cards.headline(tr, config, facts.case)}\n"
+        + tr(
+            "{name} asked {worker} at {time} to take this case over, and has had no answer. "
+            "{name} still holds it.",
+            name=values.get("from", ""),
+            worker=values.get("worker", ""),
+            time=local_time(datetime.fromisoformat(values["since"]), config.zone),
         )
     )
 
@@ -503,6 +604,9 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.REMIND_CONTACT: _remind_contact,
     NoticeKind.REMIND_STALE: _remind_stale,
     NoticeKind.CASE_CARD: _case_card,
+    NoticeKind.HANDOVER_OFFER: _handover_offer,
+    NoticeKind.HANDOVER_REFUSED: _handover_refused,
+    NoticeKind.HANDED_OVER: _handed_over,
     # to the officer
     NoticeKind.SUBMITTED: _submitted,
     NoticeKind.FILED: _to_officer(_filed),
@@ -521,6 +625,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.ASSIGNED: _to_officer(_assigned),
     NoticeKind.ASSIGNMENT_PENDING: _to_officer(_assignment_pending),
     NoticeKind.ASSIGNMENT_REFUSED: _to_officer(_assignment_refused),
+    NoticeKind.NOW_WITH: _to_officer(_now_with),
+    NoticeKind.BACK_TO_COORDINATORS: _to_officer(_back_to_coordinators),
     # to coordinators
     NoticeKind.ESCALATION: _escalation,
     NoticeKind.DECLINE_REASON: _decline_reason,
@@ -528,6 +634,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.UNREACHABLE: _unreachable,
     NoticeKind.HANDOVER: _handover,
     NoticeKind.GAP_WARNING: _gap_warning,
+    NoticeKind.HANDOVER_UNANSWERED: _handover_unanswered,
     # to the people whose duty a coordinator changed
     NoticeKind.COVER: _cover,
     NoticeKind.COVERED_FOR: _cover,

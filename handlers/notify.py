@@ -226,6 +226,15 @@ async def _reply_to_card(context: BotContext, facts: Facts, shown: Shown) -> Non
     )
 
 
+async def _edit_or_send(context: BotContext, facts: Facts, shown: Shown) -> None:
+    """The card the notice names, edited (its buttons go); a new message if it names none."""
+    message_id = facts.notice.message_id
+    if message_id is None:
+        await _send(context, facts, shown)
+        return
+    await _edit_text(context, facts.notice.recipient.telegram_id, message_id, shown.text)
+
+
 async def _reveal_case(context: BotContext, facts: Facts, shown: Shown) -> None:
     """The details (protected, audited) unless a failed try delivered them already, then
     the case card with its buttons."""
@@ -248,6 +257,7 @@ _CALLS: dict[NoticeKind, Call] = {
     NoticeKind.SUBMITTED: _edit_review_card,
     NoticeKind.DECLINE_REASON: _reply_to_card,
     NoticeKind.REVEAL: _reveal_case,
+    NoticeKind.HANDED_OVER: _edit_or_send,
 }
 
 

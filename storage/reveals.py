@@ -18,7 +18,8 @@ class ShownDetails:
     chat_id: int
     message_id: int
     location_message_id: int | None
-    case_ended: bool  # closed or returned to police since it was shown
+    case_ended: bool  # closed or returned to police since it was shown, or handed on
+    handed_on: bool = False  # the case is no longer this chat's person's (a handover)
 
 
 async def insert(
@@ -58,16 +59,19 @@ async def due(
     conn: Conn, *, shown_before: datetime | None, at_case_end: bool, limit: int = 100
 ) -> list[ShownDetails]:
     """Details still on show that were sent before ``shown_before`` (None: no time limit),
-    or, with ``at_case_end``, whose case has ended."""
+    or, with ``at_case_end``, whose case has ended for the chat's person: closed,
+    returned, or handed over to someone else (the case is not theirs any more)."""
     cutoff = to_db(shown_before) if shown_before is not None else None
     rows = await fetch_all(
         conn,
         "SELECT v.id, v.referral_id, r.ref, p.language, v.chat_id, v.message_id,"
-        " v.location_message_id, r.status IN ('closed', 'returned') AS ended"
+        " v.location_message_id, r.status IN ('closed', 'returned') AS closed,"
+        " r.assignee_id IS NOT p.id AS handed_on"
         " FROM reveals v JOIN referrals r ON r.id = v.referral_id"
         " JOIN people p ON p.telegram_id = v.chat_id"
         " WHERE v.hidden_at IS NULL"
-        " AND ((? IS NOT NULL AND v.sent_at <= ?) OR (? AND r.status IN ('closed', 'returned')))"
+        " AND ((? IS NOT NULL AND v.sent_at <= ?)"
+        " OR (? AND (r.status IN ('closed', 'returned') OR r.assignee_id IS NOT p.id)))"
         " ORDER BY v.id LIMIT ?",
         (cutoff, cutoff, at_case_end, limit),
     )
@@ -83,7 +87,8 @@ def _shown(row: Row) -> ShownDetails:
         chat_id=row["chat_id"],
         message_id=row["message_id"],
         location_message_id=row["location_message_id"],
-        case_ended=bool(row["ended"]),
+        case_ended=bool(row["closed"]) or bool(row["handed_on"]),
+        handed_on=bool(row["handed_on"]) and not bool(row["closed"]),
     )
 
 
@@ -100,7 +105,7 @@ async def pins_due(conn: Conn, *, shown_before: datetime, limit: int = 100) -> l
     rows = await fetch_all(
         conn,
         "SELECT v.id, v.referral_id, r.ref, p.language, v.chat_id, v.message_id,"
-        " v.location_message_id, 0 AS ended"
+        " v.location_message_id, 0 AS closed, 0 AS handed_on"
         " FROM reveals v JOIN referrals r ON r.id = v.referral_id"
         " JOIN people p ON p.telegram_id = v.chat_id"
         " WHERE v.hidden_at IS NULL AND v.location_message_id IS NOT NULL"

@@ -153,6 +153,7 @@ SEALED: Mapping[str, SealedTable] = MappingProxyType(
         "prompts": SealedTable(
             key="person_id", columns=("data",), referral="referral_id", erase_rows=True
         ),
+        "case_handovers": SealedTable(key="id", columns=("reason",), referral="referral_id"),
         "outbox": SealedTable(key="id", columns=("vals",), referral="referral_id", empty="{}"),
     }
 )

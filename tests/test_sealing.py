@@ -14,7 +14,17 @@ from bot.domain.draft import Draft
 from bot.domain.referral import Safety, Status, Urgency
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import world
-from storage import audit, directory, drafts, offers, outbox, people, prompts, referrals
+from storage import (
+    audit,
+    case_handovers,
+    directory,
+    drafts,
+    offers,
+    outbox,
+    people,
+    prompts,
+    referrals,
+)
 from storage.db import Conn, Database, fetch_all, migrations
 from storage.sealing import (
     SEALED,
@@ -271,6 +281,16 @@ def _sealed_writes(
             tx,
             person,
             prompts.Prompt("t", "close", referral, {"note": CANARY_PLACE}, None, now),
+        ),
+        "case_handovers": lambda tx: case_handovers.insert(
+            tx,
+            referral_id=referral,
+            from_id=person,
+            to_id=person,
+            reason=CANARY_PLACE,
+            now=now,
+            remind_at=now,
+            card_message_id=None,
         ),
         "outbox": lambda tx: outbox.insert(
             tx,

@@ -29,6 +29,10 @@ class NoticeKind(StrEnum):
     # One open case with its buttons, for /mine: the list can be long and goes at the
     # chat's pace, so the sender sends it and the bot goes on answering everyone else.
     CASE_CARD = "case_card"
+    # A case handed on (bot/services/transfers.py)
+    HANDOVER_OFFER = "handover_offer"  # a colleague asks you to take over: I take it / I can't
+    HANDOVER_REFUSED = "handover_refused"  # to the holder: the colleague cannot; keep it
+    HANDED_OVER = "handed_over"  # edit the holder's card: who has the case now
     # to the officer
     SUBMITTED = "submitted"  # edit the review card: "Submitted as R-…", no buttons left
     FILED = "filed"  # sent, and offered to how many workers
@@ -47,6 +51,8 @@ class NoticeKind(StrEnum):
     ASSIGNED = "assigned"  # a coordinator gave it to a worker, who confirmed (to the officer)
     ASSIGNMENT_PENDING = "assignment_pending"  # assigned, waiting for the worker to confirm
     ASSIGNMENT_REFUSED = "assignment_refused"  # the assignee could not take it
+    NOW_WITH = "now_with"  # a worker took the case over from a colleague
+    BACK_TO_COORDINATORS = "back_to_coordinators"  # handed back, or its holder left
     # to coordinators
     ESCALATION = "escalation"  # a card: take it, or assign it to a worker
     # A worker's typed decline reason, as a reply to an open card (the card is left as
@@ -56,6 +62,7 @@ class NoticeKind(StrEnum):
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
     HANDOVER = "handover"  # the morning summary of the night
     GAP_WARNING = "gap_warning"  # tonight has hours nobody covers
+    HANDOVER_UNANSWERED = "handover_unanswered"  # a colleague has not answered a handover
     # to the people whose duty a coordinator changed with /cover
     COVER = "cover"  # put on duty, taken off, or covering for someone
     COVERED_FOR = "covered_for"  # taken off duty: someone else covers for them

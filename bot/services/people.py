@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.people import Person
 from bot.domain.referral import Skill
-from bot.services import Services
+from bot.services import Services, transfers
 from storage import audit, meta, people
 
 
@@ -22,7 +22,11 @@ async def set_language(services: Services, person: Person, language: str) -> Per
 
 
 async def set_active(services: Services, telegram_id: int, active: bool) -> Person | None:
-    """Turn a person's access off or on again; None if nobody has that Telegram id."""
+    """Turn a person's access off or on again; None if nobody has that Telegram id.
+
+    A person turned off who holds open cases leaves none of them with nobody: each goes
+    before the coordinators at once (see :func:`bot.services.transfers.person_left`),
+    in the same transaction."""
     now = services.clock.now()
     async with services.db.write() as tx:
         person = await people.by_telegram_id(tx, telegram_id)
@@ -35,6 +39,8 @@ async def set_active(services: Services, telegram_id: int, active: bool) -> Pers
             action="person.activated" if active else "person.deactivated",
             subject=f"person:{person.id}",
         )
+        if not active:
+            await transfers.person_left(tx, services, person)
         return await people.by_id(tx, person.id)
 
 

@@ -52,7 +52,7 @@ async def _contact(tx: Conn, services: Services, referral: Referral, now: dateti
                     referral.id,
                     values={"worker": worker.display_name},
                 )
-                for c in await _coordinators_to_tell(
+                for c in await coordinators_to_tell(
                     tx, services, team.id if team else None, now, worker
                 )
             ),
@@ -63,7 +63,7 @@ async def _contact(tx: Conn, services: Services, referral: Referral, now: dateti
     return []
 
 
-async def _coordinators_to_tell(
+async def coordinators_to_tell(
     tx: Conn, services: Services, team_id: str | None, now: datetime, worker: Person
 ) -> list[Person]:
     """The coordinators on duty now; every coordinator of the station only if none is

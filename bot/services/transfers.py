@@ -1,0 +1,390 @@
+"""Handing an open case on: to a colleague of the team, or back to the coordinators.
+
+A worker who cannot go on with a case (leave, a conflict of interest, a load too heavy)
+asks a colleague of the team to take it over, with a one-line reason. The colleague
+answers **I take it** or **I can't**. Until they take it the case stays the worker's:
+only one person holds a case at a time, and a request nobody answers leaves nobody
+without it. If nobody answers within :data:`ANSWER_WITHIN`, the coordinators hear
+(a timer kept in the request's row, checked by the engine, so a restart delays it at
+most one tick and never fires it twice); the request stays open for the colleague.
+
+On take-over the colleague gets the details (protected, audited: the ordinary reveal
+notice) and the case card; the old holder's details come off her phone under the
+agency's existing hiding rules (the case is not hers any more, as if it had ended for
+her); her card says who has it now; the officer hears who holds it now.
+
+"Back to the coordinator" (and deactivating a person who holds open cases) puts the
+case back on offer at the coordinators' level: each coordinator on duty (every one of
+the team's when nobody is) gets the escalation card, Take it myself / Assign, and the
+escalation clock runs from there, so it reminds them until someone takes it. The case
+starts again at intake for its new holder, who makes first contact anew.
+
+The typed reason is sealed at rest and shown only to the colleague and the
+coordinators (masked like every typed reason); it is never logged or audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.domain.escalation import Level
+from bot.domain.people import Person, Role
+from bot.domain.referral import WORKING, Referral, Status
+from bot.services import Services, outbox, rota
+from bot.services.escalation import plan_of
+from bot.services.notices import Changed, Notice, NoticeKind
+from bot.services.reminders import coordinators_to_tell
+from storage import audit, case_handovers, offers, people, referrals
+from storage.case_handovers import Handover, HandoverState
+from storage.db import Conn
+
+__all__ = [
+    "ANSWER_WITHIN",
+    "TO_COORDINATORS",
+    "Answered",
+    "Asked",
+    "Colleague",
+    "HandoverState",
+    "answer",
+    "ask",
+    "colleagues",
+    "pending",
+    "person_left",
+    "put_before_coordinators",
+    "to_coordinators",
+    "unanswered",
+]
+
+ANSWER_WITHIN = timedelta(hours=2)  # then the coordinators hear that nobody answered
+TO_COORDINATORS = 0  # the "colleague" id that means: back to the coordinators
+
+
+@dataclass(frozen=True)
+class Colleague:
+    person: Person
+    open_cases: int
+    on_duty: bool
+
+
+async def colleagues(services: Services, holder: Person, referral: Referral) -> list[Colleague]:
+    """The team's other active, reachable workers who may take the case over, each with
+    whether they are on duty now and how many open cases they hold."""
+    team = services.config.team_of(referral.station_id)
+    if team is None:
+        return []
+    now = services.clock.now()
+    shift = await rota.on_duty(services, team_id=team.id, role=Role.SOCIAL_WORKER, at=now)
+    return [
+        Colleague(person, load, person.on_duty(shift, now))
+        for person, load in await people.workers_of_team(services.db.reader, team.id)
+        if person.id not in (holder.id, referral.officer_id) and person.active and person.reachable
+    ]
+
+
+async def pending(services: Services, referral_id: int) -> tuple[Handover, Person] | None:
+    """The open request about a case, and the colleague it waits for."""
+    found = await case_handovers.open_of_referral(services.db.reader, referral_id)
+    if found is None:
+        return None
+    colleague = await people.by_id(services.db.reader, found.to_id)
+    return (found, colleague) if colleague is not None else None
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The result of asking: ``colleague`` when the request went out; ``waiting`` when
+    an earlier request still waits (for that colleague); neither when the case moved on
+    or the colleague may not take it."""
+
+    colleague: Person | None = None
+    waiting: Person | None = None
+    notices: tuple[Notice, ...] = ()
+
+
+async def ask(
+    services: Services,
+    holder: Person,
+    referral_id: int,
+    colleague_id: int,
+    reason: str,
+    card_message_id: int | None,
+) -> Asked:
+    """Ask ``colleague_id`` to take the holder's open case over."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await referrals.by_id(tx, referral_id)
+        if referral is None or referral.assignee_id != holder.id or referral.status not in WORKING:
+            return Asked()
+        waiting = await case_handovers.open_of_referral(tx, referral_id)
+        if waiting is not None:
+            return Asked(waiting=await people.by_id(tx, waiting.to_id))
+        allowed = {c.person.id: c.person for c in await colleagues(services, holder, referral)}
+        colleague = allowed.get(colleague_id)
+        if colleague is None:
+            await audit.record(
+                tx,
+                now=now,
+                action="handover.refused",
+                actor_person_id=holder.id,
+                subject=referral.ref,
+                detail=f"person:{colleague_id}",
+            )
+            return Asked()
+        handover_id = await case_handovers.insert(
+            tx,
+            referral_id=referral.id,
+            from_id=holder.id,
+            to_id=colleague.id,
+            reason=reason,
+            now=now,
+            remind_at=now + ANSWER_WITHIN,
+            card_message_id=card_message_id,
+        )
+        await audit.record(
+            tx,
+            now=now,
+            action="handover.asked",
+            actor_person_id=holder.id,
+            subject=referral.ref,
+            detail=f"person:{colleague.id}",  # never the reason: it is typed text
+        )
+        offer = Notice(
+            NoticeKind.HANDOVER_OFFER,
+            colleague,
+            referral.id,
+            values={"from": holder.display_name, "reason": reason, "handover": str(handover_id)},
+        )
+        sent = await outbox.enqueue(tx, services, [offer])
+    return Asked(colleague=colleague, notices=tuple(sent))
+
+
+@dataclass(frozen=True)
+class Answered:
+    """``done``: this tap decided it; else ``state`` says how it was decided before
+    (None: the case moved on, or the request is not the presser's)."""
+
+    done: bool
+    referral: Referral | None = None
+    state: HandoverState | None = None
+    holder: str = ""
+    notices: tuple[Notice, ...] = ()
+
+
+async def answer(services: Services, colleague: Person, handover_id: int, take: bool) -> Answered:
+    """The colleague takes the case over, or cannot."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        request = await case_handovers.by_id(tx, handover_id)
+        if request is None or request.to_id != colleague.id:
+            await audit.record(
+                tx,
+                now=now,
+                action="handover.refused",
+                actor_person_id=colleague.id,
+                subject=f"handover:{handover_id}",
+            )
+            return Answered(False)
+        referral = await referrals.by_id(tx, request.referral_id)
+        holder = await people.by_id(tx, request.from_id)
+        assert referral is not None and holder is not None
+        if request.state is not HandoverState.OPEN:
+            return Answered(False, referral, request.state, holder.display_name)
+        if referral.assignee_id != holder.id or referral.status not in WORKING:
+            await case_handovers.settle(tx, request.id, HandoverState.CANCELLED, now)
+            return Answered(False, referral, HandoverState.CANCELLED, holder.display_name)
+        if not take:
+            await case_handovers.settle(tx, request.id, HandoverState.REFUSED, now)
+            await audit.record(
+                tx,
+                now=now,
+                action="handover.declined",
+                actor_person_id=colleague.id,
+                subject=referral.ref,
+                detail=f"person:{holder.id}",
+            )
+            told = Notice(
+                NoticeKind.HANDOVER_REFUSED,
+                holder,
+                referral.id,
+                values={"worker": colleague.display_name},
+            )
+            sent = await outbox.enqueue(tx, services, [told])
+            return Answered(True, referral, HandoverState.REFUSED, holder.display_name, tuple(sent))
+        await case_handovers.move_case(
+            tx, referral.id, from_id=holder.id, to_id=colleague.id, now=now
+        )
+        await case_handovers.settle(tx, request.id, HandoverState.TAKEN, now)
+        await referrals.add_event(
+            tx,
+            referral.id,
+            now=now,
+            actor_id=colleague.id,
+            from_status=referral.status,
+            to_status=referral.status,
+            reason=f"handed over by person {holder.id}: {request.reason}",  # sealed
+        )
+        await audit.record(
+            tx,
+            now=now,
+            action="referral.handed_over",
+            actor_person_id=colleague.id,
+            actor_telegram_id=colleague.telegram_id,
+            subject=referral.ref,
+            detail=f"person:{holder.id}",
+        )
+        officer = await people.by_id(tx, referral.officer_id)
+        assert officer is not None
+        taken = {"worker": colleague.display_name}
+        notices = [
+            Notice(NoticeKind.REVEAL, colleague, referral.id, values={"from": holder.display_name}),
+            Notice(
+                NoticeKind.HANDED_OVER,
+                holder,
+                referral.id,
+                message_id=request.card_message_id,
+                values=taken,
+            ),
+            Notice(
+                NoticeKind.NOW_WITH,
+                officer,
+                referral.id,
+                values={**taken, "worker_telegram_id": str(colleague.telegram_id)},
+            ),
+        ]
+        sent = await outbox.enqueue(tx, services, notices)
+        moved = await referrals.by_id(tx, referral.id)
+    return Answered(True, moved, HandoverState.TAKEN, holder.display_name, tuple(sent))
+
+
+async def to_coordinators(
+    services: Services, holder: Person, referral_id: int, reason: str
+) -> Changed:
+    """The holder hands the case back to the coordinators, with a reason."""
+    async with services.db.write() as tx:
+        referral = await referrals.by_id(tx, referral_id)
+        if referral is None or referral.assignee_id != holder.id or referral.status not in WORKING:
+            return Changed(referral, False)
+        notices = await put_before_coordinators(
+            tx, services, referral, holder, {"back_from": holder.display_name, "reason": reason}
+        )
+        sent = await outbox.enqueue(tx, services, notices)
+        return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))
+
+
+async def put_before_coordinators(
+    tx: Conn, services: Services, referral: Referral, holder: Person, values: dict[str, str]
+) -> list[Notice]:
+    """Put ``holder``'s open case back on offer before the coordinators, in ``tx``:
+    their escalation cards (which say why, from ``values``), the officer's notice, and
+    the end of any open request about it. Returns the notices (not yet enqueued)."""
+    now = services.clock.now()
+    plan = plan_of(services, referral)
+    if not await case_handovers.back_on_offer(
+        tx,
+        referral.id,
+        from_id=holder.id,
+        level=int(Level.COORDINATOR),
+        next_action_at=now + plan.wait(Level.COORDINATOR),
+        now=now,
+    ):
+        return []
+    await case_handovers.cancel_open_of(tx, referral.id, now)
+    left = "left" in values
+    await referrals.add_event(
+        tx,
+        referral.id,
+        now=now,
+        actor_id=None if left else holder.id,
+        from_status=referral.status,
+        to_status=Status.OFFERED,
+        reason=(
+            f"person {holder.id} deactivated"
+            if left
+            else f"handed back to the coordinators: {values.get('reason', '')}"  # sealed
+        ),
+    )
+    await audit.record(
+        tx,
+        now=now,
+        action="referral.holder_deactivated" if left else "referral.handed_back",
+        actor_person_id=None if left else holder.id,
+        subject=referral.ref,
+        detail=f"person:{holder.id}",
+    )
+    team = services.config.team_of(referral.station_id)
+    told = await coordinators_to_tell(tx, services, team.id if team else None, now, holder)
+    cards = [
+        Notice(
+            NoticeKind.ESCALATION,
+            coordinator,
+            referral.id,
+            offer_id=await offers.insert(tx, referral.id, coordinator.id, now, kind="coordinator"),
+            values=values,
+        )
+        for coordinator in told
+        if coordinator.id != referral.officer_id
+    ]
+    officer = await people.by_id(tx, referral.officer_id)
+    assert officer is not None
+    heard = {"worker": holder.display_name, **({"left": "1"} if left else {})}
+    return [*cards, Notice(NoticeKind.BACK_TO_COORDINATORS, officer, referral.id, values=heard)]
+
+
+async def person_left(tx: Conn, services: Services, person: Person) -> list[Notice]:
+    """``person`` was deactivated, in ``tx``: each of their open cases goes before the
+    coordinators at once (one card each), and a colleague who asked them to take a case
+    over hears that they cannot. Returns the notices, enqueued."""
+    now = services.clock.now()
+    notices: list[Notice] = []
+    for referral in await referrals.open_cases_of(tx, person.id):
+        notices += await put_before_coordinators(
+            tx, services, referral, person, {"left": person.display_name}
+        )
+    for request in await case_handovers.open_to(tx, person.id):
+        if not await case_handovers.settle(tx, request.id, HandoverState.CANCELLED, now):
+            continue
+        holder = await people.by_id(tx, request.from_id)
+        if holder is not None:
+            notices.append(
+                Notice(
+                    NoticeKind.HANDOVER_REFUSED,
+                    holder,
+                    request.referral_id,
+                    values={"worker": person.display_name},
+                )
+            )
+    return await outbox.enqueue(tx, services, notices)
+
+
+async def unanswered(services: Services) -> list[Notice]:
+    """Requests nobody answered in time: the coordinators hear, once (the engine's tick).
+    A request whose case moved on meanwhile is closed instead."""
+    now = services.clock.now()
+    notices: list[Notice] = []
+    async with services.db.write() as tx:
+        for request in await case_handovers.due(tx, now):
+            assert request.remind_at is not None
+            if not await case_handovers.reminded(tx, request.id, request.remind_at):
+                continue
+            referral = await referrals.by_id(tx, request.referral_id)
+            holder = await people.by_id(tx, request.from_id)
+            colleague = await people.by_id(tx, request.to_id)
+            if referral is None or holder is None or colleague is None:
+                continue
+            if referral.assignee_id != holder.id or referral.status not in WORKING:
+                await case_handovers.settle(tx, request.id, HandoverState.CANCELLED, now)
+                continue
+            team = services.config.team_of(referral.station_id)
+            values = {
+                "from": holder.display_name,
+                "worker": colleague.display_name,
+                "since": request.created_at.isoformat(),
+            }
+            notices += [
+                Notice(NoticeKind.HANDOVER_UNANSWERED, coordinator, referral.id, values=values)
+                for coordinator in await coordinators_to_tell(
+                    tx, services, team.id if team else None, now, holder
+                )
+            ]
+        return await outbox.enqueue(tx, services, notices)
