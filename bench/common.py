@@ -140,7 +140,7 @@ def urgent_draft(summary: str) -> Draft:
         safety_answered=True,
         urgency=Urgency.URGENT,
         place="Market street 1",
-        age_band=AgeBandId("adult"),
+        age_band=AgeBandId("18_59"),
         no_phone=True,
         consent=Consent.PERSON_AGREES,
         summary=summary,

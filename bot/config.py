@@ -218,14 +218,24 @@ def service_window(entry: str) -> WeeklyWindow:
     return WeeklyWindow.parse(days, hours)
 
 
-class CategorySettings(Named):
+class Listed(Named):
+    """A category or an age band: referrals store its ``id`` for good, so an entry is
+    retired rather than deleted. ``retired``: no longer offered as a button when filing,
+    but its names and rules stay, so the referrals filed under it read, count and route
+    as they did. An id missing from the list altogether still reads, as "no longer in
+    use" (see ``handlers/labels.py``), but has lost its name and its rules."""
+
+    retired: bool = False
+
+
+class CategorySettings(Listed):
     """One kind of incident an officer can file, as this deployment names it.
 
     ``never_waits``: not held for the team's service hours even when routine (domestic
     violence, mental health). ``skill``: offered first to workers with it, at level 0.
     ``suggested_urgency``: what the urgency step offers pre-selected when no safety
-    answer raises it. Referrals store the ``id``; a category later taken out of the
-    list still reads (by its id) and is still counted, so ids are never reused."""
+    answer raises it. Referrals store the ``id``; to stop offering a category, retire
+    it (it keeps reading, counting and routing as before); ids are never reused."""
 
     never_waits: bool = False
     skill: Skill | None = None
@@ -294,48 +304,48 @@ DEFAULT_CATEGORIES: tuple[CategorySettings, ...] = (
 )
 
 
-class AgeBandSettings(Named):
+class AgeBandSettings(Listed):
     """An age band the officer taps instead of typing an age: ``min_age`` to ``max_age``
-    years, both included (no ``max_age``: and older). The bands must run from 0 upwards
-    without gaps or overlaps, so every person falls in exactly one."""
+    years, both included (no ``max_age``: and older). The bands offered (not retired)
+    must run from 0 upwards without gaps or overlaps, so every person falls in exactly
+    one; a retired band keeps its years for the referrals filed under it."""
 
     min_age: int = Field(ge=0, le=150)
     max_age: int | None = Field(default=None, ge=0, le=150)
 
 
-# "Older people" are 60 and over in Chinese law (老年人权益保障法, art. 2).
+def _band(
+    ident: str,
+    en: str,
+    zh: str,
+    hant: str,
+    low: int,
+    high: int | None,
+    *,
+    retired: bool = False,
+) -> AgeBandSettings:
+    return AgeBandSettings(
+        id=ident,
+        name_en=en,
+        name_zh=zh,
+        name_zh_hant=hant,
+        min_age=low,
+        max_age=high,
+        retired=retired,
+    )
+
+
+# "Older people" are 60 and over in Chinese law (老年人权益保障法, art. 2). Before the
+# bands came from the configuration they were under 14, 14–17, adult (18–64) and 65 or
+# older: those two stay, retired, so every referral filed under them keeps its true
+# label (an "adult" of 64 is not 18–59, and "65 or older" is not "60 or older").
 DEFAULT_AGE_BANDS: tuple[AgeBandSettings, ...] = (
-    AgeBandSettings(
-        id="under_14",
-        name_en="Under 14",
-        name_zh="未满 14 岁",
-        name_zh_hant="未滿 14 歲",
-        min_age=0,
-        max_age=13,
-    ),
-    AgeBandSettings(
-        id="14_17",
-        name_en="14–17",
-        name_zh="14–17 岁",
-        name_zh_hant="14–17 歲",
-        min_age=14,
-        max_age=17,
-    ),
-    AgeBandSettings(
-        id="adult",
-        name_en="Adult (18–59)",
-        name_zh="成年（18–59 岁）",
-        name_zh_hant="成年（18–59 歲）",
-        min_age=18,
-        max_age=59,
-    ),
-    AgeBandSettings(
-        id="60_plus",
-        name_en="60 or older",
-        name_zh="60 岁及以上",
-        name_zh_hant="60 歲或以上",
-        min_age=60,
-    ),
+    _band("under_14", "Under 14", "未满 14 岁", "未滿 14 歲", 0, 13),
+    _band("14_17", "14–17", "14–17 岁", "14–17 歲", 14, 17),
+    _band("18_59", "Adult (18–59)", "成年（18–59 岁）", "成年（18–59 歲）", 18, 59),
+    _band("60_plus", "60 or older", "60 岁及以上", "60 歲或以上", 60, None),
+    _band("adult", "Adult (18–64)", "成年（18–64 岁）", "成年（18–64 歲）", 18, 64, retired=True),
+    _band("65_plus", "65 or older", "65 岁及以上", "65 歲或以上", 65, None, retired=True),
 )
 
 
@@ -411,6 +421,8 @@ class Config(BaseSettings):
                 raise ValueError(f"team {team.id!r}: backup_team {team.backup_team!r} is unknown")
         category_ids = [c.id for c in self.categories]
         _no_duplicates("categories", category_ids)
+        if not self.offered_categories:
+            raise ValueError("categories: every category is retired; at least one must be offered")
         for ident in self.escalation.categories:
             if ident not in category_ids:
                 raise ValueError(
@@ -418,7 +430,10 @@ class Config(BaseSettings):
                     f"(have {', '.join(category_ids)})"
                 )
         _no_duplicates("age_bands", [b.id for b in self.age_bands])
-        _contiguous(self.age_bands)
+        _contiguous(self.offered_age_bands)
+        for band in self.age_bands:
+            if band.max_age is not None and band.max_age < band.min_age:
+                raise ValueError(f"age_bands: {band.id!r} ends before it starts")
         return self
 
     @property
@@ -435,17 +450,30 @@ class Config(BaseSettings):
         """The team covering ``station_id``."""
         return next((t for t in self.teams if station_id in t.stations), None)
 
+    @property
+    def offered_categories(self) -> list[CategorySettings]:
+        """The categories an officer can file now, in the order of their buttons."""
+        return [c for c in self.categories if not c.retired]
+
+    @property
+    def offered_age_bands(self) -> list[AgeBandSettings]:
+        """The age bands an officer can tap now, youngest first."""
+        return [b for b in self.age_bands if not b.retired]
+
     def category(self, category_id: str) -> CategorySettings | None:
-        """The configured category; None for an id no longer in the list (old referrals)."""
+        """The configured category, retired or not; None for an id no longer in the
+        list at all (old referrals)."""
         return next((c for c in self.categories if c.id == category_id), None)
 
     def category_facts(self, category_id: str) -> CategoryFacts:
-        """What routing and escalation follow for ``category_id``; a category taken out
-        of the list is routed as an ordinary one (no skill first, waits for the hours)."""
+        """What routing and escalation follow for ``category_id``; a retired category
+        keeps its rules. One taken out of the list altogether is routed as an ordinary
+        one (no skill first, waits for the hours): retire it instead."""
         found = self.category(category_id)
         return found.facts if found is not None else CategoryFacts()
 
     def age_band(self, band_id: str) -> AgeBandSettings | None:
+        """The configured age band, retired or not; None for an id no longer listed."""
         return next((b for b in self.age_bands if b.id == band_id), None)
 
     def uncovered_stations(self) -> list[str]:
@@ -474,13 +502,16 @@ def _no_duplicates(what: str, ids: list[str]) -> None:
 
 
 def _contiguous(bands: list[AgeBandSettings]) -> None:
-    """From 0, each band starting the year after the one before ends; only the last open."""
+    """From 0, each band starting the year after the one before ends; only the last open.
+    ``bands`` are the offered ones: a retired band may overlap them (it is never tapped)."""
+    if not bands:
+        raise ValueError("age_bands: every age band is retired; the offered ones must start at 0")
     expected = 0
     for number, band in enumerate(bands):
         if band.min_age != expected:
             raise ValueError(
                 f"age_bands: {band.id!r} starts at {band.min_age}, expected {expected} "
-                "(list the bands from youngest to oldest, without gaps or overlaps)"
+                "(list the offered bands from youngest to oldest, without gaps or overlaps)"
             )
         if band.max_age is None:
             if number != len(bands) - 1:

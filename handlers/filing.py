@@ -78,14 +78,19 @@ def _facts(config: Config, draft: Draft) -> CategoryFacts:
 
 
 def _choose_category(draft: Draft, value: str, config: Config) -> None:
-    """Only a category the configuration lists: the tap's data is the client's."""
-    if config.category(value) is None:
+    """Only a category the configuration offers: the tap's data is the client's, and a
+    button drawn before a category was retired is out of date. (A draft that chose it
+    before keeps it: it is filed as chosen, and the retired entry keeps its rules.)"""
+    found = config.category(value)
+    if found is None or found.retired:
         raise DraftError(Problem.WRONG_STEP)
-    draft.choose_category(CategoryId(value), config.category_facts(value))
+    draft.choose_category(CategoryId(value), found.facts)
 
 
 def _choose_age_band(draft: Draft, value: str, config: Config) -> None:
-    if config.age_band(value) is None:
+    """Only an offered age band (as :func:`_choose_category`)."""
+    found = config.age_band(value)
+    if found is None or found.retired:
         raise DraftError(Problem.WRONG_STEP)
     draft.choose_age_band(AgeBandId(value))
 
@@ -168,7 +173,7 @@ def _category_step(
 ) -> tuple[str, list[list[InlineKeyboardButton]]]:
     buttons = [
         _button(_marked(c.name(tr.language), draft.category == c.id), draft.token, "c", c.id)
-        for c in config.categories
+        for c in config.offered_categories
     ]
     return tr("What kind of incident is it?"), _pairs(buttons)
 
@@ -242,7 +247,7 @@ def _person_step(
                 "a",
                 band.id,
             )
-            for band in config.age_bands
+            for band in config.offered_age_bands
         ]
     )
     if draft.person_name:

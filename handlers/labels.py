@@ -162,12 +162,19 @@ TAP_VERB = {
 
 
 def category(tr: Translator, config: Config, category_id: str) -> str:
-    """The category's configured name in the reader's language. One taken out of the
-    configuration since (an old referral) reads by its id, marked so, and still counts."""
+    """The category's configured name in the reader's language, retired or not.
+
+    An id missing from the configuration altogether (the deployment deleted the entry
+    instead of retiring it) has no name left in any language. It reads "Category no
+    longer in use", translated, without the id: ids are ASCII words ("wage_dispute"),
+    and an officer reading Chinese in Hong Kong or Macau should not meet an English
+    word in the middle of a card. The administrator finds the id in ``check-config``,
+    which warns about such entries, and gives it its names back as a retired entry.
+    Such referrals still count, each under its own id."""
     found = config.category(category_id)
     if found is not None:
         return found.name(tr.language)
-    return tr("{id} (no longer listed)", id=category_id)
+    return tr("Category no longer in use")
 
 
 def age_band(tr: Translator, config: Config, band_id: str) -> str:
@@ -175,4 +182,4 @@ def age_band(tr: Translator, config: Config, band_id: str) -> str:
     found = config.age_band(band_id)
     if found is not None:
         return found.name(tr.language)
-    return tr("{id} (no longer listed)", id=band_id)
+    return tr("Age band no longer in use")

@@ -68,7 +68,7 @@ def draft(category: str, **overrides: object) -> Draft:
         "urgency": Urgency.ROUTINE,
         "place": CANARY_PLACE,
         "person_name": CANARY_NAME,
-        "age_band": "adult",
+        "age_band": "18_59",
         "phone": CANARY_PHONE,
         "consent": Consent.PERSON_AGREES,
         "summary": CANARY_SUMMARY,

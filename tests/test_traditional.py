@@ -75,7 +75,7 @@ async def test_a_hong_kong_officer_and_a_taiwan_worker_read_only_traditional_chi
         await tap(officer, "● " + HANT("{urgency} (suggested)", urgency=urgency), officer_answers)
         await officer.send("旺角彌敦道")
         await officer.send("何美玲 6123 4567")
-        await tap(officer, labels.age_band(HANT, w.services.config, "adult"), officer_answers)
+        await tap(officer, labels.age_band(HANT, w.services.config, "18_59"), officer_answers)
         await tap(officer, HANT(labels.CONSENT[Consent.PERSON_AGREES]), officer_answers)
         await officer.send("樓上單位深夜噪音，雙方多次爭執。")
         await tap(officer, HANT("📨 Submit"), officer_answers)

@@ -21,7 +21,14 @@ from telegram.error import TelegramError
 from bot.cli.common import EXIT_INVALID, CliError, _config, _services
 from bot.cli.serving import _only_one
 from bot.clock import Clock, SystemClock
-from bot.config import Config, ConfigError, Named, load_config
+from bot.config import (
+    DEFAULT_AGE_BANDS,
+    DEFAULT_CATEGORIES,
+    Config,
+    ConfigError,
+    Named,
+    load_config,
+)
 from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
 from bot.domain.people import Role
 from bot.domain.referral import Skill
@@ -149,6 +156,8 @@ def _check_config(path: Path) -> int:
         print(f"  warning: no team covers station {station!r}; its referrals reach nobody")
     for line in _untranslated_names(config):
         print(line)
+    for line in _dropped_defaults(config):
+        print(line)
     return 0
 
 
@@ -170,6 +179,28 @@ def _untranslated_names(config: Config) -> list[str]:
                 f"  warning: no Traditional Chinese name (name_zh_hant) for"
                 f" {one if len(missing) == 1 else many} {', '.join(map(repr, missing))};"
                 " people who read 繁體中文 see the Simplified name_zh instead"
+            )
+    return lines
+
+
+def _dropped_defaults(config: Config) -> list[str]:
+    """Default categories and age bands the configuration has no entry for: a warning,
+    not an error (a deployment may never have used them), but referrals filed under one
+    before would read "no longer in use" and, for a category, lose its rules."""
+    kinds: list[tuple[str, str, str, Sequence[Named], Sequence[Named]]] = [
+        ("category", "categories", "name and rules", DEFAULT_CATEGORIES, config.categories),
+        ("age band", "age bands", "name", DEFAULT_AGE_BANDS, config.age_bands),
+    ]
+    lines = []
+    for one, many, kept, defaults, listed in kinds:
+        have = {item.id for item in listed}
+        missing = [item.id for item in defaults if item.id not in have]
+        if missing:
+            lines.append(
+                f"  warning: no entry for the default {one if len(missing) == 1 else many}"
+                f" {', '.join(map(repr, missing))}; referrals filed under"
+                f' {"it" if len(missing) == 1 else "them"} before read "no longer in use"'
+                f" (list each with retired = true to keep its {kept})"
             )
     return lines
 

@@ -158,7 +158,7 @@ def dv_button(tr: Translator) -> str:
 
 def _adult_button(tr: Translator) -> str:
     """The adult age band's button, as the officer reads it (the default bands)."""
-    return _default(DEFAULT_AGE_BANDS, "adult").name(tr.language)
+    return _default(DEFAULT_AGE_BANDS, "18_59").name(tr.language)
 
 
 def _default(choices: tuple[_Choice, ...], choice_id: str) -> _Choice:

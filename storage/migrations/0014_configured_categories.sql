@@ -80,7 +80,3 @@ CREATE INDEX referrals_due ON referrals (next_action_at) WHERE next_action_at IS
 CREATE INDEX referrals_assignee ON referrals (assignee_id, status);
 CREATE INDEX referrals_officer ON referrals (officer_id, status);
 CREATE INDEX referrals_station_status ON referrals (station_id, status);
-
--- The default age bands follow the law now: older people are those of 60 and over
--- (老年人权益保障法, art. 2). Everyone filed as "65 or older" is 60 or older.
-UPDATE referrals SET age_band = '60_plus' WHERE age_band = '65_plus';
