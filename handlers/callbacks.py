@@ -25,7 +25,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.domain.people import Role
-from bot.domain.referral import DeclineReason, Outcome, Resource, Status
+from bot.domain.referral import DeclineReason, Eta, Outcome, Resource, Status
 from handlers.context import BotContext
 
 MAX_BYTES: Final = 64  # Telegram's limit on callback data
@@ -43,6 +43,7 @@ class Code(StrEnum):
     INVITE = "inv"  # inv:cancel | inv:<role>[:<station, team or *>]
     LANGUAGE = "lang"  # lang:<language code>
     COVER = "r"  # r:<step>[:...] (the /cover wizard; see handlers.rota)
+    SCENE = "s"  # s:<referral id>:<action> (the officer's buttons once a worker arrived)
 
 
 NUMBER: Final = "number"  # an action's value that is an id
@@ -60,10 +61,14 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "b": None,
         "w": None,
         "v": None,
+        "e": Eta,  # on my way, arriving in this many minutes
+        "q": None,  # questioning ended (appropriate adult)
         "o": Outcome,
         "l": Resource,
     },
     Code.ESCALATION: {"t": None, "a": None, "b": None, "c": None, "h": None, "p": NUMBER},
+    # police may leave now, we stay, questioning ended
+    Code.SCENE: {"l": None, "s": None, "q": None},
 }
 
 _DIGITS = "[0-9]{1,12}"
@@ -203,6 +208,10 @@ def case(referral_id: int, action: str, value: str = "") -> str:
 
 def escalation(referral_id: int, action: str, worker_id: int | None = None) -> str:
     return on_object(Code.ESCALATION, referral_id, action, "" if worker_id is None else worker_id)
+
+
+def scene(referral_id: int, action: str) -> str:
+    return on_object(Code.SCENE, referral_id, action)
 
 
 def withdraw(referral_id: int) -> str:

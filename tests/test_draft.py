@@ -146,6 +146,7 @@ def test_minor_questioned_now_makes_the_suggestion_immediate_for_juveniles_only(
     draft.toggle_appropriate_adult(facts(draft))
     assert draft.appropriate_adult_now
     assert draft.suggested_urgency(facts(draft)) is Urgency.IMMEDIATE
+    draft.back()  # from the appropriate adult's questions to the urgency card
     draft.back()
     draft.back()
     draft.choose_category("family_dispute", FACTS["family_dispute"])  # not a minor after all
