@@ -169,10 +169,14 @@ def attendance_lines(tr: Translator, config: Config, referral: Referral) -> list
     if target is not None and referral.arrived_at is None:
         lines.append(tr("Arrival target: {time}", time=local_time(target, zone)))
     if referral.on_way_at is not None:
-        line = tr("On the way: {time}", time=local_time(referral.on_way_at, zone))
+        set_off = local_time(referral.on_way_at, zone)
         if referral.expected_at is not None:
-            line += " " + tr("(expected {time})", time=local_time(referral.expected_at, zone))
-        lines.append(line)
+            expected = local_time(referral.expected_at, zone)
+            lines.append(
+                tr("On the way: {time} (expected {expected})", time=set_off, expected=expected)
+            )
+        else:
+            lines.append(tr("On the way: {time}", time=set_off))
     if referral.arrived_at is not None:
         lines.append(tr("Arrived: {time}", time=local_time(referral.arrived_at, zone)))
     if referral.police_answer is not None and referral.police_answered_at is not None:

@@ -276,11 +276,16 @@ def _on_way(tr: Translator, config: Config, facts: Facts) -> str:
     worker = facts.notice.values.get("worker", "")
     set_off = local_time(referral.on_way_at or referral.created_at, zone)
     target = cards.arrival_due(config, referral)
-    text = tr("{worker} set off at {time}.", worker=worker, time=set_off)
-    if referral.expected_at is not None:
-        text += " " + tr("Expected at {time}.", time=local_time(referral.expected_at, zone))
-    if target is not None:
-        text += " " + tr("Arrival target: {time}", time=local_time(target, zone))
+    if referral.expected_at is not None and target is not None:
+        text = tr(
+            "{worker} set off at {time}. Expected at {expected}. Arrival target: {target}",
+            worker=worker,
+            time=set_off,
+            expected=local_time(referral.expected_at, zone),
+            target=local_time(target, zone),
+        )
+    else:
+        text = tr("{worker} set off at {time}.", worker=worker, time=set_off)
     if referral.appropriate_adult_now:
         text += "\n" + tr("Questioning waits until the appropriate adult is there.")
     return text
