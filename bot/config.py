@@ -154,6 +154,28 @@ class ReminderSettings(_Strict):
         return timedelta(hours=self.contact_hours.get(urgency, default))
 
 
+ArrivalMinutes = Annotated[int, Field(ge=5, le=1440)]
+
+
+class ArrivalSettings(_Strict):
+    """Minutes after acceptance by which a worker who attends in person (a co-response,
+    a worker asked for at the scene, an appropriate adult) should be there, per urgency
+    and for the appropriate adult; once it passes without "Arrived" the worker is
+    reminded, and ``coordinator_after`` minutes later the coordinator on duty is told."""
+
+    immediate: ArrivalMinutes = 30
+    urgent: ArrivalMinutes = 60
+    routine: ArrivalMinutes = 120
+    appropriate_adult: ArrivalMinutes = 30
+    coordinator_after: ArrivalMinutes = 15
+
+    def target_minutes(self, urgency: Urgency, appropriate_adult: bool) -> int:
+        if appropriate_adult:
+            return self.appropriate_adult
+        minutes: int = getattr(self, urgency.value)
+        return minutes
+
+
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 
@@ -370,6 +392,7 @@ class Config(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     escalation: EscalationSettings = EscalationSettings()
     reminders: ReminderSettings = ReminderSettings()
+    arrival: ArrivalSettings = ArrivalSettings()
     coordination: CoordinationSettings = CoordinationSettings()
     stations: list[Station] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)

@@ -25,7 +25,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.domain.people import Role
-from bot.domain.referral import DeclineReason, Outcome, Resource, Status
+from bot.domain.referral import DeclineReason, Eta, Outcome, Resource, Status
 from handlers.context import BotContext
 
 MAX_BYTES: Final = 64  # Telegram's limit on callback data
@@ -44,6 +44,7 @@ class Code(StrEnum):
     LANGUAGE = "lang"  # lang:<language code>
     COVER = "r"  # r:<step>[:...] (the /cover wizard; see handlers.rota)
     HANDOVER = "h"  # h:<handover id>:<action> (a colleague's request to take a case over)
+    SCENE = "s"  # s:<referral id>:<action> (the officer's buttons once a worker arrived)
 
 
 NUMBER: Final = "number"  # an action's value that is an id
@@ -61,6 +62,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "b": None,
         "w": None,
         "v": None,
+        "e": Eta,  # on my way, arriving in this many minutes
+        "q": None,  # questioning ended (appropriate adult)
         "o": Outcome,
         "l": Resource,
         "h": None,  # Hand over: choose a colleague or the coordinator
@@ -76,6 +79,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "y": NUMBER,  # "Assign anyway" (off duty, away or at the cap)
     },
     Code.HANDOVER: {"y": None, "n": None},  # I take it / I can't
+    # police may leave now, we stay, questioning ended
+    Code.SCENE: {"l": None, "s": None, "q": None},
 }
 
 _DIGITS = "[0-9]{1,12}"
@@ -221,6 +226,10 @@ def escalation(referral_id: int, action: str, worker_id: int | None = None) -> s
 
 def handover(handover_id: int, action: str) -> str:
     return on_object(Code.HANDOVER, handover_id, action)
+
+
+def scene(referral_id: int, action: str) -> str:
+    return on_object(Code.SCENE, referral_id, action)
 
 
 def withdraw(referral_id: int) -> str:

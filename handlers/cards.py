@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 from bot.config import Config
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person
-from bot.domain.referral import NEXT_STEP, WORKING, Referral, Status
+from bot.domain.referral import NEXT_STEP, WORKING, Eta, Referral, Status, arrival_target
 from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask
 from bot.services.coordinator import Asked, Worker
@@ -57,12 +57,33 @@ def headline(tr: Translator, config: Config, referral: Referral) -> str:
     return f"<b>{referral.ref}</b> · {category} · {tr(labels.URGENCY[referral.urgency])}"
 
 
-def _flags(tr: Translator, referral: Referral) -> list[str]:
+def adult_request(tr: Translator, config: Config, referral: Referral) -> str:
+    """ "Suspect (interrogation) · questioning now · guardian absent": what the adult
+    must know before setting off (nothing that names anyone)."""
+    parts = []
+    if referral.questioning is not None:
+        parts.append(tr(labels.QUESTIONING[referral.questioning]))
+    if referral.questioning_at is not None:
+        parts.append(
+            tr("questioning at {time}", time=local_time(referral.questioning_at, config.zone))
+        )
+    else:
+        parts.append(tr("questioning now"))
+    if referral.guardian is not None:
+        parts.append(tr(labels.GUARDIAN[referral.guardian]))
+    return " · ".join(parts)
+
+
+def _flags(tr: Translator, referral: Referral, config: Config | None = None) -> list[str]:
     lines = []
     if referral.co_response:
         lines.append(tr("⚠️ Co-response: police keep the lead; the worker joins them."))
+    elif referral.at_scene:
+        lines.append(tr("📍 The officer asks for a social worker at the scene."))
     if referral.appropriate_adult_now:
         lines.append(tr("⚠️ An appropriate adult is needed: a minor is about to be questioned."))
+        if config is not None and referral.questioning is not None:
+            lines.append(tr("Request: {request}", request=adult_request(tr, config, referral)))
     if referral.consultation:
         lines.append(tr("Consultation: the person declined contact; the officer asks for advice."))
     return lines
@@ -70,7 +91,7 @@ def _flags(tr: Translator, referral: Referral) -> list[str]:
 
 def offer_text(tr: Translator, config: Config, referral: Referral) -> str:
     """The redacted offer: enough to decide, nothing that identifies anyone."""
-    lines = [tr("New referral"), headline(tr, config, referral), *_flags(tr, referral)]
+    lines = [tr("New referral"), headline(tr, config, referral), *_flags(tr, referral, config)]
     lines.append(tr("Station: {station}", station=station_name(config, referral, tr.language)))
     if referral.age_band is not None:
         lines.append(tr("Age: {age}", age=labels.age_band(tr, config, referral.age_band)))
@@ -168,7 +189,7 @@ def details_text(tr: Translator, config: Config, referral: Referral, officer: Pe
     not_given = tr("not given")
     lines = [
         f"🔒 {headline(tr, config, referral)}",
-        *_flags(tr, referral),
+        *_flags(tr, referral, config),
         tr("Station: {station}", station=station_name(config, referral, tr.language)),
         tr("Officer: {officer}", officer=person_link(officer)),
     ]
@@ -198,14 +219,63 @@ def details_text(tr: Translator, config: Config, referral: Referral, officer: Pe
 
 def case_text(tr: Translator, config: Config, referral: Referral) -> str:
     """A worker's own case at a glance (no personal details: those are on request)."""
-    return "\n".join(
-        [
-            headline(tr, config, referral),
-            tr("Status: {status}", status=tr(labels.STATUS[referral.status])),
-            tr("Station: {station}", station=station_name(config, referral, tr.language)),
-            tr("Filed: {time}", time=local_time(referral.created_at, config.zone)),
-        ]
-    )
+    lines = [
+        headline(tr, config, referral),
+        tr("Status: {status}", status=tr(labels.STATUS[referral.status])),
+        tr("Station: {station}", station=station_name(config, referral, tr.language)),
+        tr("Filed: {time}", time=local_time(referral.created_at, config.zone)),
+    ]
+    if referral.attended:
+        lines += [*_flags(tr, referral, config), *attendance_lines(tr, config, referral)]
+    return "\n".join(lines)
+
+
+def arrival_due(config: Config, referral: Referral) -> datetime | None:
+    """The referral's arrival target under this deployment's ``[arrival]`` settings."""
+    minutes = config.arrival.target_minutes(referral.urgency, referral.appropriate_adult_now)
+    return arrival_target(referral, minutes)
+
+
+def attendance_lines(tr: Translator, config: Config, referral: Referral) -> list[str]:
+    """The attendance's clock times so far, for the worker's card and the officer's."""
+    zone, lines = config.zone, []
+    target = arrival_due(config, referral)
+    if target is not None and referral.arrived_at is None:
+        lines.append(tr("Arrival target: {time}", time=local_time(target, zone)))
+    if referral.on_way_at is not None:
+        set_off = local_time(referral.on_way_at, zone)
+        if referral.expected_at is not None:
+            expected = local_time(referral.expected_at, zone)
+            lines.append(
+                tr("On the way: {time} (expected {expected})", time=set_off, expected=expected)
+            )
+        else:
+            lines.append(tr("On the way: {time}", time=set_off))
+    if referral.arrived_at is not None:
+        lines.append(tr("Arrived: {time}", time=local_time(referral.arrived_at, zone)))
+    if referral.police_answer is not None and referral.police_answered_at is not None:
+        when = local_time(referral.police_answered_at, zone)
+        if referral.police_answer.value == "leave":
+            lines.append(tr("Police may leave: {time}", time=when))
+        else:
+            lines.append(tr("Police stay: {time}", time=when))
+    if referral.questioning_ended_at is not None:
+        ended = local_time(referral.questioning_ended_at, zone)
+        lines.append(tr("Questioning ended: {time}", time=ended))
+    return lines
+
+
+def eta_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
+    """ "On my way": when the worker expects to be there, one tap."""
+    rid = referral.id
+    choices = [
+        InlineKeyboardButton(
+            tr("{minutes} min", minutes=eta.value), callback_data=callbacks.case(rid, "e", eta)
+        )
+        for eta in Eta
+    ]
+    back = InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "b"))
+    return InlineKeyboardMarkup([choices, [back]])
 
 
 def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | None:
@@ -218,13 +288,18 @@ def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | N
     if referral.status not in WORKING:
         return None
     rows = []
-    if referral.appropriate_adult_now and referral.arrived_at is None:
+    if referral.attended and referral.arrived_at is None:
         travel = [InlineKeyboardButton(tr("📍 Arrived"), callback_data=callbacks.case(rid, "v"))]
         if referral.on_way_at is None:
             travel.insert(
                 0, InlineKeyboardButton(tr("🚶 On my way"), callback_data=callbacks.case(rid, "w"))
             )
         rows.append(travel)
+    elif referral.appropriate_adult_now and referral.questioning_ended_at is None:
+        ended = InlineKeyboardButton(
+            tr("⏹ Questioning ended"), callback_data=callbacks.case(rid, "q")
+        )
+        rows.append([ended])
     following = NEXT_STEP.get(referral.status)
     if following is not None:
         label = tr(labels.STEP_BUTTON[following])
@@ -270,7 +345,7 @@ def escalation_text(
     lines = [
         tr("⏫ Nobody has accepted this referral yet"),
         headline(tr, config, referral),
-        *_flags(tr, referral),
+        *_flags(tr, referral, config),
         tr("Station: {station}", station=station_name(config, referral, tr.language)),
     ]
     if referral.age_band is not None:

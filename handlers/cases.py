@@ -10,8 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler
 
 from bot.domain.people import Role
-from bot.domain.referral import WORKING, Outcome, Referral, Resource, Status
-from bot.services import cases, transfers
+from bot.domain.referral import WORKING, Eta, Outcome, Referral, Resource, Status
+from bot.services import attendance, cases, transfers
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
@@ -36,8 +36,21 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     if verb in ("x", "r", "o", "l", "h", "g") and referral.status not in WORKING:  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
-    if verb in ("w", "v"):  # appropriate adult: on my way / arrived
-        changed = await cases.appropriate_adult(services, person, referral_id, arrived=verb == "v")
+    if verb in ("w", "e", "v", "q") and referral.status not in WORKING:  # an old card
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    if verb == "w":  # on my way: when will you be there?
+        await query.answer()
+        question = tr("When will you be there? The officer sees the time.")
+        text = cards.case_text(tr, services.config, referral) + "\n\n" + question
+        await edit_card(query, text, cards.eta_buttons(tr, referral))
+    elif verb in ("e", "v", "q"):  # on my way (with the estimate), arrived, questioning ended
+        if verb == "e":
+            changed = await attendance.on_way(services, person, referral_id, Eta(value))
+        elif verb == "v":
+            changed = await attendance.arrived(services, person, referral_id)
+        else:
+            changed = await attendance.questioning_ended(services, person, referral_id)
         await query.answer(tr("Saved.") if changed.changed else tr("Already recorded."))
         if changed.referral is not None:
             await _show_card(update, context, changed.referral)

@@ -18,7 +18,7 @@ import contextlib
 import html
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import (
     CallbackQuery,
@@ -36,7 +36,16 @@ from telegram.ext import (
 )
 
 from bot.config import Config
-from bot.domain.draft import DRAFT_LIFETIME, QUESTIONS, TEXT_STEPS, Draft, DraftError, Problem, Step
+from bot.domain.draft import (
+    DRAFT_LIFETIME,
+    QUESTIONS,
+    TEXT_STEPS,
+    Draft,
+    DraftError,
+    Problem,
+    Step,
+    clock_time,
+)
 from bot.domain.people import Role
 from bot.domain.referral import (
     SUMMARY_LIMIT,
@@ -44,7 +53,9 @@ from bot.domain.referral import (
     CategoryFacts,
     CategoryId,
     Consent,
+    Guardian,
     NotAskedReason,
+    Questioning,
     Safety,
     Urgency,
 )
@@ -56,7 +67,7 @@ from handlers.cards import NEW_REFERRAL, officer_keyboard
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
 from handlers.notice_texts import submitted_text
-from handlers.replies import edit_card
+from handlers.replies import edit_card, local_time
 
 STEP_NAMES = {
     Step.CATEGORY: N_("Category"),
@@ -70,6 +81,9 @@ STEP_NAMES = {
 }
 NO_PHONE = N_("No phone: visit only")
 APPROPRIATE_ADULT = N_("Appropriate adult needed: a minor is about to be questioned")
+AT_SCENE = N_("Ask for a social worker at the scene")
+# "In 30 min", "In 1 h", "In 2 h": the questioning's start, one tap (or typed as HH:MM).
+QUESTIONING_IN = {"30": N_("In 30 min"), "60": N_("In 1 h"), "120": N_("In 2 h")}
 
 
 def _facts(config: Config, draft: Draft) -> CategoryFacts:
@@ -103,6 +117,11 @@ ANSWERS: dict[str, Callable[[Draft, str, Config], None]] = {
     "sok": lambda d, v, c: d.confirm_safety(_facts(c, d)),
     "u": lambda d, v, c: d.choose_urgency(Urgency(v)),
     "aa": lambda d, v, c: d.toggle_appropriate_adult(_facts(c, d)),
+    "ae": lambda d, v, c: d.edit_adult(),
+    "aq": lambda d, v, c: d.choose_questioning(Questioning(v)),
+    "an": lambda d, v, c: d.questioning_starts_now(),
+    "ag": lambda d, v, c: d.choose_guardian(Guardian(v)),
+    "sc": lambda d, v, c: d.toggle_at_scene(),
     "a": _choose_age_band,
     "nn": lambda d, v, c: d.clear_name(),
     "np": lambda d, v, c: d.choose_no_phone(),
@@ -112,6 +131,21 @@ ANSWERS: dict[str, Callable[[Draft, str, Config], None]] = {
     "b": lambda d, v, c: d.back(Step(v)),
     "e": lambda d, v, c: d.edit(Step(v)),
 }
+# Taps whose answer needs the time now: the questioning in so many minutes.
+TIMED: dict[str, Callable[[Draft, str, datetime], None]] = {
+    "at": lambda d, v, now: d.questioning_starts_at(_minutes_from(now, v)),
+}
+
+
+def _minutes_from(now: datetime, value: str) -> datetime:
+    """``now`` plus one of the offered choices, rounded up to the next five minutes (the
+    officer reads a clock time); anything else is forged data."""
+    if value not in QUESTIONING_IN:
+        raise DraftError(Problem.WRONG_STEP)
+    at = (now + timedelta(minutes=int(value))).replace(second=0, microsecond=0)
+    return at + timedelta(minutes=-at.minute % 5)
+
+
 # Typed answers, by the step that is waiting for text.
 TYPED: dict[Step, Callable[[Draft, str], None]] = {
     Step.PLACE: Draft.type_place,
@@ -216,7 +250,60 @@ def _urgency_step(
     if facts.asks_appropriate_adult:
         tick = "✅ " if draft.appropriate_adult_now else "⬜ "
         rows.append([_button(tick + tr(APPROPRIATE_ADULT), draft.token, "aa")])
+    if draft.appropriate_adult_now and draft.adult_answered:
+        lines.append(tr("Appropriate adult: {request}", request=_adult_request(tr, config, draft)))
+        rows.append([_button(tr("✏️ Appropriate adult request"), draft.token, "ae")])
+    elif not draft.co_response and not draft.appropriate_adult_now:
+        tick = "✅ " if draft.at_scene else "⬜ "
+        rows.append([_button(tick + tr(AT_SCENE), draft.token, "sc")])
     return "\n\n".join(lines), rows
+
+
+def _adult_request(tr: Translator, config: Config, draft: Draft) -> str:
+    """The appropriate adult's request as answered so far: who, when, the guardian."""
+    parts = []
+    if draft.questioning is not None:
+        parts.append(tr(labels.QUESTIONING[draft.questioning]))
+    if draft.questioning_at is not None:
+        when = local_time(draft.questioning_at, config.zone)
+        parts.append(tr("questioning at {time}", time=when))
+    elif draft.questioning_now:
+        parts.append(tr("questioning now"))
+    if draft.guardian is not None:
+        parts.append(tr(labels.GUARDIAN[draft.guardian]))
+    return " · ".join(parts)
+
+
+def _adult_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """The appropriate adult's request, on the urgency card: a suspect (讯问) or a victim
+    or witness (询问); now or at a time (a button, or typed as HH:MM); the guardian.
+    The adult must be there before the questioning starts."""
+    lines = [
+        tr(
+            "Appropriate adult: tap one answer in each group. The questioning time can "
+            "also be typed, e.g. 21:30."
+        )
+    ]
+    if draft.questioning_at is not None:
+        lines.append(
+            tr("Questioning at: {time}", time=local_time(draft.questioning_at, config.zone))
+        )
+    token = draft.token
+    rows = [
+        [
+            _button(_marked(tr(name), draft.questioning is q), token, "aq", q.value)
+            for q, name in labels.QUESTIONING.items()
+        ],
+        [_button(_marked(tr("Questioning now"), draft.questioning_now), token, "an")]
+        + [_button(tr(name), token, "at", value) for value, name in QUESTIONING_IN.items()],
+        [
+            _button(_marked(tr(name), draft.guardian is g), token, "ag", g.value)
+            for g, name in labels.GUARDIAN.items()
+        ],
+    ]
+    return "\n".join(lines), rows
 
 
 def _place_step(
@@ -344,8 +431,11 @@ def _review_lines(tr: Translator, config: Config, draft: Draft) -> list[str]:
     ]
     if draft.co_response:  # the same words the worker's offer card will carry
         lines.append(tr("⚠️ Co-response: police keep the lead; the worker joins them."))
+    elif draft.at_scene and not draft.appropriate_adult_now:
+        lines.append(tr("📍 The officer asks for a social worker at the scene."))
     if draft.appropriate_adult_now:
         lines.append(tr("⚠️ An appropriate adult is needed: a minor is about to be questioned."))
+        lines.append(tr("Request: {request}", request=_adult_request(tr, config, draft)))
     lines.append(tr("Where: {value}", value=Html(_place_text(tr, draft) or not_given)))
     if draft.consultation:  # the name and phone are not passed on: see Draft.choose_consent
         lines.append(tr("Age band: {value}", value=age))
@@ -381,7 +471,8 @@ def render(tr: Translator, config: Config, draft: Draft) -> tuple[str, InlineKey
     """The card for the draft's current step: header, question, answer buttons, Back, Cancel."""
     if draft.step is Step.REVIEW:
         return _review_card(tr, config, draft)
-    question, rows = STEP_CARDS[draft.step](tr, config, draft)
+    step_card = _adult_step if draft.asking_adult else STEP_CARDS[draft.step]
+    question, rows = step_card(tr, config, draft)
     if draft.step in TEXT_STEPS and draft.can_keep():
         rows.append([_button(tr("Keep as it is ▶"), draft.token, "k")])
     navigation = [_button(tr("Cancel"), draft.token, "x")]
@@ -625,6 +716,10 @@ async def on_tap(update: Update, context: BotContext) -> None:
         await special(query, context, tap)
         return
     answer = ANSWERS.get(tap.action)
+    timed = TIMED.get(tap.action)
+    if timed is not None:
+        now = context.services.clock.now()
+        answer = lambda d, v, c: timed(d, v, now)  # noqa: E731
     stored = None
     if answer is not None:
         try:
@@ -743,6 +838,9 @@ async def on_text(update: Update, context: BotContext) -> bool:
     if stored is None:
         return False
     tr, step = context.tr, stored.draft.step
+    if step is Step.URGENCY and stored.draft.asking_adult:
+        await _typed_questioning_time(context, message, stored, message.text)
+        return True
     if step not in TEXT_STEPS:
         await _new_card(context, message, stored, notice=_tap_please(tr))
         return True
@@ -764,6 +862,26 @@ async def on_text(update: Update, context: BotContext) -> bool:
         return False
     await _new_card(context, message, changed)
     return True
+
+
+async def _typed_questioning_time(
+    context: BotContext, message: Message, stored: StoredDraft, typed: str
+) -> None:
+    """The appropriate adult's questioning time, typed ("21:30") on its card."""
+    services = context.services
+    try:
+        at = clock_time(typed, services.clock.now(), services.config.zone)
+        changed = await drafts.change(
+            services, stored.person_id, lambda d: d.questioning_starts_at(at), read=stored
+        )
+    except DraftError:
+        notice = context.tr(
+            "Please type the questioning time as hours and minutes, e.g. 21:30, or tap a "
+            "button. Nothing else was changed."
+        )
+        await _new_card(context, message, stored, notice=notice)
+        return
+    await _new_card(context, message, changed or stored)
 
 
 async def on_location(update: Update, context: BotContext) -> bool:

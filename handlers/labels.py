@@ -10,8 +10,10 @@ from bot.config import Config
 from bot.domain.referral import (
     Consent,
     DeclineReason,
+    Guardian,
     NotAskedReason,
     Outcome,
+    Questioning,
     Resource,
     Safety,
     Status,
@@ -40,6 +42,17 @@ NOT_ASKED = {
     NotAskedReason.NO_TIME: N_("No time at the scene"),
     NotAskedReason.UNABLE: N_("The person could not answer"),
     NotAskedReason.OTHER: N_("Other reason"),
+}
+# The appropriate adult's request: the law questions a suspect (讯问) and a victim or
+# witness (询问) differently, and the adult must know which before setting off.
+QUESTIONING = {
+    Questioning.SUSPECT: N_("Suspect (interrogation)"),
+    Questioning.WITNESS: N_("Victim or witness (interview)"),
+}
+GUARDIAN = {
+    Guardian.PRESENT: N_("Guardian present"),
+    Guardian.ABSENT: N_("Guardian absent"),
+    Guardian.UNREACHABLE: N_("Guardian unreachable"),
 }
 STATUS = {
     Status.OFFERED: N_("Waiting for a social worker"),
@@ -112,6 +125,11 @@ AUDIT_ACTION = {
     "action.refused": N_("Refused: not allowed for their role"),
     "appropriate_adult.on_way_at": N_("Appropriate adult on the way"),
     "appropriate_adult.arrived_at": N_("Appropriate adult arrived"),
+    "attendance.on_way": N_("On the way to the scene"),
+    "attendance.arrived": N_("Arrived at the scene"),
+    "attendance.police_leave": N_("Officer: police may leave now"),
+    "attendance.police_stay": N_("Officer: we stay"),
+    "attendance.questioning_ended": N_("Questioning ended"),
     "audit.viewed": N_("Read this audit trail"),
     "worker.available": N_("Available"),
     "worker.away": N_("Away"),
@@ -150,6 +168,8 @@ TAP_VERB = {
     "reopen": N_("Reopen"),
     "on_way": N_("On my way"),
     "arrived": N_("Arrived"),
+    "eta": N_("Estimated arrival"),
+    "questioning_ended": N_("Questioning ended"),
     "step": N_("Next step"),
     "outcome": N_("Outcome"),
     "resource": N_("Resource"),

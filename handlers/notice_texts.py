@@ -16,17 +16,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from bot.config import Config
-from bot.domain.referral import ARRIVAL_TARGET, Referral, Status
+from bot.domain.referral import PoliceAnswer, Referral, Status
 from bot.domain.rota import Change
 from bot.i18n import Html, Translator
 from bot.privacy.masking import mask
 from bot.services.coordinator import Asked
 from bot.services.cover import Gap
 from bot.services.notices import Notice, NoticeKind
-from handlers import cards, labels
+from handlers import callbacks, cards, labels
 from handlers.replies import local_time
 
 
@@ -144,6 +144,20 @@ def _remind_contact(tr: Translator, config: Config, facts: Facts) -> Shown:
         config,
         facts.case,
         tr("First contact is due. Tap “✔ First contact made” once you have reached the person."),
+    )
+
+
+def _remind_arrival(tr: Translator, config: Config, facts: Facts) -> Shown:
+    target = datetime.fromisoformat(facts.notice.values["target"])
+    return _reminder(
+        tr,
+        config,
+        facts.case,
+        tr(
+            "The arrival target ({time}) has passed. Tap “📍 Arrived” once you are there; "
+            "if you cannot come, tell the officer.",
+            time=local_time(target, config.zone),
+        ),
     )
 
 
@@ -359,25 +373,124 @@ def _late(tr: Translator, notice: Notice) -> str:
 
 
 def _on_way(tr: Translator, config: Config, facts: Facts) -> str:
-    referral = facts.case
-    target = (referral.accepted_at or referral.created_at) + ARRIVAL_TARGET
-    return tr(
-        "{worker} is on the way (arrival target {time}).",
-        worker=facts.notice.values.get("worker", ""),
-        time=local_time(target, config.zone),
-    )
+    """When the worker set off, when they expect to be there, and the target."""
+    referral, zone = facts.case, config.zone
+    worker = facts.notice.values.get("worker", "")
+    set_off = local_time(referral.on_way_at or referral.created_at, zone)
+    target = cards.arrival_due(config, referral)
+    if referral.expected_at is not None and target is not None:
+        text = tr(
+            "{worker} set off at {time}. Expected at {expected}. Arrival target: {target}",
+            worker=worker,
+            time=set_off,
+            expected=local_time(referral.expected_at, zone),
+            target=local_time(target, zone),
+        )
+    else:
+        text = tr("{worker} set off at {time}.", worker=worker, time=set_off)
+    if referral.appropriate_adult_now:
+        text += "\n" + tr("Questioning waits until the appropriate adult is there.")
+    return text
 
 
-def _arrived(tr: Translator, config: Config, facts: Facts) -> str:
-    referral = facts.case
+def scene_card(tr: Translator, config: Config, referral: Referral, worker: str) -> Shown:
+    """The officer's card once the worker arrived: the times, and what is left to say.
+    At a scene: may police leave now, or do they stay ("We stay" can still become
+    "Police may leave now")? At a questioning: it may start; "Questioning ended" closes
+    the attendance. Drawn again, with what was said, after each tap."""
+    zone = config.zone
     minutes = 0
     if referral.arrived_at and referral.accepted_at:
         minutes = int((referral.arrived_at - referral.accepted_at).total_seconds() // 60)
-    return tr(
-        "{worker} has arrived, {minutes} min after accepting.",
-        worker=facts.notice.values.get("worker", ""),
-        minutes=minutes,
-    )
+    arrived = local_time(referral.arrived_at or referral.created_at, zone)
+    lines = [
+        cards.headline(tr, config, referral),
+        tr(
+            "{worker} arrived at {time}, {minutes} min after accepting.",
+            worker=worker,
+            time=arrived,
+            minutes=minutes,
+        ),
+    ]
+    rid, rows = referral.id, []
+    if referral.appropriate_adult_now:
+        if referral.questioning_ended_at is None:
+            lines.append(tr("The questioning may start. Tap “Questioning ended” when it is over."))
+            ended = tr("⏹ Questioning ended")
+            rows.append([InlineKeyboardButton(ended, callback_data=callbacks.scene(rid, "q"))])
+        else:
+            ended_at = local_time(referral.questioning_ended_at, zone)
+            lines.append(tr("Questioning ended: {time}", time=ended_at))
+    elif referral.police_answer is None:
+        lines.append(tr("Can the police leave the scene now?"))
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    tr("🚓 Police may leave now"), callback_data=callbacks.scene(rid, "l")
+                ),
+                InlineKeyboardButton(tr("We stay"), callback_data=callbacks.scene(rid, "s")),
+            ]
+        )
+    else:
+        when = local_time(referral.police_answered_at or referral.created_at, zone)
+        if referral.police_answer is PoliceAnswer.LEAVE:
+            lines.append(tr("You said police may leave: {time}", time=when))
+        else:
+            lines.append(tr("You said police stay: {time}", time=when))
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        tr("🚓 Police may leave now"), callback_data=callbacks.scene(rid, "l")
+                    )
+                ]
+            )
+    return Shown("\n".join(lines), InlineKeyboardMarkup(rows) if rows else None)
+
+
+def _arrived(tr: Translator, config: Config, facts: Facts) -> Shown:
+    return scene_card(tr, config, facts.case, facts.notice.values.get("worker", ""))
+
+
+def _police_answer(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """The worker at the scene hears the officer's word (as it is when sent)."""
+    referral, officer = facts.case, facts.notice.values.get("officer", "")
+    when = local_time(referral.police_answered_at or referral.created_at, config.zone)
+    if referral.police_answer is PoliceAnswer.LEAVE:
+        line = tr(
+            "🚓 {officer} says the police may leave the scene now ({time}).",
+            officer=officer,
+            time=when,
+        )
+    else:
+        line = tr(
+            "🚓 {officer} says the police stay at the scene with you ({time}).",
+            officer=officer,
+            time=when,
+        )
+    return Shown(f"{cards.headline(tr, config, referral)}\n{line}")
+
+
+def _questioning_ended(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """The attendance's times, to whoever did not mark the end and to the coordinator."""
+    referral, values, zone = facts.case, facts.notice.values, config.zone
+    ended = local_time(referral.questioning_ended_at or referral.created_at, zone)
+    lines = [
+        cards.headline(tr, config, referral),
+        tr(
+            "Questioning ended at {time} (marked by {person}).",
+            time=ended,
+            person=values.get("by", ""),
+        ),
+        tr("Appropriate adult: {worker}", worker=values.get("worker", "")),
+        tr("Requested: {time}", time=local_time(referral.created_at, zone)),
+    ]
+    if referral.accepted_at is not None:
+        lines.append(tr("Accepted: {time}", time=local_time(referral.accepted_at, zone)))
+    if referral.on_way_at is not None:
+        lines.append(tr("On the way: {time}", time=local_time(referral.on_way_at, zone)))
+    if referral.arrived_at is not None:
+        lines.append(tr("Arrived: {time}", time=local_time(referral.arrived_at, zone)))
+    return Shown("\n".join(lines))
 
 
 def _contacted(tr: Translator, config: Config, facts: Facts) -> str:
@@ -494,6 +607,24 @@ def _handover_unanswered(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+def _arrival_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
+    referral, values = facts.case, facts.notice.values
+    target = datetime.fromisoformat(values["target"])
+    lines = [
+        f"⏰ {cards.headline(tr, config, referral)}",
+        tr(
+            "{worker} accepted this at {time} and is not there yet: the arrival target "
+            "({target}) has passed.",
+            worker=values.get("worker", ""),
+            time=local_time(referral.accepted_at or referral.created_at, config.zone),
+            target=local_time(target, config.zone),
+        ),
+    ]
+    if referral.on_way_at is not None:
+        lines.append(tr("On the way: {time}", time=local_time(referral.on_way_at, config.zone)))
+    return Shown("\n".join(lines))
+
+
 def _unreachable(tr: Translator, config: Config, facts: Facts) -> Shown:
     return Shown(
         tr(
@@ -603,6 +734,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.REVEAL: _reveal,
     NoticeKind.REMIND_CONTACT: _remind_contact,
     NoticeKind.REMIND_STALE: _remind_stale,
+    NoticeKind.REMIND_ARRIVAL: _remind_arrival,
+    NoticeKind.POLICE_ANSWER: _police_answer,
     NoticeKind.CASE_CARD: _case_card,
     NoticeKind.HANDOVER_OFFER: _handover_offer,
     NoticeKind.HANDOVER_REFUSED: _handover_refused,
@@ -618,7 +751,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.CLOSED: _to_officer(_closed),
     NoticeKind.REOPENED: _to_officer(_reopened),
     NoticeKind.ON_WAY: _to_officer(_on_way),
-    NoticeKind.ARRIVED: _to_officer(_arrived),
+    NoticeKind.ARRIVED: _arrived,
+    NoticeKind.QUESTIONING_ENDED: _questioning_ended,
     NoticeKind.HELD: _to_officer(_held),
     NoticeKind.HELD_BY_COORDINATOR: _to_officer(_held_by_coordinator),
     NoticeKind.ESCALATED: _to_officer(_escalated),
@@ -631,6 +765,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.ESCALATION: _escalation,
     NoticeKind.DECLINE_REASON: _decline_reason,
     NoticeKind.CONTACT_OVERDUE: _contact_overdue,
+    NoticeKind.ARRIVAL_OVERDUE: _arrival_overdue,
     NoticeKind.UNREACHABLE: _unreachable,
     NoticeKind.HANDOVER: _handover,
     NoticeKind.GAP_WARNING: _gap_warning,

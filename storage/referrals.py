@@ -10,7 +10,10 @@ from bot.domain.referral import (
     AgeBandId,
     CategoryId,
     Consent,
+    Guardian,
     Outcome,
+    PoliceAnswer,
+    Questioning,
     Referral,
     Resource,
     Safety,
@@ -93,6 +96,16 @@ def _referral(conn: Conn, row: Row) -> Referral:
         contact_reminded_at=_time(row["contact_reminded_at"]),
         contact_escalated_at=_time(row["contact_escalated_at"]),
         stale_reminded_at=_time(row["stale_reminded_at"]),
+        at_scene=bool(row["at_scene"]),
+        eta_minutes=row["eta_minutes"],
+        arrival_reminded_at=_time(row["arrival_reminded_at"]),
+        arrival_escalated_at=_time(row["arrival_escalated_at"]),
+        police_answer=PoliceAnswer(row["police_answer"]) if row["police_answer"] else None,
+        police_answered_at=_time(row["police_answered_at"]),
+        questioning=Questioning(row["questioning"]) if row["questioning"] else None,
+        questioning_at=_time(row["questioning_at"]),
+        guardian=Guardian(row["guardian"]) if row["guardian"] else None,
+        questioning_ended_at=_time(row["questioning_ended_at"]),
     )
 
 
@@ -112,6 +125,10 @@ async def insert(conn: Conn, *, now: datetime, **values: Any) -> int:
         "status",
         "safety",
         "appropriate_adult_now",
+        "at_scene",
+        "questioning",
+        "questioning_at",
+        "guardian",
         "age_band",
         "consent",
         "consent_note",
@@ -383,7 +400,16 @@ async def set_escalation(
 
 
 TIMESTAMPS = frozenset(
-    {"on_way_at", "arrived_at", "contact_reminded_at", "contact_escalated_at", "stale_reminded_at"}
+    {
+        "on_way_at",
+        "arrived_at",
+        "contact_reminded_at",
+        "contact_escalated_at",
+        "stale_reminded_at",
+        "arrival_reminded_at",
+        "arrival_escalated_at",
+        "questioning_ended_at",
+    }
 )
 
 
@@ -402,6 +428,31 @@ async def stamp(conn: Conn, referral_id: int, column: str, now: datetime) -> boo
     cursor = await conn.execute(
         f"UPDATE referrals SET {column} = ?{touch} WHERE id = ? AND {column} IS NULL",  # noqa: S608
         params,
+    )
+    return cursor.rowcount == 1
+
+
+async def set_on_way(conn: Conn, referral_id: int, now: datetime, eta_minutes: int) -> bool:
+    """The worker set off, expecting to arrive in ``eta_minutes``: kept once (a double tap,
+    or a second estimate, changes nothing); never after "Arrived"."""
+    cursor = await conn.execute(
+        "UPDATE referrals SET on_way_at = ?, eta_minutes = ?, updated_at = ?"
+        " WHERE id = ? AND on_way_at IS NULL AND arrived_at IS NULL",
+        (to_db(now), eta_minutes, to_db(now), referral_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def set_police_answer(
+    conn: Conn, referral_id: int, answer: PoliceAnswer, now: datetime
+) -> bool:
+    """The officer's word at the scene, once the worker arrived. "We stay" can become
+    "Police may leave now" later; leaving is final. False if nothing changed."""
+    cursor = await conn.execute(
+        "UPDATE referrals SET police_answer = ?, police_answered_at = ?, updated_at = ?"
+        " WHERE id = ? AND arrived_at IS NOT NULL"
+        " AND (police_answer IS NULL OR (police_answer = 'stay' AND ? = 'leave'))",
+        (answer.value, to_db(now), to_db(now), referral_id, answer.value),
     )
     return cursor.rowcount == 1
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from bot.domain.draft import Draft
 from bot.domain.referral import (
     Consent,
+    Guardian,
+    Questioning,
     Referral,
     Urgency,
 )
@@ -16,7 +18,7 @@ from bot.sandbox.world import World
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from handlers import labels
-from handlers.filing import APPROPRIATE_ADULT, NEW_REFERRAL, NO_PHONE
+from handlers.filing import APPROPRIATE_ADULT, AT_SCENE, NEW_REFERRAL, NO_PHONE
 
 OFFICER_ID = 101
 CANARY_NAME = "Canary张三"
@@ -90,6 +92,14 @@ async def file(w: World, d: Draft) -> Referral:
     await phone.tap(tr("Continue ▶") if d.safety else tr("None of these"))
     if d.appropriate_adult_now:
         await phone.tap("⬜ " + tr(APPROPRIATE_ADULT))
+        await phone.tap(tr(labels.QUESTIONING[d.questioning or Questioning.SUSPECT]))
+        if d.questioning_at is not None:
+            await phone.send(f"{d.questioning_at.astimezone(config.zone):%H:%M}")
+        else:
+            await phone.tap(tr("Questioning now"))
+        await phone.tap(tr(labels.GUARDIAN[d.guardian or Guardian.PRESENT]))
+    if d.at_scene:
+        await phone.tap("⬜ " + tr(AT_SCENE))
     suggested = d.suggested_urgency(config.category_facts(d.category))
     urgency = d.urgency or suggested
     label = tr(labels.URGENCY[urgency])

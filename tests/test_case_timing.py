@@ -36,12 +36,17 @@ async def test_an_appropriate_adult_only_goes_to_trained_workers_and_times_are_k
         await zhou.tap("✅ Accept")
         w.clock.advance(timedelta(minutes=2))
         await zhou.tap("🚶 On my way")
-        assert s.officer.last.plain.endswith(
-            "Zhou Min is on the way (arrival target 2026-11-26 10:30)."
-        )
+        await zhou.tap("15 min")
+        assert s.officer.last.plain.splitlines()[1:] == [
+            "Zhou Min set off at 2026-11-26 10:02. Expected at 2026-11-26 10:17. "
+            "Arrival target: 2026-11-26 10:30",
+            "Questioning waits until the appropriate adult is there.",
+        ]
         w.clock.advance(timedelta(minutes=21))
         await zhou.tap("📍 Arrived")
-        assert s.officer.last.plain.endswith("Zhou Min has arrived, 23 min after accepting.")
+        assert s.officer.last.plain.splitlines()[1] == (
+            "Zhou Min arrived at 2026-11-26 10:23, 23 min after accepting."
+        )
         assert "📍 Arrived" not in zhou.last.button_labels()
 
 

@@ -40,6 +40,7 @@ LATIN_VALUED = frozenset(
         "code",
         "count",
         "end",
+        "expected",  # a time
         "given_up",
         "hours",
         "latitude",
@@ -54,6 +55,7 @@ LATIN_VALUED = frozenset(
         "seconds",
         "size",
         "start",
+        "target",  # a time
         "time",
         "total",
     }

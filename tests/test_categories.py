@@ -548,7 +548,8 @@ async def test_the_rebuild_keeps_every_referral_index_and_reference(
     assert "domestic_violence" not in schema[0] and "CHECK (urgency IN" in schema[0]
     # Every value kept, column for column: "adult" and "65 or older" are not rewritten
     # (neither is the same fact as 18–59 or 60 or older), and read as they were filed.
-    assert rows_after == rows_before
+    # (Columns later migrations add come after the rebuilt ones.)
+    assert [row[: len(rows_before[0])] for row in rows_after] == rows_before
     config, tr = load_config(config_path), Translator("en")
     assert [labels.age_band(tr, config, band) for band in ("adult", "65_plus")] == [
         "Adult (18–64)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,12 +17,15 @@ from bot.domain.draft import (
     Problem,
     Step,
     clean_phone,
+    clock_time,
     expired,
 )
 from bot.domain.referral import (
     CategoryFacts,
     Consent,
+    Guardian,
     NotAskedReason,
+    Questioning,
     Safety,
     Urgency,
 )
@@ -146,6 +150,7 @@ def test_minor_questioned_now_makes_the_suggestion_immediate_for_juveniles_only(
     draft.toggle_appropriate_adult(facts(draft))
     assert draft.appropriate_adult_now
     assert draft.suggested_urgency(facts(draft)) is Urgency.IMMEDIATE
+    draft.back()  # from the appropriate adult's questions to the urgency card
     draft.back()
     draft.back()
     draft.choose_category("family_dispute", FACTS["family_dispute"])  # not a minor after all
@@ -450,3 +455,52 @@ def test_a_draft_expires_after_its_lifetime_not_before() -> None:
     assert not expired(changed, changed + timedelta(minutes=30))
     assert not expired(changed, changed + DRAFT_LIFETIME)
     assert expired(changed, changed + DRAFT_LIFETIME + timedelta(seconds=1))
+
+
+def test_the_appropriate_adults_request_is_complete_before_the_urgency_counts() -> None:
+    """Who is questioned, when, and the guardian: the urgency is not confirmed without
+    them, and the request survives the draft's storage (a typed time too)."""
+    draft = Draft()
+    draft.choose_category("juvenile", FACTS["juvenile"])
+    draft.no_safety_concern(facts(draft))
+    draft.toggle_appropriate_adult(facts(draft))
+    assert draft.asking_adult
+    draft.back(Step.URGENCY)  # to the urgency card, the request unanswered
+    draft.choose_urgency(Urgency.IMMEDIATE)
+    assert (draft.step, draft.asking_adult) == (Step.URGENCY, True)  # the request first
+    assert Step.URGENCY in draft.missing()
+    draft.choose_questioning(Questioning.SUSPECT)
+    at = datetime(2026, 11, 26, 13, 30, tzinfo=UTC)
+    draft.questioning_starts_at(at)
+    assert draft.asking_adult
+    draft.choose_guardian(Guardian.UNREACHABLE)
+    assert not draft.asking_adult and draft.adult_answered
+    stored = Draft.from_json(draft.to_json())
+    assert (stored.questioning, stored.questioning_at, stored.guardian) == (
+        Questioning.SUSPECT,
+        at,
+        Guardian.UNREACHABLE,
+    )
+    with pytest.raises(DraftError):
+        draft.toggle_at_scene()  # an appropriate adult attends anyway
+    draft.toggle_appropriate_adult(facts(draft))  # not needed after all: the request goes
+    assert (draft.questioning, draft.guardian, draft.questioning_at) == (None, None, None)
+    draft.toggle_at_scene()
+    assert draft.at_scene
+
+
+def test_a_typed_questioning_time_is_the_next_such_time() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 11, 26, 13, 40, tzinfo=UTC)  # 21:40 in Shanghai
+    local = {
+        "21:55": "2026-11-26 21:55",
+        "２１：５５": "2026-11-26 21:55",
+        "9点": "2026-11-27 09:00",
+        "21:20": "2026-11-26 21:20",  # just past: starting now
+        "20:30": "2026-11-27 20:30",
+    }
+    for typed, expected in local.items():
+        assert f"{clock_time(typed, now, zone).astimezone(zone):%Y-%m-%d %H:%M}" == expected
+    for typed in ("25:00", "soon", "21", ""):
+        with pytest.raises(DraftError):
+            clock_time(typed, now, zone)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.domain.draft import DRAFT_LIFETIME, DraftError, Step
-from bot.domain.referral import Consent, Referral, Urgency
+from bot.domain.referral import Consent, Guardian, Questioning, Referral, Urgency
 from bot.sandbox import Phone
 from bot.sandbox.world import World, world
 from bot.services import drafts, referrals
@@ -269,13 +269,45 @@ async def test_a_juvenile_being_questioned_now_needs_an_appropriate_adult(
             "⬜ Appropriate adult needed: a minor is about to be questioned",
         ]
         await phone.tap("⬜ Appropriate adult needed: a minor is about to be questioned")
-        assert phone.last.button_labels()[:4] == [
+        # The request, as the law works: who is questioned, when, and the guardian.
+        assert phone.last.button_labels() == [
+            "Suspect (interrogation)",
+            "Victim or witness (interview)",
+            "Questioning now",
+            "In 30 min",
+            "In 1 h",
+            "In 2 h",
+            "Guardian present",
+            "Guardian absent",
+            "Guardian unreachable",
+            "⬅ Back",
+            "Cancel",
+        ]
+        await phone.tap("Victim or witness (interview)")
+        assert "● Victim or witness (interview)" in phone.last.button_labels()
+        await phone.send("half past nine")  # not a time: asked again, nothing lost
+        assert phone.last.plain.startswith(
+            "Please type the questioning time as hours and minutes, e.g. 21:30, or tap a button."
+        )
+        assert "● Victim or witness (interview)" in phone.last.button_labels()
+        await phone.send("21:30")
+        assert "Questioning at: 2026-11-26 21:30" in phone.last.plain
+        await phone.tap("Guardian unreachable")  # the last answer: back to the urgency
+        assert phone.last.button_labels()[:5] == [
             "● Immediate (suggested)",
             "Urgent",
             "Routine",
             "✅ Appropriate adult needed: a minor is about to be questioned",
+            "✏️ Appropriate adult request",
         ]
         assert "Suggested: Immediate" in phone.last.plain
+        assert (
+            "Appropriate adult: Victim or witness (interview) · questioning at 2026-11-26 21:30"
+            " · Guardian unreachable" in phone.last.plain
+        )
+        await phone.tap("✏️ Appropriate adult request")
+        await phone.tap("In 1 h")  # 10:00 now: 11:00, and the request is complete again
+        assert "questioning at 2026-11-26 11:00" in phone.last.plain
         await phone.tap("● Immediate (suggested)")
         await phone.send("Tianping Road station, interview room 2")
         await phone.tap("14–17")
@@ -289,10 +321,19 @@ async def test_a_juvenile_being_questioned_now_needs_an_appropriate_adult(
             "⚠️ An appropriate adult is needed: a minor is about to be questioned."
             in phone.last.plain
         )
+        assert (
+            "Request: Victim or witness (interview) · questioning at 2026-11-26 11:00"
+            " · Guardian unreachable" in phone.last.plain
+        )
         await phone.tap("📨 Submit")
         [referral] = await filed_by(w)
         assert referral.appropriate_adult_now and referral.urgency is Urgency.IMMEDIATE
         assert referral.consent is Consent.GUARDIAN_AGREES
+        assert (referral.questioning, referral.guardian) == (
+            Questioning.WITNESS,
+            Guardian.UNREACHABLE,
+        )
+        assert referral.questioning_at == datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 
 async def test_back_and_edit_from_the_review_card(config_path: Path) -> None:

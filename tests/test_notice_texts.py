@@ -251,3 +251,37 @@ def test_the_review_card_says_submitted_and_shows_the_button_to_who_used_new(
         hint or tr("Next time, tap “{button}” below to file.", button=tr(cards.NEW_REFERRAL))
     )
     assert keyboard.keyboard[0][0].text == tr(cards.NEW_REFERRAL)
+
+
+def test_the_arrival_reads_in_each_language_with_its_clock_times(config: Config) -> None:
+    """The officer's card once the worker is there, and the worker's "on the way", as a
+    reader of each catalogue sees them (22:05 filed; accepted 22:10, set off 22:12 with
+    15 min, arrived 22:30)."""
+    at = FILED_AT + timedelta(minutes=5)
+    attended = replace(
+        REFERRAL,
+        co_response=True,
+        status=Status.ACCEPTED,
+        assignee_id=1,
+        accepted_at=at,
+        on_way_at=at + timedelta(minutes=2),
+        eta_minutes=15,
+    )
+    worker = {"worker": "李娜"}
+    assert shown_to("zh_Hans", config, NoticeKind.ON_WAY, worker, attended).endswith(
+        "李娜于 2026-03-02 22:12 出发，预计 2026-03-02 22:27 到达"
+        "（目标到达时间：2026-03-02 23:10）。"
+    )
+    assert shown_to("zh_Hant", config, NoticeKind.ON_WAY, worker, attended).endswith(
+        "李娜於 2026-03-02 22:12 出發，預計 2026-03-02 22:27 到達"
+        "（目標到達時間：2026-03-02 23:10）。"
+    )
+    there = replace(attended, arrived_at=at + timedelta(minutes=20))
+    assert shown_to("zh_Hans", config, NoticeKind.ARRIVED, worker, there).splitlines()[1:] == [
+        "李娜于 2026-03-02 22:30 到达，距接案 20 分钟。",
+        "民警现在可以离开现场吗？",
+    ]
+    assert shown_to("zh_Hant", config, NoticeKind.ARRIVED, worker, there).splitlines()[1:] == [
+        "李娜於 2026-03-02 22:30 到達，距接案 20 分鐘。",
+        "警方現在可以離開現場嗎？",
+    ]

@@ -17,7 +17,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -30,7 +30,9 @@ from bot.domain.referral import (
     CategoryFacts,
     CategoryId,
     Consent,
+    Guardian,
     NotAskedReason,
+    Questioning,
     Safety,
     Urgency,
     suggested_urgency,
@@ -64,6 +66,7 @@ class Problem(StrEnum):
     TOO_LONG = "too_long"
     NOT_A_PHONE = "not_a_phone"
     ID_NUMBER = "id_number"  # a resident ID number where a phone number belongs
+    NOT_A_TIME = "not_a_time"  # the questioning's time, typed as something else
 
 
 class DraftError(ValueError):
@@ -106,6 +109,26 @@ def _has_id_number(text: str) -> bool:
     text = unicodedata.normalize("NFKC", text)
     grouped = re.sub(r"(?<=\d)[ \-]+(?=[\dXx])", "", text)
     return bool(_ID_NUMBER.search(text) or _ID_NUMBER.search(grouped))
+
+
+_CLOCK_TIME = re.compile(r"([01]?\d|2[0-3])\s*[:.点时]\s*([0-5]\d)?\s*分?")
+# A time typed a little in the past is that time today (the questioning is starting);
+# further back, it is tomorrow's.
+_JUST_PAST = timedelta(minutes=30)
+
+
+def clock_time(text: str, now: datetime, zone: tzinfo) -> datetime:
+    """The questioning's start from a typed local time: "21:30", "9.05", "21：30",
+    "21点30", "9点" (full-width digits too), the next such time in ``zone``."""
+    typed = unicodedata.normalize("NFKC", text).strip()
+    match = _CLOCK_TIME.fullmatch(typed)
+    if match is None:
+        raise DraftError(Problem.NOT_A_TIME)
+    local = now.astimezone(zone)
+    at = datetime.combine(local.date(), time(int(match[1]), int(match[2] or 0)), tzinfo=zone)
+    if at < local - _JUST_PAST:
+        at = datetime.combine(local.date() + timedelta(days=1), at.time(), tzinfo=zone)
+    return at.astimezone(now.tzinfo)
 
 
 def clean_phone(text: str) -> str:
@@ -185,6 +208,15 @@ class Draft:
     safety: frozenset[Safety] = frozenset()
     safety_answered: bool = False
     appropriate_adult_now: bool = False
+    # The appropriate adult's request, asked on the urgency card once it is ticked:
+    # suspect or victim/witness, now or at a time, the guardian there or not.
+    questioning: Questioning | None = None
+    questioning_now: bool = False
+    questioning_at: datetime | None = None
+    guardian: Guardian | None = None
+    asking_adult: bool = False  # the urgency card shows those questions
+    # Not a co-response, but the officer asks for a worker to come to the scene.
+    at_scene: bool = False
     urgency: Urgency | None = None
     place: str | None = None
     latitude: float | None = None
@@ -206,6 +238,12 @@ class Draft:
     @property
     def co_response(self) -> bool:
         return bool(self.safety)
+
+    @property
+    def adult_answered(self) -> bool:
+        """The appropriate adult's request says who is questioned, when, and the guardian."""
+        when = self.questioning_now or self.questioning_at is not None
+        return self.questioning is not None and when and self.guardian is not None
 
     @property
     def consultation(self) -> bool:
@@ -245,6 +283,8 @@ class Draft:
             self.expect(step)
         if self.asking_reason:
             self.asking_reason = False
+        elif self.asking_adult:
+            self.asking_adult = False
         elif self.editing:
             self.step, self.editing = Step.REVIEW, False
         elif self.step is not Step.CATEGORY:
@@ -256,6 +296,7 @@ class Draft:
         if step is Step.REVIEW:
             raise DraftError(Problem.WRONG_STEP)
         self.step, self.editing, self.asking_reason = step, True, False
+        self.asking_adult = False
 
     def keep(self) -> None:
         """Leave a typed answer given earlier as it is (after Back or Edit) and move on."""
@@ -280,7 +321,7 @@ class Draft:
         self.expect(Step.CATEGORY)
         self.category = category
         if not facts.asks_appropriate_adult:
-            self.appropriate_adult_now = False
+            self._no_adult()
         self._after_risk_answer(facts)
 
     def toggle_safety(self, item: Safety) -> None:
@@ -305,13 +346,72 @@ class Draft:
         """A minor about to be questioned needs an appropriate adult first: the suggestion
         becomes immediate. Offered for the categories whose workers need that training."""
         self.expect(Step.URGENCY)
-        if self.category is None or not facts.asks_appropriate_adult:
+        if self.category is None or not facts.asks_appropriate_adult or self.asking_adult:
             raise DraftError(Problem.WRONG_STEP)
-        self.appropriate_adult_now = not self.appropriate_adult_now
+        if self.appropriate_adult_now:
+            self._no_adult()
+        else:  # the request's questions come next, on the same card
+            self.appropriate_adult_now, self.asking_adult = True, True
+
+    def _no_adult(self) -> None:
+        self.appropriate_adult_now, self.asking_adult = False, False
+        self.questioning, self.guardian = None, None
+        self.questioning_now, self.questioning_at = False, None
+
+    def edit_adult(self) -> None:
+        """From the urgency card back to the appropriate adult's questions."""
+        self.expect(Step.URGENCY)
+        if not self.appropriate_adult_now or self.asking_adult:
+            raise DraftError(Problem.WRONG_STEP)
+        self.asking_adult = True
+
+    def _adult_answer(self) -> None:
+        """Each answer is taken on the questions' card; once all three are given, the
+        urgency card comes back, showing them."""
+        self.expect(Step.URGENCY)
+        if not self.asking_adult:
+            raise DraftError(Problem.WRONG_STEP)
+
+    def _after_adult_answer(self) -> None:
+        if self.adult_answered:
+            self.asking_adult = False
+
+    def choose_questioning(self, questioning: Questioning) -> None:
+        self._adult_answer()
+        self.questioning = questioning
+        self._after_adult_answer()
+
+    def questioning_starts_now(self) -> None:
+        self._adult_answer()
+        self.questioning_now, self.questioning_at = True, None
+        self._after_adult_answer()
+
+    def questioning_starts_at(self, at: datetime) -> None:
+        """``at``: a time the caller read from a button or a typed HH:MM (with its clock)."""
+        self._adult_answer()
+        self.questioning_now, self.questioning_at = False, at
+        self._after_adult_answer()
+
+    def choose_guardian(self, guardian: Guardian) -> None:
+        self._adult_answer()
+        self.guardian = guardian
+        self._after_adult_answer()
+
+    def toggle_at_scene(self) -> None:
+        """Ask for a worker to come to the scene (one tap; a co-response always does)."""
+        self.expect(Step.URGENCY)
+        if self.co_response or self.appropriate_adult_now or self.asking_adult:
+            raise DraftError(Problem.WRONG_STEP)
+        self.at_scene = not self.at_scene
 
     def choose_urgency(self, urgency: Urgency) -> None:
         self.expect(Step.URGENCY)
+        if self.asking_adult:
+            raise DraftError(Problem.WRONG_STEP)
         self.urgency = urgency
+        if self.appropriate_adult_now and not self.adult_answered:
+            self.asking_adult = True  # the request is not complete: its questions first
+            return
         self.advance()
 
     def type_place(self, text: str) -> None:
@@ -418,7 +518,7 @@ class Draft:
             gaps.append(Step.CATEGORY)
         if not self.safety_answered:
             gaps.append(Step.SAFETY)
-        if self.urgency is None:
+        if self.urgency is None or (self.appropriate_adult_now and not self.adult_answered):
             gaps.append(Step.URGENCY)
         if not self.place and self.latitude is None:
             gaps.append(Step.PLACE)
@@ -439,12 +539,15 @@ class Draft:
         gaps = self.missing()
         if gaps:
             self.step, self.editing, self.asking_reason = gaps[0], False, False
+            self.asking_adult = False
 
     def to_json(self) -> str:
         """Every field by name. Not ``asdict``: it deep-copies each value on the way, and
         a draft is written on every tap; the fields are plain values already."""
         data: dict[str, Any] = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["safety"] = sorted(self.safety)
+        if self.questioning_at is not None:
+            data["questioning_at"] = self.questioning_at.isoformat()
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
@@ -458,10 +561,14 @@ class Draft:
             ("urgency", Urgency),
             ("consent", Consent),
             ("not_asked_reason", NotAskedReason),
+            ("questioning", Questioning),
+            ("guardian", Guardian),
         ):
             value = getattr(draft, name)
             if value is not None:
                 setattr(draft, name, kind(value))
+        if isinstance(draft.questioning_at, str):
+            draft.questioning_at = datetime.fromisoformat(draft.questioning_at)
         return draft
 
 

@@ -42,6 +42,37 @@ class Consent(StrEnum):
     DECLINED = "declined"  # the referral becomes a consultation for the officer
 
 
+class Questioning(StrEnum):
+    """Why a minor is questioned, which the law treats differently: a suspect is
+    interrogated (讯问), a victim or witness interviewed (询问)."""
+
+    SUSPECT = "suspect"
+    WITNESS = "witness"  # a victim or a witness
+
+
+class Guardian(StrEnum):
+    """Whether the minor's guardian is at the station for the questioning."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNREACHABLE = "unreachable"
+
+
+class PoliceAnswer(StrEnum):
+    """The officer's word once the worker is at the scene."""
+
+    LEAVE = "leave"  # police may leave now
+    STAY = "stay"  # we stay
+
+
+class Eta(StrEnum):
+    """The estimated arrivals a worker on the way can choose from, in minutes."""
+
+    MIN_15 = "15"
+    MIN_30 = "30"
+    MIN_60 = "60"
+
+
 class NotAskedReason(StrEnum):
     NO_TIME = "no_time"
     UNABLE = "unable"  # distressed, intoxicated, asleep…
@@ -103,7 +134,6 @@ WORKING = frozenset(
 )
 OPEN = WORKING | {Status.OFFERED}
 REOPEN_WINDOW = timedelta(days=30)
-ARRIVAL_TARGET = timedelta(minutes=30)  # an appropriate adult at the station
 SUMMARY_LIMIT = 1000
 PLACE_LIMIT = 200
 NAME_LIMIT = 64
@@ -207,7 +237,45 @@ class Referral:
     contact_reminded_at: datetime | None = None
     contact_escalated_at: datetime | None = None
     stale_reminded_at: datetime | None = None
+    # attendance at the scene (see :func:`arrival_target` and bot/services/attendance.py)
+    at_scene: bool = False  # the officer asked for a worker at the scene
+    eta_minutes: int | None = None  # the estimate the worker chose with "On my way"
+    arrival_reminded_at: datetime | None = None
+    arrival_escalated_at: datetime | None = None
+    police_answer: PoliceAnswer | None = None
+    police_answered_at: datetime | None = None
+    # the appropriate adult's request (when appropriate_adult_now)
+    questioning: Questioning | None = None
+    questioning_at: datetime | None = None  # None: now
+    guardian: Guardian | None = None
+    questioning_ended_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def attended(self) -> bool:
+        """A worker is expected in person: a co-response, a worker asked for at the scene,
+        or an appropriate adult at the questioning. Only these run the arrival clock."""
+        return self.co_response or self.at_scene or self.appropriate_adult_now
+
+    @property
+    def expected_at(self) -> datetime | None:
+        """When the worker on the way said they would arrive."""
+        if self.on_way_at is None or self.eta_minutes is None:
+            return None
+        return self.on_way_at + timedelta(minutes=self.eta_minutes)
+
+
+def arrival_target(referral: Referral, minutes: int) -> datetime | None:
+    """When the accepted worker should be there: ``minutes`` (the deployment's target for
+    the referral's urgency, or the appropriate adult's) after acceptance; for an
+    appropriate adult asked for a later questioning, its start (the adult must be there
+    before it starts), unless acceptance came after it. None: no clock runs."""
+    if not referral.attended or referral.accepted_at is None:
+        return None
+    planned = referral.questioning_at if referral.appropriate_adult_now else None
+    if planned is not None and planned > referral.accepted_at:
+        return planned
+    return referral.accepted_at + timedelta(minutes=minutes)

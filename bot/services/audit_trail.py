@@ -101,6 +101,8 @@ _TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "b": "back",
             "w": "on_way",
             "v": "arrived",
+            "e": "eta",
+            "q": "questioning_ended",
             "n": "step",
             "o": "outcome",
             "l": "resource",

@@ -193,32 +193,3 @@ async def refused(services: Services, person: Person, referral_id: int, action: 
             subject=f"referral:{referral_id}",
             detail=action,
         )
-
-
-async def appropriate_adult(
-    services: Services, person: Person, referral_id: int, *, arrived: bool
-) -> Changed:
-    """The appropriate adult sets off, or arrives: each time is kept once and the officer
-    waiting at the station hears it."""
-    now = services.clock.now()
-    column = "arrived_at" if arrived else "on_way_at"
-    async with services.db.write() as tx:
-        referral = await _mine(tx, person, referral_id)
-        if (
-            referral is None
-            or not referral.appropriate_adult_now
-            or referral.status not in WORKING
-            or not await referrals.stamp(tx, referral_id, column, now)
-        ):
-            return Changed(referral, False)
-        await audit.record(
-            tx,
-            now=now,
-            action=f"appropriate_adult.{column}",
-            actor_person_id=person.id,
-            subject=referral.ref,
-        )
-        kind = NoticeKind.ARRIVED if arrived else NoticeKind.ON_WAY
-        told = await _tell_officer(tx, referral, kind, worker=person.display_name)
-        sent = await outbox.enqueue(tx, services, [told])
-        return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))

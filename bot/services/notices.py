@@ -26,6 +26,8 @@ class NoticeKind(StrEnum):
     REVEAL = "reveal"  # the full details, to the worker who accepted (protected)
     REMIND_CONTACT = "remind_contact"  # first contact is due
     REMIND_STALE = "remind_stale"  # no update for a week
+    REMIND_ARRIVAL = "remind_arrival"  # the arrival target passed, not marked arrived
+    POLICE_ANSWER = "police_answer"  # the officer at the scene: police leave, or stay
     # One open case with its buttons, for /mine: the list can be long and goes at the
     # chat's pace, so the sender sends it and the bot goes on answering everyone else.
     CASE_CARD = "case_card"
@@ -43,8 +45,11 @@ class NoticeKind(StrEnum):
     RETURNED = "returned"  # returned to police, with the reason
     CLOSED = "closed"  # outcome and the one-line note
     REOPENED = "reopened"
-    ON_WAY = "on_way"  # the appropriate adult set off
-    ARRIVED = "arrived"  # …and arrived
+    ON_WAY = "on_way"  # the worker attending in person set off (with an estimate)
+    ARRIVED = "arrived"  # …and arrived (with the officer's buttons)
+    # The appropriate adult's attendance ended (to the officer or the adult, whoever
+    # did not mark it, and to the coordinator on duty), with its times.
+    QUESTIONING_ENDED = "questioning_ended"
     HELD = "held"  # routine, outside service hours: waits for the next shift
     HELD_BY_COORDINATOR = "held_by_coordinator"  # a coordinator decided it can wait
     ESCALATED = "escalated"  # nobody accepted in time: told the next level
@@ -59,6 +64,7 @@ class NoticeKind(StrEnum):
     # the coordinator has it). The value is the one rows were first written under.
     DECLINE_REASON = "escalation_redrawn"
     CONTACT_OVERDUE = "contact_overdue"  # a worker has not made first contact in time
+    ARRIVAL_OVERDUE = "arrival_overdue"  # a worker attending in person is not there yet
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
     HANDOVER = "handover"  # the morning summary of the night
     GAP_WARNING = "gap_warning"  # tonight has hours nobody covers

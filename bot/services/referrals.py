@@ -51,6 +51,7 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
         raise NotReady("the officer has no station")
     now = services.clock.now()
     hold_until = _hold_until(services, draft, station_id)
+    adult = draft.appropriate_adult_now
     services.last_drafts.pop(officer.id, None)  # it leaves the drafts now, or is gone
     async with services.db.write() as tx:
         # The draft goes in the same transaction the referral is born in: filed once.
@@ -70,6 +71,10 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
             status=Status.OFFERED.value,
             safety=",".join(sorted(draft.safety)),
             appropriate_adult_now=int(draft.appropriate_adult_now),
+            at_scene=int(draft.at_scene and not draft.co_response and not adult),
+            questioning=draft.questioning.value if adult and draft.questioning else None,
+            questioning_at=draft.questioning_at if adult else None,
+            guardian=draft.guardian.value if adult and draft.guardian else None,
             age_band=draft.age_band,
             consent=draft.consent.value if draft.consent else None,
             consent_note=draft.not_asked_reason.value if draft.not_asked_reason else None,

@@ -3,16 +3,19 @@
 First contact not made within the urgency's target: the worker is reminded; if it is
 still not made after as long again, the coordinator on duty is told (every coordinator
 of the station when nobody is on duty). An open
-case with no update for a week: the worker is reminded (again each week). Each
-reminder is stamped on the referral in the same transaction, so it is sent once.
+case with no update for a week: the worker is reminded (again each week). A worker
+who attends in person and has not marked "Arrived" by the arrival target (``[arrival]``)
+is reminded, and ``coordinator_after`` minutes later the coordinator on duty is told.
+Each reminder is stamped on the referral in the same transaction, so it is sent once,
+also across a restart (the next round after it catches up).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.people import Person, Role
-from bot.domain.referral import Referral, Status
+from bot.domain.referral import Referral, Status, arrival_target
 from bot.services import Services, outbox, rota
 from bot.services.notices import Notice, NoticeKind
 from storage import people, referrals
@@ -24,6 +27,7 @@ async def due(services: Services) -> list[Notice]:
     notices: list[Notice] = []
     async with services.db.write() as tx:
         for referral in await referrals.working(tx):
+            notices += await _arrival(tx, services, referral, now)
             notices += await _contact(tx, services, referral, now)
             notices += await _stale(tx, services, referral, now)
         return await outbox.enqueue(tx, services, notices)
@@ -61,6 +65,44 @@ async def _contact(tx: Conn, services: Services, referral: Referral, now: dateti
         await referrals.stamp(tx, referral.id, "contact_reminded_at", now)
         return [Notice(NoticeKind.REMIND_CONTACT, worker, referral.id)]
     return []
+
+
+async def _arrival(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
+    """The arrival target passed and the worker has not marked "Arrived": the worker
+    first, then (``coordinator_after`` later) the coordinator on duty."""
+    settings = services.config.arrival
+    minutes = settings.target_minutes(referral.urgency, referral.appropriate_adult_now)
+    target = arrival_target(referral, minutes)
+    if target is None or referral.arrived_at is not None or now < target:
+        return []
+    worker = await people.by_id(tx, referral.assignee_id) if referral.assignee_id else None
+    if worker is None:
+        return []
+    notices = []
+    if await referrals.stamp(tx, referral.id, "arrival_reminded_at", now):
+        notices.append(
+            Notice(
+                NoticeKind.REMIND_ARRIVAL,
+                worker,
+                referral.id,
+                values={"target": target.isoformat()},
+            )
+        )
+    late = timedelta(minutes=settings.coordinator_after)
+    if now >= target + late and await referrals.stamp(tx, referral.id, "arrival_escalated_at", now):
+        team = services.config.team_of(referral.station_id)
+        notices += [
+            Notice(
+                NoticeKind.ARRIVAL_OVERDUE,
+                c,
+                referral.id,
+                values={"worker": worker.display_name, "target": target.isoformat()},
+            )
+            for c in await coordinators_to_tell(
+                tx, services, team.id if team else None, now, worker
+            )
+        ]
+    return notices
 
 
 async def coordinators_to_tell(
