@@ -39,6 +39,7 @@ from bot.config import Config
 from bot.domain.draft import DRAFT_LIFETIME, QUESTIONS, TEXT_STEPS, Draft, DraftError, Problem, Step
 from bot.domain.people import Role
 from bot.domain.referral import (
+    INCIDENT_LIMIT,
     SUMMARY_LIMIT,
     AgeBandId,
     CategoryFacts,
@@ -47,6 +48,7 @@ from bot.domain.referral import (
     NotAskedReason,
     Safety,
     Urgency,
+    consent_choices,
 )
 from bot.i18n import N_, Html, Translator, available_languages
 from bot.services import drafts, prompts, referrals
@@ -67,8 +69,10 @@ STEP_NAMES = {
     Step.PHONE: N_("Phone"),
     Step.CONSENT: N_("Consent"),
     Step.SUMMARY: N_("Summary"),
+    Step.INCIDENT: N_("Incident number"),
 }
 NO_PHONE = N_("No phone: visit only")
+SKIP_INCIDENT = N_("Skip: no incident number")
 APPROPRIATE_ADULT = N_("Appropriate adult needed: a minor is about to be questioned")
 
 
@@ -85,9 +89,10 @@ def _choose_category(draft: Draft, value: str, config: Config) -> None:
 
 
 def _choose_age_band(draft: Draft, value: str, config: Config) -> None:
-    if config.age_band(value) is None:
+    band = config.age_band(value)
+    if band is None:
         raise DraftError(Problem.WRONG_STEP)
-    draft.choose_age_band(AgeBandId(value))
+    draft.choose_age_band(AgeBandId(value), guardian=band.guardian_consents)
 
 
 # Taps that answer the current step: action code -> the draft change it makes.
@@ -104,6 +109,7 @@ ANSWERS: dict[str, Callable[[Draft, str, Config], None]] = {
     "k": lambda d, v, c: d.keep(),
     "cs": lambda d, v, c: d.choose_consent(Consent(v)),
     "nr": lambda d, v, c: d.choose_not_asked_reason(NotAskedReason(v)),
+    "i0": lambda d, v, c: d.skip_incident_number(),
     "b": lambda d, v, c: d.back(Step(v)),
     "e": lambda d, v, c: d.edit(Step(v)),
 }
@@ -113,6 +119,7 @@ TYPED: dict[Step, Callable[[Draft, str], None]] = {
     Step.PERSON: Draft.type_person,
     Step.PHONE: Draft.type_phone,
     Step.SUMMARY: Draft.type_summary,
+    Step.INCIDENT: Draft.type_incident_number,
 }
 
 
@@ -271,10 +278,13 @@ def _consent_step(
             for reason, name in labels.NOT_ASKED.items()
         ]
         return tr("Why was the person not asked?"), rows
+    names = labels.consent_names(draft.guardian)
     rows = [
-        [_button(_marked(tr(name), draft.consent is c), draft.token, "cs", c.value)]
-        for c, name in labels.CONSENT.items()
+        [_button(_marked(tr(names[c]), draft.consent is c), draft.token, "cs", c.value)]
+        for c in consent_choices(draft.guardian)
     ]
+    if draft.guardian:  # under 14: the guardian's consent is the one that counts
+        return tr("The person is under 14: does a guardian agree to social work contact?"), rows
     return tr("Does the person agree to be contacted by a social worker?"), rows
 
 
@@ -293,6 +303,19 @@ def _summary_step(
     return "\n\n".join(lines), []
 
 
+def _incident_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    text = tr(
+        "Police incident number (optional), so the referral can be matched to the police "
+        "record: type it, or tap “{skip}”.",
+        skip=tr(SKIP_INCIDENT),
+    )
+    if draft.incident_number:
+        text += "\n" + tr("Now: {value}", value=draft.incident_number)
+    return text, [[_button(tr(SKIP_INCIDENT), draft.token, "i0")]]
+
+
 STEP_CARDS = {
     Step.CATEGORY: _category_step,
     Step.SAFETY: _safety_step,
@@ -302,6 +325,7 @@ STEP_CARDS = {
     Step.PHONE: _phone_step,
     Step.CONSENT: _consent_step,
     Step.SUMMARY: _summary_step,
+    Step.INCIDENT: _incident_step,
 }
 
 
@@ -328,10 +352,11 @@ def _review_lines(tr: Translator, config: Config, draft: Draft) -> list[str]:
     urgency = tr(labels.URGENCY[draft.urgency]) if draft.urgency else not_given
     age = labels.age_band(tr, config, draft.age_band) if draft.age_band else not_given
     phone = tr(NO_PHONE) if draft.no_phone else draft.phone or not_given
-    consent = tr(labels.CONSENT[draft.consent]) if draft.consent else not_given
-    if draft.not_asked_reason is not None:
-        reason = tr(labels.NOT_ASKED[draft.not_asked_reason])
-        consent = tr("{consent} ({reason})", consent=consent, reason=reason)
+    consent = (
+        labels.consent(tr, draft.consent, draft.not_asked_reason, guardian=draft.guardian)
+        if draft.consent
+        else not_given
+    )
     lines = [
         tr("Category: {value}", value=category),
         tr("Safety: {value}", value=safety),
@@ -354,6 +379,7 @@ def _review_lines(tr: Translator, config: Config, draft: Draft) -> list[str]:
     if draft.consultation:
         lines.append(_consultation_note(tr))
     lines.append(tr("Summary: {value}", value=draft.summary or not_given))
+    lines.append(tr("Police incident number: {value}", value=draft.incident_number or not_given))
     return lines
 
 
@@ -437,6 +463,15 @@ def _problem(tr: Translator, error: DraftError, step: Step) -> str:
         return tr(
             "Please type the name, the phone number or both (e.g. “Chen Mei 138 0013 8000”), "
             "or tap the age band to go on without them."
+        )
+    if error.problem is Problem.NOT_AN_INCIDENT_NUMBER or (
+        step is Step.INCIDENT and error.problem is Problem.EMPTY
+    ):
+        return tr(
+            "An incident number has only letters, digits, - and / (no spaces), at most "
+            "{limit} characters. Please type it again, or tap “{skip}”.",
+            limit=INCIDENT_LIMIT,
+            skip=tr(SKIP_INCIDENT),
         )
     if error.problem is Problem.TOO_LONG:
         return tr(
@@ -748,7 +783,7 @@ async def on_text(update: Update, context: BotContext) -> bool:
         )
     except DraftError as error:
         await _new_card(context, message, stored, notice=_problem(tr, error, step))
-        if error.problem is Problem.TOO_LONG or (
+        if error.problem in (Problem.TOO_LONG, Problem.NOT_AN_INCIDENT_NUMBER) or (
             step is Step.PERSON and error.problem is Problem.NOT_A_PHONE
         ):
             # Nothing is lost: the officer copies the text back and corrects it. (Never

@@ -375,7 +375,10 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
     ]
     for referral in facts.overnight:
         standing = _standing(tr, config, referral, facts.names)
+        number = cards.incident_line(tr, referral)  # to match it to the station's night log
         lines.append(f"{cards.headline(tr, config, referral)} — {standing}")
+        if number:
+            lines[-1] += " · " + number[0]
     return Shown("\n".join(lines))
 
 

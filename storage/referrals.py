@@ -93,6 +93,7 @@ def _referral(conn: Conn, row: Row) -> Referral:
         contact_reminded_at=_time(row["contact_reminded_at"]),
         contact_escalated_at=_time(row["contact_escalated_at"]),
         stale_reminded_at=_time(row["stale_reminded_at"]),
+        incident_number=_opened(conn, row, "incident_number"),
     )
 
 
@@ -123,6 +124,7 @@ async def insert(conn: Conn, *, now: datetime, **values: Any) -> int:
         "latitude",
         "longitude",
         "summary",
+        "incident_number",
         "plan",
         "level",
         "held",
@@ -195,6 +197,7 @@ async def move(
         "resource_type",
         "resource_name",
         "closing_note",
+        "consent",
     }
     unknown = set(values) - allowed
     if unknown:

@@ -34,6 +34,7 @@ from bot.sandbox.world import ONE_STATION, World, world
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from handlers import labels
+from handlers.filing import SKIP_INCIDENT
 from handlers.context import BotContext
 from handlers.jobs import escalation_round
 
@@ -190,6 +191,7 @@ async def _file(s: _Script, officer: Phone, story: Story) -> None:
         lambda: officer.tap(_adult_button(tr)),
         lambda: officer.tap(tr(labels.CONSENT[Consent.PERSON_AGREES])),
         lambda: officer.send(story.summary),
+        lambda: officer.tap(tr(SKIP_INCIDENT)),  # the police incident number is optional
     ]
     for step in steps:
         await step()
