@@ -62,6 +62,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "v": None,
         "o": Outcome,
         "l": Resource,
+        "ag": None,  # consent at first contact: agrees
+        "dn": None,  # …declines
     },
     Code.ESCALATION: {"t": None, "a": None, "b": None, "c": None, "h": None, "p": NUMBER},
 }

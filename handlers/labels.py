@@ -94,6 +94,8 @@ RESOURCE = {
     Resource.VOLUNTEERS: N_("Volunteers"),
     Resource.FAMILY: N_("Family"),
 }
+
+
 def consent_names(guardian: bool) -> dict[Consent, str]:
     """The consent answers' names (untranslated) for a child's band or any other."""
     return CONSENT_GUARDIAN if guardian else CONSENT
@@ -144,6 +146,7 @@ AUDIT_ACTION = {
     "case.refused": N_("Refused: not their case"),
     "escalation.refused": N_("Refused on a coordinator's card"),
     "action.refused": N_("Refused: not allowed for their role"),
+    "referral.consent_at_contact": N_("Consent recorded at first contact"),
     "appropriate_adult.on_way_at": N_("Appropriate adult on the way"),
     "appropriate_adult.arrived_at": N_("Appropriate adult arrived"),
     "audit.viewed": N_("Read this audit trail"),
@@ -185,6 +188,7 @@ TAP_VERB = {
     "on_way": N_("On my way"),
     "arrived": N_("Arrived"),
     "step": N_("Next step"),
+    "consent": N_("Consent at first contact"),
     "outcome": N_("Outcome"),
     "resource": N_("Resource"),
     "take": N_("Take it myself"),

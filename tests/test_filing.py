@@ -109,7 +109,7 @@ async def test_a_neighbour_dispute_is_filed_in_eight_taps_and_three_typed_messag
         await officer.type("138 0013 8000")
         await officer.tap("The person agrees to be contacted")
         await officer.type(SUMMARY)
-        await officer.tap("Skip: no incident number")  # the police incident number is optional: one tap
+        await officer.tap("Skip: no incident number")  # optional: one tap
         await officer.tap("📨 Submit")
 
         assert (officer.taps, officer.typed) == (8, 3)
@@ -170,7 +170,7 @@ async def test_a_named_person_without_a_phone_takes_nine_taps_and_three_typed_me
         await officer.tap("No phone: visit only")  # an elderly woman without a mobile
         await officer.tap("The person agrees to be contacted")
         await officer.type(SUMMARY)
-        await officer.tap("Skip: no incident number")  # the police incident number is optional: one tap
+        await officer.tap("Skip: no incident number")  # optional: one tap
         await officer.tap("📨 Submit")
 
         assert (officer.taps, officer.typed) == (9, 3)

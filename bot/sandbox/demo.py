@@ -34,8 +34,8 @@ from bot.sandbox.world import ONE_STATION, World, world
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from handlers import labels
-from handlers.filing import SKIP_INCIDENT
 from handlers.context import BotContext
+from handlers.filing import SKIP_INCIDENT
 from handlers.jobs import escalation_round
 
 _Choice = TypeVar("_Choice", CategorySettings, AgeBandSettings)

@@ -36,6 +36,9 @@ class NoticeKind(StrEnum):
     CONTACTED = "contacted"
     RETURNED = "returned"  # returned to police, with the reason
     CLOSED = "closed"  # outcome and the one-line note
+    # Consent "not asked" at filing; at first contact the person (or the guardian)
+    # declined social work, so the case ended there.
+    CONSENT_DECLINED = "consent_declined"
     REOPENED = "reopened"
     ON_WAY = "on_way"  # the appropriate adult set off
     ARRIVED = "arrived"  # …and arrived
