@@ -286,7 +286,7 @@ async def test_the_rebuild_keeps_every_referral_index_and_reference(tmp_path: Pa
     comes through 0014 whole: same rows, same indexes, every reference intact; and the
     table then takes a category the old schema did not list."""
     path = tmp_path / "old.sqlite3"
-    before = len(migrations()) - 1
+    before = [number for number, _ in migrations()].index(14)  # the migrations before 0014
     conn = sqlite3.connect(path, isolation_level=None)
     for number, sql in migrations()[:before]:
         for statement in _statements(sql):
@@ -344,4 +344,5 @@ async def test_the_rebuild_keeps_every_referral_index_and_reference(tmp_path: Pa
     assert "domestic_violence" not in schema[0] and "CHECK (urgency IN" in schema[0]
     # Every value kept, column for column; the old "65 or older" now reads "60 or older".
     expected = [tuple("60_plus" if v == "65_plus" else v for v in row) for row in rows_before]
-    assert rows_after == expected
+    # Migrations after 0014 may add columns at the end: the old ones are compared.
+    assert [row[: len(expected[0])] for row in rows_after] == expected
