@@ -118,6 +118,7 @@ async def up_to_review(officer: Phone, marker: str) -> None:
     await officer.tap("No phone: visit only")
     await officer.tap("The person agrees to be contacted")
     await officer.send(f"{marker}: neighbours quarrel in the stairwell")
+    await officer.tap("Skip: no incident number")
 
 
 async def at_review(
@@ -147,7 +148,7 @@ def urgent_draft(summary: str) -> Draft:
     )
 
 
-FILING_UPDATES = 10  # the updates up_to_review sends, plus the Submit tap
+FILING_UPDATES = 11  # the updates up_to_review sends, plus the Submit tap
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -112,6 +112,7 @@ _LABELS = [  # every button the filing taps, on every card of the menu bot
     "Adult (18–59)",
     "No phone: visit only",
     "The person agrees to be contacted",
+    "Skip: no incident number",
     "📨 Submit",
 ]
 _CARD = "<b>New referral</b> · step {step}\n\n" + "A card of the size a filing shows. " * 3

@@ -32,7 +32,7 @@ from pydantic_settings import (
 )
 
 from bot.domain.escalation import Plan
-from bot.domain.referral import CategoryFacts, Skill, Urgency
+from bot.domain.referral import CategoryFacts, Skill, Urgency, guardian_consents
 from bot.domain.rota import WeeklyWindow
 from bot.i18n import available_languages
 
@@ -334,6 +334,12 @@ class AgeBandSettings(Listed):
 
     min_age: int = Field(ge=0, le=150)
     max_age: int | None = Field(default=None, ge=0, le=150)
+
+    @property
+    def guardian_consents(self) -> bool:
+        """For a person in this band the consent asked is the guardian's (every age in
+        it is under 14): decided by the ages, so a deployment's own bands work too."""
+        return guardian_consents(self.max_age)
 
 
 def _band(

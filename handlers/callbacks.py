@@ -68,6 +68,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "l": Resource,
         "h": None,  # Hand over: choose a colleague or the coordinator
         "g": NUMBER,  # …to this colleague (0: back to the coordinators)
+        "ag": None,  # consent at first contact: agrees
+        "dn": None,  # …declines
     },
     Code.ESCALATION: {
         "t": None,

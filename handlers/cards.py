@@ -208,7 +208,8 @@ def details_text(tr: Translator, config: Config, referral: Referral, officer: Pe
     if referral.latitude is not None:
         lines.append(tr("Place: location pin below"))
     if referral.consent is not None:
-        lines.append(tr("Consent: {consent}", consent=tr(labels.CONSENT[referral.consent])))
+        lines.append(tr("Consent: {consent}", consent=consent_text(tr, config, referral)))
+    lines += incident_line(tr, referral)
     if referral.safety:
         flags = tr.join(tr(labels.SAFETY[s]) for s in sorted(referral.safety))
         lines.append(tr("Safety: {flags}", flags=flags))
@@ -217,12 +218,34 @@ def details_text(tr: Translator, config: Config, referral: Referral, officer: Pe
     return "\n".join(lines)
 
 
+def consent_text(tr: Translator, config: Config, referral: Referral) -> str:
+    """The referral's consent as recorded, in the guardian's words for a child's band."""
+    assert referral.consent is not None
+    return labels.consent(
+        tr,
+        referral.consent,
+        referral.consent_note,
+        guardian=labels.guardian_band(config, referral.age_band),
+    )
+
+
+def incident_line(tr: Translator, referral: Referral) -> list[str]:
+    """The police incident number, for matching to the police record ([] if none).
+    Checked when typed (letters, digits, - and /), escaped all the same."""
+    if not referral.incident_number:
+        return []
+    number = html.escape(referral.incident_number, quote=False)
+    return [tr("Police incident number: {value}", value=Html(number))]
+
+
 def case_text(tr: Translator, config: Config, referral: Referral) -> str:
-    """A worker's own case at a glance (no personal details: those are on request)."""
+    """A worker's own case at a glance (no personal details: those are on request; the
+    police incident number is there, to match the case to the police record)."""
     lines = [
         headline(tr, config, referral),
         tr("Status: {status}", status=tr(labels.STATUS[referral.status])),
         tr("Station: {station}", station=station_name(config, referral, tr.language)),
+        *incident_line(tr, referral),
         tr("Filed: {time}", time=local_time(referral.created_at, config.zone)),
     ]
     if referral.attended:
@@ -347,6 +370,7 @@ def escalation_text(
         headline(tr, config, referral),
         *_flags(tr, referral, config),
         tr("Station: {station}", station=station_name(config, referral, tr.language)),
+        *incident_line(tr, referral),
     ]
     if referral.age_band is not None:
         lines.append(tr("Age: {age}", age=labels.age_band(tr, config, referral.age_band)))

@@ -10,7 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler
 
 from bot.domain.people import Role
-from bot.domain.referral import WORKING, Eta, Outcome, Referral, Resource, Status
+from bot.domain.referral import WORKING, Consent, Eta, Outcome, Referral, Resource, Status
+from bot.i18n import Translator
 from bot.services import attendance, cases, transfers
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, labels
@@ -35,6 +36,26 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         return
     if verb in ("x", "r", "o", "l", "h", "g") and referral.status not in WORKING:  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    guardian = labels.guardian_band(services.config, referral.age_band)
+    if verb == "n" and _asks_consent(referral, Status(value)):
+        # Consent was not asked at the scene: first contact records the answer first.
+        await query.answer()
+        await edit_card(query, *_consent_question(tr, context, referral, guardian))
+        return
+    if verb in ("ag", "dn"):
+        changed = await cases.first_contact_consent(
+            services, person, referral_id, agrees=verb == "ag", guardian=guardian
+        )
+        if not changed.changed:
+            await query.answer(tr("This button is no longer active."), show_alert=True)
+        elif verb == "ag":
+            await query.answer(tr("Saved."))
+        else:
+            await query.answer(tr("Saved. The case is closed and the officer is told."))
+        if changed.referral is not None:
+            await _show_card(update, context, changed.referral)
+        await reply(context, changed.notices)
         return
     if verb in ("w", "e", "v", "q") and referral.status not in WORKING:  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
@@ -204,6 +225,44 @@ async def _ask_handover_reason(
     await ask_on_card(
         update, context, referral.id, "handover_reason", question, {"to": str(colleague_id)}
     )
+
+
+def _asks_consent(referral: Referral, seen: Status) -> bool:
+    """ "First contact made" on a case filed with consent "not asked": ask the answer."""
+    return (
+        seen is Status.ACCEPTED
+        and referral.status is Status.ACCEPTED
+        and referral.consent is Consent.NOT_ASKED
+    )
+
+
+def _consent_question(
+    tr: Translator, context: BotContext, referral: Referral, guardian: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The case card asks what the person (a child's guardian) said about social work:
+    agrees, and case work goes on; declines, and the case ends there."""
+    rid = referral.id
+    text = "\n".join(
+        [
+            cards.headline(tr, context.services.config, referral),
+            tr("Consent was not asked when this was filed."),
+            tr(labels.CONSENT_AT_CONTACT[guardian]),
+        ]
+    )
+    rows = [
+        [
+            InlineKeyboardButton(
+                tr("✅ The guardian agrees") if guardian else tr("✅ Agrees"),
+                callback_data=callbacks.case(rid, "ag"),
+            ),
+            InlineKeyboardButton(
+                tr("✖ The guardian declines") if guardian else tr("✖ Declines"),
+                callback_data=callbacks.case(rid, "dn"),
+            ),
+        ],
+        [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "b"))],
+    ]
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def _own_case(

@@ -39,7 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("mine", N_("My referrals and cases"), OFFICER | WORKER),
     Command("available", N_("I am available for new referrals"), WORKER | COORDINATOR),
     Command("away", N_("I am away: no new offers"), WORKER | COORDINATOR),
-    Command("oncall", N_("Who is on duty now and next"), WORKER | COORDINATOR),
+    Command("oncall", N_("Who is on duty now and next"), WORKER | COORDINATOR | OFFICER),
     Command("cover", N_("Change who is on duty (cover)"), COORDINATOR),
     Command("audit", N_("Who did what to a referral"), COORDINATOR | frozenset({Role.ADMIN})),
     Command("help", N_("What I can do for you")),

@@ -48,6 +48,7 @@ from bot.domain.draft import (
 )
 from bot.domain.people import Role
 from bot.domain.referral import (
+    INCIDENT_LIMIT,
     SUMMARY_LIMIT,
     AgeBandId,
     CategoryFacts,
@@ -58,6 +59,7 @@ from bot.domain.referral import (
     Questioning,
     Safety,
     Urgency,
+    consent_choices,
 )
 from bot.i18n import N_, Html, Translator, available_languages
 from bot.services import drafts, prompts, referrals
@@ -78,8 +80,10 @@ STEP_NAMES = {
     Step.PHONE: N_("Phone"),
     Step.CONSENT: N_("Consent"),
     Step.SUMMARY: N_("Summary"),
+    Step.INCIDENT: N_("Incident number"),
 }
 NO_PHONE = N_("No phone: visit only")
+SKIP_INCIDENT = N_("Skip: no incident number")
 APPROPRIATE_ADULT = N_("Appropriate adult needed: a minor is about to be questioned")
 AT_SCENE = N_("Ask for a social worker at the scene")
 # "In 30 min", "In 1 h", "In 2 h": the questioning's start, one tap (or typed as HH:MM).
@@ -103,10 +107,10 @@ def _choose_category(draft: Draft, value: str, config: Config) -> None:
 
 def _choose_age_band(draft: Draft, value: str, config: Config) -> None:
     """Only an offered age band (as :func:`_choose_category`)."""
-    found = config.age_band(value)
-    if found is None or found.retired:
+    band = config.age_band(value)
+    if band is None or band.retired:
         raise DraftError(Problem.WRONG_STEP)
-    draft.choose_age_band(AgeBandId(value))
+    draft.choose_age_band(AgeBandId(value), guardian=band.guardian_consents)
 
 
 # Taps that answer the current step: action code -> the draft change it makes.
@@ -128,6 +132,7 @@ ANSWERS: dict[str, Callable[[Draft, str, Config], None]] = {
     "k": lambda d, v, c: d.keep(),
     "cs": lambda d, v, c: d.choose_consent(Consent(v)),
     "nr": lambda d, v, c: d.choose_not_asked_reason(NotAskedReason(v)),
+    "i0": lambda d, v, c: d.skip_incident_number(),
     "b": lambda d, v, c: d.back(Step(v)),
     "e": lambda d, v, c: d.edit(Step(v)),
 }
@@ -152,6 +157,7 @@ TYPED: dict[Step, Callable[[Draft, str], None]] = {
     Step.PERSON: Draft.type_person,
     Step.PHONE: Draft.type_phone,
     Step.SUMMARY: Draft.type_summary,
+    Step.INCIDENT: Draft.type_incident_number,
 }
 
 
@@ -363,10 +369,13 @@ def _consent_step(
             for reason, name in labels.NOT_ASKED.items()
         ]
         return tr("Why was the person not asked?"), rows
+    names = labels.consent_names(draft.guardian_consents)
     rows = [
-        [_button(_marked(tr(name), draft.consent is c), draft.token, "cs", c.value)]
-        for c, name in labels.CONSENT.items()
+        [_button(_marked(tr(names[c]), draft.consent is c), draft.token, "cs", c.value)]
+        for c in consent_choices(draft.guardian_consents)
     ]
+    if draft.guardian_consents:  # under 14: the guardian's consent is the one that counts
+        return tr("The person is under 14: does a guardian agree to social work contact?"), rows
     return tr("Does the person agree to be contacted by a social worker?"), rows
 
 
@@ -385,6 +394,19 @@ def _summary_step(
     return "\n\n".join(lines), []
 
 
+def _incident_step(
+    tr: Translator, config: Config, draft: Draft
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    text = tr(
+        "Police incident number (optional), so the referral can be matched to the police "
+        "record: type it, or tap “{skip}”.",
+        skip=tr(SKIP_INCIDENT),
+    )
+    if draft.incident_number:
+        text += "\n" + tr("Now: {value}", value=draft.incident_number)
+    return text, [[_button(tr(SKIP_INCIDENT), draft.token, "i0")]]
+
+
 STEP_CARDS = {
     Step.CATEGORY: _category_step,
     Step.SAFETY: _safety_step,
@@ -394,6 +416,7 @@ STEP_CARDS = {
     Step.PHONE: _phone_step,
     Step.CONSENT: _consent_step,
     Step.SUMMARY: _summary_step,
+    Step.INCIDENT: _incident_step,
 }
 
 
@@ -420,10 +443,11 @@ def _review_lines(tr: Translator, config: Config, draft: Draft) -> list[str]:
     urgency = tr(labels.URGENCY[draft.urgency]) if draft.urgency else not_given
     age = labels.age_band(tr, config, draft.age_band) if draft.age_band else not_given
     phone = tr(NO_PHONE) if draft.no_phone else draft.phone or not_given
-    consent = tr(labels.CONSENT[draft.consent]) if draft.consent else not_given
-    if draft.not_asked_reason is not None:
-        reason = tr(labels.NOT_ASKED[draft.not_asked_reason])
-        consent = tr("{consent} ({reason})", consent=consent, reason=reason)
+    consent = (
+        labels.consent(tr, draft.consent, draft.not_asked_reason, guardian=draft.guardian_consents)
+        if draft.consent
+        else not_given
+    )
     lines = [
         tr("Category: {value}", value=category),
         tr("Safety: {value}", value=safety),
@@ -449,6 +473,7 @@ def _review_lines(tr: Translator, config: Config, draft: Draft) -> list[str]:
     if draft.consultation:
         lines.append(_consultation_note(tr))
     lines.append(tr("Summary: {value}", value=draft.summary or not_given))
+    lines.append(tr("Police incident number: {value}", value=draft.incident_number or not_given))
     return lines
 
 
@@ -533,6 +558,15 @@ def _problem(tr: Translator, error: DraftError, step: Step) -> str:
         return tr(
             "Please type the name, the phone number or both (e.g. “Chen Mei 138 0013 8000”), "
             "or tap the age band to go on without them."
+        )
+    if error.problem is Problem.NOT_AN_INCIDENT_NUMBER or (
+        step is Step.INCIDENT and error.problem is Problem.EMPTY
+    ):
+        return tr(
+            "An incident number has only letters, digits, - and / (no spaces), at most "
+            "{limit} characters. Please type it again, or tap “{skip}”.",
+            limit=INCIDENT_LIMIT,
+            skip=tr(SKIP_INCIDENT),
         )
     if error.problem is Problem.TOO_LONG:
         return tr(
@@ -851,7 +885,7 @@ async def on_text(update: Update, context: BotContext) -> bool:
         )
     except DraftError as error:
         await _new_card(context, message, stored, notice=_problem(tr, error, step))
-        if error.problem is Problem.TOO_LONG or (
+        if error.problem in (Problem.TOO_LONG, Problem.NOT_AN_INCIDENT_NUMBER) or (
             step is Step.PERSON and error.problem is Problem.NOT_A_PHONE
         ):
             # Nothing is lost: the officer copies the text back and corrects it. (Never

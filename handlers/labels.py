@@ -38,6 +38,14 @@ CONSENT = {
     Consent.NOT_ASKED: N_("Not asked"),
     Consent.DECLINED: N_("Declined: consultation only, the person is not contacted"),
 }
+# For a person under 14 (an age band whose oldest is under 14) the consent is the
+# guardian's, in the words police use for it.
+CONSENT_GUARDIAN = {
+    Consent.PERSON_AGREES: CONSENT[Consent.PERSON_AGREES],  # not offered: kept for old data
+    Consent.GUARDIAN_AGREES: N_("The guardian agrees"),
+    Consent.NOT_ASKED: N_("Guardian not reached yet"),
+    Consent.DECLINED: N_("The guardian declined: consultation only, the child is not contacted"),
+}
 NOT_ASKED = {
     NotAskedReason.NO_TIME: N_("No time at the scene"),
     NotAskedReason.UNABLE: N_("The person could not answer"),
@@ -53,6 +61,11 @@ GUARDIAN = {
     Guardian.PRESENT: N_("Guardian present"),
     Guardian.ABSENT: N_("Guardian absent"),
     Guardian.UNREACHABLE: N_("Guardian unreachable"),
+}
+# What the worker records at first contact when the officer could not ask.
+CONSENT_AT_CONTACT = {
+    False: N_("Does the person agree to social work?"),
+    True: N_("Does the guardian agree to social work for the child?"),
 }
 STATUS = {
     Status.OFFERED: N_("Waiting for a social worker"),
@@ -94,6 +107,37 @@ RESOURCE = {
     Resource.VOLUNTEERS: N_("Volunteers"),
     Resource.FAMILY: N_("Family"),
 }
+
+
+def consent_names(guardian: bool) -> dict[Consent, str]:
+    """The consent answers' names (untranslated) for a child's band or any other."""
+    return CONSENT_GUARDIAN if guardian else CONSENT
+
+
+def consent(
+    tr: Translator, given: Consent, reason: NotAskedReason | str | None, *, guardian: bool
+) -> str:
+    """ "Not asked (No time at the scene)", "Guardian not reached yet": the consent as
+    recorded, with why it was not asked (a stored reason an older or newer version
+    wrote, unknown here, is left out)."""
+    text = tr(consent_names(guardian)[given])
+    if given is not Consent.NOT_ASKED or reason is None:
+        return text
+    try:
+        why = NotAskedReason(reason)
+    except ValueError:
+        return text
+    if why is NotAskedReason.GUARDIAN_NOT_REACHED:
+        return tr(CONSENT_GUARDIAN[Consent.NOT_ASKED])
+    return tr("{consent} ({reason})", consent=text, reason=tr(NOT_ASKED[why]))
+
+
+def guardian_band(config: Config, band_id: str | None) -> bool:
+    """Whether a referral's age band (as configured now) is a child's: guardian consent."""
+    band = config.age_band(band_id) if band_id else None
+    return band is not None and band.guardian_consents
+
+
 DECLINE_BY_VALUE = {reason.value: label for reason, label in DECLINE.items()}
 
 # What the audit log's action codes mean, for /audit (every code the bot writes; one
@@ -123,6 +167,7 @@ AUDIT_ACTION = {
     "case.refused": N_("Refused: not their case"),
     "escalation.refused": N_("Refused on a coordinator's card"),
     "action.refused": N_("Refused: not allowed for their role"),
+    "referral.consent_at_contact": N_("Consent recorded at first contact"),
     "appropriate_adult.on_way_at": N_("Appropriate adult on the way"),
     "appropriate_adult.arrived_at": N_("Appropriate adult arrived"),
     "attendance.on_way": N_("On the way to the scene"),
@@ -171,6 +216,7 @@ TAP_VERB = {
     "eta": N_("Estimated arrival"),
     "questioning_ended": N_("Questioning ended"),
     "step": N_("Next step"),
+    "consent": N_("Consent at first contact"),
     "outcome": N_("Outcome"),
     "resource": N_("Resource"),
     "take": N_("Take it myself"),

@@ -494,7 +494,27 @@ def _questioning_ended(tr: Translator, config: Config, facts: Facts) -> Shown:
 
 
 def _contacted(tr: Translator, config: Config, facts: Facts) -> str:
-    return tr("{worker} has made first contact.", worker=facts.notice.values.get("worker", ""))
+    text = tr("{worker} has made first contact.", worker=facts.notice.values.get("worker", ""))
+    if facts.notice.values.get("consent") == "agrees":  # consent was not asked at filing
+        if labels.guardian_band(config, facts.case.age_band):
+            return text + " " + tr("The guardian agrees to social work.")
+        return text + " " + tr("The person agrees to social work.")
+    return text
+
+
+def _consent_declined(tr: Translator, config: Config, facts: Facts) -> str:
+    """One line: who, that the person (or the child's guardian) said no, and that the
+    case is closed, so the officer knows social work is not involved."""
+    worker = facts.notice.values.get("worker", "")
+    if labels.guardian_band(config, facts.case.age_band):
+        return tr(
+            "{worker} made first contact: the guardian declined social work. The case is closed.",
+            worker=worker,
+        )
+    return tr(
+        "{worker} made first contact: the person declined social work. The case is closed.",
+        worker=worker,
+    )
 
 
 def _returned(tr: Translator, config: Config, facts: Facts) -> str:
@@ -648,7 +668,10 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
     ]
     for referral in facts.overnight:
         standing = _standing(tr, config, referral, facts.names)
+        number = cards.incident_line(tr, referral)  # to match it to the station's night log
         lines.append(f"{cards.headline(tr, config, referral)} — {standing}")
+        if number:
+            lines[-1] += " · " + number[0]
     return Shown("\n".join(lines))
 
 
@@ -749,6 +772,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.CONTACTED: _to_officer(_contacted),
     NoticeKind.RETURNED: _to_officer(_returned),
     NoticeKind.CLOSED: _to_officer(_closed),
+    NoticeKind.CONSENT_DECLINED: _to_officer(_consent_declined),
     NoticeKind.REOPENED: _to_officer(_reopened),
     NoticeKind.ON_WAY: _to_officer(_on_way),
     NoticeKind.ARRIVED: _arrived,

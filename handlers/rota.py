@@ -25,7 +25,7 @@ from bot.services import people as people_service
 from bot.services import rota as rota_service
 from bot.services.rota.covers import CoverRefused, Period, Refusal
 from bot.services.rota.duty import Board
-from handlers import callbacks
+from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.replies import edit_card, local_time, zone_note
@@ -57,12 +57,16 @@ COORDINATORS = N_("Coordinators")
 # ----------------------------------------------------------------------------------------
 
 
-@requires(Role.SOCIAL_WORKER, Role.COORDINATOR)
+@requires(Role.SOCIAL_WORKER, Role.COORDINATOR, Role.OFFICER)
 async def oncall(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
-    services, tr = context.services, context.tr
-    found = await rota_service.boards(services, me(context), services.clock.now())
+    services, tr, person = context.services, context.tr, me(context)
+    if person.has(Role.OFFICER):
+        await message.reply_text(await _officer_text(context))
+        if not person.has(Role.SOCIAL_WORKER, Role.COORDINATOR):
+            return
+    found = await rota_service.boards(services, person, services.clock.now())
     if not found:
         await message.reply_text(tr("You are in no team, so there is no rota to show."))
         return
@@ -71,6 +75,55 @@ async def oncall(update: Update, context: BotContext) -> None:
         texts[-1] += "\n" + zone_note(context.tr, context.services.config.zone)
     for text in _chunks(texts):
         await message.reply_text(text)
+
+
+async def _officer_text(context: BotContext) -> str:
+    """Whom an officer can reach for their station now: the coordinator on duty and the
+    team's workers on duty, each name tappable (a private chat opens). Only people the
+    bot can reach are listed: one who blocked it is not tonight's cover. Nobody on duty
+    says what happens to a referral filed now, and what to do if it cannot wait."""
+    services, tr, person = context.services, context.tr, me(context)
+    now = services.clock.now()
+    station = services.config.station(person.station_id or "")
+    station_name = station.name(tr.language) if station else (person.station_id or "")
+    board = await rota_service.station_board(services, person.station_id or "", now)
+    if board is None:
+        return tr(
+            "No social work team covers {station} yet. Please ask your administrator.",
+            station=station_name,
+        )
+    coordinators, workers = board.coordinators.cover, board.workers.now.cover
+    lines = [tr("<b>On duty now for {station}</b>", station=station_name)]
+    if not coordinators and not workers:
+        lines.append(tr("Nobody is on duty right now."))
+        duty = board.workers
+        if duty.next_at is not None and duty.next_people.cover:
+            lines.append(
+                tr(
+                    "Next shift from {time}: {names}",
+                    time=local_time(duty.next_at, services.config.zone),
+                    names=Html(_links(tr, duty.next_people.cover)),
+                )
+            )
+        lines.append(
+            tr(
+                "A referral you file now is kept and offered to the first person who comes "
+                "on duty; you hear when someone accepts. If it cannot wait, phone the "
+                "station's duty desk."
+            )
+        )
+        if duty.next_at is not None:
+            lines.append(zone_note(tr, services.config.zone))
+        return "\n".join(lines)
+    lines.append(tr("Coordinator on duty: {names}", names=Html(_links(tr, coordinators))))
+    lines.append(tr("Social workers on duty: {names}", names=Html(_links(tr, workers))))
+    lines.append(tr("Tap a name to write to them."))
+    return "\n".join(lines)
+
+
+def _links(tr: Translator, found: tuple[Person, ...]) -> str:
+    """Tappable names (HTML), or "nobody"."""
+    return tr.join(cards.person_link(p) for p in found) if found else tr("nobody")
 
 
 def _board_text(context: BotContext, board: Board) -> str:

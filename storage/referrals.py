@@ -106,6 +106,7 @@ def _referral(conn: Conn, row: Row) -> Referral:
         questioning_at=_time(row["questioning_at"]),
         guardian=Guardian(row["guardian"]) if row["guardian"] else None,
         questioning_ended_at=_time(row["questioning_ended_at"]),
+        incident_number=_opened(conn, row, "incident_number"),
     )
 
 
@@ -140,6 +141,7 @@ async def insert(conn: Conn, *, now: datetime, **values: Any) -> int:
         "latitude",
         "longitude",
         "summary",
+        "incident_number",
         "plan",
         "level",
         "held",
@@ -212,6 +214,7 @@ async def move(
         "resource_type",
         "resource_name",
         "closing_note",
+        "consent",
     }
     unknown = set(values) - allowed
     if unknown:

@@ -143,6 +143,7 @@ SEALED: Mapping[str, SealedTable] = MappingProxyType(
                 "summary",
                 "resource_name",
                 "closing_note",
+                "incident_number",
             ),
             referral="id",
         ),

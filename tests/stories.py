@@ -18,7 +18,7 @@ from bot.sandbox.world import World
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from handlers import labels
-from handlers.filing import APPROPRIATE_ADULT, AT_SCENE, NEW_REFERRAL, NO_PHONE
+from handlers.filing import APPROPRIATE_ADULT, AT_SCENE, NEW_REFERRAL, NO_PHONE, SKIP_INCIDENT
 
 OFFICER_ID = 101
 CANARY_NAME = "Canary张三"
@@ -118,11 +118,15 @@ async def file(w: World, d: Draft) -> Referral:
         await phone.tap(tr(NO_PHONE))
     else:
         await phone.send(d.phone)
-    await phone.tap(tr(labels.CONSENT[d.consent]))
-    if d.not_asked_reason is not None:
+    await phone.tap(tr(labels.consent_names(d.guardian_consents)[d.consent]))
+    if d.not_asked_reason is not None and not d.guardian_consents:
         await phone.tap(tr(labels.NOT_ASKED[d.not_asked_reason]))
     assert d.summary is not None
     await phone.send(d.summary)
+    if d.incident_number:
+        await phone.send(d.incident_number)
+    else:
+        await phone.tap(tr(SKIP_INCIDENT))
     await phone.tap(tr("📨 Submit"))
     officer = await people_service.find(w.services, OFFICER_ID)
     assert officer is not None
@@ -149,6 +153,7 @@ async def up_to_review(
     await officer.tap("No phone: visit only")
     await officer.tap("The person agrees to be contacted")
     await officer.send(summary)
+    await officer.tap("Skip: no incident number")
 
 
 async def close_case(

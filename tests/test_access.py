@@ -26,7 +26,7 @@ COMMANDS: dict[str, set[str]] = {
     "/mine": {OFFICER, WORKER, COORDINATOR, ADMIN},  # everyone enrolled; content differs
     "/available": {WORKER, COORDINATOR},
     "/away": {WORKER, COORDINATOR},
-    "/oncall": {WORKER, COORDINATOR},
+    "/oncall": {OFFICER, WORKER, COORDINATOR},
     "/cover": {COORDINATOR},
     "/audit R-AAAA": {COORDINATOR, ADMIN},
     "/invite": {ADMIN},

@@ -293,6 +293,7 @@ async def test_a_draft_begun_with_65_plus_is_filed_and_reads_65_or_older(
         await officer.tap("No phone: visit only")
         await officer.tap("The person agrees to be contacted")
         await officer.send("Lost elderly man found at the market.")
+        await officer.tap("Skip: no incident number")
         assert "Age band: 65 or older" in officer.last.plain
         await officer.tap("📨 Submit")
         assert any("Submitted as" in text for text in officer.texts)

@@ -50,6 +50,7 @@ def routine_draft() -> Draft:
     draft.type_phone("138 0013 8000")
     draft.choose_consent(Consent.PERSON_AGREES)
     draft.type_summary("Neighbours argue about noise every night.")
+    draft.skip_incident_number()
     return draft
 
 
@@ -65,6 +66,7 @@ def test_a_routine_referral_walks_every_step_to_the_review_card() -> None:
         draft.choose_no_phone,
         lambda: draft.choose_consent(Consent.PERSON_AGREES),
         lambda: draft.type_summary("Noise."),
+        draft.skip_incident_number,
     ):
         seen.append(draft.number)
         answer()

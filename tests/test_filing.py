@@ -61,6 +61,7 @@ async def answer_until_review(phone: Phone, *, name: str | None = None) -> None:
     await phone.send("138 0013 8000")
     await phone.tap("The person agrees to be contacted")
     await phone.send(SUMMARY)
+    await phone.tap("Skip: no incident number")
     assert phone.last.plain.startswith("Check the referral, then submit")
 
 
@@ -93,7 +94,7 @@ class Counted:
         await self.type(PLACE)
 
 
-async def test_a_neighbour_dispute_is_filed_in_seven_taps_and_three_typed_messages(
+async def test_a_neighbour_dispute_is_filed_in_eight_taps_and_three_typed_messages(
     config_path: Path,
 ) -> None:
     async with world(config_path) as w:
@@ -108,9 +109,10 @@ async def test_a_neighbour_dispute_is_filed_in_seven_taps_and_three_typed_messag
         await officer.type("138 0013 8000")
         await officer.tap("The person agrees to be contacted")
         await officer.type(SUMMARY)
+        await officer.tap("Skip: no incident number")  # optional: one tap
         await officer.tap("📨 Submit")
 
-        assert (officer.taps, officer.typed) == (7, 3)
+        assert (officer.taps, officer.typed) == (8, 3)
         phone = officer.phone
         card = next(m for m in phone.bot_messages if m.plain.startswith("Submitted as R-"))
         assert card.buttons == []
@@ -131,7 +133,7 @@ async def test_a_neighbour_dispute_is_filed_in_seven_taps_and_three_typed_messag
         assert await stored_draft(w) is None
 
 
-async def test_a_named_person_with_a_phone_takes_seven_taps_and_three_typed_messages(
+async def test_a_named_person_with_a_phone_takes_eight_taps_and_three_typed_messages(
     config_path: Path,
 ) -> None:
     """The name and the phone go in one message at the person step; the phone step is
@@ -143,20 +145,21 @@ async def test_a_named_person_with_a_phone_takes_seven_taps_and_three_typed_mess
         phone = officer.phone
         assert "Name: Chen Mei\nPhone: 138 0013 8000" in phone.last.plain  # what was taken
         await officer.tap("Adult (18–59)")
-        assert phone.last.plain.startswith("New referral · step 7 of 8")  # consent next
+        assert phone.last.plain.startswith("New referral · step 7 of 9")  # consent next
         await officer.tap("The person agrees to be contacted")
         await officer.type(SUMMARY)
+        await officer.tap("Skip: no incident number")
         assert "Name: Chen Mei\nAge band: Adult (18–59)\nPhone: 138 0013 8000" in phone.last.plain
         await officer.tap("📨 Submit")
 
-        assert (officer.taps, officer.typed) == (7, 3)
+        assert (officer.taps, officer.typed) == (8, 3)
         assert not any("The person's phone: type the number" in t for t in phone.texts)
         [referral] = await filed_by(w)
         assert (referral.person_name, referral.person_phone) == ("Chen Mei", "138 0013 8000")
         assert any(t == f"Submitted as {referral.ref}." for t in phone.texts)
 
 
-async def test_a_named_person_without_a_phone_takes_eight_taps_and_three_typed_messages(
+async def test_a_named_person_without_a_phone_takes_nine_taps_and_three_typed_messages(
     config_path: Path,
 ) -> None:
     async with world(config_path) as w:
@@ -167,9 +170,10 @@ async def test_a_named_person_without_a_phone_takes_eight_taps_and_three_typed_m
         await officer.tap("No phone: visit only")  # an elderly woman without a mobile
         await officer.tap("The person agrees to be contacted")
         await officer.type(SUMMARY)
+        await officer.tap("Skip: no incident number")  # optional: one tap
         await officer.tap("📨 Submit")
 
-        assert (officer.taps, officer.typed) == (8, 3)
+        assert (officer.taps, officer.typed) == (9, 3)
         [referral] = await filed_by(w)
         assert (referral.person_name, referral.person_phone, referral.no_phone) == (
             "陈美",
@@ -207,7 +211,7 @@ async def test_domestic_violence_with_a_safety_yes_is_a_co_response(config_path:
     async with world(config_path) as w:
         phone = await enrol_officer(w)
         await phone.send("/new")
-        assert phone.last.plain.startswith("New referral · step 1 of 8")
+        assert phone.last.plain.startswith("New referral · step 1 of 9")
         await phone.tap("Domestic violence")
         assert phone.last.button_labels() == [
             "Immediate danger to life",
@@ -238,6 +242,7 @@ async def test_domestic_violence_with_a_safety_yes_is_a_co_response(config_path:
         await phone.tap("Declined: consultation only, the person is not contacted")
         assert "this becomes a consultation for you" in phone.last.plain
         await phone.send("Repeated violence reported by a neighbour; the wife is afraid.")
+        await phone.tap("Skip: no incident number")
         review = phone.last.plain
         assert "Safety: Immediate danger to life, Child at risk" in review
         assert "Urgency: Immediate" in review
@@ -317,6 +322,7 @@ async def test_a_juvenile_being_questioned_now_needs_an_appropriate_adult(
         await phone.tap("⬅ Back")
         await phone.tap("A guardian agrees")
         await phone.send("Fifteen-year-old held after a fight at school; parents on the way.")
+        await phone.tap("Skip: no incident number")
         assert (
             "⚠️ An appropriate adult is needed: a minor is about to be questioned."
             in phone.last.plain
@@ -356,6 +362,7 @@ async def test_back_and_edit_from_the_review_card(config_path: Path) -> None:
         await phone.send("138 0013 8000")
         await phone.tap("The person agrees to be contacted")
         await phone.send(SUMMARY)
+        await phone.tap("Skip: no incident number")
 
         await phone.tap("✏️ Where")
         assert phone.last.plain.startswith("New referral · changing one answer")
@@ -431,6 +438,7 @@ async def test_a_draft_survives_half_an_hour_of_silence_and_a_restart(
         assert old_card.buttons == []  # only the newest card can be tapped
         await phone.tap("The person agrees to be contacted")
         await phone.send(SUMMARY)
+        await phone.tap("Skip: no incident number")
         review = phone.last.plain
         assert f"Where: {PLACE}" in review and "Age band: 60 or older" in review
         assert "Phone: 138 0013 8000" in review
@@ -478,6 +486,7 @@ async def test_an_overlong_summary_is_refused_and_nothing_is_lost(config_path: P
         assert (stored.draft.place, stored.draft.phone) == (PLACE, "138 0013 8000")
 
         await phone.send(long_text[:900])
+        await phone.tap("Skip: no incident number")
         assert phone.last.plain.startswith("Check the referral, then submit")
         assert f"Where: {PLACE}" in phone.last.plain
 
@@ -495,6 +504,7 @@ async def test_markup_typed_by_the_officer_is_shown_literally(config_path: Path)
         await phone.tap("No phone: visit only")
         await phone.tap("The person agrees to be contacted")
         await phone.send("a < b && c > d; <a href='x'>link</a>")
+        await phone.tap("Skip: no incident number")
         review = phone.last.plain
         assert "Where: <b>No. 5</b> & Sons' shop" in review
         assert "Name: <i>Li</i> & <Wang>" in review
@@ -535,6 +545,7 @@ async def test_wrong_kinds_of_input_get_a_polite_hint_and_the_card_again(
         await phone.send("+86 138 0013 8000")
         await phone.tap("The person agrees to be contacted")
         await phone.send(SUMMARY)
+        await phone.tap("Skip: no incident number")
         assert "Where: 📍 location pin (31.20412, 121.45678)" in phone.last.plain
         stored = await stored_draft(w)
         assert stored is not None and stored.draft.place is None
@@ -591,7 +602,7 @@ async def test_new_referral_with_a_draft_open_offers_to_resume(config_path: Path
         assert urgent is not None and urgent.callback_data is not None
         await phone.send(NEW_REFERRAL)
         assert phone.last.plain == (
-            "You have an unfinished referral (Neighbour dispute, step 3 of 8). "
+            "You have an unfinished referral (Neighbour dispute, step 3 of 9). "
             "Resume it, or start over?"
         )
         assert urgency_card.buttons == []
@@ -621,6 +632,7 @@ async def test_submit_with_an_answer_missing_goes_to_that_step(config_path: Path
         assert await filed_by(w) == []
         await phone.send(SUMMARY)
         review = phone.last
+        await phone.tap("Skip: no incident number")
         submit = review.button("📨 Submit")
         assert submit is not None and submit.callback_data is not None
         await phone.tap("📨 Submit")
@@ -704,6 +716,7 @@ async def test_an_id_number_is_refused_as_a_phone_and_a_labelled_phone_first_is_
         await phone.tap("Keep as it is ▶")
         await phone.tap("The person agrees to be contacted")
         await phone.send(SUMMARY)
+        await phone.tap("Skip: no incident number")
         assert "张三" in phone.last.plain and "13800138000" in phone.last.plain
         assert not any("110105" in text for text in phone.texts)
 

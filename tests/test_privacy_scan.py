@@ -213,12 +213,12 @@ async def test_a_location_pin_and_numbers_are_nowhere_in_clear_on_disk(config_pa
         for label in ("Older or vulnerable person", "None of these", "● Routine (suggested)"):
             await other.tap(label)
         await other.send_location(*PIN)
-        assert "step 5 of 8" in other.last.plain  # past Where: the pin was taken
+        assert "step 5 of 9" in other.last.plain  # past Where: the pin was taken
         status, _, err = await w.cli("backup", str(config_path.parent / "before.sqlite3"))
         assert status == 0, err
     async with world(config_path, clock=clock, telegram=telegram) as w:  # a restart
         await other.send("/resume")
-        assert "step 5 of 8" in other.last.plain  # the unfinished draft, pin and all
+        assert "step 5 of 9" in other.last.plain  # the unfinished draft, pin and all
         status, _, err = await w.cli("backup", str(config_path.parent / "after.sqlite3"))
         assert status == 0, err
         files = [

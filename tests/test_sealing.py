@@ -58,6 +58,9 @@ def _raw_bytes(config_path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in folder.glob("bot.sqlite3*"))
 
 
+CANARY_INCIDENT = "CANARY-INC/2026-0042"  # the police incident number is sealed too
+
+
 async def test_the_database_file_holds_no_canary(config_path: Path) -> None:
     _with_key_file(config_path)
     async with world(config_path) as w:
@@ -68,6 +71,7 @@ async def test_the_database_file_holds_no_canary(config_path: Path) -> None:
                 "domestic_violence",
                 safety=frozenset({Safety.WEAPON_OR_INJURY}),
                 urgency=Urgency.IMMEDIATE,
+                incident_number=CANARY_INCIDENT,
             ),
         )
         li = s.workers["Li Na"]
@@ -77,7 +81,7 @@ async def test_the_database_file_holds_no_canary(config_path: Path) -> None:
         await li.tap("Return to police")
         await li.send(f"Call her on {CANARY_PHONE}, {CANARY_PLACE}")
         raw = _raw_bytes(config_path)
-    for canary in (CANARY_NAME, CANARY_PHONE, CANARY_PLACE, "CanarySummary"):
+    for canary in (CANARY_NAME, CANARY_PHONE, CANARY_PLACE, "CanarySummary", CANARY_INCIDENT):
         assert canary.encode() not in raw, canary
 
 

@@ -12,6 +12,7 @@ from bot.i18n import Translator
 from bot.sandbox import Phone
 from bot.sandbox.world import world
 from handlers import labels
+from handlers.filing import SKIP_INCIDENT
 from tests.conftest import CONFIG_TOML
 from tests.stories import enrol
 from tests.test_catalogues import simplified_only
@@ -78,6 +79,7 @@ async def test_a_hong_kong_officer_and_a_taiwan_worker_read_only_traditional_chi
         await tap(officer, labels.age_band(HANT, w.services.config, "18_59"), officer_answers)
         await tap(officer, HANT(labels.CONSENT[Consent.PERSON_AGREES]), officer_answers)
         await officer.send("樓上單位深夜噪音，雙方多次爭執。")
+        await tap(officer, HANT(SKIP_INCIDENT), officer_answers)
         await tap(officer, HANT("📨 Submit"), officer_answers)
         ref = re.search(r"R-[0-9A-Z]{4}", officer.last.plain)
         assert ref is not None and "已提交，編號" in "\n".join(officer.texts)

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.referral import (
+    INCIDENT_LIMIT,
     NAME_LIMIT,
     PHONE_LIMIT,
     PLACE_LIMIT,
@@ -35,6 +36,7 @@ from bot.domain.referral import (
     Questioning,
     Safety,
     Urgency,
+    consent_choices,
     suggested_urgency,
 )
 
@@ -51,12 +53,13 @@ class Step(StrEnum):
     PHONE = "phone"
     CONSENT = "consent"
     SUMMARY = "summary"
+    INCIDENT = "incident"  # the police incident number: optional, one tap to skip
     REVIEW = "review"
 
 
 ORDER: tuple[Step, ...] = tuple(Step)
 QUESTIONS = len(ORDER) - 1  # the review card is not a question
-TEXT_STEPS = frozenset({Step.PLACE, Step.PERSON, Step.PHONE, Step.SUMMARY})
+TEXT_STEPS = frozenset({Step.PLACE, Step.PERSON, Step.PHONE, Step.SUMMARY, Step.INCIDENT})
 _URGENCY_RANK = {Urgency.IMMEDIATE: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
 
 
@@ -67,6 +70,7 @@ class Problem(StrEnum):
     NOT_A_PHONE = "not_a_phone"
     ID_NUMBER = "id_number"  # a resident ID number where a phone number belongs
     NOT_A_TIME = "not_a_time"  # the questioning's time, typed as something else
+    NOT_AN_INCIDENT_NUMBER = "not_an_incident_number"
 
 
 class DraftError(ValueError):
@@ -163,6 +167,27 @@ _PHONE_LABEL = re.compile(
 )
 
 
+_INCIDENT_NUMBER = re.compile(r"[^\W_]+(?:[-/][^\W_]+)*")  # letters, digits, - and /
+
+
+def clean_incident_number(text: str) -> str:
+    """The police incident number as typed (full-width characters made ASCII): letters,
+    digits, ``-`` and ``/``, at most :data:`INCIDENT_LIMIT`; anything else is refused,
+    so a name or a sentence typed here by mistake is not filed as a number.
+
+    An 18-digit number is *not* refused as an ID number: police incident numbers are
+    often a region code, a date and a sequence, shaped just like one. It is sealed at
+    rest for that reason too (see the migration)."""
+    number = unicodedata.normalize("NFKC", text).strip()
+    if not number:
+        raise DraftError(Problem.EMPTY)
+    if len(number) > INCIDENT_LIMIT:
+        raise DraftError(Problem.TOO_LONG, length=len(number), limit=INCIDENT_LIMIT)
+    if not _INCIDENT_NUMBER.fullmatch(number):
+        raise DraftError(Problem.NOT_AN_INCIDENT_NUMBER)
+    return number
+
+
 def _digit_count(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
 
@@ -228,6 +253,10 @@ class Draft:
     consent: Consent | None = None
     not_asked_reason: NotAskedReason | None = None
     summary: str | None = None
+    incident_number: str | None = None
+    # The age band is a child's (see ``AgeBandSettings.guardian_consents``): the consent
+    # step asks for the guardian's.
+    guardian_consents: bool = False
     # The consent card shows the "why not asked?" reasons; nothing is recorded until one
     # is tapped, so Back from the reasons loses no earlier answer.
     asking_reason: bool = False
@@ -310,6 +339,7 @@ class Draft:
             Step.PLACE: bool(self.place) or self.latitude is not None,
             Step.PHONE: bool(self.phone) or self.no_phone,
             Step.SUMMARY: bool(self.summary),
+            Step.INCIDENT: bool(self.incident_number),
         }
         return answered.get(self.step, False)
 
@@ -450,11 +480,28 @@ class Draft:
         self.expect(Step.PERSON)
         self.person_name = None
 
-    def choose_age_band(self, band: AgeBandId) -> None:
+    def choose_age_band(self, band: AgeBandId, *, guardian: bool = False) -> None:
         """The age band ends the person step; a phone already typed (with the name) is
-        not asked again. Back from the next step still shows it, to change or keep."""
+        not asked again. Back from the next step still shows it, to change or keep.
+
+        ``guardian``: the band is a child's, so the consent is the guardian's. A consent
+        given for the other kind of band no longer fits and is asked again (editing from
+        the review card: at once, then back to the review card)."""
         self.expect(Step.PERSON)
         self.age_band = band
+        if guardian != self.guardian_consents:
+            self.guardian_consents = guardian
+            unfit_answer = self.consent is not None and self.consent not in consent_choices(
+                guardian
+            )
+            unfit_reason = self.not_asked_reason is not None and (
+                (self.not_asked_reason is NotAskedReason.GUARDIAN_NOT_REACHED) != guardian
+            )
+            if unfit_answer or unfit_reason:
+                self.consent, self.not_asked_reason = None, None
+                if self.editing:
+                    self.step = Step.CONSENT  # ``editing`` stays: answer, then review
+                    return
         self.advance()
         if self.step is Step.PHONE and self.phone:
             self.advance()
@@ -471,7 +518,16 @@ class Draft:
         self.advance()
 
     def choose_consent(self, consent: Consent) -> None:
+        """One of :func:`consent_choices` for the band (a tap's data is untrusted). For
+        a child, "not asked" is "guardian not reached": no reasons card to tap through."""
         self.expect(Step.CONSENT)
+        if consent not in consent_choices(self.guardian_consents):
+            raise DraftError(Problem.WRONG_STEP)
+        if consent is Consent.NOT_ASKED and self.guardian_consents:
+            self.consent, self.asking_reason = Consent.NOT_ASKED, False
+            self.not_asked_reason = NotAskedReason.GUARDIAN_NOT_REACHED
+            self.advance()
+            return
         if consent is Consent.NOT_ASKED:
             self.asking_reason = True  # the reasons come next, on the same card
             return
@@ -484,7 +540,7 @@ class Draft:
 
     def choose_not_asked_reason(self, reason: NotAskedReason) -> None:
         self.expect(Step.CONSENT)
-        if not self.asking_reason:
+        if not self.asking_reason or reason is NotAskedReason.GUARDIAN_NOT_REACHED:
             raise DraftError(Problem.WRONG_STEP)
         self.consent, self.not_asked_reason, self.asking_reason = Consent.NOT_ASKED, reason, False
         self.advance()
@@ -492,6 +548,17 @@ class Draft:
     def type_summary(self, text: str) -> None:
         self.expect(Step.SUMMARY)
         self.summary = _typed(text, SUMMARY_LIMIT, one_line=False)
+        self.advance()
+
+    def type_incident_number(self, text: str) -> None:
+        self.expect(Step.INCIDENT)
+        self.incident_number = clean_incident_number(text)
+        self.advance()
+
+    def skip_incident_number(self) -> None:
+        """Optional: one tap goes on without it (and takes away one given before)."""
+        self.expect(Step.INCIDENT)
+        self.incident_number = None
         self.advance()
 
     def _after_risk_answer(self, facts: CategoryFacts) -> None:

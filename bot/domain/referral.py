@@ -77,6 +77,29 @@ class NotAskedReason(StrEnum):
     NO_TIME = "no_time"
     UNABLE = "unable"  # distressed, intoxicated, asleep…
     OTHER = "other"
+    # A child's consent is the guardian's; the officer could not reach one. The worker
+    # asks the guardian at first contact.
+    GUARDIAN_NOT_REACHED = "guardian_not_reached"
+
+
+# Below this age the consent asked is the guardian's (a child under 14 cannot consent to
+# social work alone). Decided by the age band's configured ``max_age``: a band whose
+# oldest person is under 14 is a child's band; a band reaching 14 or beyond is not.
+GUARDIAN_CONSENT_UNDER = 14
+
+
+def guardian_consents(max_age: int | None) -> bool:
+    """Whether, for a person in a band whose oldest is ``max_age``, the guardian consents."""
+    return max_age is not None and max_age < GUARDIAN_CONSENT_UNDER
+
+
+def consent_choices(guardian: bool) -> tuple[Consent, ...]:
+    """The answers the consent step offers: for a child the guardian agrees, was not
+    reached, or declines (the person's own "agrees" is not theirs to give); for anyone
+    else every answer, a guardian's included (an adult under guardianship)."""
+    if guardian:
+        return (Consent.GUARDIAN_AGREES, Consent.NOT_ASKED, Consent.DECLINED)
+    return tuple(Consent)
 
 
 class Skill(StrEnum):
@@ -139,6 +162,7 @@ PLACE_LIMIT = 200
 NAME_LIMIT = 64
 PHONE_LIMIT = 32
 REASON_LIMIT = 200
+INCIDENT_LIMIT = 32  # a police incident number: letters, digits, - and /
 
 
 @dataclass(frozen=True)
@@ -249,6 +273,8 @@ class Referral:
     questioning_at: datetime | None = None  # None: now
     guardian: Guardian | None = None
     questioning_ended_at: datetime | None = None
+    # sensitive: the police's own incident number, to match the referral to their record
+    incident_number: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -251,25 +251,27 @@ class Officer:
             await self.phone.tap("▶ Resume", message=card)
         elif text.startswith("Check the referral"):
             await self.phone.tap("📨 Submit", message=card)
-        elif "step 1 of 8" in text:
+        elif "step 1 of 9" in text:
             await self.phone.tap("Other", message=card)
-        elif "step 2 of 8" in text:
+        elif "step 2 of 9" in text:
             await self.phone.tap("None of these", message=card)
-        elif "step 3 of 8" in text:
+        elif "step 3 of 9" in text:
             await self.phone.tap("Urgent", message=card)  # not held for the morning
-        elif "step 4 of 8" in text:
+        elif "step 4 of 9" in text:
             await self.phone.send("Market street 1")
-        elif "step 5 of 8" in text:
+        elif "step 5 of 9" in text:
             await self.phone.tap("Adult (18–59)", message=card)
-        elif "step 6 of 8" in text:
+        elif "step 6 of 9" in text:
             await self.phone.tap("No phone: visit only", message=card)
-        elif "step 7 of 8" in text:
+        elif "step 7 of 9" in text:
             await self.phone.tap("The person agrees to be contacted", message=card)
-        elif "step 8 of 8" in text:
+        elif "step 8 of 9" in text:
             if self.marker is None:
                 self.drafts += 1
                 self.marker = f"CrashCase-{self.drafts}"
             await self.phone.send(f"{self.marker}: neighbours quarrel in the stairwell")
+        elif "step 9 of 9" in text:
+            await self.phone.tap("Skip: no incident number", message=card)
 
     def confirmed(self) -> dict[str, str | None]:
         """Reference -> the summary marker the officer saw on the card before submitting, for

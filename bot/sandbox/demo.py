@@ -35,6 +35,7 @@ from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from handlers import labels
 from handlers.context import BotContext
+from handlers.filing import SKIP_INCIDENT
 from handlers.jobs import escalation_round
 
 _Choice = TypeVar("_Choice", CategorySettings, AgeBandSettings)
@@ -190,6 +191,7 @@ async def _file(s: _Script, officer: Phone, story: Story) -> None:
         lambda: officer.tap(_adult_button(tr)),
         lambda: officer.tap(tr(labels.CONSENT[Consent.PERSON_AGREES])),
         lambda: officer.send(story.summary),
+        lambda: officer.tap(tr(SKIP_INCIDENT)),  # the police incident number is optional
     ]
     for step in steps:
         await step()

@@ -106,6 +106,8 @@ _TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "n": "step",
             "o": "outcome",
             "l": "resource",
+            "ag": "consent",
+            "dn": "consent",
         },
     ),
     "k": (

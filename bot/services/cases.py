@@ -11,6 +11,7 @@ from bot.domain.people import Person
 from bot.domain.referral import (
     NEXT_STEP,
     WORKING,
+    Consent,
     Outcome,
     Referral,
     Resource,
@@ -64,6 +65,66 @@ async def advance(services: Services, person: Person, referral_id: int, seen: St
             )
         notices = await outbox.enqueue(tx, services, notices)
         return Changed(await referrals.by_id(tx, referral_id), True, tuple(notices))
+
+
+async def first_contact_consent(
+    services: Services, person: Person, referral_id: int, *, agrees: bool, guardian: bool
+) -> Changed:
+    """First contact on a referral filed with consent "not asked": the worker records
+    the answer the person (for a child, the guardian) gave her. Agrees: first contact is
+    marked and case work goes on. Declines: self-determination, so the case ends there,
+    closed as "client declined" (reopenable within the window if they change their
+    mind), and the officer is told in one line.
+
+    Only from "accepted" with consent still "not asked", so a double tap, or a tap on
+    a card drawn before the other answer, records nothing twice."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _mine(tx, person, referral_id)
+        if (
+            referral is None
+            or referral.status is not Status.ACCEPTED
+            or referral.consent is not Consent.NOT_ASKED
+        ):
+            return Changed(referral, False)
+        given = Consent.GUARDIAN_AGREES if guardian else Consent.PERSON_AGREES
+        columns: dict[str, object] = {"contacted_at": now}
+        if agrees:
+            target = Status.CONTACTED
+            columns["consent"] = given.value
+        else:
+            target = Status.CLOSED
+            columns |= {
+                "consent": Consent.DECLINED.value,
+                "closed_at": now,
+                "outcome": Outcome.CLIENT_DECLINED.value,
+            }
+        if not await referrals.transition(
+            tx,
+            referral_id,
+            from_status=Status.ACCEPTED,
+            to_status=target,
+            now=now,
+            actor_id=person.id,
+            reason=None if agrees else Outcome.CLIENT_DECLINED.value,
+            assignee_id=person.id,
+            columns=columns,
+        ):
+            return Changed(referral, False)
+        await audit.record(
+            tx,
+            now=now,
+            action="referral.consent_at_contact",
+            actor_person_id=person.id,
+            subject=referral.ref,
+            detail="agrees" if agrees else "declines",
+        )
+        kind = NoticeKind.CONTACTED if agrees else NoticeKind.CONSENT_DECLINED
+        told = await _tell_officer(
+            tx, referral, kind, worker=person.display_name, consent="agrees" if agrees else ""
+        )
+        sent = await outbox.enqueue(tx, services, [told])
+        return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))
 
 
 async def close(

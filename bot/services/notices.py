@@ -44,6 +44,9 @@ class NoticeKind(StrEnum):
     CONTACTED = "contacted"
     RETURNED = "returned"  # returned to police, with the reason
     CLOSED = "closed"  # outcome and the one-line note
+    # Consent "not asked" at filing; at first contact the person (or the guardian)
+    # declined social work, so the case ended there.
+    CONSENT_DECLINED = "consent_declined"
     REOPENED = "reopened"
     ON_WAY = "on_way"  # the worker attending in person set off (with an estimate)
     ARRIVED = "arrived"  # …and arrived (with the officer's buttons)

@@ -87,6 +87,9 @@ async def submit(services: Services, officer: Person, draft: Draft) -> Filed:
             latitude=draft.latitude,
             longitude=draft.longitude,
             summary=draft.summary,
+            # Kept for a consultation too: it is the police's own reference, which lets
+            # the officer match the advice to the record; it reaches nobody outside.
+            incident_number=draft.incident_number,
             # Frozen now: a policy edit later does not change this referral's timing.
             # An appropriate adult needed now always runs on the immediate plan.
             plan=services.config.escalation.plan(

@@ -23,6 +23,7 @@ from bot.services.rota.duty import (
     on_duty,
     roster,
     rota_team,
+    station_board,
 )
 from bot.services.rota.importing import Imported, ImportedCovers, import_file
 from bot.services.rota.rota_file import CSV_HELP, RotaFileError
@@ -51,4 +52,5 @@ __all__ = [
     "period_span",
     "roster",
     "rota_team",
+    "station_board",
 ]

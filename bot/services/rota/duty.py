@@ -145,6 +145,17 @@ async def boards(services: Services, person: Person, at: datetime) -> list[Board
     return found
 
 
+async def station_board(services: Services, station_id: str, at: datetime) -> Board | None:
+    """For an officer's /oncall: the team covering ``station_id`` with its workers on
+    duty now (and next), and the coordinators on duty for it now; None when no team
+    covers the station."""
+    team = services.config.team_of(station_id)
+    if team is None:
+        return None
+    coordinators = Reach.of(await coordinators_on_duty(services, team.id, at))
+    return Board(team.id, await _duty(services, team.id, at), coordinators)
+
+
 async def _duty(services: Services, team_id: str, at: datetime) -> Duty:
     shift = await on_duty(services, team_id=team_id, role=Role.SOCIAL_WORKER, at=at)
     workers = await team_workers(services, team_id)
