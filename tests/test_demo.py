@@ -52,7 +52,11 @@ def _check_the_night_in_order(played: Night, lang: str) -> None:
     card_buttons = _where(lines, f"[{tr('👥 Assign to…')}]", after=card)
     tapped_assign = _where(lines, coordinator, f"▸ [{tr('👥 Assign to…')}]")
     tapped_worker = _where(lines, coordinator, f"▸ [{worker}", after=tapped_assign)
+    on_way = _where(lines, worker, f"▸ [{tr('🚶 On my way')}]", after=tapped_worker)
+    arrived = _where(lines, worker, f"▸ [{tr('📍 Arrived')}]", after=on_way)
+    may_leave = _where(lines, officer, f"▸ [{tr('🚓 Police may leave now')}]", after=arrived)
     contacted = _where(lines, worker, f"▸ [{tr(labels.STEP_BUTTON[Status.CONTACTED])}]")
+    assert may_leave < contacted  # a co-response: she was there before she made contact
     assert (
         new
         < category_screen

@@ -252,15 +252,30 @@ async def _night(s: _Script, lang: str) -> None:
     await chen.tap(tr("Assign anyway"))  # she is away tonight: asked once more
     s.wait(20)
     await li.tap(tr("✅ I take it"))
+    s.wait(30)
+    await li.tap(tr("🚶 On my way"))  # a co-response: she joins the police at the scene
+    await li.tap(tr("{minutes} min", minutes=30))
 
     await s.scene(
-        tr("{worker} phones {person} and makes first contact", worker=li_name, person=story.name),
-        at=(0, 5),
+        tr("{worker} arrives at the scene; the police can leave", worker=li_name),
+        at=(0, 10),
+    )
+    await li.tap(tr("📍 Arrived"))
+    s.wait(60)
+    await officer.tap(tr("🚓 Police may leave now"))
+
+    await s.scene(
+        tr(
+            "{worker} talks with {person} and makes first contact",
+            worker=li_name,
+            person=story.name,
+        ),
+        at=(0, 30),
     )
     s.say(
         tr(
-            "{person} is at her sister's and safe for tonight. They agree that {worker} "
-            "visits her tomorrow at 10:00.",
+            "{person} will spend the night at her sister's and is safe there. They agree "
+            "that {worker} visits her tomorrow at 10:00.",
             person=story.name,
             worker=li_name,
         )
