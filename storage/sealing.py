@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -66,6 +66,7 @@ class Sealer:
     def __init__(self, keys: Sequence[str] = ()) -> None:
         self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys]) if keys else None
         self._opened: OrderedDict[str, str] = OrderedDict()
+        self._made: OrderedDict[Hashable, object] = OrderedDict()
 
     @property
     def active(self) -> bool:
@@ -98,6 +99,25 @@ class Sealer:
     def forget(self) -> None:
         """Remember nothing opened (after an erasure: what was erased leaves memory too)."""
         self._opened.clear()
+        self._made.clear()
+
+    def recall(self, row: Hashable) -> object | None:
+        """What :meth:`keep` was given for exactly this stored row, else None.
+
+        A referral read by key is made again from the same row many times in a burst
+        (the sender reads it for every notice about it): a stored row holding sealed
+        text stands for one value (every sealing draws a fresh IV), so the value made
+        from it can be remembered like the opened text, in this process only, bounded
+        the same way, and forgotten with it at an erasure."""
+        made = self._made.get(row)
+        if made is not None:
+            self._made.move_to_end(row)
+        return made
+
+    def keep(self, row: Hashable, value: object) -> None:
+        self._made[row] = value
+        if len(self._made) > REMEMBERED:
+            self._made.popitem(last=False)
 
     def reseal(self, stored: str | None) -> str | None:
         """Open with any key and seal with the first (key rotation)."""

@@ -400,3 +400,28 @@ async def test_a_draft_seals_its_personal_fields_and_a_tap_on_a_choice_seals_not
         assert old is not None and old.draft == typed
     raw = _raw_bytes(path)
     assert CANARY_NAME.encode() not in raw and CANARY_PLACE.encode() not in raw
+
+
+async def test_a_referral_read_again_unchanged_is_remembered_until_it_changes_or_is_erased(
+    tmp_path: Path,
+) -> None:
+    """The same stored row gives the same value without making it again; a changed row
+    is made anew; an erasure leaves nothing of it in the sealer's memory."""
+    path = tmp_path / "bot.sqlite3"
+    _, referral_id, _ = await _a_referral_with_an_offer(path)
+    sealer = Sealer([new_key()])
+    async with await Database.open(path, sealer=sealer) as db:
+        async with db.write() as tx:
+            await tx.execute("UPDATE referrals SET person_name = ?", (sealer.seal(CANARY_NAME),))
+        first = await referrals.by_id(db.reader, referral_id)
+        assert first is not None and first.person_name == CANARY_NAME
+        assert await referrals.by_id(db.reader, referral_id) is first
+        async with db.write() as tx:
+            await tx.execute("UPDATE referrals SET level = level + 1")
+        changed = await referrals.by_id(db.reader, referral_id)
+        assert changed is not None and changed is not first and changed.level == first.level + 1
+        async with db.write() as tx:
+            await referrals.erase(tx, referral_id, FakeClock().now())
+        erased = await referrals.by_id(db.reader, referral_id)
+        assert erased is not None and erased.person_name is None
+        assert not any(CANARY_NAME in repr(value) for value in sealer._made.values())
