@@ -97,9 +97,9 @@ async def put_if_unchanged(
     conn: Conn, before: StoredDraft, draft: Draft, now: datetime
 ) -> StoredDraft | None:
     """Save ``draft`` over ``before`` in one statement if the row is still exactly as
-    ``before`` was read (the same version, token and card); None if it changed (or went)
-    meanwhile. Every write of the row counts its version up, so a stale ``before``
-    never matches."""
+    ``before`` was read (the same version, token, card and time); None if it changed (or
+    went) meanwhile. Every write of the row counts its version up, so a stale ``before``
+    never matches (a draft begun again has a new token, and its version starts again)."""
     if before.version is None:
         return None
     choices, personal = draft.split_json()
@@ -107,7 +107,7 @@ async def put_if_unchanged(
     cursor = await conn.execute(
         "UPDATE drafts SET token = ?, data = ?, choices = ?, version = version + 1,"
         " updated_at = ? WHERE person_id = ? AND version = ? AND token = ?"
-        " AND card_message_id IS ?",
+        " AND card_message_id IS ? AND updated_at = ?",
         (
             draft.token,
             sealed,
@@ -117,6 +117,7 @@ async def put_if_unchanged(
             before.version,
             before.draft.token,
             before.card_message_id,
+            to_db(before.updated_at),
         ),
     )
     if cursor.rowcount != 1:
