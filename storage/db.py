@@ -288,6 +288,14 @@ class Database:
         for work in pending:
             work()
 
+    def others_wrote(self) -> int:
+        """The writer's ``PRAGMA data_version``: it changes when another program commits
+        (the command line), never with this process's own writes, which all go through
+        the writer. Asked of SQLite directly: it is asked for every update (see
+        ``storage.people.Known``)."""
+        raw = self._writer._conn  # the sqlite3 connection aiosqlite wraps
+        return int(raw.execute("PRAGMA data_version").fetchone()[0])
+
     @property
     def reader(self) -> Conn:
         """The connection for reads outside a write transaction.

@@ -1,6 +1,8 @@
 """Officers' unfinished referrals: one row per officer, the draft itself as JSON.
 
-The JSON holds personal data (a name, a phone, what happened); it is read and written
+The draft is stored in two parts (migration 0015): the officer's choices in clear, and
+the personal fields (a name, a phone, a place, what happened) sealed in ``data``, so
+that a tap on a choice does not encrypt anything again. They are read and written
 here and never logged.
 """
 
@@ -23,74 +25,106 @@ class StoredDraft:
     draft: Draft
     card_message_id: int | None
     updated_at: datetime
-    # The data column exactly as read (sealed), with ``updated_at`` the version that
-    # :func:`put_if_unchanged` checks is still there; None for a draft not read back.
-    stored_data: str | None = field(default=None, repr=False, compare=False)
+    # The row's write count as read: :func:`put_if_unchanged` saves only over that
+    # version. None for a draft not read back.
+    version: int | None = field(default=None, repr=False, compare=False)
+    # The personal fields as stored (sealed) and the JSON they seal: a change that left
+    # them as they were stores the same sealed text again instead of sealing anew.
+    sealed: str | None = field(default=None, repr=False, compare=False)
+    personal: str | None = field(default=None, repr=False, compare=False)
 
 
 async def get(conn: Conn, person_id: int) -> StoredDraft | None:
     row = await fetch_one(
         conn,
-        "SELECT person_id, data, card_message_id, updated_at FROM drafts WHERE person_id = ?",
+        "SELECT person_id, data, choices, version, card_message_id, updated_at FROM drafts"
+        " WHERE person_id = ?",
         (person_id,),
     )
     if row is None:
         return None
+    personal = unseal(conn, "drafts", "data", row["data"]) or "{}"
+    whole = row["choices"] == "{}"  # written before the split: everything in data
     return StoredDraft(
         person_id=row["person_id"],
-        draft=Draft.from_json(unseal(conn, "drafts", "data", row["data"]) or "{}"),
+        draft=Draft.from_parts(row["choices"], personal),
         card_message_id=row["card_message_id"],
         updated_at=from_db(row["updated_at"]),
-        stored_data=row["data"],
+        version=row["version"],
+        sealed=None if whole else row["data"],
+        personal=None if whole else personal,
     )
+
+
+def _sealed(conn: Conn, before: StoredDraft | None, personal: str) -> str:
+    """The personal fields to store: the text already stored when they are unchanged."""
+    if before is not None and before.sealed is not None and before.personal == personal:
+        return before.sealed
+    sealed = seal(conn, "drafts", "data", personal)
+    assert sealed is not None
+    return sealed
 
 
 async def put(
-    conn: Conn, person_id: int, draft: Draft, card_message_id: int | None, now: datetime
+    conn: Conn,
+    person_id: int,
+    draft: Draft,
+    card_message_id: int | None,
+    now: datetime,
+    *,
+    before: StoredDraft | None = None,
 ) -> StoredDraft:
     """Insert or replace the officer's draft (an officer has at most one); the draft as
-    stored (once the caller's transaction commits)."""
-    sealed = seal(conn, "drafts", "data", draft.to_json())
-    await conn.execute(
-        "INSERT INTO drafts (person_id, token, data, card_message_id, updated_at)"
-        " VALUES (?, ?, ?, ?, ?)"
+    stored (once the caller's transaction commits). ``before``: the row as the caller's
+    transaction read it, whose sealed personal fields are reused if unchanged."""
+    choices, personal = draft.split_json()
+    sealed = _sealed(conn, before, personal)
+    row = await fetch_one(
+        conn,
+        "INSERT INTO drafts (person_id, token, data, choices, version, card_message_id,"
+        " updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)"
         " ON CONFLICT (person_id) DO UPDATE SET token = excluded.token, data = excluded.data,"
-        " card_message_id = excluded.card_message_id, updated_at = excluded.updated_at",
-        (person_id, draft.token, sealed, card_message_id, to_db(now)),
+        " choices = excluded.choices, version = drafts.version + 1,"
+        " card_message_id = excluded.card_message_id, updated_at = excluded.updated_at"
+        " RETURNING version",
+        (person_id, draft.token, sealed, choices, card_message_id, to_db(now)),
     )
-    return StoredDraft(person_id, draft, card_message_id, now, sealed)
+    assert row is not None
+    return StoredDraft(person_id, draft, card_message_id, now, row["version"], sealed, personal)
 
 
 async def put_if_unchanged(
     conn: Conn, before: StoredDraft, draft: Draft, now: datetime
 ) -> StoredDraft | None:
     """Save ``draft`` over ``before`` in one statement if the row is still exactly as
-    ``before`` was read; None if it changed (or went) meanwhile.
-
-    The sealed data is the version: sealing draws a fresh random IV each time, so two
-    saves never store the same text (without a key the JSON is compared: the same text
-    is the same draft, and a change computed from it is the change to make)."""
-    if before.stored_data is None:
+    ``before`` was read (the same version, token, card and time); None if it changed (or
+    went) meanwhile. Every write of the row counts its version up, so a stale ``before``
+    never matches (a draft begun again has a new token, and its version starts again)."""
+    if before.version is None:
         return None
-    sealed = seal(conn, "drafts", "data", draft.to_json())
+    choices, personal = draft.split_json()
+    sealed = _sealed(conn, before, personal)
     cursor = await conn.execute(
-        "UPDATE drafts SET token = ?, data = ?, updated_at = ?"
-        " WHERE person_id = ? AND token = ? AND data = ? AND card_message_id IS ?"
-        " AND updated_at = ?",
+        "UPDATE drafts SET token = ?, data = ?, choices = ?, version = version + 1,"
+        " updated_at = ? WHERE person_id = ? AND version = ? AND token = ?"
+        " AND card_message_id IS ? AND updated_at = ?",
         (
             draft.token,
             sealed,
+            choices,
             to_db(now),
             before.person_id,
+            before.version,
             before.draft.token,
-            before.stored_data,
             before.card_message_id,
             to_db(before.updated_at),
         ),
     )
     if cursor.rowcount != 1:
         return None
-    return StoredDraft(before.person_id, draft, before.card_message_id, now, sealed)
+    return StoredDraft(
+        before.person_id, draft, before.card_message_id, now, before.version + 1, sealed, personal
+    )
 
 
 async def set_card(
@@ -98,7 +132,8 @@ async def set_card(
 ) -> bool:
     """Point the draft at a newly sent card; False if the draft is gone or was replaced."""
     cursor = await conn.execute(
-        "UPDATE drafts SET card_message_id = ?, updated_at = ? WHERE person_id = ? AND token = ?",
+        "UPDATE drafts SET card_message_id = ?, updated_at = ?, version = version + 1"
+        " WHERE person_id = ? AND token = ?",
         (card_message_id, to_db(now), person_id, token),
     )
     return cursor.rowcount == 1

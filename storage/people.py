@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain.people import Person, Role, Scope
 from bot.domain.referral import Skill
-from storage.db import Conn, Row, fetch_all
+from storage.db import Conn, Database, Row, after_commit, fetch_all
 from storage.referrals import OPEN_CASES_OF
 from storage.timefmt import from_db, to_db
 
@@ -104,6 +104,7 @@ async def unreachable(conn: Conn) -> list[Person]:
 async def insert(
     conn: Conn, *, telegram_id: int, display_name: str, language: str, now: datetime
 ) -> int:
+    _changed(conn)
     cursor = await conn.execute(
         "INSERT INTO people (telegram_id, display_name, language, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?)",
@@ -115,6 +116,7 @@ async def insert(
 
 async def grant(conn: Conn, person_id: int, scope: Scope, *, now: datetime) -> None:
     """Give a role with its scope; a role held already takes the new scope."""
+    _changed(conn)
     await conn.execute(
         "INSERT INTO person_roles (person_id, role, station_id, team_id, granted_at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (person_id, role) DO UPDATE SET"
@@ -128,6 +130,7 @@ async def grant(conn: Conn, person_id: int, scope: Scope, *, now: datetime) -> N
 
 
 async def set_display_name(conn: Conn, person_id: int, name: str, now: datetime) -> None:
+    _changed(conn)
     await conn.execute(
         "UPDATE people SET display_name = ?, updated_at = ? WHERE id = ?",
         (name, to_db(now), person_id),
@@ -135,6 +138,7 @@ async def set_display_name(conn: Conn, person_id: int, name: str, now: datetime)
 
 
 async def set_language(conn: Conn, person_id: int, language: str, now: datetime) -> None:
+    _changed(conn)
     await conn.execute(
         "UPDATE people SET language = ?, updated_at = ? WHERE id = ?",
         (language, to_db(now), person_id),
@@ -142,6 +146,7 @@ async def set_language(conn: Conn, person_id: int, language: str, now: datetime)
 
 
 async def set_active(conn: Conn, person_id: int, active: bool, now: datetime) -> None:
+    _changed(conn)
     await conn.execute(
         "UPDATE people SET active = ?, updated_at = ? WHERE id = ?",
         (int(active), to_db(now), person_id),
@@ -164,6 +169,7 @@ async def skills_of(conn: Conn, person_ids: list[int]) -> dict[int, frozenset[Sk
 
 
 async def set_skills(conn: Conn, person_id: int, skills: frozenset[Skill]) -> None:
+    _changed(conn)
     await conn.execute("DELETE FROM person_skills WHERE person_id = ?", (person_id,))
     await conn.executemany(
         "INSERT INTO person_skills (person_id, skill) VALUES (?, ?)",
@@ -188,6 +194,7 @@ async def workers_of_team(conn: Conn, team_id: str) -> list[tuple[Person, int]]:
 
 
 async def set_available(conn: Conn, person_id: int, available: bool, now: datetime) -> None:
+    _changed(conn)
     await conn.execute(
         "UPDATE people SET available = ?, updated_at = ? WHERE id = ?",
         (int(available), to_db(now), person_id),
@@ -196,6 +203,7 @@ async def set_available(conn: Conn, person_id: int, available: bool, now: dateti
 
 async def set_reachable(conn: Conn, person_id: int, reachable: bool, now: datetime) -> None:
     """False once Telegram refused a message to them (they blocked the bot)."""
+    _changed(conn)
     await conn.execute(
         "UPDATE people SET reachable = ?, updated_at = ? WHERE id = ?",
         (int(reachable), to_db(now), person_id),
@@ -215,7 +223,60 @@ async def coordinators_for(conn: Conn, team_id: str | None) -> list[Person]:
 
 
 async def set_away_until(conn: Conn, person_id: int, until: datetime | None, now: datetime) -> None:
+    _changed(conn)
     await conn.execute(
         "UPDATE people SET away_until = ?, updated_at = ? WHERE id = ?",
         (to_db(until) if until else None, to_db(now), person_id),
     )
+
+
+class _Writes:
+    """How many writes to people and their roles this process made (see :class:`Known`)."""
+
+    count = 0
+
+
+def _changed(conn: Conn) -> None:
+    """Counted when the write is made and again when it commits: a lookup made in
+    between (on the other connection, which still sees the row as it was) is then
+    remembered under a count that is already out of date."""
+    _Writes.count += 1
+    after_commit(conn, _committed)
+
+
+def _committed() -> None:
+    _Writes.count += 1
+
+
+# People remembered at most: the guard looks up everyone who writes to the bot.
+KNOWN_AT_MOST = 1024
+
+
+class Known:
+    """Enrolled people by Telegram id, remembered while nobody is changed.
+
+    The guard looks up the person behind every update; in a burst that read (a join of
+    the person and their roles) was one of the largest parts of handling a tap. What
+    it finds is remembered until any person or role changes: in this process every
+    such write goes through this module and is counted (:func:`_changed`); another
+    program's (the command line deactivating someone) is seen in the writer's
+    ``PRAGMA data_version`` (:meth:`Database.others_wrote`), asked at every lookup for
+    a few microseconds. Strangers are not remembered (anyone can write to the bot).
+    """
+
+    def __init__(self) -> None:
+        self._people: dict[int, Person] = {}
+        self._stamp: tuple[int, int] | None = None
+
+    async def by_telegram_id(self, db: Database, telegram_id: int) -> Person | None:
+        stamp = (_Writes.count, db.others_wrote())  # before the read: see _changed
+        if stamp != self._stamp:
+            self._people.clear()
+            self._stamp = stamp
+        known = self._people.get(telegram_id)
+        if known is not None:
+            return known
+        person = await by_telegram_id(db.reader, telegram_id)
+        if person is not None and len(self._people) < KNOWN_AT_MOST:
+            self._people[telegram_id] = person
+        return person

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -66,6 +66,7 @@ class Sealer:
     def __init__(self, keys: Sequence[str] = ()) -> None:
         self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys]) if keys else None
         self._opened: OrderedDict[str, str] = OrderedDict()
+        self._made: OrderedDict[Hashable, object] = OrderedDict()
 
     @property
     def active(self) -> bool:
@@ -98,6 +99,25 @@ class Sealer:
     def forget(self) -> None:
         """Remember nothing opened (after an erasure: what was erased leaves memory too)."""
         self._opened.clear()
+        self._made.clear()
+
+    def recall(self, row: Hashable) -> object | None:
+        """What :meth:`keep` was given for exactly this stored row, else None.
+
+        A referral read by key is made again from the same row many times in a burst
+        (the sender reads it for every notice about it): a stored row holding sealed
+        text stands for one value (every sealing draws a fresh IV), so the value made
+        from it can be remembered like the opened text, in this process only, bounded
+        the same way, and forgotten with it at an erasure."""
+        made = self._made.get(row)
+        if made is not None:
+            self._made.move_to_end(row)
+        return made
+
+    def keep(self, row: Hashable, value: object) -> None:
+        self._made[row] = value
+        if len(self._made) > REMEMBERED:
+            self._made.popitem(last=False)
 
     def reseal(self, stored: str | None) -> str | None:
         """Open with any key and seal with the first (key rotation)."""
@@ -240,10 +260,9 @@ async def reseal_all(conn: Conn) -> int:
 async def erase_referral(conn: Conn, referral_id: int) -> None:
     """Empty every sealed value kept about one referral, wherever the registry says it
     is kept (retention; the caller records the erasure). What the sealer remembers
-    opened is forgotten too."""
-    sealer = getattr(conn, "sealer", None)
-    if isinstance(sealer, Sealer):
-        sealer.forget()
+    opened is forgotten too (and again by the caller once the erasure commits: see
+    :func:`forget_opened`)."""
+    forget_opened(conn)
     for table, spec in SEALED.items():
         if spec.referral is None:
             continue
@@ -258,3 +277,12 @@ async def erase_referral(conn: Conn, referral_id: int) -> None:
             f"UPDATE {table} SET {sets} WHERE {spec.referral} = ?",  # noqa: S608 - fixed names
             (*(spec.empty for _ in spec.columns), referral_id),
         )
+
+
+def forget_opened(conn: Conn) -> None:
+    """Forget every value the connection's sealer remembers opened. Called before an
+    erasure blanks the rows and again after it commits: a read on the other connection
+    in between still saw the old rows and could have remembered them again."""
+    sealer = getattr(conn, "sealer", None)
+    if isinstance(sealer, Sealer):
+        sealer.forget()

@@ -483,6 +483,7 @@ def test_the_appropriate_adults_request_is_complete_before_the_urgency_counts() 
         at,
         Guardian.UNREACHABLE,
     )
+    assert Draft.from_parts(*draft.split_json()) == draft  # as storage keeps it
     with pytest.raises(DraftError):
         draft.toggle_at_scene()  # an appropriate adult attends anyway
     draft.toggle_appropriate_adult(facts(draft))  # not needed after all: the request goes
@@ -506,3 +507,14 @@ def test_a_typed_questioning_time_is_the_next_such_time() -> None:
     for typed in ("25:00", "soon", "21", ""):
         with pytest.raises(DraftError):
             clock_time(typed, now, zone)
+
+
+def test_what_identifies_the_person_is_in_the_sealed_part() -> None:
+    """Storage seals only the personal part of a draft: the incident number, which leads
+    to the police record of the person, is in it with the name, phone, place and story."""
+    draft = routine_draft()
+    draft.person_name, draft.phone, draft.incident_number = "李四", "61234567", "2026-12345"
+    choices, personal = draft.split_json()
+    for value in ("李四", "61234567", "2026-12345", draft.place, draft.summary):
+        assert value is not None and value in personal and value not in choices
+    assert Draft.from_parts(choices, personal) == draft

@@ -381,3 +381,71 @@ async def test_a_deleted_drafts_personal_data_is_not_kept_in_memory(tmp_path: Pa
         async with db.write() as tx:
             await drafts.delete(tx, 1)
         assert not any(CANARY_NAME in text for text in sealer._opened.values())
+
+
+async def test_a_draft_seals_its_personal_fields_and_a_tap_on_a_choice_seals_nothing(
+    tmp_path: Path,
+) -> None:
+    """The choices are stored in clear, the personal fields sealed; a change of a choice
+    stores the sealed text it had (no encryption per tap), a typed answer seals anew, a
+    save over a stale read is refused, and a draft stored whole before the split reads."""
+    now = FakeClock().now()
+    sealer = Sealer([new_key()])
+    path = tmp_path / "bot.sqlite3"
+    async with await Database.open(path, sealer=sealer) as db:
+        async with db.write() as tx:
+            await tx.execute(
+                "INSERT INTO people (telegram_id, display_name, language, created_at,"
+                " updated_at) VALUES (1, 'o', 'en', '2026-01-01', '2026-01-01')"
+            )
+        first = Draft()
+        first.person_name = CANARY_NAME
+        async with db.statement() as conn:
+            stored = await drafts.put(conn, 1, first, None, now)
+        read = await drafts.get(db.reader, 1)
+        assert read is not None and read.draft == first and read.sealed == stored.sealed
+        tapped = Draft(**{**vars(first), "urgency": Urgency.URGENT})
+        async with db.statement() as conn:
+            saved = await drafts.put_if_unchanged(conn, read, tapped, now)
+        assert saved is not None and saved.sealed == stored.sealed  # nothing sealed again
+        typed = Draft(**{**vars(tapped), "place": CANARY_PLACE})
+        async with db.statement() as conn:
+            assert await drafts.put_if_unchanged(conn, read, typed, now) is None  # stale
+            again = await drafts.put_if_unchanged(conn, saved, typed, now)
+        assert again is not None and again.sealed != saved.sealed
+        back = await drafts.get(db.reader, 1)
+        assert back is not None and back.draft == typed
+        async with db.statement() as conn:  # a row as the bot wrote it before 0015
+            await conn.execute(
+                "UPDATE drafts SET data = ?, choices = '{}'",
+                (sealer.seal(typed.to_json()),),
+            )
+        old = await drafts.get(db.reader, 1)
+        assert old is not None and old.draft == typed
+    raw = _raw_bytes(path)
+    assert CANARY_NAME.encode() not in raw and CANARY_PLACE.encode() not in raw
+
+
+async def test_a_referral_read_again_unchanged_is_remembered_until_it_changes_or_is_erased(
+    tmp_path: Path,
+) -> None:
+    """The same stored row gives the same value without making it again; a changed row
+    is made anew; an erasure leaves nothing of it in the sealer's memory."""
+    path = tmp_path / "bot.sqlite3"
+    _, referral_id, _ = await _a_referral_with_an_offer(path)
+    sealer = Sealer([new_key()])
+    async with await Database.open(path, sealer=sealer) as db:
+        async with db.write() as tx:
+            await tx.execute("UPDATE referrals SET person_name = ?", (sealer.seal(CANARY_NAME),))
+        first = await referrals.by_id(db.reader, referral_id)
+        assert first is not None and first.person_name == CANARY_NAME
+        assert await referrals.by_id(db.reader, referral_id) is first
+        async with db.write() as tx:
+            await tx.execute("UPDATE referrals SET level = level + 1")
+        changed = await referrals.by_id(db.reader, referral_id)
+        assert changed is not None and changed is not first and changed.level == first.level + 1
+        async with db.write() as tx:
+            await referrals.erase(tx, referral_id, FakeClock().now())
+        erased = await referrals.by_id(db.reader, referral_id)
+        assert erased is not None and erased.person_name is None
+        assert not any(CANARY_NAME in repr(value) for value in sealer._made.values())

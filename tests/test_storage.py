@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from storage import audit, outbox
+from storage import audit, outbox, people
 from storage import db as db_module
 from storage.db import Database, StorageError, fetch_all, fetch_one, migrations
 from storage.sealing import erase_referral
@@ -346,3 +346,36 @@ async def test_referral_history_can_lose_a_reason_but_never_be_rewritten(tmp_pat
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             async with db.write() as tx:
                 await tx.execute("DELETE FROM referral_events")
+
+
+async def test_a_remembered_person_is_read_again_after_any_change_here_or_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """The guard's lookup is remembered only while nobody changes: a change by this
+    process (even one committed after a lookup made during it) or by another program
+    (the command line, here a plain connection) is seen at the next lookup."""
+    now = FakeClock().now()
+    path = tmp_path / "a.sqlite3"
+    known = people.Known()
+    async with await Database.open(path) as db:
+        async with db.write() as tx:
+            person_id = await people.insert(
+                tx, telegram_id=7, display_name="Li", language="en", now=now
+            )
+        first = await known.by_telegram_id(db, 7)
+        assert first is not None and first.active
+        assert await known.by_telegram_id(db, 7) is first  # remembered
+        async with db.write() as tx:
+            await people.set_language(tx, person_id, "zh_Hans", now)
+            during = await known.by_telegram_id(db, 7)  # the other connection: as it was
+            assert during is not None and during.language == "en"
+        after = await known.by_telegram_id(db, 7)
+        assert after is not None and after.language == "zh_Hans"
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("UPDATE people SET active = 0 WHERE id = ?", (person_id,))
+        finally:
+            other.close()
+        gone = await known.by_telegram_id(db, 7)
+        assert gone is not None and not gone.active
+        assert await known.by_telegram_id(db, 8) is None  # a stranger: not remembered

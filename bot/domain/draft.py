@@ -617,9 +617,34 @@ class Draft:
             data["questioning_at"] = self.questioning_at.isoformat()
         return json.dumps(data, ensure_ascii=False)
 
+    def split_json(self) -> tuple[str, str]:
+        """(choices, personal): the draft as two JSON texts, stored apart so that only
+        what identifies a person is sealed (storage/drafts.py). A tap on a choice then
+        leaves the personal text as it was and costs no encryption; most of a filing's
+        steps are taps. :meth:`from_json` of the two merged is the draft again."""
+        choices: dict[str, Any] = {}
+        personal: dict[str, Any] = {}
+        for name in _FIELD_NAMES:
+            (personal if name in PERSONAL_FIELDS else choices)[name] = getattr(self, name)
+        choices["safety"] = sorted(self.safety)
+        if self.questioning_at is not None:
+            choices["questioning_at"] = self.questioning_at.isoformat()
+        return json.dumps(choices, ensure_ascii=False), json.dumps(personal, ensure_ascii=False)
+
+    @classmethod
+    def from_parts(cls, choices: str, personal: str) -> Draft:
+        """The draft from :meth:`split_json`'s two texts. A draft stored whole (before
+        the split) is read with ``choices`` "{}": every field is in ``personal`` then."""
+        raw: dict[str, Any] = json.loads(personal)
+        raw.update(json.loads(choices))
+        return cls._from_dict(raw)
+
     @classmethod
     def from_json(cls, text: str) -> Draft:
-        raw: dict[str, Any] = json.loads(text)
+        return cls._from_dict(json.loads(text))
+
+    @classmethod
+    def _from_dict(cls, raw: dict[str, Any]) -> Draft:
         data = {k: v for k, v in raw.items() if k in _FIELD_NAMES}
         draft = cls(**data)
         draft.step = Step(draft.step)
@@ -640,3 +665,10 @@ class Draft:
 
 
 _FIELD_NAMES = {f.name: None for f in fields(Draft)}  # in order, and quick to look up in
+# What identifies the person or tells what happened to them: sealed at rest. The other
+# fields are the officer's choices (category, urgency, safety, age band, consent …),
+# which a filed referral keeps in clear columns too.
+# The police incident number leads to the police record of the person: sealed too.
+PERSONAL_FIELDS = frozenset(
+    {"place", "latitude", "longitude", "person_name", "phone", "summary", "incident_number"}
+)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.services import Services
 from storage import audit, meta, referrals
+from storage.sealing import forget_opened
 
 INTERVAL = timedelta(minutes=1)  # how often the job asks whether a round is due
 EVERY = timedelta(hours=1)  # how often erasure goes round
@@ -40,4 +41,6 @@ async def tick(services: Services) -> int:
             await referrals.erase(tx, referral_id, now)
             await audit.record(tx, now=now, action="referral.erased", subject=ref)
         await meta.put(tx, LAST_ROUND, now.isoformat())
+    if due:
+        forget_opened(services.db.reader)  # what was read again before the commit
     return len(due)

@@ -11,6 +11,7 @@ from bot.config import Config
 from storage import directory
 from storage.db import Database, StorageError
 from storage.drafts import StoredDraft
+from storage.people import Known
 from storage.sealing import Sealer, holds_sealed_data, write_key_file
 
 log = logging.getLogger("referral_bot.privacy")
@@ -43,6 +44,8 @@ class Services:
     # starts from instead of reading it again (bot/services/drafts.py). Only a hint: the
     # change saves only if the row is still exactly that draft.
     last_drafts: dict[int, StoredDraft] = field(default_factory=dict, compare=False)
+    # Enrolled people by Telegram id, while nobody changed (storage/people.py).
+    known: Known = field(default_factory=Known, compare=False)
 
 
 async def open_database(config: Config, *, sync: bool = True) -> Database:

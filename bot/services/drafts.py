@@ -106,7 +106,12 @@ async def show_on(services: Services, person_id: int, token: str, message_id: in
         shown = await drafts.set_card(conn, person_id, token, message_id, now)
     hint = services.last_drafts.pop(person_id, None)
     if shown and hint is not None and hint.draft.token == token:
-        services.last_drafts[person_id] = replace(hint, card_message_id=message_id, updated_at=now)
+        # set_card counted the row's version up; were there a write in between, the
+        # hint's version is behind the row's and the next change reads it again.
+        version = None if hint.version is None else hint.version + 1
+        services.last_drafts[person_id] = replace(
+            hint, card_message_id=message_id, updated_at=now, version=version
+        )
     return shown
 
 
@@ -157,7 +162,7 @@ async def change(
         draft = stored.draft
         apply(draft)
         now = services.clock.now()
-        saved = await drafts.put(tx, person_id, draft, stored.card_message_id, now)
+        saved = await drafts.put(tx, person_id, draft, stored.card_message_id, now, before=stored)
     services.last_drafts[person_id] = saved
     return replace(saved, draft=replace(draft))
 

@@ -9,7 +9,8 @@ from storage import audit, meta, people
 
 
 async def find(services: Services, telegram_id: int) -> Person | None:
-    return await people.by_telegram_id(services.db.reader, telegram_id)
+    """The enrolled person (remembered while nobody changes: ``storage.people.Known``)."""
+    return await services.known.by_telegram_id(services.db, telegram_id)
 
 
 async def set_language(services: Services, person: Person, language: str) -> Person:
