@@ -350,7 +350,7 @@ def handover_buttons(tr: Translator, handover_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    tr("✅ I take it"), callback_data=callbacks.handover(handover_id, "y")
+                    tr("✅ I take it over"), callback_data=callbacks.handover(handover_id, "y")
                 ),
                 InlineKeyboardButton(
                     tr("I can't"), callback_data=callbacks.handover(handover_id, "n")

@@ -313,26 +313,46 @@ def _assignment_refused(tr: Translator, config: Config, facts: Facts) -> str:
 
 
 def _now_with(tr: Translator, config: Config, facts: Facts) -> str:
-    return tr(
+    text = tr(
         "{ref} is now with {worker}. Tap the name to write to them.",
         ref=facts.case.ref,
         worker=_worker_link(facts),
     )
+    target = facts.notice.values.get("target")
+    if target:  # a worker is still expected at the scene: the new holder's clock
+        text += "\n" + tr(
+            "The arrival clock starts again for {worker}: arrival target {time}.",
+            worker=facts.notice.values.get("worker", ""),
+            time=local_time(datetime.fromisoformat(target), config.zone),
+        )
+    return text
 
 
 def _back_to_coordinators(tr: Translator, config: Config, facts: Facts) -> str:
     worker = facts.notice.values.get("worker", "")
     if facts.notice.values.get("left"):
-        return tr(
+        left = tr(
             "{worker} no longer works with the bot, so the coordinators have been asked to "
             "pass {ref} on. You will hear who takes it.",
             worker=worker,
             ref=facts.case.ref,
         )
-    return tr(
+        return left + _expected_again(tr, facts)
+    text = tr(
         "{worker} handed {ref} back to the coordinators. You will hear who takes it.",
         worker=worker,
         ref=facts.case.ref,
+    )
+    return text + _expected_again(tr, facts)
+
+
+def _expected_again(tr: Translator, facts: Facts) -> str:
+    """A worker is still expected at the scene: whoever takes the case now sets off anew."""
+    if not facts.notice.values.get("expected"):
+        return ""
+    return "\n" + tr(
+        "A social worker is still expected at the scene: the arrival clock starts again "
+        "for whoever takes the case."
     )
 
 
@@ -400,8 +420,8 @@ def scene_card(tr: Translator, config: Config, referral: Referral, worker: str) 
     the attendance. Drawn again, with what was said, after each tap."""
     zone = config.zone
     minutes = 0
-    if referral.arrived_at and referral.accepted_at:
-        minutes = int((referral.arrived_at - referral.accepted_at).total_seconds() // 60)
+    if referral.arrived_at and referral.held_since:
+        minutes = int((referral.arrived_at - referral.held_since).total_seconds() // 60)
     arrived = local_time(referral.arrived_at or referral.created_at, zone)
     lines = [
         cards.headline(tr, config, referral),
@@ -608,7 +628,7 @@ def _contact_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
         + tr(
             "{worker} accepted this at {time} and has not yet marked first contact.",
             worker=facts.notice.values.get("worker", ""),
-            time=local_time(referral.accepted_at or referral.created_at, config.zone),
+            time=local_time(referral.held_since or referral.created_at, config.zone),
         )
     )
 
@@ -636,7 +656,7 @@ def _arrival_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
             "{worker} accepted this at {time} and is not there yet: the arrival target "
             "({target}) has passed.",
             worker=values.get("worker", ""),
-            time=local_time(referral.accepted_at or referral.created_at, config.zone),
+            time=local_time(referral.held_since or referral.created_at, config.zone),
             target=local_time(target, config.zone),
         ),
     ]

@@ -30,7 +30,7 @@ from datetime import timedelta
 
 from bot.domain.escalation import Level
 from bot.domain.people import Person, Role
-from bot.domain.referral import WORKING, Referral, Status
+from bot.domain.referral import WORKING, Referral, Status, arrival_target
 from bot.services import Services, outbox, rota
 from bot.services.escalation import plan_of
 from bot.services.notices import Changed, Notice, NoticeKind
@@ -234,7 +234,8 @@ async def answer(services: Services, colleague: Person, handover_id: int, take: 
             detail=f"person:{holder.id}",
         )
         officer = await people.by_id(tx, referral.officer_id)
-        assert officer is not None
+        moved = await referrals.by_id(tx, referral.id)
+        assert officer is not None and moved is not None
         taken = {"worker": colleague.display_name}
         notices = [
             Notice(NoticeKind.REVEAL, colleague, referral.id, values={"from": holder.display_name}),
@@ -249,11 +250,14 @@ async def answer(services: Services, colleague: Person, handover_id: int, take: 
                 NoticeKind.NOW_WITH,
                 officer,
                 referral.id,
-                values={**taken, "worker_telegram_id": str(colleague.telegram_id)},
+                values={
+                    **taken,
+                    "worker_telegram_id": str(colleague.telegram_id),
+                    **_clock_again(services, moved),
+                },
             ),
         ]
         sent = await outbox.enqueue(tx, services, notices)
-        moved = await referrals.by_id(tx, referral.id)
     return Answered(True, moved, HandoverState.TAKEN, holder.display_name, tuple(sent))
 
 
@@ -270,6 +274,18 @@ async def to_coordinators(
         )
         sent = await outbox.enqueue(tx, services, notices)
         return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))
+
+
+def _clock_again(services: Services, referral: Referral) -> dict[str, str]:
+    """For the officer's notice of a new holder: the new holder's arrival target, where a
+    worker is still expected at the scene (the clock started again with the take-over)."""
+    minutes = services.config.arrival.target_minutes(
+        referral.urgency, referral.appropriate_adult_now
+    )
+    target = arrival_target(referral, minutes)
+    if target is None or referral.arrived_at is not None:
+        return {}
+    return {"target": target.isoformat()}
 
 
 async def put_before_coordinators(
@@ -327,7 +343,11 @@ async def put_before_coordinators(
     ]
     officer = await people.by_id(tx, referral.officer_id)
     assert officer is not None
-    heard = {"worker": holder.display_name, **({"left": "1"} if left else {})}
+    heard = {
+        "worker": holder.display_name,
+        **({"left": "1"} if left else {}),
+        **({"expected": "1"} if referral.attended and not referral.attendance_finished else {}),
+    }
     return [*cards, Notice(NoticeKind.BACK_TO_COORDINATORS, officer, referral.id, values=heard)]
 
 
