@@ -193,6 +193,20 @@ def _handover_offer(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+def _handover_withdrawn(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """The colleague's request card once the request went with the case (no button left)."""
+    values = facts.notice.values
+    if values.get("left"):
+        why = tr(
+            "This request was withdrawn: {name} no longer works with the bot, and the case "
+            "went back to the coordinators.",
+            name=values.get("from", ""),
+        )
+    else:
+        why = tr("This request was withdrawn: the case went back to the coordinators.")
+    return Shown(f"{cards.headline(tr, config, facts.case)}\n{why}")
+
+
 def handed_over_text(tr: Translator, config: Config, referral: Referral, worker: str) -> str:
     """The old holder's case card once a colleague took the case over."""
     return f"{cards.headline(tr, config, referral)}\n" + tr(
@@ -579,12 +593,19 @@ def _escalation(tr: Translator, config: Config, facts: Facts) -> Shown:
     text = cards.escalation_text(tr, config, referral, list(facts.asked), facts.now)
     cannot = facts.declined
     if facts.notice.values.get("cannot") and cannot is not None:  # back from an assignment
-        said = tr(
-            "↩️ {name} cannot take {ref}: “{reason}”",
-            name=cannot.name,
-            ref=referral.ref,
-            reason=mask(cannot.note or ""),
-        )
+        if cannot.reason == "left":  # deactivated before answering
+            said = tr(
+                "↩️ {name} cannot take {ref}: they no longer work with the bot.",
+                name=cannot.name,
+                ref=referral.ref,
+            )
+        else:
+            said = tr(
+                "↩️ {name} cannot take {ref}: “{reason}”",
+                name=cannot.name,
+                ref=referral.ref,
+                reason=mask(cannot.note or ""),
+            )
         text = f"{said}\n{text}"
     text += _why_back(tr, facts.notice) + _late(tr, facts.notice)
     return Shown(text, cards.escalation_buttons(tr, config, referral))
@@ -781,6 +802,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.POLICE_ANSWER: _police_answer,
     NoticeKind.CASE_CARD: _case_card,
     NoticeKind.HANDOVER_OFFER: _handover_offer,
+    NoticeKind.HANDOVER_WITHDRAWN: _handover_withdrawn,
     NoticeKind.HANDOVER_REFUSED: _handover_refused,
     NoticeKind.HANDED_OVER: _handed_over,
     # to the officer

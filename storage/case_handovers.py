@@ -30,6 +30,8 @@ class Handover:
     created_at: datetime
     card_message_id: int | None
     remind_at: datetime | None = None
+    offer_chat_id: int | None = None  # the colleague's request card, once sent
+    offer_message_id: int | None = None
 
 
 def _handover(conn: Conn, row: Row) -> Handover:
@@ -43,6 +45,8 @@ def _handover(conn: Conn, row: Row) -> Handover:
         created_at=from_db(row["created_at"]),
         card_message_id=row["card_message_id"],
         remind_at=from_db(row["remind_at"]) if row["remind_at"] else None,
+        offer_chat_id=row["offer_chat_id"],
+        offer_message_id=row["offer_message_id"],
     )
 
 
@@ -105,6 +109,14 @@ async def cancel_open_of(conn: Conn, referral_id: int, now: datetime) -> list[Ha
     if found is not None:
         await settle(conn, found.id, HandoverState.CANCELLED, now)
     return [found] if found else []
+
+
+async def record_offer_card(conn: Conn, handover_id: int, chat_id: int, message_id: int) -> None:
+    """Remember where the colleague's request card is, so a withdrawal can edit it."""
+    await conn.execute(
+        "UPDATE case_handovers SET offer_chat_id = ?, offer_message_id = ? WHERE id = ?",
+        (chat_id, message_id, handover_id),
+    )
 
 
 async def open_to(conn: Conn, person_id: int) -> list[Handover]:

@@ -12,11 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Safety, Urgency
+from bot.domain.referral import Guardian, Questioning, Safety, Urgency
 from bot.sandbox.fake_telegram.seen import SeenMessage
 from bot.sandbox.world import world
 from tests.stories import draft, enrol, file, station
 from tests.test_arrival import THURSDAY_2300, coordinator, remind, reminders_seen
+from tests.test_escalation import tick
 
 CO_RESPONSE = {"safety": frozenset({Safety.DANGER_TO_LIFE}), "urgency": Urgency.IMMEDIATE}
 
@@ -125,3 +126,95 @@ async def test_back_to_the_coordinator_first_contact_is_reminded_to_the_new_hold
         w.clock.advance(target)
         await remind(w)
         assert any("First contact is due" in t for t in zhou.texts)
+
+
+async def test_deactivating_an_assignee_who_has_not_answered_refuses_for_her(
+    config_path: Path,
+) -> None:
+    """Chen assigned the referral to Li Na, who had not answered when she was
+    deactivated: her assignment is closed as if she said "I can't" (she left), the
+    coordinator gets a fresh card saying so, and the officer hears she could not take it."""
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        chen = await coordinator(w)
+        li = s.workers["Li Na"]
+        await li.send("/away")
+        await s.workers["Zhou Min"].send("/away")
+        referral = await file(w, draft("neighbour_dispute", urgency=Urgency.URGENT))
+        await escalate_to(w, chen)
+        await chen.tap("👥 Assign to…")
+        await chen.tap(next(b for b in chen.last.button_labels() if b.startswith("Li Na")))
+        if chen.last.button("Assign anyway"):
+            await chen.tap("Assign anyway")
+        assert li.last.button_labels() == ["✅ I take it", "✋ I can't"]
+        status, _, err = await w.cli("deactivate", str(li.chat_id))
+        assert status == 0, err
+        await w.settle()
+        assert chen.last.plain.startswith(
+            f"↩️ Li Na cannot take {referral.ref}: they no longer work with the bot."
+        )
+        assert "Li Na (no longer works with the bot)" in chen.last.plain
+        assert "👥 Assign to…" in chen.last.button_labels()
+        assert s.officer.last.plain.endswith(
+            "Li Na could not take it. The coordinators are finding someone else."
+        )
+
+
+async def escalate_to(w, chen) -> None:  # type: ignore[no-untyped-def]
+    """Let the escalation clock run until the coordinator holds a card."""
+    for _ in range(10):
+        if any(m.button("👥 Assign to…") for m in chen.bot_messages):
+            return
+        w.clock.advance(timedelta(minutes=30))
+        await tick(w)
+    raise AssertionError("the coordinator never got a card")
+
+
+async def test_an_appropriate_adult_case_goes_only_to_trained_colleagues(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(
+            w,
+            {"Chen AA": ("appropriate_adult",), "Zhou Min": (), "Wu AA": ("appropriate_adult",)},
+        )
+        await file(
+            w,
+            draft(
+                "juvenile",
+                appropriate_adult_now=True,
+                urgency=Urgency.IMMEDIATE,
+                questioning=Questioning.SUSPECT,
+                guardian=Guardian.ABSENT,
+            ),
+        )
+        adult = next(p for p in s.workers.values() if p.last and p.last.button("✅ Accept"))
+        await adult.tap("✅ Accept")
+        await adult.tap("🤝 Hand over", message=case_card(adult))
+        assert "Only colleagues trained as appropriate adults are listed." in adult.last.plain
+        names = [b.split(" · ")[0] for b in adult.last.button_labels() if " · " in b]
+        assert "Zhou Min" not in names and names  # the other trained adult only
+
+
+async def test_a_request_withdrawn_with_the_case_says_so_on_the_colleagues_card(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        await coordinator(w)
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        await file(w, draft("neighbour_dispute"))
+        await li.tap("✅ Accept")
+        await li.tap("🤝 Hand over", message=case_card(li))
+        await li.tap(next(b for b in li.last.button_labels() if b.startswith("Zhou Min")))
+        await li.send("My shift ends")
+        request = zhou.last
+        assert request.button_labels() == ["✅ I take it over", "I can't"]
+        status, _, err = await w.cli("deactivate", str(li.chat_id))
+        assert status == 0, err
+        await w.settle()
+        assert request.plain.endswith(
+            "This request was withdrawn: Li Na no longer works with the bot, and the case "
+            "went back to the coordinators."
+        )
+        assert request.button_labels() == []

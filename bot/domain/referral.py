@@ -300,9 +300,7 @@ class Referral:
         """The worker's attendance is over: questioning ended, or police told they may
         leave. A change of holder then keeps its times; otherwise the new holder's
         attendance starts again."""
-        return self.questioning_ended_at is not None or (
-            self.police_answer is PoliceAnswer.LEAVE
-        )
+        return self.questioning_ended_at is not None or (self.police_answer is PoliceAnswer.LEAVE)
 
     @property
     def expected_at(self) -> datetime | None:

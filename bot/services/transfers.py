@@ -31,7 +31,9 @@ from datetime import timedelta
 from bot.domain.escalation import Level
 from bot.domain.people import Person, Role
 from bot.domain.referral import WORKING, Referral, Status, arrival_target
+from bot.domain.routing import required_skill
 from bot.services import Services, outbox, rota
+from bot.services.offers import refuse_assignment
 from bot.services.escalation import plan_of
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.reminders import coordinators_to_tell
@@ -52,6 +54,8 @@ __all__ = [
     "pending",
     "person_left",
     "put_before_coordinators",
+    "record_request_card",
+    "request",
     "to_coordinators",
     "unanswered",
 ]
@@ -69,17 +73,23 @@ class Colleague:
 
 async def colleagues(services: Services, holder: Person, referral: Referral) -> list[Colleague]:
     """The team's other active, reachable workers who may take the case over, each with
-    whether they are on duty now and how many open cases they hold."""
+    whether they are on duty now and how many open cases they hold. A case that needs a
+    trained appropriate adult goes only to one (as routing offers it only to them)."""
     team = services.config.team_of(referral.station_id)
     if team is None:
         return []
     now = services.clock.now()
     shift = await rota.on_duty(services, team_id=team.id, role=Role.SOCIAL_WORKER, at=now)
-    return [
-        Colleague(person, load, person.on_duty(shift, now))
+    found = [
+        (person, load)
         for person, load in await people.workers_of_team(services.db.reader, team.id)
         if person.id not in (holder.id, referral.officer_id) and person.active and person.reachable
     ]
+    need = required_skill(referral.appropriate_adult_now)
+    if need is not None:
+        skills = await people.skills_of(services.db.reader, [person.id for person, _ in found])
+        found = [(p, load) for p, load in found if need in skills.get(p.id, frozenset())]
+    return [Colleague(person, load, person.on_duty(shift, now)) for person, load in found]
 
 
 async def pending(services: Services, referral_id: int) -> tuple[Handover, Person] | None:
@@ -89,6 +99,19 @@ async def pending(services: Services, referral_id: int) -> tuple[Handover, Perso
         return None
     colleague = await people.by_id(services.db.reader, found.to_id)
     return (found, colleague) if colleague is not None else None
+
+
+async def request(services: Services, handover_id: int) -> Handover | None:
+    """One request (for the sender: is it still open, where is the colleague's card)."""
+    return await case_handovers.by_id(services.db.reader, handover_id)
+
+
+async def record_request_card(
+    services: Services, handover_id: int, chat_id: int, message_id: int
+) -> None:
+    """Where the colleague's request card is, so a withdrawal can edit it later."""
+    async with services.db.write() as tx:
+        await case_handovers.record_offer_card(tx, handover_id, chat_id, message_id)
 
 
 @dataclass(frozen=True)
@@ -305,8 +328,21 @@ async def put_before_coordinators(
         now=now,
     ):
         return []
-    await case_handovers.cancel_open_of(tx, referral.id, now)
     left = "left" in values
+    withdrawn = [
+        Notice(
+            NoticeKind.HANDOVER_WITHDRAWN,
+            colleague,
+            referral.id,
+            values={
+                "handover": str(request.id),
+                "from": holder.display_name,
+                **({"left": "1"} if left else {}),
+            },
+        )
+        for request in await case_handovers.cancel_open_of(tx, referral.id, now)
+        if (colleague := await people.by_id(tx, request.to_id)) is not None
+    ]
     await referrals.add_event(
         tx,
         referral.id,
@@ -348,15 +384,25 @@ async def put_before_coordinators(
         **({"left": "1"} if left else {}),
         **({"expected": "1"} if referral.attended and not referral.attendance_finished else {}),
     }
-    return [*cards, Notice(NoticeKind.BACK_TO_COORDINATORS, officer, referral.id, values=heard)]
+    return [
+        *cards,
+        *withdrawn,
+        Notice(NoticeKind.BACK_TO_COORDINATORS, officer, referral.id, values=heard),
+    ]
 
 
 async def person_left(tx: Conn, services: Services, person: Person) -> list[Notice]:
     """``person`` was deactivated, in ``tx``: each of their open cases goes before the
-    coordinators at once (one card each), and a colleague who asked them to take a case
+    coordinators at once (one card each); an assignment still waiting for their answer
+    is refused for them, as their "I can't" would be (fresh cards to the coordinators,
+    saying they left; the officer told); and a colleague who asked them to take a case
     over hears that they cannot. Returns the notices, enqueued."""
     now = services.clock.now()
     notices: list[Notice] = []
+    for assignment in await offers.open_assignments_to(tx, person.id):
+        refused = await refuse_assignment(tx, services, person, assignment, None)
+        if refused is not None:
+            notices += refused[1]
     for referral in await referrals.open_cases_of(tx, person.id):
         notices += await put_before_coordinators(
             tx, services, referral, person, {"left": person.display_name}
