@@ -33,9 +33,9 @@ from bot.domain.people import Person, Role
 from bot.domain.referral import WORKING, Referral, Status, arrival_target
 from bot.domain.routing import required_skill
 from bot.services import Services, outbox, rota
-from bot.services.offers import refuse_assignment
 from bot.services.escalation import plan_of
 from bot.services.notices import Changed, Notice, NoticeKind
+from bot.services.offers import refuse_assignment
 from bot.services.reminders import coordinators_to_tell
 from storage import audit, case_handovers, offers, people, referrals
 from storage.case_handovers import Handover, HandoverState
