@@ -46,6 +46,10 @@ class Facts:
     details_shown: bool = False  # REVEAL: reached the chat already (so not sent twice)
     overnight: tuple[Referral, ...] = ()  # HANDOVER: the night's referrals
     names: Mapping[int, str] = field(default_factory=dict)  # HANDOVER: who accepted, by id
+    # HANDOVER: whom the holder took a referral over from, by referral id
+    taken_from: Mapping[int, str] = field(default_factory=dict)
+    # HANDOVER: the assignees a referral on offer waits for, by referral id
+    confirming: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     gaps: tuple[Gap, ...] = ()  # GAP_WARNING: tonight's uncovered hours
 
     @property
@@ -708,7 +712,7 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
         )
     ]
     for referral in facts.overnight:
-        standing = _standing(tr, config, referral, facts.names)
+        standing = _standing(tr, config, referral, facts)
         number = cards.incident_line(tr, referral)  # to match it to the station's night log
         lines.append(f"{cards.headline(tr, config, referral)} — {standing}")
         if number:
@@ -716,12 +720,18 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
     return Shown("\n".join(lines))
 
 
-def _standing(tr: Translator, config: Config, referral: Referral, names: Mapping[int, str]) -> str:
+def _standing(tr: Translator, config: Config, referral: Referral, facts: Facts) -> str:
     """Where a referral stands, in one phrase, for the handover."""
     if referral.accepted_at is not None and referral.assignee_id is not None:
+        name = facts.names.get(referral.assignee_id, "?")
+        before = facts.taken_from.get(referral.id)
+        if before is not None:  # its acceptance time was the earlier holder's
+            return tr("with {worker} (taken over from {before})", worker=name, before=before)
         minutes = int((referral.accepted_at - referral.created_at).total_seconds() // 60)
-        name = names.get(referral.assignee_id, "?")
         return tr("accepted by {worker} after {minutes} min", worker=name, minutes=minutes)
+    waiting = facts.confirming.get(referral.id)
+    if referral.status is Status.OFFERED and waiting:
+        return tr("waiting for {names} to confirm", names=tr.join(list(waiting)))
     if referral.held and referral.next_action_at is not None:
         return tr(
             "waiting for the shift at {time}", time=local_time(referral.next_action_at, config.zone)

@@ -135,13 +135,26 @@ async def _handover(services: Services, notice: Notice, referral: Referral | Non
         datetime.fromisoformat(notice.values["until"]),
     )
     found = await handover.overnight(services, notice.recipient, night)
-    names = {}
+    names, taken_from, confirming = {}, {}, {}
     for one in found:
         if one.accepted_at is not None and one.assignee_id is not None:
             worker = await referral_service.person(services, one.assignee_id)
             if worker is not None:
                 names[one.assignee_id] = worker.display_name
-    return Facts(notice, overnight=tuple(found), names=names)
+            before = await transfers.taken_over_from(services, one)
+            if before is not None:
+                taken_from[one.id] = before.display_name
+        if one.status is Status.OFFERED:
+            waiting = [p.display_name for p in await transfers.confirming(services, one)]
+            if waiting:
+                confirming[one.id] = tuple(waiting)
+    return Facts(
+        notice,
+        overnight=tuple(found),
+        names=names,
+        taken_from=taken_from,
+        confirming=confirming,
+    )
 
 
 async def _gap_warning(services: Services, notice: Notice, referral: Referral | None) -> Facts:

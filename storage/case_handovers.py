@@ -119,6 +119,17 @@ async def record_offer_card(conn: Conn, handover_id: int, chat_id: int, message_
     )
 
 
+async def last_taken(conn: Conn, referral_id: int) -> Handover | None:
+    """The newest request about a case that a colleague took (who had it before)."""
+    row = await fetch_one(
+        conn,
+        "SELECT * FROM case_handovers WHERE referral_id = ? AND state = 'taken'"
+        " ORDER BY id DESC LIMIT 1",
+        (referral_id,),
+    )
+    return _handover(conn, row) if row else None
+
+
 async def open_to(conn: Conn, person_id: int) -> list[Handover]:
     """Open requests waiting for ``person_id``'s answer."""
     rows = await fetch_all(

@@ -48,16 +48,20 @@ __all__ = [
     "Asked",
     "Colleague",
     "HandoverState",
+    "Waiting",
     "answer",
     "ask",
     "colleagues",
+    "confirming",
     "pending",
     "person_left",
     "put_before_coordinators",
     "record_request_card",
     "request",
+    "taken_over_from",
     "to_coordinators",
     "unanswered",
+    "waiting_for",
 ]
 
 ANSWER_WITHIN = timedelta(hours=2)  # then the coordinators hear that nobody answered
@@ -112,6 +116,54 @@ async def record_request_card(
     """Where the colleague's request card is, so a withdrawal can edit it later."""
     async with services.db.write() as tx:
         await case_handovers.record_offer_card(tx, handover_id, chat_id, message_id)
+
+
+async def taken_over_from(services: Services, referral: Referral) -> Person | None:
+    """Whom the current holder took the case over from (None: they accepted it from an
+    offer or an assignment, not from a colleague)."""
+    if referral.assignee_id is None or referral.holder_since == referral.accepted_at:
+        return None
+    taken = await case_handovers.last_taken(services.db.reader, referral.id)
+    if taken is None or taken.to_id != referral.assignee_id:
+        return None
+    return await people.by_id(services.db.reader, taken.from_id)
+
+
+async def confirming(services: Services, referral: Referral) -> list[Person]:
+    """Whom a referral on offer waits for: the assignees who have not answered yet."""
+    found = []
+    for offer in await offers.of_referral(services.db.reader, referral.id):
+        if offer.assigned and offer.state is offers.OfferState.OPEN:
+            person = await people.by_id(services.db.reader, offer.person_id)
+            if person is not None:
+                found.append(person)
+    return found
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Something waiting for a worker's answer: a coordinator's assignment (``by`` the
+    coordinator), or a colleague's request to take a case over (``by`` the colleague)."""
+
+    referral: Referral
+    by: str
+    assignment: bool
+
+
+async def waiting_for(services: Services, person: Person) -> list[Waiting]:
+    """Assignments and handover requests still waiting for ``person``'s answer, for /mine."""
+    reader, found = services.db.reader, []
+    for offer in await offers.open_assignments_to(reader, person.id):
+        referral = await referrals.by_id(reader, offer.referral_id)
+        by = await people.by_id(reader, offer.assigned_by) if offer.assigned_by else None
+        if referral is not None and referral.status is Status.OFFERED:
+            found.append(Waiting(referral, by.display_name if by else "", assignment=True))
+    for request in await case_handovers.open_to(reader, person.id):
+        referral = await referrals.by_id(reader, request.referral_id)
+        holder = await people.by_id(reader, request.from_id)
+        if referral is not None and holder is not None and referral.assignee_id == holder.id:
+            found.append(Waiting(referral, holder.display_name, assignment=False))
+    return found
 
 
 @dataclass(frozen=True)
