@@ -149,8 +149,9 @@ async def test_one_night_an_assignment_a_handover_and_the_arrival_clock(
         scene = officer.last
         assert scene.plain.splitlines()[1].startswith("Zhou Min arrived at")
         await officer.tap("🚓 Police may leave now", message=scene)
+        now = clock.now() + timedelta(hours=8)  # Shanghai
         assert zhou.last.plain.endswith(
-            f"the police may leave the scene now ({clock.now() + timedelta(hours=8):%Y-%m-%d %H:%M})."
+            f"the police may leave the scene now ({now:%Y-%m-%d %H:%M})."
         )
 
         # Deactivating Li afterwards changes nothing for the case.
