@@ -350,7 +350,7 @@ def handover_buttons(tr: Translator, handover_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    tr("✅ I take it"), callback_data=callbacks.handover(handover_id, "y")
+                    tr("✅ I take it over"), callback_data=callbacks.handover(handover_id, "y")
                 ),
                 InlineKeyboardButton(
                     tr("I can't"), callback_data=callbacks.handover(handover_id, "n")
@@ -384,6 +384,8 @@ def escalation_text(
         for one in asked:
             if one.assigned and one.state.value == "open":
                 answers.append(tr("{name} (assigned, waiting for confirmation)", name=one.name))
+            elif one.assigned and one.state.value == "declined" and one.reason == "left":
+                answers.append(tr("{name} (no longer works with the bot)", name=one.name))
             elif one.assigned and one.state.value == "declined":
                 said = mask(one.note or "")
                 answers.append(

@@ -187,7 +187,10 @@ async def _choose_colleague(update: Update, context: BotContext, referral: Refer
     rows.append(
         [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(referral.id, "b"))]
     )
-    await edit_card(query, tr("Hand {ref} over to:", ref=referral.ref), InlineKeyboardMarkup(rows))
+    title = tr("Hand {ref} over to:", ref=referral.ref)
+    if referral.appropriate_adult_now:  # routing asks for one; so does a handover
+        title += "\n" + tr("Only colleagues trained as appropriate adults are listed.")
+    await edit_card(query, title, InlineKeyboardMarkup(rows))
 
 
 async def _ask_handover_reason(

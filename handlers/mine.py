@@ -11,7 +11,7 @@ from bot.domain.away import NextShift, parse_away
 from bot.domain.people import Role
 from bot.domain.referral import Status
 from bot.i18n import N_
-from bot.services import cases, offers, rota
+from bot.services import cases, offers, rota, transfers
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
@@ -45,9 +45,37 @@ async def show_mine(update: Update, context: BotContext) -> None:
         # The cards follow from the sender, at the chat's pace (a long list would
         # otherwise hold up everyone else's answers while it went out).
         await cases.show_cards(context.services, person, open_cases)
+        await _waiting_for_me(update, context)
         shown = True
     if not shown:
         await message.reply_text(tr("You have no referrals or cases."))
+
+
+async def _waiting_for_me(update: Update, context: BotContext) -> None:
+    """Assignments and handover requests waiting for this worker's answer, one line
+    each; the answer is given on the card itself, which is pointed to."""
+    message = update.effective_message
+    assert message is not None
+    tr, config = context.tr, context.services.config
+    waiting = await transfers.waiting_for(context.services, me(context))
+    if not waiting:
+        return
+    lines = [tr("Waiting for your answer:")]
+    for one in waiting:
+        head = cards.headline(tr, config, one.referral)
+        if one.assignment:
+            said = tr(
+                "{name} assigned it to you: answer on its card (✅ I take it / ✋ I can't).",
+                name=one.by,
+            )
+        else:
+            said = tr(
+                "{name} asks you to take it over: answer on its card "
+                "(✅ I take it over / I can't).",
+                name=one.by,
+            )
+        lines.append(f"{head} — {said}")
+    await message.reply_text("\n".join(lines))
 
 
 async def _officer_list(update: Update, context: BotContext) -> None:

@@ -46,6 +46,10 @@ class Facts:
     details_shown: bool = False  # REVEAL: reached the chat already (so not sent twice)
     overnight: tuple[Referral, ...] = ()  # HANDOVER: the night's referrals
     names: Mapping[int, str] = field(default_factory=dict)  # HANDOVER: who accepted, by id
+    # HANDOVER: whom the holder took a referral over from, by referral id
+    taken_from: Mapping[int, str] = field(default_factory=dict)
+    # HANDOVER: the assignees a referral on offer waits for, by referral id
+    confirming: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     gaps: tuple[Gap, ...] = ()  # GAP_WARNING: tonight's uncovered hours
 
     @property
@@ -193,6 +197,20 @@ def _handover_offer(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+def _handover_withdrawn(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """The colleague's request card once the request went with the case (no button left)."""
+    values = facts.notice.values
+    if values.get("left"):
+        why = tr(
+            "This request was withdrawn: {name} no longer works with the bot, and the case "
+            "went back to the coordinators.",
+            name=values.get("from", ""),
+        )
+    else:
+        why = tr("This request was withdrawn: the case went back to the coordinators.")
+    return Shown(f"{cards.headline(tr, config, facts.case)}\n{why}")
+
+
 def handed_over_text(tr: Translator, config: Config, referral: Referral, worker: str) -> str:
     """The old holder's case card once a colleague took the case over."""
     return f"{cards.headline(tr, config, referral)}\n" + tr(
@@ -313,26 +331,46 @@ def _assignment_refused(tr: Translator, config: Config, facts: Facts) -> str:
 
 
 def _now_with(tr: Translator, config: Config, facts: Facts) -> str:
-    return tr(
+    text = tr(
         "{ref} is now with {worker}. Tap the name to write to them.",
         ref=facts.case.ref,
         worker=_worker_link(facts),
     )
+    target = facts.notice.values.get("target")
+    if target:  # a worker is still expected at the scene: the new holder's clock
+        text += "\n" + tr(
+            "The arrival clock starts again for {worker}: arrival target {time}.",
+            worker=facts.notice.values.get("worker", ""),
+            time=local_time(datetime.fromisoformat(target), config.zone),
+        )
+    return text
 
 
 def _back_to_coordinators(tr: Translator, config: Config, facts: Facts) -> str:
     worker = facts.notice.values.get("worker", "")
     if facts.notice.values.get("left"):
-        return tr(
+        left = tr(
             "{worker} no longer works with the bot, so the coordinators have been asked to "
             "pass {ref} on. You will hear who takes it.",
             worker=worker,
             ref=facts.case.ref,
         )
-    return tr(
+        return left + _expected_again(tr, facts)
+    text = tr(
         "{worker} handed {ref} back to the coordinators. You will hear who takes it.",
         worker=worker,
         ref=facts.case.ref,
+    )
+    return text + _expected_again(tr, facts)
+
+
+def _expected_again(tr: Translator, facts: Facts) -> str:
+    """A worker is still expected at the scene: whoever takes the case now sets off anew."""
+    if not facts.notice.values.get("expected"):
+        return ""
+    return "\n" + tr(
+        "A social worker is still expected at the scene: the arrival clock starts again "
+        "for whoever takes the case."
     )
 
 
@@ -400,8 +438,8 @@ def scene_card(tr: Translator, config: Config, referral: Referral, worker: str) 
     the attendance. Drawn again, with what was said, after each tap."""
     zone = config.zone
     minutes = 0
-    if referral.arrived_at and referral.accepted_at:
-        minutes = int((referral.arrived_at - referral.accepted_at).total_seconds() // 60)
+    if referral.arrived_at and referral.held_since:
+        minutes = int((referral.arrived_at - referral.held_since).total_seconds() // 60)
     arrived = local_time(referral.arrived_at or referral.created_at, zone)
     lines = [
         cards.headline(tr, config, referral),
@@ -559,12 +597,19 @@ def _escalation(tr: Translator, config: Config, facts: Facts) -> Shown:
     text = cards.escalation_text(tr, config, referral, list(facts.asked), facts.now)
     cannot = facts.declined
     if facts.notice.values.get("cannot") and cannot is not None:  # back from an assignment
-        said = tr(
-            "↩️ {name} cannot take {ref}: “{reason}”",
-            name=cannot.name,
-            ref=referral.ref,
-            reason=mask(cannot.note or ""),
-        )
+        if cannot.reason == "left":  # deactivated before answering
+            said = tr(
+                "↩️ {name} cannot take {ref}: they no longer work with the bot.",
+                name=cannot.name,
+                ref=referral.ref,
+            )
+        else:
+            said = tr(
+                "↩️ {name} cannot take {ref}: “{reason}”",
+                name=cannot.name,
+                ref=referral.ref,
+                reason=mask(cannot.note or ""),
+            )
         text = f"{said}\n{text}"
     text += _why_back(tr, facts.notice) + _late(tr, facts.notice)
     return Shown(text, cards.escalation_buttons(tr, config, referral))
@@ -608,7 +653,7 @@ def _contact_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
         + tr(
             "{worker} accepted this at {time} and has not yet marked first contact.",
             worker=facts.notice.values.get("worker", ""),
-            time=local_time(referral.accepted_at or referral.created_at, config.zone),
+            time=local_time(referral.held_since or referral.created_at, config.zone),
         )
     )
 
@@ -636,7 +681,7 @@ def _arrival_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
             "{worker} accepted this at {time} and is not there yet: the arrival target "
             "({target}) has passed.",
             worker=values.get("worker", ""),
-            time=local_time(referral.accepted_at or referral.created_at, config.zone),
+            time=local_time(referral.held_since or referral.created_at, config.zone),
             target=local_time(target, config.zone),
         ),
     ]
@@ -667,7 +712,7 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
         )
     ]
     for referral in facts.overnight:
-        standing = _standing(tr, config, referral, facts.names)
+        standing = _standing(tr, config, referral, facts)
         number = cards.incident_line(tr, referral)  # to match it to the station's night log
         lines.append(f"{cards.headline(tr, config, referral)} — {standing}")
         if number:
@@ -675,12 +720,18 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
     return Shown("\n".join(lines))
 
 
-def _standing(tr: Translator, config: Config, referral: Referral, names: Mapping[int, str]) -> str:
+def _standing(tr: Translator, config: Config, referral: Referral, facts: Facts) -> str:
     """Where a referral stands, in one phrase, for the handover."""
     if referral.accepted_at is not None and referral.assignee_id is not None:
+        name = facts.names.get(referral.assignee_id, "?")
+        before = facts.taken_from.get(referral.id)
+        if before is not None:  # its acceptance time was the earlier holder's
+            return tr("with {worker} (taken over from {before})", worker=name, before=before)
         minutes = int((referral.accepted_at - referral.created_at).total_seconds() // 60)
-        name = names.get(referral.assignee_id, "?")
         return tr("accepted by {worker} after {minutes} min", worker=name, minutes=minutes)
+    waiting = facts.confirming.get(referral.id)
+    if referral.status is Status.OFFERED and waiting:
+        return tr("waiting for {names} to confirm", names=tr.join(list(waiting)))
     if referral.held and referral.next_action_at is not None:
         return tr(
             "waiting for the shift at {time}", time=local_time(referral.next_action_at, config.zone)
@@ -761,6 +812,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.POLICE_ANSWER: _police_answer,
     NoticeKind.CASE_CARD: _case_card,
     NoticeKind.HANDOVER_OFFER: _handover_offer,
+    NoticeKind.HANDOVER_WITHDRAWN: _handover_withdrawn,
     NoticeKind.HANDOVER_REFUSED: _handover_refused,
     NoticeKind.HANDED_OVER: _handed_over,
     # to the officer

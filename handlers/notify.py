@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from telegram import ReplyParameters
@@ -19,7 +20,7 @@ from telegram.error import BadRequest
 
 from bot.domain.referral import WORKING, Referral, Status
 from bot.i18n import Translator
-from bot.services import Services, coordinator, cover, details, handover
+from bot.services import Services, coordinator, cover, details, handover, transfers
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
@@ -134,20 +135,55 @@ async def _handover(services: Services, notice: Notice, referral: Referral | Non
         datetime.fromisoformat(notice.values["until"]),
     )
     found = await handover.overnight(services, notice.recipient, night)
-    names = {}
+    names, taken_from, confirming = {}, {}, {}
     for one in found:
         if one.accepted_at is not None and one.assignee_id is not None:
             worker = await referral_service.person(services, one.assignee_id)
             if worker is not None:
                 names[one.assignee_id] = worker.display_name
-    return Facts(notice, overnight=tuple(found), names=names)
+            before = await transfers.taken_over_from(services, one)
+            if before is not None:
+                taken_from[one.id] = before.display_name
+        if one.status is Status.OFFERED:
+            waiting = [p.display_name for p in await transfers.confirming(services, one)]
+            if waiting:
+                confirming[one.id] = tuple(waiting)
+    return Facts(
+        notice,
+        overnight=tuple(found),
+        names=names,
+        taken_from=taken_from,
+        confirming=confirming,
+    )
 
 
 async def _gap_warning(services: Services, notice: Notice, referral: Referral | None) -> Facts:
     return Facts(notice, gaps=tuple(await cover.gaps(services, notice.recipient)))
 
 
+async def _handover_offer(
+    services: Services, notice: Notice, referral: Referral | None
+) -> Facts | None:
+    """A colleague's request: nothing if it was answered or withdrawn on its way."""
+    found = await transfers.request(services, int(notice.values.get("handover", "0")))
+    if found is None or found.state is not transfers.HandoverState.OPEN:
+        return None
+    return Facts(notice, referral)
+
+
+async def _handover_withdrawn(
+    services: Services, notice: Notice, referral: Referral | None
+) -> Facts | None:
+    """The colleague's request card to edit; nothing if it never reached them."""
+    found = await transfers.request(services, int(notice.values.get("handover", "0")))
+    if found is None or found.offer_message_id is None:
+        return None
+    return Facts(replace(notice, message_id=found.offer_message_id), referral)
+
+
 _LOOKUPS: dict[NoticeKind, Lookup] = {
+    NoticeKind.HANDOVER_OFFER: _handover_offer,
+    NoticeKind.HANDOVER_WITHDRAWN: _handover_withdrawn,
     NoticeKind.FILED: _filed,
     NoticeKind.ESCALATION: _escalation,
     NoticeKind.DECLINE_REASON: _decline_reason,
@@ -172,6 +208,14 @@ async def _send_card(context: BotContext, facts: Facts, shown: Shown) -> None:
     chat_id = facts.notice.recipient.telegram_id
     sent = await context.bot.send_message(chat_id, shown.text, reply_markup=shown.buttons)
     await _record_card(context, facts.notice, facts.case, chat_id, sent.message_id)
+
+
+async def _send_request_card(context: BotContext, facts: Facts, shown: Shown) -> None:
+    """A colleague's handover request: sent, then recorded so a withdrawal can edit it."""
+    chat_id = facts.notice.recipient.telegram_id
+    sent = await context.bot.send_message(chat_id, shown.text, reply_markup=shown.buttons)
+    handover_id = int(facts.notice.values.get("handover", "0"))
+    await transfers.record_request_card(context.services, handover_id, chat_id, sent.message_id)
 
 
 async def _edit_card(context: BotContext, facts: Facts, shown: Shown) -> None:
@@ -258,6 +302,8 @@ _CALLS: dict[NoticeKind, Call] = {
     NoticeKind.DECLINE_REASON: _reply_to_card,
     NoticeKind.REVEAL: _reveal_case,
     NoticeKind.HANDED_OVER: _edit_or_send,
+    NoticeKind.HANDOVER_OFFER: _send_request_card,
+    NoticeKind.HANDOVER_WITHDRAWN: _edit_or_send,
 }
 
 

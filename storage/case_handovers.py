@@ -30,6 +30,8 @@ class Handover:
     created_at: datetime
     card_message_id: int | None
     remind_at: datetime | None = None
+    offer_chat_id: int | None = None  # the colleague's request card, once sent
+    offer_message_id: int | None = None
 
 
 def _handover(conn: Conn, row: Row) -> Handover:
@@ -43,6 +45,8 @@ def _handover(conn: Conn, row: Row) -> Handover:
         created_at=from_db(row["created_at"]),
         card_message_id=row["card_message_id"],
         remind_at=from_db(row["remind_at"]) if row["remind_at"] else None,
+        offer_chat_id=row["offer_chat_id"],
+        offer_message_id=row["offer_message_id"],
     )
 
 
@@ -107,6 +111,25 @@ async def cancel_open_of(conn: Conn, referral_id: int, now: datetime) -> list[Ha
     return [found] if found else []
 
 
+async def record_offer_card(conn: Conn, handover_id: int, chat_id: int, message_id: int) -> None:
+    """Remember where the colleague's request card is, so a withdrawal can edit it."""
+    await conn.execute(
+        "UPDATE case_handovers SET offer_chat_id = ?, offer_message_id = ? WHERE id = ?",
+        (chat_id, message_id, handover_id),
+    )
+
+
+async def last_taken(conn: Conn, referral_id: int) -> Handover | None:
+    """The newest request about a case that a colleague took (who had it before)."""
+    row = await fetch_one(
+        conn,
+        "SELECT * FROM case_handovers WHERE referral_id = ? AND state = 'taken'"
+        " ORDER BY id DESC LIMIT 1",
+        (referral_id,),
+    )
+    return _handover(conn, row) if row else None
+
+
 async def open_to(conn: Conn, person_id: int) -> list[Handover]:
     """Open requests waiting for ``person_id``'s answer."""
     rows = await fetch_all(
@@ -142,14 +165,32 @@ async def reminded(conn: Conn, handover_id: int, seen_remind_at: datetime) -> bo
 # service saw, so a double tap or a race moves it once.
 
 
+# What a change of holder starts again. The reminders of the old holder's clocks go
+# (the new holder is reminded on their own clock); the attendance at the scene goes too
+# (the old holder's "On my way" and "Arrived" are not the new holder's), unless it is
+# over: questioning ended, or the police were told they may leave.
+_NEW_CLOCKS = (
+    "contact_reminded_at = NULL, contact_escalated_at = NULL,"
+    " arrival_reminded_at = NULL, arrival_escalated_at = NULL,"
+    " stale_reminded_at = NULL"
+)
+_UNFINISHED = "questioning_ended_at IS NULL AND (police_answer IS NULL OR police_answer <> 'leave')"
+_NEW_ATTENDANCE = ", ".join(
+    f"{column} = CASE WHEN {_UNFINISHED} THEN NULL ELSE {column} END"
+    for column in ("on_way_at", "eta_minutes", "arrived_at", "police_answer", "police_answered_at")
+)
+
+
 async def move_case(
     conn: Conn, referral_id: int, *, from_id: int, to_id: int, now: datetime
 ) -> bool:
-    """``to_id`` holds the open case now, at the same case-work step."""
+    """``to_id`` holds the open case now, at the same case-work step, with its clocks
+    running from now (see :data:`_NEW_CLOCKS`)."""
     cursor = await conn.execute(
-        "UPDATE referrals SET assignee_id = ?, updated_at = ?, stale_reminded_at = NULL"  # noqa: S608
+        f"UPDATE referrals SET assignee_id = ?, holder_since = ?, updated_at = ?, {_NEW_CLOCKS},"  # noqa: S608
+        f" {_NEW_ATTENDANCE}"
         f" WHERE id = ? AND assignee_id = ? AND status IN {WORKING_STATUSES}",
-        (to_id, to_db(now), referral_id, from_id),
+        (to_id, to_db(now), to_db(now), referral_id, from_id),
     )
     return cursor.rowcount == 1
 
@@ -164,10 +205,12 @@ async def back_on_offer(
     now: datetime,
 ) -> bool:
     """The open case is nobody's again: on offer at the coordinators' level, with the
-    escalation clock running from there (it reminds them until someone takes it)."""
+    escalation clock running from there (it reminds them until someone takes it). The
+    old holder's clocks and unfinished attendance go with her."""
     cursor = await conn.execute(
-        "UPDATE referrals SET status = 'offered', assignee_id = NULL, level = ?, rounds = 0,"  # noqa: S608
-        " held = 0, next_action_at = ?, updated_at = ?"
+        "UPDATE referrals SET status = 'offered', assignee_id = NULL, holder_since = NULL,"  # noqa: S608
+        f" level = ?, rounds = 0, held = 0, next_action_at = ?, updated_at = ?, {_NEW_CLOCKS},"
+        f" {_NEW_ATTENDANCE}"
         f" WHERE id = ? AND assignee_id = ? AND status IN {WORKING_STATUSES}",
         (level, to_db(next_action_at), to_db(now), referral_id, from_id),
     )

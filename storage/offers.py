@@ -111,16 +111,34 @@ async def add_note(conn: Conn, offer_id: int, person_id: int, reason: str, note:
 
 
 async def refuse_assignment(
-    conn: Conn, offer_id: int, person_id: int, reason: str, now: datetime
+    conn: Conn,
+    offer_id: int,
+    person_id: int,
+    reason: str | None,
+    now: datetime,
+    *,
+    code: str = "cannot",
 ) -> bool:
     """The assignee's "I can't", with their typed reason (sealed); False unless the
-    assignment is ``person_id``'s and still open (a double tap, or taken meanwhile)."""
+    assignment is ``person_id``'s and still open (a double tap, or taken meanwhile).
+    ``code`` "left" (no typed reason): the assignee was deactivated before answering."""
     cursor = await conn.execute(
-        "UPDATE offers SET state = 'declined', responded_at = ?, reason = 'cannot', note = ?"
+        "UPDATE offers SET state = 'declined', responded_at = ?, reason = ?, note = ?"
         " WHERE id = ? AND person_id = ? AND assigned_by IS NOT NULL AND state = 'open'",
-        (to_db(now), seal(conn, "offers", "note", reason), offer_id, person_id),
+        (to_db(now), code, seal(conn, "offers", "note", reason), offer_id, person_id),
     )
     return cursor.rowcount == 1
+
+
+async def open_assignments_to(conn: Conn, person_id: int) -> list[Offer]:
+    """Assignments still waiting for ``person_id``'s "I take it" or "I can't"."""
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM offers WHERE person_id = ? AND assigned_by IS NOT NULL"
+        " AND state = 'open' ORDER BY id",
+        (person_id,),
+    )
+    return [_offer(conn, r) for r in rows]
 
 
 async def settle_all_open(

@@ -72,6 +72,7 @@ def _referral(conn: Conn, row: Row) -> Referral:
         assignee_id=row["assignee_id"],
         created_at=from_db(row["created_at"]),
         accepted_at=_time(row["accepted_at"]),
+        holder_since=_time(row["holder_since"]),
         contacted_at=_time(row["contacted_at"]),
         closed_at=_time(row["closed_at"]),
         outcome=Outcome(row["outcome"]) if row["outcome"] else None,
@@ -192,9 +193,9 @@ async def try_accept(
     by a worker holding fewer than ``cap`` open cases."""
     cursor = await conn.execute(
         "UPDATE referrals SET status = 'accepted', assignee_id = ?, accepted_at = ?,"  # noqa: S608
-        " updated_at = ?, next_action_at = NULL WHERE id = ? AND status = 'offered'"
-        f" AND ({OPEN_CASES_OF}) < ?",
-        (assignee_id, to_db(now), to_db(now), referral_id, assignee_id, cap),
+        " holder_since = ?, updated_at = ?, next_action_at = NULL"
+        f" WHERE id = ? AND status = 'offered' AND ({OPEN_CASES_OF}) < ?",
+        (assignee_id, to_db(now), to_db(now), to_db(now), referral_id, assignee_id, cap),
     )
     return cursor.rowcount == 1
 

@@ -70,12 +70,12 @@ async def test_a_colleague_takes_the_case_over_and_the_details_move(config_path:
             f"Li Na asks you to take over {referral.ref}: Going on leave tomorrow; call "
             "*******5678 first"
         )
-        assert offer.button_labels() == ["✅ I take it", "I can't"]
+        assert offer.button_labels() == ["✅ I take it over", "I can't"]
         assert showing_details(zhou) == []  # nothing personal before taking it
 
-        take = offer.button("✅ I take it")
+        take = offer.button("✅ I take it over")
         assert take is not None and take.callback_data is not None
-        await zhou.tap("✅ I take it")
+        await zhou.tap("✅ I take it over")
         assert any(f"You took over {referral.ref} from Li Na." in t for t in zhou.texts)
         assert "Li Na handed this case over to you." in zhou.texts
         details = [m for m in zhou.bot_messages if CANARY_NAME in m.plain]
@@ -203,7 +203,7 @@ async def test_a_request_nobody_answers_reaches_the_coordinator_across_a_restart
             "answer. Li Na still holds it."
         )
         # The request stays open: Zhou Min can still take it.
-        await s.workers["Zhou Min"].tap("✅ I take it")
+        await s.workers["Zhou Min"].tap("✅ I take it over")
         assert s.officer.last.plain.endswith(
             f"{referral.ref} is now with Zhou Min. Tap the name to write to them."
         )
@@ -220,7 +220,7 @@ async def test_the_reason_is_sealed_at_rest_and_never_logged(
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         await ask_zhou(li)
-        await s.workers["Zhou Min"].tap("✅ I take it")
+        await s.workers["Zhou Min"].tap("✅ I take it over")
         raw = _raw_bytes(config_path)
     assert b"Going on leave" not in raw
     # The libraries' payload loggers are held at INFO in production (bot/logs.py); every

@@ -285,3 +285,31 @@ def test_the_arrival_reads_in_each_language_with_its_clock_times(config: Config)
         "李娜於 2026-03-02 22:30 到達，距接案 20 分鐘。",
         "警方現在可以離開現場嗎？",
     ]
+
+
+def test_the_morning_handover_says_who_holds_a_case_now_and_whom_it_waits_for(
+    config: Config,
+) -> None:
+    taken = replace(
+        REFERRAL,
+        status=Status.ACCEPTED,
+        assignee_id=2,
+        accepted_at=FILED_AT + timedelta(minutes=9),
+        holder_since=FILED_AT + timedelta(minutes=90),
+    )
+    assigned = replace(REFERRAL, id=9, ref="R-4HX8")
+    night = {"since": "2026-03-02T10:00:00+00:00", "until": "2026-03-02T23:00:00+00:00"}
+    text = shown_to(
+        "en",
+        config,
+        NoticeKind.HANDOVER,
+        night,
+        overnight=(taken, assigned),
+        names={2: "Zhou Min"},
+        taken_from={taken.id: "Li Na"},
+        confirming={assigned.id: ("Li Na",)},
+    )
+    assert text.splitlines()[1:] == [
+        "<b>R-7F3K</b> · Family dispute · Urgent — with Zhou Min (taken over from Li Na)",
+        "<b>R-4HX8</b> · Family dispute · Urgent — waiting for Li Na to confirm",
+    ]

@@ -233,7 +233,7 @@ class Referral:
     status: Status
     assignee_id: int | None
     created_at: datetime
-    accepted_at: datetime | None
+    accepted_at: datetime | None  # the first acceptance by whoever took it from the offer
     contacted_at: datetime | None
     closed_at: datetime | None
     outcome: Outcome | None
@@ -275,6 +275,9 @@ class Referral:
     questioning_ended_at: datetime | None = None
     # sensitive: the police's own incident number, to match the referral to their record
     incident_number: str | None = None
+    # when the current holder got it (accepted, confirmed, or took it over): the
+    # holder's clocks (arrival, first contact) run from here
+    holder_since: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -287,6 +290,19 @@ class Referral:
         return self.co_response or self.at_scene or self.appropriate_adult_now
 
     @property
+    def held_since(self) -> datetime | None:
+        """When the current holder got the case (the acceptance for rows from before
+        the holder was kept)."""
+        return self.holder_since or self.accepted_at
+
+    @property
+    def attendance_finished(self) -> bool:
+        """The worker's attendance is over: questioning ended, or police told they may
+        leave. A change of holder then keeps its times; otherwise the new holder's
+        attendance starts again."""
+        return self.questioning_ended_at is not None or (self.police_answer is PoliceAnswer.LEAVE)
+
+    @property
     def expected_at(self) -> datetime | None:
         """When the worker on the way said they would arrive."""
         if self.on_way_at is None or self.eta_minutes is None:
@@ -295,13 +311,15 @@ class Referral:
 
 
 def arrival_target(referral: Referral, minutes: int) -> datetime | None:
-    """When the accepted worker should be there: ``minutes`` (the deployment's target for
-    the referral's urgency, or the appropriate adult's) after acceptance; for an
-    appropriate adult asked for a later questioning, its start (the adult must be there
-    before it starts), unless acceptance came after it. None: no clock runs."""
-    if not referral.attended or referral.accepted_at is None:
+    """When the holding worker should be there: ``minutes`` (the deployment's target for
+    the referral's urgency, or the appropriate adult's) after they got the case (a
+    colleague who took it over starts the clock again); for an appropriate adult asked
+    for a later questioning, its start (the adult must be there before it starts),
+    unless the holder got it after that. None: no clock runs."""
+    since = referral.held_since
+    if not referral.attended or since is None:
         return None
     planned = referral.questioning_at if referral.appropriate_adult_now else None
-    if planned is not None and planned > referral.accepted_at:
+    if planned is not None and planned > since:
         return planned
-    return referral.accepted_at + timedelta(minutes=minutes)
+    return since + timedelta(minutes=minutes)

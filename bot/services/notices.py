@@ -35,6 +35,9 @@ class NoticeKind(StrEnum):
     HANDOVER_OFFER = "handover_offer"  # a colleague asks you to take over: I take it / I can't
     HANDOVER_REFUSED = "handover_refused"  # to the holder: the colleague cannot; keep it
     HANDED_OVER = "handed_over"  # edit the holder's card: who has the case now
+    # edit the colleague's request card: withdrawn unanswered (the case went back to
+    # the coordinators, or its holder left), so no "I take it over" is left live
+    HANDOVER_WITHDRAWN = "handover_withdrawn"
     # to the officer
     SUBMITTED = "submitted"  # edit the review card: "Submitted as R-…", no buttons left
     FILED = "filed"  # sent, and offered to how many workers

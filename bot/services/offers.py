@@ -217,55 +217,71 @@ async def cannot_take(services: Services, person: Person, offer_id: int, reason:
     (and the one who assigned it) getting a fresh one that says who could not take it
     and why (sealed at rest, for coordinators only). The officer hears only that the
     worker could not take it. The escalation clock was never stopped: it runs on."""
-    now = services.clock.now()
     async with services.db.write() as tx:
         offer = await offers.by_id(tx, offer_id)
-        if offer is None or not await offers.refuse_assignment(
-            tx, offer_id, person.id, reason, now
-        ):
+        if offer is None or offer.person_id != person.id:
             return Changed(None, False)
-        referral = await referrals.by_id(tx, offer.referral_id)
-        assert referral is not None
-        await audit.record(
-            tx,
-            now=now,
-            action="referral.assignment_refused",
-            actor_person_id=person.id,
-            subject=referral.ref,
-        )
-        if referral.status is not Status.OFFERED:  # withdrawn meanwhile: nobody to tell
-            return Changed(referral, True)
-        told: list[Notice] = []
-        again = {
-            o.person_id
-            for o in await offers.of_referral(tx, referral.id)
-            if o.kind == "coordinator"
-        } | ({offer.assigned_by} if offer.assigned_by else set())
-        for coordinator_id in sorted(again):
-            coordinator = await people.by_id(tx, coordinator_id)
-            if coordinator is None or not coordinator.active or not coordinator.reachable:
-                continue
-            card = await offers.insert(tx, referral.id, coordinator.id, now, kind="coordinator")
-            told.append(
-                Notice(
-                    NoticeKind.ESCALATION,
-                    coordinator,
-                    referral.id,
-                    offer_id=card,
-                    values={"cannot": str(offer_id)},
-                )
-            )
-        officer = await people.by_id(tx, referral.officer_id)
-        assert officer is not None
+        refused = await refuse_assignment(tx, services, person, offer, reason)
+        if refused is None:
+            return Changed(None, False)
+        referral, told = refused
+        return Changed(referral, True, tuple(await outbox.enqueue(tx, services, told)))
+
+
+async def refuse_assignment(
+    tx: Conn, services: Services, person: Person, offer: offers.Offer, reason: str | None
+) -> tuple[Referral, list[Notice]] | None:
+    """Close ``person``'s open assignment as "I can't", in ``tx``: ``reason`` is their
+    typed reason, or None when they were deactivated before answering (the cards then
+    say so in each reader's language). Returns the referral and the notices (not yet
+    enqueued); None if the assignment was not open (answered, or a double tap)."""
+    now = services.clock.now()
+    left = reason is None
+    if not await offers.refuse_assignment(
+        tx, offer.id, person.id, reason, now, code="left" if left else "cannot"
+    ):
+        return None
+    referral = await referrals.by_id(tx, offer.referral_id)
+    assert referral is not None
+    await audit.record(
+        tx,
+        now=now,
+        action="referral.assignment_refused",
+        actor_person_id=None if left else person.id,
+        subject=referral.ref,
+        detail=f"person:{person.id}" if left else None,
+    )
+    if referral.status is not Status.OFFERED:  # withdrawn meanwhile: nobody to tell
+        return referral, []
+    told: list[Notice] = []
+    again = {
+        o.person_id for o in await offers.of_referral(tx, referral.id) if o.kind == "coordinator"
+    } | ({offer.assigned_by} if offer.assigned_by else set())
+    for coordinator_id in sorted(again):
+        coordinator = await people.by_id(tx, coordinator_id)
+        if coordinator is None or not coordinator.active or not coordinator.reachable:
+            continue
+        card = await offers.insert(tx, referral.id, coordinator.id, now, kind="coordinator")
         told.append(
             Notice(
-                NoticeKind.ASSIGNMENT_REFUSED,
-                officer,
+                NoticeKind.ESCALATION,
+                coordinator,
                 referral.id,
-                values={"worker": person.display_name},
+                offer_id=card,
+                values={"cannot": str(offer.id)},
             )
         )
-        return Changed(referral, True, tuple(await outbox.enqueue(tx, services, told)))
+    officer = await people.by_id(tx, referral.officer_id)
+    assert officer is not None
+    told.append(
+        Notice(
+            NoticeKind.ASSIGNMENT_REFUSED,
+            officer,
+            referral.id,
+            values={"worker": person.display_name},
+        )
+    )
+    return referral, told
 
 
 async def explain_decline(services: Services, person: Person, offer_id: int, note: str) -> Changed:

@@ -34,10 +34,11 @@ async def due(services: Services) -> list[Notice]:
 
 
 async def _contact(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
-    if referral.status is not Status.ACCEPTED or referral.accepted_at is None:
+    since = referral.held_since  # a new holder's clock starts when they got the case
+    if referral.status is not Status.ACCEPTED or since is None:
         return []
     target = services.config.reminders.contact_target(referral.urgency)
-    late = now - referral.accepted_at
+    late = now - since
     worker = await people.by_id(tx, referral.assignee_id) if referral.assignee_id else None
     if worker is None:
         return []

@@ -30,10 +30,12 @@ from datetime import timedelta
 
 from bot.domain.escalation import Level
 from bot.domain.people import Person, Role
-from bot.domain.referral import WORKING, Referral, Status
+from bot.domain.referral import WORKING, Referral, Status, arrival_target
+from bot.domain.routing import required_skill
 from bot.services import Services, outbox, rota
 from bot.services.escalation import plan_of
 from bot.services.notices import Changed, Notice, NoticeKind
+from bot.services.offers import refuse_assignment
 from bot.services.reminders import coordinators_to_tell
 from storage import audit, case_handovers, offers, people, referrals
 from storage.case_handovers import Handover, HandoverState
@@ -46,14 +48,20 @@ __all__ = [
     "Asked",
     "Colleague",
     "HandoverState",
+    "Waiting",
     "answer",
     "ask",
     "colleagues",
+    "confirming",
     "pending",
     "person_left",
     "put_before_coordinators",
+    "record_request_card",
+    "request",
+    "taken_over_from",
     "to_coordinators",
     "unanswered",
+    "waiting_for",
 ]
 
 ANSWER_WITHIN = timedelta(hours=2)  # then the coordinators hear that nobody answered
@@ -69,17 +77,23 @@ class Colleague:
 
 async def colleagues(services: Services, holder: Person, referral: Referral) -> list[Colleague]:
     """The team's other active, reachable workers who may take the case over, each with
-    whether they are on duty now and how many open cases they hold."""
+    whether they are on duty now and how many open cases they hold. A case that needs a
+    trained appropriate adult goes only to one (as routing offers it only to them)."""
     team = services.config.team_of(referral.station_id)
     if team is None:
         return []
     now = services.clock.now()
     shift = await rota.on_duty(services, team_id=team.id, role=Role.SOCIAL_WORKER, at=now)
-    return [
-        Colleague(person, load, person.on_duty(shift, now))
+    found = [
+        (person, load)
         for person, load in await people.workers_of_team(services.db.reader, team.id)
         if person.id not in (holder.id, referral.officer_id) and person.active and person.reachable
     ]
+    need = required_skill(referral.appropriate_adult_now)
+    if need is not None:
+        skills = await people.skills_of(services.db.reader, [person.id for person, _ in found])
+        found = [(p, load) for p, load in found if need in skills.get(p.id, frozenset())]
+    return [Colleague(person, load, person.on_duty(shift, now)) for person, load in found]
 
 
 async def pending(services: Services, referral_id: int) -> tuple[Handover, Person] | None:
@@ -89,6 +103,67 @@ async def pending(services: Services, referral_id: int) -> tuple[Handover, Perso
         return None
     colleague = await people.by_id(services.db.reader, found.to_id)
     return (found, colleague) if colleague is not None else None
+
+
+async def request(services: Services, handover_id: int) -> Handover | None:
+    """One request (for the sender: is it still open, where is the colleague's card)."""
+    return await case_handovers.by_id(services.db.reader, handover_id)
+
+
+async def record_request_card(
+    services: Services, handover_id: int, chat_id: int, message_id: int
+) -> None:
+    """Where the colleague's request card is, so a withdrawal can edit it later."""
+    async with services.db.write() as tx:
+        await case_handovers.record_offer_card(tx, handover_id, chat_id, message_id)
+
+
+async def taken_over_from(services: Services, referral: Referral) -> Person | None:
+    """Whom the current holder took the case over from (None: they accepted it from an
+    offer or an assignment, not from a colleague)."""
+    if referral.assignee_id is None or referral.holder_since == referral.accepted_at:
+        return None
+    taken = await case_handovers.last_taken(services.db.reader, referral.id)
+    if taken is None or taken.to_id != referral.assignee_id:
+        return None
+    return await people.by_id(services.db.reader, taken.from_id)
+
+
+async def confirming(services: Services, referral: Referral) -> list[Person]:
+    """Whom a referral on offer waits for: the assignees who have not answered yet."""
+    found = []
+    for offer in await offers.of_referral(services.db.reader, referral.id):
+        if offer.assigned and offer.state is offers.OfferState.OPEN:
+            person = await people.by_id(services.db.reader, offer.person_id)
+            if person is not None:
+                found.append(person)
+    return found
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Something waiting for a worker's answer: a coordinator's assignment (``by`` the
+    coordinator), or a colleague's request to take a case over (``by`` the colleague)."""
+
+    referral: Referral
+    by: str
+    assignment: bool
+
+
+async def waiting_for(services: Services, person: Person) -> list[Waiting]:
+    """Assignments and handover requests still waiting for ``person``'s answer, for /mine."""
+    reader, found = services.db.reader, []
+    for offer in await offers.open_assignments_to(reader, person.id):
+        referral = await referrals.by_id(reader, offer.referral_id)
+        by = await people.by_id(reader, offer.assigned_by) if offer.assigned_by else None
+        if referral is not None and referral.status is Status.OFFERED:
+            found.append(Waiting(referral, by.display_name if by else "", assignment=True))
+    for request in await case_handovers.open_to(reader, person.id):
+        referral = await referrals.by_id(reader, request.referral_id)
+        holder = await people.by_id(reader, request.from_id)
+        if referral is not None and holder is not None and referral.assignee_id == holder.id:
+            found.append(Waiting(referral, holder.display_name, assignment=False))
+    return found
 
 
 @dataclass(frozen=True)
@@ -234,7 +309,8 @@ async def answer(services: Services, colleague: Person, handover_id: int, take: 
             detail=f"person:{holder.id}",
         )
         officer = await people.by_id(tx, referral.officer_id)
-        assert officer is not None
+        moved = await referrals.by_id(tx, referral.id)
+        assert officer is not None and moved is not None
         taken = {"worker": colleague.display_name}
         notices = [
             Notice(NoticeKind.REVEAL, colleague, referral.id, values={"from": holder.display_name}),
@@ -249,11 +325,14 @@ async def answer(services: Services, colleague: Person, handover_id: int, take: 
                 NoticeKind.NOW_WITH,
                 officer,
                 referral.id,
-                values={**taken, "worker_telegram_id": str(colleague.telegram_id)},
+                values={
+                    **taken,
+                    "worker_telegram_id": str(colleague.telegram_id),
+                    **_clock_again(services, moved),
+                },
             ),
         ]
         sent = await outbox.enqueue(tx, services, notices)
-        moved = await referrals.by_id(tx, referral.id)
     return Answered(True, moved, HandoverState.TAKEN, holder.display_name, tuple(sent))
 
 
@@ -270,6 +349,18 @@ async def to_coordinators(
         )
         sent = await outbox.enqueue(tx, services, notices)
         return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))
+
+
+def _clock_again(services: Services, referral: Referral) -> dict[str, str]:
+    """For the officer's notice of a new holder: the new holder's arrival target, where a
+    worker is still expected at the scene (the clock started again with the take-over)."""
+    minutes = services.config.arrival.target_minutes(
+        referral.urgency, referral.appropriate_adult_now
+    )
+    target = arrival_target(referral, minutes)
+    if target is None or referral.arrived_at is not None:
+        return {}
+    return {"target": target.isoformat()}
 
 
 async def put_before_coordinators(
@@ -289,8 +380,21 @@ async def put_before_coordinators(
         now=now,
     ):
         return []
-    await case_handovers.cancel_open_of(tx, referral.id, now)
     left = "left" in values
+    withdrawn = [
+        Notice(
+            NoticeKind.HANDOVER_WITHDRAWN,
+            colleague,
+            referral.id,
+            values={
+                "handover": str(request.id),
+                "from": holder.display_name,
+                **({"left": "1"} if left else {}),
+            },
+        )
+        for request in await case_handovers.cancel_open_of(tx, referral.id, now)
+        if (colleague := await people.by_id(tx, request.to_id)) is not None
+    ]
     await referrals.add_event(
         tx,
         referral.id,
@@ -327,16 +431,30 @@ async def put_before_coordinators(
     ]
     officer = await people.by_id(tx, referral.officer_id)
     assert officer is not None
-    heard = {"worker": holder.display_name, **({"left": "1"} if left else {})}
-    return [*cards, Notice(NoticeKind.BACK_TO_COORDINATORS, officer, referral.id, values=heard)]
+    heard = {
+        "worker": holder.display_name,
+        **({"left": "1"} if left else {}),
+        **({"expected": "1"} if referral.attended and not referral.attendance_finished else {}),
+    }
+    return [
+        *cards,
+        *withdrawn,
+        Notice(NoticeKind.BACK_TO_COORDINATORS, officer, referral.id, values=heard),
+    ]
 
 
 async def person_left(tx: Conn, services: Services, person: Person) -> list[Notice]:
     """``person`` was deactivated, in ``tx``: each of their open cases goes before the
-    coordinators at once (one card each), and a colleague who asked them to take a case
+    coordinators at once (one card each); an assignment still waiting for their answer
+    is refused for them, as their "I can't" would be (fresh cards to the coordinators,
+    saying they left; the officer told); and a colleague who asked them to take a case
     over hears that they cannot. Returns the notices, enqueued."""
     now = services.clock.now()
     notices: list[Notice] = []
+    for assignment in await offers.open_assignments_to(tx, person.id):
+        refused = await refuse_assignment(tx, services, person, assignment, None)
+        if refused is not None:
+            notices += refused[1]
     for referral in await referrals.open_cases_of(tx, person.id):
         notices += await put_before_coordinators(
             tx, services, referral, person, {"left": person.display_name}
