@@ -1,4 +1,4 @@
--- 0019: a case that changes hands starts its clocks again for the new holder.
+-- 0020: a case that changes hands starts its clocks again for the new holder.
 -- ``holder_since`` is when the current holder got the case (accepted it, confirmed an
 -- assignment, or took it over from a colleague); the arrival target and the first
 -- contact reminder run from it, not from the first acceptance. Existing cases were
