@@ -239,25 +239,29 @@ async def test_the_incident_number_is_optional_checked_sealed_and_shown(
         assert filed.incident_number == "JJ-2026/1126-0042"
         assert "incident_number" in SEALED["referrals"].columns  # sealed at rest (see
         # test_sealing's canary: the number is nowhere in the database file in clear)
-        # The coordinator's card and, once accepted, the worker's case card carry it.
+        # Whole only where the client's details are: the coordinators' card, the
+        # worker's case card and the morning handover show its last four.
+        masked = "Police incident number: **-****/****-0042"
         for _ in range(8):  # nobody accepts: it climbs to the coordinator on duty
             w.clock.advance(timedelta(minutes=15))
             await escalation.tick(w.services)
             await w.settle()
-        assert any("Police incident number: JJ-2026/1126-0042" in t for t in boss.texts)
+        assert any(masked in t for t in boss.texts)
         await li.tap("✅ Accept")
-        assert any(
-            t.startswith(f"{filed.ref}") and "Police incident number: JJ-2026/1126-0042" in t
-            for t in li.texts
-        )
+        assert any(t.startswith(f"{filed.ref}") and masked in t for t in li.texts)
+        await li.send("/mine")
+        await li.tap("🔒 Show details")
+        whole = [m for m in li.bot_messages if "JJ-2026/1126-0042" in m.plain]
+        assert len(whole) == 2  # at acceptance and on request: the details, protected
+        for shown in whole:
+            assert shown.plain.startswith("🔒") and shown.protect_content
+            assert "Police incident number: JJ-2026/1126-0042" in shown.plain
         # The morning handover names it, to match the night to the station's log.
         w.clock.advance(timedelta(hours=9))
         await daily.tick(w.services)
         await w.settle()
-        assert any(
-            "Morning handover" in t and "Police incident number: JJ-2026/1126-0042" in t
-            for t in boss.texts
-        )
+        assert any("Morning handover" in t and masked in t for t in boss.texts)
+        assert not any("JJ-2026/1126-0042" in t for t in boss.texts)
 
 
 async def _wang(w: World) -> Person:
