@@ -72,7 +72,9 @@ def _tried(tr: Translator, tap: Tap) -> str:
     if not tap.verb:
         return ""
     text = _label(tr, labels.TAP_VERB, tap.verb)
-    if tap.value:
+    if tap.verb == "eta" and tap.value.isdigit():  # "On my way", in this many minutes
+        text += " · " + tr("{minutes} min", minutes=int(tap.value))
+    elif tap.value:
         text += " · " + _label(tr, _VALUES.get(tap.verb, {}), tap.value)
     if tap.person is not None:
         text += " → " + html.escape(tap.person)

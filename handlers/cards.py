@@ -17,7 +17,7 @@ from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person
 from bot.domain.referral import NEXT_STEP, WORKING, Eta, Referral, Status, arrival_target
 from bot.i18n import N_, Html, Translator
-from bot.privacy.masking import mask
+from bot.privacy.masking import mask, mask_all_but_last
 from bot.services.coordinator import Asked, Worker
 from handlers import callbacks, labels
 from handlers.replies import local_time
@@ -209,7 +209,7 @@ def details_text(tr: Translator, config: Config, referral: Referral, officer: Pe
         lines.append(tr("Place: location pin below"))
     if referral.consent is not None:
         lines.append(tr("Consent: {consent}", consent=consent_text(tr, config, referral)))
-    lines += incident_line(tr, referral)
+    lines += incident_line(tr, referral, full=True)
     if referral.safety:
         flags = tr.join(tr(labels.SAFETY[s]) for s in sorted(referral.safety))
         lines.append(tr("Safety: {flags}", flags=flags))
@@ -229,18 +229,26 @@ def consent_text(tr: Translator, config: Config, referral: Referral) -> str:
     )
 
 
-def incident_line(tr: Translator, referral: Referral) -> list[str]:
+def incident_line(tr: Translator, referral: Referral, *, full: bool = False) -> list[str]:
     """The police incident number, for matching to the police record ([] if none).
-    Checked when typed (letters, digits, - and /), escaped all the same."""
+
+    Sealed at rest, and it can be an 18-digit number shaped like an ID number, so it is
+    shown whole only where the client's details are (:func:`details_text`, sent
+    protected and audited; the filing officer's own review shows what he typed).
+    Everywhere else (the coordinators' escalation card and morning handover, the
+    worker's case card) only its last four characters are readable, enough to find
+    it in the station's log. Checked when typed (letters, digits, - and /), escaped
+    all the same."""
     if not referral.incident_number:
         return []
-    number = html.escape(referral.incident_number, quote=False)
+    value = referral.incident_number if full else mask_all_but_last(referral.incident_number)
+    number = html.escape(value, quote=False)
     return [tr("Police incident number: {value}", value=Html(number))]
 
 
 def case_text(tr: Translator, config: Config, referral: Referral) -> str:
     """A worker's own case at a glance (no personal details: those are on request; the
-    police incident number is there, to match the case to the police record)."""
+    police incident number's last four, to match the case to the police record)."""
     lines = [
         headline(tr, config, referral),
         tr("Status: {status}", status=tr(labels.STATUS[referral.status])),

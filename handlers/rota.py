@@ -81,7 +81,8 @@ async def _officer_text(context: BotContext) -> str:
     """Whom an officer can reach for their station now: the coordinator on duty and the
     team's workers on duty, each name tappable (a private chat opens). Only people the
     bot can reach are listed: one who blocked it is not tonight's cover. Nobody on duty
-    says what happens to a referral filed now, and what to do if it cannot wait."""
+    says what happens to a referral filed now and lists the team's coordinators, whom
+    its escalation then reaches, each name tappable too."""
     services, tr, person = context.services, context.tr, me(context)
     now = services.clock.now()
     station = services.config.station(person.station_id or "")
@@ -105,13 +106,19 @@ async def _officer_text(context: BotContext) -> str:
                     names=Html(_links(tr, duty.next_people.cover)),
                 )
             )
+        # Escalation's last level reaches every coordinator of the team when none is on
+        # duty (bot/services/escalation.py): those are whom the officer can write to.
         lines.append(
             tr(
-                "A referral you file now is kept and offered to the first person who comes "
-                "on duty; you hear when someone accepts. If it cannot wait, phone the "
-                "station's duty desk."
+                "A referral you file now still reaches the coordinators (all of them if "
+                "none is on duty); a routine one outside service hours waits for the next "
+                "shift, and you are told so when you file it."
             )
         )
+        everyone = board.all_coordinators.cover
+        lines.append(tr("Coordinators: {names}", names=Html(_links(tr, everyone))))
+        if everyone:
+            lines.append(tr("Tap a name to write to them."))
         if duty.next_at is not None:
             lines.append(zone_note(tr, services.config.zone))
         return "\n".join(lines)

@@ -17,7 +17,7 @@ from bot.services import attendance
 from bot.services import referrals as referral_service
 from handlers import callbacks
 from handlers.context import BotContext, me
-from handlers.guard import requires
+from handlers.guard import audit_refusal, requires
 from handlers.notice_texts import scene_card
 from handlers.replies import edit_card
 from handlers.sender import reply
@@ -33,6 +33,8 @@ async def on_scene_tap(update: Update, context: BotContext) -> None:
     services, officer, tr = context.services, me(context), context.tr
     referral = await referral_service.get(services, tap.id)
     if referral is None or referral.officer_id != officer.id:
+        # Another officer's card (forwarded, or forged data): audited, as on a case card.
+        await audit_refusal(update, context, officer, action="scene.refused")
         await query.answer(tr("This is not your referral."), show_alert=True)
         return
     if tap.action == "q":

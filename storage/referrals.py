@@ -552,18 +552,32 @@ async def history(
 
 
 async def due_for_erasure(
-    conn: Conn, *, short_before: datetime, long_before: datetime
+    conn: Conn,
+    *,
+    short_before: datetime,
+    long_before: datetime,
+    reopenable_before: datetime,
 ) -> list[tuple[int, str]]:
     """(id, ref) of referrals whose personal fields are due to go: withdrawn ones and
-    consultations after the short period, closed or returned ones after the long one."""
+    consultations after the short period, closed or returned ones after the long one.
+
+    A person who said no is treated alike whenever they said it: a case closed as
+    "client declined" because consent was declined at first contact goes after the
+    short period, as a consultation (declined at filing) does, not after a year.
+    A *closed* one of either kind may still be reopened by its worker for a while, so
+    it waits for ``reopenable_before`` (the short period or the reopen window, the
+    later of the two), never leaving a reopened case without its details."""
+    short = to_db(short_before)
     rows = await fetch_all(
         conn,
         "SELECT id, ref FROM referrals WHERE erased_at IS NULL AND legal_hold = 0 AND ("
         " (status = 'withdrawn' AND updated_at < ?)"
-        " OR (consultation = 1 AND status IN ('closed', 'returned', 'withdrawn')"
+        " OR (consultation = 1 AND status IN ('returned', 'withdrawn') AND updated_at < ?)"
+        " OR (status = 'closed' AND (consultation = 1"
+        "     OR (consent = 'declined' AND outcome = 'client_declined'))"
         "     AND updated_at < ?)"
         " OR (status IN ('closed', 'returned') AND updated_at < ?))",
-        (to_db(short_before), to_db(short_before), to_db(long_before)),
+        (short, short, to_db(reopenable_before), to_db(long_before)),
     )
     return [(r["id"], r["ref"]) for r in rows]
 

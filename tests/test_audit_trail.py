@@ -12,8 +12,8 @@ from bot.domain.referral import Urgency
 from bot.i18n import Translator
 from bot.sandbox.world import world
 from bot.services import people as people_service
-from bot.services.audit_trail import STATUS, Line, Tap
-from handlers import labels
+from bot.services.audit_trail import HAND_BACK, STATUS, TAPS, Line, Tap
+from handlers import callbacks, labels
 from handlers.audit_texts import action_text
 from storage import offers
 from tests.stories import draft, enrol, file, station
@@ -27,7 +27,7 @@ CODES = ("referral.", "offer.", "case.", "escalation.", "action.", "audit.", "st
 def _trail(text: str) -> list[tuple[str, str]]:
     """(who, what) for each line of an /audit answer."""
     lines = text.splitlines()[1:]
-    return [(line.split(" · ")[1], line.split(" · ")[2]) for line in lines]
+    return [tuple(line.split(" · ", 2)[1:]) for line in lines]  # type: ignore[misc]
 
 
 async def test_the_trail_names_who_saw_the_details_and_who_was_refused(
@@ -124,6 +124,89 @@ async def test_the_trail_has_refused_roles_and_coordinators_of_other_areas(
         assert ("Coord Min", "Refused on a coordinator's card: Take it myself") in trail
         assert ("Coord Min", "Refused on a coordinator's card: Assign → Li Na") in trail
         assert ("Coord Chen", "Refused on a coordinator's card: Hold until morning") in trail
+
+
+async def test_the_trail_words_every_kind_of_refused_tap(config_path: Path) -> None:
+    """Refused taps on the newer buttons read as the buttons do: handing a case over,
+    the time to arrive, consent at first contact, Assign anyway, and another officer's
+    tap on the officer's card at the scene (audited as a case card's refusals are)."""
+    config_path.write_text(config_path.read_text() + MINHANG_TEAM, encoding="utf-8")
+    async with world(config_path, clock=FakeClock(THURSDAY_2340)) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        chen, _ = await coordinators(w)
+        min_ = await enrol(w, 310, "Coord Min", "--role", "coordinator", "--team", "minhang-sw")
+        zhang = await enrol(w, 120, "Officer Zhang", "--role", "officer", "--station", "tianping")
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        referral = await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
+        await li.tap("✅ Accept")
+        her = await people_service.find(w.services, zhou.chat_id)
+        assert her is not None
+        rid = referral.id
+        for data in (
+            f"c:{rid}:h",
+            f"c:{rid}:g:{her.id}",
+            f"c:{rid}:g:0",
+            f"c:{rid}:e:30",
+            f"c:{rid}:ag",
+            f"c:{rid}:dn",
+            f"c:{rid}:q",
+        ):
+            answer = await zhou.tap_data(data, message_id=zhou.last.message_id)
+            assert answer.text == "This case is not yours."
+        answer = await min_.tap_data(f"k:{rid}:y:{her.id}", message_id=min_.last.message_id)
+        assert answer.text == "This referral is not in your area."
+        for data in (f"s:{rid}:l", f"s:{rid}:s", f"s:{rid}:q"):
+            answer = await zhang.tap_data(data, message_id=zhang.last.message_id)
+            assert answer.text == "This is not your referral."
+
+        await chen.send(f"/audit {referral.ref}")
+        trail = _trail(chen.last.plain)
+        not_hers = "Refused: not their case"
+        assert [what for who, what in trail if who == "Zhou Min"] == [
+            f"{not_hers}: Hand over",
+            f"{not_hers}: Hand over to… → Zhou Min",
+            f"{not_hers}: Back to the coordinator",
+            f"{not_hers}: Estimated arrival · 30 min",
+            f"{not_hers}: Consent at first contact: agrees",
+            f"{not_hers}: Consent at first contact: declines",
+            f"{not_hers}: Questioning ended",
+        ]
+        assert ("Coord Min", "Refused on a coordinator's card: Assign anyway → Zhou Min") in trail
+        card = "(officer's card at the scene)"
+        assert [what for who, what in trail if who == "Officer Zhang"] == [
+            f"Refused: not their referral: Police may leave now {card}",
+            f"Refused: not their referral: We stay {card}",
+            f"Refused: not their referral: Questioning ended {card}",
+        ]
+        assert not any("?" in what for _, what in trail)
+        assert not any(code in what for _, what in trail for code in CODES)
+
+        admin = await enrol(w, 400, "管理员", "--role", "admin", language="zh-hant")
+        await admin.send(f"/audit {referral.ref}")
+        tapped = [
+            what.replace("Zhou Min", "")
+            for who, what in _trail(admin.last.plain)
+            if who in ("Zhou Min", "Officer Zhang", "Coord Min")
+        ]
+        assert len(tapped) == 11
+        assert "操作被拒：不是本人的個案：移交給… → " in tapped  # in her words, no English
+        assert not any(re.search("[A-Za-z]", what) for what in tapped), tapped
+
+
+def test_every_button_a_refused_tap_can_carry_has_words() -> None:
+    """Each code and action of ``callbacks.ACTIONS`` is in the trail's map, and its card
+    and verb have words: a button added later cannot be forgotten (it would read "?")."""
+    for code, actions in callbacks.ACTIONS.items():
+        assert code.value in TAPS, code
+        card, verbs = TAPS[code.value]
+        assert card in labels.TAP_CARD, card
+        for action in actions:
+            assert action in verbs, (code, action)
+            assert verbs[action] in labels.TAP_VERB, (code, action)
+    for card, verbs in TAPS.values():
+        assert card in labels.TAP_CARD
+        assert set(verbs.values()) <= set(labels.TAP_VERB)
+    assert HAND_BACK in labels.TAP_VERB
 
 
 def test_an_action_code_this_version_does_not_know_is_shown_as_the_code() -> None:

@@ -106,6 +106,13 @@ async def test_a_colleague_refuses_and_the_holder_keeps_it(config_path: Path) ->
         referral = await file(w, draft("neighbour_dispute"))
         await li.tap("✅ Accept")
         await ask_zhou(li)
+        # Someone else's tap on Zhou's request is refused, and the referral's trail has it.
+        request = next(m for m in zhou.bot_messages if m.button("I can't"))
+        take = request.button("✅ I take it over")
+        answer = await li.tap_data(take.callback_data or "", message_id=request.message_id)
+        assert answer.text == "This request was not made to you."
+        refused = await audit.entries(w.services.db.reader, action="handover.refused")
+        assert [e.subject for e in refused] == [f"referral:{referral.id}"]
         # One request at a time (a second tap on an older card of the case).
         answer = await li.tap_data(callbacks.case(referral.id, "h"), message_id=li.last.message_id)
         assert answer.text == (

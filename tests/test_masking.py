@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.privacy.masking import mask
+from bot.privacy.masking import mask, mask_all_but_last
 from bot.sandbox.world import world
 from tests.stories import close_case, draft, file, station
 
@@ -248,3 +248,15 @@ async def test_the_officer_reads_the_closing_note_and_return_reason_masked(
         reason = officer.last.plain
         assert second.ref in reason
         assert "身份证：110105********002X，车牌沪A***45，住88号" in reason
+
+
+@pytest.mark.parametrize(
+    ("whole", "shown"),
+    [
+        ("JJ-2026/1126-0042", "**-****/****-0042"),
+        ("310104198001011234", "**************1234"),  # shaped like a resident ID
+        ("A12", "A12"),  # shorter than four: nothing to hide behind it
+    ],
+)
+def test_a_whole_value_keeps_only_its_last_four(whole: str, shown: str) -> None:
+    assert mask_all_but_last(whole) == shown

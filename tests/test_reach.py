@@ -22,6 +22,7 @@ from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from storage.sealing import SEALED
 from tests.stories import OFFICER_ID, draft, enrol, file, station
+from tests.test_rota_service import MINHANG_TEAM
 
 THURSDAY_2300 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
 GUARDIAN_CHOICES = [
@@ -199,14 +200,40 @@ async def test_oncall_for_an_officer_names_whom_to_write_to(config_path: Path) -
 
 
 async def test_oncall_for_an_officer_when_nobody_is_on_duty(config_path: Path) -> None:
+    """Nobody on duty: a referral filed now still reaches every coordinator of the team,
+    so the officer sees them, each a name to tap; no word of a duty desk."""
+    config_path.write_text(config_path.read_text() + MINHANG_TEAM, encoding="utf-8")
     async with world(config_path, clock=FakeClock(THURSDAY_2300)) as w:
         s = await station(w, {"Li Na": ()}, away=("Li Na",))
         await s.officer.send("/oncall")
-        text = s.officer.last.plain
-        assert text.startswith("On duty now for ")
-        assert "Nobody is on duty right now." in text
-        assert "phone the station's duty desk" in text
-        assert "tg://user" not in s.officer.last.text
+        shown = s.officer.last
+        assert shown.plain.startswith("On duty now for ")
+        assert "Nobody is on duty right now." in shown.plain
+        assert "Coordinators: nobody" in shown.plain
+        assert "duty desk" not in shown.plain and "tg://user" not in shown.text
+        await enrol(w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw")
+        await enrol(w, 301, "Night Boss", "--role", "coordinator")  # all stations
+        await enrol(w, 310, "Coord Min", "--role", "coordinator", "--team", "minhang-sw")
+        await s.officer.send("/oncall")
+        shown = s.officer.last
+        assert shown.plain.splitlines()[1:] == [
+            "Nobody is on duty right now.",
+            "A referral you file now still reaches the coordinators (all of them if none is "
+            "on duty); a routine one outside service hours waits for the next shift, and "
+            "you are told so when you file it.",
+            "Coordinators: Coord Chen, Night Boss",  # not another team's
+            "Tap a name to write to them.",
+        ]
+        assert '<a href="tg://user?id=300">Coord Chen</a>' in shown.text
+        assert '<a href="tg://user?id=301">Night Boss</a>' in shown.text
+        # The same in the officer's own language, as a Hong Kong officer reads it.
+        officer = await enrol(
+            w, 121, "警員陳", "--role", "officer", "--station", "tianping", language="zh-hant"
+        )
+        await officer.send("/oncall")
+        text = officer.last.plain
+        assert "協調員：Coord Chen、Night Boss" in text
+        assert "報案室" not in text and "當值" in text
 
 
 async def test_the_incident_number_is_optional_checked_sealed_and_shown(
@@ -239,25 +266,29 @@ async def test_the_incident_number_is_optional_checked_sealed_and_shown(
         assert filed.incident_number == "JJ-2026/1126-0042"
         assert "incident_number" in SEALED["referrals"].columns  # sealed at rest (see
         # test_sealing's canary: the number is nowhere in the database file in clear)
-        # The coordinator's card and, once accepted, the worker's case card carry it.
+        # Whole only where the client's details are: the coordinators' card, the
+        # worker's case card and the morning handover show its last four.
+        masked = "Police incident number: **-****/****-0042"
         for _ in range(8):  # nobody accepts: it climbs to the coordinator on duty
             w.clock.advance(timedelta(minutes=15))
             await escalation.tick(w.services)
             await w.settle()
-        assert any("Police incident number: JJ-2026/1126-0042" in t for t in boss.texts)
+        assert any(masked in t for t in boss.texts)
         await li.tap("✅ Accept")
-        assert any(
-            t.startswith(f"{filed.ref}") and "Police incident number: JJ-2026/1126-0042" in t
-            for t in li.texts
-        )
+        assert any(t.startswith(f"{filed.ref}") and masked in t for t in li.texts)
+        await li.send("/mine")
+        await li.tap("🔒 Show details")
+        whole = [m for m in li.bot_messages if "JJ-2026/1126-0042" in m.plain]
+        assert len(whole) == 2  # at acceptance and on request: the details, protected
+        for shown in whole:
+            assert shown.plain.startswith("🔒") and shown.protect_content
+            assert "Police incident number: JJ-2026/1126-0042" in shown.plain
         # The morning handover names it, to match the night to the station's log.
         w.clock.advance(timedelta(hours=9))
         await daily.tick(w.services)
         await w.settle()
-        assert any(
-            "Morning handover" in t and "Police incident number: JJ-2026/1126-0042" in t
-            for t in boss.texts
-        )
+        assert any("Morning handover" in t and masked in t for t in boss.texts)
+        assert not any("JJ-2026/1126-0042" in t for t in boss.texts)
 
 
 async def _wang(w: World) -> Person:

@@ -7,10 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
-from bot.domain.referral import Status
+from bot.domain.referral import Consent, NotAskedReason, Referral, Status
 from bot.engine import retention
-from bot.sandbox import FakeTelegram
-from bot.sandbox.world import world
+from bot.sandbox import FakeTelegram, Phone
+from bot.sandbox.world import World, world
 from bot.services import referrals as referral_service
 from handlers import jobs
 from storage import audit
@@ -118,3 +118,76 @@ async def test_a_bot_restarted_every_twenty_minutes_still_erases_on_time(
         assert due <= at <= due + retention.EVERY  # within the hour it fell due
         gone = await referral_service.get(w.services, referral.id)
         assert gone is not None and gone.summary is None
+
+
+async def decline_at_first_contact(w: World, worker: Phone) -> Referral:
+    """A referral filed with consent "not asked"; the worker accepts, makes first
+    contact, and the person says no: the case closes as "client declined"."""
+    referral = await file(
+        w,
+        draft("family_dispute", consent=Consent.NOT_ASKED, not_asked_reason=NotAskedReason.NO_TIME),
+    )
+    await worker.tap("✅ Accept")
+    await worker.tap("✔ First contact made")
+    await worker.tap("✖ Declines")
+    assert "Status: Closed" in worker.last.plain
+    return referral
+
+
+async def test_a_client_who_declines_at_first_contact_is_forgotten_after_thirty_days(
+    config_path: Path,
+) -> None:
+    """Said no at first contact or at filing, the person is forgotten after the short
+    period (30 days), not after a year; a case that ended otherwise keeps its year."""
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        declined = await decline_at_first_contact(w, li)
+        w.clock.advance(timedelta(minutes=5))
+        resolved = await file(w, draft("neighbour_dispute"))
+        await li.tap("✅ Accept")
+        await close_case(li)
+        w.clock.advance(timedelta(days=29, hours=23))
+        assert await retention.tick(w.services) == 0
+        kept = await referral_service.get(w.services, declined.id)
+        assert kept is not None and kept.summary is not None and kept.person_name is not None
+        w.clock.advance(timedelta(hours=2))
+        assert await retention.tick(w.services) == 1
+        gone = await referral_service.get(w.services, declined.id)
+        assert gone is not None and gone.status is Status.CLOSED
+        assert gone.summary is None and gone.person_name is None and gone.place is None
+        other = await referral_service.get(w.services, resolved.id)
+        assert other is not None and other.summary is not None  # a year for this one
+        rows = await audit.entries(w.services.db.reader, action="referral.erased")
+        assert [r.subject for r in rows] == [declined.ref]
+
+
+async def test_a_short_period_below_the_reopen_window_waits_for_the_window(
+    config_path: Path,
+) -> None:
+    """A deployment that keeps refusals for a week: the declined case can be reopened
+    for 30 days, so its details stay until then; a withdrawn referral, which cannot be
+    reopened, goes after the week."""
+    config_path.write_text(
+        config_path.read_text(encoding="utf-8") + "\n[retention]\nwithdrawn_days = 7\n"
+    )
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        declined = await decline_at_first_contact(w, li)
+        withdrawn = await file(w, draft("other"))
+        await s.officer.send("/mine")
+        await s.officer.tap(f"Withdraw {withdrawn.ref}")
+        await s.officer.send("Sorted out on the spot.")
+        w.clock.advance(timedelta(days=8))
+        assert await retention.tick(w.services) == 1
+        gone = await referral_service.get(w.services, withdrawn.id)
+        assert gone is not None and gone.summary is None
+        w.clock.advance(timedelta(days=21))  # day 29: the worker may still reopen it
+        assert await retention.tick(w.services) == 0
+        kept = await referral_service.get(w.services, declined.id)
+        assert kept is not None and kept.summary is not None
+        w.clock.advance(timedelta(days=2))
+        assert await retention.tick(w.services) == 1
+        erased = await referral_service.get(w.services, declined.id)
+        assert erased is not None and erased.summary is None

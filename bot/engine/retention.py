@@ -8,12 +8,18 @@ round is due (and once at each start). An in-memory timer started an hour after 
 start, so a bot restarted more often than hourly (a crash loop, frequent deploys)
 never erased anything; now a restart changes nothing, and a bot that was down for a
 while catches up at once when it is back, as the daily messages do.
+
+A person who said no (a consultation, or consent declined at first contact) keeps their
+details only for ``withdrawn_days``; a closed case of theirs at least for the reopen
+window too (a worker may reopen it if they change their mind), so a deployment that
+sets ``withdrawn_days`` below that window does not erase a case that can still reopen.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.referral import REOPEN_WINDOW
 from bot.services import Services
 from storage import audit, meta, referrals
 from storage.sealing import forget_opened
@@ -32,10 +38,12 @@ async def tick(services: Services) -> int:
         last = await meta.get(tx, LAST_ROUND)
         if last is not None and now - datetime.fromisoformat(last) < EVERY:
             return 0
+        short = timedelta(days=settings.withdrawn_days)
         due = await referrals.due_for_erasure(
             tx,
-            short_before=now - timedelta(days=settings.withdrawn_days),
+            short_before=now - short,
             long_before=now - timedelta(days=settings.closed_days),
+            reopenable_before=now - max(short, REOPEN_WINDOW),
         )
         for referral_id, ref in due:
             await referrals.erase(tx, referral_id, now)

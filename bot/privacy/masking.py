@@ -195,3 +195,20 @@ def mask(text: str) -> str:
     hidden = _KEEP.sub(lambda m: "_" * len(m.group(0)), copy)  # same length: spans agree
     original, _ = _replace(original, copy, _NUMBER, _number, search=hidden)
     return original
+
+
+def mask_all_but_last(value: str, keep: int = 4) -> str:
+    """``value`` with every letter and digit but the last ``keep`` starred, separators
+    kept: ``JJ-2026/1126-0042`` reads ``**-****/****-0042``. For a whole value that is
+    personal as it stands (a police incident number can be an 18-digit number shaped
+    like an ID number), where :func:`mask` only finds identifiers inside free text. The
+    last four are enough to match a card to a log that holds the full value."""
+    total = sum(ch.isalnum() for ch in value)
+    seen, out = 0, []
+    for ch in value:
+        if ch.isalnum():
+            seen += 1
+            out.append(ch if seen > total - keep else "*")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -19,6 +19,7 @@ from bot.domain.people import Person, Role
 from bot.domain.referral import Referral
 from bot.services import Services
 from bot.services.coordinator import covers
+from bot.services.transfers import TO_COORDINATORS
 from storage import audit, offers, people, referrals
 from storage.audit import AuditEntry
 
@@ -29,7 +30,7 @@ class Tap:
     (``""`` for a card with one button), the value after it (a status, an outcome…)
     and, for an Assign, the worker it named."""
 
-    card: str  # "offer", "case", "escalation", "withdraw"
+    card: str  # "offer", "case", "escalation", "handover", "scene", "withdraw"
     verb: str  # "accept", "show_details", "assign"…; "?" for a code this version lacks
     value: str = ""
     person: str | None = None
@@ -88,8 +89,11 @@ async def trail(services: Services, viewer: Person, ref: str) -> tuple[Referral,
 
 
 # What a refused tap tried, from its button's data: the kind of card, then its action
-# (handlers/callbacks.py, handlers/offers.py, cases.py and coordinator.py).
-_TAPS: dict[str, tuple[str, dict[str, str]]] = {
+# (handlers/callbacks.py, handlers/offers.py, cases.py, coordinator.py, handovers.py and
+# scene.py). Every code and action of ``handlers.callbacks.ACTIONS`` is here, and each
+# card and verb has words in ``handlers.labels`` (a test holds both), so a refused tap
+# never reads "?" or raw data.
+TAPS: dict[str, tuple[str, dict[str, str]]] = {
     "o": ("offer", {"a": "accept", "d": "open", "b": "back", "r": "decline", "n": "cannot"}),
     "c": (
         "case",
@@ -106,8 +110,10 @@ _TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "n": "step",
             "o": "outcome",
             "l": "resource",
-            "ag": "consent",
-            "dn": "consent",
+            "h": "hand_over",
+            "g": "hand_to",
+            "ag": "consent_agrees",
+            "dn": "consent_declines",
         },
     ),
     "k": (
@@ -122,8 +128,13 @@ _TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "h": "hold",
         },
     ),
+    "h": ("handover", {"y": "take_over", "n": "cannot_take_over"}),
+    "s": ("scene", {"l": "police_leave", "s": "police_stay", "q": "questioning_ended"}),
     "w": ("withdraw", {}),
 }
+# Taps whose value is a person's id: the line names the person instead.
+_NAMES_A_PERSON = {("k", "p"), ("k", "y"), ("c", "g")}
+HAND_BACK = "hand_back"  # "g" with 0: back to the coordinators, not to a person
 
 
 async def _line(entry: AuditEntry, name: Callable[[int | None], Awaitable[str | None]]) -> Line:
@@ -136,11 +147,11 @@ async def _line(entry: AuditEntry, name: Callable[[int | None], Awaitable[str | 
         return replace(line, person=await name(int(named)))
     if entry.action == "case.refused":  # the case card's action and value
         return replace(line, tap=await _tried("c", detail, name))
-    if entry.action == "offer.refused" and detail in _TAPS["o"][1].values():  # "accept"
+    if entry.action == "offer.refused" and detail in TAPS["o"][1].values():  # "accept"
         return replace(line, tap=Tap("offer", detail))
     if entry.action.endswith(".refused") and detail.startswith("button:"):  # its data
         code, _, rest = detail.removeprefix("button:").partition(":")
-        if code in _TAPS:
+        if code in TAPS:
             tap = rest.partition(":")[2]  # after the offer's or referral's id
             return replace(line, tap=await _tried(code, tap, name))
     if entry.action.endswith(".refused") and detail:
@@ -150,9 +161,11 @@ async def _line(entry: AuditEntry, name: Callable[[int | None], Awaitable[str | 
 
 async def _tried(code: str, tap: str, name: Callable[[int | None], Awaitable[str | None]]) -> Tap:
     """The card and action a refused tap's data names; an Assign names its worker."""
-    card, verbs = _TAPS[code]
+    card, verbs = TAPS[code]
     verb, _, value = tap.partition(":")
     tried = verbs.get(verb, "?") if verb else ""
-    if code == "k" and verb == "p" and value.isdigit():
+    if (code, verb) in _NAMES_A_PERSON and value.isdigit():
+        if int(value) == TO_COORDINATORS:  # a case's "Back to the coordinator"
+            return Tap(card, HAND_BACK)
         return Tap(card, tried, person=await name(int(value)))
     return Tap(card, tried, value)

@@ -252,12 +252,16 @@ async def answer(services: Services, colleague: Person, handover_id: int, take: 
     async with services.db.write() as tx:
         request = await case_handovers.by_id(tx, handover_id)
         if request is None or request.to_id != colleague.id:
+            # Filed under the referral when there is one, so its /audit shows the tap.
             await audit.record(
                 tx,
                 now=now,
                 action="handover.refused",
                 actor_person_id=colleague.id,
-                subject=f"handover:{handover_id}",
+                subject=f"handover:{handover_id}"
+                if request is None
+                else f"referral:{request.referral_id}",
+                detail=f"button:h:{handover_id}:{'y' if take else 'n'}",
             )
             return Answered(False)
         referral = await referrals.by_id(tx, request.referral_id)

@@ -1,4 +1,4 @@
--- 0015: a worker hands an open case to a colleague of the team, who takes it or not.
+-- 0016: a worker hands an open case to a colleague of the team, who takes it or not.
 -- One row per request. The holder keeps the case until the colleague takes it, so a
 -- request nobody answers leaves nobody without it; ``remind_at`` is its timer (the
 -- engine tells the coordinators once it passes, then clears it). ``card_message_id``

@@ -1,4 +1,4 @@
--- 0015: arrival on scene for every referral a worker attends in person, and the
+-- 0017: arrival on scene for every referral a worker attends in person, and the
 -- appropriate adult's request as the law works. Nothing here names anyone.
 -- The officer asked for a worker at the scene (besides a co-response, which always is).
 ALTER TABLE referrals ADD COLUMN at_scene INTEGER NOT NULL DEFAULT 0 CHECK (at_scene IN (0, 1));

@@ -110,6 +110,9 @@ class Board:
     team_id: str
     workers: Duty
     coordinators: Reach
+    # Every coordinator of the team (and of all stations), on duty or not: whom a
+    # referral's last escalation reaches when none is on duty (an officer's /oncall).
+    all_coordinators: Reach = field(default_factory=Reach)
 
 
 def teams_of(services: Services, person: Person) -> list[str]:
@@ -147,13 +150,14 @@ async def boards(services: Services, person: Person, at: datetime) -> list[Board
 
 async def station_board(services: Services, station_id: str, at: datetime) -> Board | None:
     """For an officer's /oncall: the team covering ``station_id`` with its workers on
-    duty now (and next), and the coordinators on duty for it now; None when no team
-    covers the station."""
+    duty now (and next), the coordinators on duty for it now and all its coordinators;
+    None when no team covers the station."""
     team = services.config.team_of(station_id)
     if team is None:
         return None
     coordinators = Reach.of(await coordinators_on_duty(services, team.id, at))
-    return Board(team.id, await _duty(services, team.id, at), coordinators)
+    everyone = Reach.of(await people.coordinators_for(services.db.reader, team.id))
+    return Board(team.id, await _duty(services, team.id, at), coordinators, everyone)
 
 
 async def _duty(services: Services, team_id: str, at: datetime) -> Duty:
