@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 from bot.config import Config
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person
-from bot.domain.referral import NEXT_STEP, WORKING, Eta, Referral, Status, arrival_target
+from bot.domain.referral import NEXT_STEP, WORKING, Consent, Eta, Referral, Status, arrival_target
 from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask, mask_all_but_last
 from bot.services.coordinator import Asked, Worker
@@ -219,13 +219,20 @@ def details_text(tr: Translator, config: Config, referral: Referral, officer: Pe
 
 
 def consent_text(tr: Translator, config: Config, referral: Referral) -> str:
-    """The referral's consent as recorded, in the guardian's words for a child's band."""
+    """The referral's consent as recorded, in the guardian's words for a child's band.
+    A decline the worker recorded at first contact (not a consultation filed so) says
+    so: the person was contacted, and then declined."""
     assert referral.consent is not None
+    guardian = labels.guardian_band(config, referral.age_band)
+    if referral.consent is Consent.DECLINED and not referral.consultation:
+        if guardian:
+            return tr("The guardian declined when first contacted")
+        return tr("Declined when first contacted")
     return labels.consent(
         tr,
         referral.consent,
         referral.consent_note,
-        guardian=labels.guardian_band(config, referral.age_band),
+        guardian=guardian,
     )
 
 

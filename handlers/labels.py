@@ -224,7 +224,7 @@ TAP_VERB = {
     "hand_over": N_("Hand over"),
     "hand_to": N_("Hand over to…"),
     "hand_back": N_("Back to the coordinator"),
-    "take_over": N_("I take it"),
+    "take_over": N_("I take it over"),
     "cannot_take_over": N_("I can't"),
     "cannot": N_("I can't"),
     "police_leave": N_("Police may leave now"),

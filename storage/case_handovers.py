@@ -83,6 +83,15 @@ async def by_id(conn: Conn, handover_id: int) -> Handover | None:
     return _handover(conn, row) if row else None
 
 
+async def ids_of_referral(conn: Conn, referral_id: int) -> list[int]:
+    """Every handover request ever made for the referral (the audit trail reads the
+    refusals recorded under each)."""
+    rows = await fetch_all(
+        conn, "SELECT id FROM case_handovers WHERE referral_id = ? ORDER BY id", (referral_id,)
+    )
+    return [row["id"] for row in rows]
+
+
 async def open_of_referral(conn: Conn, referral_id: int) -> Handover | None:
     row = await fetch_one(
         conn,

@@ -1,7 +1,8 @@
 """Officers' unfinished referrals: one row per officer, the draft itself as JSON.
 
-The draft is stored in two parts (migration 0015): the officer's choices in clear, and
-the personal fields (a name, a phone, a place, what happened) sealed in ``data``, so
+The draft is stored in two parts (migration 0019): the officer's choices in clear, and
+the personal fields (``PERSONAL_FIELDS``: a name, a phone, a place and its coordinates,
+what happened, the police incident number) sealed in ``data``, so
 that a tap on a choice does not encrypt anything again. They are read and written
 here and never logged.
 """

@@ -113,6 +113,21 @@ async def test_a_colleague_refuses_and_the_holder_keeps_it(config_path: Path) ->
         assert answer.text == "This request was not made to you."
         refused = await audit.entries(w.services.db.reader, action="handover.refused")
         assert [e.subject for e in refused] == [f"referral:{referral.id}"]
+        # The officer's tap on it is refused by the role guard; the trail shows it too.
+        answer = await s.officer.tap_data(take.callback_data or "", message_id=request.message_id)
+        assert answer.show_alert
+        admin = await enrol(w, 900, "Admin Wu", "--role", "admin")
+        await admin.send(f"/audit {referral.ref}")
+        trail = admin.last.plain.splitlines()
+        request_words = "I take it over (request to take a case over)"
+        assert any(
+            line.endswith(f"Li Na · Refused: handover not allowed: {request_words}")
+            for line in trail
+        )
+        assert any(
+            line.endswith(f"Officer Wang · Refused: not allowed for their role: {request_words}")
+            for line in trail
+        )
         # One request at a time (a second tap on an older card of the case).
         answer = await li.tap_data(callbacks.case(referral.id, "h"), message_id=li.last.message_id)
         assert answer.text == (

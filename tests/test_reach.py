@@ -137,6 +137,13 @@ async def test_consent_not_asked_is_asked_at_first_contact_and_a_no_ends_the_cas
         )
         again = await li.tap_data(declines.callback_data, message_id=card.message_id)
         assert again.text == "This button is no longer active."  # a double tap: once
+        # Reopened within the window, her details say what happened: she was contacted
+        # and then declined, not "consultation only, not contacted".
+        await li.tap("Reopen")
+        await li.tap("🔒 Show details")
+        details = next(m for m in reversed(li.bot_messages) if m.plain.startswith("🔒"))
+        assert "Consent: Declined when first contacted" in details.plain
+        assert "not contacted" not in details.plain
 
 
 async def test_a_yes_at_first_contact_goes_on_with_the_case(config_path: Path) -> None:

@@ -20,7 +20,7 @@ from bot.domain.referral import Referral
 from bot.services import Services
 from bot.services.coordinator import covers
 from bot.services.transfers import TO_COORDINATORS
-from storage import audit, offers, people, referrals
+from storage import audit, case_handovers, offers, people, referrals
 from storage.audit import AuditEntry
 
 
@@ -68,8 +68,13 @@ async def trail(services: Services, viewer: Person, ref: str) -> tuple[Referral,
             names[person_id] = person.display_name if person else f"#{person_id}"
         return names[person_id]
 
-    subjects = [referral.ref, f"referral:{referral.id}"] + [
-        f"offer:{offer.id}" for offer in await offers.of_referral(services.db.reader, referral.id)
+    reader = services.db.reader
+    subjects = [
+        referral.ref,
+        f"referral:{referral.id}",
+        *[f"offer:{offer.id}" for offer in await offers.of_referral(reader, referral.id)],
+        # The guard files a refused tap on a handover request under the request.
+        *[f"handover:{h}" for h in await case_handovers.ids_of_referral(reader, referral.id)],
     ]
     lines = [await _line(e, name) for e in await audit.entries_about(services.db.reader, subjects)]
     lines += [
