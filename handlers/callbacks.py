@@ -65,7 +65,9 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "e": Eta,  # on my way, arriving in this many minutes
         "q": None,  # questioning ended (appropriate adult)
         "o": Outcome,
-        "l": Resource,
+        "l": Resource,  # linked: this kind (the directory's entries of it, or type one)
+        "d": NUMBER,  # …this directory entry
+        "t": Resource,  # …a name typed by the worker
         "h": None,  # Hand over: choose a colleague or the coordinator
         "g": NUMBER,  # …to this colleague (0: back to the coordinators)
         "ag": None,  # consent at first contact: agrees

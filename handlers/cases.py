@@ -6,14 +6,17 @@ stored prompt and answered in :mod:`handlers.answers`.
 
 from __future__ import annotations
 
+import html
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler
 
 from bot.domain.people import Role
 from bot.domain.referral import WORKING, Consent, Eta, Outcome, Referral, Resource, Status
 from bot.i18n import Translator
-from bot.services import attendance, cases, transfers
+from bot.services import attendance, cases, resource_directory, transfers
 from bot.services import referrals as referral_service
+from bot.services.resource_directory import Entry
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
 from handlers.details import send_details
@@ -34,7 +37,9 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     referral = await _own_case(update, context, referral_id, action)
     if referral is None:
         return
-    if verb in ("x", "r", "o", "l", "h", "g") and referral.status not in WORKING:  # an old card
+    if (
+        verb in ("x", "r", "o", "l", "t", "d", "h", "g") and referral.status not in WORKING
+    ):  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
     guardian = labels.guardian_band(services.config, referral.age_band)
@@ -105,16 +110,23 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         )
     elif verb == "o":
         await _chose_outcome(update, context, referral_id, Outcome(value))
-    elif verb == "l":
+    elif verb in ("l", "t"):
         await query.answer()
+        kind = Resource(value)
+        listed = await resource_directory.choices(services, kind, referral.station_id)
+        if verb == "l" and listed:
+            await edit_card(query, *_directory_choices(tr, referral, kind, listed))
+            return
         await ask_on_card(
             update,
             context,
             referral_id,
             "close_resource",
             tr("Type the name of the service or organisation you linked the person to."),
-            {"outcome": Outcome.LINKED.value, "resource": Resource(value).value},
+            {"outcome": Outcome.LINKED.value, "resource": kind.value},
         )
+    elif verb == "d":
+        await _picked_from_directory(update, context, referral, tap.value_number)
     elif action == "r":
         await query.answer()
         await ask_on_card(
@@ -230,6 +242,68 @@ async def _ask_handover_reason(
     )
 
 
+def _directory_choices(
+    tr: Translator, referral: Referral, kind: Resource, listed: list[Entry]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The directory's entries of ``kind`` serving the referral's station, with what a
+    worker needs to choose (hours, languages, the administrators' note), and a way to
+    type a resource the directory does not list."""
+    rid = referral.id
+    lines = [tr("Which {kind}?", kind=tr(labels.RESOURCE[kind]))]
+    rows = []
+    for entry in listed:
+        name = entry.name(tr.language)
+        facts = [part for part in (entry.contact, entry.hours, entry.languages, entry.note) if part]
+        lines.append(
+            f"• <b>{html.escape(name)}</b>"
+            + (f" — {html.escape(' · '.join(facts))}" if facts else "")
+        )
+        rows.append(
+            [InlineKeyboardButton(name, callback_data=callbacks.case(rid, "d", str(entry.id)))]
+        )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                tr("✏️ Another (type its name)"), callback_data=callbacks.case(rid, "t", kind)
+            )
+        ]
+    )
+    rows.append(
+        [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "o", Outcome.LINKED))]
+    )
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def _picked_from_directory(
+    update: Update, context: BotContext, referral: Referral, resource_id: int
+) -> None:
+    """A directory entry was tapped: check it still serves this referral (the button is
+    untrusted and may be older than the last import), then ask the officer's line."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    entry = await resource_directory.entry(context.services, resource_id)
+    if entry is None or not entry.serves(referral.station_id):
+        await query.answer(
+            tr("The directory no longer lists this resource. Please choose again."),
+            show_alert=True,
+        )
+        return
+    await query.answer()
+    await ask_on_card(
+        update,
+        context,
+        referral.id,
+        "close_note",
+        note_question(context),
+        {
+            "outcome": Outcome.LINKED.value,
+            "resource": entry.type,
+            "name": entry.name(tr.language),
+        },
+    )
+
+
 def _asks_consent(referral: Referral, seen: Status) -> bool:
     """ "First contact made" on a case filed with consent "not asked": ask the answer."""
     return (
@@ -290,14 +364,11 @@ async def _chose_outcome(
     tr = context.tr
     await query.answer()
     if outcome is Outcome.LINKED:
-        rows = [
-            [
-                InlineKeyboardButton(
-                    tr(label), callback_data=callbacks.case(referral_id, "l", resource)
-                )
-            ]
-            for resource, label in labels.RESOURCE.items()
+        kinds = [
+            InlineKeyboardButton(tr(label), callback_data=callbacks.case(referral_id, "l", kind))
+            for kind, label in labels.RESOURCE.items()
         ]
+        rows = [kinds[i : i + 2] for i in range(0, len(kinds), 2)]
         rows.append(
             [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(referral_id, "x"))]
         )

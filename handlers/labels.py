@@ -100,10 +100,19 @@ OUTCOME = {
     Outcome.TRANSFERRED: N_("Transferred to another agency"),
 }
 RESOURCE = {
+    Resource.COMMUNITY: N_("Residents' committee / community"),
+    Resource.WOMENS_FEDERATION: N_("Women's federation"),
+    Resource.SHELTER: N_("Shelter"),
+    Resource.LEGAL: N_("Legal"),
+    Resource.MEDIATION: N_("Mediation"),
+    Resource.MENTAL_HEALTH: N_("Psychiatric / mental health"),
+    Resource.ADDICTION: N_("Addiction service"),
+    Resource.SCHOOL: N_("School"),
+    Resource.HOTLINE: N_("Hotline"),
+    Resource.CIVIL_AFFAIRS: N_("Civil affairs"),
     Resource.GOVERNMENT: N_("Government service"),
     Resource.NGO: N_("NGO"),
     Resource.MEDICAL: N_("Medical"),
-    Resource.LEGAL: N_("Legal"),
     Resource.VOLUNTEERS: N_("Volunteers"),
     Resource.FAMILY: N_("Family"),
 }

@@ -33,7 +33,7 @@ from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
 from bot.domain.people import Role
 from bot.domain.referral import Skill
 from bot.domain.rota import Change
-from bot.services import Services, enrolment
+from bot.services import Services, enrolment, resource_directory
 from bot.services import people as people_service
 from bot.services import rota as rota_service
 from storage import audit as audit_storage
@@ -83,6 +83,8 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
             print(f"{person.display_name} ({args.telegram_id}) is now {state}")
         elif args.command == "rota":
             await _rota_import(services, args.file)
+        elif args.command == "directory":
+            await _directory_import(services, args.file)
     finally:
         await services.db.close()
     return 0
@@ -251,6 +253,23 @@ async def _skills(services: Services, telegram_id: int, text: str) -> None:
         raise CliError(f"nobody with Telegram id {telegram_id} is enrolled", EXIT_INVALID)
     shown = ", ".join(sorted(skills)) or "none"
     print(f"{person.display_name} ({telegram_id}) skills: {shown}")
+
+
+async def _directory_import(services: Services, path: Path) -> None:
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # noqa: ASYNC240 - one small file
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {exc}", EXIT_INVALID) from None
+    try:
+        written, dropped = await resource_directory.import_file(services, text)
+    except resource_directory.DirectoryFileError as exc:
+        for line in exc.errors:
+            print(f"{path}: {line}", file=sys.stderr)
+        count = len(exc.errors)
+        raise CliError(f"{count} bad row(s); nothing was imported", EXIT_INVALID) from None
+    print(f"directory imported from {path}: {written} resource(s)")
+    if dropped:
+        print(f"  {dropped} resource(s) not in the file are no longer offered")
 
 
 async def _rota_import(services: Services, path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.domain.people import Role
 from bot.domain.referral import Skill
 from bot.i18n import available_languages
+from bot.services import resource_directory
 from bot.services import rota as rota_service
 
 DEFAULT_CONFIG = "config.toml"
@@ -120,4 +121,17 @@ def _parser() -> argparse.ArgumentParser:
         )
     )
     rota_import.add_argument("file", type=Path, help="the CSV file (UTF-8)")
+    resources = sub.add_parser("directory", help="the directory of local resources")
+    resources_sub = resources.add_subparsers(
+        dest="directory_command", required=True, metavar="ACTION"
+    )
+    directory_import = with_config(
+        resources_sub.add_parser(
+            "import",
+            help="replace the directory of local resources from a CSV file",
+            description=resource_directory.CSV_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
+    directory_import.add_argument("file", type=Path, help="the CSV file (UTF-8)")
     return parser

@@ -143,6 +143,16 @@ class Resource(StrEnum):
     LEGAL = "legal"
     VOLUNTEERS = "volunteers"
     FAMILY = "family"
+    # The local directory's kinds (居委会/社区, 妇联, shelters, …); "legal" is legal aid.
+    COMMUNITY = "community"
+    WOMENS_FEDERATION = "womens_federation"
+    SHELTER = "shelter"
+    MEDIATION = "mediation"
+    MENTAL_HEALTH = "mental_health"
+    ADDICTION = "addiction"
+    SCHOOL = "school"
+    HOTLINE = "hotline"
+    CIVIL_AFFAIRS = "civil_affairs"
 
 
 # The worker's path through a case, one step at a time.
