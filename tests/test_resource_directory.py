@@ -150,3 +150,33 @@ async def test_an_entry_withdrawn_since_the_list_was_drawn_is_refused_politely(
         assert answer.text == "The directory no longer lists this resource. Please choose again."
         still = await referral_service.get(w.services, referral.id)
         assert still is not None and still.status.value != "closed"
+
+
+async def test_the_directory_speaks_the_workers_language(config_path: Path, tmp_path: Path) -> None:
+    """Kinds and names in the worker's script: Traditional here, Simplified below."""
+    async with world(config_path) as w:
+        status, _, err = await _import(w, tmp_path, DIRECTORY)
+        assert status == 0, err
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        for phone, language in ((li, "繁體中文"), (zhou, "简体中文")):
+            await phone.send("/language")
+            await phone.tap(language)
+        first = await file(w, draft("family_dispute"))
+        second = await file(w, draft("family_dispute"))
+        for phone, referral in ((li, first), (zhou, second)):
+            card = next(
+                m
+                for m in reversed(phone.bot_messages)
+                if referral.ref in m.plain and "✅ 接案" in m.button_labels()
+            )
+            await phone.tap("✅ 接案", message=card)
+        await li.tap("結案")
+        await li.tap("已連結資源")
+        await li.tap("婦聯")
+        assert li.last.plain.splitlines()[0] == "請選擇婦聯："
+        assert li.last.button_labels()[:2] == ["徐匯區婦聯", "✏️ 其他（輸入名稱）"]
+        await zhou.tap("结案")
+        await zhou.tap("已链接资源")
+        await zhou.tap("妇联")
+        assert zhou.last.button_labels()[:2] == ["徐汇区妇联", "✏️ 其他（输入名称）"]
