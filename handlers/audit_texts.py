@@ -21,6 +21,7 @@ _VALUES: dict[str, dict[str, str]] = {
     "step": {status.value: label for status, label in labels.STATUS.items()},
     "outcome": {outcome.value: label for outcome, label in labels.OUTCOME.items()},
     "resource": {resource.value: label for resource, label in labels.RESOURCE.items()},
+    "resource_typed": {resource.value: label for resource, label in labels.RESOURCE.items()},
     "decline": labels.DECLINE_BY_VALUE,
 }
 _STATUS = {status.value: label for status, label in labels.STATUS.items()}

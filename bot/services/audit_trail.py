@@ -115,6 +115,8 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "n": "step",
             "o": "outcome",
             "l": "resource",
+            "d": "directory_entry",
+            "t": "resource_typed",
             "h": "hand_over",
             "g": "hand_to",
             "ag": "consent_agrees",
