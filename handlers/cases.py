@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler
 from bot.domain.people import Role
 from bot.domain.referral import WORKING, Consent, Eta, Outcome, Referral, Resource, Status
 from bot.i18n import Translator
-from bot.services import attendance, cases, transfers
+from bot.services import attendance, care, cases, transfers
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
@@ -33,6 +33,9 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     services, person, tr = context.services, me(context), context.tr
     referral = await _own_case(update, context, referral_id, action)
     if referral is None:
+        return
+    if verb == "db":
+        await _ask_debrief(update, context, referral)
         return
     if verb in ("x", "r", "o", "l", "h", "g") and referral.status not in WORKING:  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
@@ -153,6 +156,22 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     else:  # "b": back to the card
         await query.answer()
         await _show_card(update, context, referral)
+
+
+async def _ask_debrief(update: Update, context: BotContext, referral: Referral) -> None:
+    """One tap: the team's coordinators (on duty, else all) hear the worker asks."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    asked = await care.ask_debrief(context.services, me(context), referral)
+    if asked is None:
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+    elif asked:
+        await query.answer(
+            tr("Your coordinator is asked to get in touch for a debrief."), show_alert=True
+        )
+    else:
+        await query.answer(tr("You have already asked for a debrief after this case."))
 
 
 async def _choose_colleague(update: Update, context: BotContext, referral: Referral) -> None:

@@ -19,6 +19,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from bot.config import Config
+from bot.domain.care import critical
 from bot.domain.referral import PoliceAnswer, Referral, Status
 from bot.domain.rota import Change
 from bot.i18n import Html, Translator
@@ -658,6 +659,36 @@ def _contact_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+def _critical_answers(tr: Translator, referral: Referral) -> str:
+    return tr.join([tr(labels.SAFETY[s]) for s in labels.SAFETY if s in critical(referral.safety)])
+
+
+def _debrief_offer(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """A critical case ended: the coordinator is prompted to offer its worker a debrief."""
+    referral = facts.case
+    return Shown(
+        f"🫂 {cards.headline(tr, config, referral)}\n"
+        + tr(
+            "{worker} has finished this case, which had a critical safety answer ({answers}). "
+            "Please offer {worker} a debrief.",
+            worker=facts.notice.values.get("worker", ""),
+            answers=_critical_answers(tr, referral),
+        )
+    )
+
+
+def _debrief_asked(tr: Translator, config: Config, facts: Facts) -> Shown:
+    referral = facts.case
+    return Shown(
+        f"🫂 {cards.headline(tr, config, referral)}\n"
+        + tr(
+            "{worker} asks for a debrief after this case ({answers}). Please get in touch.",
+            worker=facts.notice.values.get("worker", ""),
+            answers=_critical_answers(tr, referral),
+        )
+    )
+
+
 def _handover_unanswered(tr: Translator, config: Config, facts: Facts) -> Shown:
     values = facts.notice.values
     return Shown(
@@ -846,6 +877,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.HANDOVER: _handover,
     NoticeKind.GAP_WARNING: _gap_warning,
     NoticeKind.HANDOVER_UNANSWERED: _handover_unanswered,
+    NoticeKind.DEBRIEF_OFFER: _debrief_offer,
+    NoticeKind.DEBRIEF_ASKED: _debrief_asked,
     # to the people whose duty a coordinator changed
     NoticeKind.COVER: _cover,
     NoticeKind.COVERED_FOR: _cover,

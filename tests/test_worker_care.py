@@ -1,0 +1,76 @@
+"""Care for the workers (issue 16, item 5), as the people see it.
+
+After a case with a critical safety answer the coordinator is prompted to offer the
+worker a debrief, and the worker can ask for one in one tap; night call-outs are counted
+and shown (/mine, /oncall, the morning handover); after one, rest is one tap away.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.domain.referral import Safety
+from bot.sandbox.world import world
+from tests.stories import close_case, draft, file, station
+from tests.test_case_endings import THURSDAY_1000, chen_and_boss
+
+OFFER_DEBRIEF = "Please offer Li Na a debrief."
+ASKS_DEBRIEF = "Li Na asks for a debrief after this case"
+
+
+async def test_a_critical_case_closed_prompts_the_coordinator_on_duty_and_the_worker_asks(
+    config_path: Path,
+) -> None:
+    async with world(config_path, clock=FakeClock(THURSDAY_1000)) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        chen, boss = await chen_and_boss(w)
+        await chen.send("/available")  # on duty; Boss is not
+        await file(w, draft("family_dispute", safety={Safety.SELF_HARM}, urgency=None))
+        await li.tap("✅ Accept")
+        await close_case(li)
+        await w.settle()
+        prompt = next(t for t in chen.texts if OFFER_DEBRIEF in t)
+        assert "Self-harm or suicide intent" in prompt
+        assert not any("debrief" in t for t in boss.texts)  # off duty: not disturbed
+        assert not any("debrief" in t for t in s.officer.texts)  # the officer never hears it
+
+        answer = await li.tap("🫂 Ask for a debrief")
+        await w.settle()
+        assert answer.text == "Your coordinator is asked to get in touch for a debrief."
+        assert sum(ASKS_DEBRIEF in t for t in chen.texts) == 1
+        again = await li.tap("🫂 Ask for a debrief")  # a double tap asks once
+        await w.settle()
+        assert again.text == "You have already asked for a debrief after this case."
+        assert sum(ASKS_DEBRIEF in t for t in chen.texts) == 1
+
+
+async def test_a_returned_critical_case_prompts_every_coordinator_when_none_is_on_duty(
+    config_path: Path,
+) -> None:
+    async with world(config_path, clock=FakeClock(THURSDAY_1000)) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        chen, boss = await chen_and_boss(w)
+        await file(w, draft("family_dispute", safety={Safety.CHILD_AT_RISK}, urgency=None))
+        await li.tap("✅ Accept")
+        await li.tap("Return to police")
+        await li.send("Police need to lead on this.")
+        await w.settle()
+        assert any(OFFER_DEBRIEF in t and "Child at risk" in t for t in chen.texts)
+        assert any(OFFER_DEBRIEF in t for t in boss.texts)
+
+
+async def test_an_ordinary_case_asks_for_no_debrief(config_path: Path) -> None:
+    async with world(config_path, clock=FakeClock(THURSDAY_1000)) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        chen, _ = await chen_and_boss(w)
+        await chen.send("/available")
+        await file(w, draft("family_dispute"))
+        await li.tap("✅ Accept")
+        await close_case(li)
+        await w.settle()
+        assert not any("debrief" in t for t in chen.texts)
+        assert "🫂 Ask for a debrief" not in li.last.button_labels()
