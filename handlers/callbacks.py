@@ -71,6 +71,7 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "ag": None,  # consent at first contact: agrees
         "dn": None,  # …declines
         "db": None,  # ask for a debrief (a critical case that ended)
+        "zz": None,  # rest after a night call-out: away until noon
     },
     Code.ESCALATION: {
         "t": None,

@@ -365,6 +365,12 @@ def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | N
     return InlineKeyboardMarkup(rows)
 
 
+def night_line(tr: Translator, table: list[tuple[str, int]]) -> str:
+    """This month's night call-outs per worker, most first (HTML)."""
+    names = tr.join(f"{html.escape(name)} {count}" for name, count in table) if table else ""
+    return tr("Night call-outs this month: {names}", names=Html(names or tr("nobody")))
+
+
 def handover_buttons(tr: Translator, handover_id: int) -> InlineKeyboardMarkup:
     """A colleague's request to take a case over: one tap either way."""
     return InlineKeyboardMarkup(

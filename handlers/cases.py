@@ -19,7 +19,7 @@ from handlers.context import BotContext, me
 from handlers.details import send_details
 from handlers.guard import requires
 from handlers.questions import ask_on_card, note_question
-from handlers.replies import edit_card
+from handlers.replies import edit_buttons, edit_card, local_time
 from handlers.sender import reply
 
 
@@ -33,6 +33,9 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     services, person, tr = context.services, me(context), context.tr
     referral = await _own_case(update, context, referral_id, action)
     if referral is None:
+        return
+    if verb == "zz":
+        await _rest(update, context, referral)
         return
     if verb == "db":
         await _ask_debrief(update, context, referral)
@@ -156,6 +159,20 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     else:  # "b": back to the card
         await query.answer()
         await _show_card(update, context, referral)
+
+
+async def _rest(update: Update, context: BotContext, referral: Referral) -> None:
+    """One tap after a night call-out: away, no new offers until noon."""
+    query = update.callback_query
+    assert query is not None
+    tr, config = context.tr, context.services.config
+    until = await care.rest(context.services, me(context), referral)
+    if until is None:
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    when = local_time(until, config.zone)
+    await query.answer(tr("You are away until {time}. No new offers until then.", time=when))
+    await edit_buttons(query, None)
 
 
 async def _ask_debrief(update: Update, context: BotContext, referral: Referral) -> None:

@@ -46,6 +46,8 @@ class Facts:
     delivered: int = 0  # FILED: how many workers have the offer card (0: nobody available)
     details_shown: bool = False  # REVEAL: reached the chat already (so not sent twice)
     overnight: tuple[Referral, ...] = ()  # HANDOVER: the night's referrals
+    # HANDOVER: this month's night call-outs of the coordinator's workers, most first
+    night_callouts: tuple[tuple[str, int], ...] = ()
     names: Mapping[int, str] = field(default_factory=dict)  # HANDOVER: who accepted, by id
     # HANDOVER: whom the holder took a referral over from, by referral id
     taken_from: Mapping[int, str] = field(default_factory=dict)
@@ -748,6 +750,8 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
         lines.append(f"{cards.headline(tr, config, referral)} — {standing}")
         if number:
             lines[-1] += " · " + number[0]
+    if facts.night_callouts:
+        lines.append(cards.night_line(tr, list(facts.night_callouts)))
     return Shown("\n".join(lines))
 
 

@@ -7,13 +7,16 @@ and shown (/mine, /oncall, the morning handover); after one, rest is one tap awa
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Safety
+from bot.domain.referral import Safety, Urgency
 from bot.sandbox.world import world
+from bot.services import handover
 from tests.stories import close_case, draft, file, station
 from tests.test_case_endings import THURSDAY_1000, chen_and_boss
+from tests.test_escalation import THURSDAY_2200
 
 OFFER_DEBRIEF = "Please offer Li Na a debrief."
 ASKS_DEBRIEF = "Li Na asks for a debrief after this case"
@@ -74,3 +77,43 @@ async def test_an_ordinary_case_asks_for_no_debrief(config_path: Path) -> None:
         await w.settle()
         assert not any("debrief" in t for t in chen.texts)
         assert "🫂 Ask for a debrief" not in li.last.button_labels()
+
+
+async def test_a_night_call_out_is_counted_shown_to_coordinators_and_offers_rest(
+    config_path: Path,
+) -> None:
+    async with world(config_path, clock=FakeClock(THURSDAY_2200)) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        li = s.workers["Li Na"]
+        chen, _ = await chen_and_boss(w)
+        await file(w, draft("family_dispute", urgency=Urgency.URGENT))
+        await li.tap("✅ Accept")
+        card = next(m for m in li.bot_messages if "You accepted." in m.plain)
+        assert "🌙 This is a night call-out." in card.plain
+        rest = await li.tap("😴 Away until 12:00", message=card)
+        assert rest.text == "You are away until 2026-11-27 12:00. No new offers until then."
+        edited = next(m for m in li.bot_messages if m.message_id == card.message_id)
+        assert edited.button_labels() == []  # one tap, then the button is gone
+        await li.send("/mine")
+        assert any("Night call-outs this month: 1." in t for t in li.texts)
+        assert any("You are away." in t for t in li.texts)
+
+        await chen.send("/oncall")
+        assert "Night call-outs this month: Li Na 1, Zhou Min 0" in chen.last.text
+
+        w.clock.advance(timedelta(hours=10))  # 08:00: the morning handover
+        await handover.morning(w.services)
+        await w.settle()
+        summary = next(t for t in chen.texts if t.startswith("☀️ Morning handover"))
+        assert summary.splitlines()[-1] == "Night call-outs this month: Li Na 1, Zhou Min 0"
+
+
+async def test_a_daytime_acceptance_is_no_night_call_out(config_path: Path) -> None:
+    async with world(config_path, clock=FakeClock(THURSDAY_1000)) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft("family_dispute", urgency=Urgency.URGENT))
+        await li.tap("✅ Accept")
+        assert not any("night call-out" in t for t in li.texts)
+        await li.send("/mine")
+        assert any("Night call-outs this month: 0." in t for t in li.texts)

@@ -13,9 +13,10 @@ from datetime import datetime
 from bot.domain import care
 from bot.domain.people import Person
 from bot.domain.referral import Referral, Status
-from bot.services import Services, outbox
+from bot.services import Services, offers, outbox
 from bot.services.notices import Notice, NoticeKind
 from bot.services.reminders import coordinators_to_tell
+from bot.services.rota.duty import team_workers
 from storage import referrals
 from storage.db import Conn
 
@@ -84,7 +85,37 @@ def is_night(services: Services, at: datetime) -> bool:
     )
 
 
-def fairness_line(counts: dict[int, int], people: Iterable[Person]) -> list[tuple[str, int]]:
+def ranked(counts: dict[int, int], people: Iterable[Person]) -> list[tuple[str, int]]:
     """(name, night call-outs) of ``people``, most first: what coordinators read."""
     found = [(p.display_name, counts.get(p.id, 0)) for p in people]
     return sorted(found, key=lambda one: (-one[1], one[0]))
+
+
+async def night_table(services: Services, team_ids: Iterable[str]) -> list[tuple[str, int]]:
+    """This month's night call-outs of every worker of ``team_ids``, most first, so
+    coordinators can share night duty fairly (/oncall, the morning handover)."""
+    counts = await night_callouts(services)
+    workers: dict[int, Person] = {}
+    for team_id in team_ids:
+        for person in await team_workers(services, team_id):
+            workers[person.id] = person
+    return ranked(counts, workers.values())
+
+
+def rest_offer(services: Services, referral: Referral) -> datetime | None:
+    """Until when the worker who just took ``referral`` may rest, if its acceptance was
+    a night call-out and that rest has not already ended (None otherwise)."""
+    accepted = referral.held_since
+    if accepted is None or not is_night(services, accepted):
+        return None
+    until = care.rest_until(accepted, services.config.zone)
+    return until if until > services.clock.now() else None
+
+
+async def rest(services: Services, worker: Person, referral: Referral) -> datetime | None:
+    """The worker's one tap after a night call-out: away (no new offers) until noon.
+    None: the card is not theirs, or not a night call-out's, or the rest is over."""
+    until = rest_offer(services, referral) if referral.assignee_id == worker.id else None
+    if until is not None:
+        await offers.went_away(services, worker, until)
+    return until
