@@ -11,10 +11,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.domain.referral import Safety, Urgency
+from bot.domain.referral import Outcome, Safety, Urgency
+from bot.i18n import Translator
 from bot.sandbox.world import world
 from bot.services import handover
-from tests.stories import close_case, draft, file, station
+from handlers import labels
+from tests.stories import close_case, draft, enrol, file, station
 from tests.test_case_endings import THURSDAY_1000, chen_and_boss
 from tests.test_escalation import THURSDAY_2200
 
@@ -117,3 +119,31 @@ async def test_a_daytime_acceptance_is_no_night_call_out(config_path: Path) -> N
         assert not any("night call-out" in t for t in li.texts)
         await li.send("/mine")
         assert any("Night call-outs this month: 0." in t for t in li.texts)
+
+
+async def test_the_debrief_in_the_readers_languages(config_path: Path) -> None:
+    """A worker reading Simplified asks; a coordinator reading Traditional is prompted."""
+    hans, hant = Translator("zh_Hans"), Translator("zh_Hant")
+    async with world(config_path, clock=FakeClock(THURSDAY_1000)) as w:
+        s = await station(w, {})
+        li = await enrol(
+            w, 250, "李娜", "--role", "social_worker", "--team", "xuhui-sw", language="zh_Hans"
+        )
+        await li.send("/available")
+        chen = await enrol(
+            w, 300, "陳主任", "--role", "coordinator", "--team", "xuhui-sw", language="zh_Hant"
+        )
+        await chen.send("/available")
+        await file(w, draft("family_dispute", safety={Safety.WEAPON_OR_INJURY}, urgency=None))
+        await li.tap(hans("✅ Accept"))
+        await li.tap(hans("Close case"))
+        await li.tap(hans(labels.OUTCOME[Outcome.RESOLVED]))
+        await li.send("已处理。")
+        await w.settle()
+        assert any("請主動為李娜安排事後解說" in t for t in chen.texts)
+        assert any(hant(labels.SAFETY[Safety.WEAPON_OR_INJURY]) in t for t in chen.texts)
+        answer = await li.tap(hans("🫂 Ask for a debrief"))
+        assert answer.text == "已请协调员与你联系，安排事后疏导。"
+        await w.settle()
+        assert any("李娜在這個個案" in t for t in chen.texts)
+        assert not any("疏导" in t or "解說" in t for t in s.officer.texts)
