@@ -72,6 +72,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "g": NUMBER,  # …to this colleague (0: back to the coordinators)
         "ag": None,  # consent at first contact: agrees
         "dn": None,  # …declines
+        "db": None,  # ask for a debrief (a critical case that ended)
+        "zz": None,  # rest after a night call-out: away until noon
     },
     Code.ESCALATION: {
         "t": None,

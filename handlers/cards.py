@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.config import Config
+from bot.domain import care
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person
 from bot.domain.referral import NEXT_STEP, WORKING, Consent, Eta, Referral, Status, arrival_target
@@ -319,12 +320,17 @@ def eta_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
 def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | None:
     """The next case-work step, closing, returning to police; or Reopen once closed."""
     rid = referral.id
+    debrief = [
+        [InlineKeyboardButton(tr("🫂 Ask for a debrief"), callback_data=callbacks.case(rid, "db"))]
+    ]
+    if not care.critical(referral.safety):
+        debrief = []
     if referral.status is Status.CLOSED:
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(tr("Reopen"), callback_data=callbacks.case(rid, "u"))]]
+            [[InlineKeyboardButton(tr("Reopen"), callback_data=callbacks.case(rid, "u"))], *debrief]
         )
     if referral.status not in WORKING:
-        return None
+        return InlineKeyboardMarkup(debrief) if debrief else None
     rows = []
     if referral.attended and referral.arrived_at is None:
         travel = [InlineKeyboardButton(tr("📍 Arrived"), callback_data=callbacks.case(rid, "v"))]
@@ -357,6 +363,12 @@ def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | N
         ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def night_line(tr: Translator, table: list[tuple[str, int]]) -> str:
+    """This month's night call-outs per worker, most first (HTML)."""
+    names = tr.join(f"{html.escape(name)} {count}" for name, count in table) if table else ""
+    return tr("Night call-outs this month: {names}", names=Html(names or tr("nobody")))
 
 
 def handover_buttons(tr: Translator, handover_id: int) -> InlineKeyboardMarkup:

@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler
 from bot.domain.people import Role
 from bot.domain.referral import WORKING, Consent, Eta, Outcome, Referral, Resource, Status
 from bot.i18n import Translator
-from bot.services import attendance, cases, resource_directory, transfers
+from bot.services import attendance, care, cases, resource_directory, transfers
 from bot.services import referrals as referral_service
 from bot.services.resource_directory import Entry
 from handlers import callbacks, cards, labels
@@ -22,7 +22,7 @@ from handlers.context import BotContext, me
 from handlers.details import send_details
 from handlers.guard import requires
 from handlers.questions import ask_on_card, note_question
-from handlers.replies import edit_card
+from handlers.replies import edit_buttons, edit_card, local_time
 from handlers.sender import reply
 
 
@@ -36,6 +36,12 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     services, person, tr = context.services, me(context), context.tr
     referral = await _own_case(update, context, referral_id, action)
     if referral is None:
+        return
+    if verb == "zz":
+        await _rest(update, context, referral)
+        return
+    if verb == "db":
+        await _ask_debrief(update, context, referral)
         return
     if (
         verb in ("x", "r", "o", "l", "t", "d", "h", "g") and referral.status not in WORKING
@@ -165,6 +171,36 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     else:  # "b": back to the card
         await query.answer()
         await _show_card(update, context, referral)
+
+
+async def _rest(update: Update, context: BotContext, referral: Referral) -> None:
+    """One tap after a night call-out: away, no new offers until noon."""
+    query = update.callback_query
+    assert query is not None
+    tr, config = context.tr, context.services.config
+    until = await care.rest(context.services, me(context), referral)
+    if until is None:
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    when = local_time(until, config.zone)
+    await query.answer(tr("You are away until {time}. No new offers until then.", time=when))
+    await edit_buttons(query, None)
+
+
+async def _ask_debrief(update: Update, context: BotContext, referral: Referral) -> None:
+    """One tap: the team's coordinators (on duty, else all) hear the worker asks."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    asked = await care.ask_debrief(context.services, me(context), referral)
+    if asked is None:
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+    elif asked:
+        await query.answer(
+            tr("Your coordinator is asked to get in touch for a debrief."), show_alert=True
+        )
+    else:
+        await query.answer(tr("You have already asked for a debrief after this case."))
 
 
 async def _choose_colleague(update: Update, context: BotContext, referral: Referral) -> None:

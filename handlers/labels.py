@@ -249,6 +249,8 @@ TAP_VERB = {
     "assign_anyway": N_("Assign anyway"),
     "officer_contact": N_("Show officer contact"),
     "hold": N_("Hold until morning"),
+    "ask_debrief": N_("Ask for a debrief"),
+    "rest": N_("Rest after a night call-out"),
 }
 
 

@@ -11,7 +11,7 @@ from bot.domain.away import NextShift, parse_away
 from bot.domain.people import Role
 from bot.domain.referral import Status
 from bot.i18n import N_
-from bot.services import cases, offers, rota, transfers
+from bot.services import care, cases, offers, rota, transfers
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
@@ -34,12 +34,19 @@ async def show_mine(update: Update, context: BotContext) -> None:
         open_cases = await cases.open_cases(context.services, person)
         cap = context.services.config.cases.max_open_per_worker
         state = tr("available") if person.available else tr("away")
+        nights = (await care.night_callouts(context.services)).get(person.id, 0)
         await message.reply_text(
             tr(
                 "Your open cases: {count} of {cap}. You are {state}.",
                 count=len(open_cases),
                 cap=cap,
                 state=state,
+            )
+            + "\n"
+            + tr.n(
+                "Night call-outs this month: {count}.",
+                "Night call-outs this month: {count}.",
+                nights,
             )
         )
         # The cards follow from the sender, at the chat's pace (a long list would

@@ -19,6 +19,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from bot.config import Config
+from bot.domain.care import critical
 from bot.domain.referral import PoliceAnswer, Referral, Status
 from bot.domain.rota import Change
 from bot.i18n import Html, Translator
@@ -45,6 +46,8 @@ class Facts:
     delivered: int = 0  # FILED: how many workers have the offer card (0: nobody available)
     details_shown: bool = False  # REVEAL: reached the chat already (so not sent twice)
     overnight: tuple[Referral, ...] = ()  # HANDOVER: the night's referrals
+    # HANDOVER: this month's night call-outs of the coordinator's workers, most first
+    night_callouts: tuple[tuple[str, int], ...] = ()
     names: Mapping[int, str] = field(default_factory=dict)  # HANDOVER: who accepted, by id
     # HANDOVER: whom the holder took a referral over from, by referral id
     taken_from: Mapping[int, str] = field(default_factory=dict)
@@ -658,6 +661,36 @@ def _contact_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+def _critical_answers(tr: Translator, referral: Referral) -> str:
+    return tr.join([tr(labels.SAFETY[s]) for s in labels.SAFETY if s in critical(referral.safety)])
+
+
+def _debrief_offer(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """A critical case ended: the coordinator is prompted to offer its worker a debrief."""
+    referral = facts.case
+    return Shown(
+        f"🫂 {cards.headline(tr, config, referral)}\n"
+        + tr(
+            "{worker} has finished this case, which had a critical safety answer ({answers}). "
+            "Please offer {worker} a debrief.",
+            worker=facts.notice.values.get("worker", ""),
+            answers=_critical_answers(tr, referral),
+        )
+    )
+
+
+def _debrief_asked(tr: Translator, config: Config, facts: Facts) -> Shown:
+    referral = facts.case
+    return Shown(
+        f"🫂 {cards.headline(tr, config, referral)}\n"
+        + tr(
+            "{worker} asks for a debrief after this case ({answers}). Please get in touch.",
+            worker=facts.notice.values.get("worker", ""),
+            answers=_critical_answers(tr, referral),
+        )
+    )
+
+
 def _handover_unanswered(tr: Translator, config: Config, facts: Facts) -> Shown:
     values = facts.notice.values
     return Shown(
@@ -717,6 +750,8 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
         lines.append(f"{cards.headline(tr, config, referral)} — {standing}")
         if number:
             lines[-1] += " · " + number[0]
+    if facts.night_callouts:
+        lines.append(cards.night_line(tr, list(facts.night_callouts)))
     return Shown("\n".join(lines))
 
 
@@ -846,6 +881,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.HANDOVER: _handover,
     NoticeKind.GAP_WARNING: _gap_warning,
     NoticeKind.HANDOVER_UNANSWERED: _handover_unanswered,
+    NoticeKind.DEBRIEF_OFFER: _debrief_offer,
+    NoticeKind.DEBRIEF_ASKED: _debrief_asked,
     # to the people whose duty a coordinator changed
     NoticeKind.COVER: _cover,
     NoticeKind.COVERED_FOR: _cover,

@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 
 from bot.domain.referral import WORKING, Referral, Status
 from bot.i18n import Translator
-from bot.services import Services, coordinator, cover, details, handover, transfers
+from bot.services import Services, care, coordinator, cover, details, handover, rota, transfers
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
@@ -148,9 +148,11 @@ async def _handover(services: Services, notice: Notice, referral: Referral | Non
             waiting = [p.display_name for p in await transfers.confirming(services, one)]
             if waiting:
                 confirming[one.id] = tuple(waiting)
+    teams = rota.covered_teams(services, notice.recipient)
     return Facts(
         notice,
         overnight=tuple(found),
+        night_callouts=tuple(await care.night_table(services, teams)),
         names=names,
         taken_from=taken_from,
         confirming=confirming,

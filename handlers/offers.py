@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler
 
 from bot.domain.people import Role
 from bot.domain.referral import DeclineReason
-from bot.services import offers
+from bot.services import care, offers
 from bot.services.offers import Answer
 from handlers import callbacks, cards, jobs, labels
 from handlers.context import BotContext, me
@@ -96,9 +96,22 @@ async def _answer(
         )
     elif outcome.answer in (Answer.ACCEPTED, Answer.ALREADY_YOURS):
         await query.answer(tr("The case is yours."))
-        await edit_card(
-            query, f"{head}\n" + tr("You accepted. The details follow in a protected message.")
+        text = f"{head}\n" + tr("You accepted. The details follow in a protected message.")
+        rest = care.rest_offer(context.services, referral)
+        if rest is None:
+            await edit_card(query, text)
+            return
+        until = f"{rest.astimezone(context.services.config.zone):%H:%M}"
+        text += "\n" + tr(
+            "🌙 This is a night call-out. Afterwards, take some rest: one tap and no new "
+            "offers reach you until {time}.",
+            time=until,
         )
+        button = InlineKeyboardButton(
+            tr("😴 Away until {time}", time=until),
+            callback_data=callbacks.case(referral.id, "zz"),
+        )
+        await edit_card(query, text, InlineKeyboardMarkup([[button]]))
     elif outcome.answer is Answer.TAKEN:
         taken = tr("Already taken by {worker}.", worker=outcome.taken_by or "?")
         await query.answer(taken, show_alert=True)

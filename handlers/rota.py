@@ -21,6 +21,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.domain.people import Person, Role
 from bot.domain.rota import Change, Reach
 from bot.i18n import N_, Html, Translator
+from bot.services import care
 from bot.services import people as people_service
 from bot.services import rota as rota_service
 from bot.services.rota.covers import CoverRefused, Period, Refusal
@@ -71,6 +72,11 @@ async def oncall(update: Update, context: BotContext) -> None:
         await message.reply_text(tr("You are in no team, so there is no rota to show."))
         return
     texts = [_board_text(context, board) for board in found]
+    covered = set(rota_service.covered_teams(services, person))
+    for index, board in enumerate(found):
+        if board.team_id in covered:  # coordinators share night duty out by these
+            table = await care.night_table(services, [board.team_id])
+            texts[index] += "\n" + cards.night_line(tr, table)
     if any(board.workers.next_at is not None for board in found):  # a time is listed
         texts[-1] += "\n" + zone_note(context.tr, context.services.config.zone)
     for text in _chunks(texts):

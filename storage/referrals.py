@@ -427,8 +427,22 @@ TIMESTAMPS = frozenset(
         "arrival_reminded_at",
         "arrival_escalated_at",
         "questioning_ended_at",
+        "debrief_asked_at",
     }
 )
+
+
+async def acceptances_since(conn: Conn, since: datetime) -> list[tuple[int, datetime]]:
+    """(worker id, when) of each acceptance of an offer by a worker since ``since``
+    (a coordinator's assignment is recorded with a reason and is not counted): what
+    night call-outs are counted from (bot/domain/care.py)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT actor_id, at FROM referral_events WHERE to_status = 'accepted'"
+        " AND actor_id IS NOT NULL AND reason IS NULL AND at >= ?",
+        (to_db(since),),
+    )
+    return [(row["actor_id"], from_db(row["at"])) for row in rows]
 
 
 async def stamp(conn: Conn, referral_id: int, column: str, now: datetime) -> bool:

@@ -144,7 +144,7 @@ async def test_a_workers_long_mine_holds_up_nobody(config_path: Path) -> None:
 
         for _ in range(2):
             await asyncio.wait_for(li.send("/mine"), GUARD)
-            assert li.texts[-1] == "Your open cases: 4 of 4. You are available."
+            assert li.texts[-1].startswith("Your open cases: 4 of 4. You are available.\n")
         await asyncio.wait_for(s.officer.send("/mine"), GUARD)
         assert s.officer.texts[-1].startswith("Your latest referrals:")
         assert not [t for t in li.texts[before:] if "Status: " in t]  # still on their way

@@ -121,6 +121,8 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "g": "hand_to",
             "ag": "consent_agrees",
             "dn": "consent_declines",
+            "db": "ask_debrief",
+            "zz": "rest",
         },
     ),
     "k": (

@@ -18,7 +18,7 @@ from bot.domain.referral import (
     Status,
     can_reopen,
 )
-from bot.services import Services, outbox
+from bot.services import Services, care, outbox
 from bot.services.notices import Changed, Notice, NoticeKind
 from storage import audit, people, referrals
 from storage import outbox as storage_outbox
@@ -163,7 +163,9 @@ async def close(
         closed = await referrals.by_id(tx, referral_id)
         assert closed is not None
         told = await _tell_officer(tx, closed, NoticeKind.CLOSED, worker=person.display_name)
-        return Changed(closed, True, tuple(await outbox.enqueue(tx, services, [told])))
+        debrief = await care.debrief_prompts(tx, services, closed, person, now)
+        sent = await outbox.enqueue(tx, services, [told, *debrief])
+        return Changed(closed, True, tuple(sent))
 
 
 async def return_to_police(
@@ -188,7 +190,8 @@ async def return_to_police(
         told = await _tell_officer(
             tx, referral, NoticeKind.RETURNED, worker=person.display_name, reason=reason
         )
-        sent = await outbox.enqueue(tx, services, [told])
+        debrief = await care.debrief_prompts(tx, services, referral, person, now)
+        sent = await outbox.enqueue(tx, services, [told, *debrief])
         return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))
 
 

@@ -75,6 +75,10 @@ class NoticeKind(StrEnum):
     HANDOVER = "handover"  # the morning summary of the night
     GAP_WARNING = "gap_warning"  # tonight has hours nobody covers
     HANDOVER_UNANSWERED = "handover_unanswered"  # a colleague has not answered a handover
+    # care for the workers (bot/services/care.py): a critical case ended, offer a
+    # debrief; the worker asked for one
+    DEBRIEF_OFFER = "debrief_offer"
+    DEBRIEF_ASKED = "debrief_asked"
     # to the people whose duty a coordinator changed with /cover
     COVER = "cover"  # put on duty, taken off, or covering for someone
     COVERED_FOR = "covered_for"  # taken off duty: someone else covers for them
