@@ -70,6 +70,7 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "g": NUMBER,  # …to this colleague (0: back to the coordinators)
         "ag": None,  # consent at first contact: agrees
         "dn": None,  # …declines
+        "f": NUMBER,  # crisis follow-up made (the prompt's hours after first contact)
     },
     Code.ESCALATION: {
         "t": None,

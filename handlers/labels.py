@@ -173,6 +173,7 @@ AUDIT_ACTION = {
     "appropriate_adult.arrived_at": N_("Appropriate adult arrived"),
     "attendance.on_way": N_("On the way to the scene"),
     "attendance.arrived": N_("Arrived at the scene"),
+    "case.followed_up": N_("Followed up a crisis case"),
     "attendance.police_leave": N_("Officer: police may leave now"),
     "attendance.police_stay": N_("Officer: we stay"),
     "attendance.questioning_ended": N_("Questioning ended"),
