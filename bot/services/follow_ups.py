@@ -46,6 +46,7 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
     wait = timedelta(hours=services.config.reminders.follow_up_remind_hours)
     for h in hours:
         values = {"hours": str(h)}
+        remind = Notice(NoticeKind.REMIND_FOLLOW_UP, worker, referral.id, values=values)
         row = sent.get(h)
         if row is None:
             if now >= referral.contacted_at + timedelta(hours=h) and await follow_ups.prompt(
@@ -59,14 +60,12 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
             tx, referral.id, h, "escalated_at", now
         ):
             if await follow_ups.stamp(tx, referral.id, h, "reminded_at", now):
-                notices.append(
-                    Notice(NoticeKind.REMIND_FOLLOW_UP, worker, referral.id, values=values)
-                )
+                notices.append(remind)  # after downtime the worker still hears first
             notices += await _tell_coordinators(tx, services, referral, worker, now, values)
         elif now >= row.prompted_at + wait and await follow_ups.stamp(
             tx, referral.id, h, "reminded_at", now
         ):
-            notices.append(Notice(NoticeKind.REMIND_FOLLOW_UP, worker, referral.id, values=values))
+            notices.append(remind)
     return notices
 
 
