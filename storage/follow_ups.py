@@ -72,3 +72,13 @@ async def done(conn: Conn, referral_id: int, hours: int, by: int, now: datetime)
         (to_db(now), by, referral_id, hours),
     )
     return cursor.rowcount == 1
+
+
+async def superseded(conn: Conn, referral_id: int, hours: int, now: datetime) -> None:
+    """A prompt never sent because a later one fell due too: recorded as settled, with
+    no one as having followed up, so it is never sent."""
+    await conn.execute(
+        "INSERT OR IGNORE INTO follow_ups (referral_id, hours, prompted_at, done_at)"
+        " VALUES (?, ?, ?, ?)",
+        (referral_id, hours, to_db(now), to_db(now)),
+    )

@@ -185,3 +185,23 @@ def worker_language(phone: Phone) -> str:
 def _case_card(phone: Phone) -> SeenMessage:
     """The newest message on the phone with the case card's buttons."""
     return next(m for m in reversed(phone.bot_messages) if m.button("Close case"))
+
+
+async def test_after_downtime_only_the_latest_follow_up_is_asked(config_path: Path) -> None:
+    clock = FakeClock(THURSDAY_1000)
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ("domestic_violence",)})
+        await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        await li.tap("✔ First contact made")
+    clock.advance(timedelta(hours=73))  # the bot was down through both
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await remind(w)
+        clock.advance(timedelta(hours=9))
+        await remind(w)
+        assert seen(li, PROMPT_24) == 0
+        assert seen(li, "72 hours since first contact") == 1
+        assert seen(li, "due 72 hours after first contact is not marked yet") == 1
+        assert seen(li, "due 24 hours") == 0

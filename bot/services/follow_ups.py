@@ -9,6 +9,9 @@ a stamp on a ``follow_ups`` row written in the reminder round's transaction, so 
 sent once, also across a restart. The prompts go to whoever holds the case when they
 fall due (a colleague who took it over inherits them: the person's crisis does not
 restart with a new worker), and stop once the case is closed or returned to police.
+When several fall due at once (the bot was down, or a deployment turns this on for
+cases already open) only the latest is asked; the earlier ones are recorded as
+superseded (``done_by`` empty), so nobody gets a burst of stale prompts.
 The hours are read from the configuration when they fall due, not frozen at filing.
 """
 
@@ -44,14 +47,17 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
     notices: list[Notice] = []
     sent = await follow_ups.of(tx, referral.id)
     wait = timedelta(hours=services.config.reminders.follow_up_remind_hours)
+    fallen_due = [h for h in hours if now >= referral.contacted_at + timedelta(hours=h)]
     for h in hours:
         values = {"hours": str(h)}
         remind = Notice(NoticeKind.REMIND_FOLLOW_UP, worker, referral.id, values=values)
         row = sent.get(h)
         if row is None:
-            if now >= referral.contacted_at + timedelta(hours=h) and await follow_ups.prompt(
-                tx, referral.id, h, now
-            ):
+            if h not in fallen_due:
+                continue
+            if h != fallen_due[-1]:  # a later one is due too (downtime): that one asks
+                await follow_ups.superseded(tx, referral.id, h, now)
+            elif await follow_ups.prompt(tx, referral.id, h, now):
                 notices.append(Notice(NoticeKind.FOLLOW_UP, worker, referral.id, values=values))
             continue
         if row.done_at is not None:

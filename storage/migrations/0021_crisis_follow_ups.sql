@@ -9,6 +9,6 @@ CREATE TABLE follow_ups (
     reminded_at  TEXT,
     escalated_at TEXT,
     done_at      TEXT,
-    done_by      INTEGER,
+    done_by      INTEGER,  -- NULL with done_at: superseded by a later prompt, never sent
     PRIMARY KEY (referral_id, hours)
 );
