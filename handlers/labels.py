@@ -222,6 +222,7 @@ TAP_VERB = {
     "step": N_("Next step"),
     "consent_agrees": N_("Consent at first contact: agrees"),
     "consent_declines": N_("Consent at first contact: declines"),
+    "followed_up": N_("Followed up"),
     "hand_over": N_("Hand over"),
     "hand_to": N_("Hand over to…"),
     "hand_back": N_("Back to the coordinator"),

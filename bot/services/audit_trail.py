@@ -119,6 +119,7 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "g": "hand_to",
             "ag": "consent_agrees",
             "dn": "consent_declines",
+            "f": "followed_up",
         },
     ),
     "k": (
