@@ -139,6 +139,9 @@ class EscalationSettings(_Strict):
         return Plan((waits[0], waits[1], waits[2]), self.repeat_every, self.repeat_limit)
 
 
+FollowUpHours = Annotated[int, Field(ge=1, le=720)]
+
+
 class ReminderSettings(_Strict):
     """When an accepted case needs a nudge: first contact not made within the target
     (per urgency, hours) reminds the worker, and after as long again their coordinator;
@@ -148,6 +151,12 @@ class ReminderSettings(_Strict):
         default_factory=lambda: {Urgency.IMMEDIATE: 1.0, Urgency.URGENT: 2.0, Urgency.ROUTINE: 24.0}
     )
     stale_days: int = Field(default=7, ge=1, le=365)
+    # A crisis follow-up prompt not answered within this many hours reminds the worker;
+    # after as long again, the coordinator on duty is told.
+    follow_up_remind_hours: float = Field(default=4.0, gt=0, le=168)
+    # Follow-ups (hours after first contact) for a case whose safety screen said
+    # self-harm, whatever its category (added to the category's own).
+    self_harm_follow_up_hours: list[FollowUpHours] = Field(default_factory=lambda: [24, 72])
 
     def contact_target(self, urgency: Urgency) -> timedelta:
         default = {Urgency.IMMEDIATE: 1.0, Urgency.URGENT: 2.0, Urgency.ROUTINE: 24.0}[urgency]
@@ -262,6 +271,8 @@ class CategorySettings(Listed):
     never_waits: bool = False
     skill: Skill | None = None
     suggested_urgency: Urgency = Urgency.ROUTINE
+    # Crisis follow-up: the holder is prompted this many hours after first contact.
+    follow_up_hours: list[FollowUpHours] = Field(default_factory=list)
 
     @property
     def facts(self) -> CategoryFacts:
@@ -277,6 +288,7 @@ def _category(
     never_waits: bool = False,
     skill: Skill | None = None,
     urgency: Urgency = Urgency.ROUTINE,
+    follow_up: tuple[int, ...] = (),
 ) -> CategorySettings:
     return CategorySettings(
         id=ident,
@@ -286,6 +298,7 @@ def _category(
         never_waits=never_waits,
         skill=skill,
         suggested_urgency=urgency,
+        follow_up_hours=list(follow_up),
     )
 
 
@@ -311,6 +324,7 @@ DEFAULT_CATEGORIES: tuple[CategorySettings, ...] = (
         never_waits=True,
         skill=Skill.DOMESTIC_VIOLENCE,
         urgency=Urgency.URGENT,
+        follow_up=(24, 72),
     ),
     _category(
         "mental_health",
@@ -320,6 +334,7 @@ DEFAULT_CATEGORIES: tuple[CategorySettings, ...] = (
         never_waits=True,
         skill=Skill.MENTAL_HEALTH,
         urgency=Urgency.URGENT,
+        follow_up=(24, 72),
     ),
     _category("elderly", "Older or vulnerable person", "老年人/困境人员", "長者／困境人士"),
     _category("other", "Other", "其他", "其他"),

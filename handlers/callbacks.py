@@ -74,6 +74,7 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "dn": None,  # …declines
         "db": None,  # ask for a debrief (a critical case that ended)
         "zz": None,  # rest after a night call-out: away until noon
+        "f": NUMBER,  # crisis follow-up made (the prompt's hours after first contact)
     },
     Code.ESCALATION: {
         "t": None,

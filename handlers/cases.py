@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler
 from bot.domain.people import Role
 from bot.domain.referral import WORKING, Consent, Eta, Outcome, Referral, Resource, Status
 from bot.i18n import Translator
-from bot.services import attendance, care, cases, resource_directory, transfers
+from bot.services import attendance, care, cases, follow_ups, resource_directory, transfers
 from bot.services import referrals as referral_service
 from bot.services.resource_directory import Entry
 from handlers import callbacks, cards, labels
@@ -67,6 +67,27 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         if changed.referral is not None:
             await _show_card(update, context, changed.referral)
         await reply(context, changed.notices)
+        return
+    if verb == "f":
+        changed = await follow_ups.followed_up(services, person, referral_id, tap.value_number)
+        if not changed.changed:  # a second tap, or the case has ended
+            stale = referral.status not in WORKING
+            await query.answer(
+                tr("This button is no longer active.") if stale else tr("Already recorded."),
+                show_alert=stale,
+            )
+            return
+        await query.answer(tr("Saved."))
+        await edit_card(
+            query,
+            cards.headline(tr, services.config, referral)
+            + "\n"
+            + tr(
+                "✔ Followed up at {time}.",
+                time=local_time(services.clock.now(), services.config.zone),
+            ),
+            None,
+        )
         return
     if verb in ("w", "e", "v", "q") and referral.status not in WORKING:  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)

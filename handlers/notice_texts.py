@@ -154,6 +154,34 @@ def _remind_contact(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+def follow_up_buttons(tr: Translator, referral: Referral, hours: int) -> InlineKeyboardMarkup:
+    """The crisis follow-up's one tap."""
+    data = callbacks.case(referral.id, "f", str(hours))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(tr("✔ Followed up"), callback_data=data)]])
+
+
+def _follow_up(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """A crisis case, some hours after first contact: follow up with the person."""
+    hours = int(facts.notice.values.get("hours", "0"))
+    line = tr.n(
+        "{count} hour since first contact: follow up with the person, then tap “✔ Followed up”.",
+        "{count} hours since first contact: follow up with the person, then tap “✔ Followed up”.",
+        hours,
+    )
+    if facts.notice.kind is NoticeKind.REMIND_FOLLOW_UP:
+        line = tr.n(
+            "The follow-up due {count} hour after first contact is not marked yet. Follow "
+            "up with the person, then tap “✔ Followed up”.",
+            "The follow-up due {count} hours after first contact is not marked yet. Follow "
+            "up with the person, then tap “✔ Followed up”.",
+            hours,
+        )
+    return Shown(
+        f"⏰ {cards.headline(tr, config, facts.case)}\n{line}",
+        follow_up_buttons(tr, facts.case, hours),
+    )
+
+
 def _remind_arrival(tr: Translator, config: Config, facts: Facts) -> Shown:
     target = datetime.fromisoformat(facts.notice.values["target"])
     return _reminder(
@@ -691,6 +719,19 @@ def _debrief_asked(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+def _follow_up_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
+    values = facts.notice.values
+    return Shown(
+        f"⏰ {cards.headline(tr, config, facts.case)}\n"
+        + tr.n(
+            "{worker} has not marked the crisis follow-up due {count} hour after first contact.",
+            "{worker} has not marked the crisis follow-up due {count} hours after first contact.",
+            int(values.get("hours", "0")),
+            worker=values.get("worker", ""),
+        )
+    )
+
+
 def _handover_unanswered(tr: Translator, config: Config, facts: Facts) -> Shown:
     values = facts.notice.values
     return Shown(
@@ -844,6 +885,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.REMIND_CONTACT: _remind_contact,
     NoticeKind.REMIND_STALE: _remind_stale,
     NoticeKind.REMIND_ARRIVAL: _remind_arrival,
+    NoticeKind.FOLLOW_UP: _follow_up,
+    NoticeKind.REMIND_FOLLOW_UP: _follow_up,
     NoticeKind.POLICE_ANSWER: _police_answer,
     NoticeKind.CASE_CARD: _case_card,
     NoticeKind.HANDOVER_OFFER: _handover_offer,
@@ -877,6 +920,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.DECLINE_REASON: _decline_reason,
     NoticeKind.CONTACT_OVERDUE: _contact_overdue,
     NoticeKind.ARRIVAL_OVERDUE: _arrival_overdue,
+    NoticeKind.FOLLOW_UP_OVERDUE: _follow_up_overdue,
     NoticeKind.UNREACHABLE: _unreachable,
     NoticeKind.HANDOVER: _handover,
     NoticeKind.GAP_WARNING: _gap_warning,

@@ -123,6 +123,7 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "dn": "consent_declines",
             "db": "ask_debrief",
             "zz": "rest",
+            "f": "followed_up",
         },
     ),
     "k": (

@@ -27,6 +27,8 @@ class NoticeKind(StrEnum):
     REMIND_CONTACT = "remind_contact"  # first contact is due
     REMIND_STALE = "remind_stale"  # no update for a week
     REMIND_ARRIVAL = "remind_arrival"  # the arrival target passed, not marked arrived
+    FOLLOW_UP = "follow_up"  # a crisis case: follow up with the person (Followed up)
+    REMIND_FOLLOW_UP = "remind_follow_up"  # …not yet marked followed up
     POLICE_ANSWER = "police_answer"  # the officer at the scene: police leave, or stay
     # One open case with its buttons, for /mine: the list can be long and goes at the
     # chat's pace, so the sender sends it and the bot goes on answering everyone else.
@@ -70,6 +72,7 @@ class NoticeKind(StrEnum):
     # the coordinator has it). The value is the one rows were first written under.
     DECLINE_REASON = "escalation_redrawn"
     CONTACT_OVERDUE = "contact_overdue"  # a worker has not made first contact in time
+    FOLLOW_UP_OVERDUE = "follow_up_overdue"  # a crisis follow-up is not marked done
     ARRIVAL_OVERDUE = "arrival_overdue"  # a worker attending in person is not there yet
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
     HANDOVER = "handover"  # the morning summary of the night

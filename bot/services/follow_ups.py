@@ -1,0 +1,116 @@
+"""Crisis follow-up: domestic violence, mental health and self-harm cases.
+
+Some hours after first contact (``follow_up_hours`` per category; a self-harm safety
+answer adds ``[reminders] self_harm_follow_up_hours`` whatever the category) the holder
+is prompted to follow up with the person, with a one-tap "Followed up". Unanswered for
+``follow_up_remind_hours`` the holder is reminded, and after as long again the
+coordinator on duty is told (the chain of :mod:`bot.services.reminders`). Each step is
+a stamp on a ``follow_ups`` row written in the reminder round's transaction, so it is
+sent once, also across a restart. The prompts go to whoever holds the case when they
+fall due (a colleague who took it over inherits them: the person's crisis does not
+restart with a new worker), and stop once the case is closed or returned to police.
+When several fall due at once (the bot was down, or a deployment turns this on for
+cases already open) only the latest is asked; the earlier ones are recorded as
+superseded (``done_by`` empty), so nobody gets a burst of stale prompts.
+The hours are read from the configuration when they fall due, not frozen at filing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.domain.people import Person
+from bot.domain.referral import WORKING, Referral, Safety
+from bot.services import Services
+from bot.services.notices import Changed, Notice, NoticeKind
+from storage import audit, follow_ups, people, referrals
+from storage.db import Conn
+
+
+def hours_for(services: Services, referral: Referral) -> list[int]:
+    """After how many hours of first contact ``referral`` asks for a follow-up."""
+    category = services.config.category(referral.category)
+    hours = set(category.follow_up_hours if category is not None else [])
+    if Safety.SELF_HARM in referral.safety:
+        hours |= set(services.config.reminders.self_harm_follow_up_hours)
+    return sorted(hours)
+
+
+async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
+    """The follow-up steps of one working case that fall due by ``now``, stamped."""
+    hours = hours_for(services, referral)
+    if not hours or referral.contacted_at is None or referral.assignee_id is None:
+        return []
+    worker = await people.by_id(tx, referral.assignee_id)
+    if worker is None:
+        return []
+    notices: list[Notice] = []
+    sent = await follow_ups.of(tx, referral.id)
+    wait = timedelta(hours=services.config.reminders.follow_up_remind_hours)
+    fallen_due = [h for h in hours if now >= referral.contacted_at + timedelta(hours=h)]
+    for h in hours:
+        values = {"hours": str(h)}
+        remind = Notice(NoticeKind.REMIND_FOLLOW_UP, worker, referral.id, values=values)
+        row = sent.get(h)
+        if row is None:
+            if h not in fallen_due:
+                continue
+            if h != fallen_due[-1]:  # a later one is due too (downtime): that one asks
+                await follow_ups.superseded(tx, referral.id, h, now)
+            elif await follow_ups.prompt(tx, referral.id, h, now):
+                notices.append(Notice(NoticeKind.FOLLOW_UP, worker, referral.id, values=values))
+            continue
+        if row.done_at is not None:
+            continue
+        if now >= row.prompted_at + 2 * wait and await follow_ups.stamp(
+            tx, referral.id, h, "escalated_at", now
+        ):
+            if await follow_ups.stamp(tx, referral.id, h, "reminded_at", now):
+                notices.append(remind)  # after downtime the worker still hears first
+            notices += await _tell_coordinators(tx, services, referral, worker, now, values)
+        elif now >= row.prompted_at + wait and await follow_ups.stamp(
+            tx, referral.id, h, "reminded_at", now
+        ):
+            notices.append(remind)
+    return notices
+
+
+async def _tell_coordinators(
+    tx: Conn,
+    services: Services,
+    referral: Referral,
+    worker: Person,
+    now: datetime,
+    values: dict[str, str],
+) -> list[Notice]:
+    from bot.services.reminders import coordinators_to_tell  # reminders imports this module
+
+    team = services.config.team_of(referral.station_id)
+    return [
+        Notice(
+            NoticeKind.FOLLOW_UP_OVERDUE,
+            c,
+            referral.id,
+            values={**values, "worker": worker.display_name},
+        )
+        for c in await coordinators_to_tell(tx, services, team.id if team else None, now, worker)
+    ]
+
+
+async def followed_up(services: Services, person: Person, referral_id: int, hours: int) -> Changed:
+    """The holder followed up (the prompt for ``hours``); unchanged for a stale or
+    repeated tap, a case no longer theirs or no longer open."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await referrals.by_id(tx, referral_id)
+        if (
+            referral is None
+            or referral.assignee_id != person.id
+            or referral.status not in WORKING
+            or not await follow_ups.done(tx, referral_id, hours, person.id, now)
+        ):
+            return Changed(referral, False)
+        await audit.record(
+            tx, now=now, action="case.followed_up", actor_person_id=person.id, subject=referral.ref
+        )
+        return Changed(referral, True)
