@@ -27,6 +27,7 @@ class NoticeKind(StrEnum):
     REMIND_CONTACT = "remind_contact"  # first contact is due
     REMIND_STALE = "remind_stale"  # no update for a week
     REMIND_ARRIVAL = "remind_arrival"  # the arrival target passed, not marked arrived
+    REMIND_REVIEW = "remind_review"  # the plan's review date came
     POLICE_ANSWER = "police_answer"  # the officer at the scene: police leave, or stay
     # One open case with its buttons, for /mine: the list can be long and goes at the
     # chat's pace, so the sender sends it and the bot goes on answering everyone else.
