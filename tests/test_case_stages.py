@@ -10,10 +10,11 @@ from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.engine import reminders, retention
+from bot.i18n import Translator
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
 from storage.db import fetch_all
-from tests.stories import close_case, draft, file, station
+from tests.stories import close_case, draft, enrol, file, station
 from tests.test_sealing import _raw_bytes, _with_key_file
 
 GOAL = "CanaryGoal: rent arrears settled"
@@ -130,3 +131,37 @@ async def test_the_plan_review_is_reminded_once_across_a_restart(config_path: Pa
         await remind(w)
         assert sum("review date has come" in t for t in li.texts) == 1
         assert not any("review date has come" in t for t in s.officer.texts)
+
+
+async def test_a_worker_reading_traditional_chinese_ticks_needs_and_logs_a_contact(
+    config_path: Path,
+) -> None:
+    tr = Translator("zh_Hant")
+    async with world(config_path) as w:
+        s = await station(w, {})
+        chan = await enrol(
+            w,
+            250,
+            "Chan Ka Yan",
+            "--role",
+            "social_worker",
+            "--team",
+            "xuhui-sw",
+            language="zh_Hant",
+        )
+        await chan.send("/available")
+        await file(w, draft("family_dispute"))
+        await chan.tap(tr("✅ Accept"))
+        await chan.tap(tr("✔ First contact made"))
+        await chan.tap(tr("✔ Assessment started"))
+        await chan.tap("📋 需要")
+        assert "不會顯示給警員。" in chan.last.plain
+        await chan.tap("⬜ 住屋")
+        await chan.tap("✔ 完成")
+        assert "需要：住屋" in chan.last.plain
+        await chan.tap(tr("✔ Plan agreed"))
+        await chan.tap(tr("✔ Intervention under way"))
+        await chan.tap("📞 電話")
+        await chan.tap("略過")
+        assert "已記錄 1 次聯絡；最近一次：📞 電話" in chan.last.plain
+        assert not any("住屋" in t or "電話，" in t for t in s.officer.texts)
