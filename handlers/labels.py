@@ -256,6 +256,12 @@ TAP_VERB = {
     "assign_anyway": N_("Assign anyway"),
     "officer_contact": N_("Show officer contact"),
     "hold": N_("Hold until morning"),
+    "needs": N_("Needs"),
+    "need": N_("Tick a need"),
+    "add_goal": N_("Add a goal"),
+    "review_date": N_("Review date"),
+    "log_contact": N_("Log a contact"),
+    "back_to_assessment": N_("Back to assessment"),
 }
 
 

@@ -119,6 +119,13 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "g": "hand_to",
             "ag": "consent_agrees",
             "dn": "consent_declines",
+            "na": "needs",
+            "nd": "need",
+            "pg": "add_goal",
+            "rd": "review_date",
+            "rv": "review_date",
+            "lc": "log_contact",
+            "ba": "back_to_assessment",
         },
     ),
     "k": (
