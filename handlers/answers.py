@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.domain.referral import REASON_LIMIT, Outcome, Resource
-from bot.services import cases, coordinator, drafts, prompts, transfers
+from bot.services import case_work, cases, coordinator, drafts, prompts, transfers
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
@@ -23,7 +23,14 @@ from bot.services.prompts import Prompt
 from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
-from handlers.questions import CANNOT_REASON, DECLINE_NOTE, cancel_markup, note_question
+from handlers.questions import (
+    CANNOT_REASON,
+    CONTACT_WITH,
+    DECLINE_NOTE,
+    PLAN_GOAL,
+    cancel_markup,
+    note_question,
+)
 from handlers.replies import edit_card
 from handlers.sender import reply
 
@@ -115,6 +122,10 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
         )
         await reply(context, refused.notices)
         return
+    if prompt.purpose in (PLAN_GOAL, CONTACT_WITH):
+        await _close_question(context, prompt)
+        await _stage_answer(update, context, prompt, text)
+        return
     if prompt.purpose == HANDOVER_REASON:
         await _close_question(context, prompt)
         await _hand_over(update, context, prompt, text)
@@ -163,6 +174,30 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
 
 
 HANDOVER_REASON = "handover_reason"
+
+
+async def _stage_answer(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:
+    """A goal of the plan, or with whom a logged contact was: saved, and the case card
+    again with what its stages hold (the holder's own; never sent to the officer)."""
+    message = update.effective_message
+    assert message is not None and prompt.referral_id is not None
+    services, person, tr, rid = context.services, me(context), context.tr, prompt.referral_id
+    if prompt.purpose == PLAN_GOAL:
+        saved = await case_work.add_goal(services, person, rid, text)
+        done = tr("Goal saved.")
+    else:
+        contact = int(prompt.data.get("contact", "0"))
+        saved = await case_work.contact_with(services, person, rid, contact, text)
+        done = tr("Saved.")
+    if not saved:
+        await message.reply_text(tr("Nothing changed: the case had already moved on."))
+        return
+    referral = await referral_service.get(services, rid)
+    if referral is None:
+        return
+    work = await case_work.of(services, rid)
+    body = cards.case_text(tr, services.config, referral, work)
+    await message.reply_text(f"{body}\n{done}", reply_markup=cards.case_buttons(tr, referral, work))
 
 
 async def _hand_over(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:
@@ -266,6 +301,17 @@ async def on_cancel(update: Update, context: BotContext) -> None:
         if referral is not None:  # skipped: the card says what it said before the question
             declined = tr("You declined this referral.")
             await edit_card(query, f"{cards.headline(tr, services.config, referral)}\n{declined}")
+            return
+    if prompt is not None and prompt.purpose == CONTACT_WITH and prompt.referral_id:
+        referral = await referral_service.get(services, prompt.referral_id)
+        if referral is not None:  # skipped: the contact stays logged; the card again
+            work = await case_work.of(services, referral.id)
+            body = cards.case_text(tr, services.config, referral, work)
+            await edit_card(
+                query,
+                f"{body}\n{tr('Contact logged.')}",
+                cards.case_buttons(tr, referral, work),
+            )
             return
     if prompt is not None and prompt.purpose == CANNOT_REASON:
         offer_id = int(prompt.data["offer_id"])

@@ -24,6 +24,7 @@ from typing import Any, Final
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from bot.domain.case_work import ContactMode, Need
 from bot.domain.people import Role
 from bot.domain.referral import DeclineReason, Eta, Outcome, Resource, Status
 from handlers.context import BotContext
@@ -75,6 +76,13 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "db": None,  # ask for a debrief (a critical case that ended)
         "zz": None,  # rest after a night call-out: away until noon
         "f": NUMBER,  # crisis follow-up made (the prompt's hours after first contact)
+        "na": None,  # the assessment's checklist of needs
+        "nd": Need,  # …tick or untick this need
+        "pg": None,  # the plan: add a goal (typed)
+        "rd": None,  # the plan: choose a review date
+        "rv": NUMBER,  # …in this many days
+        "lc": ContactMode,  # log an intervention contact, made this way
+        "ba": Status,  # back to assessment from this status
     },
     Code.ESCALATION: {
         "t": None,

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 
 from bot.config import Config
 from bot.domain import care
+from bot.domain.case_work import REVIEW_DAYS, CaseWork, Need
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person
 from bot.domain.referral import NEXT_STEP, WORKING, Consent, Eta, Referral, Status, arrival_target
@@ -254,9 +255,12 @@ def incident_line(tr: Translator, referral: Referral, *, full: bool = False) -> 
     return [tr("Police incident number: {value}", value=Html(number))]
 
 
-def case_text(tr: Translator, config: Config, referral: Referral) -> str:
+def case_text(
+    tr: Translator, config: Config, referral: Referral, work: CaseWork | None = None
+) -> str:
     """A worker's own case at a glance (no personal details: those are on request; the
-    police incident number's last four, to match the case to the police record)."""
+    police incident number's last four, to match the case to the police record), with
+    what its stages hold when ``work`` is given (the holder's own card only)."""
     lines = [
         headline(tr, config, referral),
         tr("Status: {status}", status=tr(labels.STATUS[referral.status])),
@@ -266,7 +270,72 @@ def case_text(tr: Translator, config: Config, referral: Referral) -> str:
     ]
     if referral.attended:
         lines += [*_flags(tr, referral, config), *attendance_lines(tr, config, referral)]
+    if work is not None:
+        lines += case_work_lines(tr, config, work)
     return "\n".join(lines)
+
+
+def case_work_lines(tr: Translator, config: Config, work: CaseWork) -> list[str]:
+    """The stages' content, for the holder only: needs, goals, review, contacts. The
+    worker typed the goals and the "with whom": escaped."""
+    lines = []
+    if work.needs:
+        needs = tr.join(tr(labels.NEED[n]) for n in Need if n in work.needs)
+        lines.append(tr("Needs: {needs}", needs=needs))
+    for number, goal in enumerate(work.goals, start=1):
+        lines.append(tr("Goal {number}: {goal}", number=number, goal=goal))
+    if work.review_at is not None:
+        lines.append(tr("Plan review: {time}", time=local_time(work.review_at, config.zone)))
+    if work.contacts:
+        last = work.contacts[-1]
+        how = tr(labels.CONTACT_MODE[last.mode])
+        when = local_time(last.at, config.zone)
+        if last.with_whom:
+            latest = tr("{how}, {time}, with {whom}", how=how, time=when, whom=last.with_whom)
+        else:
+            latest = tr("{how}, {time}", how=how, time=when)
+        lines.append(
+            tr.n(
+                "{count} contact logged; the last: {last}",
+                "{count} contacts logged; the last: {last}",
+                len(work.contacts),
+                last=latest,
+            )
+        )
+    return lines
+
+
+def needs_buttons(tr: Translator, referral: Referral, work: CaseWork) -> InlineKeyboardMarkup:
+    """The checklist: one tap ticks or unticks a need; Done goes back to the card."""
+    rid, rows, row = referral.id, [], []
+    for need, label in labels.NEED.items():
+        mark = "☑️" if need in work.needs else "⬜"
+        row.append(
+            InlineKeyboardButton(
+                f"{mark} {tr(label)}", callback_data=callbacks.case(rid, "nd", need)
+            )
+        )
+        if len(row) == 2:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    rows.append([InlineKeyboardButton(tr("✔ Done"), callback_data=callbacks.case(rid, "b"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def review_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
+    """The plan's review date, one tap: in one, two or four weeks."""
+    rid = referral.id
+    choices = [
+        InlineKeyboardButton(
+            tr.n("In {count} day", "In {count} days", days),
+            callback_data=callbacks.case(rid, "rv", str(days)),
+        )
+        for days in REVIEW_DAYS
+    ]
+    back = InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "b"))
+    return InlineKeyboardMarkup([choices, [back]])
 
 
 def arrival_due(config: Config, referral: Referral) -> datetime | None:
@@ -317,8 +386,11 @@ def eta_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([choices, [back]])
 
 
-def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | None:
-    """The next case-work step, closing, returning to police; or Reopen once closed."""
+def case_buttons(
+    tr: Translator, referral: Referral, work: CaseWork | None = None
+) -> InlineKeyboardMarkup | None:
+    """The next case-work step, what the stage holds (needs, goals and review, contacts),
+    back to assessment, closing, returning to police; or Reopen once closed."""
     rid = referral.id
     debrief = [
         [InlineKeyboardButton(tr("🫂 Ask for a debrief"), callback_data=callbacks.case(rid, "db"))]
@@ -344,12 +416,16 @@ def case_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup | N
             tr("⏹ Questioning ended"), callback_data=callbacks.case(rid, "q")
         )
         rows.append([ended])
+    rows += _stage_rows(tr, referral, work)
     following = NEXT_STEP.get(referral.status)
     if following is not None:
         label = tr(labels.STEP_BUTTON[following])
         rows.append(
             [InlineKeyboardButton(label, callback_data=callbacks.case(rid, "n", referral.status))]
         )
+    if referral.status in (Status.PLAN, Status.INTERVENTION):
+        back = callbacks.case(rid, "ba", referral.status)
+        rows.append([InlineKeyboardButton(tr("↩ Back to assessment"), callback_data=back)])
     rows.append(
         [
             InlineKeyboardButton(tr("Close case"), callback_data=callbacks.case(rid, "x")),
@@ -369,6 +445,34 @@ def night_line(tr: Translator, table: list[tuple[str, int]]) -> str:
     """This month's night call-outs per worker, most first (HTML)."""
     names = tr.join(f"{html.escape(name)} {count}" for name, count in table) if table else ""
     return tr("Night call-outs this month: {names}", names=Html(names or tr("nobody")))
+
+
+def _stage_rows(
+    tr: Translator, referral: Referral, work: CaseWork | None
+) -> list[list[InlineKeyboardButton]]:
+    """What the stage holds: the needs at assessment; goals and the review date in the
+    plan (no "Add a goal" once three are set); a one-tap contact in intervention."""
+    rid, status = referral.id, referral.status
+    if status is Status.ASSESSMENT:
+        return [[InlineKeyboardButton(tr("📋 Needs"), callback_data=callbacks.case(rid, "na"))]]
+    if status is Status.PLAN:
+        row = []
+        if work is None or not work.goals_full:
+            row.append(
+                InlineKeyboardButton(tr("🎯 Add a goal"), callback_data=callbacks.case(rid, "pg"))
+            )
+        row.append(
+            InlineKeyboardButton(tr("📅 Review date"), callback_data=callbacks.case(rid, "rd"))
+        )
+        return [row]
+    if status is Status.INTERVENTION:
+        return [
+            [
+                InlineKeyboardButton(tr(label), callback_data=callbacks.case(rid, "lc", mode))
+                for mode, label in labels.CONTACT_MODE.items()
+            ]
+        ]
+    return []
 
 
 def handover_buttons(tr: Translator, handover_id: int) -> InlineKeyboardMarkup:

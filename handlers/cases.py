@@ -11,17 +11,26 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler
 
+from bot.domain.case_work import GOAL_LIMIT, ContactMode, Need
 from bot.domain.people import Role
 from bot.domain.referral import WORKING, Consent, Eta, Outcome, Referral, Resource, Status
 from bot.i18n import Translator
-from bot.services import attendance, care, cases, follow_ups, resource_directory, transfers
+from bot.services import (
+    attendance,
+    care,
+    case_work,
+    cases,
+    follow_ups,
+    resource_directory,
+    transfers,
+)
 from bot.services import referrals as referral_service
 from bot.services.resource_directory import Entry
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
 from handlers.details import send_details
 from handlers.guard import requires
-from handlers.questions import ask_on_card, note_question
+from handlers.questions import CONTACT_WITH, PLAN_GOAL, SKIP, ask_on_card, note_question
 from handlers.replies import edit_buttons, edit_card, local_time
 from handlers.sender import reply
 
@@ -88,6 +97,9 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
             ),
             None,
         )
+        return
+    if verb in STAGE_VERBS:
+        await _stage_tap(update, context, referral, verb, value)
         return
     if verb in ("w", "e", "v", "q") and referral.status not in WORKING:  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
@@ -222,6 +234,101 @@ async def _ask_debrief(update: Update, context: BotContext, referral: Referral) 
         )
     else:
         await query.answer(tr("You have already asked for a debrief after this case."))
+
+
+STAGE_VERBS = frozenset({"na", "nd", "pg", "rd", "rv", "lc", "ba"})
+
+
+async def _stage_tap(
+    update: Update, context: BotContext, referral: Referral, verb: str, value: str
+) -> None:
+    """What the stages hold: needs, goals and review date, contacts; back to assessment.
+    A tap the case's stage no longer offers (an old card) changes nothing."""
+    query = update.callback_query
+    assert query is not None
+    services, person, tr, rid = context.services, me(context), context.tr, referral.id
+    stale = tr("This button is no longer active.")
+    if verb == "na":
+        if referral.status not in case_work.NEEDS_AT:
+            await query.answer(stale, show_alert=True)
+            return
+        await query.answer()
+        work = await case_work.of(services, rid)
+        await edit_card(
+            query, _needs_question(context, referral), cards.needs_buttons(tr, referral, work)
+        )
+    elif verb == "nd":
+        if not await case_work.toggle_need(services, person, rid, Need(value)):
+            await query.answer(stale, show_alert=True)
+            return
+        await query.answer(tr("Saved."))
+        work = await case_work.of(services, rid)
+        await edit_card(
+            query, _needs_question(context, referral), cards.needs_buttons(tr, referral, work)
+        )
+    elif verb == "pg":
+        work = await case_work.of(services, rid)
+        if referral.status not in case_work.PLAN_AT or work.goals_full:
+            await query.answer(
+                tr("The plan already holds three goals.") if work.goals_full else stale,
+                show_alert=True,
+            )
+            return
+        await query.answer()
+        question = tr(
+            "Type one goal of the plan, in one line (goal {number} of {limit}).",
+            number=len(work.goals) + 1,
+            limit=GOAL_LIMIT,
+        )
+        await ask_on_card(update, context, rid, PLAN_GOAL, question, {})
+    elif verb == "rd":
+        if referral.status not in case_work.PLAN_AT:
+            await query.answer(stale, show_alert=True)
+            return
+        await query.answer()
+        question = tr("When should the plan be reviewed? You will be reminded that day.")
+        text = cards.case_text(tr, services.config, referral) + "\n\n" + question
+        await edit_card(query, text, cards.review_buttons(tr, referral))
+    elif verb == "rv":
+        if not await case_work.set_review(services, person, rid, tap_days(value)):
+            await query.answer(stale, show_alert=True)
+            return
+        await query.answer(tr("Saved."))
+        await _show_card(update, context, referral)
+    elif verb == "lc":
+        contact = await case_work.log_contact(services, person, rid, ContactMode(value))
+        if contact is None:
+            await query.answer(stale, show_alert=True)
+            return
+        await query.answer(tr("Contact logged."))
+        question = tr("Contact logged. With whom? Type one line if you like, or tap Skip.")
+        await ask_on_card(
+            update, context, rid, CONTACT_WITH, question, {"contact": str(contact)}, button=SKIP
+        )
+    else:  # "ba": back to assessment
+        changed = await case_work.back_to_assessment(services, person, rid, Status(value))
+        if not changed.changed:
+            await query.answer(stale, show_alert=True)
+            return
+        await query.answer(tr("Back to assessment. What was recorded is kept."))
+        assert changed.referral is not None
+        await _show_card(update, context, changed.referral)
+
+
+def tap_days(value: str) -> int:
+    """The review button's days (the grammar let only digits through)."""
+    return int(value)
+
+
+def _needs_question(context: BotContext, referral: Referral) -> str:
+    tr = context.tr
+    return "\n".join(
+        [
+            cards.headline(tr, context.services.config, referral),
+            tr("Which needs does the person present? Tap each that applies, then Done."),
+            tr("Never shown to the officer."),
+        ]
+    )
 
 
 async def _choose_colleague(update: Update, context: BotContext, referral: Referral) -> None:
@@ -445,10 +552,11 @@ async def _show_card(update: Update, context: BotContext, referral: Referral) ->
     query = update.callback_query
     assert query is not None
     tr = context.tr
+    work = await case_work.of(context.services, referral.id)
     await edit_card(
         query,
-        cards.case_text(tr, context.services.config, referral),
-        cards.case_buttons(tr, referral),
+        cards.case_text(tr, context.services.config, referral, work),
+        cards.case_buttons(tr, referral, work),
     )
 
 

@@ -7,6 +7,7 @@ in the reader's language, not from the catalogue (see :func:`category` and :func
 from __future__ import annotations
 
 from bot.config import Config
+from bot.domain.case_work import ContactMode, Need
 from bot.domain.referral import (
     Consent,
     DeclineReason,
@@ -84,6 +85,24 @@ STEP_BUTTON = {
     Status.ASSESSMENT: N_("✔ Assessment started"),
     Status.PLAN: N_("✔ Plan agreed"),
     Status.INTERVENTION: N_("✔ Intervention under way"),
+}
+# The assessment's checklist of presenting needs, and how a contact was made.
+NEED = {
+    Need.FAMILY_CONFLICT: N_("Family conflict"),
+    Need.VIOLENCE: N_("Violence"),
+    Need.MENTAL_HEALTH: N_("Mental health"),
+    Need.SUBSTANCE_USE: N_("Substance use"),
+    Need.MONEY: N_("Money"),
+    Need.HOUSING: N_("Housing"),
+    Need.CARING: N_("Caring duties"),
+    Need.SCHOOL: N_("Schooling"),
+    Need.WORK: N_("Work"),
+    Need.LEGAL: N_("Legal matters"),
+}
+CONTACT_MODE = {
+    ContactMode.PHONE: N_("📞 Phone"),
+    ContactMode.VISIT: N_("🏠 Visit"),
+    ContactMode.OFFICE: N_("🏢 Office"),
 }
 DECLINE = {
     DeclineReason.BUSY: N_("Busy with another case"),
@@ -253,6 +272,12 @@ TAP_VERB = {
     "hold": N_("Hold until morning"),
     "ask_debrief": N_("Ask for a debrief"),
     "rest": N_("Rest after a night call-out"),
+    "needs": N_("Needs"),
+    "need": N_("Tick a need"),
+    "add_goal": N_("Add a goal"),
+    "review_date": N_("Review date"),
+    "log_contact": N_("Log a contact"),
+    "back_to_assessment": N_("Back to assessment"),
 }
 
 

@@ -196,6 +196,19 @@ def _remind_arrival(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+def _remind_review(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """The plan's review date came (the goals themselves are on the card, not here)."""
+    return _reminder(
+        tr,
+        config,
+        facts.case,
+        tr(
+            "The plan's review date has come. Go over the goals with the person: carry on, "
+            "set a new review date, or go back to assessment."
+        ),
+    )
+
+
 def _remind_stale(tr: Translator, config: Config, facts: Facts) -> Shown:
     days = int(facts.notice.values.get("days", "0"))
     return _reminder(
@@ -884,6 +897,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.REVEAL: _reveal,
     NoticeKind.REMIND_CONTACT: _remind_contact,
     NoticeKind.REMIND_STALE: _remind_stale,
+    NoticeKind.REMIND_REVIEW: _remind_review,
     NoticeKind.REMIND_ARRIVAL: _remind_arrival,
     NoticeKind.FOLLOW_UP: _follow_up,
     NoticeKind.REMIND_FOLLOW_UP: _follow_up,

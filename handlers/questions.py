@@ -19,6 +19,8 @@ CANCEL = N_("Cancel")
 SKIP = N_("Skip")  # for a question whose answer may be left out
 DECLINE_NOTE = "decline_note"  # why, after declining for "other reason" (optional)
 CANNOT_REASON = "cannot_reason"  # why the assignee cannot take an assignment (required)
+PLAN_GOAL = "plan_goal"  # one of the plan's goals (required)
+CONTACT_WITH = "contact_with"  # with whom, after a contact was logged (optional)
 
 
 def cancel_markup(context: BotContext, prompt: Prompt, label: str = CANCEL) -> InlineKeyboardMarkup:

@@ -175,6 +175,10 @@ SEALED: Mapping[str, SealedTable] = MappingProxyType(
             key="person_id", columns=("data",), referral="referral_id", erase_rows=True
         ),
         "case_handovers": SealedTable(key="id", columns=("reason",), referral="referral_id"),
+        # The stages' content (needs, goals, contacts): goes with the case.
+        "case_work": SealedTable(
+            key="id", columns=("body",), referral="referral_id", erase_rows=True
+        ),
         "outbox": SealedTable(key="id", columns=("vals",), referral="referral_id", empty="{}"),
     }
 )

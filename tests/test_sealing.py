@@ -17,6 +17,7 @@ from bot.sandbox.world import world
 from storage import (
     audit,
     case_handovers,
+    case_work,
     directory,
     drafts,
     offers,
@@ -296,6 +297,7 @@ def _sealed_writes(
             remind_at=now,
             card_message_id=None,
         ),
+        "case_work": lambda tx: case_work.add_goal(tx, referral, CANARY_PLACE, person, now),
         "outbox": lambda tx: outbox.insert(
             tx,
             kind="closed",

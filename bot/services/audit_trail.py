@@ -124,6 +124,13 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "db": "ask_debrief",
             "zz": "rest",
             "f": "followed_up",
+            "na": "needs",
+            "nd": "need",
+            "pg": "add_goal",
+            "rd": "review_date",
+            "rv": "review_date",
+            "lc": "log_contact",
+            "ba": "back_to_assessment",
         },
     ),
     "k": (

@@ -29,6 +29,7 @@ class NoticeKind(StrEnum):
     REMIND_ARRIVAL = "remind_arrival"  # the arrival target passed, not marked arrived
     FOLLOW_UP = "follow_up"  # a crisis case: follow up with the person (Followed up)
     REMIND_FOLLOW_UP = "remind_follow_up"  # …not yet marked followed up
+    REMIND_REVIEW = "remind_review"  # the plan's review date came
     POLICE_ANSWER = "police_answer"  # the officer at the scene: police leave, or stay
     # One open case with its buttons, for /mine: the list can be long and goes at the
     # chat's pace, so the sender sends it and the bot goes on answering everyone else.

@@ -1,0 +1,66 @@
+"""What the case-work stages hold: the assessment's presenting needs, the plan's goals
+and review date, and the intervention's contacts (评估 → 计划 → 介入).
+
+The worker's own case text: sealed at rest, never shown to the officer. Pure rules only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Need(StrEnum):
+    """The assessment's short checklist of presenting needs, ticked in a few taps."""
+
+    FAMILY_CONFLICT = "family_conflict"
+    VIOLENCE = "violence"
+    MENTAL_HEALTH = "mental_health"
+    SUBSTANCE_USE = "substance_use"
+    MONEY = "money"
+    HOUSING = "housing"
+    CARING = "caring"  # caring duties (a child, an ill or older relative)
+    SCHOOL = "school"
+    WORK = "work"
+    LEGAL = "legal"
+
+
+class ContactMode(StrEnum):
+    """How an intervention contact was made: logged in one tap."""
+
+    PHONE = "phone"
+    VISIT = "visit"
+    OFFICE = "office"
+
+
+GOAL_LIMIT = 3  # the plan holds up to three one-line goals
+# The review dates a plan can be given, in days from today: one tap each.
+REVIEW_DAYS = (7, 14, 28)
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: int
+    mode: ContactMode
+    at: datetime
+    with_whom: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseWork:
+    """Everything recorded at the stages of one case."""
+
+    needs: frozenset[Need] = frozenset()
+    goals: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] = field(default=())
+    review_at: datetime | None = None
+
+    @property
+    def goals_full(self) -> bool:
+        return len(self.goals) >= GOAL_LIMIT
+
+
+def review_date(now: datetime, days: int) -> datetime | None:
+    """The review ``days`` from now, or None for a choice no button offers."""
+    return now + timedelta(days=days) if days in REVIEW_DAYS else None

@@ -1,0 +1,118 @@
+"""The worker records what each case-work stage holds: needs at assessment, goals and a
+review date in the plan, contacts during intervention; and takes a case back to
+assessment. Only the holder of an open case, at a stage that holds it; nothing here is
+ever told to the officer.
+"""
+
+from __future__ import annotations
+
+from bot.domain.case_work import GOAL_LIMIT, CaseWork, ContactMode, Need, review_date
+from bot.domain.people import Person
+from bot.domain.referral import Referral, Status
+from bot.services import Services, outbox
+from bot.services.notices import Changed, Notice, NoticeKind
+from storage import case_work, people, referrals
+from storage.db import Conn
+
+NEEDS_AT = frozenset({Status.ASSESSMENT, Status.PLAN, Status.INTERVENTION})
+PLAN_AT = frozenset({Status.PLAN, Status.INTERVENTION})
+CONTACTS_AT = frozenset({Status.INTERVENTION})
+
+
+async def _held(
+    tx: Conn, person: Person, referral_id: int, at: frozenset[Status]
+) -> Referral | None:
+    referral = await referrals.by_id(tx, referral_id)
+    if referral is None or referral.assignee_id != person.id or referral.status not in at:
+        return None
+    return referral
+
+
+async def of(services: Services, referral_id: int) -> CaseWork:
+    return await case_work.load(services.db.reader, referral_id)
+
+
+async def toggle_need(services: Services, person: Person, referral_id: int, need: Need) -> bool:
+    async with services.db.write() as tx:
+        if await _held(tx, person, referral_id, NEEDS_AT) is None:
+            return False
+        needs = (await case_work.load(tx, referral_id)).needs ^ {need}
+        await case_work.set_needs(tx, referral_id, needs, person.id, services.clock.now())
+        return True
+
+
+async def add_goal(services: Services, person: Person, referral_id: int, goal: str) -> bool:
+    """A one-line goal, while the plan holds fewer than three."""
+    async with services.db.write() as tx:
+        if await _held(tx, person, referral_id, PLAN_AT) is None:
+            return False
+        if len((await case_work.load(tx, referral_id)).goals) >= GOAL_LIMIT:
+            return False
+        await case_work.add_goal(tx, referral_id, goal, person.id, services.clock.now())
+        return True
+
+
+async def set_review(services: Services, person: Person, referral_id: int, days: int) -> bool:
+    now = services.clock.now()
+    when = review_date(now, days)
+    async with services.db.write() as tx:
+        if when is None or await _held(tx, person, referral_id, PLAN_AT) is None:
+            return False
+        await case_work.set_review(tx, referral_id, when)
+        return True
+
+
+async def log_contact(
+    services: Services, person: Person, referral_id: int, mode: ContactMode
+) -> int | None:
+    """One tap: the contact is logged now. Returns its id (to add "with whom")."""
+    async with services.db.write() as tx:
+        if await _held(tx, person, referral_id, CONTACTS_AT) is None:
+            return None
+        return await case_work.add_contact(tx, referral_id, mode, person.id, services.clock.now())
+
+
+async def contact_with(
+    services: Services, person: Person, referral_id: int, contact_id: int, line: str
+) -> bool:
+    async with services.db.write() as tx:
+        if await _held(tx, person, referral_id, CONTACTS_AT) is None:
+            return False
+        return await case_work.contact_with(tx, referral_id, contact_id, line)
+
+
+async def back_to_assessment(
+    services: Services, person: Person, referral_id: int, seen: Status
+) -> Changed:
+    """Case work cycles back: from the plan or intervention (the status on the tapped
+    card) to assessment. What was recorded is kept."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _held(tx, person, referral_id, PLAN_AT)
+        if referral is None or referral.status is not seen:
+            return Changed(referral, False)
+        moved = await referrals.transition(
+            tx,
+            referral_id,
+            from_status=seen,
+            to_status=Status.ASSESSMENT,
+            now=now,
+            actor_id=person.id,
+            reason="back_to_assessment",
+            assignee_id=person.id,
+        )
+        return Changed(await referrals.by_id(tx, referral_id), moved)
+
+
+async def reviews_due(services: Services) -> list[Notice]:
+    """The plan's review date passed: the holder is reminded, once (stamped in the same
+    transaction, so also once across a restart)."""
+    now = services.clock.now()
+    notices = []
+    async with services.db.write() as tx:
+        for referral_id, holder_id in await case_work.reviews_due(tx, now):
+            holder = await people.by_id(tx, holder_id)
+            if holder is None or not await case_work.stamp_review(tx, referral_id, now):
+                continue
+            notices.append(Notice(NoticeKind.REMIND_REVIEW, holder, referral_id))
+        return await outbox.enqueue(tx, services, notices)

@@ -1,0 +1,131 @@
+"""The stages' content (needs, goals, contacts) and the plan's review timer.
+
+Every ``body`` is sealed (see :mod:`storage.sealing`); retention deletes the rows with
+the referral's other sealed values.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.domain.case_work import CaseWork, Contact, ContactMode, Need
+from storage.db import Conn, fetch_all, fetch_one
+from storage.referrals import WORKING_STATUSES
+from storage.sealing import seal, unseal
+from storage.timefmt import from_db, to_db
+
+_DUE = f"SELECT r.id, r.assignee_id FROM case_reviews v JOIN referrals r ON r.id = v.referral_id WHERE v.reminded_at IS NULL AND v.review_at <= ? AND r.assignee_id IS NOT NULL AND r.status IN {WORKING_STATUSES}"  # noqa: S608, E501 - fixed names
+
+
+def _body(conn: Conn, stored: str) -> str:
+    return unseal(conn, "case_work", "body", stored) or ""
+
+
+async def load(conn: Conn, referral_id: int) -> CaseWork:
+    rows = await fetch_all(
+        conn,
+        "SELECT id, kind, body, created_at FROM case_work WHERE referral_id = ? ORDER BY id",
+        (referral_id,),
+    )
+    needs: frozenset[Need] = frozenset()
+    goals: list[str] = []
+    contacts: list[Contact] = []
+    for row in rows:
+        body = _body(conn, row["body"])
+        if row["kind"] == "needs" and body:
+            needs = frozenset(Need(v) for v in json.loads(body) if v in Need._value2member_map_)
+        elif row["kind"] == "goal" and body:
+            goals.append(body)
+        elif row["kind"] == "contact" and body:
+            data = json.loads(body)
+            contacts.append(
+                Contact(
+                    id=row["id"],
+                    mode=ContactMode(data["mode"]),
+                    at=from_db(row["created_at"]),
+                    with_whom=data.get("with") or None,
+                )
+            )
+    review = await fetch_one(
+        conn, "SELECT review_at FROM case_reviews WHERE referral_id = ?", (referral_id,)
+    )
+    return CaseWork(
+        needs=needs,
+        goals=tuple(goals),
+        contacts=tuple(contacts),
+        review_at=from_db(review["review_at"]) if review else None,
+    )
+
+
+async def _add(conn: Conn, referral_id: int, kind: str, body: str, by: int, now: datetime) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO case_work (referral_id, kind, body, author_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (referral_id, kind, seal(conn, "case_work", "body", body), by, to_db(now)),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def set_needs(
+    conn: Conn, referral_id: int, needs: frozenset[Need], by: int, now: datetime
+) -> None:
+    body = json.dumps(sorted(n.value for n in needs))
+    await conn.execute(
+        "DELETE FROM case_work WHERE referral_id = ? AND kind = 'needs'", (referral_id,)
+    )
+    await _add(conn, referral_id, "needs", body, by, now)
+
+
+async def add_goal(conn: Conn, referral_id: int, goal: str, by: int, now: datetime) -> None:
+    await _add(conn, referral_id, "goal", goal, by, now)
+
+
+async def add_contact(
+    conn: Conn, referral_id: int, mode: ContactMode, by: int, now: datetime
+) -> int:
+    return await _add(conn, referral_id, "contact", json.dumps({"mode": mode.value}), by, now)
+
+
+async def contact_with(conn: Conn, referral_id: int, contact_id: int, with_whom: str) -> bool:
+    """Add "with whom" to a logged contact of this referral; False if there is none."""
+    row = await fetch_one(
+        conn,
+        "SELECT body FROM case_work WHERE id = ? AND referral_id = ? AND kind = 'contact'",
+        (contact_id, referral_id),
+    )
+    if row is None:
+        return False
+    data = json.loads(_body(conn, row["body"]) or "{}")
+    data["with"] = with_whom
+    await conn.execute(
+        "UPDATE case_work SET body = ? WHERE id = ?",
+        (seal(conn, "case_work", "body", json.dumps(data)), contact_id),
+    )
+    return True
+
+
+async def set_review(conn: Conn, referral_id: int, review_at: datetime) -> None:
+    """A new review date; its reminder is sent again when it falls due."""
+    await conn.execute(
+        "INSERT INTO case_reviews (referral_id, review_at, reminded_at) VALUES (?, ?, NULL) "
+        "ON CONFLICT (referral_id) DO UPDATE SET review_at = excluded.review_at, "
+        "reminded_at = NULL",
+        (referral_id, to_db(review_at)),
+    )
+
+
+async def reviews_due(conn: Conn, now: datetime) -> list[tuple[int, int]]:
+    """(referral id, holder id) of working cases whose review date passed, unreminded."""
+    rows = await fetch_all(conn, _DUE, (to_db(now),))
+    return [(row[0], row[1]) for row in rows]
+
+
+async def stamp_review(conn: Conn, referral_id: int, now: datetime) -> bool:
+    """Stamp the review reminder as sent; False if it already was (sent once)."""
+    cursor = await conn.execute(
+        "UPDATE case_reviews SET reminded_at = ? WHERE referral_id = ? AND reminded_at IS NULL",
+        (to_db(now), referral_id),
+    )
+    return cursor.rowcount == 1
