@@ -117,6 +117,9 @@ class RetentionSettings(_Strict):
 
 class CaseSettings(_Strict):
     max_open_per_worker: int = Field(default=5, ge=1, le=100)
+    # Days after a linkage is recorded before the worker is asked whether the service
+    # happened (then reminded, then the coordinator on duty is told).
+    linkage_follow_up_days: int = Field(default=14, ge=1, le=180)
 
 
 Waits = Annotated[list[Annotated[int, Field(ge=1, le=1440)]], Field(min_length=3, max_length=3)]

@@ -16,11 +16,13 @@ from telegram.ext import BaseHandler
 
 from bot.domain.referral import REASON_LIMIT, Outcome, Resource
 from bot.services import case_work, cases, coordinator, drafts, prompts, transfers
+from bot.services import linkages as linkage_service
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
 from bot.services.prompts import Prompt
 from handlers import callbacks, cards
+from handlers.cases import linked_menu
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
 from handlers.questions import (
@@ -28,8 +30,6 @@ from handlers.questions import (
     CONTACT_WITH,
     DECLINE_NOTE,
     PLAN_GOAL,
-    cancel_markup,
-    note_question,
 )
 from handlers.replies import edit_card
 from handlers.sender import reply
@@ -89,14 +89,16 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
     message = update.effective_message
     assert message is not None and prompt.referral_id is not None
     services, person, tr, rid = context.services, me(context), context.tr, prompt.referral_id
-    if prompt.purpose == "close_resource":
-        following = await prompts.follow_up(
-            services, person, prompt, "close_note", {**prompt.data, "name": text}
+    if prompt.purpose == "close_resource":  # a service the directory does not list
+        await _close_question(context, prompt)
+        linked = await linkage_service.record(
+            services, person, rid, kind=Resource(prompt.data["resource"]), name=text
         )
-        await message.reply_text(
-            note_question(context), reply_markup=cancel_markup(context, following)
-        )
-        await _remove_cancel(context, prompt)
+        if not linked.changed or linked.referral is None:
+            await message.reply_text(tr("Nothing changed: the referral had already moved on."))
+            return
+        body, menu = await linked_menu(context, linked.referral)
+        await message.reply_text(f"{tr('Saved.')}\n{body}", reply_markup=menu)
         return
     if prompt.purpose == DECLINE_NOTE:
         await _close_question(context, prompt)

@@ -76,6 +76,11 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "db": None,  # ask for a debrief (a critical case that ended)
         "zz": None,  # rest after a night call-out: away until noon
         "f": NUMBER,  # crisis follow-up made (the prompt's hours after first contact)
+        "lk": None,  # close as linked (every linkage answered)
+        "ky": NUMBER,  # this linkage's service happened
+        "kp": NUMBER,  # …partly
+        "kn": NUMBER,  # …did not
+        "kx": NUMBER,  # …the person declined it
         "na": None,  # the assessment's checklist of needs
         "nd": Need,  # …tick or untick this need
         "pg": None,  # the plan: add a goal (typed)

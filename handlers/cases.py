@@ -24,12 +24,14 @@ from bot.services import (
     resource_directory,
     transfers,
 )
+from bot.services import linkages as linkage_service
 from bot.services import referrals as referral_service
 from bot.services.resource_directory import Entry
 from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
 from handlers.details import send_details
 from handlers.guard import requires
+from handlers.notice_texts import LINKAGE_ANSWERS
 from handlers.questions import CONTACT_WITH, PLAN_GOAL, SKIP, ask_on_card, note_question
 from handlers.replies import edit_buttons, edit_card, local_time
 from handlers.sender import reply
@@ -53,7 +55,8 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         await _ask_debrief(update, context, referral)
         return
     if (
-        verb in ("x", "r", "o", "l", "t", "d", "h", "g") and referral.status not in WORKING
+        verb in ("x", "r", "o", "l", "t", "d", "h", "g", "lk", *LINKAGE_VERBS)
+        and referral.status not in WORKING
     ):  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
@@ -97,6 +100,12 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
             ),
             None,
         )
+        return
+    if verb in LINKAGE_VERBS:
+        await _linkage_answer(update, context, referral, verb, tap.value_number)
+        return
+    if verb == "lk":
+        await _close_linked(update, context, referral)
         return
     if verb in STAGE_VERBS:
         await _stage_tap(update, context, referral, verb, value)
@@ -453,6 +462,85 @@ async def _picked_from_directory(
             show_alert=True,
         )
         return
+    name = entry.name(tr.language)
+    changed = await linkage_service.record(
+        context.services,
+        me(context),
+        referral.id,
+        kind=Resource(entry.type),
+        name=name,
+        resource_id=entry.id,
+    )
+    if not changed.changed:
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    await query.answer(tr("Saved."))
+    await edit_card(query, *await linked_menu(context, referral))
+
+
+LINKAGE_VERBS = {
+    "ky": linkage_service.Answer.YES,
+    "kp": linkage_service.Answer.PARTLY,
+    "kn": linkage_service.Answer.NO,
+    "kx": linkage_service.Answer.DECLINED,
+}
+ANSWER_LABEL = {
+    linkage_service.Answer(a): label
+    for a, label in zip(
+        ("yes", "partly", "no", "declined"), (label for _, label in LINKAGE_ANSWERS), strict=True
+    )
+}
+
+
+async def linked_menu(context: BotContext, referral: Referral) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Linked to a resource": the services linked so far and what each follow-up said,
+    the kinds to link another, and (once every follow-up is answered) close as linked."""
+    tr, rid = context.tr, referral.id
+    links = await linkage_service.of(context.services, rid)
+    lines = []
+    if links:
+        lines.append(tr("Linked so far:"))
+        for link in links:
+            said = (
+                tr(ANSWER_LABEL[linkage_service.Answer(link.answer)])
+                if link.answer
+                else tr("waiting for the follow-up")
+            )
+            lines.append(f"• {html.escape(link.name)} — {said}")
+        lines.append("")
+    lines.append(tr("Which kind of resource?"))
+    kinds = [
+        InlineKeyboardButton(tr(label), callback_data=callbacks.case(rid, "l", kind))
+        for kind, label in labels.RESOURCE.items()
+    ]
+    rows = [kinds[i : i + 2] for i in range(0, len(kinds), 2)]
+    if links and not linkage_service.unanswered(links):
+        rows.append(
+            [InlineKeyboardButton(tr("✔ Close as linked"), callback_data=callbacks.case(rid, "lk"))]
+        )
+    elif links:
+        lines.append(
+            tr(
+                "The case can close as linked once every service has a follow-up answer. "
+                "The case stays open meanwhile."
+            )
+        )
+    rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "x"))])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def _close_linked(update: Update, context: BotContext, referral: Referral) -> None:
+    """Close as linked: only once every linkage has its follow-up answer."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    links = await linkage_service.of(context.services, referral.id)
+    if not links or linkage_service.unanswered(links):
+        await query.answer(
+            tr("Not yet: the case closes as linked once every service has a follow-up answer."),
+            show_alert=True,
+        )
+        return
     await query.answer()
     await ask_on_card(
         update,
@@ -462,9 +550,29 @@ async def _picked_from_directory(
         note_question(context),
         {
             "outcome": Outcome.LINKED.value,
-            "resource": entry.type,
-            "name": entry.name(tr.language),
+            "resource": links[0].kind,
+            "name": ", ".join(link.name for link in links),
         },
+    )
+
+
+async def _linkage_answer(
+    update: Update, context: BotContext, referral: Referral, verb: str, linkage_id: int
+) -> None:
+    """An answer to "did the service happen?"."""
+    query = update.callback_query
+    assert query is not None
+    tr, services = context.tr, context.services
+    answer = LINKAGE_VERBS[verb]
+    changed = await linkage_service.answered(services, me(context), referral.id, linkage_id, answer)
+    if not changed.changed:
+        await query.answer(tr("Already recorded."), show_alert=True)
+        return
+    await query.answer(tr("Saved."))
+    await edit_card(
+        query,
+        cards.headline(tr, services.config, referral) + "\n✔ " + tr(ANSWER_LABEL[answer]),
+        None,
     )
 
 
@@ -525,18 +633,11 @@ async def _chose_outcome(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    tr = context.tr
     await query.answer()
     if outcome is Outcome.LINKED:
-        kinds = [
-            InlineKeyboardButton(tr(label), callback_data=callbacks.case(referral_id, "l", kind))
-            for kind, label in labels.RESOURCE.items()
-        ]
-        rows = [kinds[i : i + 2] for i in range(0, len(kinds), 2)]
-        rows.append(
-            [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(referral_id, "x"))]
-        )
-        await edit_card(query, tr("Which kind of resource?"), InlineKeyboardMarkup(rows))
+        referral = await referral_service.get(context.services, referral_id)
+        assert referral is not None  # the tap was checked against it a moment ago
+        await edit_card(query, *await linked_menu(context, referral))
         return
     await ask_on_card(
         update,

@@ -22,7 +22,7 @@ from bot.config import Config
 from bot.domain.care import critical
 from bot.domain.referral import PoliceAnswer, Referral, Status
 from bot.domain.rota import Change
-from bot.i18n import Html, Translator
+from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask
 from bot.services.coordinator import Asked
 from bot.services.cover import Gap
@@ -179,6 +179,56 @@ def _follow_up(tr: Translator, config: Config, facts: Facts) -> Shown:
     return Shown(
         f"⏰ {cards.headline(tr, config, facts.case)}\n{line}",
         follow_up_buttons(tr, facts.case, hours),
+    )
+
+
+LINKAGE_ANSWERS = (
+    ("ky", N_("✅ Yes")),
+    ("kp", N_("◐ Partly")),
+    ("kn", N_("✖ No")),
+    ("kx", N_("🚫 The person declined")),
+)
+
+
+def linkage_buttons(tr: Translator, referral: Referral, linkage_id: int) -> InlineKeyboardMarkup:
+    """The four answers to "did the service happen?"."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                tr(label), callback_data=callbacks.case(referral.id, verb, str(linkage_id))
+            )
+            for verb, label in LINKAGE_ANSWERS[i : i + 2]
+        ]
+        for i in (0, 2)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def _linkage_follow_up(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """Some days after a linkage: did the service happen?"""
+    values = facts.notice.values
+    name = values.get("name", "")
+    line = tr("You linked the person to {name}. Did the service happen?", name=name)
+    if facts.notice.kind is NoticeKind.REMIND_LINKAGE:
+        line = tr(
+            "Not answered yet: you linked the person to {name}. Did the service happen?",
+            name=name,
+        )
+    return Shown(
+        f"⏰ {cards.headline(tr, config, facts.case)}\n{line}",
+        linkage_buttons(tr, facts.case, int(values.get("linkage", "0"))),
+    )
+
+
+def _linkage_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
+    values = facts.notice.values
+    return Shown(
+        f"⏰ {cards.headline(tr, config, facts.case)}\n"
+        + tr(
+            "{worker} has not said whether the service happened ({name}).",
+            worker=values.get("worker", ""),
+            name=values.get("name", ""),
+        )
     )
 
 
@@ -901,6 +951,9 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.REMIND_ARRIVAL: _remind_arrival,
     NoticeKind.FOLLOW_UP: _follow_up,
     NoticeKind.REMIND_FOLLOW_UP: _follow_up,
+    NoticeKind.LINKAGE_FOLLOW_UP: _linkage_follow_up,
+    NoticeKind.REMIND_LINKAGE: _linkage_follow_up,
+    NoticeKind.LINKAGE_OVERDUE: _linkage_overdue,
     NoticeKind.POLICE_ANSWER: _police_answer,
     NoticeKind.CASE_CARD: _case_card,
     NoticeKind.HANDOVER_OFFER: _handover_offer,

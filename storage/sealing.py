@@ -179,6 +179,8 @@ SEALED: Mapping[str, SealedTable] = MappingProxyType(
         "case_work": SealedTable(
             key="id", columns=("body",), referral="referral_id", erase_rows=True
         ),
+        # A linkage's service name may name a small local group: sealed, goes with the case.
+        "linkages": SealedTable(key="id", columns=("name",), referral="referral_id"),
         "outbox": SealedTable(key="id", columns=("vals",), referral="referral_id", empty="{}"),
     }
 )

@@ -29,6 +29,8 @@ class NoticeKind(StrEnum):
     REMIND_ARRIVAL = "remind_arrival"  # the arrival target passed, not marked arrived
     FOLLOW_UP = "follow_up"  # a crisis case: follow up with the person (Followed up)
     REMIND_FOLLOW_UP = "remind_follow_up"  # …not yet marked followed up
+    LINKAGE_FOLLOW_UP = "linkage_follow_up"  # did the linked service happen? (4 answers)
+    REMIND_LINKAGE = "remind_linkage"  # …not yet answered
     REMIND_REVIEW = "remind_review"  # the plan's review date came
     POLICE_ANSWER = "police_answer"  # the officer at the scene: police leave, or stay
     # One open case with its buttons, for /mine: the list can be long and goes at the
@@ -74,6 +76,7 @@ class NoticeKind(StrEnum):
     DECLINE_REASON = "escalation_redrawn"
     CONTACT_OVERDUE = "contact_overdue"  # a worker has not made first contact in time
     FOLLOW_UP_OVERDUE = "follow_up_overdue"  # a crisis follow-up is not marked done
+    LINKAGE_OVERDUE = "linkage_overdue"  # a linkage's follow-up is not answered
     ARRIVAL_OVERDUE = "arrival_overdue"  # a worker attending in person is not there yet
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
     HANDOVER = "handover"  # the morning summary of the night

@@ -7,7 +7,8 @@ case with no update for a week: the worker is reminded (again each week). A work
 who attends in person and has not marked "Arrived" by the arrival target (``[arrival]``)
 is reminded, and ``coordinator_after`` minutes later the coordinator on duty is told.
 A crisis case's follow-ups after first contact run the same chain
-(``bot/services/follow_ups.py``).
+(``bot/services/follow_ups.py``), and so do linkages' follow-ups
+(``bot/services/linkages.py``).
 Each reminder is stamped on the referral in the same transaction, so it is sent once,
 also across a restart (the next round after it catches up).
 """
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.people import Person, Role
 from bot.domain.referral import Referral, Status, arrival_target
-from bot.services import Services, follow_ups, outbox, rota
+from bot.services import Services, follow_ups, linkages, outbox, rota
 from bot.services.notices import Notice, NoticeKind
 from storage import people, referrals
 from storage.db import Conn
@@ -33,6 +34,7 @@ async def due(services: Services) -> list[Notice]:
             notices += await _contact(tx, services, referral, now)
             notices += await _stale(tx, services, referral, now)
             notices += await follow_ups.due(tx, services, referral, now)
+            notices += await linkages.due(tx, services, referral, now)
         return await outbox.enqueue(tx, services, notices)
 
 

@@ -1,0 +1,151 @@
+"""Linkages are tracked, not terminal.
+
+"Linked to a resource" on the case card records a linkage (a directory entry or a typed
+name) and keeps the case open, so a worker can link the person to several services.
+``[cases] linkage_follow_up_days`` later the worker is asked "did the service happen?"
+(yes, partly, no, the person declined); unanswered for a day the worker is reminded,
+and after another day the coordinator on duty is told (the chain of
+:mod:`bot.services.reminders`). Each step is a stamp on the ``linkages`` row written in
+the reminder round's transaction, so it is sent once, also across a restart. The case
+closes as "linked" only once every linkage has an answer: an unanswered follow-up is
+a service nobody knows happened.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.people import Person
+from bot.domain.referral import WORKING, Referral, Resource
+from bot.services import Services
+from bot.services.notices import Changed, Notice, NoticeKind
+from storage import audit, linkages, people, referrals
+from storage.db import Conn
+from storage.linkages import Linkage
+
+WAIT = timedelta(days=1)  # asked → reminded → coordinator
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+    DECLINED = "declined"  # the person declined the service
+
+
+async def record(
+    services: Services,
+    person: Person,
+    referral_id: int,
+    *,
+    kind: Resource,
+    name: str,
+    resource_id: int | None = None,
+) -> Changed:
+    """A linkage for the case the person holds; unchanged if it is no longer theirs or
+    no longer open."""
+    now = services.clock.now()
+    days = services.config.cases.linkage_follow_up_days
+    async with services.db.write() as tx:
+        referral = await referrals.by_id(tx, referral_id)
+        if referral is None or referral.assignee_id != person.id or referral.status not in WORKING:
+            return Changed(referral, False)
+        await linkages.add(
+            tx,
+            referral_id,
+            resource_id=resource_id,
+            kind=kind.value,
+            name=name,
+            now=now,
+            follow_up_at=now + timedelta(days=days),
+        )
+        await audit.record(
+            tx, now=now, action="case.linked", actor_person_id=person.id, subject=referral.ref
+        )
+        return Changed(referral, True)
+
+
+async def of(services: Services, referral_id: int) -> list[Linkage]:
+    return await linkages.of(services.db.reader, referral_id)
+
+
+async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
+    """The follow-up steps of one working case's linkages that fall due by ``now``."""
+    if referral.assignee_id is None:
+        return []
+    worker = await people.by_id(tx, referral.assignee_id)
+    if worker is None:
+        return []
+    notices: list[Notice] = []
+    for link in await linkages.of(tx, referral.id):
+        if link.answer is not None or now < link.follow_up_at:
+            continue
+        values = {"linkage": str(link.id), "name": link.name, "kind": link.kind}
+        if await linkages.stamp(tx, link.id, "asked_at", now):
+            notices.append(Notice(NoticeKind.LINKAGE_FOLLOW_UP, worker, referral.id, values=values))
+            continue
+        asked = link.asked_at or now
+        remind = Notice(NoticeKind.REMIND_LINKAGE, worker, referral.id, values=values)
+        if now >= asked + 2 * WAIT and await linkages.stamp(tx, link.id, "escalated_at", now):
+            if await linkages.stamp(tx, link.id, "reminded_at", now):
+                notices.append(remind)  # after downtime the worker still hears first
+            notices += await _tell_coordinators(tx, services, referral, worker, now, values)
+        elif now >= asked + WAIT and await linkages.stamp(tx, link.id, "reminded_at", now):
+            notices.append(remind)
+    return notices
+
+
+async def _tell_coordinators(
+    tx: Conn,
+    services: Services,
+    referral: Referral,
+    worker: Person,
+    now: datetime,
+    values: dict[str, str],
+) -> list[Notice]:
+    from bot.services.reminders import coordinators_to_tell  # reminders imports this module
+
+    team = services.config.team_of(referral.station_id)
+    return [
+        Notice(
+            NoticeKind.LINKAGE_OVERDUE,
+            c,
+            referral.id,
+            values={**values, "worker": worker.display_name},
+        )
+        for c in await coordinators_to_tell(tx, services, team.id if team else None, now, worker)
+    ]
+
+
+async def answered(
+    services: Services, person: Person, referral_id: int, linkage_id: int, answer: Answer
+) -> Changed:
+    """The holder answered a linkage's follow-up; unchanged for a stale or repeated tap,
+    a linkage of another case, a case no longer theirs or no longer open."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await referrals.by_id(tx, referral_id)
+        link = await linkages.by_id(tx, linkage_id)
+        if (
+            referral is None
+            or link is None
+            or link.referral_id != referral_id
+            or referral.assignee_id != person.id
+            or referral.status not in WORKING
+            or not await linkages.answer(tx, linkage_id, answer.value, now)
+        ):
+            return Changed(referral, False)
+        await audit.record(
+            tx,
+            now=now,
+            action="case.linkage_answered",
+            actor_person_id=person.id,
+            subject=referral.ref,
+            detail=answer.value,
+        )
+        return Changed(referral, True)
+
+
+def unanswered(links: list[Linkage]) -> list[Linkage]:
+    return [link for link in links if link.answer is None]
