@@ -20,6 +20,7 @@ from storage import (
     case_work,
     directory,
     drafts,
+    linkages,
     offers,
     outbox,
     people,
@@ -298,6 +299,15 @@ def _sealed_writes(
             card_message_id=None,
         ),
         "case_work": lambda tx: case_work.add_goal(tx, referral, CANARY_PLACE, person, now),
+        "linkages": lambda tx: linkages.add(
+            tx,
+            referral,
+            resource_id=None,
+            kind="legal",
+            name=CANARY_PLACE,
+            now=now,
+            follow_up_at=now,
+        ),
         "outbox": lambda tx: outbox.insert(
             tx,
             kind="closed",

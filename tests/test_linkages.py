@@ -1,0 +1,102 @@
+"""Linkages are tracked, not terminal: a worker links the person to several services,
+each is followed up some days later ("did the service happen?"), unanswered the worker
+is reminded and then the coordinator is told, across a restart; the case closes as
+"linked" only once every linkage has an answer, and the officer hears one line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.engine import reminders
+from bot.sandbox import FakeTelegram, Phone
+from bot.sandbox.world import World, world
+from tests.stories import draft, enrol, file, station
+
+THURSDAY_1000 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+ASKED = "Did the service happen?"
+
+
+async def remind(w: World) -> None:
+    await reminders.tick(w.services)
+    await w.settle()
+
+
+def seen(phone: Phone, text: str) -> int:
+    return sum(text in t for t in phone.texts)
+
+
+async def test_two_linkages_are_followed_up_and_the_case_closes_once_both_are_answered(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(THURSDAY_1000)
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ()})
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        referral = await file(w, draft("family_dispute"))
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        await li.tap("Close case")
+        await li.tap("Linked to a resource")
+        await li.tap("Legal")
+        await li.send("Xuhui Legal Aid Centre")
+        assert "Xuhui Legal Aid Centre — waiting for the follow-up" in li.last.plain
+        assert "✔ Close as linked" not in li.last.button_labels()
+        await li.tap("Mediation")
+        await li.send("Street Mediation Office")
+        assert "Street Mediation Office — waiting for the follow-up" in li.last.plain
+        assert not any("Closed by" in t for t in s.officer.texts)  # the case stays open
+        clock.advance(timedelta(days=13, hours=23))
+        await remind(w)
+        assert seen(li, ASKED) == 0
+    clock.advance(timedelta(hours=1))  # both fall due while the bot restarts
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await remind(w)
+        await remind(w)  # once, not twice
+        assert seen(li, ASKED) == 2
+        assert li.last.plain == (
+            f"⏰ {referral.ref} · Family dispute · Routine\nYou linked the person to "
+            f"Street Mediation Office. {ASKED}"
+        )
+        assert li.last.button_labels() == ["✅ Yes", "◐ Partly", "✖ No", "🚫 The person declined"]
+        answer = await li.tap("◐ Partly")  # the Street Mediation Office's question
+        assert answer.text == "Saved."
+        assert li.last.plain == f"{referral.ref} · Family dispute · Routine\n✔ ◐ Partly"
+    clock.advance(timedelta(days=1))
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await remind(w)
+        await remind(w)
+        assert seen(li, "Not answered yet: you linked the person to Xuhui Legal Aid") == 1
+        assert seen(li, "Not answered yet: you linked the person to Street") == 0
+        await li.send("/mine")
+        await li.tap("Close case", message=li.last)
+        await li.tap("Linked to a resource")
+        assert "Street Mediation Office — ◐ Partly" in li.last.plain
+        assert "once every service has a follow-up answer" in li.last.plain
+        assert "✔ Close as linked" not in li.last.button_labels()
+        clock.advance(timedelta(days=1))
+        await remind(w)
+        told = [t for t in coordinator.texts if "whether the service happened" in t]
+        assert told == [
+            f"⏰ {referral.ref} · Family dispute · Routine\nLi Na has not said whether the "
+            "service happened (Xuhui Legal Aid Centre)."
+        ]
+        reminder = next(
+            m for m in li.messages if "Not answered yet: you linked the person to Xuhui" in m.plain
+        )
+        await li.tap("✅ Yes", message=reminder)
+        await li.send("/mine")
+        await li.tap("Close case", message=li.last)
+        await li.tap("Linked to a resource")
+        await li.tap("✔ Close as linked")
+        await li.send("Both services are under way.")
+        assert "Closed. The officer will be told." in li.last.plain
+        closing = [t for t in s.officer.texts if "Closed by" in t]
+        assert closing == [
+            f"{referral.ref} · Family dispute · Routine\nClosed by Li Na. Outcome: Linked to a resource (Legal). "
+            "Note: Both services are under way."
+        ]
