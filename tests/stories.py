@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.domain.draft import Draft
 from bot.domain.referral import (
@@ -164,3 +165,20 @@ async def close_case(
     await worker.tap("Close case")
     await worker.tap(outcome)
     await worker.send(note)
+
+
+async def linkages_followed_up(w: World, worker: Phone, answer: str = "✅ Yes") -> None:
+    """The days to the linkages' follow-ups pass and ``worker`` answers each, then opens
+    the case's "Linked to a resource" menu again (from /mine) to close it as linked."""
+    from bot.engine import reminders  # the engine's round, as the bot runs it
+
+    w.clock.advance(timedelta(days=w.services.config.cases.linkage_follow_up_days))
+    await reminders.tick(w.services)
+    await w.settle()
+    for message in [m for m in worker.messages if "Did the service happen?" in m.plain]:
+        if answer in message.button_labels():
+            await worker.tap(answer, message=message)
+    await worker.send("/mine")
+    await worker.tap("Close case", message=worker.last)
+    await worker.tap("Linked to a resource")
+    await worker.tap("✔ Close as linked")

@@ -97,6 +97,7 @@ async def test_two_linkages_are_followed_up_and_the_case_closes_once_both_are_an
         assert "Closed. The officer will be told." in li.last.plain
         closing = [t for t in s.officer.texts if "Closed by" in t]
         assert closing == [
-            f"{referral.ref} · Family dispute · Routine\nClosed by Li Na. Outcome: Linked to a resource (Legal). "
+            f"{referral.ref} · Family dispute · Routine\nClosed by Li Na. "
+            "Outcome: Linked to a resource (Legal). "
             "Note: Both services are under way."
         ]

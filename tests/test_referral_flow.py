@@ -19,6 +19,7 @@ from tests.stories import (
     draft,
     enrol,
     file,
+    linkages_followed_up,
     station,
     up_to_review,
 )
@@ -78,7 +79,8 @@ async def test_domestic_violence_with_a_safety_yes_runs_to_closure(config_path: 
         await li.tap("Close case")
         await li.tap("Linked to a resource")
         await li.tap("Legal")
-        await li.send("Xuhui Legal Aid Centre")
+        await li.send("Xuhui Legal Aid Centre")  # recorded; the case stays open
+        await linkages_followed_up(w, li)
         await li.send("She has a lawyer's appointment on Monday.")
         assert "Closed. The officer will be told." in li.last.plain
         assert s.officer.last.plain.endswith(

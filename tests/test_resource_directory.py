@@ -9,7 +9,7 @@ from bot.sandbox.world import World, world
 from bot.services import referrals as referral_service
 from bot.services import resource_directory
 from storage import audit
-from tests.stories import draft, file, station
+from tests.stories import draft, file, linkages_followed_up, station
 
 HEADER = "key,type,stations,name_en,name_zh,name_zh_hant,contact,hours,languages,note\n"
 DIRECTORY = HEADER + (
@@ -93,7 +93,8 @@ async def test_the_worker_picks_a_linkage_from_the_directory_for_the_station(
             "✏️ Another (type its name)",
             "⬅ Back",
         ]
-        await li.tap("Tianping Shelter")
+        await li.tap("Tianping Shelter")  # recorded; the case stays open
+        await linkages_followed_up(w, li)
         await li.send("She has a bed for tonight.")
         assert "Closed. The officer will be told." in li.last.plain
         assert s.officer.last.plain.endswith(
@@ -125,6 +126,7 @@ async def test_a_kind_the_directory_lacks_or_another_name_is_typed(
         await li.tap("Hotline")
         await li.tap("✏️ Another (type its name)")
         await li.send("Neighbourhood Hotline")
+        await linkages_followed_up(w, li)
         await li.send("He will call them tomorrow.")
         closed = await referral_service.get(w.services, referral.id)
         assert closed is not None and closed.resource_name == "Neighbourhood Hotline"
