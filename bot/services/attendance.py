@@ -16,7 +16,7 @@ from bot.domain.people import Person
 from bot.domain.referral import WORKING, Eta, PoliceAnswer, Referral
 from bot.services import Services, outbox
 from bot.services.notices import Changed, Notice, NoticeKind
-from bot.services.reminders import coordinators_to_tell
+from bot.services.overdue import coordinators_to_tell
 from storage import audit, people, referrals
 from storage.db import Conn
 

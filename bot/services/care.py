@@ -15,7 +15,7 @@ from bot.domain.people import Person
 from bot.domain.referral import Referral, Status
 from bot.services import Services, offers, outbox
 from bot.services.notices import Notice, NoticeKind
-from bot.services.reminders import coordinators_to_tell
+from bot.services.overdue import coordinators_to_tell
 from bot.services.rota.duty import team_workers
 from storage import referrals
 from storage.db import Conn

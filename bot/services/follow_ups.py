@@ -23,6 +23,7 @@ from bot.domain.people import Person
 from bot.domain.referral import WORKING, Referral, Safety
 from bot.services import Services
 from bot.services.notices import Changed, Notice, NoticeKind
+from bot.services.overdue import tell_coordinators
 from storage import audit, follow_ups, people, referrals
 from storage.db import Conn
 
@@ -67,34 +68,14 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
         ):
             if await follow_ups.stamp(tx, referral.id, h, "reminded_at", now):
                 notices.append(remind)  # after downtime the worker still hears first
-            notices += await _tell_coordinators(tx, services, referral, worker, now, values)
+            notices += await tell_coordinators(
+                tx, services, referral, worker, now, NoticeKind.FOLLOW_UP_OVERDUE, values
+            )
         elif now >= row.prompted_at + wait and await follow_ups.stamp(
             tx, referral.id, h, "reminded_at", now
         ):
             notices.append(remind)
     return notices
-
-
-async def _tell_coordinators(
-    tx: Conn,
-    services: Services,
-    referral: Referral,
-    worker: Person,
-    now: datetime,
-    values: dict[str, str],
-) -> list[Notice]:
-    from bot.services.reminders import coordinators_to_tell  # reminders imports this module
-
-    team = services.config.team_of(referral.station_id)
-    return [
-        Notice(
-            NoticeKind.FOLLOW_UP_OVERDUE,
-            c,
-            referral.id,
-            values={**values, "worker": worker.display_name},
-        )
-        for c in await coordinators_to_tell(tx, services, team.id if team else None, now, worker)
-    ]
 
 
 async def followed_up(services: Services, person: Person, referral_id: int, hours: int) -> Changed:

@@ -20,6 +20,7 @@ from bot.domain.people import Person
 from bot.domain.referral import WORKING, Referral, Resource
 from bot.services import Services
 from bot.services.notices import Changed, Notice, NoticeKind
+from bot.services.overdue import tell_coordinators
 from storage import audit, linkages, people, referrals
 from storage.db import Conn
 from storage.linkages import Linkage
@@ -90,32 +91,12 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
         if now >= asked + 2 * WAIT and await linkages.stamp(tx, link.id, "escalated_at", now):
             if await linkages.stamp(tx, link.id, "reminded_at", now):
                 notices.append(remind)  # after downtime the worker still hears first
-            notices += await _tell_coordinators(tx, services, referral, worker, now, values)
+            notices += await tell_coordinators(
+                tx, services, referral, worker, now, NoticeKind.LINKAGE_OVERDUE, values
+            )
         elif now >= asked + WAIT and await linkages.stamp(tx, link.id, "reminded_at", now):
             notices.append(remind)
     return notices
-
-
-async def _tell_coordinators(
-    tx: Conn,
-    services: Services,
-    referral: Referral,
-    worker: Person,
-    now: datetime,
-    values: dict[str, str],
-) -> list[Notice]:
-    from bot.services.reminders import coordinators_to_tell  # reminders imports this module
-
-    team = services.config.team_of(referral.station_id)
-    return [
-        Notice(
-            NoticeKind.LINKAGE_OVERDUE,
-            c,
-            referral.id,
-            values={**values, "worker": worker.display_name},
-        )
-        for c in await coordinators_to_tell(tx, services, team.id if team else None, now, worker)
-    ]
 
 
 async def answered(

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.domain.people import Person, Role
 from bot.domain.referral import Referral, Status, arrival_target
-from bot.services import Services, follow_ups, linkages, outbox, rota
+from bot.services import Services, follow_ups, linkages, outbox
 from bot.services.notices import Notice, NoticeKind
+from bot.services.overdue import coordinators_to_tell
 from storage import people, referrals
 from storage.db import Conn
 
@@ -109,21 +109,6 @@ async def _arrival(tx: Conn, services: Services, referral: Referral, now: dateti
             )
         ]
     return notices
-
-
-async def coordinators_to_tell(
-    tx: Conn, services: Services, team_id: str | None, now: datetime, worker: Person
-) -> list[Person]:
-    """The coordinators on duty now; every coordinator of the station only if none is
-    (nobody is woken for a reminder when someone is on duty, and it never goes to
-    nobody at night). Never the worker who is late: a coordinator on duty who took the
-    case himself does not count as the one on duty to tell."""
-    everyone = [
-        c for c in await people.coordinators_for(tx, team_id) if c.reachable and c.id != worker.id
-    ]
-    shift = await rota.on_duty(services, team_id=None, role=Role.COORDINATOR, at=now, conn=tx)
-    on_duty = [c for c in everyone if c.on_duty(shift, now)]
-    return on_duty or everyone
 
 
 async def _stale(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:

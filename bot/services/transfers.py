@@ -36,7 +36,7 @@ from bot.services import Services, outbox, rota
 from bot.services.escalation import plan_of
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.offers import refuse_assignment
-from bot.services.reminders import coordinators_to_tell
+from bot.services.overdue import coordinators_to_tell
 from storage import audit, case_handovers, offers, people, referrals
 from storage.case_handovers import Handover, HandoverState
 from storage.db import Conn
