@@ -179,8 +179,12 @@ SEALED: Mapping[str, SealedTable] = MappingProxyType(
         "case_work": SealedTable(
             key="id", columns=("body",), referral="referral_id", erase_rows=True
         ),
-        # A linkage's service name may name a small local group: sealed, goes with the case.
-        "linkages": SealedTable(key="id", columns=("name",), referral="referral_id"),
+        # A linkage names the service the person was sent to (a shelter, an addiction
+        # service): sealed, and the whole row goes with the case, since its directory
+        # entry and kind would still say where the person went.
+        "linkages": SealedTable(
+            key="id", columns=("name",), referral="referral_id", erase_rows=True
+        ),
         "outbox": SealedTable(key="id", columns=("vals",), referral="referral_id", empty="{}"),
     }
 )

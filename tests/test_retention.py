@@ -11,11 +11,12 @@ from bot.domain.referral import Consent, NotAskedReason, Referral, Status
 from bot.engine import retention
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
+from bot.services import linkages as linkage_service
 from bot.services import referrals as referral_service
 from handlers import jobs
 from storage import audit
 from tests.lives import live_once
-from tests.stories import close_case, draft, enrol, file, station
+from tests.stories import close_case, draft, enrol, file, linkages_followed_up, station
 
 
 async def test_a_closed_case_is_erased_after_a_year_and_a_held_one_is_not(
@@ -190,4 +191,29 @@ async def test_a_short_period_below_the_reopen_window_waits_for_the_window(
         w.clock.advance(timedelta(days=2))
         assert await retention.tick(w.services) == 1
         erased = await referral_service.get(w.services, declined.id)
+        assert erased is not None and erased.summary is None
+
+
+async def test_a_case_linked_to_services_is_erased_with_its_linkages(config_path: Path) -> None:
+    """Where the person was sent (a shelter, an addiction service) goes with the case,
+    and a linked case among the due ones does not stop the others being erased."""
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        plain = await file(w, draft("neighbour_dispute"))
+        await li.tap("✅ Accept")
+        await close_case(li)
+        linked = await file(w, draft("family_dispute"))
+        await li.tap("✅ Accept")
+        await li.tap("Close case")
+        await li.tap("Linked to a resource")
+        await li.tap("Legal")
+        await li.send("Xuhui Legal Aid Centre")
+        await linkages_followed_up(w, li)
+        await li.send("Both parties went to the legal aid centre.")
+        assert len(await linkage_service.of(w.services, linked.id)) == 1
+        w.clock.advance(timedelta(days=366))
+        assert await retention.tick(w.services) == 2
+        assert await linkage_service.of(w.services, linked.id) == []
+        erased = await referral_service.get(w.services, plain.id)
         assert erased is not None and erased.summary is None

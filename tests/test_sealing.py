@@ -233,6 +233,19 @@ async def test_the_registry_names_real_tables_and_columns(tmp_path: Path) -> Non
             assert named <= names, (table, named - names)
 
 
+async def test_erasure_can_empty_every_column_it_empties(tmp_path: Path) -> None:
+    """A sealed column that erasure sets to its empty value must accept that value, or
+    retention fails for every case with such a row (and then erases nothing at all)."""
+    async with await Database.open(tmp_path / "a.sqlite3", sealer=Sealer()) as db:
+        for table, spec in SEALED.items():
+            if spec.referral is None or spec.erase_rows:
+                continue
+            rows = await fetch_all(db.reader, f"PRAGMA table_info({table})")
+            not_null = {row["name"] for row in rows if row["notnull"]}
+            if spec.empty is None:
+                assert not (set(spec.columns) & not_null), (table, set(spec.columns) & not_null)
+
+
 async def _referral(tx: Conn, ref: str, officer: int, **personal: str) -> int:
     return await referrals.insert(
         tx,
