@@ -205,6 +205,14 @@ class CoordinationSettings(_Strict):
         return time(int(hours), int(minutes))
 
 
+class CareSettings(_Strict):
+    """Care for the workers (bot/services/care.py): a worker's request for a debrief
+    that no coordinator has marked arranged within ``debrief_remind_hours`` reminds
+    the coordinators, once."""
+
+    debrief_remind_hours: float = Field(default=24.0, gt=0, le=720)
+
+
 class Named(_Strict):
     """Something people read the name of, in each catalogue's script: ``name_en``,
     ``name_zh`` (Simplified) and ``name_zh_hant`` (Traditional). A missing Traditional
@@ -418,6 +426,7 @@ class Config(BaseSettings):
     reminders: ReminderSettings = ReminderSettings()
     arrival: ArrivalSettings = ArrivalSettings()
     coordination: CoordinationSettings = CoordinationSettings()
+    care: CareSettings = CareSettings()
     stations: list[Station] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
     # In the order the officer's buttons show them.

@@ -97,6 +97,7 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "h": None,
         "p": NUMBER,
         "y": NUMBER,  # "Assign anyway" (off duty, away or at the cap)
+        "da": None,  # a worker's request for a debrief: arranged
     },
     Code.HANDOVER: {"y": None, "n": None},  # I take it / I can't
     # police may leave now, we stay, questioning ended

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
@@ -384,6 +385,33 @@ def eta_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
     ]
     back = InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "b"))
     return InlineKeyboardMarkup([choices, [back]])
+
+
+def debrief_arranged_buttons(tr: Translator, referral_id: int) -> InlineKeyboardMarkup:
+    """The coordinator's one tap on a worker's request for a debrief."""
+    button = InlineKeyboardButton(
+        tr("✅ Debrief arranged"), callback_data=callbacks.escalation(referral_id, "da")
+    )
+    return InlineKeyboardMarkup([[button]])
+
+
+def rest_line(
+    tr: Translator, referral_id: int, until: datetime | None, zone: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """After a night call-out (accepted, assignment confirmed, taken over): the line
+    that offers rest, and its one button ("", None when it was no night call-out)."""
+    if until is None:
+        return "", None
+    time = f"{until.astimezone(zone):%H:%M}"
+    line = "\n" + tr(
+        "🌙 This is a night call-out. Afterwards, take some rest: one tap and no new "
+        "offers reach you until {time}.",
+        time=time,
+    )
+    button = InlineKeyboardButton(
+        tr("😴 Away until {time}", time=time), callback_data=callbacks.case(referral_id, "zz")
+    )
+    return line, InlineKeyboardMarkup([[button]])
 
 
 def case_buttons(

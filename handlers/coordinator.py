@@ -9,8 +9,8 @@ from telegram.ext import BaseHandler
 
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Role
-from bot.domain.referral import Status
-from bot.services import coordinator
+from bot.domain.referral import Referral, Status
+from bot.services import care, coordinator
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, notice_texts
 from handlers.context import BotContext, me
@@ -31,6 +31,9 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     if referral is None or not coordinator.covers(services, person, referral):
         await audit_refusal(update, context, person, "escalation.refused")
         await query.answer(tr("This referral is not in your area."), show_alert=True)
+        return
+    if action == "da":
+        await _debrief_arranged(update, context, referral)
         return
     if referral.status is not Status.OFFERED and action in ("a", "b", "h", "p", "y"):
         await query.answer(tr("This button is no longer active."), show_alert=True)
@@ -134,6 +137,30 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     done = notice_texts.taken_text(tr, taken, person.id)
     await edit_card(query, f"{head}\n{done}")
     await reply(context, result.notices)
+
+
+async def _debrief_arranged(update: Update, context: BotContext, referral: Referral) -> None:
+    """ "Debrief arranged" on a worker's request: the first coordinator's tap records it
+    and the worker hears; a later tap (another coordinator's, or a second) is told who
+    did, and the card loses its button."""
+    query = update.callback_query
+    assert query is not None
+    services, tr = context.services, context.tr
+    arranged = await care.arrange_debrief(services, me(context), referral)
+    head = cards.headline(tr, services.config, referral)
+    if arranged.done:
+        await query.answer(tr("Recorded. The worker hears that you will be in touch."))
+    elif arranged.by is None:  # no request waits on this case (a forged or odd tap)
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    else:
+        await query.answer(
+            tr("{name} has already arranged this debrief.", name=arranged.by), show_alert=True
+        )
+    await edit_card(
+        query, f"{head}\n" + tr("🫂 Debrief arranged by {name}.", name=arranged.by or "")
+    )
+    await reply(context, arranged.notices)
 
 
 async def _redraw(query: CallbackQuery, context: BotContext, referral_id: int) -> None:

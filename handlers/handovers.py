@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.domain.people import Role
-from bot.services import transfers
+from bot.services import care, transfers
 from bot.services.transfers import HandoverState
 from handlers import callbacks, cards
 from handlers.context import BotContext, me
@@ -50,10 +50,15 @@ async def on_handover_tap(update: Update, context: BotContext) -> None:
         await reply(context, answered.notices)
         return
     await query.answer(tr("Done. The case is yours."))
+    # Taken over at night: a night call-out, so rest is offered as after an acceptance.
+    rest = care.rest_offer(services, referral)
+    line, markup = cards.rest_line(tr, referral.id, rest, services.config.zone)
     await edit_card(
         query,
         f"{head}\n"
-        + tr("You took over {ref} from {name}.", ref=referral.ref, name=answered.holder),
+        + tr("You took over {ref} from {name}.", ref=referral.ref, name=answered.holder)
+        + line,
+        markup,
     )
     await reply(context, answered.notices)  # the details and the case card, to this chat
 

@@ -771,6 +771,7 @@ def _debrief_offer(tr: Translator, config: Config, facts: Facts) -> Shown:
 
 
 def _debrief_asked(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """The worker asks for a debrief: one tap says it is arranged (the worker hears)."""
     referral = facts.case
     return Shown(
         f"🫂 {cards.headline(tr, config, referral)}\n"
@@ -778,6 +779,32 @@ def _debrief_asked(tr: Translator, config: Config, facts: Facts) -> Shown:
             "{worker} asks for a debrief after this case ({answers}). Please get in touch.",
             worker=facts.notice.values.get("worker", ""),
             answers=_critical_answers(tr, referral),
+        ),
+        cards.debrief_arranged_buttons(tr, referral.id),
+    )
+
+
+def _debrief_waiting(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """Nobody marked the worker's request arranged in time: the coordinators, once."""
+    referral = facts.case
+    return Shown(
+        f"⏰ {cards.headline(tr, config, referral)}\n"
+        + tr(
+            "{worker} asked for a debrief after this case and nobody has marked it "
+            "arranged yet. Please get in touch with {worker}.",
+            worker=facts.notice.values.get("worker", ""),
+        ),
+        cards.debrief_arranged_buttons(tr, referral.id),
+    )
+
+
+def _debrief_arranged(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """To the worker: a coordinator has their request and will be in touch."""
+    return Shown(
+        f"🫂 {cards.headline(tr, config, facts.case)}\n"
+        + tr(
+            "{coordinator} has arranged your debrief after this case and will be in touch.",
+            coordinator=facts.notice.values.get("coordinator", ""),
         )
     )
 
@@ -994,6 +1021,9 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.HANDOVER_UNANSWERED: _handover_unanswered,
     NoticeKind.DEBRIEF_OFFER: _debrief_offer,
     NoticeKind.DEBRIEF_ASKED: _debrief_asked,
+    NoticeKind.DEBRIEF_WAITING: _debrief_waiting,
+    # to the worker who asked for a debrief
+    NoticeKind.DEBRIEF_ARRANGED: _debrief_arranged,
     # to the people whose duty a coordinator changed
     NoticeKind.COVER: _cover,
     NoticeKind.COVERED_FOR: _cover,

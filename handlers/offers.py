@@ -98,20 +98,8 @@ async def _answer(
         await query.answer(tr("The case is yours."))
         text = f"{head}\n" + tr("You accepted. The details follow in a protected message.")
         rest = care.rest_offer(context.services, referral)
-        if rest is None:
-            await edit_card(query, text)
-            return
-        until = f"{rest.astimezone(context.services.config.zone):%H:%M}"
-        text += "\n" + tr(
-            "🌙 This is a night call-out. Afterwards, take some rest: one tap and no new "
-            "offers reach you until {time}.",
-            time=until,
-        )
-        button = InlineKeyboardButton(
-            tr("😴 Away until {time}", time=until),
-            callback_data=callbacks.case(referral.id, "zz"),
-        )
-        await edit_card(query, text, InlineKeyboardMarkup([[button]]))
+        line, markup = cards.rest_line(tr, referral.id, rest, context.services.config.zone)
+        await edit_card(query, text + line, markup)
     elif outcome.answer is Answer.TAKEN:
         taken = tr("Already taken by {worker}.", worker=outcome.taken_by or "?")
         await query.answer(taken, show_alert=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -428,21 +429,84 @@ TIMESTAMPS = frozenset(
         "arrival_escalated_at",
         "questioning_ended_at",
         "debrief_asked_at",
+        "debrief_offered_at",
+        "debrief_reminded_at",
     }
 )
 
 
-async def acceptances_since(conn: Conn, since: datetime) -> list[tuple[int, datetime]]:
-    """(worker id, when) of each acceptance of an offer by a worker since ``since``
-    (a coordinator's assignment is recorded with a reason and is not counted): what
-    night call-outs are counted from (bot/domain/care.py)."""
+async def takings_since(conn: Conn, since: datetime) -> list[tuple[int, int, datetime]]:
+    """(person id, referral id, when) of each moment someone became responsible for a
+    case since ``since``: what night call-outs are counted from (bot/domain/care.py).
+
+    Three records say it: an offer card accepted (an ordinary offer, or a coordinator's
+    assignment the worker confirmed with "I take it": the offer row is the worker's,
+    where the event row names the coordinator); an acceptance without a card (a
+    coordinator's "Take it myself": the event's actor, with no reason); and a
+    colleague's request to take a case over, taken. One moment may appear twice (an
+    offer accepted is also an event); the domain counts each (person, case, night)
+    once."""
+    when = to_db(since)
     rows = await fetch_all(
         conn,
-        "SELECT actor_id, at FROM referral_events WHERE to_status = 'accepted'"
-        " AND actor_id IS NOT NULL AND reason IS NULL AND at >= ?",
-        (to_db(since),),
+        "SELECT person_id AS who, referral_id, responded_at AS at FROM offers"
+        " WHERE state = 'accepted' AND responded_at >= ?"
+        " UNION ALL SELECT actor_id, referral_id, at FROM referral_events"
+        " WHERE to_status = 'accepted' AND actor_id IS NOT NULL AND reason IS NULL AND at >= ?"
+        " UNION ALL SELECT to_id, referral_id, responded_at FROM case_handovers"
+        " WHERE state = 'taken' AND responded_at >= ?",
+        (when, when, when),
     )
-    return [(row["actor_id"], from_db(row["at"])) for row in rows]
+    return [(row["who"], row["referral_id"], from_db(row["at"])) for row in rows]
+
+
+@dataclass(frozen=True)
+class Debrief:
+    """A worker's request for a debrief after a critical case, as it stands."""
+
+    asked_at: datetime | None
+    arranged_at: datetime | None
+    arranged_by: int | None
+
+
+async def debrief(conn: Conn, referral_id: int) -> Debrief | None:
+    row = await fetch_one(
+        conn,
+        "SELECT debrief_asked_at, debrief_arranged_at, debrief_arranged_by FROM referrals"
+        " WHERE id = ?",
+        (referral_id,),
+    )
+    if row is None:
+        return None
+    return Debrief(
+        _time(row["debrief_asked_at"]),
+        _time(row["debrief_arranged_at"]),
+        row["debrief_arranged_by"],
+    )
+
+
+async def arrange_debrief(conn: Conn, referral_id: int, by_id: int, now: datetime) -> bool:
+    """A coordinator marks the worker's request arranged: once (False if it was not
+    asked, or someone marked it already)."""
+    cursor = await conn.execute(
+        "UPDATE referrals SET debrief_arranged_at = ?, debrief_arranged_by = ?"
+        " WHERE id = ? AND debrief_asked_at IS NOT NULL AND debrief_arranged_at IS NULL",
+        (to_db(now), by_id, referral_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def debriefs_waiting(conn: Conn, asked_before: datetime) -> list[Referral]:
+    """Debriefs asked for before ``asked_before`` that nobody has marked arranged and
+    whose coordinators were not reminded yet (the engine's timer)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM referrals WHERE debrief_asked_at IS NOT NULL"
+        " AND debrief_asked_at <= ? AND debrief_arranged_at IS NULL"
+        " AND debrief_reminded_at IS NULL AND erased_at IS NULL ORDER BY id",
+        (to_db(asked_before),),
+    )
+    return [_referral(conn, r) for r in rows]
 
 
 async def stamp(conn: Conn, referral_id: int, column: str, now: datetime) -> bool:

@@ -1,5 +1,5 @@
-"""Care for the workers: which cases call for a debrief, and which acceptances were
-night call-outs.
+"""Care for the workers: which cases call for a debrief, and which moments a worker
+took on a case were night call-outs.
 
 The source documents on burnout (issue 16) ask for debriefing after a critical incident
 and for night duty shared fairly; both rest on facts the bot already keeps (the safety
@@ -9,7 +9,7 @@ screen, the time of each acceptance), so they are decided here, purely.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.referral import Safety
@@ -39,14 +39,32 @@ def month_start(now: datetime, zone: ZoneInfo) -> datetime:
     return datetime(local.year, local.month, 1, tzinfo=zone)
 
 
+def night_of(at: datetime, zone: ZoneInfo, starts: time, ends: time) -> date | None:
+    """The local date the night containing ``at`` began on (None: ``at`` is by day), so
+    a call-out at 01:00 and one at 23:00 the evening before are the same night."""
+    if not is_night(at, zone, starts, ends):
+        return None
+    local = at.astimezone(zone)
+    after_midnight = starts > ends and local.time() < ends
+    return local.date() - timedelta(days=1) if after_midnight else local.date()
+
+
 def night_counts(
-    acceptances: Iterable[tuple[int, datetime]], zone: ZoneInfo, starts: time, ends: time
+    takings: Iterable[tuple[int, int, datetime]], zone: ZoneInfo, starts: time, ends: time
 ) -> dict[int, int]:
-    """Night call-outs per worker id, from (worker id, accepted at) pairs."""
+    """Night call-outs per worker id, from (worker id, case id, when) of each moment a
+    worker became responsible for a case: accepted it, confirmed an assignment, took it
+    over. Each (worker, case, night) counts once: one night's case is one call-out, how
+    many records say so (an accepted offer is also a status change) or however often
+    it came back to the same worker that night."""
+    seen: set[tuple[int, int, date]] = set()
+    for worker_id, case_id, at in takings:
+        night = night_of(at, zone, starts, ends)
+        if night is not None:
+            seen.add((worker_id, case_id, night))
     counts: dict[int, int] = {}
-    for worker_id, at in acceptances:
-        if is_night(at, zone, starts, ends):
-            counts[worker_id] = counts.get(worker_id, 0) + 1
+    for worker_id, _, _ in seen:
+        counts[worker_id] = counts.get(worker_id, 0) + 1
     return counts
 
 

@@ -148,6 +148,7 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "b": "back",
             "c": "officer_contact",
             "h": "hold",
+            "da": "debrief_arranged",
         },
     ),
     "h": ("handover", {"y": "take_over", "n": "cannot_take_over"}),

@@ -123,8 +123,12 @@ async def first_contact_consent(
         told = await _tell_officer(
             tx, referral, kind, worker=person.display_name, consent="agrees" if agrees else ""
         )
-        sent = await outbox.enqueue(tx, services, [told])
-        return Changed(await referrals.by_id(tx, referral_id), True, tuple(sent))
+        after = await referrals.by_id(tx, referral_id)
+        assert after is not None
+        # Declined at first contact: the case ends here, so a critical one is debriefed.
+        debrief = [] if agrees else await care.debrief_prompts(tx, services, after, person, now)
+        sent = await outbox.enqueue(tx, services, [told, *debrief])
+        return Changed(after, True, tuple(sent))
 
 
 async def close(

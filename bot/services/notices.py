@@ -83,9 +83,12 @@ class NoticeKind(StrEnum):
     GAP_WARNING = "gap_warning"  # tonight has hours nobody covers
     HANDOVER_UNANSWERED = "handover_unanswered"  # a colleague has not answered a handover
     # care for the workers (bot/services/care.py): a critical case ended, offer a
-    # debrief; the worker asked for one
+    # debrief; the worker asked for one; a coordinator arranged it (to the worker); nobody
+    # had after [care] debrief_remind_hours (to the coordinators, once)
     DEBRIEF_OFFER = "debrief_offer"
     DEBRIEF_ASKED = "debrief_asked"
+    DEBRIEF_ARRANGED = "debrief_arranged"
+    DEBRIEF_WAITING = "debrief_waiting"
     # to the people whose duty a coordinator changed with /cover
     COVER = "cover"  # put on duty, taken off, or covering for someone
     COVERED_FOR = "covered_for"  # taken off duty: someone else covers for them

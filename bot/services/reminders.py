@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.domain.referral import Referral, Status, arrival_target
-from bot.services import Services, follow_ups, linkages, outbox
+from bot.services import Services, care, follow_ups, linkages, outbox
 from bot.services.notices import Notice, NoticeKind
 from bot.services.overdue import coordinators_to_tell
 from storage import people, referrals
@@ -35,6 +35,7 @@ async def due(services: Services) -> list[Notice]:
             notices += await _stale(tx, services, referral, now)
             notices += await follow_ups.due(tx, services, referral, now)
             notices += await linkages.due(tx, services, referral, now)
+        notices += await care.debriefs_due(tx, services, now)  # ended cases: not "working"
         return await outbox.enqueue(tx, services, notices)
 
 

@@ -32,7 +32,7 @@ from bot.domain.escalation import Level
 from bot.domain.people import Person, Role
 from bot.domain.referral import WORKING, Referral, Status, arrival_target
 from bot.domain.routing import required_skill
-from bot.services import Services, outbox, rota
+from bot.services import Services, care, outbox, rota
 from bot.services.escalation import plan_of
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.offers import refuse_assignment
@@ -440,10 +440,14 @@ async def put_before_coordinators(
         **({"left": "1"} if left else {}),
         **({"expected": "1"} if referral.attended and not referral.attendance_finished else {}),
     }
+    # Handed back, the case ends for this worker: a critical one is debriefed (not when
+    # their access was turned off: they have left).
+    debrief = [] if left else await care.debrief_prompts(tx, services, referral, holder, now)
     return [
         *cards,
         *withdrawn,
         Notice(NoticeKind.BACK_TO_COORDINATORS, officer, referral.id, values=heard),
+        *debrief,
     ]
 
 
