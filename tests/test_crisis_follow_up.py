@@ -22,6 +22,10 @@ from tests.stories import draft, enrol, file, station
 THURSDAY_1000 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 PROMPT_24 = "24 hours since first contact: follow up with the person"
 REMINDER_24 = "The follow-up due 24 hours after first contact is not marked yet."
+ASK_LINE = (
+    "How did it go? Type one line if you like (only you see it, on your case card), "
+    "or tap Skip."
+)
 
 
 async def remind(w: World) -> None:
@@ -77,10 +81,12 @@ async def test_a_domestic_violence_case_is_followed_up_at_24_and_72_hours(
         assert seen(li, REMINDER_24) == 1  # the worker is not told again
         answer = await li.tap("✔ Followed up")
         assert answer.text == "Saved."
-        assert li.last.plain == (
-            f"{referral.ref} · Domestic violence · Urgent\n✔ Followed up at 2026-11-27 18:00."
-        )
-        assert "✔ Followed up" not in li.last.button_labels()
+        done = f"{referral.ref} · Domestic violence · Urgent\n✔ Followed up at 2026-11-27 18:00."
+        assert li.last.plain == f"{done}\n{ASK_LINE}"
+        assert li.last.button_labels() == ["Skip"]
+        await li.tap("Skip")  # no line: the follow-up stays recorded
+        assert li.last.plain == done
+        assert li.last.button_labels() == []
         # The first prompt's button, still on the phone, records nothing twice.
         again = await li.tap("✔ Followed up")
         assert again.text == "Already recorded."
