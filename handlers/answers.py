@@ -15,20 +15,21 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.domain.referral import REASON_LIMIT, Outcome, Resource
-from bot.services import case_work, cases, coordinator, drafts, prompts, transfers
+from bot.services import case_work, cases, coordinator, drafts, follow_ups, prompts, transfers
 from bot.services import linkages as linkage_service
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
 from bot.services.prompts import Prompt
 from handlers import callbacks, cards
-from handlers.cases import linked_menu
+from handlers.cases import followed_up_text, linked_menu
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
 from handlers.questions import (
     CANNOT_REASON,
     CONTACT_WITH,
     DECLINE_NOTE,
+    FOLLOW_UP_NOTE,
     PLAN_GOAL,
 )
 from handlers.replies import edit_card
@@ -78,6 +79,11 @@ def _lapsed(context: BotContext, prompt: Prompt) -> str:
         return context.tr(
             "You declined more than 30 minutes ago, so I did not keep this as your reason. "
             "Your decline stands; nothing else changed."
+        )
+    if prompt.purpose == FOLLOW_UP_NOTE:  # optional, and no button asks it again
+        return context.tr(
+            "You marked the follow-up more than 30 minutes ago, so I did not keep this "
+            "as its line. The follow-up stays recorded; nothing else changed."
         )
     return context.tr(
         "That question was asked more than 30 minutes ago, so I did not use your "
@@ -131,6 +137,10 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
     if prompt.purpose == HANDOVER_REASON:
         await _close_question(context, prompt)
         await _hand_over(update, context, prompt, text)
+        return
+    if prompt.purpose == FOLLOW_UP_NOTE:
+        await _close_question(context, prompt)
+        await _follow_up_note(update, context, prompt, text)
         return
     await _close_question(context, prompt)
     done = tr("Nothing changed: the referral had already moved on.")
@@ -200,6 +210,23 @@ async def _stage_answer(update: Update, context: BotContext, prompt: Prompt, tex
     work = await case_work.of(services, rid)
     body = cards.case_text(tr, services.config, referral, work)
     await message.reply_text(f"{body}\n{done}", reply_markup=cards.case_buttons(tr, referral, work))
+
+
+async def _follow_up_note(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:
+    """How the crisis follow-up went: saved, and the holder's case card with it."""
+    message = update.effective_message
+    assert message is not None and prompt.referral_id is not None
+    services, tr, rid = context.services, context.tr, prompt.referral_id
+    hours = int(prompt.data.get("hours", "0"))
+    referral = await follow_ups.note(services, me(context), rid, hours, text)
+    if referral is None:
+        await message.reply_text(tr("Nothing changed: the case had already moved on."))
+        return
+    work = await case_work.of(services, rid)
+    body = cards.case_text(tr, services.config, referral, work)
+    await message.reply_text(
+        f"{body}\n{tr('Saved.')}", reply_markup=cards.case_buttons(tr, referral, work)
+    )
 
 
 async def _hand_over(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:
@@ -314,6 +341,15 @@ async def on_cancel(update: Update, context: BotContext) -> None:
                 f"{body}\n{tr('Contact logged.')}",
                 cards.case_buttons(tr, referral, work),
             )
+            return
+    if prompt is not None and prompt.purpose == FOLLOW_UP_NOTE and prompt.referral_id:
+        referral = await referral_service.get(services, prompt.referral_id)
+        row = (await follow_ups.of(services, prompt.referral_id)).get(
+            int(prompt.data.get("hours", "0"))
+        )
+        if referral is not None and row is not None and row.done_at is not None:
+            # skipped: the follow-up stays recorded; the prompt says so, as before
+            await edit_card(query, followed_up_text(context, referral, row.done_at))
             return
     if prompt is not None and prompt.purpose == CANNOT_REASON:
         offer_id = int(prompt.data["offer_id"])

@@ -277,8 +277,9 @@ def case_text(
 
 
 def case_work_lines(tr: Translator, config: Config, work: CaseWork) -> list[str]:
-    """The stages' content, for the holder only: needs, goals, review, contacts. The
-    worker typed the goals and the "with whom": escaped."""
+    """The stages' content, for the holder only: needs, goals, review, contacts, the
+    lines after crisis follow-ups. The worker typed the goals, the "with whom" and the
+    follow-up lines: escaped."""
     lines = []
     if work.needs:
         needs = tr.join(tr(labels.NEED[n]) for n in Need if n in work.needs)
@@ -301,6 +302,15 @@ def case_work_lines(tr: Translator, config: Config, work: CaseWork) -> list[str]
                 "{count} contacts logged; the last: {last}",
                 len(work.contacts),
                 last=latest,
+            )
+        )
+    for note in work.follow_ups:  # the worker's own line after a crisis follow-up
+        lines.append(
+            tr(
+                "{hours}-hour follow-up, {time}: {line}",
+                hours=note.hours,
+                time=local_time(note.at, config.zone),
+                line=note.line,
             )
         )
     return lines

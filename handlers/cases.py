@@ -7,6 +7,7 @@ stored prompt and answered in :mod:`handlers.answers`.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler
@@ -32,7 +33,14 @@ from handlers.context import BotContext, me
 from handlers.details import send_details
 from handlers.guard import requires
 from handlers.notice_texts import LINKAGE_ANSWERS
-from handlers.questions import CONTACT_WITH, PLAN_GOAL, SKIP, ask_on_card, note_question
+from handlers.questions import (
+    CONTACT_WITH,
+    FOLLOW_UP_NOTE,
+    PLAN_GOAL,
+    SKIP,
+    ask_on_card,
+    note_question,
+)
 from handlers.replies import edit_buttons, edit_card, local_time
 from handlers.sender import reply
 
@@ -90,15 +98,21 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
             )
             return
         await query.answer(tr("Saved."))
-        await edit_card(
-            query,
-            cards.headline(tr, services.config, referral)
-            + "\n"
-            + tr(
-                "✔ Followed up at {time}.",
-                time=local_time(services.clock.now(), services.config.zone),
-            ),
-            None,
+        # Recorded: now one optional line on how it went (Skip, or ignore it: the
+        # question lapses like any other and the tap stands).
+        done = followed_up_text(context, referral, services.clock.now())
+        question = tr(
+            "How did it go? Type one line if you like (only you see it, on your case "
+            "card), or tap Skip."
+        )
+        await ask_on_card(
+            update,
+            context,
+            referral_id,
+            FOLLOW_UP_NOTE,
+            f"{done}\n{question}",
+            {"hours": str(tap.value_number)},
+            button=SKIP,
         )
         return
     if verb in LINKAGE_VERBS:
@@ -213,6 +227,16 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     else:  # "b": back to the card
         await query.answer()
         await _show_card(update, context, referral)
+
+
+def followed_up_text(context: BotContext, referral: Referral, at: datetime) -> str:
+    """The follow-up prompt once answered: its headline and when."""
+    tr, config = context.tr, context.services.config
+    return (
+        cards.headline(tr, config, referral)
+        + "\n"
+        + tr("✔ Followed up at {time}.", time=local_time(at, config.zone))
+    )
 
 
 async def _rest(update: Update, context: BotContext, referral: Referral) -> None:

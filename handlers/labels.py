@@ -203,6 +203,7 @@ AUDIT_ACTION = {
     "attendance.on_way": N_("On the way to the scene"),
     "attendance.arrived": N_("Arrived at the scene"),
     "case.followed_up": N_("Followed up a crisis case"),
+    "case.follow_up_noted": N_("Added a line on how a crisis follow-up went"),
     "case.linked": N_("Linked the person to a service"),
     "case.linkage_answered": N_("Answered whether a linked service happened"),
     "attendance.police_leave": N_("Officer: police may leave now"),

@@ -21,6 +21,7 @@ DECLINE_NOTE = "decline_note"  # why, after declining for "other reason" (option
 CANNOT_REASON = "cannot_reason"  # why the assignee cannot take an assignment (required)
 PLAN_GOAL = "plan_goal"  # one of the plan's goals (required)
 CONTACT_WITH = "contact_with"  # with whom, after a contact was logged (optional)
+FOLLOW_UP_NOTE = "follow_up_note"  # how it went, after a crisis follow-up (optional)
 
 
 def cancel_markup(context: BotContext, prompt: Prompt, label: str = CANCEL) -> InlineKeyboardMarkup:

@@ -1,4 +1,5 @@
-"""The stages' content (needs, goals, contacts) and the plan's review timer.
+"""The stages' content (needs, goals, contacts), the lines typed after crisis follow-ups
+and the plan's review timer.
 
 Every ``body`` is sealed (see :mod:`storage.sealing`); retention deletes the rows with
 the referral's other sealed values.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.domain.case_work import CaseWork, Contact, ContactMode, Need
+from bot.domain.case_work import CaseWork, Contact, ContactMode, FollowUpNote, Need
 from storage.db import Conn, fetch_all, fetch_one
 from storage.referrals import WORKING_STATUSES
 from storage.sealing import seal, unseal
@@ -31,6 +32,7 @@ async def load(conn: Conn, referral_id: int) -> CaseWork:
     needs: frozenset[Need] = frozenset()
     goals: list[str] = []
     contacts: list[Contact] = []
+    notes: list[FollowUpNote] = []
     for row in rows:
         body = _body(conn, row["body"])
         if row["kind"] == "needs" and body:
@@ -47,6 +49,10 @@ async def load(conn: Conn, referral_id: int) -> CaseWork:
                     with_whom=data.get("with") or None,
                 )
             )
+        elif row["kind"] == "follow_up" and body:
+            data = json.loads(body)
+            at = from_db(row["created_at"])
+            notes.append(FollowUpNote(hours=int(data["hours"]), at=at, line=data["line"]))
     review = await fetch_one(
         conn, "SELECT review_at FROM case_reviews WHERE referral_id = ?", (referral_id,)
     )
@@ -55,6 +61,7 @@ async def load(conn: Conn, referral_id: int) -> CaseWork:
         goals=tuple(goals),
         contacts=tuple(contacts),
         review_at=from_db(review["review_at"]) if review else None,
+        follow_ups=tuple(sorted(notes, key=lambda note: note.hours)),
     )
 
 
@@ -104,6 +111,22 @@ async def contact_with(conn: Conn, referral_id: int, contact_id: int, with_whom:
         (seal(conn, "case_work", "body", json.dumps(data)), contact_id),
     )
     return True
+
+
+async def note_follow_up(
+    conn: Conn, referral_id: int, hours: int, line: str, by: int, now: datetime
+) -> None:
+    """The line typed after the crisis follow-up due ``hours`` after first contact (a
+    row of kind ``follow_up``, sealed like the stages' text and erased with the case).
+    One line per follow-up: a second replaces the first."""
+    for row in await fetch_all(
+        conn,
+        "SELECT id, body FROM case_work WHERE referral_id = ? AND kind = 'follow_up'",
+        (referral_id,),
+    ):
+        if json.loads(_body(conn, row["body"]) or "{}").get("hours") == hours:
+            await conn.execute("DELETE FROM case_work WHERE id = ?", (row["id"],))
+    await _add(conn, referral_id, "follow_up", json.dumps({"hours": hours, "line": line}), by, now)
 
 
 async def set_review(conn: Conn, referral_id: int, review_at: datetime) -> None:

@@ -19,6 +19,7 @@ class FollowUp:
     reminded_at: datetime | None
     escalated_at: datetime | None
     done_at: datetime | None
+    done_by: int | None = None  # None with done_at: superseded, never sent
 
 
 def _when(text: str | None) -> datetime | None:
@@ -38,6 +39,7 @@ async def of(conn: Conn, referral_id: int) -> dict[int, FollowUp]:
             _when(r["reminded_at"]),
             _when(r["escalated_at"]),
             _when(r["done_at"]),
+            r["done_by"],
         )
         for r in rows
     }

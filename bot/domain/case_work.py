@@ -1,5 +1,6 @@
 """What the case-work stages hold: the assessment's presenting needs, the plan's goals
-and review date, and the intervention's contacts (评估 → 计划 → 介入).
+and review date, the intervention's contacts (评估 → 计划 → 介入), and the line a worker
+may add after a crisis follow-up (危机介入).
 
 The worker's own case text: sealed at rest, never shown to the officer. Pure rules only.
 """
@@ -48,6 +49,16 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class FollowUpNote:
+    """The one line a worker typed after a crisis follow-up (how it went), with the
+    prompt's hours after first contact. Case text like the rest: the holder's only."""
+
+    hours: int
+    at: datetime
+    line: str
+
+
+@dataclass(frozen=True)
 class CaseWork:
     """Everything recorded at the stages of one case."""
 
@@ -55,6 +66,7 @@ class CaseWork:
     goals: tuple[str, ...] = ()
     contacts: tuple[Contact, ...] = field(default=())
     review_at: datetime | None = None
+    follow_ups: tuple[FollowUpNote, ...] = ()  # crisis follow-ups' lines, by their hours
 
     @property
     def goals_full(self) -> bool:

@@ -13,6 +13,9 @@ When several fall due at once (the bot was down, or a deployment turns this on f
 cases already open) only the latest is asked; the earlier ones are recorded as
 superseded (``done_by`` empty), so nobody gets a burst of stale prompts.
 The hours are read from the configuration when they fall due, not frozen at filing.
+After the tap the worker may add one typed line on how it went (:func:`note`): case
+text, sealed with the stages' content, shown on the holder's card only and erased with
+the case; the tap itself is recorded first, so a line never typed loses nothing.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from bot.domain.referral import WORKING, Referral, Safety
 from bot.services import Services
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.overdue import tell_coordinators
-from storage import audit, follow_ups, people, referrals
+from storage import audit, case_work, follow_ups, people, referrals
 from storage.db import Conn
+from storage.follow_ups import FollowUp
 
 
 def hours_for(services: Services, referral: Referral) -> list[int]:
@@ -95,3 +99,36 @@ async def followed_up(services: Services, person: Person, referral_id: int, hour
             tx, now=now, action="case.followed_up", actor_person_id=person.id, subject=referral.ref
         )
         return Changed(referral, True)
+
+
+async def of(services: Services, referral_id: int) -> dict[int, FollowUp]:
+    """The referral's follow-up prompts so far, by their hours."""
+    return await follow_ups.of(services.db.reader, referral_id)
+
+
+async def note(
+    services: Services, person: Person, referral_id: int, hours: int, line: str
+) -> Referral | None:
+    """The line on how the follow-up for ``hours`` went, from the worker who followed up
+    and still holds the case; None (nothing saved) otherwise. The audit trail records
+    that a line was added, never the line."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await referrals.by_id(tx, referral_id)
+        row = (await follow_ups.of(tx, referral_id)).get(hours)
+        if (
+            referral is None
+            or referral.assignee_id != person.id
+            or row is None
+            or row.done_by != person.id
+        ):
+            return None
+        await case_work.note_follow_up(tx, referral_id, hours, line, person.id, now)
+        await audit.record(
+            tx,
+            now=now,
+            action="case.follow_up_noted",
+            actor_person_id=person.id,
+            subject=referral.ref,
+        )
+        return referral
