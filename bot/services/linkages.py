@@ -146,5 +146,40 @@ async def answered(
         return Changed(referral, True)
 
 
+async def remove(services: Services, person: Person, referral_id: int, linkage_id: int) -> Changed:
+    """The holder removes a linkage recorded by mistake while the case is open; its
+    follow-up stops with it. Unchanged for an answered one (that is a record), one of
+    another case, a case no longer theirs or no longer open. The audit entry names the
+    case, never the service."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await referrals.by_id(tx, referral_id)
+        if (
+            referral is None
+            or referral.assignee_id != person.id
+            or referral.status not in WORKING
+            or not await linkages.remove(tx, referral_id, linkage_id)
+        ):
+            return Changed(referral, False)
+        await audit.record(
+            tx,
+            now=now,
+            action="case.linkage_removed",
+            actor_person_id=person.id,
+            subject=referral.ref,
+        )
+        return Changed(referral, True)
+
+
+async def held_before(services: Services, person: Person, referral_id: int) -> bool:
+    """Whether ``person`` held this case once but holds it no longer (handed over): their
+    old follow-up prompts are now someone else's to answer."""
+    referral = await referrals.by_id(services.db.reader, referral_id)
+    if referral is None or referral.assignee_id == person.id:
+        return False
+    events = await referrals.events(services.db.reader, referral_id)
+    return any(actor == person.id and to in WORKING for _, to, actor in events)
+
+
 def unanswered(links: list[Linkage]) -> list[Linkage]:
     return [link for link in links if link.answer is None]
