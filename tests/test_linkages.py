@@ -10,8 +10,10 @@ from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.engine import reminders
+from bot.i18n import Translator
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
+from handlers.notice_texts import LINKAGE_ANSWERS
 from tests.stories import draft, enrol, file, station
 
 THURSDAY_1000 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -194,3 +196,55 @@ async def test_after_a_handover_the_new_holder_is_asked_and_the_old_prompt_says_
         await zhou.tap("Close case", message=zhou.last)
         await zhou.tap("Linked to a resource")
         assert "Xuhui Legal Aid Centre — ◐ Partly" in zhou.last.plain
+
+
+async def test_a_traditional_reader_follows_up_two_linkages_and_a_simplified_officer_hears(
+    config_path: Path,
+) -> None:
+    hant, hans = Translator("zh_Hant"), Translator("zh_Hans")
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ()})
+        li, officer = s.workers["Li Na"], s.officer
+        await li.send("/language")
+        await li.tap("繁體中文")
+        await file(w, draft("family_dispute"))  # the officer files in English…
+        await officer.send("/language")
+        await officer.tap("简体中文")  # …and reads Simplified from then on
+        await li.tap(hant("✅ Accept"))
+        await li.tap(hant("Close case"))
+        await li.tap(hant("Linked to a resource"))
+        await li.tap(hant("Legal"))
+        await li.send("徐匯法律援助中心")
+        await li.tap(hant("Shelter"))
+        await li.send("婦女庇護中心")
+        assert "婦女庇護中心 — " + hant("waiting for the follow-up") in li.last.plain
+        clock.advance(timedelta(days=14))
+        await remind(w)
+        prompts = [m for m in li.messages if hant("Did the service happen?") in m.plain]
+        assert [p.plain.splitlines()[-1] for p in prompts] == [
+            hant("You linked the person to {name}. Did the service happen?", name=name)
+            for name in ("徐匯法律援助中心", "婦女庇護中心")
+        ]
+        assert prompts[0].button_labels() == [hant(label) for _, label in LINKAGE_ANSWERS]
+        for prompt in prompts:
+            assert (await li.tap(hant("✅ Yes"), message=prompt)).text == hant("Saved.")
+        await li.send("/mine")
+        await li.tap(hant("Close case"), message=li.last)
+        await li.tap(hant("Linked to a resource"))
+        await li.tap(hant("✔ Close as linked"))
+        await li.send("兩項服務已經開始。")
+        outcome = hans(
+            "{outcome} ({resource})",
+            outcome=hans("Linked to a resource"),
+            resource=hans("{items} and {last}", items=hans("Legal"), last=hans("Shelter")),
+        )
+        assert outcome == "已链接资源（法律和庇护所）"
+        closing = officer.last.plain.splitlines()[-1]
+        assert closing == hans(
+            "Closed by {worker}. Outcome: {outcome}. Note: {note}",
+            worker="Li Na",
+            outcome=outcome,
+            note="兩項服務已經開始。",
+        )
+        assert not any("法律援助中心" in t or "庇護中心" in t for t in officer.texts)
