@@ -120,6 +120,9 @@ class CaseSettings(_Strict):
     # Days after a linkage is recorded before the worker is asked whether the service
     # happened (then reminded, then the coordinator on duty is told).
     linkage_follow_up_days: int = Field(default=14, ge=1, le=180)
+    # Hours a linkage's follow-up waits for an answer before the worker is reminded;
+    # as long again and the coordinator on duty is told.
+    linkage_remind_hours: int = Field(default=24, ge=1, le=24 * 14)
 
 
 Waits = Annotated[list[Annotated[int, Field(ge=1, le=1440)]], Field(min_length=3, max_length=3)]

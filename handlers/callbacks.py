@@ -81,6 +81,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "kp": NUMBER,  # …partly
         "kn": NUMBER,  # …did not
         "kx": NUMBER,  # …the person declined it
+        "kr": NUMBER,  # remove this unanswered linkage (recorded by mistake): confirm?
+        "kc": NUMBER,  # …confirmed
         "na": None,  # the assessment's checklist of needs
         "nd": Need,  # …tick or untick this need
         "pg": None,  # the plan: add a goal (typed)

@@ -15,7 +15,7 @@ from telegram.ext import BaseHandler
 from bot.domain.case_work import GOAL_LIMIT, ContactMode, Need
 from bot.domain.people import Role
 from bot.domain.referral import WORKING, Consent, Eta, Outcome, Referral, Resource, Status
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.services import (
     attendance,
     care,
@@ -53,6 +53,16 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     referral_id, verb, value = tap.id, tap.action, tap.value
     action = f"{verb}:{value}" if value else verb
     services, person, tr = context.services, me(context), context.tr
+    if verb in LINKAGE_VERBS and await linkage_service.held_before(services, person, referral_id):
+        # a prompt still on the phone of a worker who handed the case over
+        await query.answer(
+            tr(
+                "This case is now with a colleague, who will be asked this question. "
+                "Nothing changed."
+            ),
+            show_alert=True,
+        )
+        return
     referral = await _own_case(update, context, referral_id, action)
     if referral is None:
         return
@@ -63,7 +73,7 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         await _ask_debrief(update, context, referral)
         return
     if (
-        verb in ("x", "r", "o", "l", "t", "d", "h", "g", "lk", *LINKAGE_VERBS)
+        verb in ("x", "r", "o", "l", "t", "d", "h", "g", "lk", "kr", "kc", *LINKAGE_VERBS)
         and referral.status not in WORKING
     ):  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
@@ -120,6 +130,9 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         return
     if verb == "lk":
         await _close_linked(update, context, referral)
+        return
+    if verb in ("kr", "kc"):
+        await _remove_linkage(update, context, referral, verb == "kc", tap.value_number)
         return
     if verb in STAGE_VERBS:
         await _stage_tap(update, context, referral, verb, value)
@@ -538,6 +551,15 @@ async def linked_menu(context: BotContext, referral: Referral) -> tuple[str, Inl
         for kind, label in labels.RESOURCE.items()
     ]
     rows = [kinds[i : i + 2] for i in range(0, len(kinds), 2)]
+    rows += [  # recorded by mistake: an unanswered one can come off (after a confirm)
+        [
+            InlineKeyboardButton(
+                tr("✖ Remove {name}", name=Html(link.name)),
+                callback_data=callbacks.case(rid, "kr", str(link.id)),
+            )
+        ]
+        for link in linkage_service.unanswered(links)
+    ]
     if links and not linkage_service.unanswered(links):
         rows.append(
             [InlineKeyboardButton(tr("✔ Close as linked"), callback_data=callbacks.case(rid, "lk"))]
@@ -578,6 +600,51 @@ async def _close_linked(update: Update, context: BotContext, referral: Referral)
             "name": ", ".join(link.name for link in links),
         },
     )
+
+
+async def _remove_linkage(
+    update: Update, context: BotContext, referral: Referral, confirmed: bool, linkage_id: int
+) -> None:
+    """ "Remove" on an unanswered linkage: ask to confirm, then remove it (its follow-up
+    stops) and show the linked menu again."""
+    query = update.callback_query
+    assert query is not None
+    tr, rid = context.tr, referral.id
+    links = {
+        link.id: link
+        for link in linkage_service.unanswered(await linkage_service.of(context.services, rid))
+    }
+    link = links.get(linkage_id)
+    if link is None:  # answered or removed since the menu was drawn
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    if not confirmed:
+        await query.answer()
+        text = tr(
+            "Remove {name} from this case? Do this only if it was recorded by mistake: "
+            "its follow-up will not be asked.",
+            name=link.name,
+        )
+        buttons = [
+            [
+                InlineKeyboardButton(
+                    tr("✖ Yes, remove it"), callback_data=callbacks.case(rid, "kc", str(link.id))
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    tr("⬅ Back"), callback_data=callbacks.case(rid, "o", Outcome.LINKED)
+                )
+            ],
+        ]
+        await edit_card(query, text, InlineKeyboardMarkup(buttons))
+        return
+    removed = await linkage_service.remove(context.services, me(context), rid, linkage_id)
+    if not removed.changed or removed.referral is None:
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    await query.answer(tr("Removed."))
+    await edit_card(query, *await linked_menu(context, removed.referral))
 
 
 async def _linkage_answer(

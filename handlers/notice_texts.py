@@ -20,7 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 
 from bot.config import Config
 from bot.domain.care import critical
-from bot.domain.referral import PoliceAnswer, Referral, Status
+from bot.domain.referral import PoliceAnswer, Referral, Resource, Status
 from bot.domain.rota import Change
 from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask
@@ -208,12 +208,28 @@ def _linkage_follow_up(tr: Translator, config: Config, facts: Facts) -> Shown:
     """Some days after a linkage: did the service happen?"""
     values = facts.notice.values
     name = values.get("name", "")
-    line = tr("You linked the person to {name}. Did the service happen?", name=name)
-    if facts.notice.kind is NoticeKind.REMIND_LINKAGE:
+    reminder = facts.notice.kind is NoticeKind.REMIND_LINKAGE
+    if values.get("inherited"):  # linked before this holder took the case over
+        line = (
+            tr(
+                "Not answered yet: the person was linked to {name} before you took this case "
+                "over. Did the service happen?",
+                name=name,
+            )
+            if reminder
+            else tr(
+                "The person was linked to {name} before you took this case over. "
+                "Did the service happen?",
+                name=name,
+            )
+        )
+    elif reminder:
         line = tr(
             "Not answered yet: you linked the person to {name}. Did the service happen?",
             name=name,
         )
+    else:
+        line = tr("You linked the person to {name}. Did the service happen?", name=name)
     return Shown(
         f"⏰ {cards.headline(tr, config, facts.case)}\n{line}",
         linkage_buttons(tr, facts.case, int(values.get("linkage", "0"))),
@@ -664,11 +680,20 @@ def _returned(tr: Translator, config: Config, facts: Facts) -> str:
 def _closed(tr: Translator, config: Config, facts: Facts) -> str:
     referral = facts.case
     outcome = tr(labels.OUTCOME[referral.outcome]) if referral.outcome else ""
-    if referral.resource_type is not None:
+    # The kinds of every service linked (never their names), else the one recorded.
+    known = {kind.value for kind in Resource}
+    kinds = [Resource(k) for k in facts.notice.values.get("resources", "").split(",") if k in known]
+    if not kinds and referral.resource_type is not None:
+        kinds = [referral.resource_type]
+    if kinds:
+        said = [tr(labels.RESOURCE[kind]) for kind in kinds]
+        resource = said[0]
+        if len(said) > 1:
+            resource = tr("{items} and {last}", items=Html(tr.join(said[:-1])), last=Html(said[-1]))
         outcome = tr(
             "{outcome} ({resource})",  # translated: Chinese takes full-width brackets
             outcome=outcome,
-            resource=tr(labels.RESOURCE[referral.resource_type]),
+            resource=Html(resource),
         )
     return tr(
         "Closed by {worker}. Outcome: {outcome}. Note: {note}",

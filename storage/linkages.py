@@ -21,6 +21,7 @@ class Linkage:
     referral_id: int
     kind: str
     name: str
+    created_at: datetime
     follow_up_at: datetime
     asked_at: datetime | None
     reminded_at: datetime | None
@@ -38,6 +39,7 @@ def _linkage(conn: Conn, row: Row) -> Linkage:
         row["referral_id"],
         row["kind"],
         unseal(conn, "linkages", "name", row["name"]) or "",
+        from_db(row["created_at"]),
         from_db(row["follow_up_at"]),
         _when(row["asked_at"]),
         _when(row["reminded_at"]),
@@ -102,5 +104,24 @@ async def answer(conn: Conn, linkage_id: int, answer: str, now: datetime) -> boo
     cursor = await conn.execute(
         "UPDATE linkages SET answer = ?, answered_at = ? WHERE id = ? AND answer IS NULL",
         (answer, to_db(now), linkage_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def restart(conn: Conn, linkage_id: int) -> None:
+    """Clear an unanswered follow-up's steps, so it is asked again (of a new holder)."""
+    await conn.execute(
+        "UPDATE linkages SET asked_at = NULL, reminded_at = NULL, escalated_at = NULL"
+        " WHERE id = ? AND answer IS NULL",
+        (linkage_id,),
+    )
+
+
+async def remove(conn: Conn, referral_id: int, linkage_id: int) -> bool:
+    """Delete a linkage recorded by mistake; False if it is another case's, already
+    answered or already gone (an answered follow-up is a record, not a mistake)."""
+    cursor = await conn.execute(
+        "DELETE FROM linkages WHERE id = ? AND referral_id = ? AND answer IS NULL",
+        (linkage_id, referral_id),
     )
     return cursor.rowcount == 1

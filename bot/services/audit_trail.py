@@ -129,6 +129,8 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "kp": "linkage_answer",
             "kn": "linkage_answer",
             "kx": "linkage_answer",
+            "kr": "remove_linkage",
+            "kc": "remove_linkage",
             "na": "needs",
             "nd": "need",
             "pg": "add_goal",

@@ -20,7 +20,7 @@ from bot.domain.referral import (
 )
 from bot.services import Services, care, outbox
 from bot.services.notices import Changed, Notice, NoticeKind
-from storage import audit, people, referrals
+from storage import audit, linkages, people, referrals
 from storage import outbox as storage_outbox
 from storage.db import Conn
 
@@ -166,7 +166,12 @@ async def close(
         )
         closed = await referrals.by_id(tx, referral_id)
         assert closed is not None
-        told = await _tell_officer(tx, closed, NoticeKind.CLOSED, worker=person.display_name)
+        # Closing as linked names every kind of service linked (never the services).
+        kinds = [link.kind for link in await linkages.of(tx, referral_id)]
+        resources = ",".join(dict.fromkeys(kinds)) if outcome is Outcome.LINKED else ""
+        told = await _tell_officer(
+            tx, closed, NoticeKind.CLOSED, worker=person.display_name, resources=resources
+        )
         debrief = await care.debrief_prompts(tx, services, closed, person, now)
         sent = await outbox.enqueue(tx, services, [told, *debrief])
         return Changed(closed, True, tuple(sent))

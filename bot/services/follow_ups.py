@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain import chase
+from bot.domain.chase import Stamped, Step
 from bot.domain.people import Person
 from bot.domain.referral import WORKING, Referral, Safety
 from bot.services import Services
@@ -67,18 +69,20 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
             continue
         if row.done_at is not None:
             continue
-        if now >= row.prompted_at + 2 * wait and await follow_ups.stamp(
-            tx, referral.id, h, "escalated_at", now
-        ):
-            if await follow_ups.stamp(tx, referral.id, h, "reminded_at", now):
-                notices.append(remind)  # after downtime the worker still hears first
-            notices += await tell_coordinators(
-                tx, services, referral, worker, now, NoticeKind.FOLLOW_UP_OVERDUE, values
-            )
-        elif now >= row.prompted_at + wait and await follow_ups.stamp(
-            tx, referral.id, h, "reminded_at", now
-        ):
-            notices.append(remind)
+        stamped = Stamped(
+            reminded=row.reminded_at is not None, escalated=row.escalated_at is not None
+        )
+        for step in chase.due(row.prompted_at, wait, 2 * wait, now, stamped):
+            if step is Step.REMIND and await follow_ups.stamp(
+                tx, referral.id, h, "reminded_at", now
+            ):
+                notices.append(remind)
+            elif step is Step.ESCALATE and await follow_ups.stamp(
+                tx, referral.id, h, "escalated_at", now
+            ):
+                notices += await tell_coordinators(
+                    tx, services, referral, worker, now, NoticeKind.FOLLOW_UP_OVERDUE, values
+                )
     return notices
 
 

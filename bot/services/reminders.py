@@ -8,7 +8,7 @@ who attends in person and has not marked "Arrived" by the arrival target (``[arr
 is reminded, and ``coordinator_after`` minutes later the coordinator on duty is told.
 A crisis case's follow-ups after first contact run the same chain
 (``bot/services/follow_ups.py``), and so do linkages' follow-ups
-(``bot/services/linkages.py``).
+(``bot/services/linkages.py``): one chase, :mod:`bot.domain.chase`, decides the steps.
 Each reminder is stamped on the referral in the same transaction, so it is sent once,
 also across a restart (the next round after it catches up).
 """
@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain import chase
+from bot.domain.chase import Stamped, Step
 from bot.domain.referral import Referral, Status, arrival_target
 from bot.services import Services, care, follow_ups, linkages, outbox
 from bot.services.notices import Notice, NoticeKind
-from bot.services.overdue import coordinators_to_tell
+from bot.services.overdue import tell_coordinators
 from storage import people, referrals
 from storage.db import Conn
 
@@ -44,34 +46,27 @@ async def _contact(tx: Conn, services: Services, referral: Referral, now: dateti
     if referral.status is not Status.ACCEPTED or since is None:
         return []
     target = services.config.reminders.contact_target(referral.urgency)
-    late = now - since
+    stamped = Stamped(
+        reminded=referral.contact_reminded_at is not None,
+        escalated=referral.contact_escalated_at is not None,
+    )
+    steps = chase.due(since, target, 2 * target, now, stamped)
     worker = await people.by_id(tx, referral.assignee_id) if referral.assignee_id else None
-    if worker is None:
+    if not steps or worker is None:
         return []
-    if late >= 2 * target and referral.contact_escalated_at is None:
-        await referrals.stamp(tx, referral.id, "contact_escalated_at", now)
-        team = services.config.team_of(referral.station_id)
-        first = []  # after downtime the worker still hears before the coordinator
-        if await referrals.stamp(tx, referral.id, "contact_reminded_at", now):
-            first = [Notice(NoticeKind.REMIND_CONTACT, worker, referral.id)]
-        return [
-            *first,
-            *(
-                Notice(
-                    NoticeKind.CONTACT_OVERDUE,
-                    c,
-                    referral.id,
-                    values={"worker": worker.display_name},
-                )
-                for c in await coordinators_to_tell(
-                    tx, services, team.id if team else None, now, worker
-                )
-            ),
-        ]
-    if late >= target and referral.contact_reminded_at is None:
-        await referrals.stamp(tx, referral.id, "contact_reminded_at", now)
-        return [Notice(NoticeKind.REMIND_CONTACT, worker, referral.id)]
-    return []
+    notices: list[Notice] = []
+    for step in steps:
+        if step is Step.REMIND and await referrals.stamp(
+            tx, referral.id, "contact_reminded_at", now
+        ):
+            notices.append(Notice(NoticeKind.REMIND_CONTACT, worker, referral.id))
+        elif step is Step.ESCALATE and await referrals.stamp(
+            tx, referral.id, "contact_escalated_at", now
+        ):
+            notices += await tell_coordinators(
+                tx, services, referral, worker, now, NoticeKind.CONTACT_OVERDUE, {}
+            )
+    return notices
 
 
 async def _arrival(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
@@ -80,35 +75,30 @@ async def _arrival(tx: Conn, services: Services, referral: Referral, now: dateti
     settings = services.config.arrival
     minutes = settings.target_minutes(referral.urgency, referral.appropriate_adult_now)
     target = arrival_target(referral, minutes)
-    if target is None or referral.arrived_at is not None or now < target:
+    if target is None or referral.arrived_at is not None:
         return []
-    worker = await people.by_id(tx, referral.assignee_id) if referral.assignee_id else None
-    if worker is None:
-        return []
-    notices = []
-    if await referrals.stamp(tx, referral.id, "arrival_reminded_at", now):
-        notices.append(
-            Notice(
-                NoticeKind.REMIND_ARRIVAL,
-                worker,
-                referral.id,
-                values={"target": target.isoformat()},
-            )
-        )
+    stamped = Stamped(
+        reminded=referral.arrival_reminded_at is not None,
+        escalated=referral.arrival_escalated_at is not None,
+    )
     late = timedelta(minutes=settings.coordinator_after)
-    if now >= target + late and await referrals.stamp(tx, referral.id, "arrival_escalated_at", now):
-        team = services.config.team_of(referral.station_id)
-        notices += [
-            Notice(
-                NoticeKind.ARRIVAL_OVERDUE,
-                c,
-                referral.id,
-                values={"worker": worker.display_name, "target": target.isoformat()},
+    steps = chase.due(target, timedelta(0), late, now, stamped)
+    worker = await people.by_id(tx, referral.assignee_id) if referral.assignee_id else None
+    if not steps or worker is None:
+        return []
+    values = {"target": target.isoformat()}
+    notices: list[Notice] = []
+    for step in steps:
+        if step is Step.REMIND and await referrals.stamp(
+            tx, referral.id, "arrival_reminded_at", now
+        ):
+            notices.append(Notice(NoticeKind.REMIND_ARRIVAL, worker, referral.id, values=values))
+        elif step is Step.ESCALATE and await referrals.stamp(
+            tx, referral.id, "arrival_escalated_at", now
+        ):
+            notices += await tell_coordinators(
+                tx, services, referral, worker, now, NoticeKind.ARRIVAL_OVERDUE, values
             )
-            for c in await coordinators_to_tell(
-                tx, services, team.id if team else None, now, worker
-            )
-        ]
     return notices
 
 
