@@ -157,6 +157,9 @@ class ReminderSettings(_Strict):
         default_factory=lambda: {Urgency.IMMEDIATE: 1.0, Urgency.URGENT: 2.0, Urgency.ROUTINE: 24.0}
     )
     stale_days: int = Field(default=7, ge=1, le=365)
+    # A plan review the worker was reminded of and did not mark done ("Reviewed", a new
+    # review date, back to assessment) within this many days: the coordinators are told.
+    review_overdue_days: float = Field(default=2.0, gt=0, le=60)
     # A crisis follow-up prompt not answered within this many hours reminds the worker;
     # after as long again, the coordinator on duty is told.
     follow_up_remind_hours: float = Field(default=4.0, gt=0, le=168)

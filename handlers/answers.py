@@ -30,6 +30,7 @@ from handlers.questions import (
     CONTACT_WITH,
     DECLINE_NOTE,
     FOLLOW_UP_NOTE,
+    GOAL_EDIT,
     PLAN_GOAL,
 )
 from handlers.replies import edit_card
@@ -130,7 +131,7 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
         )
         await reply(context, refused.notices)
         return
-    if prompt.purpose in (PLAN_GOAL, CONTACT_WITH):
+    if prompt.purpose in (PLAN_GOAL, CONTACT_WITH, GOAL_EDIT):
         await _close_question(context, prompt)
         await _stage_answer(update, context, prompt, text)
         return
@@ -178,8 +179,9 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
         if cut_off
         else tr("The officer will be told.")
     )
-    body = cards.case_text(tr, services.config, changed.referral)
-    markup = cards.case_buttons(tr, changed.referral) if prompt.purpose == "close_note" else None
+    work = await case_work.of(services, rid) if prompt.purpose == "close_note" else None
+    body = cards.case_text(tr, services.config, changed.referral, work)
+    markup = cards.case_buttons(tr, changed.referral, work) if work is not None else None
     if prompt.purpose == "withdraw_reason":
         body, told = cards.headline(tr, services.config, changed.referral), ""
     await message.reply_text(f"{body}\n{done} {told}".rstrip(), reply_markup=markup)
@@ -189,14 +191,19 @@ HANDOVER_REASON = "handover_reason"
 
 
 async def _stage_answer(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:
-    """A goal of the plan, or with whom a logged contact was: saved, and the case card
-    again with what its stages hold (the holder's own; never sent to the officer)."""
+    """A goal of the plan (new or reworded), or with whom a logged contact was: saved,
+    and the case card again with what its stages hold (the holder's own; never sent to
+    the officer)."""
     message = update.effective_message
     assert message is not None and prompt.referral_id is not None
     services, person, tr, rid = context.services, me(context), context.tr, prompt.referral_id
     if prompt.purpose == PLAN_GOAL:
         saved = await case_work.add_goal(services, person, rid, text)
         done = tr("Goal saved.")
+    elif prompt.purpose == GOAL_EDIT:
+        goal = int(prompt.data.get("goal", "0"))
+        saved = await case_work.replace_goal(services, person, rid, goal, text)
+        done = tr("Goal changed.")
     else:
         contact = int(prompt.data.get("contact", "0"))
         saved = await case_work.contact_with(services, person, rid, contact, text)

@@ -90,6 +90,10 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "rv": NUMBER,  # …in this many days
         "lc": ContactMode,  # log an intervention contact, made this way
         "ba": Status,  # back to assessment from this status
+        "ge": None,  # the plan: the goals to edit
+        "gp": NUMBER,  # …this goal (its row): type a new line for it, or remove it
+        "gx": NUMBER,  # …remove this goal
+        "rk": None,  # the plan review is done (after its reminder)
     },
     Code.ESCALATION: {
         "t": None,

@@ -285,9 +285,13 @@ def case_work_lines(tr: Translator, config: Config, work: CaseWork) -> list[str]
         needs = tr.join(tr(labels.NEED[n]) for n in Need if n in work.needs)
         lines.append(tr("Needs: {needs}", needs=needs))
     for number, goal in enumerate(work.goals, start=1):
-        lines.append(tr("Goal {number}: {goal}", number=number, goal=goal))
+        lines.append(tr("Goal {number}: {goal}", number=number, goal=goal.text))
     if work.review_at is not None:
-        lines.append(tr("Plan review: {time}", time=local_time(work.review_at, config.zone)))
+        when = local_time(work.review_at, config.zone)
+        if work.review_pending:
+            lines.append(tr("Plan review: {time}, due: tap “✔ Reviewed” when done", time=when))
+        else:
+            lines.append(tr("Plan review: {time}", time=when))
     if work.contacts:
         last = work.contacts[-1]
         how = tr(labels.CONTACT_MODE[last.mode])
@@ -335,8 +339,11 @@ def needs_buttons(tr: Translator, referral: Referral, work: CaseWork) -> InlineK
     return InlineKeyboardMarkup(rows)
 
 
-def review_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
-    """The plan's review date, one tap: in one, two or four weeks."""
+def review_buttons(
+    tr: Translator, referral: Referral, *, after_review: bool = False
+) -> InlineKeyboardMarkup:
+    """The plan's review date, one tap: in one, two or four weeks. Right after
+    "Reviewed" the way out says what it means: no new date."""
     rid = referral.id
     choices = [
         InlineKeyboardButton(
@@ -345,8 +352,26 @@ def review_buttons(tr: Translator, referral: Referral) -> InlineKeyboardMarkup:
         )
         for days in REVIEW_DAYS
     ]
-    back = InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "b"))
+    label = tr("No new date") if after_review else tr("⬅ Back")
+    back = InlineKeyboardButton(label, callback_data=callbacks.case(rid, "b"))
     return InlineKeyboardMarkup([choices, [back]])
+
+
+def goal_buttons(tr: Translator, referral: Referral, work: CaseWork) -> InlineKeyboardMarkup:
+    """The plan's goals to edit: one tap picks one (by its row, so an old list edits
+    nothing else); Back to the card."""
+    rid = referral.id
+    rows = [
+        [
+            InlineKeyboardButton(
+                tr("✏️ Goal {number}", number=number),
+                callback_data=callbacks.case(rid, "gp", str(goal.id)),
+            )
+        ]
+        for number, goal in enumerate(work.goals, start=1)
+    ]
+    rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "b"))])
+    return InlineKeyboardMarkup(rows)
 
 
 def arrival_due(config: Config, referral: Referral) -> datetime | None:
@@ -425,10 +450,12 @@ def rest_line(
 
 
 def case_buttons(
-    tr: Translator, referral: Referral, work: CaseWork | None = None
+    tr: Translator, referral: Referral, work: CaseWork | None
 ) -> InlineKeyboardMarkup | None:
     """The next case-work step, what the stage holds (needs, goals and review, contacts),
-    back to assessment, closing, returning to police; or Reopen once closed."""
+    back to assessment, closing, returning to police; or Reopen once closed. ``work`` is
+    what the stages hold, read for the holder before rendering (None where the reader is
+    not known to hold the case: no goal buttons then, as the count is not known)."""
     rid = referral.id
     debrief = [
         [InlineKeyboardButton(tr("🫂 Ask for a debrief"), callback_data=callbacks.case(rid, "db"))]
@@ -488,29 +515,41 @@ def night_line(tr: Translator, table: list[tuple[str, int]]) -> str:
 def _stage_rows(
     tr: Translator, referral: Referral, work: CaseWork | None
 ) -> list[list[InlineKeyboardButton]]:
-    """What the stage holds: the needs at assessment; goals and the review date in the
-    plan (no "Add a goal" once three are set); a one-tap contact in intervention."""
+    """What the stage holds: the needs at assessment; goals (no "Add a goal" once three
+    are set; edit them once there is one) and the review date in the plan; a one-tap
+    contact in intervention; "Reviewed" while a reminded review waits to be marked."""
     rid, status = referral.id, referral.status
+    rows: list[list[InlineKeyboardButton]] = []
+    if work is not None and work.review_pending and status in _REVIEWABLE:
+        rows.append(
+            [InlineKeyboardButton(tr("✔ Reviewed"), callback_data=callbacks.case(rid, "rk"))]
+        )
     if status is Status.ASSESSMENT:
-        return [[InlineKeyboardButton(tr("📋 Needs"), callback_data=callbacks.case(rid, "na"))]]
-    if status is Status.PLAN:
+        rows.append([InlineKeyboardButton(tr("📋 Needs"), callback_data=callbacks.case(rid, "na"))])
+    elif status is Status.PLAN:
         row = []
-        if work is None or not work.goals_full:
+        if work is not None and not work.goals_full:
             row.append(
                 InlineKeyboardButton(tr("🎯 Add a goal"), callback_data=callbacks.case(rid, "pg"))
             )
-        row.append(
-            InlineKeyboardButton(tr("📅 Review date"), callback_data=callbacks.case(rid, "rd"))
-        )
-        return [row]
-    if status is Status.INTERVENTION:
-        return [
+        if work is not None and work.goals:
+            row.append(
+                InlineKeyboardButton(tr("✏️ Edit goals"), callback_data=callbacks.case(rid, "ge"))
+            )
+        review = InlineKeyboardButton(tr("📅 Review date"), callback_data=callbacks.case(rid, "rd"))
+        rows += [row, [review]] if len(row) == 2 else [[*row, review]]
+    elif status is Status.INTERVENTION:
+        rows.append(
             [
                 InlineKeyboardButton(tr(label), callback_data=callbacks.case(rid, "lc", mode))
                 for mode, label in labels.CONTACT_MODE.items()
             ]
-        ]
-    return []
+        )
+    return rows
+
+
+# Where a reminded plan review can be marked done (as bot.services.case_work.NEEDS_AT).
+_REVIEWABLE = frozenset({Status.ASSESSMENT, Status.PLAN, Status.INTERVENTION})
 
 
 def handover_buttons(tr: Translator, handover_id: int) -> InlineKeyboardMarkup:

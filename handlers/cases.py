@@ -22,6 +22,7 @@ from bot.services import (
     case_work,
     cases,
     follow_ups,
+    prompts,
     resource_directory,
     transfers,
 )
@@ -36,6 +37,7 @@ from handlers.notice_texts import LINKAGE_ANSWERS
 from handlers.questions import (
     CONTACT_WITH,
     FOLLOW_UP_NOTE,
+    GOAL_EDIT,
     PLAN_GOAL,
     SKIP,
     ask_on_card,
@@ -143,7 +145,8 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     if verb == "w":  # on my way: when will you be there?
         await query.answer()
         question = tr("When will you be there? The officer sees the time.")
-        text = cards.case_text(tr, services.config, referral) + "\n\n" + question
+        work = await case_work.of(services, referral_id)
+        text = cards.case_text(tr, services.config, referral, work) + "\n\n" + question
         await edit_card(query, text, cards.eta_buttons(tr, referral))
     elif verb in ("e", "v", "q"):  # on my way (with the estimate), arrived, questioning ended
         if verb == "e":
@@ -282,7 +285,7 @@ async def _ask_debrief(update: Update, context: BotContext, referral: Referral) 
         await query.answer(tr("You have already asked for a debrief after this case."))
 
 
-STAGE_VERBS = frozenset({"na", "nd", "pg", "rd", "rv", "lc", "ba"})
+STAGE_VERBS = frozenset({"na", "nd", "pg", "rd", "rv", "lc", "ba", "ge", "gp", "gx", "rk"})
 
 
 async def _stage_tap(
@@ -327,13 +330,18 @@ async def _stage_tap(
             limit=GOAL_LIMIT,
         )
         await ask_on_card(update, context, rid, PLAN_GOAL, question, {})
+    elif verb in ("ge", "gp", "gx"):
+        await _goal_tap(update, context, referral, verb, value)
+    elif verb == "rk":
+        await _reviewed(update, context, referral)
     elif verb == "rd":
         if referral.status not in case_work.PLAN_AT:
             await query.answer(stale, show_alert=True)
             return
         await query.answer()
         question = tr("When should the plan be reviewed? You will be reminded that day.")
-        text = cards.case_text(tr, services.config, referral) + "\n\n" + question
+        work = await case_work.of(services, rid)
+        text = cards.case_text(tr, services.config, referral, work) + "\n\n" + question
         await edit_card(query, text, cards.review_buttons(tr, referral))
     elif verb == "rv":
         if not await case_work.set_review(services, person, rid, tap_days(value)):
@@ -359,6 +367,69 @@ async def _stage_tap(
         await query.answer(tr("Back to assessment. What was recorded is kept."))
         assert changed.referral is not None
         await _show_card(update, context, changed.referral)
+
+
+async def _goal_tap(
+    update: Update, context: BotContext, referral: Referral, verb: str, value: str
+) -> None:
+    """Edit the plan's goals: the list (ge), one goal picked (gp: type its new line, or
+    remove it), removed (gx). A goal named by an old card that is gone changes nothing."""
+    query = update.callback_query
+    assert query is not None
+    services, person, tr, rid = context.services, me(context), context.tr, referral.id
+    stale = tr("This button is no longer active.")
+    work = await case_work.of(services, rid)
+    goal = work.goal(int(value)) if value else None
+    if referral.status not in case_work.PLAN_AT or not work.goals or (verb != "ge" and not goal):
+        await query.answer(stale, show_alert=True)
+        return
+    if verb == "ge":
+        await query.answer()
+        text = cards.case_text(tr, services.config, referral, work) + "\n\n"
+        text += tr("Which goal? Tap it to type a new line for it or to remove it.")
+        await edit_card(query, text, cards.goal_buttons(tr, referral, work))
+        return
+    assert goal is not None
+    if verb == "gx":
+        if not await case_work.remove_goal(services, person, rid, goal.id):
+            await query.answer(stale, show_alert=True)
+            return
+        await prompts.clear(services, person)  # the question this button was under
+        await query.answer(tr("Goal removed."))
+        await _show_card(update, context, referral)
+        return
+    await query.answer()
+    number = work.goals.index(goal) + 1
+    question = tr(
+        "Goal {number}: {goal}\nType the new line for this goal, or remove it.",
+        number=number,
+        goal=goal.text,
+    )
+    remove = InlineKeyboardButton(
+        tr("🗑 Remove this goal"), callback_data=callbacks.case(rid, "gx", str(goal.id))
+    )
+    await ask_on_card(
+        update, context, rid, GOAL_EDIT, question, {"goal": str(goal.id)}, also=remove
+    )
+
+
+async def _reviewed(update: Update, context: BotContext, referral: Referral) -> None:
+    """The plan review is done: the chain to the coordinators stops; a new review date
+    is offered (one tap, or none)."""
+    query = update.callback_query
+    assert query is not None
+    services, person, tr = context.services, me(context), context.tr
+    if not await case_work.reviewed(services, person, referral.id):
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    await query.answer(tr("Saved."))
+    if referral.status not in case_work.PLAN_AT:
+        await _show_card(update, context, referral)
+        return
+    work = await case_work.of(services, referral.id)
+    question = tr("Plan reviewed. Set the next review date?")
+    text = cards.case_text(tr, services.config, referral, work) + "\n\n" + question
+    await edit_card(query, text, cards.review_buttons(tr, referral, after_review=True))
 
 
 def tap_days(value: str) -> int:

@@ -207,6 +207,9 @@ AUDIT_ACTION = {
     "case.linked": N_("Linked the person to a service"),
     "case.linkage_answered": N_("Answered whether a linked service happened"),
     "case.linkage_removed": N_("Removed a linkage recorded by mistake"),
+    "case.goal_changed": N_("Changed a goal of the plan"),
+    "case.goal_removed": N_("Removed a goal from the plan"),
+    "case.plan_reviewed": N_("Marked the plan review done"),
     "attendance.police_leave": N_("Officer: police may leave now"),
     "attendance.police_stay": N_("Officer: we stay"),
     "attendance.questioning_ended": N_("Questioning ended"),
@@ -287,6 +290,10 @@ TAP_VERB = {
     "review_date": N_("Review date"),
     "log_contact": N_("Log a contact"),
     "back_to_assessment": N_("Back to assessment"),
+    "edit_goals": N_("Edit goals"),
+    "edit_goal": N_("Edit a goal"),
+    "remove_goal": N_("Remove a goal"),
+    "reviewed": N_("Plan reviewed"),
 }
 
 

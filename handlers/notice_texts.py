@@ -20,6 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 
 from bot.config import Config
 from bot.domain.care import critical
+from bot.domain.case_work import CaseWork
 from bot.domain.referral import PoliceAnswer, Referral, Resource, Status
 from bot.domain.rota import Change
 from bot.i18n import N_, Html, Translator
@@ -54,6 +55,10 @@ class Facts:
     # HANDOVER: the assignees a referral on offer waits for, by referral id
     confirming: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     gaps: tuple[Gap, ...] = ()  # GAP_WARNING: tonight's uncovered hours
+    # The holder's case card and reminders (HOLDER_CARDS in handlers/notify.py): what the
+    # stages hold, read only when the reader holds the case (never the officer's, never
+    # a coordinator's)
+    work: CaseWork | None = None
 
     @property
     def case(self) -> Referral:
@@ -136,20 +141,26 @@ def _reveal(tr: Translator, config: Config, facts: Facts) -> Shown:
     handed = facts.notice.values.get("from")
     if handed:
         lead = tr("{name} handed this case over to you.", name=handed)
-    return Shown(cards.case_text(tr, config, referral), cards.case_buttons(tr, referral), lead=lead)
-
-
-def _reminder(tr: Translator, config: Config, referral: Referral, line: str) -> Shown:
     return Shown(
-        f"⏰ {cards.headline(tr, config, referral)}\n{line}", cards.case_buttons(tr, referral)
+        cards.case_text(tr, config, referral, facts.work),
+        cards.case_buttons(tr, referral, facts.work),
+        lead=lead,
     )
+
+
+def _reminder(tr: Translator, config: Config, facts: Facts, line: str) -> Shown:
+    """A reminder to the holder: the case's headline, what its stages hold, the line."""
+    referral = facts.case
+    held = cards.case_work_lines(tr, config, facts.work) if facts.work is not None else []
+    text = "\n".join([f"⏰ {cards.headline(tr, config, referral)}", *held, line])
+    return Shown(text, cards.case_buttons(tr, referral, facts.work))
 
 
 def _remind_contact(tr: Translator, config: Config, facts: Facts) -> Shown:
     return _reminder(
         tr,
         config,
-        facts.case,
+        facts,
         tr("First contact is due. Tap “✔ First contact made” once you have reached the person."),
     )
 
@@ -253,7 +264,7 @@ def _remind_arrival(tr: Translator, config: Config, facts: Facts) -> Shown:
     return _reminder(
         tr,
         config,
-        facts.case,
+        facts,
         tr(
             "The arrival target ({time}) has passed. Tap “📍 Arrived” once you are there; "
             "if you cannot come, tell the officer.",
@@ -267,11 +278,23 @@ def _remind_review(tr: Translator, config: Config, facts: Facts) -> Shown:
     return _reminder(
         tr,
         config,
-        facts.case,
+        facts,
         tr(
             "The plan's review date has come. Go over the goals with the person: carry on, "
             "set a new review date, or go back to assessment."
         ),
+    )
+
+
+def _review_overdue(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """To the coordinators: a plan review reminded and not marked done (no goal, no
+    need: those are the holder's)."""
+    return Shown(
+        f"⏰ {cards.headline(tr, config, facts.case)}\n"
+        + tr(
+            "{worker} has not marked the plan review of this case as done since being reminded.",
+            worker=facts.notice.values.get("worker", ""),
+        )
     )
 
 
@@ -280,7 +303,7 @@ def _remind_stale(tr: Translator, config: Config, facts: Facts) -> Shown:
     return _reminder(
         tr,
         config,
-        facts.case,
+        facts,
         tr.n(
             "No update for {count} day. Is the case still moving? Mark the next step or close it.",
             "No update for {count} days. Is the case still moving? Mark the next step or close it.",
@@ -342,7 +365,8 @@ def _handover_refused(tr: Translator, config: Config, facts: Facts) -> Shown:
         ref=referral.ref,
     )
     return Shown(
-        f"{cards.case_text(tr, config, referral)}\n{line}", cards.case_buttons(tr, referral)
+        f"{cards.case_text(tr, config, referral, facts.work)}\n{line}",
+        cards.case_buttons(tr, referral, facts.work),
     )
 
 
@@ -986,7 +1010,8 @@ def _cover(tr: Translator, config: Config, facts: Facts) -> Shown:
 def _case_card(tr: Translator, config: Config, facts: Facts) -> Shown:
     """One of the worker's open cases, as /mine shows it: the case card and its buttons."""
     return Shown(
-        cards.case_text(tr, config, facts.case), buttons=cards.case_buttons(tr, facts.case)
+        cards.case_text(tr, config, facts.case, facts.work),
+        buttons=cards.case_buttons(tr, facts.case, facts.work),
     )
 
 
@@ -1006,6 +1031,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.LINKAGE_FOLLOW_UP: _linkage_follow_up,
     NoticeKind.REMIND_LINKAGE: _linkage_follow_up,
     NoticeKind.LINKAGE_OVERDUE: _linkage_overdue,
+    NoticeKind.REVIEW_OVERDUE: _review_overdue,
     NoticeKind.POLICE_ANSWER: _police_answer,
     NoticeKind.CASE_CARD: _case_card,
     NoticeKind.HANDOVER_OFFER: _handover_offer,

@@ -18,9 +18,20 @@ from datetime import datetime
 from telegram import ReplyParameters
 from telegram.error import BadRequest
 
+from bot.domain.case_work import CaseWork
 from bot.domain.referral import WORKING, Referral, Status
 from bot.i18n import Translator
-from bot.services import Services, care, coordinator, cover, details, handover, rota, transfers
+from bot.services import (
+    Services,
+    care,
+    case_work,
+    coordinator,
+    cover,
+    details,
+    handover,
+    rota,
+    transfers,
+)
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
@@ -96,6 +107,20 @@ async def _nothing_to_read(services: Services, notice: Notice, referral: Referra
     return Facts(notice, referral)
 
 
+async def _holder_card(services: Services, notice: Notice, referral: Referral | None) -> Facts:
+    """A card or reminder for the case's holder: what its stages hold, read only if the
+    reader holds the case now (a card for anyone else renders without it)."""
+    return Facts(notice, referral, work=await _work_for(services, notice, referral))
+
+
+async def _work_for(
+    services: Services, notice: Notice, referral: Referral | None
+) -> CaseWork | None:
+    if referral is None or referral.assignee_id != notice.recipient.id:
+        return None
+    return await case_work.of(services, referral.id)
+
+
 async def _filed(services: Services, notice: Notice, referral: Referral | None) -> Facts:
     """How many workers the offer reached (the sender sends this after the offer cards)."""
     assert referral is not None
@@ -125,7 +150,8 @@ async def _reveal(services: Services, notice: Notice, referral: Referral | None)
     assert referral is not None
     since, chat_id = notice.written_at, notice.recipient.telegram_id
     shown = since is not None and await details.shown_since(services, referral, chat_id, since)
-    return Facts(notice, referral, details_shown=shown)
+    work = await _work_for(services, notice, referral)
+    return Facts(notice, referral, details_shown=shown, work=work)
 
 
 async def _handover(services: Services, notice: Notice, referral: Referral | None) -> Facts:
@@ -184,6 +210,12 @@ async def _handover_withdrawn(
 
 
 _LOOKUPS: dict[NoticeKind, Lookup] = {
+    NoticeKind.CASE_CARD: _holder_card,
+    NoticeKind.REMIND_CONTACT: _holder_card,
+    NoticeKind.REMIND_STALE: _holder_card,
+    NoticeKind.REMIND_REVIEW: _holder_card,
+    NoticeKind.REMIND_ARRIVAL: _holder_card,
+    NoticeKind.HANDOVER_REFUSED: _holder_card,
     NoticeKind.HANDOVER_OFFER: _handover_offer,
     NoticeKind.HANDOVER_WITHDRAWN: _handover_withdrawn,
     NoticeKind.FILED: _filed,

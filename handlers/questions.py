@@ -22,18 +22,20 @@ CANNOT_REASON = "cannot_reason"  # why the assignee cannot take an assignment (r
 PLAN_GOAL = "plan_goal"  # one of the plan's goals (required)
 CONTACT_WITH = "contact_with"  # with whom, after a contact was logged (optional)
 FOLLOW_UP_NOTE = "follow_up_note"  # how it went, after a crisis follow-up (optional)
+GOAL_EDIT = "goal_edit"  # a plan's goal reworded (or removed with the card's button)
 
 
-def cancel_markup(context: BotContext, prompt: Prompt, label: str = CANCEL) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    context.tr(label), callback_data=callbacks.cancel_question(prompt.token)
-                )
-            ]
-        ]
+def cancel_markup(
+    context: BotContext,
+    prompt: Prompt,
+    label: str = CANCEL,
+    also: InlineKeyboardButton | None = None,
+) -> InlineKeyboardMarkup:
+    """The question's way out, after ``also`` (another answer by tap) if given."""
+    cancel = InlineKeyboardButton(
+        context.tr(label), callback_data=callbacks.cancel_question(prompt.token)
     )
+    return InlineKeyboardMarkup([[also], [cancel]] if also is not None else [[cancel]])
 
 
 async def ask_on_card(
@@ -44,9 +46,11 @@ async def ask_on_card(
     question: str,
     data: dict[str, str] | None = None,
     button: str = CANCEL,
+    also: InlineKeyboardButton | None = None,
 ) -> None:
     """Turn the tapped card into the question; the next text message answers it.
-    ``button`` names the way out (Cancel, or Skip where an answer is optional)."""
+    ``button`` names the way out (Cancel, or Skip where an answer is optional); ``also``
+    is another answer given by a tap (Remove, for a goal being edited)."""
     query = update.callback_query
     assert query is not None
     card_id = query.message.message_id if query.message is not None else None
@@ -58,7 +62,7 @@ async def ask_on_card(
         data=data,
         card_message_id=card_id,
     )
-    await edit_card(query, question, cancel_markup(context, prompt, button))
+    await edit_card(query, question, cancel_markup(context, prompt, button, also))
 
 
 def note_question(context: BotContext) -> str:

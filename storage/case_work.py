@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.domain.case_work import CaseWork, Contact, ContactMode, FollowUpNote, Need
+from bot.domain.case_work import CaseWork, Contact, ContactMode, FollowUpNote, Goal, Need
 from storage.db import Conn, fetch_all, fetch_one
 from storage.referrals import WORKING_STATUSES
 from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
+_OVERDUE = f"SELECT r.id, r.assignee_id FROM case_reviews v JOIN referrals r ON r.id = v.referral_id WHERE v.reminded_at IS NOT NULL AND v.reminded_at <= ? AND v.reviewed_at IS NULL AND v.escalated_at IS NULL AND r.assignee_id IS NOT NULL AND r.status IN {WORKING_STATUSES}"  # noqa: S608, E501 - fixed names
 _DUE = f"SELECT r.id, r.assignee_id FROM case_reviews v JOIN referrals r ON r.id = v.referral_id WHERE v.reminded_at IS NULL AND v.review_at <= ? AND r.assignee_id IS NOT NULL AND r.status IN {WORKING_STATUSES}"  # noqa: S608, E501 - fixed names
 
 
@@ -30,7 +31,7 @@ async def load(conn: Conn, referral_id: int) -> CaseWork:
         (referral_id,),
     )
     needs: frozenset[Need] = frozenset()
-    goals: list[str] = []
+    goals: list[Goal] = []
     contacts: list[Contact] = []
     notes: list[FollowUpNote] = []
     for row in rows:
@@ -38,7 +39,7 @@ async def load(conn: Conn, referral_id: int) -> CaseWork:
         if row["kind"] == "needs" and body:
             needs = frozenset(Need(v) for v in json.loads(body) if v in Need._value2member_map_)
         elif row["kind"] == "goal" and body:
-            goals.append(body)
+            goals.append(Goal(row["id"], body))
         elif row["kind"] == "contact" and body:
             data = json.loads(body)
             contacts.append(
@@ -54,7 +55,9 @@ async def load(conn: Conn, referral_id: int) -> CaseWork:
             at = from_db(row["created_at"])
             notes.append(FollowUpNote(hours=int(data["hours"]), at=at, line=data["line"]))
     review = await fetch_one(
-        conn, "SELECT review_at FROM case_reviews WHERE referral_id = ?", (referral_id,)
+        conn,
+        "SELECT review_at, reminded_at, reviewed_at FROM case_reviews WHERE referral_id = ?",
+        (referral_id,),
     )
     return CaseWork(
         needs=needs,
@@ -62,6 +65,9 @@ async def load(conn: Conn, referral_id: int) -> CaseWork:
         contacts=tuple(contacts),
         review_at=from_db(review["review_at"]) if review else None,
         follow_ups=tuple(sorted(notes, key=lambda note: note.hours)),
+        review_pending=bool(
+            review and review["reminded_at"] is not None and review["reviewed_at"] is None
+        ),
     )
 
 
@@ -87,6 +93,24 @@ async def set_needs(
 
 async def add_goal(conn: Conn, referral_id: int, goal: str, by: int, now: datetime) -> None:
     await _add(conn, referral_id, "goal", goal, by, now)
+
+
+async def replace_goal(conn: Conn, referral_id: int, goal_id: int, goal: str) -> bool:
+    """A goal of this referral's plan, reworded; False if there is no such goal."""
+    cursor = await conn.execute(
+        "UPDATE case_work SET body = ? WHERE id = ? AND referral_id = ? AND kind = 'goal'",
+        (seal(conn, "case_work", "body", goal), goal_id, referral_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def remove_goal(conn: Conn, referral_id: int, goal_id: int) -> bool:
+    """A goal of this referral's plan, removed; False if there is no such goal."""
+    cursor = await conn.execute(
+        "DELETE FROM case_work WHERE id = ? AND referral_id = ? AND kind = 'goal'",
+        (goal_id, referral_id),
+    )
+    return cursor.rowcount == 1
 
 
 async def add_contact(
@@ -130,11 +154,12 @@ async def note_follow_up(
 
 
 async def set_review(conn: Conn, referral_id: int, review_at: datetime) -> None:
-    """A new review date; its reminder is sent again when it falls due."""
+    """A new review date; its reminder (and, unanswered, the coordinators' notice) is
+    sent again when it falls due."""
     await conn.execute(
         "INSERT INTO case_reviews (referral_id, review_at, reminded_at) VALUES (?, ?, NULL) "
         "ON CONFLICT (referral_id) DO UPDATE SET review_at = excluded.review_at, "
-        "reminded_at = NULL",
+        "reminded_at = NULL, reviewed_at = NULL, escalated_at = NULL",
         (referral_id, to_db(review_at)),
     )
 
@@ -152,3 +177,36 @@ async def stamp_review(conn: Conn, referral_id: int, now: datetime) -> bool:
         (to_db(now), referral_id),
     )
     return cursor.rowcount == 1
+
+
+async def mark_reviewed(conn: Conn, referral_id: int, now: datetime) -> bool:
+    """The reminded review is done: its chain stops. False if none was waiting."""
+    cursor = await conn.execute(
+        "UPDATE case_reviews SET reviewed_at = ? "
+        "WHERE referral_id = ? AND reminded_at IS NOT NULL AND reviewed_at IS NULL",
+        (to_db(now), referral_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def reviews_overdue(conn: Conn, reminded_before: datetime) -> list[tuple[int, int]]:
+    """(referral id, holder id) of working cases whose review was reminded before
+    ``reminded_before`` and not marked done, the coordinators not told yet."""
+    rows = await fetch_all(conn, _OVERDUE, (to_db(reminded_before),))
+    return [(row[0], row[1]) for row in rows]
+
+
+async def stamp_overdue(conn: Conn, referral_id: int, now: datetime) -> bool:
+    """Stamp the coordinators' notice as sent; False if it already was (sent once)."""
+    cursor = await conn.execute(
+        "UPDATE case_reviews SET escalated_at = ? "
+        "WHERE referral_id = ? AND escalated_at IS NULL AND reviewed_at IS NULL",
+        (to_db(now), referral_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def erase(conn: Conn, referral_id: int) -> None:
+    """Retention: the review timer goes with the case (the sealed rows go by the
+    registry in :mod:`storage.sealing`)."""
+    await conn.execute("DELETE FROM case_reviews WHERE referral_id = ?", (referral_id,))

@@ -12,7 +12,9 @@ from bot.clock import FakeClock
 from bot.engine import reminders, retention
 from bot.i18n import Translator
 from bot.sandbox import FakeTelegram, Phone
+from bot.sandbox.fake_telegram.seen import SeenMessage
 from bot.sandbox.world import World, world
+from storage import audit
 from storage.db import fetch_all
 from tests.stories import close_case, draft, enrol, file, station
 from tests.test_sealing import _raw_bytes, _with_key_file
@@ -84,12 +86,13 @@ async def test_a_worker_records_needs_goals_and_contacts_the_officer_sees_none(
         # Retention erases the stages' content with the case's other sealed values.
         w.clock.advance(timedelta(days=366))
         assert await retention.tick(w.services) == 1
-        left = await fetch_all(
-            w.services.db.reader,
-            "SELECT id FROM case_work WHERE referral_id = ?",
-            (referral.id,),
-        )
-        assert left == []
+        for table in ("case_work", "case_reviews"):  # no row of the case's stages survives
+            left = await fetch_all(
+                w.services.db.reader,
+                f"SELECT referral_id FROM {table} WHERE referral_id = ?",  # noqa: S608
+                (referral.id,),
+            )
+            assert left == [], table
 
 
 async def test_a_stale_stage_button_changes_nothing(config_path: Path) -> None:
@@ -165,3 +168,175 @@ async def test_a_worker_reading_traditional_chinese_ticks_needs_and_logs_a_conta
         await chan.tap("略過")
         assert "已記錄 1 次聯絡；最近一次：📞 電話" in chan.last.plain
         assert not any("住屋" in t or "電話，" in t for t in s.officer.texts)
+
+
+async def _plan_with_goals(li: Phone, *goals: str) -> None:
+    await _to_assessment(li)
+    await li.tap("✔ Plan agreed")
+    for goal in goals:
+        await li.tap("🎯 Add a goal")
+        await li.send(goal)
+
+
+def _case_card(phone: Phone) -> SeenMessage:
+    return next(m for m in reversed(phone.bot_messages) if m.button("🤝 Hand over"))
+
+
+async def test_the_holders_cards_sent_later_show_the_stages_and_no_fourth_goal(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        referral = await file(w, draft("family_dispute"))
+        await li.tap("✅ Accept")
+        await li.tap("✔ First contact made")
+        await li.tap("✔ Assessment started")
+        await li.tap("📋 Needs")
+        await li.tap("⬜ Housing")
+        await li.tap("✔ Done")
+        await li.tap("✔ Plan agreed")
+        for number in (1, 2, 3):
+            await li.tap("🎯 Add a goal")
+            await li.send(f"{GOAL} {number}")
+        await li.send("/mine")
+        await w.settle()
+        card = _case_card(li)
+        assert "Needs: Housing" in card.plain and f"Goal 3: {GOAL} 3" in card.plain
+        assert "🎯 Add a goal" not in card.button_labels()  # three at most, on /mine too
+        assert "✏️ Edit goals" in card.button_labels()
+        answer = await li.tap_data(f"c:{referral.id}:pg", message_id=card.message_id)
+        assert answer.text == "The plan already holds three goals." and answer.show_alert
+        # Handed over: the new holder's card from the sender shows what the stages hold.
+        await li.tap("🤝 Hand over", message=card)
+        await li.tap("Zhou Min · on duty · 0 open")
+        await li.send("Going on leave tomorrow")
+        await zhou.tap("✅ I take it over")
+        await w.settle()
+        card = _case_card(zhou)
+        assert f"Goal 1: {GOAL} 1" in card.plain and "Needs: Housing" in card.plain
+        assert "🎯 Add a goal" not in card.button_labels()
+        handed = next(m for m in li.bot_messages if m.plain.endswith("Handed over to Zhou Min."))
+        assert GOAL not in handed.plain  # the old holder's card keeps nothing of it
+        for secret in (GOAL, "Housing"):
+            assert not any(secret in t for t in s.officer.texts), secret
+
+
+async def test_a_worker_rewords_and_removes_a_goal(config_path: Path) -> None:
+    _with_key_file(config_path)
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        referral = await file(w, draft("family_dispute"))
+        await _plan_with_goals(li, f"{GOAL} 1", f"{GOAL} 2")
+        await li.tap("✏️ Edit goals")
+        assert li.last.button_labels() == ["✏️ Goal 1", "✏️ Goal 2", "⬅ Back"]
+        second = li.last.button("✏️ Goal 2")
+        assert second is not None and second.callback_data is not None
+        await li.tap("✏️ Goal 1")
+        assert f"Goal 1: {GOAL} 1" in li.last.plain
+        assert "Type the new line for this goal, or remove it." in li.last.plain
+        assert li.last.button_labels() == ["🗑 Remove this goal", "Cancel"]
+        await li.send("x" * 300)  # too long: refused, nothing lost
+        assert "the limit is 200" in li.texts[-2]
+        await li.send("CanaryReworded: school attendance weekly")
+        assert "Goal changed." in li.last.plain
+        assert "Goal 1: CanaryReworded: school attendance weekly" in li.last.plain
+        assert f"Goal 2: {GOAL} 2" in li.last.plain
+        await li.tap("✏️ Edit goals")
+        await li.tap("✏️ Goal 2")
+        answer = await li.tap("🗑 Remove this goal")
+        assert answer.text == "Goal removed."
+        assert f"{GOAL} 2" not in li.last.plain and "Goal 2:" not in li.last.plain
+        assert "🎯 Add a goal" in li.last.button_labels()
+        # the list drawn before: the removed goal's button changes nothing
+        answer = await li.tap_data(second.callback_data, message_id=li.last.message_id)
+        assert answer.text == "This button is no longer active." and answer.show_alert
+        changed = await audit.entries(w.services.db.reader, action="case.goal_changed")
+        removed = await audit.entries(w.services.db.reader, action="case.goal_removed")
+        assert len(changed) == 1 and len(removed) == 1
+        assert changed[0].subject == referral.ref and changed[0].detail is None
+        raw = _raw_bytes(config_path)
+        assert b"CanaryReworded" not in raw
+        assert not any("Canary" in t for t in s.officer.texts)
+
+
+async def test_an_unmarked_plan_review_reaches_the_coordinator_once_across_a_restart(
+    config_path: Path,
+) -> None:
+    clock = FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ()})
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        li = s.workers["Li Na"]
+        referral = await file(w, draft("family_dispute"))
+        await _plan_with_goals(li, GOAL)
+        await li.tap("📅 Review date")
+        await li.tap("In 7 days")
+        clock.advance(timedelta(days=7, minutes=1))
+        await remind(w)
+        reminder = li.last
+        assert "review date has come" in reminder.plain
+        assert f"Goal 1: {GOAL}" in reminder.plain  # what the plan holds, to go over
+        assert "✔ Reviewed" in reminder.button_labels()
+        clock.advance(timedelta(days=1, hours=23))
+        await remind(w)
+        assert not any("plan review" in t for t in coordinator.texts)
+    clock.advance(timedelta(hours=2))  # the wait ends while the bot is down
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await remind(w)
+        await remind(w)
+        told = [t for t in coordinator.texts if "plan review" in t]
+        assert told == [
+            f"⏰ {referral.ref} · Family dispute · Routine\nLi Na has not marked the plan "
+            "review of this case as done since being reminded."
+        ]
+        assert not any("plan review" in t for t in s.officer.texts)
+        clock.advance(timedelta(days=5))
+        await remind(w)
+        assert sum("plan review" in t for t in coordinator.texts) == 1  # once
+
+
+async def test_reviewed_stops_the_chain_and_sets_the_next_date_in_simplified_chinese(
+    config_path: Path,
+) -> None:
+    tr = Translator("zh_Hans")
+    clock = FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {})
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        wu = await enrol(
+            w, 251, "Wu Fang", "--role", "social_worker", "--team", "xuhui-sw", language="zh_Hans"
+        )
+        await wu.send("/available")
+        referral = await file(w, draft("family_dispute"))
+        await wu.tap(tr("✅ Accept"))
+        await wu.tap(tr("✔ First contact made"))
+        await wu.tap(tr("✔ Assessment started"))
+        await wu.tap(tr("✔ Plan agreed"))
+        await wu.tap(tr("📅 Review date"))
+        await wu.tap(tr.n("In {count} day", "In {count} days", 7))
+        clock.advance(timedelta(days=7, minutes=1))
+        await remind(w)
+        assert "检讨日期到了" in wu.last.plain
+        answer = await wu.tap("✔ 已检讨")
+        assert answer.text == tr("Saved.")
+        assert "计划已检讨。要定下一次检讨日期吗？" in wu.last.plain
+        assert "不定新日期" in wu.last.button_labels()
+        await wu.tap(tr.n("In {count} day", "In {count} days", 14))
+        assert "✔ 已检讨" not in wu.last.button_labels()
+        again = await wu.tap_data(f"c:{referral.id}:rk", message_id=wu.last.message_id)
+        assert again.text == tr("This button is no longer active.")
+        clock.advance(timedelta(days=5))
+        await remind(w)
+        assert not any("Wu Fang" in t for t in coordinator.texts)  # reviewed: nobody told
+        clock.advance(timedelta(days=10))
+        await remind(w)
+        assert "检讨日期到了" in wu.last.plain  # the next date's reminder
+        assert not any("review" in t for t in s.officer.texts)

@@ -200,7 +200,7 @@ def test_a_reveal_names_the_assigning_coordinator_before_the_details(config: Con
     shown = render(tr, config, Facts(assigned, accepted))
     assert shown.lead == "Coordinator Zhao Lei assigned this referral to you."
     assert shown.text == cards.case_text(tr, config, accepted)
-    assert shown.buttons == cards.case_buttons(tr, accepted)
+    assert shown.buttons == cards.case_buttons(tr, accepted, None)
     taken = Notice(NoticeKind.REVEAL, LI_NA, 7)
     assert render(tr, config, Facts(taken, accepted)).lead is None
 

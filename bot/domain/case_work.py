@@ -59,18 +59,33 @@ class FollowUpNote:
 
 
 @dataclass(frozen=True)
+class Goal:
+    """One of the plan's goals; ``id`` names its row, so a tap on an old list edits the
+    goal it showed or nothing (never the goal that took its place)."""
+
+    id: int
+    text: str
+
+
+@dataclass(frozen=True)
 class CaseWork:
     """Everything recorded at the stages of one case."""
 
     needs: frozenset[Need] = frozenset()
-    goals: tuple[str, ...] = ()
+    goals: tuple[Goal, ...] = ()
     contacts: tuple[Contact, ...] = field(default=())
     review_at: datetime | None = None
     follow_ups: tuple[FollowUpNote, ...] = ()  # crisis follow-ups' lines, by their hours
+    # The review date came and was reminded, and nothing has marked it done yet
+    # ("Reviewed", a new review date, back to assessment).
+    review_pending: bool = False
 
     @property
     def goals_full(self) -> bool:
         return len(self.goals) >= GOAL_LIMIT
+
+    def goal(self, goal_id: int) -> Goal | None:
+        return next((g for g in self.goals if g.id == goal_id), None)
 
 
 def review_date(now: datetime, days: int) -> datetime | None:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.referral import REOPEN_WINDOW
 from bot.services import Services
-from storage import audit, meta, referrals
+from storage import audit, case_work, meta, referrals
 from storage.sealing import forget_opened
 
 INTERVAL = timedelta(minutes=1)  # how often the job asks whether a round is due
@@ -47,6 +47,7 @@ async def tick(services: Services) -> int:
         )
         for referral_id, ref in due:
             await referrals.erase(tx, referral_id, now)
+            await case_work.erase(tx, referral_id)  # the plan's review timer (not sealed)
             await audit.record(tx, now=now, action="referral.erased", subject=ref)
         await meta.put(tx, LAST_ROUND, now.isoformat())
     if due:

@@ -138,6 +138,10 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "rv": "review_date",
             "lc": "log_contact",
             "ba": "back_to_assessment",
+            "ge": "edit_goals",
+            "gp": "edit_goal",
+            "gx": "remove_goal",
+            "rk": "reviewed",
         },
     ),
     "k": (

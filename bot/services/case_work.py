@@ -6,12 +6,15 @@ ever told to the officer.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.domain.case_work import GOAL_LIMIT, CaseWork, ContactMode, Need, review_date
 from bot.domain.people import Person
 from bot.domain.referral import Referral, Status
 from bot.services import Services, outbox
 from bot.services.notices import Changed, Notice, NoticeKind
-from storage import case_work, people, referrals
+from bot.services.overdue import tell_coordinators
+from storage import audit, case_work, people, referrals
 from storage.db import Conn
 
 NEEDS_AT = frozenset({Status.ASSESSMENT, Status.PLAN, Status.INTERVENTION})
@@ -49,6 +52,53 @@ async def add_goal(services: Services, person: Person, referral_id: int, goal: s
         if len((await case_work.load(tx, referral_id)).goals) >= GOAL_LIMIT:
             return False
         await case_work.add_goal(tx, referral_id, goal, person.id, services.clock.now())
+        return True
+
+
+async def replace_goal(
+    services: Services, person: Person, referral_id: int, goal_id: int, goal: str
+) -> bool:
+    """A goal reworded by the holder (the goal named by its row: a stale list edits
+    nothing). The audit says that a goal changed, never what it says."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _held(tx, person, referral_id, PLAN_AT)
+        if referral is None or not await case_work.replace_goal(tx, referral_id, goal_id, goal):
+            return False
+        await audit.record(
+            tx, now=now, action="case.goal_changed", actor_person_id=person.id, subject=referral.ref
+        )
+        return True
+
+
+async def remove_goal(services: Services, person: Person, referral_id: int, goal_id: int) -> bool:
+    """A goal taken out of the plan by the holder; audited without its text."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _held(tx, person, referral_id, PLAN_AT)
+        if referral is None or not await case_work.remove_goal(tx, referral_id, goal_id):
+            return False
+        await audit.record(
+            tx, now=now, action="case.goal_removed", actor_person_id=person.id, subject=referral.ref
+        )
+        return True
+
+
+async def reviewed(services: Services, person: Person, referral_id: int) -> bool:
+    """The holder went over the plan after its review reminder: the chain stops (the
+    coordinators are not told). False for a stale or repeated tap."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await _held(tx, person, referral_id, NEEDS_AT)
+        if referral is None or not await case_work.mark_reviewed(tx, referral_id, now):
+            return False
+        await audit.record(
+            tx,
+            now=now,
+            action="case.plan_reviewed",
+            actor_person_id=person.id,
+            subject=referral.ref,
+        )
         return True
 
 
@@ -101,18 +151,33 @@ async def back_to_assessment(
             reason="back_to_assessment",
             assignee_id=person.id,
         )
+        if moved:  # going back to assessment is what a review can decide
+            await case_work.mark_reviewed(tx, referral_id, now)
         return Changed(await referrals.by_id(tx, referral_id), moved)
 
 
 async def reviews_due(services: Services) -> list[Notice]:
-    """The plan's review date passed: the holder is reminded, once (stamped in the same
-    transaction, so also once across a restart)."""
+    """The plan's review date passed: the holder is reminded, once; a reminder nothing
+    marked done within ``review_overdue_days`` goes to the holder's coordinators, once
+    (each stamped in the same transaction as its notice, so also once across a restart;
+    after a long downtime the worker's reminder is written first)."""
     now = services.clock.now()
-    notices = []
+    wait = timedelta(days=services.config.reminders.review_overdue_days)
+    notices: list[Notice] = []
     async with services.db.write() as tx:
         for referral_id, holder_id in await case_work.reviews_due(tx, now):
             holder = await people.by_id(tx, holder_id)
             if holder is None or not await case_work.stamp_review(tx, referral_id, now):
                 continue
             notices.append(Notice(NoticeKind.REMIND_REVIEW, holder, referral_id))
+        for referral_id, holder_id in await case_work.reviews_overdue(tx, now - wait):
+            holder = await people.by_id(tx, holder_id)
+            referral = await referrals.by_id(tx, referral_id)
+            if holder is None or referral is None:
+                continue
+            if not await case_work.stamp_overdue(tx, referral_id, now):
+                continue
+            notices += await tell_coordinators(
+                tx, services, referral, holder, now, NoticeKind.REVIEW_OVERDUE, {}
+            )
         return await outbox.enqueue(tx, services, notices)

@@ -77,6 +77,7 @@ class NoticeKind(StrEnum):
     CONTACT_OVERDUE = "contact_overdue"  # a worker has not made first contact in time
     FOLLOW_UP_OVERDUE = "follow_up_overdue"  # a crisis follow-up is not marked done
     LINKAGE_OVERDUE = "linkage_overdue"  # a linkage's follow-up is not answered
+    REVIEW_OVERDUE = "review_overdue"  # a plan review reminded and not marked done
     ARRIVAL_OVERDUE = "arrival_overdue"  # a worker attending in person is not there yet
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
     HANDOVER = "handover"  # the morning summary of the night
