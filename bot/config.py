@@ -217,6 +217,17 @@ class CareSettings(_Strict):
     the coordinators, once."""
 
     debrief_remind_hours: float = Field(default=24.0, gt=0, le=720)
+    # A night call-out (counted, and offered rest until noon) is a case taken on between
+    # these local times; not the coordinators' "overnight" ([coordination] night_starts),
+    # which begins at the end of the office day.
+    night_starts: HHMM = "22:00"
+    night_ends: HHMM = "07:00"
+
+    @model_validator(mode="after")
+    def _night_is_a_span(self) -> CareSettings:
+        if self.night_starts == self.night_ends:
+            raise ValueError("[care] night_starts and night_ends must differ")
+        return self
 
 
 class Named(_Strict):

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.config import Config
-from bot.domain import care
 from bot.domain.case_work import REVIEW_DAYS, CaseWork, Need
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Person
@@ -457,11 +456,10 @@ def case_buttons(
     what the stages hold, read for the holder before rendering (None where the reader is
     not known to hold the case: no goal buttons then, as the count is not known)."""
     rid = referral.id
+    # on every case the worker holds, open or ended: violence may surface only later
     debrief = [
         [InlineKeyboardButton(tr("🫂 Ask for a debrief"), callback_data=callbacks.case(rid, "db"))]
     ]
-    if not care.critical(referral.safety):
-        debrief = []
     if referral.status is Status.CLOSED:
         return InlineKeyboardMarkup(
             [[InlineKeyboardButton(tr("Reopen"), callback_data=callbacks.case(rid, "u"))], *debrief]
@@ -503,6 +501,7 @@ def case_buttons(
             InlineKeyboardButton(tr("🤝 Hand over"), callback_data=callbacks.case(rid, "h")),
         ]
     )
+    rows += debrief
     return InlineKeyboardMarkup(rows)
 
 

@@ -55,6 +55,9 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     referral_id, verb, value = tap.id, tap.action, tap.value
     action = f"{verb}:{value}" if value else verb
     services, person, tr = context.services, me(context), context.tr
+    if verb == "db":  # also on a case the worker held before handing it over
+        await _ask_debrief(update, context, referral_id)
+        return
     if verb in LINKAGE_VERBS and await linkage_service.held_before(services, person, referral_id):
         # a prompt still on the phone of a worker who handed the case over
         await query.answer(
@@ -70,9 +73,6 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         return
     if verb == "zz":
         await _rest(update, context, referral)
-        return
-    if verb == "db":
-        await _ask_debrief(update, context, referral)
         return
     if (
         verb in ("x", "r", "o", "l", "t", "d", "h", "g", "lk", "kr", "kc", *LINKAGE_VERBS)
@@ -260,23 +260,34 @@ async def _rest(update: Update, context: BotContext, referral: Referral) -> None
     query = update.callback_query
     assert query is not None
     tr, config = context.tr, context.services.config
-    until = await care.rest(context.services, me(context), referral)
-    if until is None:
+    rest = await care.rest(context.services, me(context), referral)
+    if rest is None:
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
-    when = local_time(until, config.zone)
-    await query.answer(tr("You are away until {time}. No new offers until then.", time=when))
+    if rest.until is None:  # an away with no end stays so
+        await query.answer(tr("You are already away until you send /available."))
+    elif rest.already:
+        when = local_time(rest.until, config.zone)
+        await query.answer(tr("You are already away until {time}.", time=when))
+    else:
+        when = local_time(rest.until, config.zone)
+        await query.answer(tr("You are away until {time}. No new offers until then.", time=when))
     await edit_buttons(query, None)
 
 
-async def _ask_debrief(update: Update, context: BotContext, referral: Referral) -> None:
-    """One tap: the team's coordinators (on duty, else all) hear the worker asks."""
+async def _ask_debrief(update: Update, context: BotContext, referral_id: int) -> None:
+    """One tap on any case the worker holds or held, open or ended: their team's
+    coordinators hear the worker asks."""
     query = update.callback_query
     assert query is not None
     tr = context.tr
-    asked = await care.ask_debrief(context.services, me(context), referral)
+    referral = await referral_service.get(context.services, referral_id)
+    asked = None
+    if referral is not None:
+        asked = await care.ask_debrief(context.services, me(context), referral)
     if asked is None:
-        await query.answer(tr("This button is no longer active."), show_alert=True)
+        await cases.refused(context.services, me(context), referral_id, "db")
+        await query.answer(tr("This case is not yours."), show_alert=True)
     elif asked:
         await query.answer(
             tr("Your coordinator is asked to get in touch for a debrief."), show_alert=True

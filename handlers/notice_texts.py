@@ -25,6 +25,7 @@ from bot.domain.referral import PoliceAnswer, Referral, Resource, Status
 from bot.domain.rota import Change
 from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask
+from bot.services.care import Pending
 from bot.services.coordinator import Asked
 from bot.services.cover import Gap
 from bot.services.notices import Notice, NoticeKind
@@ -49,6 +50,8 @@ class Facts:
     overnight: tuple[Referral, ...] = ()  # HANDOVER: the night's referrals
     # HANDOVER: this month's night call-outs of the coordinator's workers, most first
     night_callouts: tuple[tuple[str, int], ...] = ()
+    # HANDOVER: debriefs offered or asked for in the night (worker's name, case reference)
+    debriefs: tuple[Pending, ...] = ()
     names: Mapping[int, str] = field(default_factory=dict)  # HANDOVER: who accepted, by id
     # HANDOVER: whom the holder took a referral over from, by referral id
     taken_from: Mapping[int, str] = field(default_factory=dict)
@@ -822,13 +825,19 @@ def _debrief_offer(tr: Translator, config: Config, facts: Facts) -> Shown:
 def _debrief_asked(tr: Translator, config: Config, facts: Facts) -> Shown:
     """The worker asks for a debrief: one tap says it is arranged (the worker hears)."""
     referral = facts.case
-    return Shown(
-        f"🫂 {cards.headline(tr, config, referral)}\n"
-        + tr(
+    worker = facts.notice.values.get("worker", "")
+    if critical(referral.safety):
+        text = tr(
             "{worker} asks for a debrief after this case ({answers}). Please get in touch.",
-            worker=facts.notice.values.get("worker", ""),
+            worker=worker,
             answers=_critical_answers(tr, referral),
-        ),
+        )
+    else:  # a case without a critical answer: what the worker went through is theirs to say
+        text = tr(
+            "{worker} asks for a debrief about this case. Please get in touch.", worker=worker
+        )
+    return Shown(
+        f"🫂 {cards.headline(tr, config, referral)}\n" + text,
         cards.debrief_arranged_buttons(tr, referral.id),
     )
 
@@ -930,6 +939,10 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
         lines.append(f"{cards.headline(tr, config, referral)} — {standing}")
         if number:
             lines[-1] += " · " + number[0]
+    for pending in facts.debriefs:
+        lines.append(
+            tr("🫂 Debrief to arrange: {worker}, {ref}", worker=pending.worker, ref=pending.ref)
+        )
     if facts.night_callouts:
         lines.append(cards.night_line(tr, list(facts.night_callouts)))
     return Shown("\n".join(lines))

@@ -179,6 +179,9 @@ async def _handover(services: Services, notice: Notice, referral: Referral | Non
         notice,
         overnight=tuple(found),
         night_callouts=tuple(await care.night_table(services, teams)),
+        debriefs=tuple(
+            await care.night_debriefs(services, notice.recipient, night.start, night.end)
+        ),
         names=names,
         taken_from=taken_from,
         confirming=confirming,

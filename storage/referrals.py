@@ -467,22 +467,46 @@ class Debrief:
     asked_at: datetime | None
     arranged_at: datetime | None
     arranged_by: int | None
+    asked_by: int | None = None  # None before 0028: the holder asked
+    offered_at: datetime | None = None
 
 
-async def debrief(conn: Conn, referral_id: int) -> Debrief | None:
-    row = await fetch_one(
-        conn,
-        "SELECT debrief_asked_at, debrief_arranged_at, debrief_arranged_by FROM referrals"
-        " WHERE id = ?",
-        (referral_id,),
-    )
-    if row is None:
-        return None
+def _debrief(row: Row) -> Debrief:
     return Debrief(
         _time(row["debrief_asked_at"]),
         _time(row["debrief_arranged_at"]),
         row["debrief_arranged_by"],
+        row["debrief_asked_by"],
+        _time(row["debrief_offered_at"]),
     )
+
+
+async def debrief(conn: Conn, referral_id: int) -> Debrief | None:
+    row = await fetch_one(conn, "SELECT * FROM referrals WHERE id = ?", (referral_id,))
+    return None if row is None else _debrief(row)
+
+
+async def ask_debrief(conn: Conn, referral_id: int, by_id: int, now: datetime) -> bool:
+    """A worker asks for a debrief after this case: once (False if asked before)."""
+    cursor = await conn.execute(
+        "UPDATE referrals SET debrief_asked_at = ?, debrief_asked_by = ?"
+        " WHERE id = ? AND debrief_asked_at IS NULL",
+        (to_db(now), by_id, referral_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def debriefs_since(conn: Conn, since: datetime) -> list[tuple[Referral, Debrief]]:
+    """Debriefs offered, or asked for and not yet arranged, since ``since`` (the morning
+    handover lists those of the night)."""
+    when = to_db(since)
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM referrals WHERE erased_at IS NULL AND (debrief_offered_at >= ?"
+        " OR (debrief_asked_at >= ? AND debrief_arranged_at IS NULL)) ORDER BY id",
+        (when, when),
+    )
+    return [(_referral(conn, r), _debrief(r)) for r in rows]
 
 
 async def arrange_debrief(conn: Conn, referral_id: int, by_id: int, now: datetime) -> bool:

@@ -126,7 +126,8 @@ async def test_consent_not_asked_is_asked_at_first_contact_and_a_no_ends_the_cas
         assert declines is not None and declines.callback_data is not None
         answer = await li.tap("✖ Declines")
         assert answer.text == "Saved. The case is closed and the officer is told."
-        assert "Status: Closed" in card.plain and card.button_labels() == ["Reopen"]
+        assert "Status: Closed" in card.plain
+        assert card.button_labels() == ["Reopen", "🫂 Ask for a debrief"]  # on every case
         closed = await referral_service.get(w.services, referral.id)
         assert closed is not None and closed.status is Status.CLOSED
         assert closed.outcome is Outcome.CLIENT_DECLINED and closed.consent is Consent.DECLINED

@@ -51,7 +51,7 @@ async def test_a_critical_case_closed_prompts_the_coordinator_on_duty_and_the_wo
         assert sum(ASKS_DEBRIEF in t for t in chen.texts) == 1
 
 
-async def test_a_returned_critical_case_prompts_every_coordinator_when_none_is_on_duty(
+async def test_a_returned_critical_case_prompts_the_workers_own_coordinator_on_duty_or_not(
     config_path: Path,
 ) -> None:
     async with world(config_path, clock=FakeClock(THURSDAY_1000)) as w:
@@ -64,10 +64,12 @@ async def test_a_returned_critical_case_prompts_every_coordinator_when_none_is_o
         await li.send("Police need to lead on this.")
         await w.settle()
         assert any(OFFER_DEBRIEF in t and "Child at risk" in t for t in chen.texts)
-        assert any(OFFER_DEBRIEF in t for t in boss.texts)
+        assert not any(OFFER_DEBRIEF in t for t in boss.texts)  # not Li Na's supervisor
 
 
-async def test_an_ordinary_case_asks_for_no_debrief(config_path: Path) -> None:
+async def test_an_ordinary_case_prompts_no_debrief_but_the_worker_may_ask(
+    config_path: Path,
+) -> None:
     async with world(config_path, clock=FakeClock(THURSDAY_1000)) as w:
         s = await station(w, {"Li Na": ()})
         li = s.workers["Li Na"]
@@ -78,7 +80,10 @@ async def test_an_ordinary_case_asks_for_no_debrief(config_path: Path) -> None:
         await close_case(li)
         await w.settle()
         assert not any("debrief" in t for t in chen.texts)
-        assert "🫂 Ask for a debrief" not in li.last.button_labels()
+        answer = await li.tap("🫂 Ask for a debrief", message=li.last)
+        await w.settle()
+        assert answer.text == "Your coordinator is asked to get in touch for a debrief."
+        assert any("Li Na asks for a debrief about this case." in t for t in chen.texts)
 
 
 async def test_a_night_call_out_is_counted_shown_to_coordinators_and_offers_rest(

@@ -19,7 +19,7 @@ from bot.domain.referral import Consent, NotAskedReason, Safety, Urgency
 from bot.engine import reminders
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
-from tests.stories import close_case, draft, file, station
+from tests.stories import close_case, draft, enrol, file, station
 from tests.test_acknowledged_assignment import _assign_zhou, _night
 from tests.test_case_endings import THURSDAY_1000, chen_and_boss
 from tests.test_escalation import THURSDAY_2200, THURSDAY_2340
@@ -146,7 +146,9 @@ async def test_a_debrief_request_is_marked_arranged_once_and_the_worker_hears(
     async with world(config_path, clock=FakeClock(THURSDAY_1000)) as w:
         s = await station(w, {"Li Na": ()})
         li = s.workers["Li Na"]
-        chen, boss = await chen_and_boss(w)  # nobody on duty: both hear
+        chen, boss = await chen_and_boss(w)
+        # the team's two coordinators hear, on duty or not; the all-stations one does not
+        deng = await enrol(w, 302, "Coord Deng", "--role", "coordinator", "--team", "xuhui-sw")
         referral = await file(
             w, draft("family_dispute", safety={Safety.CHILD_AT_RISK}, urgency=None)
         )
@@ -155,14 +157,15 @@ async def test_a_debrief_request_is_marked_arranged_once_and_the_worker_hears(
         await li.tap("🫂 Ask for a debrief")
         await w.settle()
         chen_card = next(m for m in chen.bot_messages if ASKS_DEBRIEF in m.plain)
-        boss_card = next(m for m in boss.bot_messages if ASKS_DEBRIEF in m.plain)
+        boss_card = next(m for m in deng.bot_messages if ASKS_DEBRIEF in m.plain)
+        assert not any(ASKS_DEBRIEF in t for t in boss.texts)
         assert chen_card.button_labels() == ["✅ Debrief arranged"]
         answer = await chen.tap("✅ Debrief arranged", message=chen_card)
         assert answer.text == "Recorded. The worker hears that you will be in touch."
         await w.settle()
         assert seen(li, ARRANGED) == 1
         assert "🫂 Debrief arranged by Coord Chen." in chen_card.plain
-        late = await boss.tap("✅ Debrief arranged", message=boss_card)
+        late = await deng.tap("✅ Debrief arranged", message=boss_card)
         assert late.text == "Coord Chen has already arranged this debrief."
         assert "🫂 Debrief arranged by Coord Chen." in boss_card.plain
         await w.settle()

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from bot.domain import care
-from bot.domain.people import Person
-from bot.domain.referral import Referral, Status
+from bot.domain.people import Person, Role
+from bot.domain.referral import WORKING, Referral, Status
 from bot.services import Services, offers, outbox
 from bot.services.notices import Notice, NoticeKind
-from bot.services.overdue import coordinators_to_tell
 from bot.services.rota.duty import team_workers
 from storage import audit, people, referrals
 from storage.db import Conn
@@ -28,69 +27,132 @@ async def debrief_prompts(
     tx: Conn, services: Services, referral: Referral, worker: Person, now: datetime
 ) -> list[Notice]:
     """For a case with a critical safety answer that just ended (closed, declined at
-    first contact, returned to police, handed back to the coordinators): its team's
-    coordinators (on duty, else all) are prompted to offer ``worker`` a debrief, once per
-    case (a reopened case closed again, or a case handed back and closed later, does not
-    prompt twice; the worker who holds it at the end can still ask). Nothing otherwise."""
+    first contact, returned to police, handed back to the coordinators): the worker's
+    team's coordinators (:func:`debrief_coordinators`) are prompted to offer ``worker``
+    a debrief, once per case (a reopened case closed again, or a case handed back and
+    closed later, does not prompt twice; the worker can still ask). Nothing otherwise."""
     if not care.critical(referral.safety):
         return []
     if not await referrals.stamp(tx, referral.id, "debrief_offered_at", now):
         return []
-    team = services.config.team_of(referral.station_id)
     return [
         Notice(NoticeKind.DEBRIEF_OFFER, c, referral.id, values={"worker": worker.display_name})
-        for c in await coordinators_to_tell(tx, services, team.id if team else None, now, worker)
+        for c in await debrief_coordinators(tx, services, referral, worker)
     ]
 
 
+async def debrief_coordinators(
+    tx: Conn, services: Services, referral: Referral, worker: Person
+) -> list[Person]:
+    """Who hears about a worker's debrief: the coordinators of the worker's own team
+    (their supervisors), on duty or not, never whoever happens to be on the night rota;
+    only if the team has none, the coordinators of the case's station (all stations
+    included). A debrief is not urgent: one at night also waits in the morning
+    handover (:func:`night_debriefs`)."""
+    team_id = worker.team_id
+    if team_id is None:
+        team = services.config.team_of(referral.station_id)
+        team_id = team.id if team else None
+    found = [
+        c for c in await people.coordinators_for(tx, team_id) if c.reachable and c.id != worker.id
+    ]
+    own = [
+        c
+        for c in found
+        if any(s.role is Role.COORDINATOR and s.team_id == team_id for s in c.scopes)
+    ]
+    return own or found
+
+
 def may_ask_debrief(referral: Referral) -> bool:
-    """The worker's "Ask for a debrief": on a critical case once it has ended."""
-    ended = referral.status in (Status.CLOSED, Status.RETURNED)
-    return ended and bool(care.critical(referral.safety))
+    """The worker's "Ask for a debrief": on any case they hold or held, open or ended
+    (violence may surface only later; whether the safety screen was critical does not
+    decide who needs one). An erased case has nothing left to ask about."""
+    return referral.status is not Status.OFFERED
+
+
+async def held(services: Services, worker: Person, referral: Referral) -> bool:
+    """Whether ``worker`` holds ``referral`` or held it once (handed it over since)."""
+    if referral.assignee_id == worker.id:
+        return True
+    events = await referrals.events(services.db.reader, referral.id)
+    return any(actor == worker.id and to in WORKING for _, to, actor in events)
 
 
 async def ask_debrief(services: Services, worker: Person, referral: Referral) -> bool | None:
-    """The worker asks for a debrief: the coordinators hear it. True: asked now; False:
-    asked before (nothing sent again); None: this case does not call for one."""
-    if referral.assignee_id != worker.id or not may_ask_debrief(referral):
+    """The worker asks for a debrief: their team's coordinators hear it. True: asked
+    now; False: asked before (nothing sent again); None: not a case of theirs."""
+    if not may_ask_debrief(referral) or not await held(services, worker, referral):
         return None
     now = services.clock.now()
     async with services.db.write() as tx:
-        if not await referrals.stamp(tx, referral.id, "debrief_asked_at", now):
+        if not await referrals.ask_debrief(tx, referral.id, worker.id, now):
             return False
-        team = services.config.team_of(referral.station_id)
         notices = [
             Notice(NoticeKind.DEBRIEF_ASKED, c, referral.id, values={"worker": worker.display_name})
-            for c in await coordinators_to_tell(
-                tx, services, team.id if team else None, now, worker
-            )
+            for c in await debrief_coordinators(tx, services, referral, worker)
         ]
         await outbox.enqueue(tx, services, notices)
     return True
 
 
+async def asker(tx: Conn, referral: Referral) -> Person | None:
+    """The worker who asked for the debrief (the holder, for a request before 0028)."""
+    found = await referrals.debrief(tx, referral.id)
+    who = found.asked_by if found is not None and found.asked_by else referral.assignee_id
+    return await people.by_id(tx, who) if who else None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A debrief offered or asked for in the night, for the morning handover: the
+    worker's name and the case reference, nothing else."""
+
+    worker: str
+    ref: str
+
+
+async def night_debriefs(
+    services: Services, coordinator: Person, since: datetime, until: datetime
+) -> list[Pending]:
+    """The debriefs offered or asked for (and not yet arranged) during the night hours
+    of ``since``..``until`` that ``coordinator`` is among those to hear about."""
+    found: list[Pending] = []
+    reader = services.db.reader
+    for referral, debrief in await referrals.debriefs_since(reader, since):
+        asked = debrief.asked_at if debrief.arranged_at is None else None
+        moments = [m for m in (debrief.offered_at, asked) if m is not None and m <= until]
+        if not any(is_night(services, m) for m in moments):
+            continue
+        worker = await asker(reader, referral) if asked is not None else None
+        if worker is None and referral.assignee_id is not None:
+            worker = await people.by_id(reader, referral.assignee_id)
+        if worker is None:
+            continue
+        told = await debrief_coordinators(reader, services, referral, worker)
+        if any(c.id == coordinator.id for c in told):
+            found.append(Pending(worker.display_name, referral.ref))
+    return found
+
+
 async def night_callouts(services: Services, since: datetime | None = None) -> dict[int, int]:
     """Night call-outs per worker id since ``since`` (the start of this month, local)."""
     config = services.config
-    settings = config.coordination
     start = since or care.month_start(services.clock.now(), config.zone)
     found = await referrals.takings_since(services.db.reader, start)
-    return care.night_counts(
-        found,
-        config.zone,
-        settings.clock_time(settings.night_starts),
-        settings.clock_time(settings.handover_at),
-    )
+    return care.night_counts(found, config.zone, *_night(services))
+
+
+def _night(services: Services) -> tuple[time, time]:
+    """``[care] night_starts`` and ``night_ends``: the hours of a night call-out (not the
+    coordinators' "overnight", which begins when the office day ends)."""
+    settings = services.config.care
+    clock_time = services.config.coordination.clock_time
+    return clock_time(settings.night_starts), clock_time(settings.night_ends)
 
 
 def is_night(services: Services, at: datetime) -> bool:
-    settings = services.config.coordination
-    return care.is_night(
-        at,
-        services.config.zone,
-        settings.clock_time(settings.night_starts),
-        settings.clock_time(settings.handover_at),
-    )
+    return care.is_night(at, services.config.zone, *_night(services))
 
 
 def ranked(counts: dict[int, int], people: Iterable[Person]) -> list[tuple[str, int]]:
@@ -121,13 +183,26 @@ def rest_offer(services: Services, referral: Referral) -> datetime | None:
     return until if until > services.clock.now() else None
 
 
-async def rest(services: Services, worker: Person, referral: Referral) -> datetime | None:
-    """The worker's one tap after a night call-out: away (no new offers) until noon.
+@dataclass(frozen=True)
+class Rest:
+    """Until when the worker is away after the rest tap (None: until /available), and
+    whether an away they had set already ran longer (it is kept, never shortened)."""
+
+    until: datetime | None
+    already: bool = False
+
+
+async def rest(services: Services, worker: Person, referral: Referral) -> Rest | None:
+    """The worker's one tap after a night call-out: away (no new offers) until noon, or
+    longer if they had already set a longer away (/away until Friday stays Friday).
     None: the card is not theirs, or not a night call-out's, or the rest is over."""
     until = rest_offer(services, referral) if referral.assignee_id == worker.id else None
-    if until is not None:
-        await offers.went_away(services, worker, until)
-    return until
+    if until is None:
+        return None
+    away = await offers.went_away(services, worker, until, extend_only=True)
+    if away == until:
+        return Rest(until)
+    return Rest(None if away == offers.FOREVER else away, already=True)
 
 
 @dataclass(frozen=True)
@@ -151,7 +226,7 @@ async def arrange_debrief(services: Services, coordinator: Person, referral: Ref
                 return Arranged(False)
             by = await people.by_id(tx, found.arranged_by)
             return Arranged(False, by.display_name if by else "?")
-        worker = await people.by_id(tx, referral.assignee_id) if referral.assignee_id else None
+        worker = await asker(tx, referral)
         await audit.record(
             tx,
             now=now,
@@ -179,23 +254,20 @@ async def arrange_debrief(services: Services, coordinator: Person, referral: Ref
 
 async def debriefs_due(tx: Conn, services: Services, now: datetime) -> list[Notice]:
     """Requests nobody marked arranged within ``[care] debrief_remind_hours``: the
-    coordinators (on duty, else all) are reminded, once (stamped in ``tx``, so a restart
+    worker's team's coordinators are reminded, once (stamped in ``tx``, so a restart
     neither repeats nor loses it). Not enqueued: the reminder round does."""
     hours = services.config.care.debrief_remind_hours
     notices: list[Notice] = []
     for referral in await referrals.debriefs_waiting(tx, now - timedelta(hours=hours)):
         if not await referrals.stamp(tx, referral.id, "debrief_reminded_at", now):
             continue
-        worker = await people.by_id(tx, referral.assignee_id) if referral.assignee_id else None
+        worker = await asker(tx, referral)
         if worker is None:
             continue
-        team = services.config.team_of(referral.station_id)
         notices += [
             Notice(
                 NoticeKind.DEBRIEF_WAITING, c, referral.id, values={"worker": worker.display_name}
             )
-            for c in await coordinators_to_tell(
-                tx, services, team.id if team else None, now, worker
-            )
+            for c in await debrief_coordinators(tx, services, referral, worker)
         ]
     return notices

@@ -394,13 +394,25 @@ async def became_available(services: Services, person: Person) -> list[Notice]:
         return await outbox.enqueue(tx, services, notices)
 
 
-async def went_away(services: Services, person: Person, until: datetime | None = None) -> None:
-    """No new offers, until ``until`` or until they send /available (the rota included)."""
+async def went_away(
+    services: Services, person: Person, until: datetime | None = None, *, extend_only: bool = False
+) -> datetime:
+    """No new offers, until ``until`` or until they send /available (the rota included).
+    ``extend_only`` (the rest after a night call-out): an away already running later (or
+    with no end) is kept, not shortened. Returns until when they are away now (FOREVER:
+    until /available)."""
     now = services.clock.now()
+    wanted = until or FOREVER
     async with services.db.write() as tx:
+        if extend_only:
+            current = await people.by_id(tx, person.id)
+            running = current.away_until if current is not None else None
+            if running is not None and running >= wanted:
+                return running
         await people.set_available(tx, person.id, False, now)
-        await people.set_away_until(tx, person.id, until or FOREVER, now)
+        await people.set_away_until(tx, person.id, wanted, now)
         await audit.record(tx, now=now, action="worker.away", actor_person_id=person.id)
+    return wanted
 
 
 async def undeliverable(services: Services, offer_id: int) -> list[Notice]:
