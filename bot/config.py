@@ -32,6 +32,7 @@ from pydantic_settings import (
 )
 
 from bot.domain.escalation import Plan
+from bot.domain.quiet import QuietHours
 from bot.domain.referral import CategoryFacts, Skill, Urgency, guardian_consents
 from bot.domain.rota import WeeklyWindow
 from bot.i18n import available_languages
@@ -148,6 +149,9 @@ class EscalationSettings(_Strict):
 FollowUpHours = Annotated[int, Field(ge=1, le=720)]
 
 
+HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
 class ReminderSettings(_Strict):
     """When an accepted case needs a nudge: first contact not made within the target
     (per urgency, hours) reminds the worker, and after as long again their coordinator;
@@ -166,6 +170,22 @@ class ReminderSettings(_Strict):
     # Follow-ups (hours after first contact) for a case whose safety screen said
     # self-harm, whatever its category (added to the category's own).
     self_harm_follow_up_hours: list[FollowUpHours] = Field(default_factory=lambda: [24, 72])
+    # A crisis follow-up whose time passed longer ago than this without being asked
+    # (the bot was down, or follow-ups were switched on for cases open for weeks) is
+    # recorded as missed and not asked: a prompt about a day long past misleads.
+    follow_up_grace_hours: float = Field(default=12.0, gt=0, le=168)
+    # Quiet hours (local): day-scale follow-ups, their reminders and the coordinators'
+    # notices about them wait for ``quiet_until`` (bot/domain/quiet.py). Equal: none.
+    quiet_from: HHMM = "22:00"
+    quiet_until: HHMM = "08:00"
+
+    def quiet(self, zone: ZoneInfo) -> QuietHours:
+        """The quiet hours in ``zone`` (the deployment's)."""
+        return QuietHours(
+            CoordinationSettings.clock_time(self.quiet_from),
+            CoordinationSettings.clock_time(self.quiet_until),
+            zone,
+        )
 
     def contact_target(self, urgency: Urgency) -> timedelta:
         default = {Urgency.IMMEDIATE: 1.0, Urgency.URGENT: 2.0, Urgency.ROUTINE: 24.0}[urgency]
@@ -192,9 +212,6 @@ class ArrivalSettings(_Strict):
             return self.appropriate_adult
         minutes: int = getattr(self, urgency.value)
         return minutes
-
-
-HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 
 class CoordinationSettings(_Strict):

@@ -77,8 +77,9 @@ async def done(conn: Conn, referral_id: int, hours: int, by: int, now: datetime)
 
 
 async def superseded(conn: Conn, referral_id: int, hours: int, now: datetime) -> None:
-    """A prompt never sent because a later one fell due too: recorded as settled, with
-    no one as having followed up, so it is never sent."""
+    """A prompt never sent because a later one fell due too, or because its time passed
+    longer ago than the grace: recorded as settled, with no one as having followed up,
+    so it is never sent (nor reminded, nor told to the coordinators)."""
     await conn.execute(
         "INSERT OR IGNORE INTO follow_ups (referral_id, hours, prompted_at, done_at)"
         " VALUES (?, ?, ?, ?)",

@@ -125,7 +125,7 @@ async def test_the_plan_review_is_reminded_once_across_a_restart(config_path: Pa
         await li.tap("✔ Plan agreed")
         await li.tap("📅 Review date")
         await li.tap("In 7 days")
-        clock.advance(timedelta(days=6, hours=23))
+        clock.advance(timedelta(days=6, hours=22, minutes=59))  # 08:59 on day 7
         await remind(w)
         assert not any("review date has come" in t for t in li.texts)
     clock.advance(timedelta(hours=2))  # the bot is down when the review falls due

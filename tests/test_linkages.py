@@ -52,10 +52,10 @@ async def test_two_linkages_are_followed_up_and_the_case_closes_once_both_are_an
         await li.send("Street Mediation Office")
         assert "Street Mediation Office — waiting for the follow-up" in li.last.plain
         assert not any("Closed by" in t for t in s.officer.texts)  # the case stays open
-        clock.advance(timedelta(days=13, hours=23))
+        clock.advance(timedelta(days=13, hours=22, minutes=59))  # 08:59 on day 14
         await remind(w)
         assert seen(li, ASKED) == 0
-    clock.advance(timedelta(hours=1))  # both fall due while the bot restarts
+    clock.advance(timedelta(hours=1))  # both fall due (09:00) while the bot restarts
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await remind(w)
         await remind(w)  # once, not twice

@@ -8,8 +8,11 @@ The worker's own case text: sealed at rest, never shown to the officer. Pure rul
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.quiet import on_day
 
 
 class Need(StrEnum):
@@ -88,6 +91,8 @@ class CaseWork:
         return next((g for g in self.goals if g.id == goal_id), None)
 
 
-def review_date(now: datetime, days: int) -> datetime | None:
-    """The review ``days`` from now, or None for a choice no button offers."""
-    return now + timedelta(days=days) if days in REVIEW_DAYS else None
+def review_date(now: datetime, days: int, zone: ZoneInfo) -> datetime | None:
+    """The review ``days`` from today, at the start of the working day there (not at
+    the minute of the tap, which may be late at night), or None for a choice no
+    button offers."""
+    return on_day(now, days, zone) if days in REVIEW_DAYS else None

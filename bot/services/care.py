@@ -255,9 +255,12 @@ async def arrange_debrief(services: Services, coordinator: Person, referral: Ref
 async def debriefs_due(tx: Conn, services: Services, now: datetime) -> list[Notice]:
     """Requests nobody marked arranged within ``[care] debrief_remind_hours``: the
     worker's team's coordinators are reminded, once (stamped in ``tx``, so a restart
-    neither repeats nor loses it). Not enqueued: the reminder round does."""
+    neither repeats nor loses it), never in the quiet hours (:mod:`bot.domain.quiet`).
+    Not enqueued: the reminder round does."""
     hours = services.config.care.debrief_remind_hours
     notices: list[Notice] = []
+    if services.config.reminders.quiet(services.config.zone).inside(now):
+        return notices  # not urgent: waits for the end of the quiet hours
     for referral in await referrals.debriefs_waiting(tx, now - timedelta(hours=hours)):
         if not await referrals.stamp(tx, referral.id, "debrief_reminded_at", now):
             continue

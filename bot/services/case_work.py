@@ -104,7 +104,7 @@ async def reviewed(services: Services, person: Person, referral_id: int) -> bool
 
 async def set_review(services: Services, person: Person, referral_id: int, days: int) -> bool:
     now = services.clock.now()
-    when = review_date(now, days)
+    when = review_date(now, days, services.config.zone)
     async with services.db.write() as tx:
         if when is None or await _held(tx, person, referral_id, PLAN_AT) is None:
             return False
@@ -160,10 +160,13 @@ async def reviews_due(services: Services) -> list[Notice]:
     """The plan's review date passed: the holder is reminded, once; a reminder nothing
     marked done within ``review_overdue_days`` goes to the holder's coordinators, once
     (each stamped in the same transaction as its notice, so also once across a restart;
-    after a long downtime the worker's reminder is written first)."""
+    after a long downtime the worker's reminder is written first). Neither is sent in
+    the quiet hours (:mod:`bot.domain.quiet`): what fell due then waits for morning."""
     now = services.clock.now()
     wait = timedelta(days=services.config.reminders.review_overdue_days)
     notices: list[Notice] = []
+    if services.config.reminders.quiet(services.config.zone).inside(now):
+        return notices  # night: what fell due waits for the end of the quiet hours
     async with services.db.write() as tx:
         for referral_id, holder_id in await case_work.reviews_due(tx, now):
             holder = await people.by_id(tx, holder_id)

@@ -11,7 +11,11 @@ fall due (a colleague who took it over inherits them: the person's crisis does n
 restart with a new worker), and stop once the case is closed or returned to police.
 When several fall due at once (the bot was down, or a deployment turns this on for
 cases already open) only the latest is asked; the earlier ones are recorded as
-superseded (``done_by`` empty), so nobody gets a burst of stale prompts.
+superseded (``done_by`` empty), so nobody gets a burst of stale prompts; and one whose
+time passed more than ``[reminders] follow_up_grace_hours`` ago unasked (a long outage,
+or the day this was switched on for cases open for weeks) is recorded the same way and
+never asked, so nobody is asked about, or told of, a day long gone. Prompts, reminders
+and the coordinators' notices wait out the quiet hours (:mod:`bot.domain.quiet`).
 The hours are read from the configuration when they fall due, not frozen at filing.
 After the tap the worker may add one typed line on how it went (:func:`note`): case
 text, sealed with the stages' content, shown on the holder's card only and erased with
@@ -53,8 +57,15 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
         return []
     notices: list[Notice] = []
     sent = await follow_ups.of(tx, referral.id)
-    wait = timedelta(hours=services.config.reminders.follow_up_remind_hours)
-    fallen_due = [h for h in hours if now >= referral.contacted_at + timedelta(hours=h)]
+    settings = services.config.reminders
+    wait = timedelta(hours=settings.follow_up_remind_hours)
+    quiet = settings.quiet(services.config.zone)
+    contacted = referral.contacted_at
+    at = {h: quiet.after(contacted + timedelta(hours=h)) for h in hours}
+    fallen_due = [h for h in hours if quiet.due(at[h], now)]
+    missed = [
+        h for h in fallen_due if now - at[h] > timedelta(hours=settings.follow_up_grace_hours)
+    ]
     for h in hours:
         values = {"hours": str(h)}
         remind = Notice(NoticeKind.REMIND_FOLLOW_UP, worker, referral.id, values=values)
@@ -62,7 +73,7 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
         if row is None:
             if h not in fallen_due:
                 continue
-            if h != fallen_due[-1]:  # a later one is due too (downtime): that one asks
+            if h in missed or h != fallen_due[-1]:  # long past, or a later one asks
                 await follow_ups.superseded(tx, referral.id, h, now)
             elif await follow_ups.prompt(tx, referral.id, h, now):
                 notices.append(Notice(NoticeKind.FOLLOW_UP, worker, referral.id, values=values))
@@ -72,7 +83,7 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
         stamped = Stamped(
             reminded=row.reminded_at is not None, escalated=row.escalated_at is not None
         )
-        for step in chase.due(row.prompted_at, wait, 2 * wait, now, stamped):
+        for step in chase.due(row.prompted_at, wait, 2 * wait, now, stamped, quiet):
             if step is Step.REMIND and await follow_ups.stamp(
                 tx, referral.id, h, "reminded_at", now
             ):

@@ -2,13 +2,15 @@
 
 "Linked to a resource" on the case card records a linkage (a directory entry or a typed
 name) and keeps the case open, so a worker can link the person to several services.
-``[cases] linkage_follow_up_days`` later the worker is asked "did the service happen?"
+``[cases] linkage_follow_up_days`` later, at 09:00 on that day (a service is checked
+on in the working day, not at the minute of the tap), the worker is asked "did the service happen?"
 (yes, partly, no, the person declined); unanswered for ``linkage_remind_hours`` the
 worker is reminded, and after as long again the coordinator on duty is told (the chase
 of :mod:`bot.domain.chase`). Each step is a stamp on the ``linkages`` row written in
 the reminder round's transaction, so it is sent once, also across a restart. The case
 closes as "linked" only once every linkage has an answer: an unanswered follow-up is
-a service nobody knows happened.
+a service nobody knows happened. No step rings in the quiet hours
+(:mod:`bot.domain.quiet`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.domain import chase
+from bot.domain import chase, quiet
 from bot.domain.chase import Stamped, Step
 from bot.domain.people import Person
 from bot.domain.referral import WORKING, Referral, Resource
@@ -60,7 +62,7 @@ async def record(
             kind=kind.value,
             name=name,
             now=now,
-            follow_up_at=now + timedelta(days=days),
+            follow_up_at=quiet.on_day(now, days, services.config.zone),
         )
         await audit.record(
             tx, now=now, action="case.linked", actor_person_id=person.id, subject=referral.ref
@@ -84,6 +86,7 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
     if worker is None:
         return []
     wait = timedelta(hours=services.config.cases.linkage_remind_hours)
+    night = services.config.reminders.quiet(services.config.zone)
     held_since = referral.held_since
     notices: list[Notice] = []
     for link in await linkages.of(tx, referral.id):
@@ -101,7 +104,7 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
             escalated=link.escalated_at is not None,
         )
         started = link.asked_at or link.follow_up_at
-        for step in chase.due(started, wait, 2 * wait, now, stamped):
+        for step in chase.due(started, wait, 2 * wait, now, stamped, night):
             if step is Step.ASK and await linkages.stamp(tx, link.id, "asked_at", now):
                 notices.append(
                     Notice(NoticeKind.LINKAGE_FOLLOW_UP, worker, referral.id, values=values)
