@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.fake_telegram.seen import SeenMessage
 from bot.sandbox.world import World, world
+from bot.services import case_work as case_work_service
 from storage import audit
 from storage.db import fetch_all
 from tests.stories import close_case, draft, enrol, file, station
@@ -487,3 +488,28 @@ async def test_a_lapsed_with_whom_says_the_contact_stays_logged(config_path: Pat
         assert "1 contact logged; the last: 📞 Phone" in card.plain
         assert WHOM not in card.plain
         assert not any(WHOM in t for t in s.officer.texts)
+
+
+async def test_a_review_reminder_sent_after_going_back_makes_sense_in_assessment(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft("family_dispute"))
+        await _plan_with_goals(li, GOAL)
+        await li.tap("📅 Review date")
+        await li.tap("In 7 days")
+        card = li.last
+        w.clock.advance(timedelta(days=7, minutes=1))
+        await case_work_service.reviews_due(w.services)  # written, not sent yet
+        await li.tap("↩ Back to assessment", message=card)
+        await w.settle()
+        reminder = next(m for m in reversed(li.bot_messages) if "review date has come" in m.plain)
+        assert reminder.plain.endswith(
+            "The plan's review date has come, and the case is back at assessment: set a "
+            "new review date once the plan is agreed again."
+        )
+        assert "📋 Needs" in reminder.button_labels()
+        assert "📅 Review date" not in reminder.button_labels()
+        assert "✔ Reviewed" not in reminder.button_labels()
