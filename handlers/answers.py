@@ -86,6 +86,11 @@ def _lapsed(context: BotContext, prompt: Prompt) -> str:
             "You marked the follow-up more than 30 minutes ago, so I did not keep this "
             "as its line. The follow-up stays recorded; nothing else changed."
         )
+    if prompt.purpose == CONTACT_WITH:  # optional, and no button asks it again
+        return context.tr(
+            "You logged the contact more than 30 minutes ago, so I did not keep this as "
+            "its line. The contact stays logged; nothing else changed."
+        )
     return context.tr(
         "That question was asked more than 30 minutes ago, so I did not use your "
         "text and nothing changed. Tap the button again to answer it."

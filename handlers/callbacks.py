@@ -84,7 +84,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "kr": NUMBER,  # remove this unanswered linkage (recorded by mistake): confirm?
         "kc": NUMBER,  # …confirmed
         "na": None,  # the assessment's checklist of needs
-        "nd": Need,  # …tick or untick this need
+        "nd": Need,  # …tick this need (the wanted state, so a repeated tap is harmless)
+        "nu": Need,  # …untick this need
         "pg": None,  # the plan: add a goal (typed)
         "rd": None,  # the plan: choose a review date
         "rv": NUMBER,  # …in this many days

@@ -320,13 +320,16 @@ def case_work_lines(tr: Translator, config: Config, work: CaseWork) -> list[str]
 
 
 def needs_buttons(tr: Translator, referral: Referral, work: CaseWork) -> InlineKeyboardMarkup:
-    """The checklist: one tap ticks or unticks a need; Done goes back to the card."""
+    """The checklist: one tap ticks or unticks a need; Done goes back to the card. Each
+    button says the state it asks for (tick: nd, untick: nu), so a double tap or a
+    retried tap leaves the need as the worker wanted instead of flipping it back."""
     rid, rows, row = referral.id, [], []
     for need, label in labels.NEED.items():
-        mark = "☑️" if need in work.needs else "⬜"
+        ticked = need in work.needs
+        mark, verb = ("☑️", "nu") if ticked else ("⬜", "nd")
         row.append(
             InlineKeyboardButton(
-                f"{mark} {tr(label)}", callback_data=callbacks.case(rid, "nd", need)
+                f"{mark} {tr(label)}", callback_data=callbacks.case(rid, verb, need)
             )
         )
         if len(row) == 2:
@@ -516,7 +519,8 @@ def _stage_rows(
 ) -> list[list[InlineKeyboardButton]]:
     """What the stage holds: the needs at assessment; goals (no "Add a goal" once three
     are set; edit them once there is one) and the review date in the plan; a one-tap
-    contact in intervention; "Reviewed" while a reminded review waits to be marked."""
+    contact in intervention, where the goals can still be edited (the work may show a
+    goal needs rewording); "Reviewed" while a reminded review waits to be marked."""
     rid, status = referral.id, referral.status
     rows: list[list[InlineKeyboardButton]] = []
     if work is not None and work.review_pending and status in _REVIEWABLE:
@@ -544,6 +548,10 @@ def _stage_rows(
                 for mode, label in labels.CONTACT_MODE.items()
             ]
         )
+        if work is not None and work.goals:
+            rows.append(
+                [InlineKeyboardButton(tr("✏️ Edit goals"), callback_data=callbacks.case(rid, "ge"))]
+            )
     return rows
 
 

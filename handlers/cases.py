@@ -296,7 +296,7 @@ async def _ask_debrief(update: Update, context: BotContext, referral_id: int) ->
         await query.answer(tr("You have already asked for a debrief after this case."))
 
 
-STAGE_VERBS = frozenset({"na", "nd", "pg", "rd", "rv", "lc", "ba", "ge", "gp", "gx", "rk"})
+STAGE_VERBS = frozenset({"na", "nd", "nu", "pg", "rd", "rv", "lc", "ba", "ge", "gp", "gx", "rk"})
 
 
 async def _stage_tap(
@@ -317,8 +317,9 @@ async def _stage_tap(
         await edit_card(
             query, _needs_question(context, referral), cards.needs_buttons(tr, referral, work)
         )
-    elif verb == "nd":
-        if not await case_work.toggle_need(services, person, rid, Need(value)):
+    elif verb in ("nd", "nu"):  # tick, untick: the state wanted, so a repeat is harmless
+        ticked = verb == "nd"
+        if not await case_work.set_need(services, person, rid, Need(value), ticked=ticked):
             await query.answer(stale, show_alert=True)
             return
         await query.answer(tr("Saved."))
@@ -361,21 +362,31 @@ async def _stage_tap(
         await query.answer(tr("Saved."))
         await _show_card(update, context, referral)
     elif verb == "lc":
-        contact = await case_work.log_contact(services, person, rid, ContactMode(value))
-        if contact is None:
+        logged = await case_work.log_contact(services, person, rid, ContactMode(value))
+        if logged is None:
             await query.answer(stale, show_alert=True)
+            return
+        if not logged.new:  # a double tap, or a retry: the first tap logged it
+            await query.answer(tr("Already logged."))
             return
         await query.answer(tr("Contact logged."))
         question = tr("Contact logged. With whom? Type one line if you like, or tap Skip.")
-        await ask_on_card(
-            update, context, rid, CONTACT_WITH, question, {"contact": str(contact)}, button=SKIP
-        )
+        contact = {"contact": str(logged.contact_id)}
+        await ask_on_card(update, context, rid, CONTACT_WITH, question, contact, button=SKIP)
     else:  # "ba": back to assessment
+        dated = (await case_work.of(services, rid)).review_at is not None
         changed = await case_work.back_to_assessment(services, person, rid, Status(value))
         if not changed.changed:
             await query.answer(stale, show_alert=True)
             return
-        await query.answer(tr("Back to assessment. What was recorded is kept."))
+        if dated:  # the review date went with the plan being remade
+            done = tr(
+                "Back to assessment. What was recorded is kept; the review date is cleared "
+                "(set a new one with the next plan)."
+            )
+        else:
+            done = tr("Back to assessment. What was recorded is kept.")
+        await query.answer(done)
         assert changed.referral is not None
         await _show_card(update, context, changed.referral)
 

@@ -277,7 +277,15 @@ def _remind_arrival(tr: Translator, config: Config, facts: Facts) -> Shown:
 
 
 def _remind_review(tr: Translator, config: Config, facts: Facts) -> Shown:
-    """The plan's review date came (the goals themselves are on the card, not here)."""
+    """The plan's review date came (the goals themselves are on the card, not here). A
+    reminder written just before the case went back to assessment, and sent after, says
+    so: the review buttons belong to the plan, which is being remade."""
+    if facts.case.status not in (Status.PLAN, Status.INTERVENTION):
+        line = tr(
+            "The plan's review date has come, and the case is back at assessment: set a "
+            "new review date once the plan is agreed again."
+        )
+        return _reminder(tr, config, facts, line)
     return _reminder(
         tr,
         config,

@@ -119,6 +119,22 @@ async def add_contact(
     return await _add(conn, referral_id, "contact", json.dumps({"mode": mode.value}), by, now)
 
 
+async def recent_contact(
+    conn: Conn, referral_id: int, mode: ContactMode, by: int, since: datetime
+) -> int | None:
+    """The id of a contact made this way by ``by`` on this referral at or after
+    ``since`` (the mode is sealed, so it is read row by row), or None."""
+    for row in await fetch_all(
+        conn,
+        "SELECT id, body FROM case_work WHERE referral_id = ? AND kind = 'contact' "
+        "AND author_id = ? AND created_at >= ? ORDER BY id DESC",
+        (referral_id, by, to_db(since)),
+    ):
+        if json.loads(_body(conn, row["body"]) or "{}").get("mode") == mode.value:
+            return int(row["id"])
+    return None
+
+
 async def contact_with(conn: Conn, referral_id: int, contact_id: int, with_whom: str) -> bool:
     """Add "with whom" to a logged contact of this referral; False if there is none."""
     row = await fetch_one(
@@ -162,6 +178,12 @@ async def set_review(conn: Conn, referral_id: int, review_at: datetime) -> None:
         "reminded_at = NULL, reviewed_at = NULL, escalated_at = NULL",
         (referral_id, to_db(review_at)),
     )
+
+
+async def clear_review(conn: Conn, referral_id: int) -> None:
+    """The plan's review date is gone (the case went back to assessment): nothing is
+    reminded, nobody is told; the next plan gets a date of its own."""
+    await conn.execute("DELETE FROM case_reviews WHERE referral_id = ?", (referral_id,))
 
 
 async def reviews_due(conn: Conn, now: datetime) -> list[tuple[int, int]]:

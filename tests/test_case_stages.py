@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.fake_telegram.seen import SeenMessage
 from bot.sandbox.world import World, world
+from bot.services import case_work as case_work_service
 from storage import audit
 from storage.db import fetch_all
 from tests.stories import close_case, draft, enrol, file, station
@@ -340,3 +341,175 @@ async def test_reviewed_stops_the_chain_and_sets_the_next_date_in_simplified_chi
         await remind(w)
         assert "检讨日期到了" in wu.last.plain  # the next date's reminder
         assert not any("review" in t for t in s.officer.texts)
+
+
+async def test_a_double_tap_neither_unticks_a_need_nor_logs_a_second_contact(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft("family_dispute"))
+        await _to_assessment(li)
+        await li.tap("📋 Needs")
+        housing = li.last.button("⬜ Housing")
+        assert housing is not None and housing.callback_data is not None
+        await li.tap("⬜ Housing")
+        # the same tap again (a double tap, or a retry after a slow network): still ticked
+        again = await li.tap_data(housing.callback_data, message_id=li.last.message_id)
+        assert again.text == "Saved."
+        assert "☑️ Housing" in li.last.button_labels()
+        await li.tap("☑️ Housing")  # unticking is its own button, and also idempotent
+        unticked = li.last.button("⬜ Housing")
+        assert unticked is not None
+        await li.tap("✔ Done")
+        assert "Needs:" not in li.last.plain
+        await li.tap("✔ Plan agreed")
+        await li.tap("✔ Intervention under way")
+        card = li.last
+        visit = card.button("🏠 Visit")
+        assert visit is not None and visit.callback_data is not None
+        first = await li.tap("🏠 Visit", message=card)
+        assert first.text == "Contact logged."
+        second = await li.tap_data(visit.callback_data, message_id=card.message_id)
+        assert second.text == "Already logged." and not second.show_alert
+        await li.tap("Skip")
+        assert "1 contact logged; the last: 🏠 Visit" in li.last.plain
+        # a real second visit, minutes later, is logged
+        w.clock.advance(timedelta(minutes=3))
+        assert (await li.tap("🏠 Visit")).text == "Contact logged."
+        await li.tap("Skip")
+        assert "2 contacts logged; the last: 🏠 Visit" in li.last.plain
+
+
+async def test_back_to_assessment_clears_the_review_nobody_is_reminded(
+    config_path: Path,
+) -> None:
+    clock = FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ()})
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        li = s.workers["Li Na"]
+        await file(w, draft("family_dispute"))
+        await _plan_with_goals(li, GOAL)
+        await li.tap("📅 Review date")
+        await li.tap("In 7 days")
+        await li.tap("✔ Intervention under way")
+        answer = await li.tap("↩ Back to assessment")
+        assert answer.text == (
+            "Back to assessment. What was recorded is kept; the review date is cleared "
+            "(set a new one with the next plan)."
+        )
+        assert "Plan review:" not in li.last.plain
+        assert f"Goal 1: {GOAL}" in li.last.plain  # kept
+        clock.advance(timedelta(days=7, minutes=1))
+        await remind(w)
+    clock.advance(timedelta(days=3))  # across a restart, past the coordinators' wait
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await remind(w)
+        await remind(w)
+        assert not any("review date has come" in t for t in li.texts)
+        assert not any("plan review" in t for t in coordinator.texts)
+        # the next plan gets a date of its own, reminded as before
+        await li.tap("✔ Plan agreed")
+        await li.tap("📅 Review date")
+        await li.tap("In 7 days")
+        clock.advance(timedelta(days=7, minutes=1))
+        await remind(w)
+        assert sum("review date has come" in t for t in li.texts) == 1
+
+
+async def test_a_reminded_review_is_closed_by_going_back_to_assessment(
+    config_path: Path,
+) -> None:
+    clock = FakeClock()
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        s = await station(w, {"Li Na": ()})
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        li = s.workers["Li Na"]
+        await file(w, draft("family_dispute"))
+        await _plan_with_goals(li, GOAL)
+        await li.tap("📅 Review date")
+        await li.tap("In 7 days")
+        clock.advance(timedelta(days=7, minutes=1))
+        await remind(w)
+        assert "review date has come" in li.last.plain
+        await li.tap("↩ Back to assessment", message=li.last)
+        assert "✔ Reviewed" not in li.last.button_labels()
+        assert "due: tap" not in li.last.plain
+        before = len(li.bot_messages)
+        clock.advance(timedelta(days=3))
+        await remind(w)
+        assert not any("plan review" in t for t in coordinator.texts)
+        assert not any("review" in m.plain for m in li.bot_messages[before:])
+
+
+async def test_goals_are_edited_during_the_intervention_too(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft("family_dispute"))
+        await _plan_with_goals(li, f"{GOAL} 1")
+        await li.tap("✔ Intervention under way")
+        assert "✏️ Edit goals" in li.last.button_labels()
+        await li.tap("✏️ Edit goals")
+        await li.tap("✏️ Goal 1")
+        await li.send("CanaryReworded: weekly school attendance")
+        assert "Goal changed." in li.last.plain
+        assert "Goal 1: CanaryReworded: weekly school attendance" in li.last.plain
+        assert "Status: Intervention" in li.last.plain
+        assert not any("Canary" in t for t in s.officer.texts)
+
+
+async def test_a_lapsed_with_whom_says_the_contact_stays_logged(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft("family_dispute"))
+        await _to_assessment(li)
+        await li.tap("✔ Plan agreed")
+        await li.tap("✔ Intervention under way")
+        await li.tap("📞 Phone")
+        w.clock.advance(timedelta(minutes=31))
+        await li.send(WHOM)
+        assert li.last.plain == (
+            "You logged the contact more than 30 minutes ago, so I did not keep this as "
+            "its line. The contact stays logged; nothing else changed."
+        )
+        await li.send("/mine")
+        await w.settle()
+        card = _case_card(li)
+        assert "1 contact logged; the last: 📞 Phone" in card.plain
+        assert WHOM not in card.plain
+        assert not any(WHOM in t for t in s.officer.texts)
+
+
+async def test_a_review_reminder_sent_after_going_back_makes_sense_in_assessment(
+    config_path: Path,
+) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft("family_dispute"))
+        await _plan_with_goals(li, GOAL)
+        await li.tap("📅 Review date")
+        await li.tap("In 7 days")
+        card = li.last
+        w.clock.advance(timedelta(days=7, minutes=1))
+        await case_work_service.reviews_due(w.services)  # written, not sent yet
+        await li.tap("↩ Back to assessment", message=card)
+        await w.settle()
+        reminder = next(m for m in reversed(li.bot_messages) if "review date has come" in m.plain)
+        assert reminder.plain.endswith(
+            "The plan's review date has come, and the case is back at assessment: set a "
+            "new review date once the plan is agreed again."
+        )
+        assert "📋 Needs" in reminder.button_labels()
+        assert "📅 Review date" not in reminder.button_labels()
+        assert "✔ Reviewed" not in reminder.button_labels()

@@ -39,6 +39,11 @@ class ContactMode(StrEnum):
 
 
 GOAL_LIMIT = 3  # the plan holds up to three one-line goals
+# A second contact of the same kind, by the same worker on the same case, this soon
+# after the first is a double tap or a tap retried on a slow network, not a new
+# contact: it is refused ("Already logged."), so the count on the card stays true.
+# Two real contacts the same way are minutes apart at the least.
+CONTACT_REPEAT_WINDOW = timedelta(minutes=2)
 # The review dates a plan can be given, in days from today: one tap each.
 REVIEW_DAYS = (7, 14, 28)
 

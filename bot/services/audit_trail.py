@@ -133,6 +133,7 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "kc": "remove_linkage",
             "na": "needs",
             "nd": "need",
+            "nu": "need",
             "pg": "add_goal",
             "rd": "review_date",
             "rv": "review_date",

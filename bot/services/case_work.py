@@ -6,9 +6,17 @@ ever told to the officer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.domain.case_work import GOAL_LIMIT, CaseWork, ContactMode, Need, review_date
+from bot.domain.case_work import (
+    CONTACT_REPEAT_WINDOW,
+    GOAL_LIMIT,
+    CaseWork,
+    ContactMode,
+    Need,
+    review_date,
+)
 from bot.domain.people import Person
 from bot.domain.referral import Referral, Status
 from bot.services import Services, outbox
@@ -35,12 +43,19 @@ async def of(services: Services, referral_id: int) -> CaseWork:
     return await case_work.load(services.db.reader, referral_id)
 
 
-async def toggle_need(services: Services, person: Person, referral_id: int, need: Need) -> bool:
+async def set_need(
+    services: Services, person: Person, referral_id: int, need: Need, *, ticked: bool
+) -> bool:
+    """The need ticked or unticked as the button said (not flipped: a double tap, or a
+    tap retried on a slow network, leaves it as the worker wanted). False for a case
+    this person does not hold at a stage with needs."""
     async with services.db.write() as tx:
         if await _held(tx, person, referral_id, NEEDS_AT) is None:
             return False
-        needs = (await case_work.load(tx, referral_id)).needs ^ {need}
-        await case_work.set_needs(tx, referral_id, needs, person.id, services.clock.now())
+        held = (await case_work.load(tx, referral_id)).needs
+        needs = held | {need} if ticked else held - {need}
+        if needs != held:
+            await case_work.set_needs(tx, referral_id, needs, person.id, services.clock.now())
         return True
 
 
@@ -112,14 +127,30 @@ async def set_review(services: Services, person: Person, referral_id: int, days:
         return True
 
 
+@dataclass(frozen=True)
+class Logged:
+    """A contact tap's result: the contact's id (to add "with whom"), and whether this
+    tap logged it (False: the same contact was logged moments ago, see
+    :data:`bot.domain.case_work.CONTACT_REPEAT_WINDOW`)."""
+
+    contact_id: int
+    new: bool
+
+
 async def log_contact(
     services: Services, person: Person, referral_id: int, mode: ContactMode
-) -> int | None:
-    """One tap: the contact is logged now. Returns its id (to add "with whom")."""
+) -> Logged | None:
+    """One tap: the contact is logged now, unless this worker logged one made this way
+    on this case within the repeat window (a double tap). None for a stale tap."""
+    now = services.clock.now()
     async with services.db.write() as tx:
         if await _held(tx, person, referral_id, CONTACTS_AT) is None:
             return None
-        return await case_work.add_contact(tx, referral_id, mode, person.id, services.clock.now())
+        since = now - CONTACT_REPEAT_WINDOW
+        repeat = await case_work.recent_contact(tx, referral_id, mode, person.id, since)
+        if repeat is not None:
+            return Logged(repeat, new=False)
+        return Logged(await case_work.add_contact(tx, referral_id, mode, person.id, now), True)
 
 
 async def contact_with(
@@ -135,7 +166,8 @@ async def back_to_assessment(
     services: Services, person: Person, referral_id: int, seen: Status
 ) -> Changed:
     """Case work cycles back: from the plan or intervention (the status on the tapped
-    card) to assessment. What was recorded is kept."""
+    card) to assessment. Needs, goals and contacts are kept; the plan's review date
+    goes (no reminder asks to review a plan being remade, no coordinator is told)."""
     now = services.clock.now()
     async with services.db.write() as tx:
         referral = await _held(tx, person, referral_id, PLAN_AT)
@@ -152,7 +184,7 @@ async def back_to_assessment(
             assignee_id=person.id,
         )
         if moved:  # going back to assessment is what a review can decide
-            await case_work.mark_reviewed(tx, referral_id, now)
+            await case_work.clear_review(tx, referral_id)
         return Changed(await referrals.by_id(tx, referral_id), moved)
 
 
