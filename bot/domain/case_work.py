@@ -8,7 +8,7 @@ The worker's own case text: sealed at rest, never shown to the officer. Pure rul
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
