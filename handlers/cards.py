@@ -517,7 +517,8 @@ def _stage_rows(
 ) -> list[list[InlineKeyboardButton]]:
     """What the stage holds: the needs at assessment; goals (no "Add a goal" once three
     are set; edit them once there is one) and the review date in the plan; a one-tap
-    contact in intervention; "Reviewed" while a reminded review waits to be marked."""
+    contact in intervention; "Link a service" in both; "Reviewed" while a reminded review
+    waits to be marked."""
     rid, status = referral.id, referral.status
     rows: list[list[InlineKeyboardButton]] = []
     if work is not None and work.review_pending and status in _REVIEWABLE:
@@ -544,6 +545,11 @@ def _stage_rows(
                 InlineKeyboardButton(tr(label), callback_data=callbacks.case(rid, "lc", mode))
                 for mode, label in labels.CONTACT_MODE.items()
             ]
+        )
+    if work is not None and status in (Status.PLAN, Status.INTERVENTION):
+        # Linking the person to a service is part of the work, not only of closing.
+        rows.append(
+            [InlineKeyboardButton(tr("🔗 Link a service"), callback_data=callbacks.case(rid, "ln"))]
         )
     return rows
 
