@@ -15,7 +15,7 @@ from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
 from bot.services import referrals as referral_service
 from handlers.notice_texts import LINKAGE_ANSWERS
-from tests.stories import draft, enrol, file, station
+from tests.stories import draft, enrol, file, linkages_followed_up, station
 from tests.test_resource_directory import DIRECTORY
 
 THURSDAY_1000 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -329,6 +329,7 @@ async def test_a_case_waiting_on_a_linked_service_gets_no_stale_reminder(
 async def test_closing_as_linked_when_no_service_happened_leads_to_another_outcome(
     config_path: Path,
 ) -> None:
+    """Every answer "No": the officer must not read "Linked to a resource"."""
     async with world(config_path) as w:
         s = await station(w, {"Li Na": ()})
         await file(w, draft("family_dispute"))
@@ -336,10 +337,8 @@ async def test_closing_as_linked_when_no_service_happened_leads_to_another_outco
         await _linked_menu(li)
         await li.tap("Shelter")
         await li.send("Night Shelter")
-        await li.tap("❓ Did Night Shelter happen?")
-        await li.tap("🚫 The person declined")
-        await li.tap("🔗 Linked services")
-        assert "Night Shelter — 🚫 The person declined" in li.last.plain
+        await linkages_followed_up(w, li, "✖ No", close=False)
+        assert "Night Shelter — ✖ No" in li.last.plain
         assert (
             "None of the linked services happened: close the case with another outcome."
             in li.last.plain
@@ -356,20 +355,23 @@ async def test_closing_as_linked_when_no_service_happened_leads_to_another_outco
 async def test_the_officer_hears_only_the_kinds_of_services_that_happened(
     config_path: Path,
 ) -> None:
-    async with world(config_path) as w:
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
         s = await station(w, {"Li Na": ()})
         await file(w, draft("family_dispute"))
         li = s.workers["Li Na"]
         await _linked_menu(li)
-        for kind, name, answer in (
-            ("Shelter", "Night Shelter", "✖ No"),
-            ("Legal", "Aid", "◐ Partly"),
-        ):
+        for kind, name in (("Shelter", "Night Shelter"), ("Legal", "Xuhui Legal Aid")):
             await li.tap(kind)
             await li.send(name)
-            await li.tap(f"❓ Did {name} happen?")
-            await li.tap(answer)
-            await li.tap("🔗 Linked services")
+        clock.advance(timedelta(days=14))
+        await remind(w)
+        for name, answer in (("Night Shelter", "✖ No"), ("Xuhui Legal Aid", "◐ Partly")):
+            prompt = next(m for m in li.messages if m.plain.endswith(f"{name}. {ASKED}"))
+            await li.tap(answer, message=prompt)
+        await li.send("/mine")
+        await li.tap("Close case", message=li.last)
+        await li.tap("Linked to a resource")
         await li.tap("✔ Close as linked")
         await li.send("Legal aid started.")
         assert s.officer.last.plain.endswith(
@@ -380,6 +382,9 @@ async def test_the_officer_hears_only_the_kinds_of_services_that_happened(
 async def test_a_linkage_added_while_the_note_is_typed_stops_the_close_and_keeps_the_note(
     config_path: Path, tmp_path: Path
 ) -> None:
+    """ "Close as linked" is checked again at closing: a linkage added from another card
+    while the note was being typed waits for its answer, so the case stays open, the
+    officer hears nothing, and the typed note comes back to copy."""
     async with world(config_path) as w:
         path = tmp_path / "directory.csv"
         path.write_text(DIRECTORY, encoding="utf-8")
@@ -390,10 +395,7 @@ async def test_a_linkage_added_while_the_note_is_typed_stops_the_close_and_keeps
         await _linked_menu(li)
         await li.tap("Legal")
         await li.send("Xuhui Legal Aid Centre")
-        await li.tap("❓ Did Xuhui Legal Aid Centre happen?")
-        await li.tap("✅ Yes")
-        await li.tap("🔗 Linked services")
-        await li.tap("✔ Close as linked")  # the note is asked…
+        await linkages_followed_up(w, li)  # answered "Yes"; "Close as linked": the note…
         await li.send("/mine")  # …and meanwhile, from a fresh card, another linkage
         await li.tap("Close case", message=li.last)
         await li.tap("Linked to a resource")
@@ -401,8 +403,7 @@ async def test_a_linkage_added_while_the_note_is_typed_stops_the_close_and_keeps
         await li.tap("Tianping Shelter")
         note = "Legal aid under way & a bed found."
         await li.send(note)
-        replies = li.texts[-3:]
-        assert replies[0] == (
+        assert li.texts[-3] == (
             "Not yet: the case closes as linked once every service has a follow-up answer.\n"
             "The case is still open. Your note is below so you can copy it."
         )
