@@ -581,9 +581,12 @@ def _directory_choices(
     pages = max(1, -(-len(listed) // DIRECTORY_PAGE))
     page = min(max(page, 0), pages - 1)  # the directory may have shrunk since
     shown = listed[page * DIRECTORY_PAGE : (page + 1) * DIRECTORY_PAGE]
-    lines = [tr("Which {kind}?", kind=tr(labels.RESOURCE[kind]))]
-    if pages > 1:
-        lines[0] += " " + tr("(page {page} of {pages})", page=page + 1, pages=pages)
+    kind_label = tr(labels.RESOURCE[kind])
+    lines = [
+        tr("Which {kind}? (page {page} of {pages})", kind=kind_label, page=page + 1, pages=pages)
+        if pages > 1
+        else tr("Which {kind}?", kind=kind_label)
+    ]
     rows = []
     for entry in shown:
         name = entry.name(tr.language)
