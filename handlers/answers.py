@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
@@ -22,7 +22,7 @@ from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
 from bot.services.prompts import Prompt
 from handlers import callbacks, cards
-from handlers.cases import followed_up_text, linked_menu
+from handlers.cases import followed_up_text, linked_menu, not_linked_text, still_mine
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
 from handlers.questions import (
@@ -106,6 +106,11 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
         linked = await linkage_service.record(
             services, person, rid, kind=Resource(prompt.data["resource"]), name=text
         )
+        repeat = not linked.changed and still_mine(context, linked.referral)
+        if repeat and linked.referral is not None:  # the same name already waits
+            body, menu = await linked_menu(context, linked.referral)
+            await message.reply_text(f"{tr('Already recorded.')}\n{body}", reply_markup=menu)
+            return
         if not linked.changed or linked.referral is None:
             await message.reply_text(tr("Nothing changed: the referral had already moved on."))
             return
@@ -153,15 +158,19 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
     changed = Changed(None, False)
     if prompt.purpose == "close_note":
         resource = prompt.data.get("resource")
-        changed = await cases.close(
-            services,
-            person,
-            rid,
-            outcome=Outcome(prompt.data["outcome"]),
-            note=text,
-            resource=Resource(resource) if resource else None,
-            resource_name=prompt.data.get("name"),
-        )
+        try:
+            changed = await cases.close(
+                services,
+                person,
+                rid,
+                outcome=Outcome(prompt.data["outcome"]),
+                note=text,
+                resource=Resource(resource) if resource else None,
+                resource_name=prompt.data.get("name"),
+            )
+        except cases.NotLinked as refused:  # changed since the tap: say why, keep the note
+            await _not_linked(context, message, rid, refused, text)
+            return
         done = tr("Closed.")
     elif prompt.purpose == "return_reason":
         changed = await cases.return_to_police(services, person, rid, text)
@@ -193,6 +202,25 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
 
 
 HANDOVER_REASON = "handover_reason"
+
+
+async def _not_linked(
+    context: BotContext, message: Message, rid: int, refused: cases.NotLinked, text: str
+) -> None:
+    """Closing as linked was refused after the note was typed (a linkage was added, or
+    every answer said the service did not happen): why, the typed note to copy, and the
+    case's linked services again."""
+    tr = context.tr
+    await message.reply_text(
+        not_linked_text(tr, refused)
+        + "\n"
+        + tr("The case is still open. Your note is below so you can copy it.")
+    )
+    await message.reply_text(html.escape(text))
+    referral = await referral_service.get(context.services, rid)
+    if referral is not None:
+        body, menu = await linked_menu(context, referral)
+        await message.reply_text(body, reply_markup=menu)
 
 
 async def _stage_answer(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:

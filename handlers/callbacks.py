@@ -49,6 +49,7 @@ class Code(StrEnum):
 
 
 NUMBER: Final = "number"  # an action's value that is an id
+PAGE: Final = "page"  # a resource kind and a page of its directory: ``legal_2``
 # What each action of the id-carrying codes takes after it: nothing (None), one of a
 # domain enum's values, or a number.
 _Value = type[StrEnum] | str | None
@@ -67,6 +68,7 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "q": None,  # questioning ended (appropriate adult)
         "o": Outcome,
         "l": Resource,  # linked: this kind (the directory's entries of it, or type one)
+        "lp": PAGE,  # …this page of the directory's entries of this kind
         "d": NUMBER,  # …this directory entry
         "t": Resource,  # …a name typed by the worker
         "h": None,  # Hand over: choose a colleague or the coordinator
@@ -83,6 +85,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "kx": NUMBER,  # …the person declined it
         "kr": NUMBER,  # remove this unanswered linkage (recorded by mistake): confirm?
         "kc": NUMBER,  # …confirmed
+        "ka": NUMBER,  # answer this linkage's "did the service happen?" now (from the menu)
+        "ln": None,  # link a service mid-case (the plan and intervention stages)
         "na": None,  # the assessment's checklist of needs
         "nd": Need,  # …tick this need (the wanted state, so a repeated tap is harmless)
         "nu": Need,  # …untick this need
@@ -213,9 +217,19 @@ def _on_object(data: str) -> Tap | None:
         return None
     if kind == NUMBER and not re.fullmatch(_DIGITS, value):
         return None
+    if kind == PAGE and page_of(value) is None:
+        return None
     if isinstance(kind, type) and value not in kind.__members__.values():
         return None
     return Tap(code, action, value, number=int(m["number"]))
+
+
+def page_of(value: str) -> tuple[Resource, int] | None:
+    """A ``PAGE`` value read: the kind and the page (0-999); None if it is not one."""
+    kind, _, page = value.rpartition("_")
+    if kind not in Resource.__members__.values() or not re.fullmatch("[0-9]{1,3}", page):
+        return None
+    return Resource(kind), int(page)
 
 
 def _invite(action: str, place: str | None) -> Tap | None:

@@ -520,7 +520,8 @@ def _stage_rows(
     """What the stage holds: the needs at assessment; goals (no "Add a goal" once three
     are set; edit them once there is one) and the review date in the plan; a one-tap
     contact in intervention, where the goals can still be edited (the work may show a
-    goal needs rewording); "Reviewed" while a reminded review waits to be marked."""
+    goal needs rewording); "Link a service" in both; "Reviewed" while a reminded review
+    waits to be marked."""
     rid, status = referral.id, referral.status
     rows: list[list[InlineKeyboardButton]] = []
     if work is not None and work.review_pending and status in _REVIEWABLE:
@@ -552,6 +553,11 @@ def _stage_rows(
             rows.append(
                 [InlineKeyboardButton(tr("✏️ Edit goals"), callback_data=callbacks.case(rid, "ge"))]
             )
+    if work is not None and status in (Status.PLAN, Status.INTERVENTION):
+        # Linking the person to a service is part of the work, not only of closing.
+        rows.append(
+            [InlineKeyboardButton(tr("🔗 Link a service"), callback_data=callbacks.case(rid, "ln"))]
+        )
     return rows
 
 

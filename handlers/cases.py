@@ -33,7 +33,7 @@ from handlers import callbacks, cards, labels
 from handlers.context import BotContext, me
 from handlers.details import send_details
 from handlers.guard import requires
-from handlers.notice_texts import LINKAGE_ANSWERS
+from handlers.notice_texts import LINKAGE_ANSWERS, linkage_buttons
 from handlers.questions import (
     CONTACT_WITH,
     FOLLOW_UP_NOTE,
@@ -75,7 +75,24 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         await _rest(update, context, referral)
         return
     if (
-        verb in ("x", "r", "o", "l", "t", "d", "h", "g", "lk", "kr", "kc", *LINKAGE_VERBS)
+        verb
+        in (
+            "x",
+            "r",
+            "o",
+            "l",
+            "lp",
+            "t",
+            "d",
+            "h",
+            "g",
+            "lk",
+            "kr",
+            "kc",
+            "ka",
+            "ln",
+            *LINKAGE_VERBS,
+        )
         and referral.status not in WORKING
     ):  # an old card
         await query.answer(tr("This button is no longer active."), show_alert=True)
@@ -133,6 +150,13 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     if verb == "lk":
         await _close_linked(update, context, referral)
         return
+    if verb == "ka":
+        await _ask_linkage(update, context, referral, tap.value_number)
+        return
+    if verb == "ln":  # link a service mid-case: the same menu, nothing closes
+        await query.answer()
+        await edit_card(query, *await linked_menu(context, referral))
+        return
     if verb in ("kr", "kc"):
         await _remove_linkage(update, context, referral, verb == "kc", tap.value_number)
         return
@@ -188,6 +212,12 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         )
     elif verb == "o":
         await _chose_outcome(update, context, referral_id, Outcome(value))
+    elif verb == "lp":
+        await query.answer()
+        page = callbacks.page_of(value)
+        assert page is not None  # the grammar let only a kind and a page through
+        listed = await resource_directory.choices(services, page[0], referral.station_id)
+        await edit_card(query, *_directory_choices(tr, referral, page[0], listed, page[1]))
     elif verb in ("l", "t"):
         await query.answer()
         kind = Resource(value)
@@ -296,6 +326,11 @@ async def _ask_debrief(update: Update, context: BotContext, referral_id: int) ->
         await query.answer(tr("You have already asked for a debrief after this case."))
 
 
+# Buttons of an open case only: on a closed or returned case's old card they are stale.
+WORKING_ONLY = frozenset(
+    {"x", "r", "o", "l", "lp", "t", "d", "h", "g", "lk", "kr", "kc", "ka", "ln"}
+    | {"ky", "kp", "kn", "kx"}  # the answers to "did the service happen?"
+)
 STAGE_VERBS = frozenset({"na", "nd", "nu", "pg", "rd", "rv", "lc", "ba", "ge", "gp", "gx", "rk"})
 
 
@@ -545,18 +580,43 @@ async def _ask_handover_reason(
     )
 
 
+DIRECTORY_PAGE = 8  # entries on one page of the directory's list
+FACT_LIMIT = 60  # contact, hours and languages, as shown in the list
+NOTE_LIMIT = 80  # the administrators' note, as shown in the list
+
+
+def _capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _directory_choices(
-    tr: Translator, referral: Referral, kind: Resource, listed: list[Entry]
+    tr: Translator, referral: Referral, kind: Resource, listed: list[Entry], page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The directory's entries of ``kind`` serving the referral's station, with what a
     worker needs to choose (hours, languages, the administrators' note), and a way to
-    type a resource the directory does not list."""
+    type a resource the directory does not list.
+
+    A page at a time (◀ ▶ between pages), each fact shown compactly and a long note cut
+    short, so a long directory still fits one message (Telegram takes 4096 characters;
+    a longer edit fails and the card would stay where it was)."""
     rid = referral.id
-    lines = [tr("Which {kind}?", kind=tr(labels.RESOURCE[kind]))]
+    pages = max(1, -(-len(listed) // DIRECTORY_PAGE))
+    page = min(max(page, 0), pages - 1)  # the directory may have shrunk since
+    shown = listed[page * DIRECTORY_PAGE : (page + 1) * DIRECTORY_PAGE]
+    kind_label = tr(labels.RESOURCE[kind])
+    lines = [
+        tr("Which {kind}? (page {page} of {pages})", kind=kind_label, page=page + 1, pages=pages)
+        if pages > 1
+        else tr("Which {kind}?", kind=kind_label)
+    ]
     rows = []
-    for entry in listed:
+    for entry in shown:
         name = entry.name(tr.language)
-        facts = [part for part in (entry.contact, entry.hours, entry.languages, entry.note) if part]
+        facts = [
+            _capped(part, FACT_LIMIT) for part in (entry.contact, entry.hours, entry.languages)
+        ]
+        facts.append(_capped(entry.note, NOTE_LIMIT))
+        facts = [part for part in facts if part]
         lines.append(
             f"• <b>{html.escape(name)}</b>"
             + (f" — {html.escape(' · '.join(facts))}" if facts else "")
@@ -564,6 +624,21 @@ def _directory_choices(
         rows.append(
             [InlineKeyboardButton(name, callback_data=callbacks.case(rid, "d", str(entry.id)))]
         )
+    if pages > 1:
+        turn = []
+        if page > 0:
+            turn.append(
+                InlineKeyboardButton(
+                    tr("◀ Previous"), callback_data=callbacks.case(rid, "lp", f"{kind}_{page - 1}")
+                )
+            )
+        if page < pages - 1:
+            turn.append(
+                InlineKeyboardButton(
+                    tr("Next ▶"), callback_data=callbacks.case(rid, "lp", f"{kind}_{page + 1}")
+                )
+            )
+        rows.append(turn)
     rows.append(
         [
             InlineKeyboardButton(
@@ -602,10 +677,24 @@ async def _picked_from_directory(
         resource_id=entry.id,
     )
     if not changed.changed:
+        if still_mine(context, changed.referral):  # the same service already waits
+            await query.answer(tr("Already recorded."))
+            await edit_card(query, *await linked_menu(context, referral))
+            return
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
     await query.answer(tr("Saved."))
     await edit_card(query, *await linked_menu(context, referral))
+
+
+def still_mine(context: BotContext, referral: Referral | None) -> bool:
+    """Whether a linkage that was not recorded was refused as a repeat: the case is
+    still the presser's and open, so the same service already waits on it."""
+    return (
+        referral is not None
+        and referral.assignee_id == me(context).id
+        and referral.status in WORKING
+    )
 
 
 LINKAGE_VERBS = {
@@ -623,8 +712,11 @@ ANSWER_LABEL = {
 
 
 async def linked_menu(context: BotContext, referral: Referral) -> tuple[str, InlineKeyboardMarkup]:
-    """ "Linked to a resource": the services linked so far and what each follow-up said,
-    the kinds to link another, and (once every follow-up is answered) close as linked."""
+    """ "Linked to a resource" (also "Link a service" mid-case): the services linked so
+    far and what each follow-up said, the kinds to link another, an early answer for each
+    waiting one (the worker may know the same night), and close as linked once every
+    follow-up is answered and a service happened; if none did, the way to the other
+    outcomes."""
     tr, rid = context.tr, referral.id
     links = await linkage_service.of(context.services, rid)
     lines = []
@@ -644,19 +736,37 @@ async def linked_menu(context: BotContext, referral: Referral) -> tuple[str, Inl
         for kind, label in labels.RESOURCE.items()
     ]
     rows = [kinds[i : i + 2] for i in range(0, len(kinds), 2)]
-    rows += [  # recorded by mistake: an unanswered one can come off (after a confirm)
-        [
-            InlineKeyboardButton(
-                tr("✖ Remove {name}", name=Html(link.name)),
-                callback_data=callbacks.case(rid, "kr", str(link.id)),
-            )
-        ]
-        for link in linkage_service.unanswered(links)
-    ]
-    if links and not linkage_service.unanswered(links):
-        rows.append(
-            [InlineKeyboardButton(tr("✔ Close as linked"), callback_data=callbacks.case(rid, "lk"))]
+    for link in linkage_service.unanswered(links):
+        rows.append(  # answer now, without waiting for the follow-up
+            [
+                InlineKeyboardButton(
+                    tr("❓ Did {name} happen?", name=Html(link.name)),
+                    callback_data=callbacks.case(rid, "ka", str(link.id)),
+                )
+            ]
         )
+        rows.append(  # recorded by mistake: an unanswered one can come off (after a confirm)
+            [
+                InlineKeyboardButton(
+                    tr("✖ Remove {name}", name=Html(link.name)),
+                    callback_data=callbacks.case(rid, "kr", str(link.id)),
+                )
+            ]
+        )
+    if links and not linkage_service.unanswered(links):
+        if linkage_service.served(links):
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        tr("✔ Close as linked"), callback_data=callbacks.case(rid, "lk")
+                    )
+                ]
+            )
+        else:
+            lines.append(none_served_text(tr))
+            rows.append(
+                [InlineKeyboardButton(tr("Close case"), callback_data=callbacks.case(rid, "x"))]
+            )
     elif links:
         lines.append(
             tr(
@@ -664,8 +774,19 @@ async def linked_menu(context: BotContext, referral: Referral) -> tuple[str, Inl
                 "The case stays open meanwhile."
             )
         )
-    rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "x"))])
+    rows.append([InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(rid, "b"))])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def none_served_text(tr: Translator) -> str:
+    return tr("None of the linked services happened: close the case with another outcome.")
+
+
+def not_linked_text(tr: Translator, refused: cases.NotLinked) -> str:
+    """Why the case cannot close as linked (now)."""
+    if refused.waiting:
+        return tr("Not yet: the case closes as linked once every service has a follow-up answer.")
+    return none_served_text(tr)
 
 
 async def _close_linked(update: Update, context: BotContext, referral: Referral) -> None:
@@ -675,23 +796,20 @@ async def _close_linked(update: Update, context: BotContext, referral: Referral)
     tr = context.tr
     links = await linkage_service.of(context.services, referral.id)
     if not links or linkage_service.unanswered(links):
-        await query.answer(
-            tr("Not yet: the case closes as linked once every service has a follow-up answer."),
-            show_alert=True,
-        )
+        await query.answer(not_linked_text(tr, cases.NotLinked(waiting=True)), show_alert=True)
+        return
+    if not linkage_service.served(links):
+        await query.answer(not_linked_text(tr, cases.NotLinked(waiting=False)), show_alert=True)
         return
     await query.answer()
+    # What the officer hears is decided at closing, from the linkages as they are then.
     await ask_on_card(
         update,
         context,
         referral.id,
         "close_note",
         note_question(context),
-        {
-            "outcome": Outcome.LINKED.value,
-            "resource": links[0].kind,
-            "name": ", ".join(link.name for link in links),
-        },
+        {"outcome": Outcome.LINKED.value},
     )
 
 
@@ -743,21 +861,56 @@ async def _remove_linkage(
 async def _linkage_answer(
     update: Update, context: BotContext, referral: Referral, verb: str, linkage_id: int
 ) -> None:
-    """An answer to "did the service happen?"."""
+    """An answer to "did the service happen?" (on the follow-up, or early from the
+    menu): the card then names the service, since a case may have several, and leads
+    back to the case's linked services."""
     query = update.callback_query
     assert query is not None
     tr, services = context.tr, context.services
     answer = LINKAGE_VERBS[verb]
+    link = await linkage_service.one(services, referral.id, linkage_id)
     changed = await linkage_service.answered(services, me(context), referral.id, linkage_id, answer)
-    if not changed.changed:
+    if not changed.changed or link is None:
         await query.answer(tr("Already recorded."), show_alert=True)
         return
     await query.answer(tr("Saved."))
+    said = tr("✔ {name}: {answer}", name=link.name, answer=tr(ANSWER_LABEL[answer]))
+    back = InlineKeyboardButton(
+        tr("🔗 Linked services"), callback_data=callbacks.case(referral.id, "o", Outcome.LINKED)
+    )
     await edit_card(
         query,
-        cards.headline(tr, services.config, referral) + "\n✔ " + tr(ANSWER_LABEL[answer]),
-        None,
+        cards.headline(tr, services.config, referral) + "\n" + said,
+        InlineKeyboardMarkup([[back]]),
     )
+
+
+async def _ask_linkage(
+    update: Update, context: BotContext, referral: Referral, linkage_id: int
+) -> None:
+    """From the menu: "did the service happen?" now, with the follow-up's four answers."""
+    query = update.callback_query
+    assert query is not None
+    tr, rid = context.tr, referral.id
+    link = await linkage_service.one(context.services, rid, linkage_id)
+    if link is None or link.answer is not None:  # answered or removed since the menu
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    await query.answer()
+    text = (
+        cards.headline(tr, context.services.config, referral)
+        + "\n"
+        + tr("You linked the person to {name}. Did the service happen?", name=link.name)
+    )
+    rows = list(linkage_buttons(tr, referral, link.id).inline_keyboard)
+    rows.append(
+        (
+            InlineKeyboardButton(
+                tr("⬅ Back"), callback_data=callbacks.case(rid, "o", Outcome.LINKED)
+            ),
+        )
+    )
+    await edit_card(query, text, InlineKeyboardMarkup(rows))
 
 
 def _asks_consent(referral: Referral, seen: Status) -> bool:

@@ -263,6 +263,7 @@ TAP_VERB = {
     "close_linked": N_("Close as linked"),
     "linkage_answer": N_("Did the service happen?"),
     "remove_linkage": N_("Remove a linkage"),
+    "link_service": N_("Link a service"),
     "hand_over": N_("Hand over"),
     "hand_to": N_("Hand over to…"),
     "hand_back": N_("Back to the coordinator"),

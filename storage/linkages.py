@@ -27,6 +27,7 @@ class Linkage:
     reminded_at: datetime | None
     escalated_at: datetime | None
     answer: str | None
+    resource_id: int | None = None  # the directory entry; None for a typed name
 
 
 def _when(text: str | None) -> datetime | None:
@@ -45,6 +46,7 @@ def _linkage(conn: Conn, row: Row) -> Linkage:
         _when(row["reminded_at"]),
         _when(row["escalated_at"]),
         row["answer"],
+        row["resource_id"],
     )
 
 
@@ -80,6 +82,32 @@ async def of(conn: Conn, referral_id: int) -> list[Linkage]:
         conn, "SELECT * FROM linkages WHERE referral_id = ? ORDER BY id", (referral_id,)
     )
     return [_linkage(conn, r) for r in rows]
+
+
+async def waiting_same(
+    conn: Conn, referral_id: int, *, resource_id: int | None, kind: str, name: str
+) -> bool:
+    """Whether the case already holds an unanswered linkage to the same service: the
+    same directory entry, or the same kind and typed name (a double tap, a name sent
+    twice). The name is sealed, so it is compared once read."""
+    for link in await of(conn, referral_id):
+        if link.answer is not None:
+            continue
+        if resource_id is not None and link.resource_id == resource_id:
+            return True
+        typed = resource_id is None and link.resource_id is None
+        if typed and link.kind == kind and link.name.casefold() == name.casefold():
+            return True
+    return False
+
+
+async def any_waiting(conn: Conn, referral_id: int) -> bool:
+    """Whether a linkage of the case waits for its follow-up answer: the case is waiting
+    on a service (and that follow-up asks, reminds and escalates), not forgotten."""
+    row = await fetch_one(
+        conn, "SELECT 1 FROM linkages WHERE referral_id = ? AND answer IS NULL", (referral_id,)
+    )
+    return row is not None
 
 
 async def by_id(conn: Conn, linkage_id: int) -> Linkage | None:

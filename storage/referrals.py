@@ -533,6 +533,14 @@ async def debriefs_waiting(conn: Conn, asked_before: datetime) -> list[Referral]
     return [_referral(conn, r) for r in rows]
 
 
+async def touch(conn: Conn, referral_id: int, now: datetime) -> None:
+    """Something was recorded on the case (a linkage, its answer): an update, so the
+    "no update for a week" reminder counts from now."""
+    await conn.execute(
+        "UPDATE referrals SET updated_at = ? WHERE id = ?", (to_db(now), referral_id)
+    )
+
+
 async def stamp(conn: Conn, referral_id: int, column: str, now: datetime) -> bool:
     """Set a once-only time (e.g. arrived_at); False if it was already set."""
     if column not in TIMESTAMPS:

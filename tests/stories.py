@@ -167,9 +167,12 @@ async def close_case(
     await worker.send(note)
 
 
-async def linkages_followed_up(w: World, worker: Phone, answer: str = "✅ Yes") -> None:
+async def linkages_followed_up(
+    w: World, worker: Phone, answer: str = "✅ Yes", *, close: bool = True
+) -> None:
     """The days to the linkages' follow-ups pass and ``worker`` answers each, then opens
-    the case's "Linked to a resource" menu again (from /mine) to close it as linked."""
+    the case's "Linked to a resource" menu again (from /mine) and, with ``close``, taps
+    "Close as linked" (offered only once a service happened: see its note question)."""
     from bot.engine import reminders  # the engine's round, as the bot runs it
 
     w.clock.advance(timedelta(days=w.services.config.cases.linkage_follow_up_days))
@@ -181,4 +184,5 @@ async def linkages_followed_up(w: World, worker: Phone, answer: str = "✅ Yes")
     await worker.send("/mine")
     await worker.tap("Close case", message=worker.last)
     await worker.tap("Linked to a resource")
-    await worker.tap("✔ Close as linked")
+    if close:
+        await worker.tap("✔ Close as linked")

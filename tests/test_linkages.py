@@ -13,8 +13,10 @@ from bot.engine import reminders
 from bot.i18n import Translator
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.world import World, world
+from bot.services import referrals as referral_service
 from handlers.notice_texts import LINKAGE_ANSWERS
-from tests.stories import draft, enrol, file, station
+from tests.stories import draft, enrol, file, linkages_followed_up, station
+from tests.test_resource_directory import DIRECTORY
 
 THURSDAY_1000 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 ASKED = "Did the service happen?"
@@ -67,7 +69,10 @@ async def test_two_linkages_are_followed_up_and_the_case_closes_once_both_are_an
         assert li.last.button_labels() == ["✅ Yes", "◐ Partly", "✖ No", "🚫 The person declined"]
         answer = await li.tap("◐ Partly")  # the Street Mediation Office's question
         assert answer.text == "Saved."
-        assert li.last.plain == f"{referral.ref} · Family dispute · Routine\n✔ ◐ Partly"
+        assert li.last.plain == (  # which of the two services the answer was for
+            f"{referral.ref} · Family dispute · Routine\n✔ Street Mediation Office: ◐ Partly"
+        )
+        assert li.last.button_labels() == ["🔗 Linked services"]
     clock.advance(timedelta(days=1))
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await remind(w)
@@ -248,3 +253,217 @@ async def test_a_traditional_reader_follows_up_two_linkages_and_a_simplified_off
             note="兩項服務已經開始。",
         )
         assert not any("法律援助中心" in t or "庇護中心" in t for t in officer.texts)
+
+
+async def _linked_menu(li: Phone) -> None:
+    await li.tap("✅ Accept")
+    await li.tap("✔ First contact made")
+    await li.tap("Close case")
+    await li.tap("Linked to a resource")
+
+
+async def test_a_worker_who_already_knows_answers_at_once_and_no_follow_up_is_asked(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ()})
+        referral = await file(w, draft("family_dispute"))
+        li = s.workers["Li Na"]
+        await _linked_menu(li)
+        await li.tap("Shelter")
+        await li.send("Night Shelter")
+        await li.tap("Legal")
+        await li.send("Xuhui Legal Aid Centre")
+        # That night she knows the shelter took the person in: she says so now.
+        await li.tap("❓ Did Night Shelter happen?")
+        assert li.last.plain.endswith(f"You linked the person to Night Shelter. {ASKED}")
+        assert li.last.button_labels() == [
+            *(label for _, label in LINKAGE_ANSWERS),
+            "⬅ Back",
+        ]
+        assert (await li.tap("✅ Yes")).text == "Saved."
+        assert li.last.plain == (
+            f"{referral.ref} · Family dispute · Routine\n✔ Night Shelter: ✅ Yes"
+        )
+        await li.tap("🔗 Linked services")
+        assert "Night Shelter — ✅ Yes" in li.last.plain
+        assert "❓ Did Night Shelter happen?" not in li.last.button_labels()
+        assert "❓ Did Xuhui Legal Aid Centre happen?" in li.last.button_labels()
+        clock.advance(timedelta(days=16))
+        await remind(w)
+        await remind(w)
+        # Only the legal aid is followed up: the shelter's chain stopped at her answer.
+        assert seen(li, "Night Shelter. Did the service happen?") == 0
+        assert seen(li, "Xuhui Legal Aid Centre. Did the service happen?") == 1
+        assert seen(li, "Not answered yet: you linked the person to Night Shelter") == 0
+
+
+async def test_a_case_waiting_on_a_linked_service_gets_no_stale_reminder(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft("family_dispute"))
+        li = s.workers["Li Na"]
+        stale = "No update for 7 days"
+        await _linked_menu(li)
+        await li.tap("Legal")
+        await li.send("Xuhui Legal Aid Centre")
+        for _ in range(15):  # day by day to the follow-up, and past it
+            clock.advance(timedelta(days=1))
+            await remind(w)
+        assert seen(li, f"You linked the person to Xuhui Legal Aid Centre. {ASKED}") == 1
+        assert seen(li, stale) == 0  # waiting on the service, not forgotten
+        prompt = next(m for m in li.messages if m.plain.endswith(f"Centre. {ASKED}"))
+        await li.tap("✅ Yes", message=prompt)
+        clock.advance(timedelta(days=6, hours=23))
+        await remind(w)
+        assert seen(li, stale) == 0  # the answer was an update
+        clock.advance(timedelta(hours=1))
+        await remind(w)
+        assert seen(li, stale) == 1
+
+
+async def test_closing_as_linked_when_no_service_happened_leads_to_another_outcome(
+    config_path: Path,
+) -> None:
+    """Every answer "No": the officer must not read "Linked to a resource"."""
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft("family_dispute"))
+        li = s.workers["Li Na"]
+        await _linked_menu(li)
+        await li.tap("Shelter")
+        await li.send("Night Shelter")
+        await linkages_followed_up(w, li, "✖ No", close=False)
+        assert "Night Shelter — ✖ No" in li.last.plain
+        assert (
+            "None of the linked services happened: close the case with another outcome."
+            in li.last.plain
+        )
+        assert "✔ Close as linked" not in li.last.button_labels()
+        await li.tap("Close case")
+        await li.tap("Resolved")
+        await li.send("Settled at home.")
+        assert s.officer.last.plain.endswith(
+            "Closed by Li Na. Outcome: Resolved. Note: Settled at home."
+        )
+
+
+async def test_the_officer_hears_only_the_kinds_of_services_that_happened(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft("family_dispute"))
+        li = s.workers["Li Na"]
+        await _linked_menu(li)
+        for kind, name in (("Shelter", "Night Shelter"), ("Legal", "Xuhui Legal Aid")):
+            await li.tap(kind)
+            await li.send(name)
+        clock.advance(timedelta(days=14))
+        await remind(w)
+        for name, answer in (("Night Shelter", "✖ No"), ("Xuhui Legal Aid", "◐ Partly")):
+            prompt = next(m for m in li.messages if m.plain.endswith(f"{name}. {ASKED}"))
+            await li.tap(answer, message=prompt)
+        await li.send("/mine")
+        await li.tap("Close case", message=li.last)
+        await li.tap("Linked to a resource")
+        await li.tap("✔ Close as linked")
+        await li.send("Legal aid started.")
+        assert s.officer.last.plain.endswith(
+            "Outcome: Linked to a resource (Legal). Note: Legal aid started."
+        )
+
+
+async def test_a_linkage_added_while_the_note_is_typed_stops_the_close_and_keeps_the_note(
+    config_path: Path, tmp_path: Path
+) -> None:
+    """ "Close as linked" is checked again at closing: a linkage added from another card
+    while the note was being typed waits for its answer, so the case stays open, the
+    officer hears nothing, and the typed note comes back to copy."""
+    async with world(config_path) as w:
+        path = tmp_path / "directory.csv"
+        path.write_text(DIRECTORY, encoding="utf-8")
+        assert (await w.cli("directory", "import", str(path)))[0] == 0
+        s = await station(w, {"Li Na": ()})
+        referral = await file(w, draft("family_dispute"))
+        li = s.workers["Li Na"]
+        await _linked_menu(li)
+        await li.tap("Legal")
+        await li.send("Xuhui Legal Aid Centre")
+        await linkages_followed_up(w, li)  # answered "Yes"; "Close as linked": the note…
+        await li.send("/mine")  # …and meanwhile, from a fresh card, another linkage
+        await li.tap("Close case", message=li.last)
+        await li.tap("Linked to a resource")
+        await li.tap("Shelter")
+        await li.tap("Tianping Shelter")
+        note = "Legal aid under way & a bed found."
+        await li.send(note)
+        assert li.texts[-3] == (
+            "Not yet: the case closes as linked once every service has a follow-up answer.\n"
+            "The case is still open. Your note is below so you can copy it."
+        )
+        assert li.messages[-2].plain == note
+        assert "Tianping Shelter — waiting for the follow-up" in li.last.plain
+        assert not any("Closed by" in t for t in s.officer.texts)
+        still = await referral_service.get(w.services, referral.id)
+        assert still is not None and still.status.value != "closed"
+
+
+async def test_the_same_service_recorded_twice_is_recorded_once(
+    config_path: Path, tmp_path: Path
+) -> None:
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
+        path = tmp_path / "directory.csv"
+        path.write_text(DIRECTORY, encoding="utf-8")
+        assert (await w.cli("directory", "import", str(path)))[0] == 0
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft("family_dispute"))
+        li = s.workers["Li Na"]
+        await _linked_menu(li)
+        await li.tap("Shelter")
+        listing = li.last
+        button = listing.button("Tianping Shelter")
+        assert button is not None and button.callback_data is not None
+        await li.tap("Tianping Shelter")
+        again = await li.tap_data(button.callback_data, message_id=listing.message_id)
+        assert again.text == "Already recorded."
+        await li.tap("Hotline")
+        await li.tap("✏️ Another (type its name)")
+        await li.send("Night Line")
+        await li.tap("Hotline")
+        await li.tap("✏️ Another (type its name)")
+        await li.send("night line")
+        assert li.last.plain.startswith("Already recorded.")
+        assert li.last.plain.count("Tianping Shelter — ") == 1
+        assert li.last.plain.count("Night Line — ") == 1
+        clock.advance(timedelta(days=14))
+        await remind(w)
+        assert seen(li, ASKED) == 2
+
+
+async def test_a_service_is_linked_from_the_plan_without_closing(config_path: Path) -> None:
+    async with world(config_path) as w:
+        s = await station(w, {"Li Na": ()})
+        await file(w, draft("family_dispute"))
+        li = s.workers["Li Na"]
+        await li.tap("✅ Accept")
+        await li.tap("✔ First contact made")
+        await li.tap("✔ Assessment started")
+        assert "🔗 Link a service" not in li.last.button_labels()
+        await li.tap("✔ Plan agreed")
+        await li.tap("🔗 Link a service")
+        assert "Which kind of resource?" in li.last.plain
+        await li.tap("Legal")
+        await li.send("Xuhui Legal Aid Centre")
+        assert "Xuhui Legal Aid Centre — waiting for the follow-up" in li.last.plain
+        await li.tap("⬅ Back")
+        assert "🔗 Link a service" in li.last.button_labels()  # the plan's card again
+        await li.tap("✔ Intervention under way")
+        assert "🔗 Link a service" in li.last.button_labels()
+        assert not any("Closed by" in t for t in s.officer.texts)

@@ -182,3 +182,63 @@ async def test_the_directory_speaks_the_workers_language(config_path: Path, tmp_
         await zhou.tap("已链接资源")
         await zhou.tap("妇联")
         assert zhou.last.button_labels()[:2] == ["徐汇区妇联", "✏️ 其他（输入名称）"]
+
+
+async def test_a_long_directory_is_paged_and_an_entry_on_page_three_is_picked(
+    config_path: Path, tmp_path: Path
+) -> None:
+    """40 shelters with long notes: too much for one message (4096 characters), so the
+    worker pages through eight at a time, each with its facts shown compactly."""
+    note = "Call ahead; bring ID; " + "x" * 170
+    rows = "".join(
+        f"sh-{n:02},shelter,*,Shelter {n:02} of the district,庇护所{n},庇護所{n},"
+        f"021-5555 {n:04},24h,zh en,{note}\n"
+        for n in range(1, 41)
+    )
+    async with world(config_path) as w:
+        status, _, err = await _import(w, tmp_path, HEADER + rows)
+        assert status == 0, err
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        referral = await file(w, draft("family_dispute"))
+        await li.tap("✅ Accept")
+        await li.tap("Close case")
+        await li.tap("Linked to a resource")
+        await li.tap("Shelter")
+        assert li.last.plain.splitlines()[0] == "Which Shelter? (page 1 of 5)"
+        assert li.last.button_labels()[0] == "Shelter 01 of the district"
+        assert "Next ▶" in li.last.button_labels()
+        assert "◀ Previous" not in li.last.button_labels()
+        assert len(li.last.plain) < 3000
+        assert "Call ahead; bring ID; xxx" in li.last.plain and "…" in li.last.plain
+        await li.tap("Next ▶")
+        await li.tap("Next ▶")
+        assert li.last.plain.splitlines()[0] == "Which Shelter? (page 3 of 5)"
+        assert li.last.button_labels()[:8] == [
+            f"Shelter {n:02} of the district" for n in range(17, 25)
+        ]
+        assert "◀ Previous" in li.last.button_labels()
+        await li.tap("Shelter 20 of the district")
+        assert "Shelter 20 of the district — waiting for the follow-up" in li.last.plain
+        await linkages_followed_up(w, li)
+        await li.send("A bed for tonight.")
+        closed = await referral_service.get(w.services, referral.id)
+        assert closed is not None and closed.resource_name == "Shelter 20 of the district"
+
+
+async def test_an_empty_file_is_refused_unless_asked_for(config_path: Path, tmp_path: Path) -> None:
+    async with world(config_path) as w:
+        status, _, err = await _import(w, tmp_path, DIRECTORY)
+        assert status == 0, err
+        status, out, err = await _import(w, tmp_path, HEADER)
+        assert status == 1
+        assert "lists no resources; nothing was imported" in err
+        assert "--allow-empty" in err
+        shelters = await resource_directory.choices(w.services, Resource.SHELTER, "tianping")
+        assert [e.name_en for e in shelters] == ["Tianping Shelter"]
+        path = tmp_path / "directory.csv"
+        status, out, err = await w.cli("directory", "import", str(path), "--allow-empty")
+        assert status == 0, err
+        assert "4 resource(s) not in the file are no longer offered" in out
+        assert await resource_directory.choices(w.services, Resource.SHELTER, "tianping") == []
+        assert "--allow-empty" in resource_directory.CSV_HELP  # the command's --help

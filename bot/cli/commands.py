@@ -84,7 +84,7 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
         elif args.command == "rota":
             await _rota_import(services, args.file)
         elif args.command == "directory":
-            await _directory_import(services, args.file)
+            await _directory_import(services, args.file, allow_empty=args.allow_empty)
     finally:
         await services.db.close()
     return 0
@@ -255,13 +255,21 @@ async def _skills(services: Services, telegram_id: int, text: str) -> None:
     print(f"{person.display_name} ({telegram_id}) skills: {shown}")
 
 
-async def _directory_import(services: Services, path: Path) -> None:
+async def _directory_import(services: Services, path: Path, *, allow_empty: bool) -> None:
     try:
         text = path.read_text(encoding="utf-8-sig")  # noqa: ASYNC240 - one small file
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {path}: {exc}", EXIT_INVALID) from None
     try:
-        written, dropped = await resource_directory.import_file(services, text)
+        written, dropped = await resource_directory.import_file(
+            services, text, allow_empty=allow_empty
+        )
+    except resource_directory.EmptyDirectoryFile:
+        raise CliError(
+            f"{path} lists no resources; nothing was imported (importing it would withdraw "
+            "the whole directory: give --allow-empty if that is what you want)",
+            EXIT_INVALID,
+        ) from None
     except resource_directory.DirectoryFileError as exc:
         for line in exc.errors:
             print(f"{path}: {line}", file=sys.stderr)

@@ -134,4 +134,10 @@ def _parser() -> argparse.ArgumentParser:
         )
     )
     directory_import.add_argument("file", type=Path, help="the CSV file (UTF-8)")
+    directory_import.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept a file with no entries, withdrawing the whole directory "
+        "(without it, such a file is refused)",
+    )
     return parser

@@ -115,6 +115,7 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "n": "step",
             "o": "outcome",
             "l": "resource",
+            "lp": "resource",  # a page of the kind's directory entries
             "d": "directory_entry",
             "t": "resource_typed",
             "h": "hand_over",
@@ -129,6 +130,8 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "kp": "linkage_answer",
             "kn": "linkage_answer",
             "kx": "linkage_answer",
+            "ka": "linkage_answer",  # asked early, from the menu
+            "ln": "link_service",
             "kr": "remove_linkage",
             "kc": "remove_linkage",
             "na": "needs",

@@ -19,6 +19,7 @@ from bot.domain.referral import (
     can_reopen,
 )
 from bot.services import Services, care, outbox
+from bot.services import linkages as linkage_service
 from bot.services.notices import Changed, Notice, NoticeKind
 from storage import audit, linkages, people, referrals
 from storage import outbox as storage_outbox
@@ -131,6 +132,16 @@ async def first_contact_consent(
         return Changed(after, True, tuple(sent))
 
 
+class NotLinked(Exception):
+    """Closing as linked was refused, nothing changed: a linkage still waits for its
+    follow-up answer (``waiting``), or none of the linked services happened (then the
+    case closes with another outcome, so the officer is not told it was linked)."""
+
+    def __init__(self, *, waiting: bool) -> None:
+        super().__init__("waiting" if waiting else "none served")
+        self.waiting = waiting
+
+
 async def close(
     services: Services,
     person: Person,
@@ -141,12 +152,30 @@ async def close(
     resource: Resource | None = None,
     resource_name: str | None = None,
 ) -> Changed:
-    """Close with an outcome and a one-line note for the officer (never the case notes)."""
+    """Close with an outcome and a one-line note for the officer (never the case notes).
+
+    "Linked" is decided here, in the transaction, from the linkages as they are now (a
+    linkage may have been added since the worker tapped): every one answered and at
+    least one service happened, else :class:`NotLinked` and nothing changes. The officer
+    hears the kinds of the services that happened.
+
+    Raises:
+        NotLinked: closing as linked while that is not (or no longer) true."""
     now = services.clock.now()
     async with services.db.write() as tx:
         referral = await _mine(tx, person, referral_id)
         if referral is None or referral.status not in WORKING:
             return Changed(referral, False)
+        served: list[linkages.Linkage] = []
+        if outcome is Outcome.LINKED:
+            links = await linkages.of(tx, referral_id)
+            if not links or linkage_service.unanswered(links):
+                raise NotLinked(waiting=True)
+            served = linkage_service.served(links)
+            if not served:
+                raise NotLinked(waiting=False)
+            resource = Resource(served[0].kind)
+            resource_name = ", ".join(link.name for link in served)
         await referrals.transition(
             tx,
             referral_id,
@@ -166,9 +195,9 @@ async def close(
         )
         closed = await referrals.by_id(tx, referral_id)
         assert closed is not None
-        # Closing as linked names every kind of service linked (never the services).
-        kinds = [link.kind for link in await linkages.of(tx, referral_id)]
-        resources = ",".join(dict.fromkeys(kinds)) if outcome is Outcome.LINKED else ""
+        # Closing as linked names the kinds of the services that happened (never the
+        # services themselves).
+        resources = ",".join(dict.fromkeys(link.kind for link in served))
         told = await _tell_officer(
             tx, closed, NoticeKind.CLOSED, worker=person.display_name, resources=resources
         )

@@ -38,6 +38,9 @@ class Answer(StrEnum):
     DECLINED = "declined"  # the person declined the service
 
 
+SERVED = frozenset({Answer.YES, Answer.PARTLY})  # the service happened, at least in part
+
+
 async def record(
     services: Services,
     person: Person,
@@ -48,12 +51,19 @@ async def record(
     resource_id: int | None = None,
 ) -> Changed:
     """A linkage for the case the person holds; unchanged if it is no longer theirs or
-    no longer open."""
+    no longer open, or if the same service already waits for its follow-up on it (a
+    double tap would otherwise mean two follow-ups, two reminders, two notices).
+
+    Recording it is an update of the case: the "no update" reminder counts from now."""
     now = services.clock.now()
     days = services.config.cases.linkage_follow_up_days
     async with services.db.write() as tx:
         referral = await referrals.by_id(tx, referral_id)
         if referral is None or referral.assignee_id != person.id or referral.status not in WORKING:
+            return Changed(referral, False)
+        if await linkages.waiting_same(
+            tx, referral_id, resource_id=resource_id, kind=kind.value, name=name
+        ):
             return Changed(referral, False)
         await linkages.add(
             tx,
@@ -64,6 +74,7 @@ async def record(
             now=now,
             follow_up_at=quiet.on_day(now, days, services.config.zone),
         )
+        await referrals.touch(tx, referral_id, now)
         await audit.record(
             tx, now=now, action="case.linked", actor_person_id=person.id, subject=referral.ref
         )
@@ -72,6 +83,12 @@ async def record(
 
 async def of(services: Services, referral_id: int) -> list[Linkage]:
     return await linkages.of(services.db.reader, referral_id)
+
+
+async def one(services: Services, referral_id: int, linkage_id: int) -> Linkage | None:
+    """One linkage of the case; None if it is gone or another case's (an untrusted tap)."""
+    link = await linkages.by_id(services.db.reader, linkage_id)
+    return link if link is not None and link.referral_id == referral_id else None
 
 
 async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -> list[Notice]:
@@ -123,8 +140,10 @@ async def due(tx: Conn, services: Services, referral: Referral, now: datetime) -
 async def answered(
     services: Services, person: Person, referral_id: int, linkage_id: int, answer: Answer
 ) -> Changed:
-    """The holder answered a linkage's follow-up; unchanged for a stale or repeated tap,
-    a linkage of another case, a case no longer theirs or no longer open."""
+    """The holder answered a linkage's follow-up (asked already, or early: the worker
+    may know the same night that the shelter took the person); its follow-up chain
+    stops. Unchanged for a stale or repeated tap, a linkage of another case, a case no
+    longer theirs or no longer open. An answer is an update of the case."""
     now = services.clock.now()
     async with services.db.write() as tx:
         referral = await referrals.by_id(tx, referral_id)
@@ -138,6 +157,7 @@ async def answered(
             or not await linkages.answer(tx, linkage_id, answer.value, now)
         ):
             return Changed(referral, False)
+        await referrals.touch(tx, referral_id, now)
         await audit.record(
             tx,
             now=now,
@@ -186,3 +206,8 @@ async def held_before(services: Services, person: Person, referral_id: int) -> b
 
 def unanswered(links: list[Linkage]) -> list[Linkage]:
     return [link for link in links if link.answer is None]
+
+
+def served(links: list[Linkage]) -> list[Linkage]:
+    """The linkages whose service happened (yes or partly)."""
+    return [link for link in links if link.answer in SERVED]

@@ -23,6 +23,7 @@ from bot.domain.referral import Referral, Status, arrival_target
 from bot.services import Services, care, follow_ups, linkages, outbox
 from bot.services.notices import Notice, NoticeKind
 from bot.services.overdue import tell_coordinators
+from storage import linkages as linkage_rows
 from storage import people, referrals
 from storage.db import Conn
 
@@ -106,6 +107,11 @@ async def _stale(tx: Conn, services: Services, referral: Referral, now: datetime
     quiet_for = services.config.reminders.stale_days
     last = max(t for t in (referral.updated_at, referral.stale_reminded_at) if t is not None)
     if referral.assignee_id is None or (now - last).days < quiet_for:
+        return []
+    if await linkage_rows.any_waiting(tx, referral.id):
+        # The case waits on a linked service, whose own follow-up asks "did it happen?",
+        # reminds and tells the coordinator: "no update, mark the next step or close it"
+        # would be a second, wrong nag meanwhile. Its answer counts as an update.
         return []
     worker = await people.by_id(tx, referral.assignee_id)
     if worker is None:

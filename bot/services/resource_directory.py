@@ -17,7 +17,16 @@ from bot.services.rota.rota_file import _line_number, _records
 from storage import audit, resources
 from storage.resources import ALL_STATIONS, Entry
 
-__all__ = ["CSV_HELP", "DirectoryFileError", "Entry", "choices", "entry", "import_file", "parse"]
+__all__ = [
+    "CSV_HELP",
+    "DirectoryFileError",
+    "EmptyDirectoryFile",
+    "Entry",
+    "choices",
+    "entry",
+    "import_file",
+    "parse",
+]
 
 COLUMNS = (
     "key",
@@ -42,7 +51,9 @@ fine). The file replaces the directory: an entry it leaves out is no longer
 offered (cases already linked to it keep its name). The whole file is checked
 first: if any row is wrong, each is reported with its line number, nothing is
 imported and the exit code is 1. Columns may come in any order; blank lines and
-lines starting with # are skipped.
+lines starting with # are skipped. A file with no entries (a header alone) is
+refused, since it would withdraw the whole directory: give --allow-empty to
+withdraw it on purpose.
 
   {",".join(COLUMNS)}
   xh-women,womens_federation,xuhui-tianping xuhui-xietu,Xuhui Women's Federation,
@@ -131,17 +142,27 @@ def _entry(values: dict[str, str], station_ids: set[str]) -> Entry:
     )
 
 
-async def import_file(services: Services, text: str) -> tuple[int, int]:
+class EmptyDirectoryFile(Exception):
+    """The file lists no entries (a header alone, an emptied spreadsheet): importing it
+    would withdraw the whole directory, so it is refused unless asked for."""
+
+
+async def import_file(
+    services: Services, text: str, *, allow_empty: bool = False
+) -> tuple[int, int]:
     """Replace the directory with the CSV ``text``, all or nothing, audited.
     Returns (entries imported, entries no longer offered).
 
     Raises:
         DirectoryFileError: rows are wrong; nothing was imported.
+        EmptyDirectoryFile: no entries and not ``allow_empty``; nothing was imported.
     """
     station_ids = {s.id for s in services.config.stations}
     entries, errors = parse(text, station_ids)
     if errors:
         raise DirectoryFileError(errors)
+    if not entries and not allow_empty:
+        raise EmptyDirectoryFile
     async with services.db.write() as tx:
         written, dropped = await resources.replace_all(tx, entries)
         await audit.record(
