@@ -534,8 +534,8 @@ async def debriefs_waiting(conn: Conn, asked_before: datetime) -> list[Referral]
 
 
 async def touch(conn: Conn, referral_id: int, now: datetime) -> None:
-    """Something was recorded on the case (a linkage, its answer): an update, so the
-    "no update for a week" reminder counts from now."""
+    """Something was recorded on the case (a linkage, a stage record, a follow-up): an
+    update, so the "no update for a week" reminder counts from now."""
     await conn.execute(
         "UPDATE referrals SET updated_at = ? WHERE id = ?", (to_db(now), referral_id)
     )

@@ -513,3 +513,30 @@ async def test_a_review_reminder_sent_after_going_back_makes_sense_in_assessment
         assert "📋 Needs" in reminder.button_labels()
         assert "📅 Review date" not in reminder.button_labels()
         assert "✔ Reviewed" not in reminder.button_labels()
+
+
+async def test_logging_contacts_counts_as_an_update_and_the_weekly_nudge_waits_for_morning(
+    config_path: Path,
+) -> None:
+    """A worker who logs visits is working the case: "No update for 7 days" counts from
+    the last contact, not from the last stage change; and it never rings at night."""
+    async with world(config_path) as w:  # Thursday 10:00 local
+        s = await station(w, {"Li Na": ()})
+        li = s.workers["Li Na"]
+        await file(w, draft("family_dispute"))
+        await _to_assessment(li)
+        await li.tap("✔ Plan agreed")
+        await li.tap("✔ Intervention under way")
+        w.clock.advance(timedelta(days=5))
+        await li.tap("📞 Phone")  # Tuesday 10:00
+        await li.tap("Skip")
+        stale = "No update for 7 days."
+        w.clock.advance(timedelta(days=3))  # 8 days after the last stage change
+        await remind(w)
+        assert not any(stale in t for t in li.texts)
+        w.clock.advance(timedelta(days=4, hours=13))  # 7 days 13 hours on: 23:00 local
+        await remind(w)
+        assert not any(stale in t for t in li.texts)  # not at night
+        w.clock.advance(timedelta(hours=9))  # 08:00
+        await remind(w)
+        assert stale in li.last.plain

@@ -25,6 +25,9 @@ from bot.services.overdue import tell_coordinators
 from storage import audit, case_work, people, referrals
 from storage.db import Conn
 
+# Every record at a stage (a need, a goal, a review, a contact) is an update of the
+# case (``referrals.touch``): the weekly "no update" reminder must not nag a worker who
+# logs visits and goals without moving the case to another stage.
 NEEDS_AT = frozenset({Status.ASSESSMENT, Status.PLAN, Status.INTERVENTION})
 PLAN_AT = frozenset({Status.PLAN, Status.INTERVENTION})
 CONTACTS_AT = frozenset({Status.INTERVENTION})
@@ -55,7 +58,9 @@ async def set_need(
         held = (await case_work.load(tx, referral_id)).needs
         needs = held | {need} if ticked else held - {need}
         if needs != held:
-            await case_work.set_needs(tx, referral_id, needs, person.id, services.clock.now())
+            now = services.clock.now()
+            await case_work.set_needs(tx, referral_id, needs, person.id, now)
+            await referrals.touch(tx, referral_id, now)
         return True
 
 
@@ -66,7 +71,9 @@ async def add_goal(services: Services, person: Person, referral_id: int, goal: s
             return False
         if len((await case_work.load(tx, referral_id)).goals) >= GOAL_LIMIT:
             return False
-        await case_work.add_goal(tx, referral_id, goal, person.id, services.clock.now())
+        now = services.clock.now()
+        await case_work.add_goal(tx, referral_id, goal, person.id, now)
+        await referrals.touch(tx, referral_id, now)
         return True
 
 
@@ -80,6 +87,7 @@ async def replace_goal(
         referral = await _held(tx, person, referral_id, PLAN_AT)
         if referral is None or not await case_work.replace_goal(tx, referral_id, goal_id, goal):
             return False
+        await referrals.touch(tx, referral_id, now)
         await audit.record(
             tx, now=now, action="case.goal_changed", actor_person_id=person.id, subject=referral.ref
         )
@@ -93,6 +101,7 @@ async def remove_goal(services: Services, person: Person, referral_id: int, goal
         referral = await _held(tx, person, referral_id, PLAN_AT)
         if referral is None or not await case_work.remove_goal(tx, referral_id, goal_id):
             return False
+        await referrals.touch(tx, referral_id, now)
         await audit.record(
             tx, now=now, action="case.goal_removed", actor_person_id=person.id, subject=referral.ref
         )
@@ -107,6 +116,7 @@ async def reviewed(services: Services, person: Person, referral_id: int) -> bool
         referral = await _held(tx, person, referral_id, NEEDS_AT)
         if referral is None or not await case_work.mark_reviewed(tx, referral_id, now):
             return False
+        await referrals.touch(tx, referral_id, now)
         await audit.record(
             tx,
             now=now,
@@ -124,6 +134,7 @@ async def set_review(services: Services, person: Person, referral_id: int, days:
         if when is None or await _held(tx, person, referral_id, PLAN_AT) is None:
             return False
         await case_work.set_review(tx, referral_id, when)
+        await referrals.touch(tx, referral_id, now)
         return True
 
 
@@ -150,7 +161,9 @@ async def log_contact(
         repeat = await case_work.recent_contact(tx, referral_id, mode, person.id, since)
         if repeat is not None:
             return Logged(repeat, new=False)
-        return Logged(await case_work.add_contact(tx, referral_id, mode, person.id, now), True)
+        logged = await case_work.add_contact(tx, referral_id, mode, person.id, now)
+        await referrals.touch(tx, referral_id, now)
+        return Logged(logged, new=True)
 
 
 async def contact_with(

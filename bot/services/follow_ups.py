@@ -113,6 +113,7 @@ async def followed_up(services: Services, person: Person, referral_id: int, hour
         await audit.record(
             tx, now=now, action="case.followed_up", actor_person_id=person.id, subject=referral.ref
         )
+        await referrals.touch(tx, referral_id, now)  # an update: the weekly nudge waits
         return Changed(referral, True)
 
 
@@ -139,6 +140,7 @@ async def note(
         ):
             return None
         await case_work.note_follow_up(tx, referral_id, hours, line, person.id, now)
+        await referrals.touch(tx, referral_id, now)
         await audit.record(
             tx,
             now=now,

@@ -108,6 +108,8 @@ async def _stale(tx: Conn, services: Services, referral: Referral, now: datetime
     last = max(t for t in (referral.updated_at, referral.stale_reminded_at) if t is not None)
     if referral.assignee_id is None or (now - last).days < quiet_for:
         return []
+    if services.config.reminders.quiet(services.config.zone).inside(now):
+        return []  # a weekly nudge is not worth waking anyone: it waits for the morning
     if await linkage_rows.any_waiting(tx, referral.id):
         # The case waits on a linked service, whose own follow-up asks "did it happen?",
         # reminds and tells the coordinator: "no update, mark the next step or close it"
