@@ -39,6 +39,7 @@ from handlers.sender import SENDER, Sender
 
 PAGE_SENDER = "page_sender"  # its key in bot_data, when [paging] has a channel
 
+
 def page_sender(services: Services) -> PageSender:
     """The page sender for ``[paging]``: Twilio and/or the gateway, as configured, over
     one HTTP client of its own (closed with :meth:`PageSender.close`)."""

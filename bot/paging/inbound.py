@@ -75,9 +75,7 @@ class _Gather(tornado.web.RequestHandler):
 
 
 def application(services: Services, names: Names) -> tornado.web.Application:
-    return tornado.web.Application(
-        [(ROUTE, _Gather, {"services": services, "names": names})]
-    )
+    return tornado.web.Application([(ROUTE, _Gather, {"services": services, "names": names})])
 
 
 async def serve(
