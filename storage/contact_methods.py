@@ -14,9 +14,7 @@ from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
 
-async def add(
-    conn: Conn, person_id: int, kind: ContactKind, address: str, now: datetime
-) -> int:
+async def add(conn: Conn, person_id: int, kind: ContactKind, address: str, now: datetime) -> int:
     """A new, unverified method; returns its id."""
     cursor = await conn.execute(
         "INSERT INTO contact_methods (person_id, kind, address, created_at) VALUES (?, ?, ?, ?)",

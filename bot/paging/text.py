@@ -24,13 +24,16 @@ def page_text(ref: str, category: str, urgency: str, language: str) -> str:
 
 def press_one(language: str) -> str:
     """Said on a call after the page: how to say "I'm on it"."""
-    return Translator(language)("Press 1 if you are taking it.")
+    tr = Translator(language)
+    return tr("Press 1 if you are taking it.")
 
 
 def goodbye(language: str) -> str:
-    return Translator(language)("Goodbye.")
+    tr = Translator(language)
+    return tr("Goodbye.")
 
 
 def thanks(language: str) -> str:
     """Said after the person pressed 1."""
-    return Translator(language)("Thank you. The bot has recorded that you are on it.")
+    tr = Translator(language)
+    return tr("Thank you. The bot has recorded that you are on it.")
