@@ -30,6 +30,7 @@ from bot.paging.text import page_text
 from bot.paging.twilio import signature, valid_signature
 from bot.sandbox.fake_gateway import FakeGateway
 from bot.sandbox.fake_twilio import FakeTwilio
+from bot.sandbox.world import world
 from bot.services import Services, paging
 from bot.services import outbox as outbox_service
 from handlers.paging import names
@@ -37,7 +38,7 @@ from storage import directory, outbox, people, referrals
 from storage import pages as pages_table
 from storage.db import Database
 from storage.sealing import Sealer, new_key
-from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_SUMMARY
+from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_SUMMARY, enrol
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "twilio-auth-token-for-tests"
@@ -498,3 +499,45 @@ async def test_a_contact_method_needs_a_valid_address(config_path: Path) -> None
             await paging.remove_contact_methods(tx, r.coordinator)
         assert await paging.contact_methods(r.services, r.coordinator) == []
         assert Channel.SMS.value == ContactKind.SMS.value
+
+
+async def test_the_running_bot_sends_pages_with_the_token_from_the_environment(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[paging]`` in the file, the secret in the environment: the bot starts its page
+    sender with the application, and a settle sends the page."""
+    clock = FakeClock()
+    twilio = FakeTwilio(SID, TOKEN, clock)
+    await twilio.start()
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(
+        text.replace(
+            "[telegram]",
+            f'[paging]\nbase_url = "{twilio.base_url}"\naccount_sid = "{SID}"\n'
+            f'from_number = "{FROM}"\n\n[telegram]',
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("REFERRAL_BOT_PAGING__AUTH_TOKEN", TOKEN)
+    try:
+        async with world(config_path, clock=clock) as w:
+            assert w.pager is not None
+            li = await enrol(
+                w, 500, "Coordinator Li", "--role", "coordinator", "--team", "xuhui-sw"
+            )
+            person = await people.by_telegram_id(w.services.db.reader, 500)
+            assert person is not None and li.messages
+            method = await paging.add_contact_method(w.services, person.id, ContactKind.SMS, NUMBER)
+            async with w.services.db.write() as tx:
+                await paging.page(
+                    tx,
+                    w.services,
+                    method,
+                    PageContent("R-0001", "family_dispute", "urgent"),
+                    referral_id=None,
+                )
+            await w.settle()
+            assert [m.to for m in twilio.messages] == [NUMBER]
+            assert twilio.messages[0].body.startswith("Referral R-0001 needs a coordinator")
+    finally:
+        await twilio.close()
