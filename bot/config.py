@@ -67,6 +67,45 @@ class TelegramSettings(_Strict):
     webhook_secret: SecretStr | None = None
 
 
+class PagingSettings(_Strict):
+    """Pages beyond Telegram (bot/paging/): voice calls and SMS through Twilio's REST API,
+    and a signed post to the agency's own gateway. Secrets come from the environment:
+    REFERRAL_BOT_PAGING__AUTH_TOKEN and REFERRAL_BOT_PAGING__WEBHOOK_SECRET."""
+
+    base_url: str = Field(default="https://api.twilio.com", pattern=r"^https?://[^\s]+[^/]$")
+    account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")
+    auth_token: SecretStr | None = None
+    from_number: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$")
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    webhook_secret: SecretStr | None = None
+    # Where Twilio reaches the bot (https, through your reverse proxy) for a call's
+    # keypress, forwarded to listen:port.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+[^/]$")
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8444, ge=1, le=65535)
+    # At most one page per person per channel this often; a later one waits its turn.
+    rate_limit_seconds: int = Field(default=60, ge=0, le=3600)
+    # English voices: en-GB or en-US.
+    english: str = Field(default="en-GB", pattern=r"^en-(GB|US)$")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
+    @property
+    def twilio(self) -> bool:
+        """Calls and SMS can go: an account, its token, a number to call from."""
+        token = self.auth_token.get_secret_value() if self.auth_token else ""
+        return bool(self.account_sid and token and self.from_number)
+
+    @property
+    def webhook(self) -> bool:
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        return bool(self.webhook_url and secret)
+
+    @property
+    def enabled(self) -> bool:
+        """Some channel beyond Telegram is configured (so the page sender runs)."""
+        return self.twilio or self.webhook
+
+
 class DatabaseSettings(_Strict):
     path: Path = Path("referral-bot.sqlite3")
 
@@ -461,6 +500,7 @@ class Config(BaseSettings):
     arrival: ArrivalSettings = ArrivalSettings()
     coordination: CoordinationSettings = CoordinationSettings()
     care: CareSettings = CareSettings()
+    paging: PagingSettings = PagingSettings()
     stations: list[Station] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
     # In the order the officer's buttons show them.

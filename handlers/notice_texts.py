@@ -930,6 +930,26 @@ def _unreachable(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+_CHANNEL = {
+    "voice": N_("phone call"),
+    "sms": N_("SMS"),
+    "webhook": N_("the agency's paging gateway"),
+}
+
+
+def _contact_failing(tr: Translator, config: Config, facts: Facts) -> Shown:
+    values = facts.notice.values
+    channel = _CHANNEL.get(values.get("channel", ""))
+    return Shown(
+        tr(
+            "⚠️ {person} cannot be paged by {channel}: the provider refused their number. "
+            "Please ask them to enter it again before they are needed.",
+            person=values.get("person", ""),
+            channel=tr(channel) if channel else values.get("channel", ""),
+        )
+    )
+
+
 def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
     """The morning summary: each referral of the night and where it stands."""
     since = datetime.fromisoformat(facts.notice.values["since"])
@@ -1088,6 +1108,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.ARRIVAL_OVERDUE: _arrival_overdue,
     NoticeKind.FOLLOW_UP_OVERDUE: _follow_up_overdue,
     NoticeKind.UNREACHABLE: _unreachable,
+    NoticeKind.CONTACT_FAILING: _contact_failing,
     NoticeKind.HANDOVER: _handover,
     NoticeKind.GAP_WARNING: _gap_warning,
     NoticeKind.HANDOVER_UNANSWERED: _handover_unanswered,

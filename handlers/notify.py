@@ -62,6 +62,7 @@ ABOUT_A_PERSON = frozenset(
         NoticeKind.COVER,
         NoticeKind.COVERED_FOR,
         NoticeKind.UNREACHABLE,
+        NoticeKind.CONTACT_FAILING,
     }
 )
 

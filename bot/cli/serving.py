@@ -179,6 +179,7 @@ async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
     async with running(app, menus=False, background=True):
         await app.start()  # the engine's jobs: its first round starts now
         menus = publish_menus_soon(app)  # beside it, not before it
+        keypresses = _keypresses(app, stop)
         try:
             if webhook:
                 telegram = config.telegram
@@ -199,5 +200,24 @@ async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
             # Menus Telegram has not answered yet are published at the next start:
             # app.stop() would otherwise wait for all their tries (bot/stopping.py).
             menus.cancel()
+            if keypresses is not None:
+                await keypresses  # stops with ``stop``
             jobs.stop_jobs(app)
             await app.stop()
+
+
+def _keypresses(app: BotApp, stop: asyncio.Event) -> asyncio.Task[None] | None:
+    """Twilio's keypress posts (bot/paging/inbound.py), served on ``[paging]
+    listen:port`` beside polling or the webhook, when calls are configured."""
+    from bot.paging import inbound
+    from bot.services import Services
+    from handlers.paging import names
+
+    services = app.bot_data["services"]
+    assert isinstance(services, Services)
+    paging = services.config.paging
+    if not (paging.twilio and paging.public_url):
+        return None
+    return asyncio.create_task(
+        inbound.serve(services, names(services.config), stop), name="keypresses"
+    )

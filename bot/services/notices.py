@@ -80,6 +80,9 @@ class NoticeKind(StrEnum):
     REVIEW_OVERDUE = "review_overdue"  # a plan review reminded and not marked done
     ARRIVAL_OVERDUE = "arrival_overdue"  # a worker attending in person is not there yet
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
+    # A page's provider refused someone's number or gateway id (bot/paging/sender.py):
+    # values "person" (their display name) and "channel" (voice, sms, webhook)
+    CONTACT_FAILING = "contact_failing"
     HANDOVER = "handover"  # the morning summary of the night
     GAP_WARNING = "gap_warning"  # tonight has hours nobody covers
     HANDOVER_UNANSWERED = "handover_unanswered"  # a colleague has not answered a handover

@@ -1,0 +1,246 @@
+"""The page sender: takes due pages (outbox rows of channel voice, sms, webhook) and
+hands each to its provider, once.
+
+Like the Telegram sender (``handlers/sender.py``) it is woken by the outbox bell when a
+commit writes a page, looks again when the earliest retry falls due (and every
+:data:`LOOK_EVERY` in any case), and in tests and the sandbox sends only when asked to
+:meth:`PageSender.settle`.
+
+For each page, in order:
+
+1. **Claim** it (a lease of :data:`LEASE`): one ``UPDATE`` that only one sender wins.
+2. **Rate limit**: if the person was paged on this channel less than
+   ``[paging] rate_limit_seconds`` ago, the page waits until then (it is not dropped).
+3. **Send** it; then **mark it sent** with the provider's id (Twilio's SID) in one
+   statement. A 5xx, 429, timeout or lost connection is tried again after
+   :data:`FIRST_RETRY`, doubling, at most :data:`MAX_RETRY` apart, and given up after
+   :data:`MAX_ATTEMPTS`; a refusal of the address (Twilio's 4xx such as 21211 or 21614,
+   the gateway's 4xx) marks the contact method failing and the page dead in one
+   transaction, then calls the ``on_refused`` hook (telling the coordinators is built on
+   it, with :data:`~bot.services.notices.NoticeKind.CONTACT_FAILING`).
+
+Never twice for one row: a page marked sent is never claimed again, by this process or
+by the next one after a crash. The one window left is a crash (or a lost answer) after
+the provider accepted the request and before the row is marked sent: the lease then
+runs out and the page is sent again, so the person is called twice. Better twice than
+never, and narrowed: the window is one HTTP round trip; the gateway receives the same
+``Idempotency-Key`` (the page's token) both times and can drop the repeat; Twilio's
+Calls and Messages resources have no idempotency key, so the repeat is a second call,
+and the SID of the one that was marked is kept on the row for the record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import httpx
+
+from bot.clock import real_wait
+from bot.domain.paging import Channel, ContactMethod, Page, PageContent
+from bot.paging import twiml
+from bot.paging.gateway import Gateway
+from bot.paging.providers import Refused, Unavailable
+from bot.paging.text import page_text
+from bot.paging.twilio import Twilio
+from bot.services import Services
+from storage import contact_methods, people
+from storage import outbox as outbox_table
+from storage import pages as pages_table
+
+log = logging.getLogger("referral_bot.paging")
+
+LEASE = timedelta(minutes=2)  # longer than any request's timeout
+LOOK_EVERY = timedelta(seconds=5)
+FIRST_RETRY = timedelta(seconds=15)
+MAX_RETRY = timedelta(minutes=5)  # a page is urgent: never more than this apart
+MAX_ATTEMPTS = 12
+GATHER_PATH = "/paging/twilio/gather/{token}"
+
+# (reader's language, what the page is about) → (category name, urgency name), in that
+# language: the labels live with the handlers (handlers/paging.py gives this).
+Names = Callable[[str, PageContent], tuple[str, str]]
+# Called after a refusal is recorded: the page, and the method now failing.
+OnRefused = Callable[[Page, ContactMethod], Awaitable[None]]
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before try ``attempts + 1`` (``attempts`` earlier failures)."""
+    wait: timedelta = FIRST_RETRY * (2 ** min(attempts, 16))
+    return min(MAX_RETRY, wait)
+
+
+class PageSender:
+    """See the module docstring. ``twilio``/``gateway`` None: that channel is not
+    configured (its pages wait, and a line says why)."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        names: Names,
+        twilio: Twilio | None = None,
+        gateway: Gateway | None = None,
+        on_refused: OnRefused | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.services = services
+        self._http = http  # the providers' client, if this sender owns it
+        self.names = names
+        self.twilio = twilio
+        self.gateway = gateway
+        self.on_refused = on_refused
+        self._bell = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._lock = asyncio.Lock()  # one round at a time (settle beside the task)
+        services.bell.listen(self._bell.set)
+
+    # -- running -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._serve(), name="page-sender")
+
+    async def stop(self) -> None:
+        """Take nothing more; the page being sent finishes (its row is then marked)."""
+        self._stopping = True
+        self._bell.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def close(self) -> None:
+        """Close the providers' HTTP client (if it was handed over)."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def settle(self) -> None:
+        """Send every page due now (tests, the sandbox); what waits for a retry or the
+        rate limit stays for later."""
+        tried: set[int] = set()
+        while True:
+            taken = await self._round(tried)
+            if not taken:
+                return
+
+    async def _serve(self) -> None:
+        while not self._stopping:
+            self._bell.clear()
+            try:
+                await self._round()
+            except Exception as exc:  # the database failing: look again later
+                log.error("could not read the pages: %s", type(exc).__name__)
+            await self._wait()
+
+    async def _wait(self) -> None:
+        if self._bell.is_set():
+            return
+        wait = LOOK_EVERY
+        with contextlib.suppress(Exception):
+            at = await pages_table.next_attempt(self.services.db.reader)
+            now = self.services.clock.now()
+            if at is not None:
+                wait = max(min(wait, at - now), timedelta(0))
+        with contextlib.suppress(TimeoutError):
+            seconds = real_wait(self.services.clock, wait).total_seconds()
+            await asyncio.wait_for(self._bell.wait(), max(seconds, 0.01))
+
+    async def _round(self, tried: set[int] | None = None) -> int:
+        now = self.services.clock.now()
+        async with self._lock:
+            due = await pages_table.due(self.services.db.reader, now, now - LEASE)
+            if tried is not None:
+                due = [p for p in due if p.id not in tried]
+                tried.update(p.id for p in due)
+            for page in due:
+                if self._stopping and self._task is not None:
+                    break
+                try:
+                    await self._one(page)
+                except Exception as exc:
+                    log.error("could not send page %s: %s", page.id, type(exc).__name__)
+            return len(due)
+
+    # -- one page ------------------------------------------------------------------------
+
+    async def _one(self, page: Page) -> None:
+        services, now = self.services, self.services.clock.now()
+        async with services.db.statement() as conn:
+            if not await pages_table.claim(conn, page.id, now, now - LEASE):
+                return  # sent, given up, or another sender has it
+        limit = timedelta(seconds=services.config.paging.rate_limit_seconds)
+        last = await pages_table.last_sent(services.db.reader, page.person_id, page.channel)
+        if last is not None and now < last + limit:
+            async with services.db.statement() as conn:
+                await pages_table.wait_until(conn, page.id, last + limit)
+            return
+        method = await contact_methods.by_id(services.db.reader, page.contact_method_id)
+        person = await people.by_id(services.db.reader, page.person_id)
+        if method is None or person is None or method.failing_since is not None:
+            await self._dead(page, "no usable contact method")
+            return
+        try:
+            provider_id = await self._send(page, method, person.language)
+        except Refused as exc:
+            await self._refused(page, method, exc.code)
+        except Unavailable as exc:
+            log.warning("page %s for %s not sent yet: %s", page.id, page.content.ref, exc.code)
+            await self._retry(page, exc.code)
+        else:
+            async with services.db.statement() as conn:
+                await pages_table.mark_sent(conn, page.id, services.clock.now(), provider_id)
+            log.info("paged by %s for %s (page %s)", page.channel, page.content.ref, page.id)
+
+    async def _send(self, page: Page, method: ContactMethod, language: str) -> str | None:
+        """Hand the page to its provider; the provider's id for it (a SID)."""
+        config = self.services.config.paging
+        category, urgency = self.names(language, page.content)
+        text = page_text(page.content.ref, category, urgency, language)
+        if page.channel is Channel.WEBHOOK:
+            if self.gateway is None:
+                raise Unavailable("gateway not configured")
+            payload = {
+                "page_id": page.token,
+                "reference": page.content.ref,
+                "category": category,
+                "urgency": urgency,
+                "text": text,
+                "language": language,
+                "address": method.address,
+            }
+            return await self.gateway.post(payload, self.services.clock.now())
+        if self.twilio is None:
+            raise Unavailable("twilio not configured")
+        if page.channel is Channel.SMS:
+            return await self.twilio.sms(method.address, text)
+        action = (config.public_url or "") + GATHER_PATH.format(token=page.token)
+        call = twiml.call(text, language, action, english=config.english)
+        return await self.twilio.call(method.address, call)
+
+    async def _retry(self, page: Page, error: str) -> None:
+        services, now = self.services, self.services.clock.now()
+        async with services.db.statement() as conn:
+            if page.attempts + 1 >= MAX_ATTEMPTS:
+                await outbox_table.mark_dead(conn, page.id, now, error)
+            else:
+                await outbox_table.retry_at(conn, page.id, now + backoff(page.attempts), error)
+
+    async def _dead(self, page: Page, error: str) -> None:
+        async with self.services.db.statement() as conn:
+            await outbox_table.mark_dead(conn, page.id, self.services.clock.now(), error)
+
+    async def _refused(self, page: Page, method: ContactMethod, code: str) -> None:
+        """The address was refused: the method is failing, the page dead, in one go."""
+        services, now = self.services, self.services.clock.now()
+        log.warning("page %s for %s refused by the provider: %s", page.id, page.content.ref, code)
+        async with services.db.write() as tx:
+            await outbox_table.mark_dead(tx, page.id, now, code)
+            first = await contact_methods.mark_failing(tx, method.id, now, code)
+        if first and self.on_refused is not None:
+            failing = await contact_methods.by_id(services.db.reader, method.id)
+            await self.on_refused(page, failing or method)

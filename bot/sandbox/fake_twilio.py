@@ -1,0 +1,193 @@
+"""A fake Twilio REST API on loopback, strict where Twilio is, for tests and the sandbox.
+
+It plays the two resources the bot uses, ``POST /2010-04-01/Accounts/{sid}/Calls.json``
+and ``…/Messages.json``: HTTP basic auth with the account SID and auth token (401 and
+error 20003 otherwise), the required fields (``To``, ``From``, and ``Twiml`` or ``Url``
+for a call, ``Body`` for a message: 400 and error 21201 …), E.164 numbers (error 21211
+for ``To``), and answers 201 with JSON holding a fresh ``sid`` (``CA…`` or ``SM…``).
+It keeps a :attr:`log` of what it accepted, and can be told to fail: a 5xx
+(:meth:`fail_next`), no answer at all until closed (:meth:`hang_next`, so the bot's
+request times out), or a refused number (:meth:`refuse`, Twilio's 4xx error JSON).
+
+:meth:`press` plays a person pressing a key on a call: it reads the call's
+``<Gather action=…>`` and POSTs ``Digits`` there, signed with ``X-Twilio-Signature``
+as Twilio does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree
+
+import httpx
+import tornado.web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from bot.clock import Clock
+from bot.paging.twilio import signature
+
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A call or a message the fake accepted."""
+
+    kind: str  # "call" or "sms"
+    sid: str
+    to: str
+    body: str  # the message's text, or the call's TwiML
+    at: datetime
+
+
+class FakeTwilio:
+    def __init__(self, account_sid: str, auth_token: str, clock: Clock) -> None:
+        self.account_sid, self.auth_token, self.clock = account_sid, auth_token, clock
+        self.log: list[Sent] = []
+        self.failures: list[int] = []  # statuses to answer next, one request each
+        self.hangs = 0  # requests left unanswered next
+        self.refused: dict[str, int] = {}  # number → Twilio error code
+        self.requests = 0
+        self._server: HTTPServer | None = None
+        self._sockets: list[socket.socket] = []
+        self._closed = asyncio.Event()
+
+    # -- control ---------------------------------------------------------------------
+
+    def fail_next(self, status: int = 503, times: int = 1) -> None:
+        self.failures += [status] * times
+
+    def hang_next(self, times: int = 1) -> None:
+        self.hangs += times
+
+    def refuse(self, number: str, code: int = 21211) -> None:
+        """Refuse ``number`` as Twilio does (21211 invalid, 21614 not a mobile…)."""
+        self.refused[number] = code
+
+    @property
+    def calls(self) -> list[Sent]:
+        return [s for s in self.log if s.kind == "call"]
+
+    @property
+    def messages(self) -> list[Sent]:
+        return [s for s in self.log if s.kind == "sms"]
+
+    # -- serving ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._sockets = bind_sockets(0, "127.0.0.1")
+        self._server = HTTPServer(
+            tornado.web.Application(
+                [(r"/2010-04-01/Accounts/([^/]+)/(\w+)\.json", _Create, {"fake": self})]
+            )
+        )
+        self._server.add_sockets(self._sockets)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._sockets[0].getsockname()[1]}"
+
+    async def close(self) -> None:
+        self._closed.set()
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+
+    async def answer(
+        self, account: str, resource: str, auth: str, form: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        """(status, JSON) for one request, as Twilio would answer it."""
+        self.requests += 1
+        if self.hangs:
+            self.hangs -= 1
+            await self._closed.wait()  # never answered: the bot's request times out
+            return 503, {}
+        expected = (
+            "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        )
+        if auth != expected or account != self.account_sid:
+            return 401, _error(20003, "Authenticate", 401)
+        if self.failures:
+            status = self.failures.pop(0)
+            return status, _error(20500, "Internal Server Error", status)
+        if resource not in ("Calls", "Messages"):
+            return 404, _error(20404, "The requested resource was not found", 404)
+        for field in ("To", "From", *(("Body",) if resource == "Messages" else ())):
+            if not form.get(field):
+                return 400, _error(
+                    21201 if field == "To" else 21603, f"A '{field}' is required", 400
+                )
+        if resource == "Calls" and not (form.get("Twiml") or form.get("Url")):
+            return 400, _error(21205, "Url or Twiml is required", 400)
+        if not E164.match(form["From"]):
+            return 400, _error(21212, "Invalid 'From' number", 400)
+        to = form["To"]
+        if not E164.match(to):
+            return 400, _error(21211, f"The 'To' number {to} is not a valid phone number.", 400)
+        if to in self.refused:
+            code = self.refused[to]
+            return 400, _error(code, f"The 'To' number {to} cannot be reached.", 400)
+        kind = "call" if resource == "Calls" else "sms"
+        sid = ("CA" if kind == "call" else "SM") + secrets.token_hex(16)
+        body = (form.get("Twiml") or form.get("Url", "")) if kind == "call" else form["Body"]
+        self.log.append(Sent(kind, sid, to, body, self.clock.now()))
+        return 201, {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": to,
+            "from": form["From"],
+            "status": "queued",
+            "date_created": self.clock.now().strftime("%a, %d %b %Y %H:%M:%S +0000"),
+        }
+
+    async def press(
+        self, call: Sent, digits: str = "1", *, sign_with: str | None = None
+    ) -> httpx.Response:
+        """The person on ``call`` presses ``digits``: Twilio posts them to the Gather's
+        action, signed (with ``sign_with`` instead of the auth token: a forgery)."""
+        root = ElementTree.fromstring(call.body)  # noqa: S314 - the bot's own TwiML, in a test
+        gather = root.find("Gather")
+        assert gather is not None, "the call's TwiML has no <Gather>"
+        action = gather.get("action", "")
+        form = {
+            "AccountSid": self.account_sid,
+            "CallSid": call.sid,
+            "Digits": digits,
+            "To": call.to,
+        }
+        header = signature(sign_with or self.auth_token, action, form)
+        async with httpx.AsyncClient() as http:
+            return await http.post(action, data=form, headers={"X-Twilio-Signature": header})
+
+
+def _error(code: int, message: str, status: int) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+class _Create(tornado.web.RequestHandler):
+    def initialize(self, fake: FakeTwilio) -> None:
+        self.fake = fake
+
+    def check_xsrf_cookie(self) -> None:
+        return
+
+    async def post(self, account: str, resource: str) -> None:
+        form = {k: v[-1].decode() for k, v in self.request.body_arguments.items()}
+        status, answer = await self.fake.answer(
+            account, resource, self.request.headers.get("Authorization", ""), form
+        )
+        self.set_status(status)
+        self.write(answer)

@@ -1,0 +1,156 @@
+"""Pages: outbox rows of channel voice, sms or webhook (see migration 0029).
+
+They share the outbox's claim (a lease), backoff and dead columns with Telegram
+notices, so a page is written in the transaction that decides it and sent once; the
+queries here take only pages, those in :mod:`storage.outbox` only Telegram rows.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.domain.paging import Channel, Page, PageContent
+from storage.db import Conn, Row, fetch_all, fetch_one
+from storage.sealing import seal, unseal
+from storage.timefmt import from_db, to_db
+
+KIND = "page"  # the outbox kind of every page (the channel says which)
+
+
+async def insert(
+    conn: Conn,
+    *,
+    person_id: int,
+    channel: Channel,
+    contact_method_id: int,
+    referral_id: int | None,
+    content: PageContent,
+    token: str,
+    now: datetime,
+    first_attempt: datetime,
+) -> int:
+    """Write a page in the caller's transaction; returns its outbox id."""
+    if channel is Channel.TELEGRAM:
+        raise ValueError("a page goes by voice, sms or webhook")
+    values = {"ref": content.ref, "category": content.category, "urgency": content.urgency}
+    cursor = await conn.execute(
+        "INSERT INTO outbox (kind, channel, contact_method_id, recipient_id, referral_id,"
+        " vals, page_token, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            KIND,
+            channel.value,
+            contact_method_id,
+            person_id,
+            referral_id,
+            seal(conn, "outbox", "vals", json.dumps(values, ensure_ascii=False)),
+            token,
+            to_db(now),
+            to_db(first_attempt),
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+_PAGE = "SELECT * FROM outbox WHERE channel <> 'telegram'"
+
+
+async def due(conn: Conn, now: datetime, lease_expired: datetime, limit: int = 50) -> list[Page]:
+    """Pages not sent or given up, due by ``now``, held by no sender, oldest first."""
+    rows = await fetch_all(
+        conn,
+        _PAGE + " AND sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?"
+        " AND (claimed_at IS NULL OR claimed_at < ?) ORDER BY id LIMIT ?",
+        (to_db(now), to_db(lease_expired), limit),
+    )
+    return [_page(conn, row) for row in rows]
+
+
+async def next_attempt(conn: Conn) -> datetime | None:
+    """When the earliest unsent page falls due."""
+    row = await fetch_one(
+        conn,
+        "SELECT MIN(next_attempt_at) AS at FROM outbox WHERE channel <> 'telegram'"
+        " AND sent_at IS NULL AND dead_at IS NULL",
+    )
+    return from_db(row["at"]) if row and row["at"] else None
+
+
+async def claim(conn: Conn, page_id: int, now: datetime, lease_expired: datetime) -> bool:
+    """Take the page for sending (the lease); False if sent, dead, or held."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET claimed_at = ? WHERE id = ? AND channel <> 'telegram'"
+        " AND sent_at IS NULL AND dead_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)",
+        (to_db(now), page_id, to_db(lease_expired)),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_sent(conn: Conn, page_id: int, now: datetime, provider_id: str | None) -> None:
+    """Sent: the provider accepted it (``provider_id``: its SID, kept for the record)."""
+    await conn.execute(
+        "UPDATE outbox SET sent_at = ?, provider_id = ?, attempts = attempts + 1,"
+        " claimed_at = NULL WHERE id = ? AND sent_at IS NULL",
+        (to_db(now), provider_id, page_id),
+    )
+
+
+async def wait_until(conn: Conn, page_id: int, at: datetime) -> None:
+    """Not tried now (the person's rate limit): due at ``at``, claim released, no attempt."""
+    await conn.execute(
+        "UPDATE outbox SET next_attempt_at = ?, claimed_at = NULL WHERE id = ? AND sent_at IS NULL",
+        (to_db(at), page_id),
+    )
+
+
+async def last_sent(conn: Conn, person_id: int, channel: Channel) -> datetime | None:
+    """When the person was last paged on ``channel`` (the rate limit)."""
+    row = await fetch_one(
+        conn,
+        "SELECT MAX(sent_at) AS at FROM outbox WHERE recipient_id = ? AND channel = ?"
+        " AND sent_at IS NOT NULL",
+        (person_id, channel.value),
+    )
+    return from_db(row["at"]) if row and row["at"] else None
+
+
+async def by_id(conn: Conn, page_id: int) -> Page | None:
+    row = await fetch_one(conn, _PAGE + " AND id = ?", (page_id,))
+    return _page(conn, row) if row else None
+
+
+async def by_token(conn: Conn, token: str) -> Page | None:
+    row = await fetch_one(conn, _PAGE + " AND page_token = ?", (token,))
+    return _page(conn, row) if row else None
+
+
+async def acknowledge(conn: Conn, page_id: int, now: datetime, via: str) -> bool:
+    """Record the first acknowledgement of the page; False if it already had one."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET acknowledged_at = ?, acknowledged_via = ?"
+        " WHERE id = ? AND channel <> 'telegram' AND acknowledged_at IS NULL",
+        (to_db(now), via, page_id),
+    )
+    return cursor.rowcount == 1
+
+
+def _page(conn: Conn, row: Row) -> Page:
+    values = json.loads(unseal(conn, "outbox", "vals", row["vals"]) or "{}")
+    return Page(
+        id=row["id"],
+        person_id=row["recipient_id"],
+        channel=Channel(row["channel"]),
+        contact_method_id=row["contact_method_id"] or 0,
+        referral_id=row["referral_id"],
+        content=PageContent(
+            ref=values.get("ref", ""),
+            category=values.get("category", ""),
+            urgency=values.get("urgency", ""),
+        ),
+        token=row["page_token"] or "",
+        attempts=row["attempts"],
+        created_at=from_db(row["created_at"]),
+        acknowledged_at=from_db(row["acknowledged_at"]) if row["acknowledged_at"] else None,
+        acknowledged_via=row["acknowledged_via"],
+    )
