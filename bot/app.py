@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import cast
 
 from httpx import create_ssl_context
@@ -25,7 +26,9 @@ from telegram.request import BaseRequest, HTTPXRequest
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.heartbeat import Heartbeat
 from bot.services import Services, open_database, outbox
+from bot.systemd import Notifier
 from bot.telegram_link import ChatRateLimiter, RetryingRequest
 from handlers import jobs
 from handlers.commands import refresh_menus
@@ -93,6 +96,11 @@ async def _post_init(app: BotApp, *, menus: bool = True) -> None:
     app.bot_data["started_at"] = services.clock.now()  # for /status
     await outbox.release(services)  # what the last run left claimed is due again now
     app.bot_data[SENDER] = Sender(app, services)
+    app.bot_data[jobs.NOTIFIER] = Notifier.from_environment(services.clock)
+    health = services.config.health
+    if health.heartbeat_url:
+        every = timedelta(seconds=health.heartbeat_every)
+        app.bot_data[jobs.HEARTBEAT] = Heartbeat(health.heartbeat_url, every, services.clock)
     jobs.schedule(app)
     if menus:
         await refresh_menus(app.bot, services)
@@ -112,6 +120,9 @@ async def _post_shutdown(app: BotApp) -> None:
     sender = app.bot_data.pop(SENDER, None)
     if isinstance(sender, Sender):
         await sender.stop()  # the sends under way finish; the rest waits in the outbox
+    heartbeat = app.bot_data.pop(jobs.HEARTBEAT, None)
+    if isinstance(heartbeat, Heartbeat):
+        await heartbeat.close()  # the ping under way, within its short timeout
     services = app.bot_data.pop("services", None)
     if isinstance(services, Services):
         try:
