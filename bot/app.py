@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import cast
 
 import httpx
@@ -29,7 +30,9 @@ from bot.config import Config
 from bot.paging.gateway import Gateway
 from bot.paging.sender import PageSender
 from bot.paging.twilio import Twilio
+from bot.heartbeat import Heartbeat
 from bot.services import Services, open_database, outbox
+from bot.systemd import Notifier
 from bot.telegram_link import ChatRateLimiter, RetryingRequest
 from handlers import jobs
 from handlers.commands import refresh_menus
@@ -132,6 +135,11 @@ async def _post_init(app: BotApp, *, menus: bool = True) -> None:
     app.bot_data[SENDER] = Sender(app, services)
     if services.config.paging.enabled:
         app.bot_data[PAGE_SENDER] = page_sender(services)
+    app.bot_data[jobs.NOTIFIER] = Notifier.from_environment(services.clock)
+    health = services.config.health
+    if health.heartbeat_url:
+        every = timedelta(seconds=health.heartbeat_every)
+        app.bot_data[jobs.HEARTBEAT] = Heartbeat(health.heartbeat_url, every, services.clock)
     jobs.schedule(app)
     if menus:
         await refresh_menus(app.bot, services)
@@ -155,6 +163,9 @@ async def _post_shutdown(app: BotApp) -> None:
     if isinstance(pager, PageSender):
         await pager.stop()
         await pager.close()
+    heartbeat = app.bot_data.pop(jobs.HEARTBEAT, None)
+    if isinstance(heartbeat, Heartbeat):
+        await heartbeat.close()  # the ping under way, within its short timeout
     services = app.bot_data.pop("services", None)
     if isinstance(services, Services):
         try:

@@ -286,6 +286,17 @@ class CareSettings(_Strict):
         return self
 
 
+class HealthSettings(_Strict):
+    """Telling the outside world the bot is alive (bot/heartbeat.py): after each
+    completed escalation round, at most every ``heartbeat_every`` seconds, a request to
+    ``heartbeat_url`` (a dead man's switch such as Healthchecks.io, which alerts when
+    the requests stop). The URL names the check and is as good as a password to it: set
+    it as REFERRAL_BOT_HEALTH__HEARTBEAT_URL beside the token where the file is shared."""
+
+    heartbeat_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    heartbeat_every: int = Field(default=60, ge=1, le=3600)
+
+
 class Named(_Strict):
     """Something people read the name of, in each catalogue's script: ``name_en``,
     ``name_zh`` (Simplified) and ``name_zh_hant`` (Traditional). A missing Traditional
@@ -501,6 +512,7 @@ class Config(BaseSettings):
     coordination: CoordinationSettings = CoordinationSettings()
     care: CareSettings = CareSettings()
     paging: PagingSettings = PagingSettings()
+    health: HealthSettings = HealthSettings()
     stations: list[Station] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
     # In the order the officer's buttons show them.

@@ -20,6 +20,7 @@ from bot.cli.common import EXIT_INVALID, CliError, _config, _services
 from bot.clock import Clock, SystemClock, WarpedClock
 from bot.config import Config
 from bot.stopping import NoAnswer, Stopped, unless_stopped
+from bot.systemd import Notifier
 from storage import lock
 
 if TYPE_CHECKING:
@@ -177,9 +178,15 @@ async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
     base_url = config.telegram.base_url
     wanted = [Update.MESSAGE, Update.CALLBACK_QUERY]
     async with running(app, menus=False, background=True):
+        notifier = app.bot_data[jobs.NOTIFIER]
+        assert isinstance(notifier, Notifier)
+        notifier.status("starting")
         await app.start()  # the engine's jobs: its first round starts now
         menus = publish_menus_soon(app)  # beside it, not before it
         keypresses = _keypresses(app, stop)
+        ready = asyncio.Event()
+        mode = "serving the webhook" if webhook else "polling Telegram"
+        announce = asyncio.create_task(_when_ready(ready, notifier, f"{mode}; engine running"))
         try:
             if webhook:
                 telegram = config.telegram
@@ -192,11 +199,14 @@ async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
                     secret=secret.get_secret_value() if secret else "",
                     listen=telegram.webhook_listen,
                     port=telegram.webhook_port,
+                    ready=ready,
                     base_url=base_url,
                 )
             else:
-                await polling.serve(app, stop, wanted, base_url=base_url)
+                await polling.serve(app, stop, wanted, base_url=base_url, ready=ready)
         finally:
+            announce.cancel()
+            notifier.stopping()  # systemd: a stop under way, not a hang
             # Menus Telegram has not answered yet are published at the next start:
             # app.stop() would otherwise wait for all their tries (bot/stopping.py).
             menus.cancel()
@@ -221,3 +231,9 @@ def _keypresses(app: BotApp, stop: asyncio.Event) -> asyncio.Task[None] | None:
     return asyncio.create_task(
         inbound.serve(services, names(services.config), stop), name="keypresses"
     )
+
+
+async def _when_ready(ready: asyncio.Event, notifier: Notifier, status: str) -> None:
+    """``READY=1`` for systemd once updates are taken (polling, or the webhook set)."""
+    await ready.wait()
+    notifier.ready(status)
