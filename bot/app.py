@@ -27,10 +27,10 @@ from telegram.request import BaseRequest, HTTPXRequest
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.heartbeat import Heartbeat
 from bot.paging.gateway import Gateway
 from bot.paging.sender import PageSender
 from bot.paging.twilio import Twilio
-from bot.heartbeat import Heartbeat
 from bot.services import Services, open_database, outbox
 from bot.systemd import Notifier
 from bot.telegram_link import ChatRateLimiter, RetryingRequest
