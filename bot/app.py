@@ -27,8 +27,8 @@ from telegram.request import BaseRequest, HTTPXRequest
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.heartbeat import Heartbeat
 from bot.domain.paging import ContactMethod, Page
+from bot.heartbeat import Heartbeat
 from bot.paging.gateway import Gateway
 from bot.paging.sender import PageSender
 from bot.paging.twilio import Twilio

@@ -20,12 +20,12 @@ from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
 from typing import TypeVar, cast
 
+from bot.domain import care
 from bot.domain.escalation import Level, Plan, held_for_morning, officer_hears
 from bot.domain.people import Role
 from bot.domain.referral import Referral
 from bot.domain.rota import WeeklyWindow, next_start
 from bot.domain.routing import can_take, required_skill
-from bot.domain import care
 from bot.services import Services, paging, rota
 from bot.services.notices import Notice, NoticeKind
 from bot.services.offers import candidates, offer_wave

@@ -166,7 +166,7 @@ async def acknowledge(
     *,
     page_row_id: int | None = None,
 ) -> Acked:
-    """"I'm on it" from ``person`` for the referral, by the call's keypress or the
+    """ "I'm on it" from ``person`` for the referral, by the call's keypress or the
     escalation card's button: the one place both go through.
 
     In one transaction: the acknowledgement per (referral, person) (a second one by the
@@ -199,7 +199,11 @@ async def acknowledge(
             subject=referral.ref,
             detail=via,
         )
-        told = {o.person_id for o in await offers.of_referral(tx, referral_id) if o.kind == "coordinator"}
+        told = {
+            o.person_id
+            for o in await offers.of_referral(tx, referral_id)
+            if o.kind == "coordinator"
+        }
         told |= await pages_table.paged_people(tx, referral_id)
         told -= {person.id, referral.officer_id}
         values = {"name": person.display_name, "at": now.isoformat(), "via": via}
