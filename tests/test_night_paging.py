@@ -22,6 +22,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from bot.clock import FakeClock
+from bot.config import ConfigError, load_config
 from bot.domain.paging import Channel, ContactKind, PageContent
 from bot.domain.referral import Referral, Urgency
 from bot.engine import escalation
@@ -332,3 +333,52 @@ async def test_a_refused_number_tells_the_coordinators_and_its_owner(
         await n.at(LEVEL_3)  # failing methods are not paged again, nor told again
         assert n.pages_to(CHEN_NUMBER) == [] and len(n.pages_to(BOSS_NUMBER)) == 1
         assert n.twilio.requests == 3 and n.chen.texts.count(told) == 2
+
+
+async def test_an_urgency_override_pages_by_day_from_level_1(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[paging.urgency] immediate = { from_level = 1, night_only = false }``: Zhou Min,
+    told at level 1 at 10:00, is paged too (her SMS); the coordinators' rules are the
+    same override."""
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(
+        text.replace(
+            "[telegram]",
+            "[paging.urgency]\nimmediate = { from_level = 1, night_only = false }\n\n[telegram]",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    async with night(config_path, monkeypatch, start=THURSDAY_1000) as n:
+        await add_verified(n.w, 201, ContactKind.SMS, "+85290000201")  # Zhou Min
+        await n.at(LEVEL_1)
+        assert [s.to for s in n.twilio.log] == ["+85290000201"]
+        await n.at(LEVEL_2)
+        assert len(n.pages_to(CHEN_NUMBER)) == 2
+
+
+def test_the_paging_rule_of_a_referral(config_path: Path) -> None:
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(
+        text.replace(
+            "[telegram]",
+            "[paging]\nfrom_level = 3\n\n[paging.urgency]\nimmediate = { from_level = 1 }\n\n"
+            "[paging.categories]\ndomestic_violence = { night_only = false }\n\n[telegram]",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    paging_config = load_config(config_path).paging
+    assert paging_config.rule("family_dispute", Urgency.URGENT) == (3, True)
+    assert paging_config.rule("family_dispute", Urgency.IMMEDIATE) == (1, True)
+    assert paging_config.rule("domestic_violence", Urgency.IMMEDIATE) == (1, False)
+    assert paging_config.rule("domestic_violence", Urgency.ROUTINE) == (3, False)
+    config_path.write_text(
+        text.replace(
+            "[telegram]", "[paging.categories]\nno_such = { from_level = 1 }\n\n[telegram]"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"paging\.categories\.no_such"):
+        load_config(config_path)
