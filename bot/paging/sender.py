@@ -9,6 +9,9 @@ commit writes a page, looks again when the earliest retry falls due (and every
 For each page, in order:
 
 1. **Claim** it (a lease of :data:`LEASE`): one ``UPDATE`` that only one sender wins.
+   A page no longer wanted (its referral was accepted, assigned or withdrawn since it
+   was written, or its person said "I'm on it") is given up here, not sent: checked
+   at send time, in one place, rather than cancelled by every way a referral is taken.
 2. **Rate limit**: if the person was paged on this channel less than
    ``[paging] rate_limit_seconds`` ago, the page waits until then (it is not dropped).
 3. **Send** it; then **mark it sent** with the provider's id (Twilio's SID) in one
@@ -47,6 +50,7 @@ from bot.paging.providers import Refused, Unavailable
 from bot.paging.text import page_text
 from bot.paging.twilio import Twilio
 from bot.services import Services
+from bot.services import paging as paging_service
 from storage import contact_methods, people
 from storage import outbox as outbox_table
 from storage import pages as pages_table
@@ -173,6 +177,9 @@ class PageSender:
         async with services.db.statement() as conn:
             if not await pages_table.claim(conn, page.id, now, now - LEASE):
                 return  # sent, given up, or another sender has it
+        if not await paging_service.still_wanted(services, page):
+            await self._dead(page, "no longer needed")  # taken, or they are on it
+            return
         limit = timedelta(seconds=services.config.paging.rate_limit_seconds)
         last = await pages_table.last_sent(services.db.reader, page.person_id, page.channel)
         if last is not None and now < last + limit:
