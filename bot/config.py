@@ -9,6 +9,7 @@ A misspelt key is an error that names the key and the file: a silently ignored
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import time, timedelta
 from pathlib import Path
@@ -67,6 +68,9 @@ class TelegramSettings(_Strict):
     webhook_secret: SecretStr | None = None
 
 
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")  # Twilio's phone numbers
+
+
 class PagingRule(_Strict):
     """An override of when to page, for one urgency or one category: a key left out
     keeps the value it would otherwise have."""
@@ -83,7 +87,7 @@ class PagingSettings(_Strict):
     base_url: str = Field(default="https://api.twilio.com", pattern=r"^https?://[^\s]+[^/]$")
     account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")
     auth_token: SecretStr | None = None
-    from_number: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$")
+    from_number: str | None = None
     webhook_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     webhook_secret: SecretStr | None = None
     # Where Twilio reaches the bot (https, through your reverse proxy) for a call's
@@ -115,6 +119,18 @@ class PagingSettings(_Strict):
                 if rule.night_only is not None:
                     night_only = rule.night_only
         return from_level, night_only
+
+    @field_validator("from_number")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        """Twilio takes ``From`` only in E.164 (its error 21212 otherwise): said here,
+        in the operator's words, rather than at the first page of a night."""
+        if value is not None and not E164.match(value):
+            raise ValueError(
+                f"{value!r} is not an E.164 number: + and the country code, digits only"
+                " (e.g. +85230001234)"
+            )
+        return value
 
     @property
     def twilio(self) -> bool:

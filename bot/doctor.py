@@ -18,6 +18,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot import heartbeat, systemd
 from bot.clock import SystemClock
 from bot.config import Config, ConfigError, load_config
+from bot.paging import probe
 from storage import lock
 from storage.db import inspect, migrations
 from storage.sealing import Sealer, SealingError
@@ -181,7 +182,49 @@ async def _systemd(config: Config, report: Report) -> bool:
     return True
 
 
-# Each check reports its own lines; a new one (paging channels, say) is one function here.
+async def _paging(config: Config, report: Report) -> bool:
+    """Which paging channels are live. Twilio: its settings complete, and the account
+    asked for (read-only, see :mod:`bot.paging.probe`). The gateway: its URL and secret
+    present; nothing is sent to it (a gateway takes every signed POST as a page)."""
+    paging = config.paging
+    passed = True
+    lacking = probe.missing(paging)
+    if lacking:
+        report(False, "paging", f"Twilio is not used: {', '.join(lacking)} not set")
+        passed = False
+    elif paging.twilio:
+        answer = await probe.twilio(paging)
+        if not answer.live:
+            report(False, "paging", answer.problem)
+            passed = False
+        elif paging.public_url:
+            report(True, "paging", "Twilio live (calls, SMS)")
+        else:
+            report(
+                False,
+                "paging",
+                "Twilio live (SMS); calls cannot be answered with a keypress:"
+                " set paging.public_url",
+            )
+            passed = False
+    if paging.webhook_url and not paging.webhook:
+        report(
+            False,
+            "paging",
+            "webhook gateway without a secret (REFERRAL_BOT_PAGING__WEBHOOK_SECRET)",
+        )
+        passed = False
+    elif paging.webhook:
+        where = probe.host(paging.webhook_url or "")
+        report(
+            True, "paging", f"webhook gateway {where} configured (not tried: every post is a page)"
+        )
+    if not lacking and not paging.twilio and not paging.webhook_url:
+        report(None, "paging", "off (Telegram only)")
+    return passed
+
+
+# Each check reports its own lines; a new one is one function here.
 CHECKS: tuple[Check, ...] = (
     _at_once(_time_zone),
     _at_once(_database),
@@ -189,6 +232,7 @@ CHECKS: tuple[Check, ...] = (
     _token,
     _heartbeat,
     _systemd,
+    _paging,
 )
 
 

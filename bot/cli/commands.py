@@ -33,6 +33,7 @@ from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
 from bot.domain.people import Role
 from bot.domain.referral import Skill
 from bot.domain.rota import Change
+from bot.paging import probe
 from bot.services import Services, enrolment, resource_directory
 from bot.services import people as people_service
 from bot.services import rota as rota_service
@@ -160,7 +161,39 @@ def _check_config(path: Path) -> int:
         print(line)
     for line in _dropped_defaults(config):
         print(line)
+    for line in _paging_lines(config):
+        print(line)
     return 0
+
+
+def _paging_lines(config: Config) -> list[str]:
+    """``[paging]`` as a whole: which channels it gives, and the combinations that would
+    leave one half-working (a malformed number is already refused by the loader). Secrets
+    come from the environment, so a missing one is said by its variable's name."""
+    paging = config.paging
+    lines = []
+    lacking = probe.missing(paging)
+    if lacking:
+        lines.append(
+            f"  warning: paging: Twilio needs {', '.join(lacking)} too;"
+            " no call or SMS is sent without it"
+        )
+    elif paging.twilio and not paging.public_url:
+        lines.append(
+            "  warning: paging: calls without paging.public_url cannot be acknowledged"
+            " by pressing 1 (Twilio has nowhere to post the keypress)"
+        )
+    if paging.webhook_url and not paging.webhook:
+        lines.append(
+            "  warning: paging: webhook_url without a secret"
+            " (REFERRAL_BOT_PAGING__WEBHOOK_SECRET); nothing is posted to the gateway"
+        )
+    channels = [
+        *(["Twilio calls and SMS"] if paging.twilio else []),
+        *(["webhook gateway"] if paging.webhook else []),
+    ]
+    lines.insert(0, f"  paging: {' and '.join(channels) or 'off (Telegram only)'}")
+    return lines
 
 
 def _untranslated_names(config: Config) -> list[str]:

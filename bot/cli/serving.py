@@ -105,6 +105,11 @@ async def _start_and_serve_until(
         app = build_application(config, clock=clock, services=services)
         if not await initialize(app, config, stop):
             return
+        try:
+            await unless_stopped(paging_check(config), stop)
+        except Stopped:
+            await app.shutdown()
+            return
         log.info("starting; stop with Ctrl+C or SIGTERM")
         handed_over = True  # the application closes the database when it shuts down
         try:
@@ -150,6 +155,30 @@ async def initialize(app: BotApp, config: Config, stop: asyncio.Event) -> bool:
             raise CliError(f"cannot reach Telegram at {config.telegram.base_url}: {exc}") from None
         raise
     return True
+
+
+async def paging_check(config: Config) -> None:
+    """Twilio asked once for its account (:mod:`bot.paging.probe`, a few seconds at
+    most). A problem is one line in the log (on stderr, where the start-up's other
+    problems go) and not a reason to stop: Telegram still works, pages wait in the
+    outbox and are tried again, but nobody is called or texted until it is fixed, and
+    the line says so. Incomplete settings are ``doctor``'s and ``check-config``'s to say."""
+    from bot.paging import probe
+
+    paging = config.paging
+    if not paging.twilio:
+        return
+    answer = await probe.twilio(paging, wait=min(probe.TIMEOUT, paging.timeout_seconds))
+    if answer.live:
+        log.info("paging: Twilio answers (calls and SMS)")
+        return
+    consequence = (
+        "the coordinators are NOT paged by call or SMS until it is fixed; pages wait and"
+        " are retried, Telegram works"
+        if answer.refused
+        else "pages wait and are retried; Telegram works"
+    )
+    log.error("paging: %s; %s", answer.problem, consequence)
 
 
 @contextlib.contextmanager

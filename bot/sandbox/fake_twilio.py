@@ -1,10 +1,13 @@
 """A fake Twilio REST API on loopback, strict where Twilio is, for tests and the sandbox.
 
-It plays the two resources the bot uses, ``POST /2010-04-01/Accounts/{sid}/Calls.json``
-and ``…/Messages.json``: HTTP basic auth with the account SID and auth token (401 and
-error 20003 otherwise), the required fields (``To``, ``From``, and ``Twiml`` or ``Url``
-for a call, ``Body`` for a message: 400 and error 21201 …), E.164 numbers (error 21211
-for ``To``), and answers 201 with JSON holding a fresh ``sid`` (``CA…`` or ``SM…``).
+It plays the three resources the bot uses, ``POST /2010-04-01/Accounts/{sid}/Calls.json``
+and ``…/Messages.json``, and the Account itself (``GET /2010-04-01/Accounts/{sid}.json``,
+the dry-run ``doctor`` and start-up make: 200 with the account, its ``status`` settable
+as :attr:`status`). All three want HTTP basic auth with the account SID and auth token
+(401 and error 20003 otherwise); the first two check the required fields (``To``,
+``From``, and ``Twiml`` or ``Url`` for a call, ``Body`` for a message: 400 and error
+21201 …), E.164 numbers (error 21211 for ``To``), and answer 201
+with JSON holding a fresh ``sid`` (``CA…`` or ``SM…``).
 It keeps a :attr:`log` of what it accepted, and can be told to fail: a 5xx
 (:meth:`fail_next`), no answer at all until closed (:meth:`hang_next`, so the bot's
 request times out), or a refused number (:meth:`refuse`, Twilio's 4xx error JSON).
@@ -56,6 +59,8 @@ class FakeTwilio:
         self.hangs = 0  # requests left unanswered next
         self.refused: dict[str, int] = {}  # number → Twilio error code
         self.requests = 0
+        self.status = "active"  # the account's, as the Account resource gives it
+        self.account_reads = 0  # GETs of the Account resource (the dry-runs)
         self._server: HTTPServer | None = None
         self._sockets: list[socket.socket] = []
         self._closed = asyncio.Event()
@@ -86,7 +91,10 @@ class FakeTwilio:
         self._sockets = bind_sockets(0, "127.0.0.1")
         self._server = HTTPServer(
             tornado.web.Application(
-                [(r"/2010-04-01/Accounts/([^/]+)/(\w+)\.json", _Create, {"fake": self})]
+                [
+                    (r"/2010-04-01/Accounts/([^/]+)/(\w+)\.json", _Create, {"fake": self}),
+                    (r"/2010-04-01/Accounts/([^/.]+)\.json", _Account, {"fake": self}),
+                ]
             )
         )
         self._server.add_sockets(self._sockets)
@@ -110,10 +118,7 @@ class FakeTwilio:
             self.hangs -= 1
             await self._closed.wait()  # never answered: the bot's request times out
             return 503, {}
-        expected = (
-            "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        )
-        if auth != expected or account != self.account_sid:
+        if not self._authorised(account, auth):
             return 401, _error(20003, "Authenticate", 401)
         if self.failures:
             status = self.failures.pop(0)
@@ -147,6 +152,34 @@ class FakeTwilio:
             "status": "queued",
             "date_created": self.clock.now().strftime("%a, %d %b %Y %H:%M:%S +0000"),
         }
+
+    async def account(self, account: str, auth: str) -> tuple[int, dict[str, Any]]:
+        """(status, JSON) for ``GET /2010-04-01/Accounts/{account}.json``."""
+        self.requests += 1
+        self.account_reads += 1
+        if self.hangs:
+            self.hangs -= 1
+            await self._closed.wait()
+            return 503, {}
+        if not self._authorised(account, auth):
+            return 401, _error(20003, "Authenticate", 401)
+        if self.failures:
+            status = self.failures.pop(0)
+            return status, _error(20500, "Internal Server Error", status)
+        return 200, {
+            "sid": self.account_sid,
+            "owner_account_sid": self.account_sid,
+            "friendly_name": "referral-bot test account",
+            "status": self.status,
+            "type": "Full",
+        }
+
+    def _authorised(self, account: str, auth: str) -> bool:
+        """HTTP basic auth with this account's SID and token, for this account."""
+        expected = (
+            "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        )
+        return auth == expected and account == self.account_sid
 
     async def press(
         self, call: Sent, digits: str = "1", *, sign_with: str | None = None
@@ -188,6 +221,18 @@ class _Create(tornado.web.RequestHandler):
         form = {k: v[-1].decode() for k, v in self.request.body_arguments.items()}
         status, answer = await self.fake.answer(
             account, resource, self.request.headers.get("Authorization", ""), form
+        )
+        self.set_status(status)
+        self.write(answer)
+
+
+class _Account(tornado.web.RequestHandler):
+    def initialize(self, fake: FakeTwilio) -> None:
+        self.fake = fake
+
+    async def get(self, account: str) -> None:
+        status, answer = await self.fake.account(
+            account, self.request.headers.get("Authorization", "")
         )
         self.set_status(status)
         self.write(answer)
