@@ -256,3 +256,18 @@ async def test_a_refused_number_shows_failing_and_adding_it_again_clears_it(
         await ann.send(code_of(twilio))
         assert "••••4567 · call and SMS · verified" in ann.last.text
         assert all(m.usable for m in await paging.contact_methods(w.services, person.id))
+
+
+async def test_a_number_twilio_refuses_for_the_code_shows_as_not_working(
+    config_path: Path,
+) -> None:
+    """The code's SMS refused (21211): no SMS, and /phone says why in plain words."""
+    tr = Translator("en")
+    async with paging_world(config_path) as (w, twilio):
+        ann = await enrol(w, 200, "Ann", "--role", "social_worker", "--team", "xuhui-sw")
+        twilio.refuse(NUMBER, 21211)
+        await add_number(ann, tr)
+        assert twilio.messages == []
+        await ann.send("/phone")
+        assert "••••4567 · call and SMS · not working" in ann.last.text
+        assert "the phone company says it is not a valid number" in ann.last.text
