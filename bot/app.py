@@ -27,11 +27,13 @@ from telegram.request import BaseRequest, HTTPXRequest
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.domain.paging import ContactMethod, Page
 from bot.heartbeat import Heartbeat
 from bot.paging.gateway import Gateway
 from bot.paging.sender import PageSender
 from bot.paging.twilio import Twilio
 from bot.services import Services, open_database, outbox
+from bot.services import paging as paging_service
 from bot.systemd import Notifier
 from bot.telegram_link import ChatRateLimiter, RetryingRequest
 from handlers import jobs
@@ -67,8 +69,17 @@ def page_sender(services: Services) -> PageSender:
             secret=paging.webhook_secret.get_secret_value(),
             timeout=paging.timeout_seconds,
         )
+
+    async def refused(page: Page, method: ContactMethod) -> None:
+        await paging_service.contact_refused(services, page, method)
+
     return PageSender(
-        services, names=page_names(services.config), twilio=twilio, gateway=gateway, http=http
+        services,
+        names=page_names(services.config),
+        twilio=twilio,
+        gateway=gateway,
+        on_refused=refused,
+        http=http,
     )
 
 

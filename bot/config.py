@@ -67,6 +67,14 @@ class TelegramSettings(_Strict):
     webhook_secret: SecretStr | None = None
 
 
+class PagingRule(_Strict):
+    """An override of when to page, for one urgency or one category: a key left out
+    keeps the value it would otherwise have."""
+
+    from_level: int | None = Field(default=None, ge=0, le=3)
+    night_only: bool | None = None
+
+
 class PagingSettings(_Strict):
     """Pages beyond Telegram (bot/paging/): voice calls and SMS through Twilio's REST API,
     and a signed post to the agency's own gateway. Secrets come from the environment:
@@ -90,6 +98,25 @@ class PagingSettings(_Strict):
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # Where a number typed without its country code is (/phone): "6123 4567" in HK.
     default_region: str = Field(default="HK", pattern=r"^[A-Z]{2}$")
+    # When the escalation pages (bot/services/escalation.py): the people told at this
+    # level or above (2: the coordinator on duty, 3: every coordinator), and only at
+    # night (outside the team's service hours) when night_only. Overrides per urgency
+    # and per category (a category's wins over its urgency's).
+    from_level: int = Field(default=2, ge=0, le=3)
+    night_only: bool = True
+    urgency: dict[Urgency, PagingRule] = Field(default_factory=dict)
+    categories: dict[Ident, PagingRule] = Field(default_factory=dict)
+
+    def rule(self, category: str, urgency: Urgency) -> tuple[int, bool]:
+        """(from which level, only at night) for a referral of ``category``, ``urgency``."""
+        from_level, night_only = self.from_level, self.night_only
+        for rule in (self.urgency.get(urgency), self.categories.get(category)):
+            if rule is not None:
+                if rule.from_level is not None:
+                    from_level = rule.from_level
+                if rule.night_only is not None:
+                    night_only = rule.night_only
+        return from_level, night_only
 
     @property
     def twilio(self) -> bool:
@@ -571,6 +598,12 @@ class Config(BaseSettings):
             if ident not in category_ids:
                 raise ValueError(
                     f"escalation.categories.{ident}: no category {ident!r} in [[categories]] "
+                    f"(have {', '.join(category_ids)})"
+                )
+        for ident in self.paging.categories:
+            if ident not in category_ids:
+                raise ValueError(
+                    f"paging.categories.{ident}: no category {ident!r} in [[categories]] "
                     f"(have {', '.join(category_ids)})"
                 )
         _no_duplicates("age_bands", [b.id for b in self.age_bands])

@@ -110,6 +110,7 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "p": NUMBER,
         "y": NUMBER,  # "Assign anyway" (off duty, away or at the cap)
         "da": None,  # a worker's request for a debrief: arranged
+        "o": None,  # "I'm on it": the coordinator acknowledges (no more pages to them)
     },
     Code.HANDOVER: {"y": None, "n": None},  # I take it / I can't
     # police may leave now, we stay, questioning ended

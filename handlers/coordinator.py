@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Role
 from bot.domain.referral import Referral, Status
-from bot.services import care, coordinator
+from bot.services import care, coordinator, paging
 from bot.services import referrals as referral_service
 from handlers import callbacks, cards, notice_texts
 from handlers.context import BotContext, me
@@ -35,8 +35,11 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     if action == "da":
         await _debrief_arranged(update, context, referral)
         return
-    if referral.status is not Status.OFFERED and action in ("a", "b", "h", "p", "y"):
+    if referral.status is not Status.OFFERED and action in ("a", "b", "h", "o", "p", "y"):
         await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    if action == "o":
+        await _on_it(update, context, referral)
         return
     if action == "c":
         officer = await referral_service.person(services, referral.officer_id)
@@ -137,6 +140,22 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     done = notice_texts.taken_text(tr, taken, person.id)
     await edit_card(query, f"{head}\n{done}")
     await reply(context, result.notices)
+
+
+async def _on_it(update: Update, context: BotContext, referral: Referral) -> None:
+    """ "I'm on it": recorded (the same service as pressing 1 on a page's call), the
+    pages to this coordinator stop, the others and the officer hear through the outbox;
+    a second tap only says it was recorded."""
+    query = update.callback_query
+    assert query is not None
+    services, tr = context.services, context.tr
+    acked = await paging.acknowledge(services, referral.id, me(context), "telegram")
+    if acked.taken:
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+    elif acked.first:
+        await query.answer(tr("Recorded: you are on it. No more pages for it; the others hear."))
+    else:
+        await query.answer(tr("You already said you are on it."))
 
 
 async def _debrief_arranged(update: Update, context: BotContext, referral: Referral) -> None:

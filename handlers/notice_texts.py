@@ -950,6 +950,40 @@ def _contact_failing(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+def _page_refused(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """To the person whose number the provider refused."""
+    if facts.notice.values.get("channel") == "webhook":
+        return Shown(
+            tr(
+                "⚠️ The agency's paging gateway could not reach you. "
+                "Please ask your administrator to check your entry there."
+            )
+        )
+    return Shown(tr("⚠️ Your number could not be reached; please enter it again with /phone."))
+
+
+_VIA = {"call": N_("call"), "telegram": N_("Telegram")}
+
+
+def _on_it(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """To the coordinators paged or told: who said "I'm on it", when, and how."""
+    values = facts.notice.values
+    via = _VIA.get(values.get("via", ""))
+    return Shown(
+        tr(
+            "🙋 {name} is on {ref} (acknowledged {time} by {via}).",
+            name=values.get("name", ""),
+            ref=facts.case.ref,
+            time=f"{datetime.fromisoformat(values['at']).astimezone(config.zone):%H:%M}",
+            via=tr(via) if via else values.get("via", ""),
+        )
+    )
+
+
+def _on_it_officer(tr: Translator, config: Config, facts: Facts) -> str:
+    return tr("🙋 Coordinator {name} is on it.", name=facts.notice.values.get("name", ""))
+
+
 def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
     """The morning summary: each referral of the night and where it stands."""
     since = datetime.fromisoformat(facts.notice.values["since"])
@@ -1109,6 +1143,9 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.FOLLOW_UP_OVERDUE: _follow_up_overdue,
     NoticeKind.UNREACHABLE: _unreachable,
     NoticeKind.CONTACT_FAILING: _contact_failing,
+    NoticeKind.PAGE_REFUSED: _page_refused,
+    NoticeKind.ON_IT: _on_it,
+    NoticeKind.ON_IT_OFFICER: _to_officer(_on_it_officer),
     NoticeKind.HANDOVER: _handover,
     NoticeKind.GAP_WARNING: _gap_warning,
     NoticeKind.HANDOVER_UNANSWERED: _handover_unanswered,

@@ -63,6 +63,7 @@ ABOUT_A_PERSON = frozenset(
         NoticeKind.COVERED_FOR,
         NoticeKind.UNREACHABLE,
         NoticeKind.CONTACT_FAILING,
+        NoticeKind.PAGE_REFUSED,
     }
 )
 

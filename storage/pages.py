@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.domain.paging import Channel, Page, PageContent
+from bot.domain.paging import Acknowledgement, Channel, Page, PageContent, PageRecord
 from storage.db import Conn, Row, fetch_all, fetch_one
 from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
@@ -181,3 +181,77 @@ def _page(conn: Conn, row: Row) -> Page:
         acknowledged_via=row["acknowledged_via"],
         code=values.get("code") if row["kind"] == CODE_KIND else None,
     )
+
+
+# -- a referral's pages and acknowledgements ("I'm on it", migration 0030) -------------
+
+
+async def acknowledge_referral(
+    conn: Conn, referral_id: int, person_id: int, now: datetime, via: str
+) -> bool:
+    """Record that ``person_id`` is on ``referral_id``; False if they had said so."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO page_acknowledgements (referral_id, person_id, acknowledged_at,"
+        " via) VALUES (?, ?, ?, ?)",
+        (referral_id, person_id, to_db(now), via),
+    )
+    return cursor.rowcount == 1
+
+
+async def acknowledgements(conn: Conn, referral_id: int) -> list[Acknowledgement]:
+    """Who said they are on ``referral_id``, first first."""
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM page_acknowledgements WHERE referral_id = ?"
+        " ORDER BY acknowledged_at, person_id",
+        (referral_id,),
+    )
+    return [
+        Acknowledgement(row["person_id"], from_db(row["acknowledged_at"]), row["via"])
+        for row in rows
+    ]
+
+
+async def has_acknowledged(conn: Conn, referral_id: int, person_id: int) -> bool:
+    row = await fetch_one(
+        conn,
+        "SELECT 1 FROM page_acknowledgements WHERE referral_id = ? AND person_id = ?",
+        (referral_id, person_id),
+    )
+    return row is not None
+
+
+async def paged_people(conn: Conn, referral_id: int) -> set[int]:
+    """Everyone a page about ``referral_id`` was written to (sent or not)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT DISTINCT recipient_id FROM outbox WHERE channel <> 'telegram' AND referral_id = ?",
+        (referral_id,),
+    )
+    return {row["recipient_id"] for row in rows}
+
+
+async def of_referral(conn: Conn, referral_id: int) -> list[PageRecord]:
+    """The referral's pages, oldest first, each with its person's acknowledgement (for
+    /status and the morning handover: "paged 03:12, acknowledged 03:14 by call")."""
+    rows = await fetch_all(
+        conn,
+        "SELECT o.id, o.recipient_id, o.channel, o.created_at, o.sent_at, o.dead_at,"
+        " a.acknowledged_at, a.via FROM outbox o LEFT JOIN page_acknowledgements a"
+        " ON a.referral_id = o.referral_id AND a.person_id = o.recipient_id"
+        " WHERE o.channel <> 'telegram' AND o.referral_id = ? ORDER BY o.id",
+        (referral_id,),
+    )
+    return [
+        PageRecord(
+            page_id=row["id"],
+            person_id=row["recipient_id"],
+            channel=Channel(row["channel"]),
+            written_at=from_db(row["created_at"]),
+            sent_at=from_db(row["sent_at"]) if row["sent_at"] else None,
+            given_up_at=from_db(row["dead_at"]) if row["dead_at"] else None,
+            acknowledged_at=from_db(row["acknowledged_at"]) if row["acknowledged_at"] else None,
+            acknowledged_via=row["via"],
+        )
+        for row in rows
+    ]

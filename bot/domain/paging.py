@@ -99,3 +99,26 @@ class Page:
     # Set for a verification code's SMS (``/phone``) rather than a page: the code to
     # send (``content`` is then empty). Never in a repr, so never in a log line.
     code: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A person said "I'm on it" for a referral: no more pages for it go to them."""
+
+    person_id: int
+    at: datetime
+    via: str  # "call" (pressed 1) or "telegram" (the button)
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """One page of a referral as /status and the handover tell it."""
+
+    page_id: int
+    person_id: int
+    channel: Channel
+    written_at: datetime
+    sent_at: datetime | None
+    given_up_at: datetime | None  # dead: refused, or no longer needed, or retries spent
+    acknowledged_at: datetime | None  # the person's acknowledgement of the referral
+    acknowledged_via: str | None

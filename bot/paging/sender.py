@@ -10,6 +10,9 @@ A verification code of ``/phone`` (outbox kind ``phone_code``) is an SMS it send
 without the rate limit (see :meth:`PageSender._code`). For each page, in order:
 
 1. **Claim** it (a lease of :data:`LEASE`): one ``UPDATE`` that only one sender wins.
+   A page no longer wanted (its referral was accepted, assigned or withdrawn since it
+   was written, or its person said "I'm on it") is given up here, not sent: checked
+   at send time, in one place, rather than cancelled by every way a referral is taken.
 2. **Rate limit**: if the person was paged on this channel less than
    ``[paging] rate_limit_seconds`` ago, the page waits until then (it is not dropped).
 3. **Send** it; then **mark it sent** with the provider's id (Twilio's SID) in one
@@ -48,6 +51,7 @@ from bot.paging.providers import Refused, Unavailable
 from bot.paging.text import code_text, page_text
 from bot.paging.twilio import Twilio
 from bot.services import Services
+from bot.services import paging as paging_service
 from storage import contact_methods, people
 from storage import outbox as outbox_table
 from storage import pages as pages_table
@@ -176,6 +180,9 @@ class PageSender:
                 return  # sent, given up, or another sender has it
         if page.code is not None:
             await self._code(page)
+            return
+        if not await paging_service.still_wanted(services, page):
+            await self._dead(page, "no longer needed")  # taken, or they are on it
             return
         limit = timedelta(seconds=services.config.paging.rate_limit_seconds)
         last = await pages_table.last_sent(services.db.reader, page.person_id, page.channel)

@@ -83,6 +83,14 @@ class NoticeKind(StrEnum):
     # A page's provider refused someone's number or gateway id (bot/paging/sender.py):
     # values "person" (their display name) and "channel" (voice, sms, webhook)
     CONTACT_FAILING = "contact_failing"
+    # ...and to the person whose number it was: enter it again with /phone (values
+    # "channel")
+    PAGE_REFUSED = "page_refused"
+    # A coordinator said "I'm on it" (pressed 1 on a page's call, or the button on the
+    # escalation card): to the other coordinators paged or told (values "name", "at"
+    # ISO time, "via": call or telegram), and to the officer (ON_IT_OFFICER)
+    ON_IT = "on_it"
+    ON_IT_OFFICER = "on_it_officer"
     HANDOVER = "handover"  # the morning summary of the night
     GAP_WARNING = "gap_warning"  # tonight has hours nobody covers
     HANDOVER_UNANSWERED = "handover_unanswered"  # a colleague has not answered a handover

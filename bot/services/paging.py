@@ -8,8 +8,12 @@ Interfaces for the code built on this (``/phone``, the escalation's "when to pag
 - :func:`page`: write one page in the caller's transaction (like
   :func:`bot.services.outbox.enqueue`); the page sender (:mod:`bot.paging.sender`)
   sends it once the transaction commits.
-- :func:`acknowledged`: a person said "I'm on it" to a page (pressed 1 on the call,
-  or later a Telegram button); recorded on the page's row, first time only.
+- :func:`acknowledge`: a person said "I'm on it" for a referral (pressed 1 on a
+  page's call, through :func:`acknowledged`, or tapped the escalation card's button):
+  recorded per (referral, person), no more pages to them for it, the others told.
+- :func:`page_people`: the escalation step's pages; :func:`still_wanted`: the page
+  sender's check at send time; :func:`contact_refused`: a refused number told.
+- :func:`history`: a referral's pages and acknowledgements (/status, the handover).
 
 A page carries only the referral's reference, category and urgency (a
 :class:`~bot.domain.paging.PageContent`): never a name, phone, place or summary.
@@ -18,12 +22,28 @@ A page carries only the referral's reference, category and urgency (a
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.paging import Channel, ContactKind, ContactMethod, Page, PageContent, valid_address
-from bot.services import Services
+from bot.domain.paging import (
+    Acknowledgement,
+    Channel,
+    ContactKind,
+    ContactMethod,
+    Page,
+    PageContent,
+    PageRecord,
+    valid_address,
+)
+from bot.domain.people import Person
+from bot.domain.referral import Referral, Status
+from bot.services import Services, outbox, overdue
+from bot.services.notices import Notice, NoticeKind
+from storage import audit, offers, people
 from storage import contact_methods as methods_table
 from storage import pages as pages_table
+from storage import referrals as referrals_table
 from storage.db import Conn, after_commit
 
 
@@ -113,10 +133,157 @@ async def get_page(services: Services, page_row_id: int) -> Page | None:
 
 
 async def acknowledged(services: Services, page_row_id: int, via: str = "call") -> bool:
-    """The person is on it: record it on the page's row (first acknowledgement only;
-    True then). ``via``: "call" (pressed 1), "telegram" (a button), "sms"…
+    """The person paged by ``page_row_id`` is on it (pressed 1 on its call): recorded on
+    the page's row and, through :func:`acknowledge`, for its referral. True the first
+    time the person acknowledged that referral."""
+    page_row = await pages_table.by_id(services.db.reader, page_row_id)
+    if page_row is None:
+        return False
+    person = await people.by_id(services.db.reader, page_row.person_id)
+    if page_row.referral_id is None or person is None:  # a page about no referral
+        async with services.db.statement() as conn:
+            return await pages_table.acknowledge(conn, page_row_id, services.clock.now(), via)
+    acked = await acknowledge(services, page_row.referral_id, person, via, page_row_id=page_row_id)
+    return acked.first
 
-    For now it only records; stopping further pages for that referral and telling the
-    other coordinators is built on top (see issue 17)."""
-    async with services.db.statement() as conn:
-        return await pages_table.acknowledge(conn, page_row_id, services.clock.now(), via)
+
+@dataclass(frozen=True)
+class Acked:
+    """What :func:`acknowledge` did. ``first``: this person had not said so before;
+    ``taken``: the referral is no longer waiting (accepted, assigned, withdrawn), so
+    nothing was recorded; ``others``: who else had already said they are on it."""
+
+    first: bool
+    taken: bool = False
+    others: tuple[str, ...] = ()
+
+
+async def acknowledge(
+    services: Services,
+    referral_id: int,
+    person: Person,
+    via: str,
+    *,
+    page_row_id: int | None = None,
+) -> Acked:
+    """ "I'm on it" from ``person`` for the referral, by the call's keypress or the
+    escalation card's button: the one place both go through.
+
+    In one transaction: the acknowledgement per (referral, person) (a second one by the
+    same person changes nothing; another coordinator's is recorded too, both are on
+    it), the page's row if it came from a call, an audit entry, and the notices to the
+    other coordinators paged or told about the referral and to the officer. No page for
+    the referral goes to this person after it: the escalation pages nobody who
+    acknowledged, and the page sender drops a waiting page of theirs at send time."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        referral = await referrals_table.by_id(tx, referral_id)
+        if referral is None or referral.status is not Status.OFFERED:
+            return Acked(first=False, taken=True)
+        if page_row_id is not None:
+            await pages_table.acknowledge(tx, page_row_id, now, via)
+        before = await pages_table.acknowledgements(tx, referral_id)
+        others = []
+        for ack in before:
+            if ack.person_id != person.id:
+                found = await people.by_id(tx, ack.person_id)
+                others.append(found.display_name if found else "?")
+        if not await pages_table.acknowledge_referral(tx, referral_id, person.id, now, via):
+            return Acked(first=False, others=tuple(others))
+        await audit.record(
+            tx,
+            now=now,
+            action="referral.page_acknowledged",
+            actor_telegram_id=person.telegram_id,
+            actor_person_id=person.id,
+            subject=referral.ref,
+            detail=via,
+        )
+        told = {
+            o.person_id
+            for o in await offers.of_referral(tx, referral_id)
+            if o.kind == "coordinator"
+        }
+        told |= await pages_table.paged_people(tx, referral_id)
+        told -= {person.id, referral.officer_id}
+        values = {"name": person.display_name, "at": now.isoformat(), "via": via}
+        notices = [
+            Notice(NoticeKind.ON_IT, found, referral_id, values=values)
+            for found in [await people.by_id(tx, pid) for pid in sorted(told)]
+            if found is not None and found.active
+        ]
+        officer = await people.by_id(tx, referral.officer_id)
+        if officer is not None:
+            notices.append(Notice(NoticeKind.ON_IT_OFFICER, officer, referral_id, values=values))
+        await outbox.enqueue(tx, services, notices)
+    return Acked(first=True, others=tuple(others))
+
+
+async def page_people(
+    tx: Conn,
+    services: Services,
+    referral: Referral,
+    persons: Iterable[Person],
+) -> int:
+    """Page each of ``persons`` about ``referral`` on every usable method (verified, not
+    failing), in the caller's transaction (the escalation step's, so a step's pages are
+    written once, with the step); nobody who already said they are on it. Returns how
+    many pages were written."""
+    content = PageContent(referral.ref, referral.category, referral.urgency.value)
+    written = 0
+    for person in persons:
+        if await pages_table.has_acknowledged(tx, referral.id, person.id):
+            continue
+        for method in await methods_table.of_person(tx, person.id):
+            if method.usable:
+                await page(tx, services, method, content, referral_id=referral.id)
+                written += 1
+    return written
+
+
+async def still_wanted(services: Services, page_row: Page) -> bool:
+    """Whether a page is still worth sending at send time: its referral still waits for
+    someone (not accepted, assigned or withdrawn meanwhile) and its person has not said
+    they are on it. A page about no referral always is."""
+    if page_row.referral_id is None:
+        return True
+    reader = services.db.reader
+    referral = await referrals_table.by_id(reader, page_row.referral_id)
+    if referral is None or referral.status is not Status.OFFERED:
+        return False
+    return not await pages_table.has_acknowledged(reader, referral.id, page_row.person_id)
+
+
+async def contact_refused(services: Services, page_row: Page, method: ContactMethod) -> None:
+    """The provider refused ``method`` (the page sender's ``on_refused``): the
+    coordinators hear (those on duty, else all, for the referral's team), as for a
+    person Telegram cannot reach, and so does the person, through the outbox."""
+    now = services.clock.now()
+    async with services.db.write() as tx:
+        person = await people.by_id(tx, method.person_id)
+        if person is None:
+            return
+        team_id = None
+        if page_row.referral_id is not None:
+            referral = await referrals_table.by_id(tx, page_row.referral_id)
+            team = services.config.team_of(referral.station_id) if referral else None
+            team_id = team.id if team else None
+        values = {"person": person.display_name, "channel": method.kind.value}
+        coordinators = await overdue.coordinators_to_tell(tx, services, team_id, now, person)
+        notices = [Notice(NoticeKind.CONTACT_FAILING, c, None, values=values) for c in coordinators]
+        notices.append(
+            Notice(NoticeKind.PAGE_REFUSED, person, None, values={"channel": method.kind.value})
+        )
+        await outbox.enqueue(tx, services, notices)
+
+
+async def history(
+    services: Services, referral_id: int
+) -> tuple[list[PageRecord], list[Acknowledgement]]:
+    """A referral's pages (sent at, channel, the person's acknowledgement) and who said
+    they are on it: for /status and the morning handover."""
+    reader = services.db.reader
+    return (
+        await pages_table.of_referral(reader, referral_id),
+        await pages_table.acknowledgements(reader, referral_id),
+    )
