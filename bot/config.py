@@ -100,6 +100,8 @@ class PagingSettings(_Strict):
     # English voices: en-GB or en-US.
     english: str = Field(default="en-GB", pattern=r"^en-(GB|US)$")
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Where a number typed without its country code is (/phone): "6123 4567" in HK.
+    default_region: str = Field(default="HK", pattern=r"^[A-Z]{2}$")
     # When the escalation pages (bot/services/escalation.py): the people told at this
     # level or above (2: the coordinator on duty, 3: every coordinator), and only at
     # night (outside the team's service hours) when night_only. Overrides per urgency

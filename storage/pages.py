@@ -16,6 +16,7 @@ from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
 KIND = "page"  # the outbox kind of every page (the channel says which)
+CODE_KIND = "phone_code"  # a verification code's SMS (/phone), sent by the page sender
 
 
 async def insert(
@@ -47,6 +48,28 @@ async def insert(
             token,
             to_db(now),
             to_db(first_attempt),
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def insert_code(
+    conn: Conn, *, person_id: int, contact_method_id: int, code: str, now: datetime
+) -> int:
+    """Write a verification code's SMS in the caller's transaction; returns its outbox
+    id. The code is in ``vals``, sealed like every row's, and erased once sent."""
+    cursor = await conn.execute(
+        "INSERT INTO outbox (kind, channel, contact_method_id, recipient_id, vals,"
+        " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            CODE_KIND,
+            Channel.SMS.value,
+            contact_method_id,
+            person_id,
+            seal(conn, "outbox", "vals", json.dumps({"code": code})),
+            to_db(now),
+            to_db(now),
         ),
     )
     assert cursor.lastrowid is not None
@@ -88,10 +111,12 @@ async def claim(conn: Conn, page_id: int, now: datetime, lease_expired: datetime
 
 
 async def mark_sent(conn: Conn, page_id: int, now: datetime, provider_id: str | None) -> None:
-    """Sent: the provider accepted it (``provider_id``: its SID, kept for the record)."""
+    """Sent: the provider accepted it (``provider_id``: its SID, kept for the record).
+    A verification code's row forgets the code: it has done its work."""
     await conn.execute(
         "UPDATE outbox SET sent_at = ?, provider_id = ?, attempts = attempts + 1,"
-        " claimed_at = NULL WHERE id = ? AND sent_at IS NULL",
+        " claimed_at = NULL, vals = CASE WHEN kind = 'phone_code' THEN '{}' ELSE vals END"
+        " WHERE id = ? AND sent_at IS NULL",
         (to_db(now), provider_id, page_id),
     )
 
@@ -105,12 +130,13 @@ async def wait_until(conn: Conn, page_id: int, at: datetime) -> None:
 
 
 async def last_sent(conn: Conn, person_id: int, channel: Channel) -> datetime | None:
-    """When the person was last paged on ``channel`` (the rate limit)."""
+    """When the person was last paged on ``channel`` (the rate limit; a verification
+    code's SMS is not a page and does not count)."""
     row = await fetch_one(
         conn,
         "SELECT MAX(sent_at) AS at FROM outbox WHERE recipient_id = ? AND channel = ?"
-        " AND sent_at IS NOT NULL",
-        (person_id, channel.value),
+        " AND sent_at IS NOT NULL AND kind = ?",
+        (person_id, channel.value, KIND),
     )
     return from_db(row["at"]) if row and row["at"] else None
 
@@ -153,6 +179,7 @@ def _page(conn: Conn, row: Row) -> Page:
         created_at=from_db(row["created_at"]),
         acknowledged_at=from_db(row["acknowledged_at"]) if row["acknowledged_at"] else None,
         acknowledged_via=row["acknowledged_via"],
+        code=values.get("code") if row["kind"] == CODE_KIND else None,
     )
 
 

@@ -9,7 +9,7 @@ Nothing here knows Telegram, SQL or a provider.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -96,6 +96,9 @@ class Page:
     created_at: datetime
     acknowledged_at: datetime | None = None
     acknowledged_via: str | None = None
+    # Set for a verification code's SMS (``/phone``) rather than a page: the code to
+    # send (``content`` is then empty). Never in a repr, so never in a log line.
+    code: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ commit writes a page, looks again when the earliest retry falls due (and every
 :data:`LOOK_EVERY` in any case), and in tests and the sandbox sends only when asked to
 :meth:`PageSender.settle`.
 
-For each page, in order:
+A verification code of ``/phone`` (outbox kind ``phone_code``) is an SMS it sends too,
+without the rate limit (see :meth:`PageSender._code`). For each page, in order:
 
 1. **Claim** it (a lease of :data:`LEASE`): one ``UPDATE`` that only one sender wins.
    A page no longer wanted (its referral was accepted, assigned or withdrawn since it
@@ -47,7 +48,7 @@ from bot.domain.paging import Channel, ContactMethod, Page, PageContent
 from bot.paging import twiml
 from bot.paging.gateway import Gateway
 from bot.paging.providers import Refused, Unavailable
-from bot.paging.text import page_text
+from bot.paging.text import code_text, page_text
 from bot.paging.twilio import Twilio
 from bot.services import Services
 from bot.services import paging as paging_service
@@ -177,6 +178,9 @@ class PageSender:
         async with services.db.statement() as conn:
             if not await pages_table.claim(conn, page.id, now, now - LEASE):
                 return  # sent, given up, or another sender has it
+        if page.code is not None:
+            await self._code(page)
+            return
         if not await paging_service.still_wanted(services, page):
             await self._dead(page, "no longer needed")  # taken, or they are on it
             return
@@ -202,6 +206,36 @@ class PageSender:
             async with services.db.statement() as conn:
                 await pages_table.mark_sent(conn, page.id, services.clock.now(), provider_id)
             log.info("paged by %s for %s (page %s)", page.channel, page.content.ref, page.id)
+
+    async def _code(self, page: Page) -> None:
+        """A verification code's SMS (``/phone``): not a page, so no rate limit, and it
+        goes to a failing number too (typing the number again is how it is checked
+        again). A refusal marks the number failing, which ``/phone`` shows its owner; no
+        one else is told. Neither the code nor the number is logged."""
+        services = self.services
+        method = await contact_methods.by_id(services.db.reader, page.contact_method_id)
+        person = await people.by_id(services.db.reader, page.person_id)
+        if method is None or person is None or page.code is None:
+            await self._dead(page, "no such number")
+            return
+        if self.twilio is None:
+            log.warning("verification code %s not sent: twilio not configured", page.id)
+            await self._retry(page, "twilio not configured")
+            return
+        try:
+            sid = await self.twilio.sms(method.address, code_text(page.code, person.language))
+        except Refused as exc:
+            log.warning("verification code %s refused by the provider: %s", page.id, exc.code)
+            async with services.db.write() as tx:
+                await outbox_table.mark_dead(tx, page.id, services.clock.now(), exc.code)
+                await contact_methods.mark_failing(tx, method.id, services.clock.now(), exc.code)
+        except Unavailable as exc:
+            log.warning("verification code %s not sent yet: %s", page.id, exc.code)
+            await self._retry(page, exc.code)
+        else:
+            async with services.db.statement() as conn:
+                await pages_table.mark_sent(conn, page.id, services.clock.now(), sid)
+            log.info("verification code sent by sms (row %s)", page.id)
 
     async def _send(self, page: Page, method: ContactMethod, language: str) -> str | None:
         """Hand the page to its provider; the provider's id for it (a SID)."""

@@ -22,6 +22,12 @@ def page_text(ref: str, category: str, urgency: str, language: str) -> str:
     ).format(ref=ref, category=category, urgency=urgency)
 
 
+def code_text(code: str, language: str) -> str:
+    """The SMS that carries a verification code for ``/phone``: the code, nothing else."""
+    tr = Translator(language)
+    return tr("Your referral-bot code is {code}").format(code=code)
+
+
 def press_one(language: str) -> str:
     """Said on a call after the page: how to say "I'm on it"."""
     tr = Translator(language)
