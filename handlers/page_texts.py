@@ -76,17 +76,16 @@ def status_lines(tr: Translator, found: PagingHealth) -> list[str]:
         ),
     ]
     if found.failing:
+        whose = tr.join(
+            tr("{name} ({channel})", name=name, channel=tr(CHANNEL[channel]))
+            for name, channel in found.failing
+        )
         lines.append(
             tr.n(
                 "⚠️ {count} contact method failing: {whose}.",
                 "⚠️ {count} contact methods failing: {whose}.",
                 len(found.failing),
-                whose=Html(
-                    tr.join(
-                        tr("{name} ({channel})", name=name, channel=tr(CHANNEL[channel]))
-                        for name, channel in found.failing
-                    )
-                ),
+                whose=Html(whose),
             )
         )
     else:

@@ -43,7 +43,7 @@ async def _to_the_morning(n: object) -> None:
         ),
         (
             "zh_Hant",
-            "📟 {ref} 於 23:55 傳呼（Coord Chen：電話、短訊），23:57 由 Coord Chen 以電話確認",
+            "📟 {ref} 於 23:55 傳呼（Coord Chen：電話、短訊），23:57 由Coord Chen以電話確認",
         ),
     ],
 )
