@@ -39,6 +39,7 @@ LATIN_VALUED = frozenset(
         "cap",
         "code",
         "count",
+        "digits",  # keys pressed on a call
         "end",
         "expected",  # a time
         "given_up",
