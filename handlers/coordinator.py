@@ -10,9 +10,9 @@ from telegram.ext import BaseHandler
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Role
 from bot.domain.referral import Referral, Status
-from bot.services import care, coordinator, paging
+from bot.services import care, coordinator, page_trail, paging
 from bot.services import referrals as referral_service
-from handlers import callbacks, cards, notice_texts
+from handlers import callbacks, cards, notice_texts, page_texts
 from handlers.context import BotContext, me
 from handlers.guard import audit_refusal, requires
 from handlers.questions import ask_on_card
@@ -154,6 +154,7 @@ async def _on_it(update: Update, context: BotContext, referral: Referral) -> Non
         await query.answer(tr("This button is no longer active."), show_alert=True)
     elif acked.first:
         await query.answer(tr("Recorded: you are on it. No more pages for it; the others hear."))
+        await _redraw(query, context, referral.id)  # the card says so too
     else:
         await query.answer(tr("You already said you are on it."))
 
@@ -190,6 +191,9 @@ async def _redraw(query: CallbackQuery, context: BotContext, referral_id: int) -
     assert referral is not None
     asked = await coordinator.history(services, referral.id)
     text = cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
+    trail = await page_trail.of_referral(services, referral.id, referral.ref)
+    if trail is not None:  # whom paging reached, and who said they are on it
+        text += "\n" + page_texts.trail_line(tr, services.config.zone, trail)
     message_id = query.message.message_id if query.message is not None else None
     late = await coordinator.card_lateness(services, person, referral.id, message_id)
     text += cards.late_line(tr, late)

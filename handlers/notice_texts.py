@@ -29,7 +29,8 @@ from bot.services.care import Pending
 from bot.services.coordinator import Asked
 from bot.services.cover import Gap
 from bot.services.notices import Notice, NoticeKind
-from handlers import callbacks, cards, labels
+from bot.services.page_trail import PageTrail
+from handlers import callbacks, cards, labels, page_texts
 from handlers.replies import local_time
 
 
@@ -57,6 +58,9 @@ class Facts:
     taken_from: Mapping[int, str] = field(default_factory=dict)
     # HANDOVER: the assignees a referral on offer waits for, by referral id
     confirming: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    # HANDOVER: what paging did for each referral that paged someone, by referral id;
+    # ESCALATION: the referral's own (by its id too)
+    paged: Mapping[int, PageTrail] = field(default_factory=dict)
     gaps: tuple[Gap, ...] = ()  # GAP_WARNING: tonight's uncovered hours
     # The holder's case card and reminders (HOLDER_CARDS in handlers/notify.py): what the
     # stages hold, read only when the reader holds the case (never the officer's, never
@@ -749,6 +753,8 @@ def _escalation(tr: Translator, config: Config, facts: Facts) -> Shown:
     referral = facts.case
     assert facts.now is not None
     text = cards.escalation_text(tr, config, referral, list(facts.asked), facts.now)
+    if referral.id in facts.paged:
+        text += "\n" + page_texts.trail_line(tr, config.zone, facts.paged[referral.id])
     cannot = facts.declined
     if facts.notice.values.get("cannot") and cannot is not None:  # back from an assignment
         if cannot.reason == "left":  # deactivated before answering
@@ -1005,6 +1011,11 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
         lines.append(
             tr("🫂 Debrief to arrange: {worker}, {ref}", worker=pending.worker, ref=pending.ref)
         )
+    lines += [
+        page_texts.trail_line(tr, config.zone, facts.paged[r.id])
+        for r in facts.overnight
+        if r.id in facts.paged
+    ]
     if facts.night_callouts:
         lines.append(cards.night_line(tr, list(facts.night_callouts)))
     return Shown("\n".join(lines))

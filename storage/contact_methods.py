@@ -91,3 +91,14 @@ def _method(conn: Conn, row: Row) -> ContactMethod:
         failing_error=row["failing_error"],
         created_at=from_db(row["created_at"]),
     )
+
+
+async def failing(conn: Conn) -> list[tuple[int, ContactKind]]:
+    """(person, kind) of every method a provider refused and nobody has entered again:
+    no address, so /status needs no key and shows no number."""
+    rows = await fetch_all(
+        conn,
+        "SELECT person_id, kind FROM contact_methods WHERE failing_since IS NOT NULL"
+        " ORDER BY person_id, id",
+    )
+    return [(row["person_id"], ContactKind(row["kind"])) for row in rows]

@@ -251,14 +251,16 @@ class Depth:
 
 
 async def depth(conn: Conn, given_up_since: datetime) -> Depth:
-    # Three small reads by index (the outbox keeps every notice it ever sent).
+    # Three small reads by index (the outbox keeps every notice it ever sent). Telegram
+    # notices only: pages are counted apart (storage.pages.counts), and one dropped
+    # because it was no longer needed is not a person the bot cannot reach.
     rows = await fetch_all(
         conn,
-        "SELECT (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"
-        " AS waiting, (SELECT MIN(created_at) FROM outbox"
-        " WHERE sent_at IS NULL AND dead_at IS NULL) AS oldest,"
-        " (SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL AND dead_at >= ?)"
-        " AS given_up",
+        "SELECT (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL"
+        " AND channel = 'telegram') AS waiting, (SELECT MIN(created_at) FROM outbox"
+        " WHERE sent_at IS NULL AND dead_at IS NULL AND channel = 'telegram') AS oldest,"
+        " (SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL AND dead_at >= ?"
+        " AND channel = 'telegram') AS given_up",
         (to_db(given_up_since),),
     )
     row = rows[0]

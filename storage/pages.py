@@ -8,6 +8,7 @@ queries here take only pages, those in :mod:`storage.outbox` only Telegram rows.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.paging import Acknowledgement, Channel, Page, PageContent, PageRecord
@@ -17,6 +18,8 @@ from storage.timefmt import from_db, to_db
 
 KIND = "page"  # the outbox kind of every page (the channel says which)
 CODE_KIND = "phone_code"  # a verification code's SMS (/phone), sent by the page sender
+# The page sender's reason for a page it dropped unsent because nobody needs it now.
+NO_LONGER_NEEDED = "no longer needed"
 
 
 async def insert(
@@ -255,3 +258,31 @@ async def of_referral(conn: Conn, referral_id: int) -> list[PageRecord]:
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Pages for /status: waiting to be sent, and sent or given up since a moment
+    (a /phone verification code's SMS is not a page and is not counted).
+    A page dropped because nobody needed it any more (the referral was taken, or its
+    person said they are on it: the page sender's "no longer needed") is not given up."""
+
+    waiting: int
+    sent: int
+    given_up: int
+
+
+async def counts(conn: Conn, since: datetime) -> Counts:
+    row = await fetch_one(
+        conn,
+        "SELECT"
+        " SUM(CASE WHEN sent_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END) AS waiting,"
+        " SUM(CASE WHEN sent_at >= ? THEN 1 ELSE 0 END) AS sent,"
+        " SUM(CASE WHEN sent_at IS NULL AND dead_at >= ? AND last_error IS NOT ?"
+        " THEN 1 ELSE 0 END) AS given_up"
+        " FROM outbox WHERE channel <> 'telegram' AND kind <> ?",
+        (to_db(since), to_db(since), NO_LONGER_NEEDED, CODE_KIND),
+    )
+    if row is None:
+        return Counts(0, 0, 0)
+    return Counts(row["waiting"] or 0, row["sent"] or 0, row["given_up"] or 0)

@@ -182,7 +182,7 @@ class PageSender:
             await self._code(page)
             return
         if not await paging_service.still_wanted(services, page):
-            await self._dead(page, "no longer needed")  # taken, or they are on it
+            await self._dead(page, pages_table.NO_LONGER_NEEDED)  # taken, or they are on it
             return
         limit = timedelta(seconds=services.config.paging.rate_limit_seconds)
         last = await pages_table.last_sent(services.db.reader, page.person_id, page.channel)
