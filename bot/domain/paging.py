@@ -96,6 +96,9 @@ class Page:
     created_at: datetime
     acknowledged_at: datetime | None = None
     acknowledged_via: str | None = None
+    # When a sender first started a request to the provider for it without learning
+    # that it was sent (a crash, a timeout): the provider may have made it.
+    tried_at: datetime | None = None
 
 
 @dataclass(frozen=True)
