@@ -72,6 +72,7 @@ class FakeTwilio:
         self.refused: dict[str, int] = {}  # number → Twilio error code
         self.requests = 0  # create requests (POSTs)
         self.lists = 0  # list requests (GETs)
+        self.list_failures: list[int] = []  # statuses to answer next list requests
         self.holding: list[bool] = []  # next creates to hold: made first, or not
         self.held = 0  # creates held so far
         self.holding_now = asyncio.Event()  # a create is being held
@@ -212,6 +213,9 @@ class FakeTwilio:
     ) -> tuple[int, dict[str, Any]]:
         """(status, JSON) for a GET of a list resource, as Twilio would answer it."""
         self.lists += 1
+        if self.list_failures:
+            status = self.list_failures.pop(0)
+            return status, _error(20500, "Internal Server Error", status)
         expected = (
             "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         )
