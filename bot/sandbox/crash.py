@@ -147,6 +147,7 @@ class Counts:
     twilio_lists: int = 0  # reconciliation questions asked
     found_at_twilio: int = 0  # pages a run found made before a crash (not made again)
     kills_in_request: int = 0  # kills while the fake Twilio held a request
+    made_in_request: int = 0  # of those, the call or SMS was made (the answer lost)
     keypresses: int = 0
     acknowledgements: int = 0
     latest_page_after_taken: float = 0.0  # seconds (bot time), at most PAGE_TOLERANCE
@@ -600,6 +601,7 @@ async def _check_pages(
     counts.calls, counts.sms = len(twilio.calls), len(twilio.messages)
     counts.gateway_posts, counts.gateway_repeats = len(gateway.log), gateway.repeats
     counts.twilio_lists, counts.keypresses = twilio.lists, pagers.keypresses
+    counts.made_in_request = twilio.held_made
     counts.found_at_twilio = log_text.count("found at twilio, not sent again")
     by_sid = Counter(r["provider_id"] for r in rows if r["provider_id"])
     by_token = {r["page_token"]: r for r in rows}

@@ -75,6 +75,7 @@ class FakeTwilio:
         self.list_failures: list[int] = []  # statuses to answer next list requests
         self.holding: list[bool] = []  # next creates to hold: made first, or not
         self.held = 0  # creates held so far
+        self.held_made = 0  # of those, made before holding
         self.holding_now = asyncio.Event()  # a create is being held
         self._release = asyncio.Event()
         self._server: HTTPServer | None = None
@@ -174,6 +175,7 @@ class FakeTwilio:
         if self.holding:
             if self.holding.pop(0):
                 self.log.append(made)
+                self.held_made += 1
             self.held += 1
             self._release.clear()
             self.holding_now.set()
