@@ -124,6 +124,36 @@ async def mark_sent(conn: Conn, page_id: int, now: datetime, provider_id: str | 
     )
 
 
+async def trying(conn: Conn, page_id: int, now: datetime) -> None:
+    """A request for the page is about to go to its provider: remember when (migration
+    0032), so that whoever tries it next, in this run or after a crash, first asks the
+    provider whether it was made. (An earlier time is replaced: the sender asked about
+    it, and nothing was made, before trying again.)"""
+    await conn.execute("UPDATE outbox SET page_tried_at = ? WHERE id = ?", (to_db(now), page_id))
+
+
+async def untried(conn: Conn, page_id: int, tried_at: datetime) -> None:
+    """The provider answered that request with an error: nothing was made, nothing to
+    ask about (unless a later request has been stamped since)."""
+    await conn.execute(
+        "UPDATE outbox SET page_tried_at = NULL WHERE id = ? AND page_tried_at = ?",
+        (page_id, to_db(tried_at)),
+    )
+
+
+async def held_provider_ids(conn: Conn, provider_ids: list[str]) -> set[str]:
+    """Which of ``provider_ids`` (SIDs) a page already holds as what was sent for it."""
+    if not provider_ids:
+        return set()
+    marks = ", ".join("?" for _ in provider_ids)
+    rows = await fetch_all(
+        conn,
+        f"SELECT provider_id FROM outbox WHERE channel <> 'telegram' AND provider_id IN ({marks})",  # noqa: S608 - placeholders only
+        tuple(provider_ids),
+    )
+    return {row["provider_id"] for row in rows}
+
+
 async def wait_until(conn: Conn, page_id: int, at: datetime) -> None:
     """Not tried now (the person's rate limit): due at ``at``, claim released, no attempt."""
     await conn.execute(
@@ -183,6 +213,7 @@ def _page(conn: Conn, row: Row) -> Page:
         acknowledged_at=from_db(row["acknowledged_at"]) if row["acknowledged_at"] else None,
         acknowledged_via=row["acknowledged_via"],
         code=values.get("code") if row["kind"] == CODE_KIND else None,
+        tried_at=from_db(row["page_tried_at"]) if row["page_tried_at"] else None,
     )
 
 

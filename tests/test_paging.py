@@ -351,6 +351,135 @@ async def test_a_crash_after_the_gateway_took_a_page_repeats_it_with_the_same_ke
         assert (await r.row(page_id))["sent_at"]
 
 
+@pytest.mark.parametrize("kind", [ContactKind.VOICE, ContactKind.SMS])
+async def test_a_page_twilio_made_before_a_crash_is_found_and_not_made_again(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, kind: ContactKind
+) -> None:
+    """Twilio accepted the call (or SMS), the bot died before marking the row: the next
+    run asks Twilio's list, finds it, and marks the page sent with its SID: the
+    coordinator's phone rings once."""
+    async with rig(config_path) as r:
+        page_id = await r.page(await r.method(kind, NUMBER))
+
+        async def killed(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("killed")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(pages_table, "mark_sent", killed)
+            await r.sender.settle()
+        assert len(r.twilio.log) == 1 and (await r.row(page_id))["sent_at"] is None
+        r.clock.advance(LEASE + timedelta(seconds=1))
+        await outbox_service.release(r.services)  # the next run starts
+        second = page_sender(r.services)
+        try:
+            await second.settle()
+        finally:
+            await second.close()
+        assert len(r.twilio.log) == 1 and r.twilio.lists == 1
+        row = await r.row(page_id)
+        assert row["sent_at"] and row["provider_id"] == r.twilio.log[0].sid
+
+
+async def test_a_page_claimed_that_never_reached_twilio_is_sent_once(config_path: Path) -> None:
+    """Claimed and about to be sent, then killed before Twilio had it: the next run asks,
+    finds nothing, and calls, once; asking again later finds that call as this page's."""
+    async with rig(config_path) as r:
+        page_id = await r.page(await r.method(ContactKind.VOICE, NUMBER))
+        now = r.clock.now()
+        async with r.services.db.statement() as conn:  # claimed, stamped, then killed
+            assert await pages_table.claim(conn, page_id, now, now - LEASE)
+            await pages_table.trying(conn, page_id, now)
+        r.clock.advance(LEASE + timedelta(seconds=1))
+        await r.sender.settle()
+        assert len(r.twilio.calls) == 1 and r.twilio.lists == 1
+        assert (await r.row(page_id))["provider_id"] == r.twilio.calls[0].sid
+        r.clock.advance(LEASE * 3)
+        await r.sender.settle()
+        assert len(r.twilio.calls) == 1
+
+
+async def test_reconciling_waits_until_twilio_can_list_the_call(config_path: Path) -> None:
+    """Started again at once after a kill: the page is not sent blind and not looked
+    for yet (Twilio lists a call once dialled); a minute on it is, and goes once."""
+    async with rig(config_path) as r:
+        page_id = await r.page(await r.method(ContactKind.VOICE, NUMBER))
+        now = r.clock.now()
+        async with r.services.db.statement() as conn:
+            assert await pages_table.claim(conn, page_id, now, now - LEASE)
+            await pages_table.trying(conn, page_id, now)
+        await outbox_service.release(r.services)  # restarted straight away
+        await r.sender.settle()
+        assert r.twilio.calls == [] and r.twilio.lists == 0
+        r.clock.advance(page_sending.RECONCILE_AFTER)
+        await r.sender.settle()
+        assert len(r.twilio.calls) == 1 and r.twilio.lists == 1
+
+
+async def test_an_earlier_pages_call_is_not_taken_for_this_one(config_path: Path) -> None:
+    """The person was called for an earlier page (its SID on that row); this page's
+    request died before Twilio: that earlier call is not this page's, so it is made."""
+    async with rig(config_path, rate=0) as r:
+        method = await r.method(ContactKind.VOICE, NUMBER)
+        await r.page(method)
+        await r.sender.settle()
+        assert len(r.twilio.calls) == 1
+        page_id = await r.page(method)
+        now = r.clock.now()
+        async with r.services.db.statement() as conn:
+            assert await pages_table.claim(conn, page_id, now, now - LEASE)
+            await pages_table.trying(conn, page_id, now)
+        r.clock.advance(LEASE + timedelta(seconds=1))
+        await r.sender.settle()
+        assert len(r.twilio.calls) == 2
+        assert (await r.row(page_id))["provider_id"] == r.twilio.calls[1].sid
+
+
+async def test_twilio_not_answering_the_question_sends_nothing_blind(config_path: Path) -> None:
+    async with rig(config_path) as r:
+        page_id = await r.page(await r.method(ContactKind.SMS, NUMBER))
+        now = r.clock.now()
+        async with r.services.db.statement() as conn:
+            assert await pages_table.claim(conn, page_id, now, now - LEASE)
+            await pages_table.trying(conn, page_id, now)
+        r.clock.advance(LEASE + timedelta(seconds=1))
+        r.twilio.list_failures.append(503)
+        await r.sender.settle()
+        assert r.twilio.messages == [] and r.twilio.lists == 1
+        r.clock.advance(backoff(5))
+        await r.sender.settle()
+        assert len(r.twilio.messages) == 1
+
+
+async def test_the_fake_lists_as_twilio_does(config_path: Path) -> None:
+    """The list resources the reconciliation reads: filters by number and date (dates
+    only), newest first, pages linked by next_page_uri; anything else is refused."""
+    async with rig(config_path, rate=0) as r:
+        method = await r.method(ContactKind.VOICE, NUMBER)
+        for _ in range(3):
+            await r.page(method)
+            await r.sender.settle()
+            r.clock.advance(timedelta(minutes=1))
+        url = r.twilio.base_url + f"/2010-04-01/Accounts/{SID}/Calls.json"
+        async with httpx.AsyncClient(auth=(SID, TOKEN)) as http:
+            day = r.clock.now().date().isoformat()
+            first = (
+                await http.get(url, params={"To": NUMBER, "StartTime>": day, "PageSize": 2})
+            ).json()
+            assert [c["sid"] for c in first["calls"]] == [c.sid for c in r.twilio.calls[::-1][:2]]
+            assert first["previous_page_uri"] is None and first["page_size"] == 2
+            rest = (await http.get(r.twilio.base_url + first["next_page_uri"])).json()
+            assert [c["sid"] for c in rest["calls"]] == [r.twilio.calls[0].sid]
+            assert rest["next_page_uri"] is None
+            later = {"To": NUMBER, "StartTime>": "2099-01-01"}
+            assert (await http.get(url, params=later)).json()["calls"] == []
+            other = {"To": "+85290000000"}
+            assert (await http.get(url, params=other)).json()["calls"] == []
+            for bad in ({"StartTime>": "2026-11-26T02:00:00Z"}, {"DateSent>": day}):
+                assert (await http.get(url, params=bad)).status_code == 400
+        async with httpx.AsyncClient() as stranger:
+            assert (await stranger.get(url)).status_code == 401
+
+
 # -- the rate limit -----------------------------------------------------------------------
 
 

@@ -99,6 +99,9 @@ class Page:
     # Set for a verification code's SMS (``/phone``) rather than a page: the code to
     # send (``content`` is then empty). Never in a repr, so never in a log line.
     code: str | None = field(default=None, repr=False)
+    # When a sender first started a request to the provider for it without learning
+    # that it was sent (a crash, a timeout): the provider may have made it.
+    tried_at: datetime | None = None
 
 
 @dataclass(frozen=True)

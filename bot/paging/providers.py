@@ -15,8 +15,11 @@ class Refused(Exception):
 
 class Unavailable(Exception):
     """The provider could not take it now (5xx, a timeout, no connection): try again
-    later. ``code`` names it without personal data."""
+    later. ``code`` names it without personal data. ``answered``: the provider answered
+    with an error (a 5xx, a 429), so it made nothing; not so after a timeout or a lost
+    connection, when it may have."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, *, answered: bool = False) -> None:
         super().__init__(code)
         self.code = code
+        self.answered = answered

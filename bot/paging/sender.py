@@ -24,13 +24,27 @@ without the rate limit (see :meth:`PageSender._code`). For each page, in order:
    it, with :data:`~bot.services.notices.NoticeKind.CONTACT_FAILING`).
 
 Never twice for one row: a page marked sent is never claimed again, by this process or
-by the next one after a crash. The one window left is a crash (or a lost answer) after
-the provider accepted the request and before the row is marked sent: the lease then
-runs out and the page is sent again, so the person is called twice. Better twice than
-never, and narrowed: the window is one HTTP round trip; the gateway receives the same
-``Idempotency-Key`` (the page's token) both times and can drop the repeat; Twilio's
-Calls and Messages resources have no idempotency key, so the repeat is a second call,
-and the SID of the one that was marked is kept on the row for the record.
+by the next one after a crash. The window between the provider accepting a request and
+the row being marked sent (a kill -9, a lost answer, a timeout) is closed per provider:
+
+* **Twilio** (calls, SMS) takes no idempotency key, so the sender remembers, before
+  each request, when it went (``page_tried_at``, kept across restarts; cleared when
+  Twilio answers with an error, which makes nothing). A page that has such a time is
+  never sent blindly again: once
+  :data:`RECONCILE_AFTER` has passed since that first request (Twilio has then dialled
+  the call or sent the message, so its list shows it), the sender asks Twilio's list
+  of calls or messages (:meth:`~bot.paging.twilio.Twilio.made_since`) for one from our
+  number to the person's, created since that moment (less :data:`SKEW` for the two
+  clocks), whose SID no other page holds, and for an SMS with the very text this page
+  says (the Call resource returns no field of ours, so a call matches by number and
+  time). Found: the page is marked sent with that SID, and nothing is sent. Not found:
+  it is sent. Twilio not answering the question: tried again later, never sent blind.
+* **The gateway** receives the same ``Idempotency-Key`` (the page's token) on every
+  try and drops a repeat.
+
+What stays: two in-doubt pages to one person on one channel can swap SIDs (each is
+matched to a call that was made, so both were made), and a call Twilio made but lists
+only after :data:`RECONCILE_AFTER` (its queue held it longer) would be made again.
 """
 
 from __future__ import annotations
@@ -49,7 +63,7 @@ from bot.paging import twiml
 from bot.paging.gateway import Gateway
 from bot.paging.providers import Refused, Unavailable
 from bot.paging.text import code_text, page_text
-from bot.paging.twilio import Twilio
+from bot.paging.twilio import Made, Twilio
 from bot.services import Services
 from bot.services import paging as paging_service
 from storage import contact_methods, people
@@ -63,6 +77,11 @@ LOOK_EVERY = timedelta(seconds=5)
 FIRST_RETRY = timedelta(seconds=15)
 MAX_RETRY = timedelta(minutes=5)  # a page is urgent: never more than this apart
 MAX_ATTEMPTS = 12
+# Reconciling: ask Twilio no sooner than this after the first request (it lists a call
+# once dialled, a message once sent), and accept records created this much before it
+# (Twilio's clock and ours differ a little).
+RECONCILE_AFTER = timedelta(minutes=1)
+SKEW = timedelta(minutes=2)
 GATHER_PATH = "/paging/twilio/gather/{token}"
 
 # (reader's language, what the page is about) → (category name, urgency name), in that
@@ -179,7 +198,18 @@ class PageSender:
             if not await pages_table.claim(conn, page.id, now, now - LEASE):
                 return  # sent, given up, or another sender has it
         if page.code is not None:
-            await self._code(page)
+            await self._code(page)  # a code SMS sent twice is harmless: no reconciling
+            return
+        method = await contact_methods.by_id(services.db.reader, page.contact_method_id)
+        person = await people.by_id(services.db.reader, page.person_id)
+        # An earlier request may have reached the provider: ask before anything else (a
+        # page that was made is recorded as sent, even if no longer wanted now).
+        if (
+            page.tried_at is not None
+            and method is not None
+            and person is not None
+            and await self._reconciled(page, method, person.language)
+        ):
             return
         if not await paging_service.still_wanted(services, page):
             await self._dead(page, pages_table.NO_LONGER_NEEDED)  # taken, or they are on it
@@ -190,17 +220,21 @@ class PageSender:
             async with services.db.statement() as conn:
                 await pages_table.wait_until(conn, page.id, last + limit)
             return
-        method = await contact_methods.by_id(services.db.reader, page.contact_method_id)
-        person = await people.by_id(services.db.reader, page.person_id)
         if method is None or person is None or method.failing_since is not None:
             await self._dead(page, "no usable contact method")
             return
+        tried_at = services.clock.now()
+        async with services.db.statement() as conn:
+            await pages_table.trying(conn, page.id, tried_at)
         try:
             provider_id = await self._send(page, method, person.language)
         except Refused as exc:
             await self._refused(page, method, exc.code)
         except Unavailable as exc:
             log.warning("page %s for %s not sent yet: %s", page.id, page.content.ref, exc.code)
+            if exc.answered:  # it made nothing: the next try need not ask
+                async with services.db.statement() as conn:
+                    await pages_table.untried(conn, page.id, tried_at)
             await self._retry(page, exc.code)
         else:
             async with services.db.statement() as conn:
@@ -236,6 +270,61 @@ class PageSender:
             async with services.db.statement() as conn:
                 await pages_table.mark_sent(conn, page.id, services.clock.now(), sid)
             log.info("verification code sent by sms (row %s)", page.id)
+
+    async def _reconciled(self, page: Page, method: ContactMethod, language: str) -> bool:
+        """For a page tried before (see the module docstring): True when the sender is
+        done with it for now: found at Twilio and marked sent, or the question waits
+        (too soon to ask, or Twilio did not answer). False: send it."""
+        if page.channel is Channel.WEBHOOK or self.twilio is None or page.tried_at is None:
+            return False  # the gateway drops a repeat by its Idempotency-Key
+        services, now = self.services, self.services.clock.now()
+        if now < page.tried_at + RECONCILE_AFTER:
+            async with services.db.statement() as conn:
+                await pages_table.wait_until(conn, page.id, page.tried_at + RECONCILE_AFTER)
+            return True
+        resource = "Messages" if page.channel is Channel.SMS else "Calls"
+        try:
+            listed = await self.twilio.made_since(resource, method.address, page.tried_at - SKEW)
+        except Unavailable as exc:
+            log.warning("page %s: cannot ask twilio: %s", page.id, exc.code)
+            await self._retry(page, exc.code)
+            return True
+        found = await self._match(page, method, language, listed)
+        if found is None:
+            return False
+        async with services.db.statement() as conn:
+            await pages_table.mark_sent(conn, page.id, services.clock.now(), found.sid)
+        log.info(
+            "page %s for %s was made before a restart: found at twilio, not sent again",
+            page.id,
+            page.content.ref,
+        )
+        return True
+
+    async def _match(
+        self, page: Page, method: ContactMethod, language: str, listed: list[Made]
+    ) -> Made | None:
+        """The oldest listed call or message that is this page's (see the module
+        docstring), or None."""
+        assert self.twilio is not None and page.tried_at is not None
+        since = page.tried_at - SKEW
+        text = None
+        if page.channel is Channel.SMS:
+            category, urgency = self.names(language, page.content)
+            text = page_text(page.content.ref, category, urgency, language)
+        candidates = [
+            made
+            for made in listed
+            if made.to == method.address
+            and made.from_ == self.twilio.from_number
+            and made.created >= since
+            and (text is None or made.body == text)
+        ]
+        held = await pages_table.held_provider_ids(
+            self.services.db.reader, [made.sid for made in candidates]
+        )
+        mine = [made for made in candidates if made.sid not in held]
+        return min(mine, key=lambda made: made.created) if mine else None
 
     async def _send(self, page: Page, method: ContactMethod, language: str) -> str | None:
         """Hand the page to its provider; the provider's id for it (a SID)."""
