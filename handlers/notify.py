@@ -240,6 +240,16 @@ async def _send(context: BotContext, facts: Facts, shown: Shown) -> None:
     )
 
 
+async def _send_debrief(context: BotContext, facts: Facts, shown: Shown) -> None:
+    """A debrief offered or asked for: never urgent, so silent in the quiet hours."""
+    await context.bot.send_message(
+        facts.notice.recipient.telegram_id,
+        shown.text,
+        reply_markup=shown.buttons,
+        disable_notification=care.hushed(context.services),
+    )
+
+
 async def _send_card(context: BotContext, facts: Facts, shown: Shown) -> None:
     """An offer or a coordinator's card: sent, then recorded so it can be edited later."""
     chat_id = facts.notice.recipient.telegram_id
@@ -341,6 +351,8 @@ _CALLS: dict[NoticeKind, Call] = {
     NoticeKind.HANDED_OVER: _edit_or_send,
     NoticeKind.HANDOVER_OFFER: _send_request_card,
     NoticeKind.HANDOVER_WITHDRAWN: _edit_or_send,
+    NoticeKind.DEBRIEF_OFFER: _send_debrief,
+    NoticeKind.DEBRIEF_ASKED: _send_debrief,
 }
 
 
