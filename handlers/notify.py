@@ -241,7 +241,8 @@ async def _send(context: BotContext, facts: Facts, shown: Shown) -> None:
 
 
 async def _send_debrief(context: BotContext, facts: Facts, shown: Shown) -> None:
-    """A debrief offered or asked for: never urgent, so silent in the quiet hours."""
+    """A debrief offered, asked for or arranged: never urgent, so silent in the quiet
+    hours."""
     await context.bot.send_message(
         facts.notice.recipient.telegram_id,
         shown.text,
@@ -353,6 +354,7 @@ _CALLS: dict[NoticeKind, Call] = {
     NoticeKind.HANDOVER_WITHDRAWN: _edit_or_send,
     NoticeKind.DEBRIEF_OFFER: _send_debrief,
     NoticeKind.DEBRIEF_ASKED: _send_debrief,
+    NoticeKind.DEBRIEF_ARRANGED: _send_debrief,
 }
 
 

@@ -128,6 +128,10 @@ async def test_a_debrief_in_the_quiet_hours_arrives_silently(config_path: Path) 
         offer = next(m for m in chen.bot_messages if "Please offer Li Na a debrief." in m.plain)
         asked = next(m for m in chen.bot_messages if "Li Na asks for a debrief" in m.plain)
         assert offer.disable_notification and asked.disable_notification
+        await chen.tap("✅ Debrief arranged", message=asked)
+        await w.settle()
+        arranged = next(m for m in li.bot_messages if "has arranged your debrief" in m.plain)
+        assert arranged.disable_notification  # the worker is not woken to hear it either
 
 
 async def test_a_debrief_in_the_day_rings(config_path: Path) -> None:
