@@ -18,6 +18,7 @@ from bot.services import case_work as case_work_service
 from storage import audit
 from storage.db import fetch_all
 from tests.stories import close_case, draft, enrol, file, station
+from tests.test_case_endings import THURSDAY_1000
 from tests.test_sealing import _raw_bytes, _with_key_file
 
 GOAL = "CanaryGoal: rent arrears settled"
@@ -540,3 +541,46 @@ async def test_logging_contacts_counts_as_an_update_and_the_weekly_nudge_waits_f
         w.clock.advance(timedelta(hours=9))  # 08:00
         await remind(w)
         assert stale in li.last.plain
+
+
+async def test_a_review_reminded_before_a_handover_is_reminded_to_the_new_holder(
+    config_path: Path,
+) -> None:
+    """Li is reminded of the plan review, then hands the case to Zhou: Zhou is reminded
+    himself, and only after the wait are the coordinators told that he has not marked
+    it done (never the day after he took it, for a reminder he never had)."""
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        await coordinator.send("/available")
+        await file(w, draft("family_dispute"))
+        await _plan_with_goals(li, GOAL)
+        await li.tap("📅 Review date")
+        await li.tap("In 7 days")
+        clock.advance(timedelta(days=7, hours=1))
+        await remind(w)
+        assert any("review date has come" in t for t in li.texts)
+        clock.advance(timedelta(minutes=30))  # Li reads it, then hands the case over
+        await li.send("/mine")
+        await w.settle()
+        await li.tap("🤝 Hand over", message=_case_card(li))
+        await li.tap(next(b for b in li.last.button_labels() if b.startswith("Zhou Min")))
+        await li.send("Leave from tomorrow.")
+        await zhou.tap("✅ I take it over")
+        await w.settle()
+        clock.advance(timedelta(hours=1))
+        await remind(w)
+        reminded = [m for m in zhou.bot_messages if "review date has come" in m.plain]
+        assert len(reminded) == 1 and "✔ Reviewed" in reminded[0].button_labels()
+        clock.advance(timedelta(days=1, hours=1))
+        await remind(w)
+        assert not any("plan review" in t for t in coordinator.texts)
+        clock.advance(timedelta(days=1))
+        await remind(w)
+        told = [t for t in coordinator.texts if "plan review" in t]
+        assert len(told) == 1 and "Zhou Min has not marked the plan review" in told[0]
+        assert sum("review date has come" in t for t in li.texts) == 1  # not Li again
