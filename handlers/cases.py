@@ -897,11 +897,15 @@ async def _ask_linkage(
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
     await query.answer()
-    text = (
-        cards.headline(tr, context.services.config, referral)
-        + "\n"
-        + tr("You linked the person to {name}. Did the service happen?", name=link.name)
-    )
+    asked = tr("You linked the person to {name}. Did the service happen?", name=link.name)
+    held_since = referral.held_since
+    if held_since is not None and link.created_at < held_since:  # the previous holder's
+        asked = tr(
+            "The person was linked to {name} before you took this case over. "
+            "Did the service happen?",
+            name=link.name,
+        )
+    text = cards.headline(tr, context.services.config, referral) + "\n" + asked
     rows = list(linkage_buttons(tr, referral, link.id).inline_keyboard)
     rows.append(
         (
