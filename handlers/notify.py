@@ -236,7 +236,10 @@ _LOOKUPS: dict[NoticeKind, Lookup] = {
 async def _send(context: BotContext, facts: Facts, shown: Shown) -> None:
     """A new message in the recipient's chat."""
     await context.bot.send_message(
-        facts.notice.recipient.telegram_id, shown.text, reply_markup=shown.buttons
+        facts.notice.recipient.telegram_id,
+        shown.text,
+        reply_markup=shown.buttons,
+        protect_content=shown.protect,
     )
 
 
@@ -337,7 +340,9 @@ async def _reveal_case(context: BotContext, facts: Facts, shown: Shown) -> None:
             await context.bot.send_message(chat_id, shown.lead)
         tr = Translator(notice.recipient.language)
         await send_details(context, notice.recipient, tr, referral)
-    await context.bot.send_message(chat_id, shown.text, reply_markup=shown.buttons)
+    await context.bot.send_message(
+        chat_id, shown.text, reply_markup=shown.buttons, protect_content=shown.protect
+    )
 
 
 _CALLS: dict[NoticeKind, Call] = {
