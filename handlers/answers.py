@@ -33,7 +33,7 @@ from handlers.questions import (
     GOAL_EDIT,
     PLAN_GOAL,
 )
-from handlers.replies import edit_card
+from handlers.replies import edit_card, protected
 from handlers.sender import reply
 
 log = logging.getLogger("referral_bot.answers")
@@ -201,7 +201,9 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
     markup = cards.case_buttons(tr, changed.referral, work) if work is not None else None
     if prompt.purpose == "withdraw_reason":
         body, told = cards.headline(tr, services.config, changed.referral), ""
-    await message.reply_text(f"{body}\n{done} {told}".rstrip(), reply_markup=markup)
+    await message.reply_text(
+        f"{body}\n{done} {told}".rstrip(), reply_markup=markup, protect_content=True
+    )
 
 
 HANDOVER_REASON = "handover_reason"
@@ -252,7 +254,11 @@ async def _stage_answer(update: Update, context: BotContext, prompt: Prompt, tex
         return
     work = await case_work.of(services, rid)
     body = cards.case_text(tr, services.config, referral, work)
-    await message.reply_text(f"{body}\n{done}", reply_markup=cards.case_buttons(tr, referral, work))
+    await message.reply_text(
+        f"{body}\n{done}",
+        reply_markup=cards.case_buttons(tr, referral, work),
+        protect_content=True,  # the holder's card with what they typed: see cards
+    )
 
 
 async def _follow_up_note(update: Update, context: BotContext, prompt: Prompt, text: str) -> None:
@@ -268,7 +274,9 @@ async def _follow_up_note(update: Update, context: BotContext, prompt: Prompt, t
     work = await case_work.of(services, rid)
     body = cards.case_text(tr, services.config, referral, work)
     await message.reply_text(
-        f"{body}\n{tr('Saved.')}", reply_markup=cards.case_buttons(tr, referral, work)
+        f"{body}\n{tr('Saved.')}",
+        reply_markup=cards.case_buttons(tr, referral, work),
+        protect_content=True,
     )
 
 
@@ -378,7 +386,7 @@ async def on_cancel(update: Update, context: BotContext) -> None:
         referral = await referral_service.get(services, prompt.referral_id)
         if referral is not None:  # skipped: the contact stays logged; the card again
             work = await case_work.of(services, referral.id)
-            body = cards.case_text(tr, services.config, referral, work)
+            body = cards.case_text(tr, services.config, referral, work, full=protected(query))
             await edit_card(
                 query,
                 f"{body}\n{tr('Contact logged.')}",

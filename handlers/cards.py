@@ -256,11 +256,17 @@ def incident_line(tr: Translator, referral: Referral, *, full: bool = False) -> 
 
 
 def case_text(
-    tr: Translator, config: Config, referral: Referral, work: CaseWork | None = None
+    tr: Translator,
+    config: Config,
+    referral: Referral,
+    work: CaseWork | None = None,
+    *,
+    full: bool = True,
 ) -> str:
     """A worker's own case at a glance (no personal details: those are on request; the
     police incident number's last four, to match the case to the police record), with
-    what its stages hold when ``work`` is given (the holder's own card only)."""
+    what its stages hold when ``work`` is given (the holder's own card only): the typed
+    lines themselves when ``full`` (a protected message), else only their counts."""
     lines = [
         headline(tr, config, referral),
         tr("Status: {status}", status=tr(labels.STATUS[referral.status])),
@@ -271,13 +277,51 @@ def case_text(
     if referral.attended:
         lines += [*_flags(tr, referral, config), *attendance_lines(tr, config, referral)]
     if work is not None:
-        lines += case_work_lines(tr, config, work)
+        lines += case_work_lines(tr, config, work) if full else case_work_counts(tr, config, work)
     return "\n".join(lines)
 
 
+def case_work_counts(tr: Translator, config: Config, work: CaseWork) -> list[str]:
+    """What the stages hold, as counts only: for the cards and reminders the sender
+    writes, which are not the worker's protected case card. Goals, "with whom" and the
+    follow-up lines are what the worker typed about the person (and the needs say what
+    troubles them): they stay on the protected /mine card and the replies to the
+    worker's own taps, never in a message that can be forwarded or that outlives the
+    case unseen. The review date is no typed text: it stays, it is what to act on."""
+    parts = []
+    if work.needs:
+        parts.append(tr("Needs: {count}", count=len(work.needs)))
+    if work.goals:
+        parts.append(tr("Goals: {count}", count=len(work.goals)))
+    if work.contacts:
+        last = work.contacts[-1]
+        parts.append(
+            tr(
+                "Contacts: {count}, last {how} {date}",
+                count=len(work.contacts),
+                how=tr(labels.CONTACT_MODE[last.mode]),
+                date=f"{last.at.astimezone(config.zone):%Y-%m-%d}",
+            )
+        )
+    if work.follow_ups:
+        parts.append(tr("Follow-up notes: {count}", count=len(work.follow_ups)))
+    lines = [" · ".join(parts)] if parts else []
+    return lines + _review_lines(tr, config, work)
+
+
+def _review_lines(tr: Translator, config: Config, work: CaseWork) -> list[str]:
+    if work.review_at is None:
+        return []
+    when = local_time(work.review_at, config.zone)
+    if work.review_pending:
+        return [tr("Plan review: {time}, due: tap “✔ Reviewed” when done", time=when)]
+    return [tr("Plan review: {time}", time=when)]
+
+
 def case_work_lines(tr: Translator, config: Config, work: CaseWork) -> list[str]:
-    """The stages' content, for the holder only: needs, goals, review, contacts, the
-    lines after crisis follow-ups. The worker typed the goals, the "with whom" and the
+    """The stages' content, for the holder only and only in a protected message (see
+    :func:`case_work_counts` for the rest): needs, goals, review, contacts, the lines
+    after crisis follow-ups. The worker typed the goals, the "with whom" and the
     follow-up lines: escaped."""
     lines = []
     if work.needs:
@@ -285,12 +329,7 @@ def case_work_lines(tr: Translator, config: Config, work: CaseWork) -> list[str]
         lines.append(tr("Needs: {needs}", needs=needs))
     for number, goal in enumerate(work.goals, start=1):
         lines.append(tr("Goal {number}: {goal}", number=number, goal=goal.text))
-    if work.review_at is not None:
-        when = local_time(work.review_at, config.zone)
-        if work.review_pending:
-            lines.append(tr("Plan review: {time}, due: tap “✔ Reviewed” when done", time=when))
-        else:
-            lines.append(tr("Plan review: {time}", time=when))
+    lines += _review_lines(tr, config, work)
     if work.contacts:
         last = work.contacts[-1]
         how = tr(labels.CONTACT_MODE[last.mode])

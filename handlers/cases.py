@@ -43,7 +43,7 @@ from handlers.questions import (
     ask_on_card,
     note_question,
 )
-from handlers.replies import edit_buttons, edit_card, local_time
+from handlers.replies import edit_buttons, edit_card, local_time, protected
 from handlers.sender import reply
 
 
@@ -170,7 +170,11 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         await query.answer()
         question = tr("When will you be there? The officer sees the time.")
         work = await case_work.of(services, referral_id)
-        text = cards.case_text(tr, services.config, referral, work) + "\n\n" + question
+        text = (
+            cards.case_text(tr, services.config, referral, work, full=protected(query))
+            + "\n\n"
+            + question
+        )
         await edit_card(query, text, cards.eta_buttons(tr, referral))
     elif verb in ("e", "v", "q"):  # on my way (with the estimate), arrived, questioning ended
         if verb == "e":
@@ -388,7 +392,11 @@ async def _stage_tap(
         await query.answer()
         question = tr("When should the plan be reviewed? You will be reminded that day.")
         work = await case_work.of(services, rid)
-        text = cards.case_text(tr, services.config, referral, work) + "\n\n" + question
+        text = (
+            cards.case_text(tr, services.config, referral, work, full=protected(query))
+            + "\n\n"
+            + question
+        )
         await edit_card(query, text, cards.review_buttons(tr, referral))
     elif verb == "rv":
         if not await case_work.set_review(services, person, rid, tap_days(value)):
@@ -442,7 +450,7 @@ async def _goal_tap(
         return
     if verb == "ge":
         await query.answer()
-        text = cards.case_text(tr, services.config, referral, work) + "\n\n"
+        text = cards.case_text(tr, services.config, referral, work, full=protected(query)) + "\n\n"
         text += tr("Which goal? Tap it to type a new line for it or to remove it.")
         await edit_card(query, text, cards.goal_buttons(tr, referral, work))
         return
@@ -485,7 +493,11 @@ async def _reviewed(update: Update, context: BotContext, referral: Referral) -> 
         return
     work = await case_work.of(services, referral.id)
     question = tr("Plan reviewed. Set the next review date?")
-    text = cards.case_text(tr, services.config, referral, work) + "\n\n" + question
+    text = (
+        cards.case_text(tr, services.config, referral, work, full=protected(query))
+        + "\n\n"
+        + question
+    )
     await edit_card(query, text, cards.review_buttons(tr, referral, after_review=True))
 
 
@@ -897,11 +909,15 @@ async def _ask_linkage(
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
     await query.answer()
-    text = (
-        cards.headline(tr, context.services.config, referral)
-        + "\n"
-        + tr("You linked the person to {name}. Did the service happen?", name=link.name)
-    )
+    asked = tr("You linked the person to {name}. Did the service happen?", name=link.name)
+    held_since = referral.held_since
+    if held_since is not None and link.created_at < held_since:  # the previous holder's
+        asked = tr(
+            "The person was linked to {name} before you took this case over. "
+            "Did the service happen?",
+            name=link.name,
+        )
+    text = cards.headline(tr, context.services.config, referral) + "\n" + asked
     rows = list(linkage_buttons(tr, referral, link.id).inline_keyboard)
     rows.append(
         (
@@ -993,7 +1009,7 @@ async def _show_card(update: Update, context: BotContext, referral: Referral) ->
     work = await case_work.of(context.services, referral.id)
     await edit_card(
         query,
-        cards.case_text(tr, context.services.config, referral, work),
+        cards.case_text(tr, context.services.config, referral, work, full=protected(query)),
         cards.case_buttons(tr, referral, work),
     )
 

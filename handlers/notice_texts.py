@@ -77,13 +77,15 @@ class Facts:
 @dataclass(frozen=True)
 class Shown:
     """What a notice shows: its text, its buttons, (REVEAL only) a line sent on its own
-    before the details, when the details are sent, and (SUBMITTED only) a message with
-    the officer's keyboard sent after the card's edit."""
+    before the details, when the details are sent, (SUBMITTED only) a message with
+    the officer's keyboard sent after the card's edit, and whether it is protected
+    from forwarding and saving (the holder's case cards, which taps redraw in full)."""
 
     text: str
     buttons: InlineKeyboardMarkup | None = None
     lead: str | None = None
     follow_up: tuple[str, ReplyKeyboardMarkup] | None = None
+    protect: bool = False  # sent with protect_content: a holder's case card
 
 
 Renderer = Callable[[Translator, Config, Facts], Shown]
@@ -149,18 +151,21 @@ def _reveal(tr: Translator, config: Config, facts: Facts) -> Shown:
     if handed:
         lead = tr("{name} handed this case over to you.", name=handed)
     return Shown(
-        cards.case_text(tr, config, referral, facts.work),
+        cards.case_text(tr, config, referral, facts.work, full=False),
         cards.case_buttons(tr, referral, facts.work),
         lead=lead,
+        protect=True,
     )
 
 
 def _reminder(tr: Translator, config: Config, facts: Facts, line: str) -> Shown:
-    """A reminder to the holder: the case's headline, what its stages hold, the line."""
+    """A reminder to the holder: the case's headline, what its stages hold (counted,
+    not their text: see :func:`cards.case_work_counts`), the line. Protected, as every
+    message with the case's buttons is: a tap on them redraws it as the full card."""
     referral = facts.case
-    held = cards.case_work_lines(tr, config, facts.work) if facts.work is not None else []
+    held = cards.case_work_counts(tr, config, facts.work) if facts.work is not None else []
     text = "\n".join([f"⏰ {cards.headline(tr, config, referral)}", *held, line])
-    return Shown(text, cards.case_buttons(tr, referral, facts.work))
+    return Shown(text, cards.case_buttons(tr, referral, facts.work), protect=True)
 
 
 def _remind_contact(tr: Translator, config: Config, facts: Facts) -> Shown:
@@ -380,8 +385,9 @@ def _handover_refused(tr: Translator, config: Config, facts: Facts) -> Shown:
         ref=referral.ref,
     )
     return Shown(
-        f"{cards.case_text(tr, config, referral, facts.work)}\n{line}",
+        f"{cards.case_text(tr, config, referral, facts.work, full=False)}\n{line}",
         cards.case_buttons(tr, referral, facts.work),
+        protect=True,
     )
 
 
@@ -1094,10 +1100,12 @@ def _cover(tr: Translator, config: Config, facts: Facts) -> Shown:
 
 
 def _case_card(tr: Translator, config: Config, facts: Facts) -> Shown:
-    """One of the worker's open cases, as /mine shows it: the case card and its buttons."""
+    """One of the worker's open cases, as /mine shows it: the case card and its buttons,
+    with what the stages hold in full, so protected from forwarding and saving."""
     return Shown(
         cards.case_text(tr, config, facts.case, facts.work),
         buttons=cards.case_buttons(tr, facts.case, facts.work),
+        protect=True,
     )
 
 

@@ -253,7 +253,21 @@ _LOOKUPS: dict[NoticeKind, Lookup] = {
 async def _send(context: BotContext, facts: Facts, shown: Shown) -> None:
     """A new message in the recipient's chat."""
     await context.bot.send_message(
-        facts.notice.recipient.telegram_id, shown.text, reply_markup=shown.buttons
+        facts.notice.recipient.telegram_id,
+        shown.text,
+        reply_markup=shown.buttons,
+        protect_content=shown.protect,
+    )
+
+
+async def _send_debrief(context: BotContext, facts: Facts, shown: Shown) -> None:
+    """A debrief offered, asked for or arranged: never urgent, so silent in the quiet
+    hours."""
+    await context.bot.send_message(
+        facts.notice.recipient.telegram_id,
+        shown.text,
+        reply_markup=shown.buttons,
+        disable_notification=care.hushed(context.services),
     )
 
 
@@ -343,7 +357,9 @@ async def _reveal_case(context: BotContext, facts: Facts, shown: Shown) -> None:
             await context.bot.send_message(chat_id, shown.lead)
         tr = Translator(notice.recipient.language)
         await send_details(context, notice.recipient, tr, referral)
-    await context.bot.send_message(chat_id, shown.text, reply_markup=shown.buttons)
+    await context.bot.send_message(
+        chat_id, shown.text, reply_markup=shown.buttons, protect_content=shown.protect
+    )
 
 
 _CALLS: dict[NoticeKind, Call] = {
@@ -358,6 +374,9 @@ _CALLS: dict[NoticeKind, Call] = {
     NoticeKind.HANDED_OVER: _edit_or_send,
     NoticeKind.HANDOVER_OFFER: _send_request_card,
     NoticeKind.HANDOVER_WITHDRAWN: _edit_or_send,
+    NoticeKind.DEBRIEF_OFFER: _send_debrief,
+    NoticeKind.DEBRIEF_ASKED: _send_debrief,
+    NoticeKind.DEBRIEF_ARRANGED: _send_debrief,
 }
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_timezone_name
-from telegram import CallbackQuery, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
 from bot.i18n import Translator
@@ -26,6 +26,14 @@ async def edit_card(
         return
     with _unchanged_is_fine():
         await query.edit_message_text(text, reply_markup=markup)
+
+
+def protected(query: CallbackQuery) -> bool:
+    """The tapped message is protected from forwarding and saving (the holder's case
+    cards are): only then may an edit put what the worker typed about the person on it;
+    any other message is redrawn with counts (:func:`handlers.cards.case_work_counts`)."""
+    message = query.message
+    return isinstance(message, Message) and bool(message.has_protected_content)
 
 
 async def edit_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:

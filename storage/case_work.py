@@ -17,6 +17,7 @@ from storage.sealing import seal, unseal
 from storage.timefmt import from_db, to_db
 
 _OVERDUE = f"SELECT r.id, r.assignee_id FROM case_reviews v JOIN referrals r ON r.id = v.referral_id WHERE v.reminded_at IS NOT NULL AND v.reminded_at <= ? AND v.reviewed_at IS NULL AND v.escalated_at IS NULL AND r.assignee_id IS NOT NULL AND r.status IN {WORKING_STATUSES}"  # noqa: S608, E501 - fixed names
+_REMINDED = f"SELECT r.id, v.reminded_at FROM case_reviews v JOIN referrals r ON r.id = v.referral_id WHERE v.reminded_at IS NOT NULL AND v.reviewed_at IS NULL AND r.assignee_id IS NOT NULL AND r.status IN {WORKING_STATUSES}"  # noqa: S608, E501 - fixed names
 _DUE = f"SELECT r.id, r.assignee_id FROM case_reviews v JOIN referrals r ON r.id = v.referral_id WHERE v.reminded_at IS NULL AND v.review_at <= ? AND r.assignee_id IS NOT NULL AND r.status IN {WORKING_STATUSES}"  # noqa: S608, E501 - fixed names
 
 
@@ -184,6 +185,23 @@ async def clear_review(conn: Conn, referral_id: int) -> None:
     """The plan's review date is gone (the case went back to assessment): nothing is
     reminded, nobody is told; the next plan gets a date of its own."""
     await conn.execute("DELETE FROM case_reviews WHERE referral_id = ?", (referral_id,))
+
+
+async def reviews_reminded(conn: Conn) -> list[tuple[int, datetime]]:
+    """(referral id, when reminded) of working cases whose review was reminded and not
+    marked done: the service restarts those reminded to an earlier holder."""
+    rows = await fetch_all(conn, _REMINDED)
+    return [(row[0], from_db(row[1])) for row in rows]
+
+
+async def restart_review(conn: Conn, referral_id: int) -> None:
+    """The case changed hands after its review was reminded: the chain starts again for
+    the new holder (reminded, then the coordinators after the wait)."""
+    await conn.execute(
+        "UPDATE case_reviews SET reminded_at = NULL, escalated_at = NULL "
+        "WHERE referral_id = ? AND reviewed_at IS NULL",
+        (referral_id,),
+    )
 
 
 async def reviews_due(conn: Conn, now: datetime) -> list[tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""Pages: outbox rows of channel voice, sms or webhook (see migration 0029).
+"""Pages: outbox rows of channel voice, sms or webhook (see migration 0030).
 
 They share the outbox's claim (a lease), backoff and dead columns with Telegram
 notices, so a page is written in the transaction that decides it and sent once; the
@@ -126,7 +126,7 @@ async def mark_sent(conn: Conn, page_id: int, now: datetime, provider_id: str | 
 
 async def trying(conn: Conn, page_id: int, now: datetime) -> None:
     """A request for the page is about to go to its provider: remember when (migration
-    0032), so that whoever tries it next, in this run or after a crash, first asks the
+    0033), so that whoever tries it next, in this run or after a crash, first asks the
     provider whether it was made. (An earlier time is replaced: the sender asked about
     it, and nothing was made, before trying again.)"""
     await conn.execute("UPDATE outbox SET page_tried_at = ? WHERE id = ?", (to_db(now), page_id))
@@ -217,7 +217,7 @@ def _page(conn: Conn, row: Row) -> Page:
     )
 
 
-# -- a referral's pages and acknowledgements ("I'm on it", migration 0030) -------------
+# -- a referral's pages and acknowledgements ("I'm on it", migration 0031) -------------
 
 
 async def acknowledge_referral(

@@ -1,4 +1,4 @@
-"""Verification codes of phone numbers (see migration 0031): stored as a salted HMAC,
+"""Verification codes of phone numbers (see migration 0032): stored as a salted HMAC,
 never in clear."""
 
 from __future__ import annotations

@@ -429,7 +429,6 @@ TIMESTAMPS = frozenset(
         "arrival_escalated_at",
         "questioning_ended_at",
         "debrief_asked_at",
-        "debrief_offered_at",
         "debrief_reminded_at",
     }
 )
@@ -468,7 +467,11 @@ class Debrief:
     arranged_at: datetime | None
     arranged_by: int | None
     asked_by: int | None = None  # None before 0028: the holder asked
-    offered_at: datetime | None = None
+
+    def arranged_for(self, person_id: int) -> bool:
+        """Whether a coordinator has arranged ``person_id``'s debrief: the request of
+        the worker who asked (any worker of the case, for a request before 0028)."""
+        return self.arranged_at is not None and self.asked_by in (None, person_id)
 
 
 def _debrief(row: Row) -> Debrief:
@@ -477,7 +480,6 @@ def _debrief(row: Row) -> Debrief:
         _time(row["debrief_arranged_at"]),
         row["debrief_arranged_by"],
         row["debrief_asked_by"],
-        _time(row["debrief_offered_at"]),
     )
 
 
@@ -496,15 +498,49 @@ async def ask_debrief(conn: Conn, referral_id: int, by_id: int, now: datetime) -
     return cursor.rowcount == 1
 
 
-async def debriefs_since(conn: Conn, since: datetime) -> list[tuple[Referral, Debrief]]:
-    """Debriefs offered, or asked for and not yet arranged, since ``since`` (the morning
-    handover lists those of the night)."""
-    when = to_db(since)
+async def offer_debrief(conn: Conn, referral_id: int, person_id: int, now: datetime) -> bool:
+    """Record that the coordinators were prompted to offer ``person_id`` a debrief after
+    this case: once per case and worker (False if it was recorded before)."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO debrief_offers (referral_id, person_id, offered_at)"
+        " VALUES (?, ?, ?)",
+        (referral_id, person_id, to_db(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def debrief_offers(conn: Conn, referral_id: int) -> list[int]:
+    """The ids of the workers a debrief was offered to after this case, first first."""
     rows = await fetch_all(
         conn,
-        "SELECT * FROM referrals WHERE erased_at IS NULL AND (debrief_offered_at >= ?"
-        " OR (debrief_asked_at >= ? AND debrief_arranged_at IS NULL)) ORDER BY id",
-        (when, when),
+        "SELECT person_id FROM debrief_offers WHERE referral_id = ? ORDER BY offered_at, id",
+        (referral_id,),
+    )
+    return [row["person_id"] for row in rows]
+
+
+async def debrief_offers_since(
+    conn: Conn, since: datetime
+) -> list[tuple[Referral, Debrief, int, datetime]]:
+    """(case, its debrief, worker id, when) of each debrief offered since ``since`` (the
+    morning handover lists those of the night, under the worker each was for)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT r.*, o.person_id AS offered_to, o.offered_at AS offered"
+        " FROM debrief_offers AS o JOIN referrals AS r ON r.id = o.referral_id"
+        " WHERE r.erased_at IS NULL AND o.offered_at >= ? ORDER BY r.id, o.id",
+        (to_db(since),),
+    )
+    return [(_referral(conn, r), _debrief(r), r["offered_to"], from_db(r["offered"])) for r in rows]
+
+
+async def debriefs_asked_since(conn: Conn, since: datetime) -> list[tuple[Referral, Debrief]]:
+    """Debriefs asked for since ``since`` and not yet arranged (the morning handover)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM referrals WHERE erased_at IS NULL AND debrief_asked_at >= ?"
+        " AND debrief_arranged_at IS NULL ORDER BY id",
+        (to_db(since),),
     )
     return [(_referral(conn, r), _debrief(r)) for r in rows]
 

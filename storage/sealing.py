@@ -193,6 +193,12 @@ SEALED: Mapping[str, SealedTable] = MappingProxyType(
 )
 
 
+# Tables holding no sealed column whose rows still go with the case when retention
+# erases it (table: the column naming the referral): whom a debrief was offered to after
+# a critical case says which worker was shaken by which case, nothing worth keeping.
+ERASED_WITH_CASE: Mapping[str, str] = MappingProxyType({"debrief_offers": "referral_id"})
+
+
 def sealer_of(conn: Conn) -> Sealer:
     """The database's sealer, attached to each of its connections when it is opened.
 
@@ -289,6 +295,11 @@ async def erase_referral(conn: Conn, referral_id: int) -> None:
         await conn.execute(
             f"UPDATE {table} SET {sets} WHERE {spec.referral} = ?",  # noqa: S608 - fixed names
             (*(spec.empty for _ in spec.columns), referral_id),
+        )
+    for table, column in ERASED_WITH_CASE.items():
+        await conn.execute(
+            f"DELETE FROM {table} WHERE {column} = ?",  # noqa: S608 - fixed names
+            (referral_id,),
         )
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
+from bot.domain.referral import Urgency
 from bot.engine import reminders, retention
 from bot.i18n import Translator
 from bot.sandbox import FakeTelegram, Phone
@@ -18,10 +19,12 @@ from bot.services import case_work as case_work_service
 from storage import audit
 from storage.db import fetch_all
 from tests.stories import close_case, draft, enrol, file, station
+from tests.test_case_endings import THURSDAY_1000
 from tests.test_sealing import _raw_bytes, _with_key_file
 
 GOAL = "CanaryGoal: rent arrears settled"
 WHOM = "CanaryWhom the aunt"
+NOTE = "CanaryNote: she is safe at her sister's"
 
 
 async def remind(w: World) -> None:
@@ -214,9 +217,15 @@ async def test_the_holders_cards_sent_later_show_the_stages_and_no_fourth_goal(
         await li.send("Going on leave tomorrow")
         await zhou.tap("✅ I take it over")
         await w.settle()
+        card = _case_card(zhou)  # sent by the sender: what the stages hold, counted
+        assert "Needs: 1 · Goals: 3" in card.plain and GOAL not in card.plain
+        assert "Housing" not in card.plain and card.protect_content
+        assert "🎯 Add a goal" not in card.button_labels()
+        await zhou.send("/mine")  # his own card: in full, protected
+        await w.settle()
         card = _case_card(zhou)
         assert f"Goal 1: {GOAL} 1" in card.plain and "Needs: Housing" in card.plain
-        assert "🎯 Add a goal" not in card.button_labels()
+        assert card.protect_content
         handed = next(m for m in li.bot_messages if m.plain.endswith("Handed over to Zhou Min."))
         assert GOAL not in handed.plain  # the old holder's card keeps nothing of it
         for secret in (GOAL, "Housing"):
@@ -281,7 +290,7 @@ async def test_an_unmarked_plan_review_reaches_the_coordinator_once_across_a_res
         await remind(w)
         reminder = li.last
         assert "review date has come" in reminder.plain
-        assert f"Goal 1: {GOAL}" in reminder.plain  # what the plan holds, to go over
+        assert "Goals: 1" in reminder.plain and GOAL not in reminder.plain  # counted
         assert "✔ Reviewed" in reminder.button_labels()
         clock.advance(timedelta(days=1, hours=23))
         await remind(w)
@@ -540,3 +549,96 @@ async def test_logging_contacts_counts_as_an_update_and_the_weekly_nudge_waits_f
         w.clock.advance(timedelta(hours=9))  # 08:00
         await remind(w)
         assert stale in li.last.plain
+
+
+async def test_a_review_reminded_before_a_handover_is_reminded_to_the_new_holder(
+    config_path: Path,
+) -> None:
+    """Li is reminded of the plan review, then hands the case to Zhou: Zhou is reminded
+    himself, and only after the wait are the coordinators told that he has not marked
+    it done (never the day after he took it, for a reminder he never had)."""
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        coordinator = await enrol(
+            w, 300, "Coord Chen", "--role", "coordinator", "--team", "xuhui-sw"
+        )
+        await coordinator.send("/available")
+        await file(w, draft("family_dispute"))
+        await _plan_with_goals(li, GOAL)
+        await li.tap("📅 Review date")
+        await li.tap("In 7 days")
+        clock.advance(timedelta(days=7, hours=1))
+        await remind(w)
+        assert any("review date has come" in t for t in li.texts)
+        clock.advance(timedelta(minutes=30))  # Li reads it, then hands the case over
+        await li.send("/mine")
+        await w.settle()
+        await li.tap("🤝 Hand over", message=_case_card(li))
+        await li.tap(next(b for b in li.last.button_labels() if b.startswith("Zhou Min")))
+        await li.send("Leave from tomorrow.")
+        await zhou.tap("✅ I take it over")
+        await w.settle()
+        clock.advance(timedelta(hours=1))
+        await remind(w)
+        reminded = [m for m in zhou.bot_messages if "review date has come" in m.plain]
+        assert len(reminded) == 1 and "✔ Reviewed" in reminded[0].button_labels()
+        clock.advance(timedelta(days=1, hours=1))
+        await remind(w)
+        assert not any("plan review" in t for t in coordinator.texts)
+        clock.advance(timedelta(days=1))
+        await remind(w)
+        told = [t for t in coordinator.texts if "plan review" in t]
+        assert len(told) == 1 and "Zhou Min has not marked the plan review" in told[0]
+        assert sum("review date has come" in t for t in li.texts) == 1  # not Li again
+
+
+async def test_a_reminder_counts_what_the_stages_hold_and_only_the_protected_card_says_it(
+    config_path: Path,
+) -> None:
+    """What the worker typed about the person (goals, with whom, how a crisis follow-up
+    went) is on their own /mine card, protected from forwarding and saving; a reminder
+    the bot sends by itself only counts it."""
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": ("domestic_violence",)})
+        li = s.workers["Li Na"]
+        await file(w, draft("domestic_violence", urgency=Urgency.URGENT))
+        await li.tap("✅ Accept")
+        await li.tap("✔ First contact made")
+        clock.advance(timedelta(hours=24))
+        await remind(w)
+        await li.tap("✔ Followed up")
+        await li.send(NOTE)
+        await li.send("/mine")
+        await w.settle()
+        await li.tap("✔ Assessment started", message=_case_card(li))
+        await li.tap("📋 Needs")
+        await li.tap("⬜ Housing")
+        await li.tap("✔ Done")
+        await li.tap("✔ Plan agreed")
+        await li.tap("🎯 Add a goal")
+        await li.send(GOAL)
+        await li.tap("📅 Review date")
+        await li.tap("In 7 days")
+        await li.tap("✔ Intervention under way")
+        await li.tap("🏠 Visit")
+        await li.send(WHOM)
+        assert WHOM in li.last.plain and li.last.protect_content  # the reply to her typing
+        clock.advance(timedelta(days=7))
+        await remind(w)
+        reminder = next(m for m in li.bot_messages if "review date has come" in m.plain)
+        assert (
+            "Needs: 1 · Goals: 1 · Contacts: 1, last 🏠 Visit 2026-11-27 · Follow-up notes: 1"
+            in reminder.plain
+        )
+        for typed in (GOAL, WHOM, NOTE, "Housing"):
+            assert typed not in reminder.plain, typed
+        assert reminder.protect_content  # its buttons redraw it as the full card
+        await li.send("/mine")
+        await w.settle()
+        card = _case_card(li)
+        for typed in (GOAL, WHOM, NOTE, "Housing"):
+            assert typed in card.plain, typed
+        assert card.protect_content

@@ -467,3 +467,37 @@ async def test_a_service_is_linked_from_the_plan_without_closing(config_path: Pa
         await li.tap("✔ Intervention under way")
         assert "🔗 Link a service" in li.last.button_labels()
         assert not any("Closed by" in t for t in s.officer.texts)
+
+
+async def test_asked_from_the_menu_a_linkage_of_the_previous_holder_is_not_yours(
+    config_path: Path,
+) -> None:
+    """Li linked the person to legal aid and handed the case over: Zhou, asking from the
+    menu, reads that it was linked before he took the case over, not "You linked"."""
+    clock = FakeClock(THURSDAY_1000)
+    async with world(config_path, clock=clock) as w:
+        s = await station(w, {"Li Na": (), "Zhou Min": ()})
+        await file(w, draft("family_dispute"))
+        li, zhou = s.workers["Li Na"], s.workers["Zhou Min"]
+        await _linked_menu(li)
+        await li.tap("Legal")
+        await li.send("Xuhui Legal Aid Centre")
+        clock.advance(timedelta(hours=1))
+        await li.send("/mine")
+        await li.tap("🤝 Hand over", message=li.last)
+        await li.tap("Zhou Min · on duty · 0 open")
+        await li.send("I am on leave from tomorrow.")
+        await zhou.tap("✅ I take it over")
+        await w.settle()
+        await zhou.tap("Close case")
+        await zhou.tap("Linked to a resource")
+        await zhou.tap("Shelter")
+        await zhou.send("Night Shelter")
+        await zhou.tap("❓ Did Xuhui Legal Aid Centre happen?")
+        assert zhou.last.plain.endswith(
+            "The person was linked to Xuhui Legal Aid Centre before you took this case "
+            f"over. {ASKED}"
+        )
+        await zhou.tap("⬅ Back")
+        await zhou.tap("❓ Did Night Shelter happen?")
+        assert zhou.last.plain.endswith(f"You linked the person to Night Shelter. {ASKED}")

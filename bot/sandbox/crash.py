@@ -693,7 +693,13 @@ async def run(
         stop = asyncio.Event()
         actors = asyncio.create_task(_act(officer, answerers, stop, pagers))
         for number in range(kills):
+            fake.polled.clear()
             await deployment.start()
+            if dice.random() < 0.75:
+                # Mostly a bot that is up: on a loaded machine a start can take seconds,
+                # and kills that all land in start-up would leave no story to check.
+                # The rest are killed wherever the start has got to.
+                await _polling(fake)
             if pagers is not None and number == 0:
                 await _give_methods(deployment, [COORDINATOR, SECOND_COORDINATOR])
             if pagers is not None and dice.random() < in_request:
@@ -725,6 +731,13 @@ async def run(
             await pagers.close()
         await server.close()
     return counts
+
+
+async def _polling(fake: FakeTelegram, limit: float = 60) -> None:
+    """Wait until the started bot asks for updates, or ``limit`` seconds: a bot that
+    never comes up is what the checks then catch."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(fake.polled.wait(), limit)
 
 
 async def _settle(deployment: Deployment, limit: float = 60) -> None:

@@ -26,19 +26,38 @@ from storage.db import Conn
 async def debrief_prompts(
     tx: Conn, services: Services, referral: Referral, worker: Person, now: datetime
 ) -> list[Notice]:
-    """For a case with a critical safety answer that just ended (closed, declined at
-    first contact, returned to police, handed back to the coordinators): the worker's
-    team's coordinators (:func:`debrief_coordinators`) are prompted to offer ``worker``
-    a debrief, once per case (a reopened case closed again, or a case handed back and
-    closed later, does not prompt twice; the worker can still ask). Nothing otherwise."""
+    """For a case with a critical safety answer that just ended for ``worker`` (closed,
+    declined at first contact, returned to police, handed back to the coordinators): the
+    worker's team's coordinators (:func:`debrief_coordinators`) are prompted to offer
+    ``worker`` a debrief, once per case and worker (a reopened case closed again by the
+    same worker does not prompt twice; a colleague who took it over and ended it is
+    prompted for too, having handled the same incident; the worker can still ask).
+    Nothing otherwise."""
     if not care.critical(referral.safety):
         return []
-    if not await referrals.stamp(tx, referral.id, "debrief_offered_at", now):
+    if not await referrals.offer_debrief(tx, referral.id, worker.id, now):
         return []
     return [
         Notice(NoticeKind.DEBRIEF_OFFER, c, referral.id, values={"worker": worker.display_name})
         for c in await debrief_coordinators(tx, services, referral, worker)
     ]
+
+
+async def offered_to(services: Services, referral_id: int) -> list[str]:
+    """The names of the workers a debrief was offered to after this case (none once
+    retention erased it)."""
+    reader = services.db.reader
+    ids = await referrals.debrief_offers(reader, referral_id)
+    found = await people.by_ids(reader, ids)
+    return [found[i].display_name for i in ids if i in found]
+
+
+def hushed(services: Services) -> bool:
+    """Whether a debrief notice goes without sound now: a debrief is never urgent, so in
+    the quiet hours (``[reminders] quiet_from``/``quiet_until``) it arrives silently, to
+    the coordinator on duty too, and the morning handover lists it again."""
+    config = services.config
+    return config.reminders.quiet(config.zone).inside(services.clock.now())
 
 
 async def debrief_coordinators(
@@ -115,20 +134,26 @@ class Pending:
 async def night_debriefs(
     services: Services, coordinator: Person, since: datetime, until: datetime
 ) -> list[Pending]:
-    """The debriefs offered or asked for (and not yet arranged) during the night hours
-    of ``since``..``until`` that ``coordinator`` is among those to hear about."""
-    found: list[Pending] = []
+    """The debriefs offered or asked for during the night hours of ``since``..``until``
+    that ``coordinator`` is among those to hear about and nobody has arranged yet: each
+    under the worker it was for (an offer's, not whoever holds the case now; a request's
+    asker), once per worker and case."""
     reader = services.db.reader
-    for referral, debrief in await referrals.debriefs_since(reader, since):
-        asked = debrief.asked_at if debrief.arranged_at is None else None
-        moments = [m for m in (debrief.offered_at, asked) if m is not None and m <= until]
-        if not any(is_night(services, m) for m in moments):
+    waiting: list[tuple[Referral, int]] = []
+    for referral, debrief, person_id, at in await referrals.debrief_offers_since(reader, since):
+        if at <= until and is_night(services, at) and not debrief.arranged_for(person_id):
+            waiting.append((referral, person_id))
+    for referral, debrief in await referrals.debriefs_asked_since(reader, since):
+        asked, who = debrief.asked_at, debrief.asked_by or referral.assignee_id
+        if asked is not None and asked <= until and is_night(services, asked) and who:
+            waiting.append((referral, who))
+    found: list[Pending] = []
+    seen: set[tuple[int, int]] = set()
+    for referral, person_id in sorted(waiting, key=lambda one: one[0].id):
+        worker = await people.by_id(reader, person_id)
+        if worker is None or (referral.id, person_id) in seen:
             continue
-        worker = await asker(reader, referral) if asked is not None else None
-        if worker is None and referral.assignee_id is not None:
-            worker = await people.by_id(reader, referral.assignee_id)
-        if worker is None:
-            continue
+        seen.add((referral.id, person_id))
         told = await debrief_coordinators(reader, services, referral, worker)
         if any(c.id == coordinator.id for c in told):
             found.append(Pending(worker.display_name, referral.ref))

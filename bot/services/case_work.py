@@ -206,13 +206,23 @@ async def reviews_due(services: Services) -> list[Notice]:
     marked done within ``review_overdue_days`` goes to the holder's coordinators, once
     (each stamped in the same transaction as its notice, so also once across a restart;
     after a long downtime the worker's reminder is written first). Neither is sent in
-    the quiet hours (:mod:`bot.domain.quiet`): what fell due then waits for morning."""
+    the quiet hours (:mod:`bot.domain.quiet`): what fell due then waits for morning.
+
+    A review reminded to an earlier holder (the case was handed over since) starts
+    again for the new one, as a linkage's follow-up does: they are reminded
+    themselves, and only then, after the wait, are the coordinators told that *they*
+    have not marked it done."""
     now = services.clock.now()
     wait = timedelta(days=services.config.reminders.review_overdue_days)
     notices: list[Notice] = []
     if services.config.reminders.quiet(services.config.zone).inside(now):
         return notices  # night: what fell due waits for the end of the quiet hours
     async with services.db.write() as tx:
+        for referral_id, reminded_at in await case_work.reviews_reminded(tx):
+            referral = await referrals.by_id(tx, referral_id)
+            held_since = referral.held_since if referral is not None else None
+            if held_since is not None and reminded_at < held_since:
+                await case_work.restart_review(tx, referral_id)
         for referral_id, holder_id in await case_work.reviews_due(tx, now):
             holder = await people.by_id(tx, holder_id)
             if holder is None or not await case_work.stamp_review(tx, referral_id, now):

@@ -194,6 +194,7 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._queued_updates: list[dict[str, Any]] = []
         self._update_arrived = asyncio.Event()
+        self.polled = asyncio.Event()  # set by each getUpdates: a bot up and taking updates
         self._commands: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._failures: dict[tuple[str, int | None], deque[_Refusal]] = {}
         self._flood: _FloodControl | None = None
@@ -920,6 +921,7 @@ class FakeTelegram:
 
     async def _get_updates(self, params: Params) -> Any:
         """Long polling: return queued updates at once, or wait up to ``timeout`` for one."""
+        self.polled.set()
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)

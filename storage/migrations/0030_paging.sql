@@ -1,4 +1,4 @@
--- 0029: paging beyond Telegram (issue 17). A person's contact methods: a voice call or
+-- 0030: paging beyond Telegram (issue 17). A person's contact methods: a voice call or
 -- an SMS to a phone number through Twilio, or a post to the agency's own gateway, where
 -- the address is the person's id there. A method the provider refused is marked failing
 -- (failing_error names the provider's code, never the number) until fixed.

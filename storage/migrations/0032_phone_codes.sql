@@ -1,4 +1,4 @@
--- 0031: the codes that prove a person holds the number they typed on /phone (issue 17).
+-- 0032: the codes that prove a person holds the number they typed on /phone (issue 17).
 -- Never the code itself: an HMAC of it keyed with a random salt of its own. A code lives
 -- ten minutes and allows five tries; the rows stay (they are the rate limit of new codes)
 -- and go with the contact method or the person.

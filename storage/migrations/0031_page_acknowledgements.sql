@@ -1,4 +1,4 @@
--- 0030: "I'm on it" (issue 17). A person acknowledged a referral's pages (pressed 1 on
+-- 0031: "I'm on it" (issue 17). A person acknowledged a referral's pages (pressed 1 on
 -- the call, or tapped the button on the escalation card): no more pages for that
 -- referral go to them. One row per (referral, person): a second acknowledgement by the
 -- same person changes nothing; another coordinator's is a row of its own (both are on it).
