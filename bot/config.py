@@ -110,6 +110,10 @@ class PagingSettings(_Strict):
     night_only: bool = True
     urgency: dict[Urgency, PagingRule] = Field(default_factory=dict)
     categories: dict[Ident, PagingRule] = Field(default_factory=dict)
+    # Once anyone says "I'm on it" for a referral, the others' pages for it (not their
+    # Telegram reminders) are held this long; still waiting after it, the next repeat
+    # pages again.
+    hold_after_ack_minutes: int = Field(default=30, ge=0, le=24 * 60)
 
     def rule(self, category: str, urgency: Urgency) -> tuple[int, bool]:
         """(from which level, only at night) for a referral of ``category``, ``urgency``."""

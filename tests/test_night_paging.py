@@ -203,7 +203,9 @@ async def test_a_night_escalation_pages_on_time_repeats_and_stops_at_the_keypres
         assert any("Coord Chen" in t and ref in t and "call" in t for t in n.boss.texts)
         assert n.officer.last.plain.endswith("🙋 Coordinator Coord Chen is on it.")
 
-        await n.at(LEVEL_3 + 2 * REPEAT)  # the next repeat: the Boss only
+        await n.at(LEVEL_3 + 2 * REPEAT)  # the next repeat: held, Chen is on it
+        assert len(n.pages_to(CHEN_NUMBER)) == 6 and len(n.pages_to(BOSS_NUMBER)) == 2
+        await n.at(LEVEL_3 + 3 * REPEAT)  # the hold's 30 minutes are over: the Boss only
         assert len(n.pages_to(CHEN_NUMBER)) == 6 and len(n.pages_to(BOSS_NUMBER)) == 3
         no_personal_data(n.twilio)
 
@@ -236,15 +238,81 @@ async def test_im_on_it_on_the_card_stops_the_pages_and_the_others_hear(
         on_it = [t for t in n.boss.texts if t.startswith("🙋 Coord Chen is on")]
         assert len(on_it) == 1 and "by Telegram" in on_it[0] and "23:40" not in on_it[0]
         assert sum("is on it" in t for t in n.officer.texts) == 1
-        await n.at(LEVEL_3 + REPEAT)
-        await n.at(LEVEL_3 + 2 * REPEAT)
+        await n.at(LEVEL_3 + REPEAT)  # the Boss was told Chen is on it: his pages hold
+        assert len(n.pages_to(BOSS_NUMBER)) == 1
+        await n.at(LEVEL_3 + 2 * REPEAT)  # 30 minutes on, still nobody has accepted it
         assert len(n.pages_to(CHEN_NUMBER)) == 4  # no more for her
-        assert len(n.pages_to(BOSS_NUMBER)) == 3  # the Boss has not said so
+        assert len(n.pages_to(BOSS_NUMBER)) == 2  # the Boss has not said so
         # The Boss is on it too: recorded, and Chen hears.
         await n.boss.tap("🙋 I'm on it")
         assert any(t.startswith("🙋 Night Boss is on") for t in n.chen.texts)
         _, acks = await paging.history(n.w.services, n.referral.id)
         assert [a.via for a in acks] == ["telegram", "telegram"]
+
+
+async def test_pages_to_the_others_hold_after_im_on_it_and_resume_across_a_restart(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chen says she is on it at level 3: the Boss keeps his Telegram reminders but his
+    phone is left alone for ``hold_after_ack_minutes`` (30); the referral still waiting
+    when the hold ends, the next repeat pages him again, also after a restart."""
+    telegram = FakeTelegram()
+    async with providers(config_path, monkeypatch, THURSDAY_2340) as p:
+        async with world(config_path, clock=p.clock, telegram=telegram) as w:
+            n = await filed(w, p.twilio, "en")
+            await n.at(LEVEL_1)
+            await n.at(LEVEL_2)
+            await n.at(LEVEL_3)
+            assert len(n.pages_to(BOSS_NUMBER)) == 1
+            await n.chen.tap("🙋 I'm on it")
+            reminders = len(n.boss.texts)
+            await n.at(LEVEL_3 + REPEAT)
+            assert len(n.pages_to(BOSS_NUMBER)) == 1  # held
+            assert len(n.boss.texts) > reminders  # but still reminded on Telegram
+            await n.at(LEVEL_3 + 2 * REPEAT - timedelta(minutes=1))
+            assert len(n.pages_to(BOSS_NUMBER)) == 1
+        async with world(config_path, clock=p.clock, telegram=telegram) as w:
+            n.w = w
+            await n.at(LEVEL_3 + 2 * REPEAT)  # the hold is over, the referral still waits
+            assert len(n.pages_to(BOSS_NUMBER)) == 2
+            assert len(n.pages_to(CHEN_NUMBER)) == 4  # never again for her
+
+
+async def test_a_page_waiting_when_someone_is_on_it_is_held(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Boss's level-3 page is still waiting (Twilio down) when Chen says she is on
+    it: it is not sent during the hold."""
+    async with night(config_path, monkeypatch) as n:
+        await n.at(LEVEL_1)
+        await n.at(LEVEL_2)
+        n.twilio.fail_next(503, times=3)  # Chen's call and SMS, the Boss's SMS
+        await n.at(LEVEL_3)
+        assert len(n.pages_to(BOSS_NUMBER)) == 0
+        await n.chen.tap("🙋 I'm on it")
+        n.w.clock.advance(backoff(0))
+        await n.w.settle()
+        assert n.pages_to(BOSS_NUMBER) == []
+
+
+async def test_a_coordinator_telegram_cannot_reach_is_still_paged(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chen, on duty, blocked the bot: no card for her, but her phone rings at level 2,
+    and level 2 counts as told (the ladder waits there before every coordinator)."""
+    async with night(config_path, monkeypatch) as n:
+        chen = await people.by_telegram_id(n.w.services.db.reader, 300)
+        assert chen is not None
+        async with n.w.services.db.statement() as conn:
+            await people.set_reachable(conn, chen.id, False, n.w.clock.now())
+        await n.at(LEVEL_1)
+        before = len(n.chen.texts)
+        await n.at(LEVEL_2)
+        assert sorted(s.kind for s in n.pages_to(CHEN_NUMBER)) == ["call", "sms"]
+        assert len(n.chen.texts) == before  # Telegram cannot reach her: no card
+        assert n.pages_to(BOSS_NUMBER) == [] and not any("⏫" in t for t in n.boss.texts)
+        await n.at(LEVEL_3)  # every coordinator, at the planned minute
+        assert len(n.pages_to(CHEN_NUMBER)) == 4 and len(n.pages_to(BOSS_NUMBER)) == 1
 
 
 async def test_a_daytime_escalation_pages_nobody_when_night_only(

@@ -8,7 +8,9 @@ step fires once even across overlapping ticks or a restart.
 At the levels ``[paging]`` names (by default the coordinators', at night) the people a
 step tells are also paged by call, SMS or the agency's gateway, in the same
 transaction: the step fires once, so its pages are written once. The last level's
-repeats page again whoever has not said "I'm on it".
+repeats page again whoever has not said "I'm on it", except while a hold after
+someone's "I'm on it" lasts ([paging] hold_after_ack_minutes). Telegram's reach decides
+only who gets a card: a coordinator who blocked the bot is still paged.
 
 The engine takes many steps in one transaction; :class:`Lookups` lets them share what
 they would each read alike (the officer, a team's coordinators, the next shift).
@@ -22,7 +24,7 @@ from typing import TypeVar, cast
 
 from bot.domain import care
 from bot.domain.escalation import Level, Plan, held_for_morning, officer_hears
-from bot.domain.people import Role
+from bot.domain.people import Person, Role
 from bot.domain.referral import Referral
 from bot.domain.rota import WeeklyWindow, next_start
 from bot.domain.routing import can_take, required_skill
@@ -121,11 +123,15 @@ async def step(
             # The ladder is done: start again with the team's next shift, never go dormant.
             await _rest_until_next_shift(tx, services, referral, level, rounds, now, lookups)
             return notices
-        told = await _tell_level(tx, services, referral, level, lateness, lookups)
-        if told:
+        told, out_of_reach = await _tell_level(tx, services, referral, level, lateness, lookups)
+        paged = 0
+        if _pages(services, referral, level, now, lookups):
+            # Telegram's reach chooses only who gets a card: a coordinator who blocked
+            # the bot is paged all the same, which is when a call is needed most.
+            persons = [*(n.recipient for n in told), *out_of_reach]
+            paged = await paging.page_people(tx, services, referral, persons)
+        if told or paged:  # paged counts as told: the level is not empty
             await _schedule(tx, referral, level, rounds, now + plan.wait(level), now)
-            if _pages(services, referral, level, now, lookups):
-                await paging.page_people(tx, services, referral, [n.recipient for n in told])
             if not officer_hears(level, rounds):
                 return [*notices, *told]  # a repeat: the officer heard at the first round
             escalated = Notice(
@@ -265,7 +271,10 @@ async def _tell_level(
     level: Level,
     lateness: dict[str, str],
     lookups: Lookups,
-) -> list[Notice]:
+) -> tuple[list[Notice], list[Person]]:
+    """The notices (cards) to the people ``level`` tells, and the coordinators it would
+    tell whom Telegram cannot reach (they blocked the bot): no card for them, but they
+    are paged like the others when the level pages."""
     history = await offers.of_referral(tx, referral.id)
     told_before = {o.person_id for o in history if o.state is not OfferState.EXPIRED}
     now = services.clock.now()
@@ -288,7 +297,7 @@ async def _tell_level(
                 offer_id=await offers.insert(tx, referral.id, person.id, now),
             )
             for person in fresh
-        ]
+        ], []
     team = services.config.team_of(referral.station_id)
     team_id = team.id if team else None
     coordinators = [
@@ -296,7 +305,7 @@ async def _tell_level(
         for c in await lookups.get(
             ("coordinators", team_id), lambda: people.coordinators_for(tx, team_id)
         )
-        if c.id != referral.officer_id and c.reachable
+        if c.id != referral.officer_id
     ]
     if level is Level.COORDINATOR:
         shift = await rota.on_duty(services, team_id=None, role=Role.COORDINATOR, at=now)
@@ -312,4 +321,5 @@ async def _tell_level(
             values=lateness,
         )
         for person in coordinators
-    ]
+        if person.reachable
+    ], [person for person in coordinators if not person.reachable]

@@ -10,7 +10,8 @@ Interfaces for the code built on this (``/phone``, the escalation's "when to pag
   sends it once the transaction commits.
 - :func:`acknowledge`: a person said "I'm on it" for a referral (pressed 1 on a
   page's call, through :func:`acknowledged`, or tapped the escalation card's button):
-  recorded per (referral, person), no more pages to them for it, the others told.
+  recorded per (referral, person), no more pages to them for it, the others told and
+  their pages for it held for ``[paging] hold_after_ack_minutes`` (:func:`held_until`).
 - :func:`page_people`: the escalation step's pages; :func:`still_wanted`: the page
   sender's check at send time; :func:`contact_refused`: a refused number told.
 - :func:`history`: a referral's pages and acknowledgements (/status, the handover).
@@ -22,9 +23,9 @@ A page carries only the referral's reference, category and urgency (a
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.paging import (
     Acknowledgement,
@@ -210,7 +211,7 @@ async def acknowledge(
         notices = [
             Notice(NoticeKind.ON_IT, found, referral_id, values=values)
             for found in [await people.by_id(tx, pid) for pid in sorted(told)]
-            if found is not None and found.active
+            if found is not None and found.active and found.reachable
         ]
         officer = await people.by_id(tx, referral.officer_id)
         if officer is not None:
@@ -227,9 +228,14 @@ async def page_people(
 ) -> int:
     """Page each of ``persons`` about ``referral`` on every usable method (verified, not
     failing), in the caller's transaction (the escalation step's, so a step's pages are
-    written once, with the step); nobody who already said they are on it. Returns how
-    many pages were written."""
+    written once, with the step); nobody who already said they are on it, and nobody at
+    all while the hold after someone's "I'm on it" lasts (:func:`held_until`). Returns
+    how many pages were written."""
     content = PageContent(referral.ref, referral.category, referral.urgency.value)
+    now = services.clock.now()
+    hold = held_until(services, await pages_table.acknowledgements(tx, referral.id))
+    if hold is not None and now < hold:
+        return 0
     written = 0
     for person in persons:
         if await pages_table.has_acknowledged(tx, referral.id, person.id):
@@ -239,6 +245,19 @@ async def page_people(
                 await page(tx, services, method, content, referral_id=referral.id)
                 written += 1
     return written
+
+
+def held_until(services: Services, acks: Sequence[Acknowledgement]) -> datetime | None:
+    """Until when the others' pages for a referral are held: once anyone has said "I'm
+    on it", the others were told so, and ringing them every repeat all night anyway
+    would wake them for a case in hand. The hold is ``[paging] hold_after_ack_minutes``
+    from the latest "I'm on it"; if the referral still waits when it ends, the next
+    repeat pages again (the acknowledgement is a row, so this holds across a restart).
+    None when nobody has said so."""
+    if not acks:
+        return None
+    minutes = services.config.paging.hold_after_ack_minutes
+    return max(ack.at for ack in acks) + timedelta(minutes=minutes)
 
 
 async def still_wanted(services: Services, page_row: Page) -> bool:
@@ -251,7 +270,13 @@ async def still_wanted(services: Services, page_row: Page) -> bool:
     referral = await referrals_table.by_id(reader, page_row.referral_id)
     if referral is None or referral.status is not Status.OFFERED:
         return False
-    return not await pages_table.has_acknowledged(reader, referral.id, page_row.person_id)
+    acks = await pages_table.acknowledgements(reader, referral.id)
+    if any(ack.person_id == page_row.person_id for ack in acks):
+        return False
+    # A page written before someone said "I'm on it" and still waiting (rate limit,
+    # retry) is held with the rest; the next repeat after the hold pages again.
+    hold = held_until(services, acks)
+    return hold is None or services.clock.now() >= hold
 
 
 async def contact_refused(services: Services, page_row: Page, method: ContactMethod) -> None:
