@@ -73,12 +73,16 @@ def page_sender(services: Services) -> PageSender:
     async def refused(page: Page, method: ContactMethod) -> None:
         await paging_service.contact_refused(services, page, method)
 
+    async def misconfigured(provider: str, code: str) -> None:
+        await paging_service.provider_misconfigured(services, provider, code)
+
     return PageSender(
         services,
         names=page_names(services.config),
         twilio=twilio,
         gateway=gateway,
         on_refused=refused,
+        on_misconfigured=misconfigured,
         http=http,
     )
 

@@ -974,6 +974,25 @@ def _page_refused(tr: Translator, config: Config, facts: Facts) -> Shown:
     return Shown(tr("⚠️ Your number could not be reached; please enter it again with /phone."))
 
 
+_PROVIDER = {"twilio": N_("Twilio"), "gateway": N_("the agency's paging gateway")}
+
+
+def _paging_misconfigured(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """To the administrators: a provider refuses the deployment's own requests."""
+    values = facts.notice.values
+    provider = _PROVIDER.get(values.get("provider", ""))
+    return Shown(
+        tr(
+            "⚠️ Paging is not working: {provider} refuses the bot's requests ({code}). "
+            "This is the deployment's setting, not anyone's number: nobody is called or "
+            "texted until it is fixed; pages are retried. Run <code>referral-bot doctor</code>"
+            " and check the [paging] settings.",
+            provider=tr(provider) if provider else values.get("provider", ""),
+            code=values.get("code", ""),
+        )
+    )
+
+
 _VIA = {"call": N_("call"), "telegram": N_("Telegram")}
 
 
@@ -1163,6 +1182,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.UNREACHABLE: _unreachable,
     NoticeKind.CONTACT_FAILING: _contact_failing,
     NoticeKind.PAGE_REFUSED: _page_refused,
+    NoticeKind.PAGING_MISCONFIGURED: _paging_misconfigured,
     NoticeKind.ON_IT: _on_it,
     NoticeKind.ON_IT_OFFICER: _to_officer(_on_it_officer),
     NoticeKind.HANDOVER: _handover,

@@ -66,6 +66,7 @@ ABOUT_A_PERSON = frozenset(
         NoticeKind.UNREACHABLE,
         NoticeKind.CONTACT_FAILING,
         NoticeKind.PAGE_REFUSED,
+        NoticeKind.PAGING_MISCONFIGURED,
     }
 )
 

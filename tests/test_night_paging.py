@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from bot.clock import FakeClock
@@ -156,7 +155,7 @@ async def night(
         providers(config_path, monkeypatch, start) as p,
         world(config_path, clock=p.clock) as w,
     ):
-        server = HTTPServer(inbound.application(w.services, names(w.services.config)))
+        server = inbound.server(w.services, names(w.services.config))
         server.add_sockets(p.sockets)
         try:
             yield await filed(w, p.twilio, chen_language)
@@ -186,7 +185,7 @@ async def test_a_night_escalation_pages_on_time_repeats_and_stops_at_the_keypres
             "zh_Hans", PageContent(ref, "domestic_violence", "immediate")
         )
         said = page_text(ref, category, urgency, "zh_Hans")
-        assert sms.body.startswith(said) and said in call.body and "请打开 Telegram" in said
+        assert sms.body.startswith(said) and said in call.spoken and "请打开 Telegram" in said
         assert n.pages_to(BOSS_NUMBER) == []  # level 2 is the coordinator on duty only
 
         await n.at(LEVEL_3 - timedelta(minutes=1))
@@ -450,3 +449,52 @@ def test_the_paging_rule_of_a_referral(config_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"paging\.categories\.no_such"):
         load_config(config_path)
+
+
+async def test_a_deployment_mistake_marks_no_number_failing_and_tells_the_admins_once(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Twilio 21606 (the From number cannot send), a trial account's 21608, a 404 from a
+    wrong base_url: the deployment's mistake, not Coord Chen's number. Nobody is told
+    their number is bad; the admin hears once; the pages go once it is fixed."""
+    async with night(config_path, monkeypatch) as n:
+        admin = await enrol(n.w, 400, "Admin Wu", "--role", "admin")
+        await n.at(LEVEL_1)
+        n.twilio.fail_next(400, times=2, code=21606)
+        n.twilio.fail_next(404, times=1, code=20404)
+        with caplog.at_level("ERROR", logger="referral_bot.paging"):
+            await n.at(LEVEL_2)  # the call and the SMS: 21606
+            n.w.clock.advance(backoff(0))
+            await n.w.settle()  # the first retry: 404, then the SMS goes
+        chen = await people.by_telegram_id(n.w.services.db.reader, 300)
+        assert chen is not None
+        methods = await paging.contact_methods(n.w.services, chen.id)
+        assert all(m.failing_since is None for m in methods)
+        assert not [t for t in n.chen.texts if "could not be reached" in t]
+        assert not [t for t in n.boss.texts if "cannot be paged" in t]
+        told = [t for t in admin.texts if t.startswith("⚠️ Paging is not working: Twilio")]
+        assert len(told) == 1 and "21606" in told[0]
+        errors = [r for r in caplog.records if "refuses the bot's requests" in r.getMessage()]
+        assert len(errors) == 1 and CHEN_NUMBER not in errors[0].getMessage()
+        assert TOKEN not in caplog.text
+        n.w.clock.advance(backoff(1))
+        await n.w.settle()
+        assert sorted(s.kind for s in n.pages_to(CHEN_NUMBER)) == ["call", "sms"]
+
+
+async def test_pressing_1_after_the_referral_was_taken_says_so(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chen took it herself in Telegram, then presses 1 on the call that was ringing:
+    nothing is recorded, and the call says so instead of thanking her."""
+    async with night(config_path, monkeypatch) as n:
+        await n.at(LEVEL_1)
+        await n.at(LEVEL_2)
+        call = next(s for s in n.pages_to(CHEN_NUMBER) if s.kind == "call")
+        await n.chen.tap("🙋 Take it myself")
+        answer = await n.twilio.press(call, "1")
+        assert answer.status_code == 200
+        said = "This referral has already been taken. Nothing to do. Goodbye."
+        assert said in answer.text and "Thank you" not in answer.text
+        _, acks = await paging.history(n.w.services, n.referral.id)
+        assert acks == []

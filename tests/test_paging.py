@@ -6,20 +6,22 @@ play what the coordinator's phone (or the gateway) receives, on the fake clock.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import httpx
 import pytest
 from pydantic import SecretStr
-from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from bot.app import page_sender
+from bot.cli import serving
 from bot.clock import FakeClock
 from bot.config import PagingSettings, load_config
 from bot.domain.paging import Channel, ContactKind, ContactMethod, Page, PageContent
@@ -109,7 +111,7 @@ async def rig(config_path: Path, *, language: str = "en", rate: int = 60) -> Asy
     path = config_path.parent / "bot.sqlite3"
     db = await Database.open(path, sealer=Sealer([new_key()]))
     services = Services(config=config, db=db, clock=clock)
-    server = HTTPServer(inbound.application(services, names(config)))
+    server = inbound.server(services, names(config))
     server.add_sockets(sockets)
     sender = page_sender(services)
     refused: list[tuple[Page, ContactMethod]] = []
@@ -173,7 +175,9 @@ async def test_a_page_of_each_channel_reaches_its_provider_once(config_path: Pat
         await r.sender.settle()  # nothing more to send
         said = "Referral R-0042 needs a coordinator: Domestic violence, Immediate."
         assert [c.to for c in r.twilio.calls] == [NUMBER]
-        assert said in r.twilio.calls[0].body
+        assert said in r.twilio.calls[0].spoken
+        # The reference is said letter by letter (SSML inside <Say>), not "R minus 42".
+        assert '<say-as interpret-as="characters">R-0042</say-as>' in r.twilio.calls[0].body
         assert [m.to for m in r.twilio.messages] == [NUMBER]
         assert r.twilio.messages[0].body.startswith(said)
         assert len(r.gateway.log) == 1
@@ -296,7 +300,7 @@ async def test_a_gateway_that_does_not_know_the_person_marks_the_method_failing(
         r.gateway.refuse(GATEWAY_ID)
         await r.sender.settle()
         (failing,) = await paging.contact_methods(r.services, r.coordinator)
-        assert failing.failing_error == "gateway http 404" and len(r.refused) == 1
+        assert failing.failing_error == "gateway http 422" and len(r.refused) == 1
 
 
 # -- never twice --------------------------------------------------------------------------
@@ -670,3 +674,93 @@ async def test_the_running_bot_sends_pages_with_the_token_from_the_environment(
             assert twilio.messages[0].body.startswith("Referral R-0001 needs a coordinator")
     finally:
         await twilio.close()
+
+
+async def test_a_gateway_4xx_other_than_422_is_the_deployments_not_the_persons(
+    config_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gateway's contract: only 422 refuses an address. A 400 (a wrong URL, payload
+    or secret) marks nothing failing; the page is retried; one ERROR line per outage."""
+    async with rig(config_path) as r:
+        told: list[tuple[str, str]] = []
+
+        async def misconfigured(provider: str, code: str) -> None:
+            told.append((provider, code))
+
+        r.sender.on_misconfigured = misconfigured
+        await r.page(await r.method(ContactKind.WEBHOOK, GATEWAY_ID))
+        r.gateway.fail_next(400, times=2)
+        with caplog.at_level("ERROR", logger="referral_bot.paging"):
+            await r.sender.settle()
+            r.clock.advance(backoff(0))
+            await r.sender.settle()
+        (method,) = await paging.contact_methods(r.services, r.coordinator)
+        assert method.usable and r.refused == [] and r.gateway.log == []
+        assert told == [("gateway", "gateway http 400")]
+        assert len([x for x in caplog.records if x.levelname == "ERROR"]) == 1
+        r.clock.advance(backoff(1))
+        await r.sender.settle()
+        assert len(r.gateway.log) == 1
+
+
+async def test_an_oversized_keypress_body_is_refused_before_parsing(config_path: Path) -> None:
+    async with rig(config_path) as r:
+        page_id = await r.page(await r.method(ContactKind.VOICE, NUMBER))
+        await r.sender.settle()
+        (call,) = r.twilio.calls
+        gather = ElementTree.fromstring(call.body).find("Gather")  # noqa: S314 - ours
+        assert gather is not None
+        async with httpx.AsyncClient() as http:
+            big = await http.post(gather.get("action", ""), content=b"Digits=1&x=" + b"a" * 20000)
+        assert big.status_code in (400, 413)
+        page = await paging.get_page(r.services, page_id)
+        assert page is not None and page.acknowledged_at is None
+
+
+async def test_a_keypress_port_in_use_is_said_at_start_up_and_the_bot_runs_on(
+    config_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holds ``[paging] port``: one clear ERROR line before the bot says
+    it is ready, no task left to die silently (and so nothing to break the stop)."""
+    async with rig(config_path) as r:
+        (taken,) = bind_sockets(0, "127.0.0.1")
+        try:
+            port = taken.getsockname()[1]
+            paging_config = r.services.config.paging.model_copy(
+                update={"port": port, "listen": "127.0.0.1"}
+            )
+            config = r.services.config.model_copy(update={"paging": paging_config})
+            services = Services(config=config, db=r.services.db, clock=r.clock)
+            app = SimpleNamespace(bot_data={"services": services})
+            with caplog.at_level("ERROR", logger="bot.cli"):
+                task = serving._keypresses(app, asyncio.Event())  # type: ignore[arg-type]
+            assert task is None
+            (line,) = [x.getMessage() for x in caplog.records if x.levelname == "ERROR"]
+            assert f"cannot take Twilio's keypresses on 127.0.0.1:{port}" in line
+        finally:
+            taken.close()
+
+
+async def test_a_crashed_keypress_server_does_not_break_the_stop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def crash() -> None:
+        raise RuntimeError("boom")
+
+    with caplog.at_level("ERROR", logger="bot.cli"):
+        task = asyncio.create_task(crash())
+        task.add_done_callback(serving._keypresses_ended)
+        await serving._keypresses_stopped(task)  # returns: the stop goes on
+    assert "the keypress server stopped: RuntimeError" in caplog.text
+
+
+def test_the_reference_is_spelt_and_the_twiml_stays_valid_xml() -> None:
+    body = twiml.call(
+        "转介 R-<7&K> 需要协调员", "zh_Hans", "https://bot.example/a?b=1&c=2", ref="R-<7&K>"
+    )
+    root = ElementTree.fromstring(body)  # noqa: S314 - ours
+    say_as = root.find("Gather/Say/say-as")
+    assert say_as is not None and say_as.get("interpret-as") == "characters"
+    assert say_as.text == "R-<7&K>"
+    taken = twiml.already_taken_answer("zh_Hant")
+    assert ElementTree.fromstring(taken).find("Hangup") is not None  # noqa: S314 - ours

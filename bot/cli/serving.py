@@ -240,14 +240,19 @@ async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
             # app.stop() would otherwise wait for all their tries (bot/stopping.py).
             menus.cancel()
             if keypresses is not None:
-                await keypresses  # stops with ``stop``
+                await _keypresses_stopped(keypresses)  # stops with ``stop``
             jobs.stop_jobs(app)
             await app.stop()
 
 
 def _keypresses(app: BotApp, stop: asyncio.Event) -> asyncio.Task[None] | None:
     """Twilio's keypress posts (bot/paging/inbound.py), served on ``[paging]
-    listen:port`` beside polling or the webhook, when calls are configured."""
+    listen:port`` beside polling or the webhook, when calls are configured.
+
+    The port is bound here, before the bot reports ready: if it cannot be (another
+    process has it), that is one ``ERROR`` line at start-up, like a refused Twilio
+    token, and the bot runs on without it (calls still ring; a 1 pressed is not heard,
+    "I'm on it" works in Telegram). A crash of the serving task later is logged."""
     from bot.paging import inbound
     from bot.services import Services
     from handlers.paging import names
@@ -257,9 +262,32 @@ def _keypresses(app: BotApp, stop: asyncio.Event) -> asyncio.Task[None] | None:
     paging = services.config.paging
     if not (paging.twilio and paging.public_url):
         return None
-    return asyncio.create_task(
-        inbound.serve(services, names(services.config), stop), name="keypresses"
-    )
+    try:
+        endpoint = inbound.Keypresses.bind(services, names(services.config))
+    except OSError as exc:
+        log.error(
+            "paging: cannot take Twilio's keypresses on %s:%s (%s); calls still ring but a"
+            ' 1 pressed is not heard until it is fixed: "I\'m on it" works in Telegram',
+            paging.listen,
+            paging.port,
+            exc.strerror or type(exc).__name__,
+        )
+        return None
+    task = asyncio.create_task(endpoint.serve(stop), name="keypresses")
+    task.add_done_callback(_keypresses_ended)
+    return task
+
+
+def _keypresses_ended(task: asyncio.Task[None]) -> None:
+    """A crash of the keypress server is said when it happens, not at the stop."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("paging: the keypress server stopped: %s", type(exc).__name__)
+
+
+async def _keypresses_stopped(task: asyncio.Task[None]) -> None:
+    """Wait for the keypress server to close; whatever became of it, the stop goes on
+    (its crash was logged when it happened)."""
+    await asyncio.wait([task])  # never raises what the task raised
 
 
 async def _when_ready(ready: asyncio.Event, notifier: Notifier, status: str) -> None:

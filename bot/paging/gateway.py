@@ -13,8 +13,13 @@ by the shared secret>``, ``X-Timestamp`` (the same moment, Unix seconds; the bod
 ``Idempotency-Key: <page_id>``: a page sent again after a crash (see
 :mod:`bot.paging.sender`) carries the same key, so the gateway can drop the repeat.
 
-A 2xx answer is taken; a 4xx refuses the address (the contact method is failing); a
-5xx, 429 or a timeout is tried again later.
+The answer, the gateway's side of the contract: a 2xx is taken (a JSON ``{"id": …}``
+is kept); **422 means "this address is refused"** (no such person, or they cannot be
+reached there): the contact method is marked failing and its owner and the
+coordinators are told. Any other 4xx (400, 401, 403, 404, …) is taken as the
+deployment's mistake (a wrong URL, secret or payload), not the person's: nobody's
+address is marked failing, the page is tried again later and the administrators are
+told once. A 5xx, 429 or a timeout is tried again later.
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ from typing import Any
 
 import httpx
 
-from bot.paging.providers import Refused, Unavailable
+from bot.paging.providers import Misconfigured, Refused, Unavailable
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REFUSED_STATUS = 422  # the only answer that marks an address failing
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -73,10 +79,10 @@ class Gateway:
             raise Unavailable(f"gateway {type(exc).__name__}") from None
         if answer.status_code >= 500 or answer.status_code == 429:
             raise Unavailable(f"gateway http {answer.status_code}")
-        if answer.status_code in (401, 403):
-            raise Unavailable(f"gateway http {answer.status_code}")  # our secret, not them
-        if answer.status_code >= 400:
+        if answer.status_code == REFUSED_STATUS:
             raise Refused(f"gateway http {answer.status_code}")
+        if answer.status_code >= 400:  # our URL, secret or payload, not their address
+            raise Misconfigured(f"gateway http {answer.status_code}")
         try:
             found = answer.json().get("id")
         except (ValueError, AttributeError):

@@ -21,7 +21,13 @@ without the rate limit (see :meth:`PageSender._code`). For each page, in order:
    :data:`MAX_ATTEMPTS`; a refusal of the address (Twilio's 4xx such as 21211 or 21614,
    the gateway's 4xx) marks the contact method failing and the page dead in one
    transaction, then calls the ``on_refused`` hook (telling the coordinators is built on
-   it, with :data:`~bot.services.notices.NoticeKind.CONTACT_FAILING`).
+   it, with :data:`~bot.services.notices.NoticeKind.CONTACT_FAILING`). Any other 4xx
+   is the deployment's mistake (:class:`~bot.paging.providers.Misconfigured`: a From
+   number that cannot send, a trial account, a wrong URL): retried like a 5xx, nobody's
+   number marked; one ``ERROR`` line per outage (until the provider takes a request
+   again) and the ``on_misconfigured`` hook once (the administrators are told, with
+   :data:`~bot.services.notices.NoticeKind.PAGING_MISCONFIGURED`). The outage is this
+   process's memory: after a restart, a mistake not yet fixed is said once more.
 
 Never twice for one row: a page marked sent is never claimed again, by this process or
 by the next one after a crash. The window between the provider accepting a request and
@@ -61,7 +67,7 @@ from bot.clock import real_wait
 from bot.domain.paging import Channel, ContactMethod, Page, PageContent
 from bot.paging import twiml
 from bot.paging.gateway import Gateway
-from bot.paging.providers import Refused, Unavailable
+from bot.paging.providers import Misconfigured, Refused, Unavailable
 from bot.paging.text import code_text, page_text
 from bot.paging.twilio import Made, Twilio
 from bot.services import Services
@@ -89,6 +95,9 @@ GATHER_PATH = "/paging/twilio/gather/{token}"
 Names = Callable[[str, PageContent], tuple[str, str]]
 # Called after a refusal is recorded: the page, and the method now failing.
 OnRefused = Callable[[Page, ContactMethod], Awaitable[None]]
+# Called once per outage when a provider refuses the deployment's own requests: the
+# provider ("twilio" or "gateway") and its error code (no number, no token).
+OnMisconfigured = Callable[[str, str], Awaitable[None]]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -109,6 +118,7 @@ class PageSender:
         twilio: Twilio | None = None,
         gateway: Gateway | None = None,
         on_refused: OnRefused | None = None,
+        on_misconfigured: OnMisconfigured | None = None,
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self.services = services
@@ -117,6 +127,8 @@ class PageSender:
         self.twilio = twilio
         self.gateway = gateway
         self.on_refused = on_refused
+        self.on_misconfigured = on_misconfigured
+        self._outages: set[str] = set()  # providers refusing the deployment's requests
         self._bell = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -230,6 +242,11 @@ class PageSender:
             provider_id = await self._send(page, method, person.language)
         except Refused as exc:
             await self._refused(page, method, exc.code)
+        except Misconfigured as exc:
+            await self._misconfigured(_provider(page.channel), exc.code)
+            async with services.db.statement() as conn:  # refused: it made nothing
+                await pages_table.untried(conn, page.id, tried_at)
+            await self._retry(page, exc.code)
         except Unavailable as exc:
             log.warning("page %s for %s not sent yet: %s", page.id, page.content.ref, exc.code)
             if exc.answered:  # it made nothing: the next try need not ask
@@ -237,6 +254,7 @@ class PageSender:
                     await pages_table.untried(conn, page.id, tried_at)
             await self._retry(page, exc.code)
         else:
+            self._recovered(_provider(page.channel))
             async with services.db.statement() as conn:
                 await pages_table.mark_sent(conn, page.id, services.clock.now(), provider_id)
             log.info("paged by %s for %s (page %s)", page.channel, page.content.ref, page.id)
@@ -263,10 +281,14 @@ class PageSender:
             async with services.db.write() as tx:
                 await outbox_table.mark_dead(tx, page.id, services.clock.now(), exc.code)
                 await contact_methods.mark_failing(tx, method.id, services.clock.now(), exc.code)
+        except Misconfigured as exc:
+            await self._misconfigured("twilio", exc.code)
+            await self._retry(page, exc.code)
         except Unavailable as exc:
             log.warning("verification code %s not sent yet: %s", page.id, exc.code)
             await self._retry(page, exc.code)
         else:
+            self._recovered("twilio")
             async with services.db.statement() as conn:
                 await pages_table.mark_sent(conn, page.id, services.clock.now(), sid)
             log.info("verification code sent by sms (row %s)", page.id)
@@ -349,7 +371,7 @@ class PageSender:
         if page.channel is Channel.SMS:
             return await self.twilio.sms(method.address, text)
         action = (config.public_url or "") + GATHER_PATH.format(token=page.token)
-        call = twiml.call(text, language, action, english=config.english)
+        call = twiml.call(text, language, action, english=config.english, ref=page.content.ref)
         return await self.twilio.call(method.address, call)
 
     async def _retry(self, page: Page, error: str) -> None:
@@ -364,6 +386,29 @@ class PageSender:
         async with self.services.db.statement() as conn:
             await outbox_table.mark_dead(conn, page.id, self.services.clock.now(), error)
 
+    async def _misconfigured(self, provider: str, code: str) -> None:
+        """The provider refuses the deployment's requests: said once per outage."""
+        if provider in self._outages:
+            return
+        self._outages.add(provider)
+        log.error(
+            "paging: %s refuses the bot's requests (%s): a deployment setting (account,"
+            " From number, URL or secret), not anyone's number; nobody is paged by it"
+            " until it is fixed; pages are retried",
+            provider,
+            code,
+        )
+        if self.on_misconfigured is not None:
+            try:
+                await self.on_misconfigured(provider, code)
+            except Exception as exc:  # the admins not told: the log line stands
+                log.error("could not tell the administrators: %s", type(exc).__name__)
+
+    def _recovered(self, provider: str) -> None:
+        if provider in self._outages:
+            self._outages.discard(provider)
+            log.info("paging: %s takes the bot's requests again", provider)
+
     async def _refused(self, page: Page, method: ContactMethod, code: str) -> None:
         """The address was refused: the method is failing, the page dead, in one go."""
         services, now = self.services, self.services.clock.now()
@@ -374,3 +419,7 @@ class PageSender:
         if first and self.on_refused is not None:
             failing = await contact_methods.by_id(services.db.reader, method.id)
             await self.on_refused(page, failing or method)
+
+
+def _provider(channel: Channel) -> str:
+    return "gateway" if channel is Channel.WEBHOOK else "twilio"

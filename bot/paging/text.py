@@ -43,3 +43,9 @@ def thanks(language: str) -> str:
     """Said after the person pressed 1."""
     tr = Translator(language)
     return tr("Thank you. The bot has recorded that you are on it.")
+
+
+def already_taken(language: str) -> str:
+    """Said after a 1 pressed when the referral was already taken: nothing recorded."""
+    tr = Translator(language)
+    return tr("This referral has already been taken. Nothing to do. Goodbye.")

@@ -8,6 +8,13 @@ SID and its auth token), documented as the Calls resource
 holding the resource's ``sid``; an error is JSON with ``code`` and ``message`` and a
 4xx or 5xx status.
 
+Only the errors in :data:`REFUSED_CODES` are about the person's number and raise
+:class:`Refused` (the number is then marked failing and its owner told). Every other
+4xx (a ``From`` that cannot send, a trial account, a 404 from a wrong ``base_url``, a
+code not listed) is the deployment's mistake, :class:`Misconfigured`: one mistake must
+not mark every coordinator's number failing. 401/403 are the credentials, also
+:class:`Misconfigured` (``doctor`` and the start-up probe name them).
+
 Neither resource takes an idempotency key, so the SID is kept on the page's row when
 Twilio answers, and a page whose earlier request may have reached Twilio is first looked
 for with the resources' list form (:meth:`Twilio.made_since`), as documented for the
@@ -33,7 +40,7 @@ from typing import Any
 
 import httpx
 
-from bot.paging.providers import Refused, Unavailable
+from bot.paging.providers import Misconfigured, Refused, Unavailable
 
 API = "/2010-04-01/Accounts/{sid}/{resource}.json"
 # The list filters on or after a date (a query key "StartTime>" whose value is the date:
@@ -53,6 +60,23 @@ class Made:
     from_: str
     created: datetime
     body: str | None
+
+
+# Twilio's errors about the recipient, as its error dictionary describes them
+# (https://www.twilio.com/docs/api/errors/<code>): an allowlist, since the same HTTP 400
+# carries the account's own problems too.
+REFUSED_CODES: dict[int, str] = {
+    21211: "invalid 'To' phone number",
+    21214: "'To' phone number cannot be reached",
+    21217: "phone number does not appear to be valid (calls)",
+    21408: "SMS not enabled for the region of the 'To' number",
+    21610: "the recipient replied STOP (unsubscribed)",
+    21612: "the 'To' number is not reachable by SMS",
+    21614: "the 'To' number is not a valid mobile number",
+    13223: "invalid phone number format (calls)",
+    13224: "Twilio does not support calling this number, or it is invalid",
+    13225: "forbidden (high-risk) phone number (calls)",
+}
 
 
 class Twilio:
@@ -128,7 +152,7 @@ class Twilio:
         if answer.status_code != 200:
             # Never a refusal of the person's number: we only asked what was made.
             code = _error_code(answer)
-            raise Unavailable(f"twilio list http {answer.status_code} {code}".strip())
+            raise Unavailable(f"twilio list http {answer.status_code} {code or ''}".strip())
         try:
             data = answer.json()
         except ValueError:
@@ -149,10 +173,13 @@ class Twilio:
             raise Unavailable(f"twilio http {answer.status_code}", answered=True)
         if answer.status_code >= 400:
             code = _error_code(answer)
-            if answer.status_code in (401, 403):
-                # Our credentials, not the person's number: nothing to mark failing.
-                raise Unavailable(f"twilio http {answer.status_code} {code}".strip(), answered=True)
-            raise Refused(f"twilio {code or answer.status_code}")
+            if code in REFUSED_CODES:
+                raise Refused(f"twilio {code}")
+            # Our credentials, account, From number or URL: nobody's number is at fault,
+            # and Twilio answered, so it made nothing (the next try need not ask).
+            raise Misconfigured(
+                f"twilio http {answer.status_code} {code or ''}".strip(), answered=True
+            )
         try:
             sid = answer.json()["sid"]
         except (ValueError, KeyError, TypeError):
@@ -177,13 +204,13 @@ def _made(record: Any) -> Made | None:
     return Made(sid, to, sender, created, body if isinstance(body, str) else None)
 
 
-def _error_code(answer: httpx.Response) -> str:
+def _error_code(answer: httpx.Response) -> int | None:
     """Twilio's error code (e.g. 21211), never its message (it can quote the number)."""
     try:
         code = answer.json().get("code")
     except (ValueError, AttributeError):
-        return ""
-    return str(code) if isinstance(code, int) else ""
+        return None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
 def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:

@@ -433,7 +433,7 @@ async def night(lang: str = "en") -> Night:
                 text = text.replace(key, value)
             config_path.write_text(text, encoding="utf-8")
             async with world(config_path, clock=clock) as w:
-                server = HTTPServer(inbound.application(w.services, page_names(w.services.config)))
+                server = inbound.server(w.services, page_names(w.services.config))
                 server.add_sockets(keypress)
                 played = await _play(w, tr, twilio, lang)
     finally:
@@ -563,7 +563,7 @@ def _provider_line(tr: Translator, zone: ZoneInfo, sent: Sent, names: dict[str, 
         root = ElementTree.fromstring(sent.body)  # noqa: S314 - the bot's own TwiML
         say = root.find("Gather/Say")
         language = say.get("language", "") if say is not None else ""
-        said = (say.text or "") if say is not None else ""
+        said = "".join(say.itertext()) if say is not None else ""
         return "📞 " + tr(
             "{time} call to {name} ({language}): “{said}”",
             time=at,

@@ -3,7 +3,7 @@
 body without the documented fields 400. Keeps a :attr:`log` of what it took, drops a
 repeat of an ``Idempotency-Key`` it has seen (answers 200, logs it once), and can be
 told to fail (:meth:`fail_next`), hang (:meth:`hang_next`) or refuse an address
-(:meth:`refuse`: 404, "no such person")."""
+(:meth:`refuse`: 422, "no such person", the contract's refusal)."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ class FakeGateway:
         if payload["page_id"] != headers.get(IDEMPOTENCY_HEADER):
             return 400, {"error": "Idempotency-Key differs from page_id"}
         if payload["address"] in self.refused:
-            return 404, {"error": "no such person"}
+            return 422, {"error": "no such person"}
         if any(r.payload["page_id"] == payload["page_id"] for r in self.log):
             self.repeats += 1
             return 200, {"id": payload["page_id"], "repeat": True}

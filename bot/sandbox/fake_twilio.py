@@ -65,12 +65,22 @@ class Sent:
     at: datetime
     from_: str = ""
 
+    @property
+    def spoken(self) -> str:
+        """What the person hears or reads: the message, or the text of each ``<Say>``
+        of the call (SSML such as ``<say-as>`` inside it kept as its words), one a line.
+        The TwiML must be well-formed XML, as Twilio requires."""
+        if self.kind != "call":
+            return self.body
+        root = ElementTree.fromstring(self.body)  # noqa: S314 - the bot's own TwiML
+        return "\n".join("".join(say.itertext()) for say in root.iter("Say"))
+
 
 class FakeTwilio:
     def __init__(self, account_sid: str, auth_token: str, clock: Clock) -> None:
         self.account_sid, self.auth_token, self.clock = account_sid, auth_token, clock
         self.log: list[Sent] = []
-        self.failures: list[int] = []  # statuses to answer next, one request each
+        self.failures: list[tuple[int, int]] = []  # (status, Twilio code) to answer next
         self.hangs = 0  # requests left unanswered next
         self.refused: dict[str, int] = {}  # number → Twilio error code
         self.requests = 0
@@ -90,8 +100,10 @@ class FakeTwilio:
 
     # -- control ---------------------------------------------------------------------
 
-    def fail_next(self, status: int = 503, times: int = 1) -> None:
-        self.failures += [status] * times
+    def fail_next(self, status: int = 503, times: int = 1, code: int = 20500) -> None:
+        """Answer the next ``times`` requests ``status`` with Twilio's error ``code``
+        (e.g. 400 with 21606: the From number cannot send SMS)."""
+        self.failures += [(status, code)] * times
 
     def hang_next(self, times: int = 1) -> None:
         self.hangs += times
@@ -155,8 +167,8 @@ class FakeTwilio:
         if not self._authorised(account, auth):
             return 401, _error(20003, "Authenticate", 401)
         if self.failures:
-            status = self.failures.pop(0)
-            return status, _error(20500, "Internal Server Error", status)
+            status, code = self.failures.pop(0)
+            return status, _error(code, "Internal Server Error", status)
         if resource not in ("Calls", "Messages"):
             return 404, _error(20404, "The requested resource was not found", 404)
         for field in ("To", "From", *(("Body",) if resource == "Messages" else ())):
@@ -300,8 +312,8 @@ class FakeTwilio:
         if not self._authorised(account, auth):
             return 401, _error(20003, "Authenticate", 401)
         if self.failures:
-            status = self.failures.pop(0)
-            return status, _error(20500, "Internal Server Error", status)
+            status, code = self.failures.pop(0)
+            return status, _error(code, "Internal Server Error", status)
         return 200, {
             "sid": self.account_sid,
             "owner_account_sid": self.account_sid,

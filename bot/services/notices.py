@@ -86,6 +86,10 @@ class NoticeKind(StrEnum):
     # ...and to the person whose number it was: enter it again with /phone (values
     # "channel")
     PAGE_REFUSED = "page_refused"
+    # A provider refuses the deployment's own requests (Twilio's account or From number,
+    # a wrong URL, the gateway's 4xx other than 422): to the admins, once per outage
+    # (values "provider": twilio or gateway, "code")
+    PAGING_MISCONFIGURED = "paging_misconfigured"
     # A coordinator said "I'm on it" (pressed 1 on a page's call, or the button on the
     # escalation card): to the other coordinators paged or told (values "name", "at"
     # ISO time, "via": call or telegram), and to the officer (ON_IT_OFFICER)

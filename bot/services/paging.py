@@ -13,7 +13,9 @@ Interfaces for the code built on this (``/phone``, the escalation's "when to pag
   recorded per (referral, person), no more pages to them for it, the others told and
   their pages for it held for ``[paging] hold_after_ack_minutes`` (:func:`held_until`).
 - :func:`page_people`: the escalation step's pages; :func:`still_wanted`: the page
-  sender's check at send time; :func:`contact_refused`: a refused number told.
+  sender's check at send time; :func:`contact_refused`: a refused number told;
+  :func:`provider_misconfigured`: the administrators told a provider refuses the
+  deployment's own requests.
 - :func:`history`: a referral's pages and acknowledgements (/status, the handover).
 
 A page carries only the referral's reference, category and urgency (a
@@ -37,7 +39,7 @@ from bot.domain.paging import (
     PageRecord,
     valid_address,
 )
-from bot.domain.people import Person
+from bot.domain.people import Person, Role
 from bot.domain.referral import Referral, Status
 from bot.services import Services, outbox, overdue
 from bot.services.notices import Notice, NoticeKind
@@ -133,19 +135,20 @@ async def get_page(services: Services, page_row_id: int) -> Page | None:
     return await pages_table.by_id(services.db.reader, page_row_id)
 
 
-async def acknowledged(services: Services, page_row_id: int, via: str = "call") -> bool:
+async def acknowledged(services: Services, page_row_id: int, via: str = "call") -> Acked:
     """The person paged by ``page_row_id`` is on it (pressed 1 on its call): recorded on
-    the page's row and, through :func:`acknowledge`, for its referral. True the first
-    time the person acknowledged that referral."""
+    the page's row and, through :func:`acknowledge`, for its referral. What
+    :func:`acknowledge` did: ``first`` the first time the person acknowledged that
+    referral, ``taken`` when it was already taken (so the call can say so)."""
     page_row = await pages_table.by_id(services.db.reader, page_row_id)
     if page_row is None:
-        return False
+        return Acked(first=False)
     person = await people.by_id(services.db.reader, page_row.person_id)
     if page_row.referral_id is None or person is None:  # a page about no referral
         async with services.db.statement() as conn:
-            return await pages_table.acknowledge(conn, page_row_id, services.clock.now(), via)
-    acked = await acknowledge(services, page_row.referral_id, person, via, page_row_id=page_row_id)
-    return acked.first
+            first = await pages_table.acknowledge(conn, page_row_id, services.clock.now(), via)
+        return Acked(first=first)
+    return await acknowledge(services, page_row.referral_id, person, via, page_row_id=page_row_id)
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,18 @@ async def contact_refused(services: Services, page_row: Page, method: ContactMet
         notices.append(
             Notice(NoticeKind.PAGE_REFUSED, person, None, values={"channel": method.kind.value})
         )
+        await outbox.enqueue(tx, services, notices)
+
+
+async def provider_misconfigured(services: Services, provider: str, code: str) -> None:
+    """A provider refuses the bot's requests for a reason of the deployment's (the
+    page sender's ``on_misconfigured``, once per outage): the administrators hear,
+    through the outbox. ``provider``: "twilio" or "gateway"; ``code``: the provider's
+    error (an HTTP status and Twilio's code), never a number or a token."""
+    async with services.db.write() as tx:
+        admins = [p for p in await people.all_active(tx) if p.has(Role.ADMIN)]
+        values = {"provider": provider, "code": code}
+        notices = [Notice(NoticeKind.PAGING_MISCONFIGURED, a, None, values=values) for a in admins]
         await outbox.enqueue(tx, services, notices)
 
 
