@@ -84,12 +84,11 @@ async def code_given_up(conn: Conn, method_ids: list[int]) -> bool:
     given up unsent: ``/phone`` then says so, and a new code can be asked for."""
     if not method_ids:
         return False
-    marks = ", ".join("?" * len(method_ids))
     row = await fetch_one(
         conn,
         "SELECT sent_at, dead_at FROM outbox WHERE kind = ? AND contact_method_id IN"
-        f" ({marks}) ORDER BY id DESC LIMIT 1",
-        (CODE_KIND, *method_ids),
+        " (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
+        (CODE_KIND, json.dumps(method_ids)),
     )
     return row is not None and row["sent_at"] is None and row["dead_at"] is not None
 
