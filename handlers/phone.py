@@ -71,6 +71,10 @@ def number_line(tr: Translator, number: PhoneNumber) -> str:
             "It is not working: {reason}. Add it again to check it with a new code.",
             reason=reason,
         )
+    elif number.status is Status.WAITING and number.code_lost:
+        line += "\n" + tr(
+            "The code could not be sent to it before it expired. You can ask for a new code."
+        )
     return line
 
 
@@ -218,7 +222,17 @@ def _not_sent(tr: Translator, sent: Sent) -> str:
         return tr("A code was sent less than a minute ago. Please wait a minute and try again.")
     if sent is Sent.LATER:
         return tr("You asked for 5 codes in the last hour. Please try again later.")
+    if sent is Sent.TODAY:
+        return tr("You asked for 10 codes in the last 24 hours. Please try again tomorrow.")
+    if sent is Sent.NUMBER:
+        return tr("This number was sent 5 codes in the last hour. Please try again later.")
+    if sent is Sent.GUESSES:
+        return too_many_wrong(tr)
     return tr("This number is already verified.")
+
+
+def too_many_wrong(tr: Translator) -> str:
+    return tr("You typed 5 wrong codes in the last hour. Please try again in an hour.")
 
 
 async def on_answer(message: Message, context: BotContext, prompt: Prompt, text: str) -> None:
@@ -296,6 +310,12 @@ async def _code_typed(message: Message, context: BotContext, prompt: Prompt, tex
         return
     if number is None:
         await message.reply_text(tr("There is no code waiting for this number. See /phone."))
+        return
+    if checked.result in (Checked.LAST_THIS_HOUR, Checked.TOO_MANY):
+        said = too_many_wrong(tr)
+        if checked.result is Checked.LAST_THIS_HOUR:
+            said = tr("That code is not right, and no tries are left.") + " " + said
+        await message.reply_text(said)
         return
     said = (
         tr("That code is not right, and no tries are left.")

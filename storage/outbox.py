@@ -236,8 +236,11 @@ async def retry_at(conn: Conn, outbox_id: int, at: datetime, error: str) -> None
 
 
 async def mark_dead(conn: Conn, outbox_id: int, now: datetime, error: str) -> None:
+    """Given up. A /phone verification code's row forgets its code: it will never be
+    sent, and a code kept (sealed or not) is a code someone could read."""
     await conn.execute(
-        "UPDATE outbox SET dead_at = ?, attempts = attempts + 1, last_error = ?"
+        "UPDATE outbox SET dead_at = ?, attempts = attempts + 1, last_error = ?,"
+        " vals = CASE WHEN kind = 'phone_code' THEN '{}' ELSE vals END"
         " WHERE id = ? AND sent_at IS NULL",
         (to_db(now), error[:200], outbox_id),
     )

@@ -79,6 +79,20 @@ async def insert_code(
     return cursor.lastrowid
 
 
+async def code_given_up(conn: Conn, method_ids: list[int]) -> bool:
+    """Whether the newest verification code's SMS to these methods (one number's) was
+    given up unsent: ``/phone`` then says so, and a new code can be asked for."""
+    if not method_ids:
+        return False
+    row = await fetch_one(
+        conn,
+        "SELECT sent_at, dead_at FROM outbox WHERE kind = ? AND contact_method_id IN"
+        " (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
+        (CODE_KIND, json.dumps(method_ids)),
+    )
+    return row is not None and row["sent_at"] is None and row["dead_at"] is not None
+
+
 _PAGE = "SELECT * FROM outbox WHERE channel <> 'telegram'"
 
 

@@ -1,5 +1,6 @@
 """Verification codes of phone numbers (see migration 0032): stored as a salted HMAC,
-never in clear."""
+never in clear. They go with their number; the limits of new codes and wrong codes
+count :mod:`storage.code_events`, which stay."""
 
 from __future__ import annotations
 
@@ -67,16 +68,6 @@ async def latest(conn: Conn, method_id: int) -> PhoneCode | None:
         expires_at=from_db(row["expires_at"]),
         used_at=from_db(row["used_at"]) if row["used_at"] else None,
     )
-
-
-async def count_since(conn: Conn, person_id: int, since: datetime) -> int:
-    """Codes made for the person since ``since`` (the rate limit of new codes)."""
-    row = await fetch_one(
-        conn,
-        "SELECT count(*) FROM phone_codes WHERE person_id = ? AND created_at > ?",
-        (person_id, to_db(since)),
-    )
-    return int(row[0]) if row else 0
 
 
 async def wrong(conn: Conn, code_id: int) -> int:

@@ -271,3 +271,138 @@ async def test_a_number_twilio_refuses_for_the_code_shows_as_not_working(
         await ann.send("/phone")
         assert "••••4567 · call and SMS · not working" in ann.last.text
         assert "the phone company says it is not a valid number" in ann.last.text
+
+
+async def remove_number(phone: Phone, tr: Translator) -> None:
+    await phone.send("/phone")
+    await phone.tap(tr("Remove {number}", number="••••4567"))
+    await phone.tap(tr("Yes, remove it"))
+
+
+async def test_removing_and_adding_a_number_again_does_not_reset_the_code_limits(
+    config_path: Path,
+) -> None:
+    """The review's loop: Add → Remove → Add, a minute apart, sent a code each time."""
+    tr = Translator("en")
+    async with paging_world(config_path) as (w, twilio):
+        li = await enrol(w, 500, "Coord Li", "--role", "coordinator", "--team", "xuhui-sw")
+        for _ in range(12):
+            await add_number(li, tr)
+            await remove_number(li, tr)
+            w.clock.advance(timedelta(minutes=1, seconds=1))
+        assert len(twilio.messages) == 5
+        await add_number(li, tr)
+        assert li.last.text == tr("You asked for 5 codes in the last hour. Please try again later.")
+        # an hour on: five more, and then the day's ten are used up
+        w.clock.advance(timedelta(hours=1))
+        for _ in range(5):
+            await add_number(li, tr)
+            await remove_number(li, tr)
+            w.clock.advance(timedelta(minutes=1, seconds=1))
+        assert len(twilio.messages) == 10
+        w.clock.advance(timedelta(hours=1))
+        await add_number(li, tr)
+        assert li.last.text == tr(
+            "You asked for 10 codes in the last 24 hours. Please try again tomorrow."
+        )
+        assert len(twilio.messages) == 10
+        w.clock.advance(timedelta(hours=23))
+        await add_number(li, tr)
+        assert len(twilio.messages) == 11
+
+
+async def test_codes_to_one_number_by_two_people_count_against_the_number(
+    config_path: Path,
+) -> None:
+    tr = Translator("en")
+    async with paging_world(config_path) as (w, twilio):
+        ann = await enrol(w, 200, "Ann", "--role", "social_worker", "--team", "xuhui-sw")
+        bo = await enrol(w, 201, "Bo", "--role", "social_worker", "--team", "xuhui-sw")
+        await add_number(ann, tr)
+        await add_number(bo, tr)
+        for person in (ann, bo, ann):
+            w.clock.advance(timedelta(minutes=1, seconds=1))
+            await person.send("/phone")
+            await person.tap(tr("Send a new code"))
+        assert len(twilio.messages) == 5
+        w.clock.advance(timedelta(minutes=1, seconds=1))
+        await bo.send("/phone")
+        answer = await bo.tap(tr("Send a new code"))
+        assert answer.text == tr(
+            "This number was sent 5 codes in the last hour. Please try again later."
+        )
+        assert len(twilio.messages) == 5
+
+
+async def test_new_codes_do_not_bring_new_guesses(config_path: Path) -> None:
+    tr = Translator("en")
+    async with paging_world(config_path) as (w, twilio):
+        ann = await enrol(w, 200, "Ann", "--role", "social_worker", "--team", "xuhui-sw")
+        await add_number(ann, tr)
+        wrong = "000000" if code_of(twilio) != "000000" else "111111"
+        for _ in range(4):
+            await ann.send(wrong)
+        w.clock.advance(timedelta(minutes=1, seconds=1))
+        await ann.send("/phone")
+        await ann.tap(tr("Send a new code"))
+        assert len(twilio.messages) == 2
+        wrong = "000000" if code_of(twilio) != "000000" else "111111"
+        await ann.send(wrong)
+        assert ann.last.text == (
+            tr("That code is not right, and no tries are left.")
+            + " "
+            + tr("You typed 5 wrong codes in the last hour. Please try again in an hour.")
+        )
+        # no new code (it would bring no guess) until the hour is over
+        w.clock.advance(timedelta(minutes=1, seconds=1))
+        await ann.send("/phone")
+        answer = await ann.tap(tr("Send a new code"))
+        assert answer.text == tr(
+            "You typed 5 wrong codes in the last hour. Please try again in an hour."
+        )
+        assert len(twilio.messages) == 2
+        w.clock.advance(timedelta(hours=1))
+        await ann.send("/phone")
+        await ann.tap(tr("Send a new code"))
+        await ann.send(code_of(twilio))
+        assert ann.last.text.startswith("Verified")
+
+
+async def _code_rows(w: World) -> list[tuple[str | None, str | None]]:
+    async with w.services.db.reader.execute(
+        "SELECT vals, dead_at FROM outbox WHERE kind = 'phone_code' ORDER BY id"
+    ) as cursor:
+        return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+async def test_a_code_sms_given_up_keeps_no_code(config_path: Path) -> None:
+    tr = Translator("en")
+    async with paging_world(config_path) as (w, twilio):
+        ann = await enrol(w, 200, "Ann", "--role", "social_worker", "--team", "xuhui-sw")
+        twilio.refuse(NUMBER, 21211)
+        await add_number(ann, tr)
+        assert twilio.messages == []
+        ((vals, dead_at),) = await _code_rows(w)
+        assert dead_at is not None and vals == "{}"
+
+
+async def test_a_code_sms_held_back_past_its_expiry_is_not_sent(config_path: Path) -> None:
+    tr = Translator("en")
+    async with paging_world(config_path) as (w, twilio):
+        ann = await enrol(w, 200, "Ann", "--role", "social_worker", "--team", "xuhui-sw")
+        twilio.fail_next(503, times=6)  # Twilio down for eight minutes
+        await add_number(ann, tr)
+        for _ in range(11):
+            w.clock.advance(timedelta(minutes=1))
+            await w.settle()
+        assert twilio.messages == []  # Twilio was back, but the code had expired
+        ((vals, dead_at),) = await _code_rows(w)
+        assert dead_at is not None and vals == "{}"
+        await ann.send("/phone")
+        assert (
+            tr("The code could not be sent to it before it expired. You can ask for a new code.")
+            in ann.last.text
+        )
+        await ann.tap(tr("Send a new code"))
+        await ann.send(code_of(twilio))
+        assert ann.last.text.startswith("Verified")

@@ -24,10 +24,17 @@ from bot.domain.paging import ContactKind, ContactMethod
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_TRIES = 5
-# New codes for one person: at most one a minute and five an hour (each is an SMS the
-# agency pays for, and a way to bother whoever owns a number typed by mistake).
+# New codes for one person: at most one a minute, five an hour and ten a day (each is
+# an SMS the agency pays for, and a way to bother whoever owns a number typed by
+# mistake); and to one number, by everyone, at most five an hour. Counted across
+# numbers removed and added again.
 NEW_CODE_EVERY = timedelta(minutes=1)
 CODES_PER_HOUR = 5
+CODES_PER_DAY = 10
+CODES_PER_NUMBER_HOUR = 5
+# Wrong codes one person may type in an hour, across all their codes: a new code does
+# not bring new guesses.
+WRONG_PER_HOUR = 5
 PHONE_KINDS = (ContactKind.VOICE, ContactKind.SMS)
 
 
@@ -62,6 +69,8 @@ class PhoneNumber:
     id: int
     address: str
     methods: tuple[ContactMethod, ...]
+    # Waiting for a code whose SMS could not be sent before the code expired.
+    code_lost: bool = False
 
     @property
     def channels(self) -> Channels:

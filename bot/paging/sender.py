@@ -59,11 +59,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
 from bot.clock import real_wait
+from bot.domain import phones
 from bot.domain.paging import Channel, ContactMethod, Page, PageContent
 from bot.paging import twiml
 from bot.paging.gateway import Gateway
@@ -263,8 +264,16 @@ class PageSender:
         """A verification code's SMS (``/phone``): not a page, so no rate limit, and it
         goes to a failing number too (typing the number again is how it is checked
         again). A refusal marks the number failing, which ``/phone`` shows its owner; no
-        one else is told. Neither the code nor the number is logged."""
+        one else is told. Neither the code nor the number is logged.
+
+        Not sent once its code has expired (it would be no use, and a text at an odd
+        hour): given up, which blanks the code in the row, and ``/phone`` tells its owner
+        it could not be sent."""
         services = self.services
+        if services.clock.now() >= page.created_at + phones.CODE_LIFETIME:
+            log.warning("verification code %s given up: its code expired unsent", page.id)
+            await self._dead(page, "code expired")
+            return
         method = await contact_methods.by_id(services.db.reader, page.contact_method_id)
         person = await people.by_id(services.db.reader, page.person_id)
         if method is None or person is None or page.code is None:
@@ -286,7 +295,7 @@ class PageSender:
             await self._retry(page, exc.code)
         except Unavailable as exc:
             log.warning("verification code %s not sent yet: %s", page.id, exc.code)
-            await self._retry(page, exc.code)
+            await self._retry(page, exc.code, until=page.created_at + phones.CODE_LIFETIME)
         else:
             self._recovered("twilio")
             async with services.db.statement() as conn:
@@ -374,13 +383,18 @@ class PageSender:
         call = twiml.call(text, language, action, english=config.english, ref=page.content.ref)
         return await self.twilio.call(method.address, call)
 
-    async def _retry(self, page: Page, error: str) -> None:
+    async def _retry(self, page: Page, error: str, until: datetime | None = None) -> None:
+        """Tried again after the backoff; no later than ``until`` (a code's expiry, when
+        it is given up), so nobody waits on a row that can no longer be sent."""
         services, now = self.services, self.services.clock.now()
+        at = now + backoff(page.attempts)
+        if until is not None:
+            at = min(at, until)
         async with services.db.statement() as conn:
             if page.attempts + 1 >= MAX_ATTEMPTS:
                 await outbox_table.mark_dead(conn, page.id, now, error)
             else:
-                await outbox_table.retry_at(conn, page.id, now + backoff(page.attempts), error)
+                await outbox_table.retry_at(conn, page.id, at, error)
 
     async def _dead(self, page: Page, error: str) -> None:
         async with self.services.db.statement() as conn:

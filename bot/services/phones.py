@@ -8,6 +8,10 @@ makes the code, sent by the page sender; the code itself is stored only as a sal
 HMAC (:func:`bot.domain.phones.code_hash`). A number the provider refused shows as
 failing; typing it again sends a new code, and the right code clears the failure.
 
+The limits of codes sent and of wrong codes typed count rows of their own
+(:mod:`storage.code_events`), not the codes: a code goes with its number when the number
+is removed, and the count must not, or Add → Remove → Add would start it again.
+
 The audit log records "added, verified, removed a phone number" with the method's id,
 never the number.
 """
@@ -15,7 +19,7 @@ never the number.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 
@@ -25,6 +29,7 @@ from bot.domain.people import Person
 from bot.domain.phones import Channels, PhoneNumber
 from bot.services import Services
 from storage import audit
+from storage import code_events as events
 from storage import contact_methods as methods_table
 from storage import pages as pages_table
 from storage import phone_codes as codes_table
@@ -40,6 +45,9 @@ class Sent(StrEnum):
     VERIFIED = "verified"  # the number is verified already: no code needed
     WAIT = "wait"  # a code was sent less than a minute ago
     LATER = "later"  # five codes in the last hour
+    TODAY = "today"  # ten codes in the last day
+    NUMBER = "number"  # five codes to this number in the last hour, by anyone
+    GUESSES = "guesses"  # five wrong codes in the last hour: a new one would be no use
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,8 @@ class Checked(StrEnum):
     RIGHT = "right"
     WRONG = "wrong"  # tries are left
     NO_TRIES = "no_tries"  # the last try was wrong: a new code is needed
+    LAST_THIS_HOUR = "last_this_hour"  # wrong, and the person's last try this hour
+    TOO_MANY = "too_many"  # five wrong codes in the last hour: not even looked at
     EXPIRED = "expired"
     NONE = "none"  # no code waits for this number (removed, or already used)
 
@@ -64,8 +74,17 @@ class Check:
 
 
 async def numbers(services: Services, person: Person) -> list[PhoneNumber]:
-    methods = await methods_table.of_person(services.db.reader, person.id)
-    return phones.numbers(methods)
+    """The person's numbers; one waiting for a code whose SMS was given up (it could not
+    be sent before the code expired) says so."""
+    reader = services.db.reader
+    found = phones.numbers(await methods_table.of_person(reader, person.id))
+    return [
+        replace(n, code_lost=True)
+        if n.status is phones.Status.WAITING
+        and await pages_table.code_given_up(reader, [m.id for m in n.methods])
+        else n
+        for n in found
+    ]
 
 
 async def number(services: Services, person: Person, number_id: int) -> PhoneNumber | None:
@@ -120,12 +139,22 @@ async def check(services: Services, person: Person, number_id: int, typed: str) 
         code = await codes_table.latest(tx, number_id) if found else None
         if found is None or code is None or code.used_at is not None:
             return Check(Checked.NONE)
+        hour = now - timedelta(hours=1)
+        wrong = await events.by_person(tx, person.id, events.Event.WRONG, hour)
+        if wrong >= phones.WRONG_PER_HOUR:
+            return Check(Checked.TOO_MANY, 0, found)
         if code.tries_left <= 0:
             return Check(Checked.NO_TRIES, 0, found)
         if now >= code.expires_at:
             return Check(Checked.EXPIRED, 0, found)
         if not phones.code_matches(code.salt, code.code_hash, typed):
             left = await codes_table.wrong(tx, code.id)
+            key = await events.number_key(tx, found.address)
+            await events.record(tx, person.id, events.Event.WRONG, key, now)
+            hour_left = phones.WRONG_PER_HOUR - wrong - 1
+            if hour_left <= 0:
+                return Check(Checked.LAST_THIS_HOUR, 0, found)
+            left = min(left, hour_left)
             return Check(Checked.WRONG if left else Checked.NO_TRIES, left, found)
         await codes_table.used(tx, code.id, now)
         for method in found.methods:
@@ -177,15 +206,25 @@ async def remove(services: Services, person: Person, number_id: int) -> bool:
 
 
 async def _new_code(tx: Conn, services: Services, person: Person, found: PhoneNumber) -> Sent:
-    """A code for ``found`` and its SMS in the outbox, unless the person asked for one
-    less than a minute ago or five times in the last hour."""
+    """A code for ``found`` and its SMS in the outbox, within the limits
+    (:mod:`bot.domain.phones`): the person's codes a minute, an hour and a day, the
+    number's an hour by everyone, and the person's wrong codes an hour."""
     now = services.clock.now()
-    if await codes_table.count_since(tx, person.id, now - phones.NEW_CODE_EVERY):
+    hour, sent = now - timedelta(hours=1), events.Event.SENT
+    key = await events.number_key(tx, found.address)
+    if await events.by_person(tx, person.id, events.Event.WRONG, hour) >= phones.WRONG_PER_HOUR:
+        return Sent.GUESSES
+    if await events.by_person(tx, person.id, sent, now - phones.NEW_CODE_EVERY):
         return Sent.WAIT
-    if await codes_table.count_since(tx, person.id, now - timedelta(hours=1)) >= (
-        phones.CODES_PER_HOUR
-    ):
+    if await events.by_person(tx, person.id, sent, hour) >= phones.CODES_PER_HOUR:
         return Sent.LATER
+    if await events.by_person(tx, person.id, sent, now - timedelta(days=1)) >= (
+        phones.CODES_PER_DAY
+    ):
+        return Sent.TODAY
+    if await events.by_number(tx, key, sent, hour) >= phones.CODES_PER_NUMBER_HOUR:
+        return Sent.NUMBER
+    await events.record(tx, person.id, sent, key, now)
     code, salt = phones.new_code(), secrets.token_hex(16)
     await codes_table.add(
         tx,
