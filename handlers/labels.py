@@ -234,6 +234,8 @@ AUDIT_ACTION = {
     "phone.added": N_("Added a phone number"),
     "phone.verified": N_("Verified a phone number"),
     "phone.removed": N_("Removed a phone number"),
+    "paging.gateway_set": N_("Agency gateway set for a person"),
+    "paging.gateway_removed": N_("Agency gateway removed for a person"),
     "key.rotated": N_("Encryption key changed"),
     "database.exported": N_("Database backed up"),
     "database.restored": N_("Database restored"),

@@ -15,10 +15,11 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain import phones as phone_rules
+from bot.domain.paging import GatewayState
 from bot.domain.people import Role
 from bot.domain.phones import Channels, PhoneNumber, Status
 from bot.i18n import N_, Translator
-from bot.services import phones, prompts
+from bot.services import gateways, phones, prompts
 from bot.services.phones import Checked, Sent
 from bot.services.prompts import Prompt
 from handlers import callbacks
@@ -78,7 +79,18 @@ def number_line(tr: Translator, number: PhoneNumber) -> str:
     return line
 
 
-def list_text(tr: Translator, numbers: list[PhoneNumber]) -> str:
+GATEWAY_STATES = {
+    GatewayState.ON: N_("Agency gateway: on"),
+    GatewayState.OFF: N_("Agency gateway: off"),
+    GatewayState.FAILING: N_("Agency gateway: not working"),
+}
+
+
+def list_text(
+    tr: Translator, numbers: list[PhoneNumber], gateway: GatewayState | None = None
+) -> str:
+    """The person's numbers, and whether the agency's gateway pages them (``gateway``;
+    None: not said, as where the agency has none and nobody set one)."""
     lines = [
         "<b>" + tr("Your phone numbers for urgent calls") + "</b>",
         tr(
@@ -89,7 +101,18 @@ def list_text(tr: Translator, numbers: list[PhoneNumber]) -> str:
     if not numbers:
         lines.append(tr("You have not added a number yet."))
     lines += [number_line(tr, n) for n in numbers]
+    if gateway is not None:
+        lines.append(tr(GATEWAY_STATES[gateway]))
     return "\n".join(lines)
+
+
+async def gateway_shown(context: BotContext) -> GatewayState | None:
+    """The gateway line's state: shown where the agency has a gateway or the person has
+    an id on it (set by an administrator, see ``referral-bot paging gateway``)."""
+    state = await gateways.gateway_state(context.services, me(context))
+    if state is GatewayState.OFF and context.services.config.paging.webhook_url is None:
+        return None
+    return state
 
 
 def list_markup(tr: Translator, numbers: list[PhoneNumber]) -> InlineKeyboardMarkup:
@@ -133,7 +156,8 @@ async def show(update: Update, context: BotContext) -> None:
     assert message is not None
     numbers = await phones.numbers(context.services, me(context))
     await message.reply_text(
-        list_text(context.tr, numbers), reply_markup=list_markup(context.tr, numbers)
+        list_text(context.tr, numbers, await gateway_shown(context)),
+        reply_markup=list_markup(context.tr, numbers),
     )
 
 
@@ -197,7 +221,11 @@ async def _redraw(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     numbers = await phones.numbers(context.services, me(context))
-    await edit_card(query, list_text(context.tr, numbers), list_markup(context.tr, numbers))
+    await edit_card(
+        query,
+        list_text(context.tr, numbers, await gateway_shown(context)),
+        list_markup(context.tr, numbers),
+    )
 
 
 def number_question(context: BotContext) -> str:
@@ -261,7 +289,7 @@ async def _number_typed(message: Message, context: BotContext, prompt: Prompt, t
         await message.reply_text(
             tr("{number} is already verified.", number=number.masked)
             + "\n"
-            + list_text(tr, numbers),
+            + list_text(tr, numbers, await gateway_shown(context)),
             reply_markup=list_markup(tr, numbers),
         )
         return
@@ -304,7 +332,7 @@ async def _code_typed(message: Message, context: BotContext, prompt: Prompt, tex
         await message.reply_text(
             tr("Verified: the bot can now reach you on {number}.", number=number.masked)
             + "\n"
-            + list_text(tr, numbers),
+            + list_text(tr, numbers, await gateway_shown(context)),
             reply_markup=list_markup(tr, numbers),
         )
         return

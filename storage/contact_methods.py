@@ -63,6 +63,22 @@ async def clear_failing(conn: Conn, method_id: int) -> None:
     )
 
 
+async def readdress(conn: Conn, method_id: int, address: str, now: datetime) -> None:
+    """Put ``address`` in place of the method's, verified now and no longer failing: an
+    administrator set it (pages waiting for the method go to the new address)."""
+    await conn.execute(
+        "UPDATE contact_methods SET address = ?, verified_at = ?, failing_since = NULL,"
+        " failing_error = NULL WHERE id = ?",
+        (seal(conn, "contact_methods", "address", address), to_db(now), method_id),
+    )
+
+
+async def everyone(conn: Conn) -> list[ContactMethod]:
+    """Every method of everybody, by person then oldest first (the administrator's list)."""
+    rows = await fetch_all(conn, "SELECT * FROM contact_methods ORDER BY person_id, id")
+    return [_method(conn, row) for row in rows]
+
+
 async def remove(conn: Conn, method_id: int) -> None:
     """Delete the method; pages written for it keep their row, without the link."""
     await conn.execute(

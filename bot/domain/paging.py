@@ -22,6 +22,15 @@ class ContactKind(StrEnum):
     WEBHOOK = "webhook"  # a signed post to the agency's own gateway or dispatch system
 
 
+class GatewayState(StrEnum):
+    """Whether the agency's gateway pages a person, as the person may be told it
+    (``/phone``) without its address: none set, set and usable, or refused by it."""
+
+    OFF = "off"
+    ON = "on"
+    FAILING = "failing"
+
+
 class Channel(StrEnum):
     """The outbox row's channel: Telegram, or the contact method kind of a page."""
 
