@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import cast
 
+import httpx
 from httpx import create_ssl_context
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
@@ -25,12 +27,65 @@ from telegram.request import BaseRequest, HTTPXRequest
 import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.domain.paging import ContactMethod, Page
+from bot.heartbeat import Heartbeat
+from bot.paging.gateway import Gateway
+from bot.paging.sender import PageSender
+from bot.paging.twilio import Twilio
 from bot.services import Services, open_database, outbox
+from bot.services import paging as paging_service
+from bot.systemd import Notifier
 from bot.telegram_link import ChatRateLimiter, RetryingRequest
 from handlers import jobs
 from handlers.commands import refresh_menus
 from handlers.context import BotApp, BotContext
+from handlers.paging import names as page_names
 from handlers.sender import SENDER, Sender
+
+PAGE_SENDER = "page_sender"  # its key in bot_data, when [paging] has a channel
+
+
+def page_sender(services: Services) -> PageSender:
+    """The page sender for ``[paging]``: Twilio and/or the gateway, as configured, over
+    one HTTP client of its own (closed with :meth:`PageSender.close`)."""
+    paging = services.config.paging
+    http = httpx.AsyncClient(verify=create_ssl_context())
+    twilio = gateway = None
+    if paging.twilio:
+        assert paging.account_sid and paging.auth_token and paging.from_number
+        twilio = Twilio(
+            http,
+            base_url=paging.base_url,
+            account_sid=paging.account_sid,
+            auth_token=paging.auth_token.get_secret_value(),
+            from_number=paging.from_number,
+            timeout=paging.timeout_seconds,
+        )
+    if paging.webhook:
+        assert paging.webhook_url and paging.webhook_secret
+        gateway = Gateway(
+            http,
+            url=paging.webhook_url,
+            secret=paging.webhook_secret.get_secret_value(),
+            timeout=paging.timeout_seconds,
+        )
+
+    async def refused(page: Page, method: ContactMethod) -> None:
+        await paging_service.contact_refused(services, page, method)
+
+    async def misconfigured(provider: str, code: str) -> None:
+        await paging_service.provider_misconfigured(services, provider, code)
+
+    return PageSender(
+        services,
+        names=page_names(services.config),
+        twilio=twilio,
+        gateway=gateway,
+        on_refused=refused,
+        on_misconfigured=misconfigured,
+        http=http,
+    )
+
 
 PLACEHOLDER_TOKEN = "0:no-token-sandbox"  # noqa: S105 - used only with the fake Bot API
 
@@ -93,6 +148,13 @@ async def _post_init(app: BotApp, *, menus: bool = True) -> None:
     app.bot_data["started_at"] = services.clock.now()  # for /status
     await outbox.release(services)  # what the last run left claimed is due again now
     app.bot_data[SENDER] = Sender(app, services)
+    if services.config.paging.enabled:
+        app.bot_data[PAGE_SENDER] = page_sender(services)
+    app.bot_data[jobs.NOTIFIER] = Notifier.from_environment(services.clock)
+    health = services.config.health
+    if health.heartbeat_url:
+        every = timedelta(seconds=health.heartbeat_every)
+        app.bot_data[jobs.HEARTBEAT] = Heartbeat(health.heartbeat_url, every, services.clock)
     jobs.schedule(app)
     if menus:
         await refresh_menus(app.bot, services)
@@ -112,6 +174,13 @@ async def _post_shutdown(app: BotApp) -> None:
     sender = app.bot_data.pop(SENDER, None)
     if isinstance(sender, Sender):
         await sender.stop()  # the sends under way finish; the rest waits in the outbox
+    pager = app.bot_data.pop(PAGE_SENDER, None)
+    if isinstance(pager, PageSender):
+        await pager.stop()
+        await pager.close()
+    heartbeat = app.bot_data.pop(jobs.HEARTBEAT, None)
+    if isinstance(heartbeat, Heartbeat):
+        await heartbeat.close()  # the ping under way, within its short timeout
     services = app.bot_data.pop("services", None)
     if isinstance(services, Services):
         try:
@@ -134,6 +203,9 @@ async def running(
         await _post_init(app, menus=menus)
         if background:
             cast(Sender, app.bot_data[SENDER]).start()
+            pager = app.bot_data.get(PAGE_SENDER)
+            if isinstance(pager, PageSender):
+                pager.start()
         try:
             yield app
         finally:

@@ -9,6 +9,7 @@ A misspelt key is an error that names the key and the file: a silently ignored
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import time, timedelta
 from pathlib import Path
@@ -65,6 +66,93 @@ class TelegramSettings(_Strict):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+
+
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")  # Twilio's phone numbers
+
+
+class PagingRule(_Strict):
+    """An override of when to page, for one urgency or one category: a key left out
+    keeps the value it would otherwise have."""
+
+    from_level: int | None = Field(default=None, ge=0, le=3)
+    night_only: bool | None = None
+
+
+class PagingSettings(_Strict):
+    """Pages beyond Telegram (bot/paging/): voice calls and SMS through Twilio's REST API,
+    and a signed post to the agency's own gateway. Secrets come from the environment:
+    REFERRAL_BOT_PAGING__AUTH_TOKEN and REFERRAL_BOT_PAGING__WEBHOOK_SECRET."""
+
+    base_url: str = Field(default="https://api.twilio.com", pattern=r"^https?://[^\s]+[^/]$")
+    account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")
+    auth_token: SecretStr | None = None
+    from_number: str | None = None
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    webhook_secret: SecretStr | None = None
+    # Where Twilio reaches the bot (https, through your reverse proxy) for a call's
+    # keypress, forwarded to listen:port.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+[^/]$")
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8444, ge=1, le=65535)
+    # At most one page per person per channel this often; a later one waits its turn.
+    rate_limit_seconds: int = Field(default=60, ge=0, le=3600)
+    # English voices: en-GB or en-US.
+    english: str = Field(default="en-GB", pattern=r"^en-(GB|US)$")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Where a number typed without its country code is (/phone): "6123 4567" in HK.
+    default_region: str = Field(default="HK", pattern=r"^[A-Z]{2}$")
+    # When the escalation pages (bot/services/escalation.py): the people told at this
+    # level or above (2: the coordinator on duty, 3: every coordinator), and only at
+    # night (outside the team's service hours) when night_only. Overrides per urgency
+    # and per category (a category's wins over its urgency's).
+    from_level: int = Field(default=2, ge=0, le=3)
+    night_only: bool = True
+    urgency: dict[Urgency, PagingRule] = Field(default_factory=dict)
+    categories: dict[Ident, PagingRule] = Field(default_factory=dict)
+    # Once anyone says "I'm on it" for a referral, the others' pages for it (not their
+    # Telegram reminders) are held this long; still waiting after it, the next repeat
+    # pages again.
+    hold_after_ack_minutes: int = Field(default=30, ge=0, le=24 * 60)
+
+    def rule(self, category: str, urgency: Urgency) -> tuple[int, bool]:
+        """(from which level, only at night) for a referral of ``category``, ``urgency``."""
+        from_level, night_only = self.from_level, self.night_only
+        for rule in (self.urgency.get(urgency), self.categories.get(category)):
+            if rule is not None:
+                if rule.from_level is not None:
+                    from_level = rule.from_level
+                if rule.night_only is not None:
+                    night_only = rule.night_only
+        return from_level, night_only
+
+    @field_validator("from_number")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        """Twilio takes ``From`` only in E.164 (its error 21212 otherwise): said here,
+        in the operator's words, rather than at the first page of a night."""
+        if value is not None and not E164.match(value):
+            raise ValueError(
+                f"{value!r} is not an E.164 number: + and the country code, digits only"
+                " (e.g. +85230001234)"
+            )
+        return value
+
+    @property
+    def twilio(self) -> bool:
+        """Calls and SMS can go: an account, its token, a number to call from."""
+        token = self.auth_token.get_secret_value() if self.auth_token else ""
+        return bool(self.account_sid and token and self.from_number)
+
+    @property
+    def webhook(self) -> bool:
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        return bool(self.webhook_url and secret)
+
+    @property
+    def enabled(self) -> bool:
+        """Some channel beyond Telegram is configured (so the page sender runs)."""
+        return self.twilio or self.webhook
 
 
 class DatabaseSettings(_Strict):
@@ -245,6 +333,17 @@ class CareSettings(_Strict):
         if self.night_starts == self.night_ends:
             raise ValueError("[care] night_starts and night_ends must differ")
         return self
+
+
+class HealthSettings(_Strict):
+    """Telling the outside world the bot is alive (bot/heartbeat.py): after each
+    completed escalation round, at most every ``heartbeat_every`` seconds, a request to
+    ``heartbeat_url`` (a dead man's switch such as Healthchecks.io, which alerts when
+    the requests stop). The URL names the check and is as good as a password to it: set
+    it as REFERRAL_BOT_HEALTH__HEARTBEAT_URL beside the token where the file is shared."""
+
+    heartbeat_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    heartbeat_every: int = Field(default=60, ge=1, le=3600)
 
 
 class Named(_Strict):
@@ -461,6 +560,8 @@ class Config(BaseSettings):
     arrival: ArrivalSettings = ArrivalSettings()
     coordination: CoordinationSettings = CoordinationSettings()
     care: CareSettings = CareSettings()
+    paging: PagingSettings = PagingSettings()
+    health: HealthSettings = HealthSettings()
     stations: list[Station] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
     # In the order the officer's buttons show them.
@@ -517,6 +618,12 @@ class Config(BaseSettings):
             if ident not in category_ids:
                 raise ValueError(
                     f"escalation.categories.{ident}: no category {ident!r} in [[categories]] "
+                    f"(have {', '.join(category_ids)})"
+                )
+        for ident in self.paging.categories:
+            if ident not in category_ids:
+                raise ValueError(
+                    f"paging.categories.{ident}: no category {ident!r} in [[categories]] "
                     f"(have {', '.join(category_ids)})"
                 )
         _no_duplicates("age_bands", [b.id for b in self.age_bands])

@@ -6,25 +6,31 @@ the doctor can be run beside the running bot, before an upgrade, or on a copy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
+from bot import heartbeat, systemd
+from bot.clock import SystemClock
 from bot.config import Config, ConfigError, load_config
+from bot.paging import probe
 from storage import lock
 from storage.db import inspect, migrations
 from storage.sealing import Sealer, SealingError
 
-Report = Callable[[bool, str, str], None]
+Report = Callable[[bool | None, str, str], None]  # passed, failed, or None: only to know
+Check = Callable[[Config, Report], Awaitable[bool]]
 
 
 def _printer(lines: list[str]) -> Report:
-    def report(ok: bool, check: str, detail: str) -> None:
-        lines.append(f"{'ok  ' if ok else 'FAIL'}  {check}: {detail}")
+    def report(ok: bool | None, check: str, detail: str) -> None:
+        mark = "info" if ok is None else "ok  " if ok else "FAIL"
+        lines.append(f"{mark}  {check}: {detail}")
 
     return report
 
@@ -39,14 +45,16 @@ async def examine(config_path: Path) -> tuple[bool, list[str]]:
         report(False, "config", "; ".join(exc.lines))
         return False, lines
     report(True, "config", str(config_path))
-    results = [
-        _time_zone(config, report),
-        _database(config, report),
-        _key(config, report),
-        await _token(config, report),
-    ]
+    results = [await check(config, report) for check in CHECKS]
     _running(config, lines)
     return all(results), lines
+
+
+def _at_once(check: Callable[[Config, Report], bool]) -> Check:
+    async def run(config: Config, report: Report) -> bool:
+        return check(config, report)
+
+    return run
 
 
 def _time_zone(config: Config, report: Report) -> bool:
@@ -122,6 +130,110 @@ async def _token(config: Config, report: Report) -> bool:
         return False
     report(True, "token", f"valid, the bot is @{me.username}")
     return True
+
+
+async def _heartbeat(config: Config, report: Report) -> bool:
+    """Configured, and does the service answer? Asked with ``<url>/log`` (Healthchecks.io
+    records it without counting it as a sign of life: a doctor run beside a stuck bot
+    must not hide it). Not configured is no failure: only nobody hears when the bot is
+    down."""
+    url = config.health.heartbeat_url
+    if not url:
+        report(
+            None,
+            "heartbeat",
+            "not configured ([health] heartbeat_url): nobody outside hears if the bot is down",
+        )
+        return True
+    where = heartbeat.host(url)
+    try:
+        async with httpx.AsyncClient(timeout=heartbeat.TIMEOUT, follow_redirects=True) as client:
+            response = await client.post(url.rstrip("/") + "/log", content=b"referral-bot doctor")
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+        report(False, "heartbeat", f"{where} does not answer: {heartbeat.describe(exc)}")
+        return False
+    if response.is_error:
+        report(False, "heartbeat", f"{where} answers HTTP {response.status_code}")
+        return False
+    every = config.health.heartbeat_every
+    report(
+        True, "heartbeat", f"{where} answers; pinged after engine rounds, at most every {every} s"
+    )
+    return True
+
+
+async def _systemd(config: Config, report: Report) -> bool:
+    """Whether systemd notification is active for this process (the doctor run as the
+    unit's ExecStartPre, or with ``systemd-run``); run from a shell it never is."""
+    notifier = systemd.Notifier.from_environment(SystemClock())
+    if not notifier.active:
+        report(
+            None,
+            "systemd",
+            "no NOTIFY_SOCKET here: readiness and watchdog are sent only under Type=notify",
+        )
+        return True
+    watchdog = (
+        f"watchdog every {notifier.watchdog.total_seconds():.0f} s"
+        if notifier.watchdog
+        else "no watchdog (WatchdogSec)"
+    )
+    report(True, "systemd", f"notification active ({notifier.address}), {watchdog}")
+    return True
+
+
+async def _paging(config: Config, report: Report) -> bool:
+    """Which paging channels are live. Twilio: its settings complete, and the account
+    asked for (read-only, see :mod:`bot.paging.probe`). The gateway: its URL and secret
+    present; nothing is sent to it (a gateway takes every signed POST as a page)."""
+    paging = config.paging
+    passed = True
+    lacking = probe.missing(paging)
+    if lacking:
+        report(False, "paging", f"Twilio is not used: {', '.join(lacking)} not set")
+        passed = False
+    elif paging.twilio:
+        answer = await probe.twilio(paging)
+        if not answer.live:
+            report(False, "paging", answer.problem)
+            passed = False
+        elif paging.public_url:
+            report(True, "paging", "Twilio live (calls, SMS)")
+        else:
+            report(
+                False,
+                "paging",
+                "Twilio live (SMS); calls cannot be answered with a keypress:"
+                " set paging.public_url",
+            )
+            passed = False
+    if paging.webhook_url and not paging.webhook:
+        report(
+            False,
+            "paging",
+            "webhook gateway without a secret (REFERRAL_BOT_PAGING__WEBHOOK_SECRET)",
+        )
+        passed = False
+    elif paging.webhook:
+        where = probe.host(paging.webhook_url or "")
+        report(
+            True, "paging", f"webhook gateway {where} configured (not tried: every post is a page)"
+        )
+    if not lacking and not paging.twilio and not paging.webhook_url:
+        report(None, "paging", "off (Telegram only)")
+    return passed
+
+
+# Each check reports its own lines; a new one is one function here.
+CHECKS: tuple[Check, ...] = (
+    _at_once(_time_zone),
+    _at_once(_database),
+    _at_once(_key),
+    _token,
+    _heartbeat,
+    _systemd,
+    _paging,
+)
 
 
 def _running(config: Config, lines: list[str]) -> None:

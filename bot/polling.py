@@ -32,19 +32,27 @@ UPDATE_LIMIT = 120.0  # seconds one update may take before it is stopped (its wo
 
 
 async def serve(
-    app: BotApp, stop: asyncio.Event, allowed_updates: Sequence[str], *, base_url: str = ""
+    app: BotApp,
+    stop: asyncio.Event,
+    allowed_updates: Sequence[str],
+    *,
+    base_url: str = "",
+    ready: asyncio.Event | None = None,
 ) -> None:
     """Fetch, handle, then confirm, until ``stop`` is set (the current batch finishes).
 
     A bot with a webhook set gets no updates by polling, so the webhook is deleted first;
     a stop asked for meanwhile ends this at once, and no answer after the tries is
-    :class:`~bot.stopping.NoAnswer` (see :mod:`bot.stopping`)."""
+    :class:`~bot.stopping.NoAnswer` (see :mod:`bot.stopping`). ``ready`` is set once
+    the webhook is out of the way and polling begins."""
     try:
         await start_up_call(
             app.bot.delete_webhook(), stop, method="deleteWebhook", base_url=base_url
         )
     except Stopped:
         return
+    if ready is not None:
+        ready.set()
     offset: int | None = None
     failures = 0
     while not stop.is_set():

@@ -21,7 +21,7 @@ from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Changed, NoticeKind
 from bot.services.prompts import Prompt
-from handlers import callbacks, cards
+from handlers import callbacks, cards, phone
 from handlers.cases import followed_up_text, linked_menu, not_linked_text, still_mine
 from handlers.context import BotContext, me
 from handlers.guard import enrolled
@@ -59,6 +59,9 @@ async def on_text(update: Update, context: BotContext) -> bool:
         await message.reply_text(_lapsed(context, prompt))
         return True
     text = " ".join(message.text.split())
+    if prompt.purpose in (phone.PHONE_NUMBER, phone.PHONE_CODE):  # never echoed back
+        await phone.on_answer(message, context, prompt, text)
+        return True
     if len(text) > REASON_LIMIT:
         await message.reply_text(
             tr(

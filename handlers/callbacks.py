@@ -46,6 +46,7 @@ class Code(StrEnum):
     COVER = "r"  # r:<step>[:...] (the /cover wizard; see handlers.rota)
     HANDOVER = "h"  # h:<handover id>:<action> (a colleague's request to take a case over)
     SCENE = "s"  # s:<referral id>:<action> (the officer's buttons once a worker arrived)
+    PHONE = "ph"  # ph:<action>[:<number id>] (/phone: the person's own numbers)
 
 
 NUMBER: Final = "number"  # an action's value that is an id
@@ -109,6 +110,7 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
         "p": NUMBER,
         "y": NUMBER,  # "Assign anyway" (off duty, away or at the cap)
         "da": None,  # a worker's request for a debrief: arranged
+        "o": None,  # "I'm on it": the coordinator acknowledges (no more pages to them)
     },
     Code.HANDOVER: {"y": None, "n": None},  # I take it / I can't
     # police may leave now, we stay, questioning ended
@@ -125,6 +127,9 @@ _FILING = re.compile(
 _WITHDRAW = re.compile(rf"w:(?P<number>{_DIGITS})")
 _PROMPT = re.compile(r"p:x:(?P<token>[0-9a-f]{1,16})")
 _INVITE = re.compile(r"inv:(?P<action>[a-z_]{1,16})(?::(?P<value>\*|[a-z0-9][a-z0-9_-]{0,23}))?")
+# add a number; and on one of the person's numbers: remove (ask), remove (confirmed),
+# a new code, channels call / SMS / both; back to the list.
+_PHONE = re.compile(rf"ph:(?P<action>add|list|(?:rm|rmy|new|call|sms|both):{_DIGITS})")
 _LANGUAGE = re.compile(r"lang:(?P<value>[A-Za-z_]{2,16})")
 _COVER = re.compile(
     rf"r:(no|k|t:[a-z0-9][a-z0-9_-]{{0,23}}|k?w:{_DIGITS}|k?c:{_DIGITS}:[arx]"
@@ -185,6 +190,9 @@ def _parse(data: str) -> Tap | None:
         return Tap(Code.PROMPT, "x", token=m["token"])
     if code == Code.INVITE and (m := _INVITE.fullmatch(data)):
         return _invite(m["action"], m["value"])
+    if code == Code.PHONE and (m := _PHONE.fullmatch(data)):
+        action, _, number = m["action"].partition(":")
+        return Tap(Code.PHONE, action, number=int(number) if number else None)
     if code == Code.LANGUAGE and (m := _LANGUAGE.fullmatch(data)):
         return Tap(Code.LANGUAGE, value=m["value"])
     if code == Code.COVER and _COVER.fullmatch(data):
@@ -197,7 +205,7 @@ def subject(data: object) -> str | None:
     """What the audit log calls the object a button's data names (``offer:ID`` or
     ``referral:ID``), as the services' refusals write it; None if it names none."""
     tap = parse(data)
-    if tap is None or tap.number is None:
+    if tap is None or tap.number is None or tap.code is Code.PHONE:
         return None
     if tap.code is Code.HANDOVER:
         return f"handover:{tap.number}"
@@ -290,6 +298,11 @@ def cancel_question(token: str) -> str:
 def invite(role: str = "cancel", place: str = "") -> str:
     suffix = f":{place}" if place else ""
     return written(f"{Code.INVITE}:{role}{suffix}", Code.INVITE)
+
+
+def phone(action: str, number_id: int | None = None) -> str:
+    suffix = f":{number_id}" if number_id is not None else ""
+    return written(f"{Code.PHONE}:{action}{suffix}", Code.PHONE)
 
 
 def language(code: str) -> str:

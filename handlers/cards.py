@@ -690,6 +690,8 @@ def escalation_buttons(tr: Translator, config: Config, referral: Referral) -> In
                 tr("☎️ Show officer contact"), callback_data=callbacks.escalation(rid, "c")
             )
         ],
+        # Stops the pages to this coordinator and tells the others (not taking it yet).
+        [InlineKeyboardButton(tr("🙋 I'm on it"), callback_data=callbacks.escalation(rid, "o"))],
     ]
     never_waits = config.category_facts(referral.category).never_waits
     if held_for_morning(never_waits, referral.urgency, referral.appropriate_adult_now, False):

@@ -41,6 +41,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("away", N_("I am away: no new offers"), WORKER | COORDINATOR),
     Command("oncall", N_("Who is on duty now and next"), WORKER | COORDINATOR | OFFICER),
     Command("cover", N_("Change who is on duty (cover)"), COORDINATOR),
+    Command("phone", N_("Your phone number for urgent calls"), OFFICER | WORKER | COORDINATOR),
     Command("audit", N_("Who did what to a referral"), COORDINATOR | frozenset({Role.ADMIN})),
     Command("help", N_("What I can do for you")),
     Command("whoami", N_("Your role, station or team")),

@@ -10,9 +10,9 @@ from telegram.ext import BaseHandler
 from bot.domain.escalation import held_for_morning
 from bot.domain.people import Role
 from bot.domain.referral import Referral, Status
-from bot.services import care, coordinator
+from bot.services import care, coordinator, page_trail, paging
 from bot.services import referrals as referral_service
-from handlers import callbacks, cards, notice_texts
+from handlers import callbacks, cards, notice_texts, page_texts
 from handlers.context import BotContext, me
 from handlers.guard import audit_refusal, requires
 from handlers.questions import ask_on_card
@@ -35,8 +35,11 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     if action == "da":
         await _debrief_arranged(update, context, referral)
         return
-    if referral.status is not Status.OFFERED and action in ("a", "b", "h", "p", "y"):
+    if referral.status is not Status.OFFERED and action in ("a", "b", "h", "o", "p", "y"):
         await query.answer(tr("This button is no longer active."), show_alert=True)
+        return
+    if action == "o":
+        await _on_it(update, context, referral)
         return
     if action == "c":
         officer = await referral_service.person(services, referral.officer_id)
@@ -139,6 +142,23 @@ async def on_escalation_tap(update: Update, context: BotContext) -> None:
     await reply(context, result.notices)
 
 
+async def _on_it(update: Update, context: BotContext, referral: Referral) -> None:
+    """ "I'm on it": recorded (the same service as pressing 1 on a page's call), the
+    pages to this coordinator stop, the others and the officer hear through the outbox;
+    a second tap only says it was recorded."""
+    query = update.callback_query
+    assert query is not None
+    services, tr = context.services, context.tr
+    acked = await paging.acknowledge(services, referral.id, me(context), "telegram")
+    if acked.taken:
+        await query.answer(tr("This button is no longer active."), show_alert=True)
+    elif acked.first:
+        await query.answer(tr("Recorded: you are on it. No more pages for it; the others hear."))
+        await _redraw(query, context, referral.id)  # the card says so too
+    else:
+        await query.answer(tr("You already said you are on it."))
+
+
 async def _debrief_arranged(update: Update, context: BotContext, referral: Referral) -> None:
     """ "Debrief arranged" on a worker's request: the first coordinator's tap records it
     and the worker hears; a later tap (another coordinator's, or a second) is told who
@@ -171,6 +191,9 @@ async def _redraw(query: CallbackQuery, context: BotContext, referral_id: int) -
     assert referral is not None
     asked = await coordinator.history(services, referral.id)
     text = cards.escalation_text(tr, services.config, referral, asked, services.clock.now())
+    trail = await page_trail.of_referral(services, referral.id, referral.ref)
+    if trail is not None:  # whom paging reached, and who said they are on it
+        text += "\n" + page_texts.trail_line(tr, services.config.zone, trail)
     message_id = query.message.message_id if query.message is not None else None
     late = await coordinator.card_lateness(services, person, referral.id, message_id)
     text += cards.late_line(tr, late)

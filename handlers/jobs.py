@@ -23,6 +23,11 @@ a separate small job (:data:`WATCH_JOB`, every :data:`WATCH_INTERVAL`, reading o
 what is in memory, so a held database lock cannot stop it) warns once when no round
 has completed for :data:`STALL`, and the next round to complete says, at INFO, that
 rounds run again. Both read the injectable clock.
+
+Told outside, too: each completed round is the bot's sign of life to a heartbeat
+service (:mod:`bot.heartbeat`) and to systemd's watchdog (:mod:`bot.systemd`); a round
+that raised sends the heartbeat's failure instead, and a stuck round sends nothing, so
+the outside service alerts and systemd restarts the bot.
 """
 
 from __future__ import annotations
@@ -47,7 +52,9 @@ from bot.engine import (
     reminders,
     retention,
 )
+from bot.heartbeat import Heartbeat
 from bot.services import Services
+from bot.systemd import Notifier
 from bot.telegram_link import paced
 from handlers.context import BotApp, BotContext
 from handlers.details import hide_due
@@ -57,6 +64,8 @@ log = logging.getLogger("referral_bot.jobs")
 ESCALATION_JOB = "escalation"
 NEXT_ROUND_JOB = "escalation-next"  # the one-off round at the earliest pending step
 WATCH_JOB = "engine-watch"
+HEARTBEAT = "heartbeat"  # bot_data: the Heartbeat, when [health] heartbeat_url is set
+NOTIFIER = "systemd"  # bot_data: the Notifier (does nothing outside systemd)
 SLOW_ROUND = timedelta(seconds=5)  # a round deciding for longer is a warning
 STALL = timedelta(minutes=1)  # no round completed for this long: a warning, once
 WATCH_INTERVAL = timedelta(seconds=10)
@@ -123,6 +132,7 @@ class _Rounds:
     started_at: datetime | None = None  # the running round's start (while busy)
     completed_at: datetime | None = None  # when the last round completed
     stalled: bool = False  # "no round for a minute" was logged; cleared by the next round
+    failing: bool = False  # the last round raised (systemd's status says so)
 
 
 def _rounds(context: BotContext) -> _Rounds:
@@ -162,8 +172,38 @@ async def escalation_round(context: BotContext) -> None:
             if not rounds.again:
                 break
         _completed(rounds, began, services.clock.now())
+    except Exception as exc:
+        _tell_failed(context, rounds, exc)
+        raise  # logged by the JobQueue, as before
+    else:
+        _tell_alive(context, rounds)
     finally:
         rounds.busy = False
+
+
+def _tell_alive(context: BotContext, rounds: _Rounds) -> None:
+    """A round completed: the heartbeat and systemd's watchdog hear (each paces itself)."""
+    heartbeat = context.bot_data.get(HEARTBEAT)
+    if isinstance(heartbeat, Heartbeat):
+        heartbeat.round_completed()
+    notifier = context.bot_data.get(NOTIFIER)
+    if isinstance(notifier, Notifier):
+        notifier.alive()
+        if rounds.failing:
+            notifier.status("escalation rounds complete again")
+    rounds.failing = False
+
+
+def _tell_failed(context: BotContext, rounds: _Rounds, exc: Exception) -> None:
+    """A round raised: the heartbeat's failure ping; no watchdog ping (systemd restarts
+    a bot whose rounds keep failing, which may be what cures it)."""
+    heartbeat = context.bot_data.get(HEARTBEAT)
+    if isinstance(heartbeat, Heartbeat):
+        heartbeat.round_failed()
+    notifier = context.bot_data.get(NOTIFIER)
+    if isinstance(notifier, Notifier) and not rounds.failing:
+        notifier.status(f"escalation round failed: {type(exc).__name__}")
+    rounds.failing = True
 
 
 def _completed(rounds: _Rounds, began: datetime, now: datetime) -> None:

@@ -29,7 +29,8 @@ from bot.services.care import Pending
 from bot.services.coordinator import Asked
 from bot.services.cover import Gap
 from bot.services.notices import Notice, NoticeKind
-from handlers import callbacks, cards, labels
+from bot.services.page_trail import PageTrail
+from handlers import callbacks, cards, labels, page_texts
 from handlers.replies import local_time
 
 
@@ -57,6 +58,9 @@ class Facts:
     taken_from: Mapping[int, str] = field(default_factory=dict)
     # HANDOVER: the assignees a referral on offer waits for, by referral id
     confirming: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    # HANDOVER: what paging did for each referral that paged someone, by referral id;
+    # ESCALATION: the referral's own (by its id too)
+    paged: Mapping[int, PageTrail] = field(default_factory=dict)
     gaps: tuple[Gap, ...] = ()  # GAP_WARNING: tonight's uncovered hours
     # The holder's case card and reminders (HOLDER_CARDS in handlers/notify.py): what the
     # stages hold, read only when the reader holds the case (never the officer's, never
@@ -755,6 +759,8 @@ def _escalation(tr: Translator, config: Config, facts: Facts) -> Shown:
     referral = facts.case
     assert facts.now is not None
     text = cards.escalation_text(tr, config, referral, list(facts.asked), facts.now)
+    if referral.id in facts.paged:
+        text += "\n" + page_texts.trail_line(tr, config.zone, facts.paged[referral.id])
     cannot = facts.declined
     if facts.notice.values.get("cannot") and cannot is not None:  # back from an assignment
         if cannot.reason == "left":  # deactivated before answering
@@ -936,6 +942,79 @@ def _unreachable(tr: Translator, config: Config, facts: Facts) -> Shown:
     )
 
 
+_CHANNEL = {
+    "voice": N_("phone call"),
+    "sms": N_("SMS"),
+    "webhook": N_("the agency's paging gateway"),
+}
+
+
+def _contact_failing(tr: Translator, config: Config, facts: Facts) -> Shown:
+    values = facts.notice.values
+    channel = _CHANNEL.get(values.get("channel", ""))
+    return Shown(
+        tr(
+            "⚠️ {person} cannot be paged by {channel}: the provider refused their number. "
+            "Please ask them to enter it again before they are needed.",
+            person=values.get("person", ""),
+            channel=tr(channel) if channel else values.get("channel", ""),
+        )
+    )
+
+
+def _page_refused(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """To the person whose number the provider refused."""
+    if facts.notice.values.get("channel") == "webhook":
+        return Shown(
+            tr(
+                "⚠️ The agency's paging gateway could not reach you. "
+                "Please ask your administrator to check your entry there."
+            )
+        )
+    return Shown(tr("⚠️ Your number could not be reached; please enter it again with /phone."))
+
+
+_PROVIDER = {"twilio": N_("Twilio"), "gateway": N_("the agency's paging gateway")}
+
+
+def _paging_misconfigured(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """To the administrators: a provider refuses the deployment's own requests."""
+    values = facts.notice.values
+    provider = _PROVIDER.get(values.get("provider", ""))
+    return Shown(
+        tr(
+            "⚠️ Paging is not working: {provider} refuses the bot's requests ({code}). "
+            "This is the deployment's setting, not anyone's number: nobody is called or "
+            "texted until it is fixed; pages are retried. Run <code>referral-bot doctor</code>"
+            " and check the [paging] settings.",
+            provider=tr(provider) if provider else values.get("provider", ""),
+            code=values.get("code", ""),
+        )
+    )
+
+
+_VIA = {"call": N_("call"), "telegram": N_("Telegram")}
+
+
+def _on_it(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """To the coordinators paged or told: who said "I'm on it", when, and how."""
+    values = facts.notice.values
+    via = _VIA.get(values.get("via", ""))
+    return Shown(
+        tr(
+            "🙋 {name} is on {ref} (acknowledged {time} by {via}).",
+            name=values.get("name", ""),
+            ref=facts.case.ref,
+            time=f"{datetime.fromisoformat(values['at']).astimezone(config.zone):%H:%M}",
+            via=tr(via) if via else values.get("via", ""),
+        )
+    )
+
+
+def _on_it_officer(tr: Translator, config: Config, facts: Facts) -> str:
+    return tr("🙋 Coordinator {name} is on it.", name=facts.notice.values.get("name", ""))
+
+
 def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
     """The morning summary: each referral of the night and where it stands."""
     since = datetime.fromisoformat(facts.notice.values["since"])
@@ -957,6 +1036,11 @@ def _handover(tr: Translator, config: Config, facts: Facts) -> Shown:
         lines.append(
             tr("🫂 Debrief to arrange: {worker}, {ref}", worker=pending.worker, ref=pending.ref)
         )
+    lines += [
+        page_texts.trail_line(tr, config.zone, facts.paged[r.id])
+        for r in facts.overnight
+        if r.id in facts.paged
+    ]
     if facts.night_callouts:
         lines.append(cards.night_line(tr, list(facts.night_callouts)))
     return Shown("\n".join(lines))
@@ -1096,6 +1180,11 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.ARRIVAL_OVERDUE: _arrival_overdue,
     NoticeKind.FOLLOW_UP_OVERDUE: _follow_up_overdue,
     NoticeKind.UNREACHABLE: _unreachable,
+    NoticeKind.CONTACT_FAILING: _contact_failing,
+    NoticeKind.PAGE_REFUSED: _page_refused,
+    NoticeKind.PAGING_MISCONFIGURED: _paging_misconfigured,
+    NoticeKind.ON_IT: _on_it,
+    NoticeKind.ON_IT_OFFICER: _to_officer(_on_it_officer),
     NoticeKind.HANDOVER: _handover,
     NoticeKind.GAP_WARNING: _gap_warning,
     NoticeKind.HANDOVER_UNANSWERED: _handover_unanswered,

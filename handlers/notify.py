@@ -29,12 +29,14 @@ from bot.services import (
     cover,
     details,
     handover,
+    page_trail,
     rota,
     transfers,
 )
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
+from bot.services.page_trail import PageTrail
 from handlers.context import BotContext
 from handlers.details import send_details
 from handlers.notice_texts import Facts, Shown, render
@@ -62,6 +64,9 @@ ABOUT_A_PERSON = frozenset(
         NoticeKind.COVER,
         NoticeKind.COVERED_FOR,
         NoticeKind.UNREACHABLE,
+        NoticeKind.CONTACT_FAILING,
+        NoticeKind.PAGE_REFUSED,
+        NoticeKind.PAGING_MISCONFIGURED,
     }
 )
 
@@ -133,7 +138,15 @@ async def _escalation(services: Services, notice: Notice, referral: Referral | N
     asked = await coordinator.history(services, referral.id)
     cannot = notice.values.get("cannot")  # back after an assignee's "I can't"
     declined = await coordinator.declined(services, int(cannot)) if cannot else None
-    return Facts(notice, referral, asked=tuple(asked), now=services.clock.now(), declined=declined)
+    trail = await page_trail.of_referral(services, referral.id, referral.ref)
+    return Facts(
+        notice,
+        referral,
+        asked=tuple(asked),
+        now=services.clock.now(),
+        declined=declined,
+        paged={referral.id: trail} if trail else {},
+    )
 
 
 async def _decline_reason(
@@ -162,6 +175,7 @@ async def _handover(services: Services, notice: Notice, referral: Referral | Non
     )
     found = await handover.overnight(services, notice.recipient, night)
     names, taken_from, confirming = {}, {}, {}
+    paged: dict[int, PageTrail] = {}
     for one in found:
         if one.accepted_at is not None and one.assignee_id is not None:
             worker = await referral_service.person(services, one.assignee_id)
@@ -174,6 +188,9 @@ async def _handover(services: Services, notice: Notice, referral: Referral | Non
             waiting = [p.display_name for p in await transfers.confirming(services, one)]
             if waiting:
                 confirming[one.id] = tuple(waiting)
+        trail = await page_trail.of_referral(services, one.id, one.ref)
+        if trail is not None:
+            paged[one.id] = trail
     teams = rota.covered_teams(services, notice.recipient)
     return Facts(
         notice,
@@ -185,6 +202,7 @@ async def _handover(services: Services, notice: Notice, referral: Referral | Non
         names=names,
         taken_from=taken_from,
         confirming=confirming,
+        paged=paged,
     )
 
 

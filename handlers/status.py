@@ -1,5 +1,5 @@
 """/status for administrators: uptime, the engine's last round, the outbox, people the
-bot cannot reach, the database's size."""
+bot cannot reach, the database's size, and paging (channels, pages, failing methods)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.services import health
 from handlers.context import BotContext
 from handlers.guard import requires
+from handlers.page_texts import status_lines
 
 STARTED_AT = "started_at"
 LAST_TICK = "last_tick"
@@ -58,6 +59,7 @@ async def show_status(update: Update, context: BotContext) -> None:
             people=tr.join(html.escape(p.display_name) for p in found.unreachable) or tr("nobody"),
         ),
         tr("Database: {size} MiB.", size=f"{found.database_bytes / 1_048_576:.1f}"),
+        *status_lines(tr, found.paging),
     ]
     await message.reply_text("\n".join(lines))
 

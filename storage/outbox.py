@@ -1,4 +1,8 @@
-"""The outbox: notices waiting to be sent, written with the change that caused them."""
+"""The outbox: notices waiting to be sent, written with the change that caused them.
+
+Telegram notices are rows of channel ``telegram``; pages (voice, SMS, webhook) share the
+table and its claim/backoff columns but are read by :mod:`storage.pages`: every query
+here names the channel, so the Telegram sender never takes a page."""
 
 from __future__ import annotations
 
@@ -74,8 +78,10 @@ async def due(
         conn,
         "SELECT * FROM outbox o WHERE sent_at IS NULL AND dead_at IS NULL"
         " AND next_attempt_at <= :now AND (claimed_at IS NULL OR claimed_at < :lease)"
+        " AND channel = 'telegram'"
         " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.recipient_id = o.recipient_id"
         " AND e.id < o.id AND e.sent_at IS NULL AND e.dead_at IS NULL"
+        " AND e.channel = 'telegram'"
         " AND ((e.next_attempt_at > :now AND e.next_attempt_at <= :horizon)"
         " OR e.claimed_at >= :lease))"
         " ORDER BY id LIMIT :limit",
@@ -97,7 +103,8 @@ async def behind(
     rows = await fetch_all(
         conn,
         "SELECT * FROM outbox WHERE recipient_id = ? AND id > ? AND sent_at IS NULL"
-        " AND dead_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?) ORDER BY id LIMIT ?",
+        " AND dead_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)"
+        " AND channel = 'telegram' ORDER BY id LIMIT ?",
         (recipient_id, after_id, to_db(lease_expired), limit),
     )
     return [_pending(conn, r) for r in rows]
@@ -108,7 +115,8 @@ async def waiting_about(conn: Conn, recipient_id: int, kind: str) -> set[int]:
     rows = await fetch_all(
         conn,
         "SELECT referral_id FROM outbox WHERE recipient_id = ? AND kind = ?"
-        " AND sent_at IS NULL AND dead_at IS NULL AND referral_id IS NOT NULL",
+        " AND sent_at IS NULL AND dead_at IS NULL AND referral_id IS NOT NULL"
+        " AND channel = 'telegram'",
         (recipient_id, kind),
     )
     return {r["referral_id"] for r in rows}
@@ -153,12 +161,14 @@ async def claim(
 ) -> bool:
     """Take the row for sending; False if it was sent, given up, another sender holds it,
     or (``in_order``) an earlier notice to the same person goes first (see the note
-    above Pending)."""
+    above Pending). Telegram rows only: pages are the page sender's
+    (:mod:`storage.pages`)."""
     cursor = await conn.execute(
         "UPDATE outbox AS o SET claimed_at = :now WHERE id = :id AND sent_at IS NULL"
         " AND dead_at IS NULL AND (claimed_at IS NULL OR claimed_at < :lease)"
+        " AND channel = 'telegram'"
         " AND (NOT :in_order OR NOT EXISTS (SELECT 1 FROM outbox e"
-        " WHERE e.recipient_id = o.recipient_id"
+        " WHERE e.recipient_id = o.recipient_id AND e.channel = 'telegram'"
         " AND e.id < o.id AND e.sent_at IS NULL AND e.dead_at IS NULL"
         " AND (e.next_attempt_at <= :horizon OR e.claimed_at >= :lease)))",
         {
@@ -177,12 +187,14 @@ async def release(conn: Conn, now: datetime) -> int:
     attempted and those a sender had claimed (its lease). Only for the start of a run
     (the process those belonged to is gone) and the end of a graceful one (its last
     send has finished).
-    Rows waiting for a retry after a failure keep their backoff.
+    Rows waiting for a retry after a failure keep their backoff, and a page (another
+    channel) written for later keeps its time (a rate limit's wait, a planned minute).
     Returns how many rows were released."""
     cursor = await conn.execute(
         "UPDATE outbox SET next_attempt_at = MIN(next_attempt_at, :now), claimed_at = NULL"
         " WHERE sent_at IS NULL AND dead_at IS NULL"
-        " AND ((attempts = 0 AND next_attempt_at > :now) OR claimed_at IS NOT NULL)",
+        " AND ((attempts = 0 AND next_attempt_at > :now AND channel = 'telegram')"
+        " OR claimed_at IS NOT NULL)",
         {"now": to_db(now)},
     )
     return cursor.rowcount
@@ -202,7 +214,8 @@ async def next_attempt(conn: Conn) -> datetime | None:
     """The earliest next attempt of an unsent row."""
     rows = await fetch_all(
         conn,
-        "SELECT MIN(next_attempt_at) AS at FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL",
+        "SELECT MIN(next_attempt_at) AS at FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL"
+        " AND channel = 'telegram'",
     )
     return from_db(rows[0]["at"]) if rows and rows[0]["at"] else None
 
@@ -223,8 +236,11 @@ async def retry_at(conn: Conn, outbox_id: int, at: datetime, error: str) -> None
 
 
 async def mark_dead(conn: Conn, outbox_id: int, now: datetime, error: str) -> None:
+    """Given up. A /phone verification code's row forgets its code: it will never be
+    sent, and a code kept (sealed or not) is a code someone could read."""
     await conn.execute(
-        "UPDATE outbox SET dead_at = ?, attempts = attempts + 1, last_error = ?"
+        "UPDATE outbox SET dead_at = ?, attempts = attempts + 1, last_error = ?,"
+        " vals = CASE WHEN kind = 'phone_code' THEN '{}' ELSE vals END"
         " WHERE id = ? AND sent_at IS NULL",
         (to_db(now), error[:200], outbox_id),
     )
@@ -238,14 +254,16 @@ class Depth:
 
 
 async def depth(conn: Conn, given_up_since: datetime) -> Depth:
-    # Three small reads by index (the outbox keeps every notice it ever sent).
+    # Three small reads by index (the outbox keeps every notice it ever sent). Telegram
+    # notices only: pages are counted apart (storage.pages.counts), and one dropped
+    # because it was no longer needed is not a person the bot cannot reach.
     rows = await fetch_all(
         conn,
-        "SELECT (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"
-        " AS waiting, (SELECT MIN(created_at) FROM outbox"
-        " WHERE sent_at IS NULL AND dead_at IS NULL) AS oldest,"
-        " (SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL AND dead_at >= ?)"
-        " AS given_up",
+        "SELECT (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL"
+        " AND channel = 'telegram') AS waiting, (SELECT MIN(created_at) FROM outbox"
+        " WHERE sent_at IS NULL AND dead_at IS NULL AND channel = 'telegram') AS oldest,"
+        " (SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL AND dead_at >= ?"
+        " AND channel = 'telegram') AS given_up",
         (to_db(given_up_since),),
     )
     row = rows[0]

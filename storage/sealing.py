@@ -186,6 +186,9 @@ SEALED: Mapping[str, SealedTable] = MappingProxyType(
             key="id", columns=("name",), referral="referral_id", erase_rows=True
         ),
         "outbox": SealedTable(key="id", columns=("vals",), referral="referral_id", empty="{}"),
+        # A phone number (or the person's id at the agency's gateway): a person's, not a
+        # referral's; deleted with the method (storage/contact_methods.py).
+        "contact_methods": SealedTable(key="id", columns=("address",), referral=None),
     }
 )
 

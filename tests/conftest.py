@@ -50,6 +50,9 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.startswith("REFERRAL_BOT_"):
             monkeypatch.delenv(name)
+    # Nor systemd's, if the tests run in a unit: the bot would notify the test's manager.
+    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"):
+        monkeypatch.delenv(name, raising=False)
     path = tmp_path / "config.toml"
     path.write_text(CONFIG_TOML, encoding="utf-8")
     return path

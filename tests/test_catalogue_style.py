@@ -39,6 +39,7 @@ LATIN_VALUED = frozenset(
         "cap",
         "code",
         "count",
+        "digits",  # keys pressed on a call
         "end",
         "expected",  # a time
         "given_up",
@@ -53,11 +54,13 @@ LATIN_VALUED = frozenset(
         "phone",
         "ref",
         "seconds",
+        "sent",  # a count of pages
         "size",
         "start",
         "target",  # a time
         "time",
         "total",
+        "waiting",  # a count of pages
     }
 )
 # Placeholders that start with a number and end with a Chinese unit ("3 分钟"): a space

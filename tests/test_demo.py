@@ -7,7 +7,7 @@ import re
 
 from bot.domain.referral import Safety, Status, Urgency
 from bot.i18n import Translator
-from bot.sandbox.demo import NAMES, Night, dv_button, night
+from bot.sandbox.demo import COORDINATOR_NUMBER, NAMES, Night, dv_button, night
 from handlers import labels
 from tests.test_catalogues import simplified_only
 from tests.test_cli import run_cli
@@ -101,6 +101,17 @@ async def test_the_demo_prints_the_night_as_it_happened() -> None:
     coordinator = "\n".join(line for line in _lines(played) if "📋 Chen Jing" in line)
     assert "You assigned it to Li Na." in text
     assert "Ms Zhang" not in coordinator  # ...and nobody else
+    # The coordinator's phone rings (the fake Twilio's log) and she presses 1
+    lines = _lines(played)
+    rang = _where(lines, "📞 23:41 call to Chen Jing (en-GB): “Referral R-")
+    texted = _where(lines, "💬 23:41 SMS to Chen Jing: “Referral R-")
+    pressed = _where(lines, "📞 23:42 Chen Jing pressed 1")
+    on_it = _where(lines, "🙋 Coordinator Chen Jing is on it.", after=pressed)
+    assert "Officer Wang ◂" in lines[on_it - 1]  # the officer hears
+    assert rang < texted < pressed < on_it
+    handover = _where(lines, "☀️ Morning handover")
+    assert "acknowledged 23:42 by call (Chen Jing)" in _lines(played)[handover + 2]
+    assert all(number not in text for number in COORDINATOR_NUMBER.values())
 
 
 async def test_the_demo_speaks_chinese() -> None:
@@ -119,6 +130,9 @@ async def test_the_demo_speaks_traditional_chinese() -> None:
     _check_the_night_in_order(played, "zh_Hant")
     assert played.transcript.startswith("天平路警署的一個夜晚")
     assert "陳靜" in played.transcript
+    assert "📞 23:41 致電陳靜（yue-HK）：「轉介 R-" in played.transcript
+    assert "📞 23:42 陳靜按了 1" in played.transcript
+    assert "23:42 由陳靜以電話確認" in played.transcript
     assert simplified_only(played.transcript) == []
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.domain.draft import Draft
+from bot.domain.paging import ContactKind
 from bot.domain.referral import Safety, Status, Urgency
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import world
@@ -18,6 +19,7 @@ from storage import (
     audit,
     case_handovers,
     case_work,
+    contact_methods,
     directory,
     drafts,
     linkages,
@@ -321,6 +323,9 @@ def _sealed_writes(
             now=now,
             follow_up_at=now,
         ),
+        "contact_methods": lambda tx: contact_methods.add(
+            tx, person, ContactKind.SMS, "+86" + CANARY_PHONE, now
+        ),
         "outbox": lambda tx: outbox.insert(
             tx,
             kind="closed",
@@ -349,6 +354,7 @@ async def test_a_connection_never_given_a_sealer_refuses_to_write_personal_data(
                 await write(tx)
     raw = _raw_bytes(path)
     assert CANARY_NAME.encode() not in raw and CANARY_PLACE.encode() not in raw
+    assert CANARY_PHONE.encode() not in raw
 
 
 @pytest.mark.parametrize("keys", [[], [new_key()]], ids=["no key", "a key"])
@@ -365,7 +371,8 @@ async def test_an_explicit_sealer_seals_with_a_key_and_writes_clear_text_without
             await write(tx)
         assert await holds_sealed_data(db.reader) == bool(keys)
     raw = _raw_bytes(path)
-    assert (CANARY_NAME.encode() in raw or CANARY_PLACE.encode() in raw) == (not keys)
+    canaries = (CANARY_NAME, CANARY_PLACE, CANARY_PHONE)
+    assert any(canary.encode() in raw for canary in canaries) == (not keys)
 
 
 async def test_only_registered_columns_are_sealed_and_a_sealed_read_needs_the_sealer(

@@ -30,12 +30,16 @@ from bot.config import (
     load_config,
 )
 from bot.domain.invite import Scope, ScopeError, invite_link, parse_lifetime
+from bot.domain.paging import ContactKind, ContactMethod
 from bot.domain.people import Role
+from bot.domain.phones import masked
 from bot.domain.referral import Skill
 from bot.domain.rota import Change
-from bot.services import Services, enrolment, resource_directory
+from bot.paging import probe
+from bot.services import Services, enrolment, gateways, resource_directory
 from bot.services import people as people_service
 from bot.services import rota as rota_service
+from bot.services.paging import BadAddress
 from storage import audit as audit_storage
 from storage import referrals as referrals_storage
 from storage.db import StorageError, inspect, restore_copy
@@ -85,6 +89,8 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
             await _rota_import(services, args.file)
         elif args.command == "directory":
             await _directory_import(services, args.file, allow_empty=args.allow_empty)
+        elif args.command == "paging":
+            await _paging(services, args)
     finally:
         await services.db.close()
     return 0
@@ -160,7 +166,39 @@ def _check_config(path: Path) -> int:
         print(line)
     for line in _dropped_defaults(config):
         print(line)
+    for line in _paging_lines(config):
+        print(line)
     return 0
+
+
+def _paging_lines(config: Config) -> list[str]:
+    """``[paging]`` as a whole: which channels it gives, and the combinations that would
+    leave one half-working (a malformed number is already refused by the loader). Secrets
+    come from the environment, so a missing one is said by its variable's name."""
+    paging = config.paging
+    lines = []
+    lacking = probe.missing(paging)
+    if lacking:
+        lines.append(
+            f"  warning: paging: Twilio needs {', '.join(lacking)} too;"
+            " no call or SMS is sent without it"
+        )
+    elif paging.twilio and not paging.public_url:
+        lines.append(
+            "  warning: paging: calls without paging.public_url cannot be acknowledged"
+            " by pressing 1 (Twilio has nowhere to post the keypress)"
+        )
+    if paging.webhook_url and not paging.webhook:
+        lines.append(
+            "  warning: paging: webhook_url without a secret"
+            " (REFERRAL_BOT_PAGING__WEBHOOK_SECRET); nothing is posted to the gateway"
+        )
+    channels = [
+        *(["Twilio calls and SMS"] if paging.twilio else []),
+        *(["webhook gateway"] if paging.webhook else []),
+    ]
+    lines.insert(0, f"  paging: {' and '.join(channels) or 'off (Telegram only)'}")
+    return lines
 
 
 def _untranslated_names(config: Config) -> list[str]:
@@ -253,6 +291,47 @@ async def _skills(services: Services, telegram_id: int, text: str) -> None:
         raise CliError(f"nobody with Telegram id {telegram_id} is enrolled", EXIT_INVALID)
     shown = ", ".join(sorted(skills)) or "none"
     print(f"{person.display_name} ({telegram_id}) skills: {shown}")
+
+
+async def _paging(services: Services, args: argparse.Namespace) -> None:
+    """``paging list`` and ``paging gateway set|remove``; no address is ever printed."""
+    if args.paging_command == "list":
+        found = await gateways.holders(services)
+        if not found:
+            print("nobody can be paged outside Telegram yet")
+        for holder in found:
+            shown = "; ".join(_method_line(m) for m in holder.methods)
+            print(f"{holder.person.display_name} ({holder.person.telegram_id}): {shown}")
+        return
+    telegram_id = args.telegram_id
+    if args.gateway_command == "set":
+        try:
+            person = await gateways.set_gateway(services, telegram_id, args.address)
+        except BadAddress:
+            raise CliError(
+                "not a gateway id: up to 64 letters, digits and . _ : @ + -", EXIT_INVALID
+            ) from None
+        if person is None:
+            raise CliError(f"nobody with Telegram id {telegram_id} is enrolled", EXIT_INVALID)
+        print(f"{person.display_name} ({telegram_id}): the gateway pages them (verified)")
+        return
+    person, removed = await gateways.remove_gateway(services, telegram_id)
+    if person is None:
+        raise CliError(f"nobody with Telegram id {telegram_id} is enrolled", EXIT_INVALID)
+    said = "no longer paged through the gateway" if removed else "had no gateway id"
+    print(f"{person.display_name} ({telegram_id}): {said}")
+
+
+def _method_line(method: ContactMethod) -> str:
+    """ "voice ••••4567 verified", "gateway not working (http 404)": a number masked as
+    its owner sees it in /phone, a gateway id not at all."""
+    if method.failing_since is not None:
+        state = f"not working ({method.failing_error or 'refused'})"
+    else:
+        state = "verified" if method.verified_at is not None else "waiting for the code"
+    if method.kind is ContactKind.WEBHOOK:
+        return f"gateway {state}"
+    return f"{method.kind.value} {masked(method.address)} {state}"
 
 
 async def _directory_import(services: Services, path: Path, *, allow_empty: bool) -> None:

@@ -140,4 +140,26 @@ def _parser() -> argparse.ArgumentParser:
         help="accept a file with no entries, withdrawing the whole directory "
         "(without it, such a file is refused)",
     )
+    paging = sub.add_parser("paging", help="who can be paged outside Telegram, and how")
+    paging_sub = paging.add_subparsers(dest="paging_command", required=True, metavar="ACTION")
+    with_config(
+        paging_sub.add_parser(
+            "list", help="everybody's channels, verified or not working (no numbers shown)"
+        )
+    )
+    gateway = paging_sub.add_parser("gateway", help="a person's id at the agency's gateway")
+    gateway_sub = gateway.add_subparsers(dest="gateway_command", required=True, metavar="ACTION")
+    gateway_set = with_config(
+        gateway_sub.add_parser(
+            "set",
+            help="page the person through the gateway at ADDRESS (verified at once; replaces "
+            "the one they had)",
+        )
+    )
+    gateway_set.add_argument("telegram_id", type=int, metavar="PERSON", help="their Telegram id")
+    gateway_set.add_argument("address", metavar="ADDRESS", help="the gateway's id for them")
+    gateway_remove = with_config(
+        gateway_sub.add_parser("remove", help="stop paging the person through the gateway")
+    )
+    gateway_remove.add_argument("telegram_id", type=int, metavar="PERSON", help="their Telegram id")
     return parser

@@ -20,6 +20,7 @@ from bot.cli.common import EXIT_INVALID, CliError, _config, _services
 from bot.clock import Clock, SystemClock, WarpedClock
 from bot.config import Config
 from bot.stopping import NoAnswer, Stopped, unless_stopped
+from bot.systemd import Notifier
 from storage import lock
 
 if TYPE_CHECKING:
@@ -104,6 +105,11 @@ async def _start_and_serve_until(
         app = build_application(config, clock=clock, services=services)
         if not await initialize(app, config, stop):
             return
+        try:
+            await unless_stopped(paging_check(config), stop)
+        except Stopped:
+            await app.shutdown()
+            return
         log.info("starting; stop with Ctrl+C or SIGTERM")
         handed_over = True  # the application closes the database when it shuts down
         try:
@@ -151,6 +157,30 @@ async def initialize(app: BotApp, config: Config, stop: asyncio.Event) -> bool:
     return True
 
 
+async def paging_check(config: Config) -> None:
+    """Twilio asked once for its account (:mod:`bot.paging.probe`, a few seconds at
+    most). A problem is one line in the log (on stderr, where the start-up's other
+    problems go) and not a reason to stop: Telegram still works, pages wait in the
+    outbox and are tried again, but nobody is called or texted until it is fixed, and
+    the line says so. Incomplete settings are ``doctor``'s and ``check-config``'s to say."""
+    from bot.paging import probe
+
+    paging = config.paging
+    if not paging.twilio:
+        return
+    answer = await probe.twilio(paging, wait=min(probe.TIMEOUT, paging.timeout_seconds))
+    if answer.live:
+        log.info("paging: Twilio answers (calls and SMS)")
+        return
+    consequence = (
+        "the coordinators are NOT paged by call or SMS until it is fixed; pages wait and"
+        " are retried, Telegram works"
+        if answer.refused
+        else "pages wait and are retried; Telegram works"
+    )
+    log.error("paging: %s; %s", answer.problem, consequence)
+
+
 @contextlib.contextmanager
 def _only_one(config: Config) -> Iterator[None]:
     """The database's lock, held while the bot runs (see storage/lock.py)."""
@@ -177,8 +207,15 @@ async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
     base_url = config.telegram.base_url
     wanted = [Update.MESSAGE, Update.CALLBACK_QUERY]
     async with running(app, menus=False, background=True):
+        notifier = app.bot_data[jobs.NOTIFIER]
+        assert isinstance(notifier, Notifier)
+        notifier.status("starting")
         await app.start()  # the engine's jobs: its first round starts now
         menus = publish_menus_soon(app)  # beside it, not before it
+        keypresses = _keypresses(app, stop)
+        ready = asyncio.Event()
+        mode = "serving the webhook" if webhook else "polling Telegram"
+        announce = asyncio.create_task(_when_ready(ready, notifier, f"{mode}; engine running"))
         try:
             if webhook:
                 telegram = config.telegram
@@ -191,13 +228,69 @@ async def _serve(app: BotApp, stop: asyncio.Event, *, webhook: bool) -> None:
                     secret=secret.get_secret_value() if secret else "",
                     listen=telegram.webhook_listen,
                     port=telegram.webhook_port,
+                    ready=ready,
                     base_url=base_url,
                 )
             else:
-                await polling.serve(app, stop, wanted, base_url=base_url)
+                await polling.serve(app, stop, wanted, base_url=base_url, ready=ready)
         finally:
+            announce.cancel()
+            notifier.stopping()  # systemd: a stop under way, not a hang
             # Menus Telegram has not answered yet are published at the next start:
             # app.stop() would otherwise wait for all their tries (bot/stopping.py).
             menus.cancel()
+            if keypresses is not None:
+                await _keypresses_stopped(keypresses)  # stops with ``stop``
             jobs.stop_jobs(app)
             await app.stop()
+
+
+def _keypresses(app: BotApp, stop: asyncio.Event) -> asyncio.Task[None] | None:
+    """Twilio's keypress posts (bot/paging/inbound.py), served on ``[paging]
+    listen:port`` beside polling or the webhook, when calls are configured.
+
+    The port is bound here, before the bot reports ready: if it cannot be (another
+    process has it), that is one ``ERROR`` line at start-up, like a refused Twilio
+    token, and the bot runs on without it (calls still ring; a 1 pressed is not heard,
+    "I'm on it" works in Telegram). A crash of the serving task later is logged."""
+    from bot.paging import inbound
+    from bot.services import Services
+    from handlers.paging import names
+
+    services = app.bot_data["services"]
+    assert isinstance(services, Services)
+    paging = services.config.paging
+    if not (paging.twilio and paging.public_url):
+        return None
+    try:
+        endpoint = inbound.Keypresses.bind(services, names(services.config))
+    except OSError as exc:
+        log.error(
+            "paging: cannot take Twilio's keypresses on %s:%s (%s); calls still ring but a"
+            ' 1 pressed is not heard until it is fixed: "I\'m on it" works in Telegram',
+            paging.listen,
+            paging.port,
+            exc.strerror or type(exc).__name__,
+        )
+        return None
+    task = asyncio.create_task(endpoint.serve(stop), name="keypresses")
+    task.add_done_callback(_keypresses_ended)
+    return task
+
+
+def _keypresses_ended(task: asyncio.Task[None]) -> None:
+    """A crash of the keypress server is said when it happens, not at the stop."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("paging: the keypress server stopped: %s", type(exc).__name__)
+
+
+async def _keypresses_stopped(task: asyncio.Task[None]) -> None:
+    """Wait for the keypress server to close; whatever became of it, the stop goes on
+    (its crash was logged when it happened)."""
+    await asyncio.wait([task])  # never raises what the task raised
+
+
+async def _when_ready(ready: asyncio.Event, notifier: Notifier, status: str) -> None:
+    """``READY=1`` for systemd once updates are taken (polling, or the webhook set)."""
+    await ready.wait()
+    notifier.ready(status)

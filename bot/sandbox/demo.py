@@ -16,27 +16,37 @@ words (headings, narration, the cast) go through the catalogue like the bot's.
 
 from __future__ import annotations
 
+import socket
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
+
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
 
 from bot.clock import FakeClock
 from bot.config import DEFAULT_AGE_BANDS, DEFAULT_CATEGORIES, AgeBandSettings, CategorySettings
+from bot.domain.paging import ContactKind
 from bot.domain.referral import Consent, Safety, Status
 from bot.engine import daily, reminders
 from bot.i18n import Translator, available_languages
+from bot.paging import inbound
 from bot.sandbox.fake_telegram import Event, Phone
+from bot.sandbox.fake_twilio import FakeTwilio, Sent
 from bot.sandbox.world import ONE_STATION, World, world
+from bot.services import paging
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from handlers import labels
 from handlers.context import BotContext
 from handlers.filing import SKIP_INCIDENT
 from handlers.jobs import escalation_round
+from handlers.paging import names as page_names
 
 _Choice = TypeVar("_Choice", CategorySettings, AgeBandSettings)
 
@@ -60,9 +70,25 @@ key_file = "demo.key"
 [backup]
 keep = 0
 
+[paging]
+base_url = "{twilio}"
+account_sid = "{sid}"
+auth_token = "{token}"
+from_number = "+85230000000"
+public_url = "{keypress}"
+
 """
     + ONE_STATION
 )
+# The fake Twilio's account (on loopback, for this night only: no real provider is asked).
+DEMO_SID = "AC" + "de30" * 8
+DEMO_TOKEN = "demo-twilio-token"  # noqa: S105 - the fake provider's, never a real one
+# The coordinator's phone, verified as /phone would leave it; never printed.
+COORDINATOR_NUMBER = {
+    "en": "+8613900000000",
+    "zh_Hans": "+8613900000000",
+    "zh_Hant": "+85291234567",
+}
 
 # The people, in each language's script: (officer, worker, coordinator).
 NAMES = {
@@ -112,6 +138,7 @@ class _Mark:
     at: int
     text: str
     heading: bool
+    plain: bool = False  # printed as it is (the phone provider's log), not as narration
 
 
 @dataclass
@@ -120,7 +147,10 @@ class _Script:
 
     w: World
     tr: Translator
+    twilio: FakeTwilio
+    names: dict[str, str]  # a phone number → whose (the coordinator's), to print the log
     marks: list[_Mark] = field(default_factory=list)
+    rung: int = 0  # how much of the provider's log is printed already
 
     async def scene(self, title: str, at: tuple[int, int] | None = None) -> None:
         """A heading; with ``at``, time first passes to that local hour and minute (the
@@ -141,6 +171,44 @@ class _Script:
             await reminders.tick(w.services)
             await daily.tick(w.services)
             await w.settle()  # what the jobs decided reaches the phones, as the sender would
+            self.ring()
+
+    def ring(self) -> None:
+        """The fake provider's new log lines (calls, SMS), printed where they happened."""
+        zone = self.w.services.config.zone
+        for sent in self.twilio.log[self.rung :]:
+            self.marks.append(
+                _Mark(
+                    len(self.w.telegram.timeline),
+                    _provider_line(self.tr, zone, sent, self.names),
+                    False,
+                    plain=True,
+                )
+            )
+        self.rung = len(self.twilio.log)
+
+    async def press(self, digits: str = "1") -> None:
+        """The coordinator answers the latest call and presses ``digits``."""
+        call = [sent for sent in self.twilio.log if sent.kind == "call"][-1]
+        answer = await self.twilio.press(call, digits)
+        assert answer.status_code == 200, answer.text
+        zone = self.w.services.config.zone
+        at = f"{self.w.clock.now().astimezone(zone):%H:%M}"
+        self.marks.append(
+            _Mark(
+                len(self.w.telegram.timeline),
+                "📞 "
+                + self.tr(
+                    "{time} {name} pressed {digits}",
+                    time=at,
+                    name=self.names[call.to],
+                    digits=digits,
+                ),
+                False,
+                plain=True,
+            )
+        )
+        await self.w.settle()
 
     def say(self, text: str) -> None:
         """A line of narration: what happened off the phones."""
@@ -218,6 +286,14 @@ async def _night(s: _Script, lang: str) -> None:
     chen = await _enrol(
         w, COORDINATOR, chen_name, lang, "--role", "coordinator", "--team", "xuhui-sw"
     )
+    coordinator = await people_service.find(w.services, COORDINATOR)
+    assert coordinator is not None
+    for kind in (ContactKind.VOICE, ContactKind.SMS):  # as /phone leaves them, verified
+        method = await paging.add_contact_method(
+            w.services, coordinator.id, kind, COORDINATOR_NUMBER[lang]
+        )
+        await paging.verify_contact_method(w.services, method.id)
+    s.names[COORDINATOR_NUMBER[lang]] = chen_name
 
     await s.scene(
         tr(
@@ -236,6 +312,16 @@ async def _night(s: _Script, lang: str) -> None:
         at=(23, 40),
     )
     await _file(s, officer, story)
+    s.ring()  # the coordinator's phone rings: a call and an SMS
+    s.wait(60)
+    s.say(
+        tr(
+            "{coordinator} is asleep; Telegram does not ring through Do Not Disturb, "
+            "the call does. She answers and presses 1.",
+            coordinator=chen_name,
+        )
+    )
+    await s.press("1")
 
     await s.scene(
         tr(
@@ -327,19 +413,50 @@ async def night(lang: str = "en") -> Night:
         have = ", ".join(available_languages())
         raise ValueError(f"no catalogue for {lang!r} yet; the demo speaks {have}")
     tr = Translator(lang)
-    with tempfile.TemporaryDirectory(prefix="referral-bot-demo-") as folder:
-        config_path = Path(folder) / "config.toml"
-        config_path.write_text(CONFIG.replace("{lang}", lang), encoding="utf-8")
-        async with world(config_path, clock=FakeClock(THURSDAY_2330)) as w:
-            script = _Script(w, tr)
-            await _night(script, lang)
-            officer = await people_service.find(w.services, OFFICER)
-            assert officer is not None
-            filed = await referral_service.of_officer(w.services, officer)
-            status = filed[0].status
-            timeline = list(w.telegram.timeline)
-            zone = w.services.config.zone
-            station = w.services.config.stations[0].name(lang)
+    clock = FakeClock(THURSDAY_2330)
+    twilio = FakeTwilio(DEMO_SID, DEMO_TOKEN, clock)  # the phone provider, on loopback
+    await twilio.start()
+    keypress: list[socket.socket] = bind_sockets(0, "127.0.0.1")
+    server: HTTPServer | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="referral-bot-demo-") as folder:
+            config_path = Path(folder) / "config.toml"
+            values = {
+                "{lang}": lang,
+                "{twilio}": twilio.base_url,
+                "{sid}": DEMO_SID,
+                "{token}": DEMO_TOKEN,
+                "{keypress}": f"http://127.0.0.1:{keypress[0].getsockname()[1]}",
+            }
+            text = CONFIG
+            for key, value in values.items():
+                text = text.replace(key, value)
+            config_path.write_text(text, encoding="utf-8")
+            async with world(config_path, clock=clock) as w:
+                server = inbound.server(w.services, page_names(w.services.config))
+                server.add_sockets(keypress)
+                played = await _play(w, tr, twilio, lang)
+    finally:
+        if server is not None:
+            server.stop()
+            await server.close_all_connections()
+        await twilio.close()
+        for bound in keypress:
+            bound.close()
+    return played
+
+
+async def _play(w: World, tr: Translator, twilio: FakeTwilio, lang: str) -> Night:
+    """The night on a running world, and its transcript (in ``tr``'s language)."""
+    script = _Script(w, tr, twilio, {})
+    await _night(script, lang)
+    officer = await people_service.find(w.services, OFFICER)
+    assert officer is not None
+    filed = await referral_service.of_officer(w.services, officer)
+    status = filed[0].status
+    timeline = list(w.telegram.timeline)
+    zone = w.services.config.zone
+    station = w.services.config.stations[0].name(lang)
     names = dict(zip((OFFICER, WORKER, COORDINATOR), NAMES[lang], strict=True))
     text = _transcript(tr, zone, timeline, script.marks, names, station)
     return Night(text, timeline, status, names)
@@ -391,7 +508,10 @@ def _transcript(
     for index in range(first, len(timeline) + 1):
         while mark is not None and mark.at == index:
             aside = tr("({narration})", narration=mark.text)  # translators: （…） in Chinese
-            lines += ["", f"━━ {mark.text}"] if mark.heading else [f"   {aside}"]
+            if mark.heading:
+                lines += ["", f"━━ {mark.text}"]
+            else:
+                lines.append(f"   {mark.text}" if mark.plain else f"   {aside}")
             mark = next(pending, None)
         if index < len(timeline):
             lines += _event(tr, zone, timeline[index], names, shown)
@@ -433,6 +553,25 @@ def _event(
         return [f"{prefix} ◂ {change}", *_buttons(event.buttons)]
     body = event.text if event.kind == "sent" else tr("✎ edited") + "\n" + event.text
     return [*_block(f"{prefix} ◂ ", body), *_buttons(event.buttons)]
+
+
+def _provider_line(tr: Translator, zone: ZoneInfo, sent: Sent, names: dict[str, str]) -> str:
+    """One line of the fake Twilio's log: a call (what it says, in which voice) or an
+    SMS, to whom (by name: the number is never printed)."""
+    at, name = f"{sent.at.astimezone(zone):%H:%M}", names.get(sent.to, "?")
+    if sent.kind == "call":
+        root = ElementTree.fromstring(sent.body)  # noqa: S314 - the bot's own TwiML
+        say = root.find("Gather/Say")
+        language = say.get("language", "") if say is not None else ""
+        said = "".join(say.itertext()) if say is not None else ""
+        return "📞 " + tr(
+            "{time} call to {name} ({language}): “{said}”",
+            time=at,
+            name=name,
+            language=language,
+            said=said,
+        )
+    return "💬 " + tr("{time} SMS to {name}: “{said}”", time=at, name=name, said=sent.body)
 
 
 def _block(first: str, text: str) -> list[str]:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import cli
-from bot.app import build_application, running
+from bot.app import PAGE_SENDER, build_application, running
 from bot.clock import FakeClock
 from bot.config import load_config
+from bot.paging.sender import PageSender
 from bot.sandbox import FakeTelegram, Phone
 from bot.services import Services
 from bot.telegram_link import ChatRateLimiter
@@ -61,9 +62,18 @@ class World:
         assert isinstance(sender, Sender)
         return sender
 
+    @property
+    def pager(self) -> PageSender | None:
+        """The page sender, when the config has a ``[paging]`` channel."""
+        pager = self.app.bot_data.get(PAGE_SENDER)
+        return pager if isinstance(pager, PageSender) else None
+
     async def settle(self) -> None:
-        """Let the bot send everything due now (after a job's tick, say)."""
+        """Let the bot send everything due now (after a job's tick, say): its messages,
+        and its pages when paging is configured."""
         await self.sender.settle()
+        if self.pager is not None:
+            await self.pager.settle()
 
     def phone(self, user_id: int, name: str, language: str | None = "en") -> Phone:
         return self.telegram.user(user_id, name, language_code=language)

@@ -159,6 +159,7 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "c": "officer_contact",
             "h": "hold",
             "da": "debrief_arranged",
+            "o": "on_it",
         },
     ),
     "h": ("handover", {"y": "take_over", "n": "cannot_take_over"}),

@@ -5,6 +5,13 @@ when nobody at level 0 can be offered it. Runs inside the caller's write transac
 which first claims the step (the timer must be unchanged since it was read), so a
 step fires once even across overlapping ticks or a restart.
 
+At the levels ``[paging]`` names (by default the coordinators', at night) the people a
+step tells are also paged by call, SMS or the agency's gateway, in the same
+transaction: the step fires once, so its pages are written once. The last level's
+repeats page again whoever has not said "I'm on it", except while a hold after
+someone's "I'm on it" lasts ([paging] hold_after_ack_minutes). Telegram's reach decides
+only who gets a card: a coordinator who blocked the bot is still paged.
+
 The engine takes many steps in one transaction; :class:`Lookups` lets them share what
 they would each read alike (the officer, a team's coordinators, the next shift).
 """
@@ -15,12 +22,13 @@ from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
 from typing import TypeVar, cast
 
+from bot.domain import care
 from bot.domain.escalation import Level, Plan, held_for_morning, officer_hears
-from bot.domain.people import Role
+from bot.domain.people import Person, Role
 from bot.domain.referral import Referral
 from bot.domain.rota import WeeklyWindow, next_start
 from bot.domain.routing import can_take, required_skill
-from bot.services import Services, rota
+from bot.services import Services, paging, rota
 from bot.services.notices import Notice, NoticeKind
 from bot.services.offers import candidates, offer_wave
 from storage import audit, offers, people, referrals
@@ -115,8 +123,14 @@ async def step(
             # The ladder is done: start again with the team's next shift, never go dormant.
             await _rest_until_next_shift(tx, services, referral, level, rounds, now, lookups)
             return notices
-        told = await _tell_level(tx, services, referral, level, lateness, lookups)
-        if told:
+        told, out_of_reach = await _tell_level(tx, services, referral, level, lateness, lookups)
+        paged = 0
+        if _pages(services, referral, level, now, lookups):
+            # Telegram's reach chooses only who gets a card: a coordinator who blocked
+            # the bot is paged all the same, which is when a call is needed most.
+            persons = [*(n.recipient for n in told), *out_of_reach]
+            paged = await paging.page_people(tx, services, referral, persons)
+        if told or paged:  # paged counts as told: the level is not empty
             await _schedule(tx, referral, level, rounds, now + plan.wait(level), now)
             if not officer_hears(level, rounds):
                 return [*notices, *told]  # a repeat: the officer heard at the first round
@@ -137,6 +151,47 @@ def _windows(services: Services, referral: Referral) -> list[WeeklyWindow]:
     return team.service_windows() if team else []
 
 
+def _service_hours(
+    services: Services, referral: Referral, now: datetime, lookups: Lookups
+) -> tuple[bool, datetime | None]:
+    """(in the team's service hours now, when they next start): a team without service
+    hours is always in them (nothing is held for its morning)."""
+    windows, zone = _windows(services, referral), services.config.zone
+
+    def reckoned() -> tuple[bool, datetime | None]:
+        in_hours = not windows or any(w.contains(now, zone) for w in windows)
+        return in_hours, next_start(windows, now, zone)
+
+    return lookups.reckon(("service hours", referral.station_id, now), reckoned)
+
+
+def is_night(services: Services, referral: Referral, now: datetime, lookups: Lookups) -> bool:
+    """The night paging is for: outside the team's service hours, the same hours a
+    routine referral is held out of; for a team without service hours (always "in
+    hours" for the hold), the coordinators' night, [coordination] night_starts to
+    handover_at, so such a deployment is not left never paging."""
+    if _windows(services, referral):
+        return not _service_hours(services, referral, now, lookups)[0]
+    coordination = services.config.coordination
+    return care.is_night(
+        now,
+        services.config.zone,
+        coordination.clock_time(coordination.night_starts),
+        coordination.clock_time(coordination.handover_at),
+    )
+
+
+def _pages(
+    services: Services, referral: Referral, level: Level, now: datetime, lookups: Lookups
+) -> bool:
+    """Whether the people told at ``level`` are paged too ([paging]: from which level,
+    only at night, per urgency and category)."""
+    from_level, night_only = services.config.paging.rule(referral.category, referral.urgency)
+    if level < from_level:
+        return False
+    return not night_only or is_night(services, referral, now, lookups)
+
+
 def _morning_if_holdable(
     services: Services, referral: Referral, now: datetime, lookups: Lookups
 ) -> datetime | None:
@@ -144,13 +199,7 @@ def _morning_if_holdable(
     never_waits = services.config.category_facts(referral.category).never_waits
     if not held_for_morning(never_waits, referral.urgency, referral.appropriate_adult_now, False):
         return None  # never held, in service hours or out: no need to reckon the hours
-    windows, zone = _windows(services, referral), services.config.zone
-
-    def reckoned() -> tuple[bool, datetime | None]:
-        in_hours = not windows or any(w.contains(now, zone) for w in windows)
-        return in_hours, next_start(windows, now, zone)
-
-    in_hours, start = lookups.reckon(("service hours", referral.station_id, now), reckoned)
+    in_hours, start = _service_hours(services, referral, now, lookups)
     if not held_for_morning(
         never_waits, referral.urgency, referral.appropriate_adult_now, in_hours
     ):
@@ -222,7 +271,10 @@ async def _tell_level(
     level: Level,
     lateness: dict[str, str],
     lookups: Lookups,
-) -> list[Notice]:
+) -> tuple[list[Notice], list[Person]]:
+    """The notices (cards) to the people ``level`` tells, and the coordinators it would
+    tell whom Telegram cannot reach (they blocked the bot): no card for them, but they
+    are paged like the others when the level pages."""
     history = await offers.of_referral(tx, referral.id)
     told_before = {o.person_id for o in history if o.state is not OfferState.EXPIRED}
     now = services.clock.now()
@@ -245,7 +297,7 @@ async def _tell_level(
                 offer_id=await offers.insert(tx, referral.id, person.id, now),
             )
             for person in fresh
-        ]
+        ], []
     team = services.config.team_of(referral.station_id)
     team_id = team.id if team else None
     coordinators = [
@@ -253,7 +305,7 @@ async def _tell_level(
         for c in await lookups.get(
             ("coordinators", team_id), lambda: people.coordinators_for(tx, team_id)
         )
-        if c.id != referral.officer_id and c.reachable
+        if c.id != referral.officer_id
     ]
     if level is Level.COORDINATOR:
         shift = await rota.on_duty(services, team_id=None, role=Role.COORDINATOR, at=now)
@@ -269,4 +321,5 @@ async def _tell_level(
             values=lateness,
         )
         for person in coordinators
-    ]
+        if person.reachable
+    ], [person for person in coordinators if not person.reachable]

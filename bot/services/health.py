@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.people import Person
-from bot.services import Services
+from bot.services import Services, page_trail
+from bot.services.page_trail import PagingHealth
 from storage import outbox, people
 
 
@@ -19,6 +20,7 @@ class Health:
     given_up: int  # notices given up in the last day (people who blocked the bot)
     unreachable: list[Person]
     database_bytes: int
+    paging: PagingHealth
 
 
 async def check(services: Services, started_at: datetime, last_tick: datetime | None) -> Health:
@@ -34,4 +36,5 @@ async def check(services: Services, started_at: datetime, last_tick: datetime | 
         given_up=depth.given_up,
         unreachable=await people.unreachable(services.db.reader),
         database_bytes=size,
+        paging=await page_trail.health(services),
     )

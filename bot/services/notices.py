@@ -80,6 +80,21 @@ class NoticeKind(StrEnum):
     REVIEW_OVERDUE = "review_overdue"  # a plan review reminded and not marked done
     ARRIVAL_OVERDUE = "arrival_overdue"  # a worker attending in person is not there yet
     UNREACHABLE = "unreachable"  # someone blocked the bot: fix it before the night
+    # A page's provider refused someone's number or gateway id (bot/paging/sender.py):
+    # values "person" (their display name) and "channel" (voice, sms, webhook)
+    CONTACT_FAILING = "contact_failing"
+    # ...and to the person whose number it was: enter it again with /phone (values
+    # "channel")
+    PAGE_REFUSED = "page_refused"
+    # A provider refuses the deployment's own requests (Twilio's account or From number,
+    # a wrong URL, the gateway's 4xx other than 422): to the admins, once per outage
+    # (values "provider": twilio or gateway, "code")
+    PAGING_MISCONFIGURED = "paging_misconfigured"
+    # A coordinator said "I'm on it" (pressed 1 on a page's call, or the button on the
+    # escalation card): to the other coordinators paged or told (values "name", "at"
+    # ISO time, "via": call or telegram), and to the officer (ON_IT_OFFICER)
+    ON_IT = "on_it"
+    ON_IT_OFFICER = "on_it_officer"
     HANDOVER = "handover"  # the morning summary of the night
     GAP_WARNING = "gap_warning"  # tonight has hours nobody covers
     HANDOVER_UNANSWERED = "handover_unanswered"  # a colleague has not answered a handover
