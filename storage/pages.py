@@ -79,6 +79,16 @@ async def insert_code(
     return cursor.lastrowid
 
 
+async def move_codes(conn: Conn, from_method: int, to_method: int) -> None:
+    """A number's method is going (call only now, say): its code SMS still waiting go
+    to the method kept for the same number, so the code still arrives."""
+    await conn.execute(
+        "UPDATE outbox SET contact_method_id = ? WHERE contact_method_id = ? AND kind = ?"
+        " AND sent_at IS NULL AND dead_at IS NULL",
+        (to_method, from_method, CODE_KIND),
+    )
+
+
 async def code_given_up(conn: Conn, method_ids: list[int]) -> bool:
     """Whether the newest verification code's SMS to these methods (one number's) was
     given up unsent: ``/phone`` then says so, and a new code can be asked for."""

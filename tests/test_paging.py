@@ -764,3 +764,18 @@ def test_the_reference_is_spelt_and_the_twiml_stays_valid_xml() -> None:
     assert say_as.text == "R-<7&K>"
     taken = twiml.already_taken_answer("zh_Hant")
     assert ElementTree.fromstring(taken).find("Hangup") is not None  # noqa: S314 - ours
+
+
+async def test_an_sms_region_the_account_has_not_enabled_is_the_deployments_mistake(
+    config_path: Path,
+) -> None:
+    """Twilio's 21408 is the account's Geo Permissions, not the person's number: one
+    account not yet enabled for Hong Kong must not mark every coordinator failing."""
+    async with rig(config_path) as r:
+        page_id = await r.page(await r.method(ContactKind.SMS, NUMBER))
+        r.twilio.fail_next(400, code=21408)
+        await r.sender.settle()
+        (method,) = await paging.contact_methods(r.services, r.coordinator)
+        assert method.failing_since is None and r.refused == []
+        row = await r.row(page_id)
+        assert row["dead_at"] is None and row["sent_at"] is None  # to be tried again

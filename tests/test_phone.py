@@ -22,6 +22,7 @@ from bot.services import paging
 from handlers.phone import code_question
 from storage import people
 from storage.sealing import new_key
+from storage.timefmt import from_db
 from tests.stories import OFFICER_ID, enrol
 
 SID = "AC" + "0123456789abcdef" * 2
@@ -406,3 +407,41 @@ async def test_a_code_sms_held_back_past_its_expiry_is_not_sent(config_path: Pat
         await ann.tap(tr("Send a new code"))
         await ann.send(code_of(twilio))
         assert ann.last.text.startswith("Verified")
+
+
+async def test_a_code_waiting_to_be_sent_survives_choosing_call_only(config_path: Path) -> None:
+    """Twilio is down a moment when the number is added, and the person then picks
+    "Call" only: the code's SMS still goes to the number once Twilio is back."""
+    tr = Translator("en")
+    async with paging_world(config_path) as (w, twilio):
+        ann = await enrol(w, 200, "Ann", "--role", "social_worker", "--team", "xuhui-sw")
+        twilio.fail_next(503, times=1)
+        await add_number(ann, tr)
+        assert twilio.messages == []
+        await ann.send("/phone")
+        await ann.tap(tr("Call {number}").format(number="••••4567"))
+        w.clock.advance(timedelta(minutes=1))
+        await w.settle()
+        assert [m.to for m in twilio.messages] == [NUMBER]
+        await ann.send(code_of(twilio))
+        assert ann.last.text.startswith("Verified")
+
+
+async def test_a_code_sms_the_deployment_keeps_refusing_is_given_up_at_its_expiry(
+    config_path: Path,
+) -> None:
+    """Twilio refuses for a reason of the account's (21606: the From number cannot send
+    SMS): the code's SMS is retried, but never past the code's ten minutes."""
+    tr = Translator("en")
+    async with paging_world(config_path) as (w, twilio):
+        ann = await enrol(w, 200, "Ann", "--role", "social_worker", "--team", "xuhui-sw")
+        twilio.fail_next(400, times=50, code=21606)
+        written = w.clock.now()
+        await add_number(ann, tr)
+        for _ in range(30):
+            w.clock.advance(timedelta(seconds=30))
+            await w.settle()
+        ((vals, dead_at),) = await _code_rows(w)
+        assert dead_at is not None and vals == "{}"
+        assert from_db(dead_at) <= written + timedelta(minutes=10, seconds=30)
+        assert twilio.messages == []

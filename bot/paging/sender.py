@@ -270,7 +270,8 @@ class PageSender:
         hour): given up, which blanks the code in the row, and ``/phone`` tells its owner
         it could not be sent."""
         services = self.services
-        if services.clock.now() >= page.created_at + phones.CODE_LIFETIME:
+        expires = page.created_at + phones.CODE_LIFETIME  # no retry goes past it
+        if services.clock.now() >= expires:
             log.warning("verification code %s given up: its code expired unsent", page.id)
             await self._dead(page, "code expired")
             return
@@ -281,7 +282,7 @@ class PageSender:
             return
         if self.twilio is None:
             log.warning("verification code %s not sent: twilio not configured", page.id)
-            await self._retry(page, "twilio not configured")
+            await self._retry(page, "twilio not configured", until=expires)
             return
         try:
             sid = await self.twilio.sms(method.address, code_text(page.code, person.language))
@@ -292,10 +293,10 @@ class PageSender:
                 await contact_methods.mark_failing(tx, method.id, services.clock.now(), exc.code)
         except Misconfigured as exc:
             await self._misconfigured("twilio", exc.code)
-            await self._retry(page, exc.code)
+            await self._retry(page, exc.code, until=expires)
         except Unavailable as exc:
             log.warning("verification code %s not sent yet: %s", page.id, exc.code)
-            await self._retry(page, exc.code, until=page.created_at + phones.CODE_LIFETIME)
+            await self._retry(page, exc.code, until=expires)
         else:
             self._recovered("twilio")
             async with services.db.statement() as conn:

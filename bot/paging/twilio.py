@@ -64,12 +64,13 @@ class Made:
 
 # Twilio's errors about the recipient, as its error dictionary describes them
 # (https://www.twilio.com/docs/api/errors/<code>): an allowlist, since the same HTTP 400
-# carries the account's own problems too.
+# carries the account's own problems too. Not 21408 ("permission to send an SMS has not
+# been enabled for the region"): that is the account's Geo Permissions, so one account
+# not yet enabled for Hong Kong would mark every coordinator's number failing.
 REFUSED_CODES: dict[int, str] = {
     21211: "invalid 'To' phone number",
     21214: "'To' phone number cannot be reached",
     21217: "phone number does not appear to be valid (calls)",
-    21408: "SMS not enabled for the region of the 'To' number",
     21610: "the recipient replied STOP (unsubscribed)",
     21612: "the 'To' number is not reachable by SMS",
     21614: "the 'To' number is not a valid mobile number",

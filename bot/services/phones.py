@@ -188,6 +188,7 @@ async def set_channels(
         for method in kept.methods:
             if method.kind not in channels.kinds:
                 await codes_table.move(tx, method.id, keep)
+                await pages_table.move_codes(tx, method.id, keep)
                 await methods_table.remove(tx, method.id)
         return await _number(tx, person, found.address)
 
