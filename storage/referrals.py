@@ -168,6 +168,18 @@ async def insert(conn: Conn, *, now: datetime, **values: Any) -> int:
     return cursor.lastrowid
 
 
+async def held(
+    conn: Conn, referral_id: int, person_id: int, at: frozenset[Status] = WORKING
+) -> Referral | None:
+    """The referral if ``person_id`` holds it at one of the statuses ``at`` (by default
+    while it is worked); None otherwise: the one guard of the holder's stage taps,
+    linkages and follow-ups, so a stale tap of a former holder changes nothing."""
+    referral = await by_id(conn, referral_id)
+    if referral is None or referral.assignee_id != person_id or referral.status not in at:
+        return None
+    return referral
+
+
 async def by_id(conn: Conn, referral_id: int) -> Referral | None:
     """The referral; read again unchanged, the same (immutable) value as last time: a
     row read by key is read many times in a burst (by the sender for every notice

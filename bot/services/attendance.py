@@ -13,7 +13,7 @@ side through the outbox. The arrival clock's reminders are in bot/services/remin
 from __future__ import annotations
 
 from bot.domain.people import Person
-from bot.domain.referral import WORKING, Eta, PoliceAnswer, Referral
+from bot.domain.referral import Eta, PoliceAnswer, Referral
 from bot.services import Services, outbox
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.overdue import coordinators_to_tell
@@ -23,15 +23,8 @@ from storage.db import Conn
 
 async def _attended(tx: Conn, person: Person, referral_id: int) -> Referral | None:
     """The worker's own open case that they attend in person; None otherwise."""
-    referral = await referrals.by_id(tx, referral_id)
-    if (
-        referral is None
-        or referral.assignee_id != person.id
-        or referral.status not in WORKING
-        or not referral.attended
-    ):
-        return None
-    return referral
+    referral = await referrals.held(tx, referral_id, person.id)
+    return referral if referral is not None and referral.attended else None
 
 
 async def _officer(tx: Conn, referral: Referral) -> Person:

@@ -18,12 +18,11 @@ from bot.domain.case_work import (
     review_date,
 )
 from bot.domain.people import Person
-from bot.domain.referral import Referral, Status
+from bot.domain.referral import Status
 from bot.services import Services, outbox
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.overdue import tell_coordinators
 from storage import audit, case_work, people, referrals
-from storage.db import Conn
 
 # Every record at a stage (a need, a goal, a review, a contact) is an update of the
 # case (``referrals.touch``): the weekly "no update" reminder must not nag a worker who
@@ -31,15 +30,6 @@ from storage.db import Conn
 NEEDS_AT = frozenset({Status.ASSESSMENT, Status.PLAN, Status.INTERVENTION})
 PLAN_AT = frozenset({Status.PLAN, Status.INTERVENTION})
 CONTACTS_AT = frozenset({Status.INTERVENTION})
-
-
-async def _held(
-    tx: Conn, person: Person, referral_id: int, at: frozenset[Status]
-) -> Referral | None:
-    referral = await referrals.by_id(tx, referral_id)
-    if referral is None or referral.assignee_id != person.id or referral.status not in at:
-        return None
-    return referral
 
 
 async def of(services: Services, referral_id: int) -> CaseWork:
@@ -53,7 +43,7 @@ async def set_need(
     tap retried on a slow network, leaves it as the worker wanted). False for a case
     this person does not hold at a stage with needs."""
     async with services.db.write() as tx:
-        if await _held(tx, person, referral_id, NEEDS_AT) is None:
+        if await referrals.held(tx, referral_id, person.id, NEEDS_AT) is None:
             return False
         held = (await case_work.load(tx, referral_id)).needs
         needs = held | {need} if ticked else held - {need}
@@ -67,7 +57,7 @@ async def set_need(
 async def add_goal(services: Services, person: Person, referral_id: int, goal: str) -> bool:
     """A one-line goal, while the plan holds fewer than three."""
     async with services.db.write() as tx:
-        if await _held(tx, person, referral_id, PLAN_AT) is None:
+        if await referrals.held(tx, referral_id, person.id, PLAN_AT) is None:
             return False
         if len((await case_work.load(tx, referral_id)).goals) >= GOAL_LIMIT:
             return False
@@ -84,7 +74,7 @@ async def replace_goal(
     nothing). The audit says that a goal changed, never what it says."""
     now = services.clock.now()
     async with services.db.write() as tx:
-        referral = await _held(tx, person, referral_id, PLAN_AT)
+        referral = await referrals.held(tx, referral_id, person.id, PLAN_AT)
         if referral is None or not await case_work.replace_goal(tx, referral_id, goal_id, goal):
             return False
         await referrals.touch(tx, referral_id, now)
@@ -98,7 +88,7 @@ async def remove_goal(services: Services, person: Person, referral_id: int, goal
     """A goal taken out of the plan by the holder; audited without its text."""
     now = services.clock.now()
     async with services.db.write() as tx:
-        referral = await _held(tx, person, referral_id, PLAN_AT)
+        referral = await referrals.held(tx, referral_id, person.id, PLAN_AT)
         if referral is None or not await case_work.remove_goal(tx, referral_id, goal_id):
             return False
         await referrals.touch(tx, referral_id, now)
@@ -113,7 +103,7 @@ async def reviewed(services: Services, person: Person, referral_id: int) -> bool
     coordinators are not told). False for a stale or repeated tap."""
     now = services.clock.now()
     async with services.db.write() as tx:
-        referral = await _held(tx, person, referral_id, NEEDS_AT)
+        referral = await referrals.held(tx, referral_id, person.id, NEEDS_AT)
         if referral is None or not await case_work.mark_reviewed(tx, referral_id, now):
             return False
         await referrals.touch(tx, referral_id, now)
@@ -131,7 +121,7 @@ async def set_review(services: Services, person: Person, referral_id: int, days:
     now = services.clock.now()
     when = review_date(now, days, services.config.zone)
     async with services.db.write() as tx:
-        if when is None or await _held(tx, person, referral_id, PLAN_AT) is None:
+        if when is None or await referrals.held(tx, referral_id, person.id, PLAN_AT) is None:
             return False
         await case_work.set_review(tx, referral_id, when)
         await referrals.touch(tx, referral_id, now)
@@ -155,7 +145,7 @@ async def log_contact(
     on this case within the repeat window (a double tap). None for a stale tap."""
     now = services.clock.now()
     async with services.db.write() as tx:
-        if await _held(tx, person, referral_id, CONTACTS_AT) is None:
+        if await referrals.held(tx, referral_id, person.id, CONTACTS_AT) is None:
             return None
         since = now - CONTACT_REPEAT_WINDOW
         repeat = await case_work.recent_contact(tx, referral_id, mode, person.id, since)
@@ -170,7 +160,7 @@ async def contact_with(
     services: Services, person: Person, referral_id: int, contact_id: int, line: str
 ) -> bool:
     async with services.db.write() as tx:
-        if await _held(tx, person, referral_id, CONTACTS_AT) is None:
+        if await referrals.held(tx, referral_id, person.id, CONTACTS_AT) is None:
             return False
         return await case_work.contact_with(tx, referral_id, contact_id, line)
 
@@ -183,7 +173,7 @@ async def back_to_assessment(
     goes (no reminder asks to review a plan being remade, no coordinator is told)."""
     now = services.clock.now()
     async with services.db.write() as tx:
-        referral = await _held(tx, person, referral_id, PLAN_AT)
+        referral = await referrals.held(tx, referral_id, person.id, PLAN_AT)
         if referral is None or referral.status is not seen:
             return Changed(referral, False)
         moved = await referrals.transition(

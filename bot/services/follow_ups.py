@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from bot.domain import chase
 from bot.domain.chase import Stamped, Step
 from bot.domain.people import Person
-from bot.domain.referral import WORKING, Referral, Safety
+from bot.domain.referral import Referral, Safety
 from bot.services import Services
 from bot.services.notices import Changed, Notice, NoticeKind
 from bot.services.overdue import tell_coordinators
@@ -102,14 +102,9 @@ async def followed_up(services: Services, person: Person, referral_id: int, hour
     repeated tap, a case no longer theirs or no longer open."""
     now = services.clock.now()
     async with services.db.write() as tx:
-        referral = await referrals.by_id(tx, referral_id)
-        if (
-            referral is None
-            or referral.assignee_id != person.id
-            or referral.status not in WORKING
-            or not await follow_ups.done(tx, referral_id, hours, person.id, now)
-        ):
-            return Changed(referral, False)
+        referral = await referrals.held(tx, referral_id, person.id)
+        if referral is None or not await follow_ups.done(tx, referral_id, hours, person.id, now):
+            return Changed(referral or await referrals.by_id(tx, referral_id), False)
         await audit.record(
             tx, now=now, action="case.followed_up", actor_person_id=person.id, subject=referral.ref
         )

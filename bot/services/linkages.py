@@ -58,9 +58,9 @@ async def record(
     now = services.clock.now()
     days = services.config.cases.linkage_follow_up_days
     async with services.db.write() as tx:
-        referral = await referrals.by_id(tx, referral_id)
-        if referral is None or referral.assignee_id != person.id or referral.status not in WORKING:
-            return Changed(referral, False)
+        referral = await referrals.held(tx, referral_id, person.id)
+        if referral is None:
+            return Changed(await referrals.by_id(tx, referral_id), False)
         if await linkages.waiting_same(
             tx, referral_id, resource_id=resource_id, kind=kind.value, name=name
         ):
@@ -146,17 +146,15 @@ async def answered(
     longer theirs or no longer open. An answer is an update of the case."""
     now = services.clock.now()
     async with services.db.write() as tx:
-        referral = await referrals.by_id(tx, referral_id)
+        referral = await referrals.held(tx, referral_id, person.id)
         link = await linkages.by_id(tx, linkage_id)
         if (
             referral is None
             or link is None
             or link.referral_id != referral_id
-            or referral.assignee_id != person.id
-            or referral.status not in WORKING
             or not await linkages.answer(tx, linkage_id, answer.value, now)
         ):
-            return Changed(referral, False)
+            return Changed(referral or await referrals.by_id(tx, referral_id), False)
         await referrals.touch(tx, referral_id, now)
         await audit.record(
             tx,
@@ -176,14 +174,9 @@ async def remove(services: Services, person: Person, referral_id: int, linkage_i
     case, never the service."""
     now = services.clock.now()
     async with services.db.write() as tx:
-        referral = await referrals.by_id(tx, referral_id)
-        if (
-            referral is None
-            or referral.assignee_id != person.id
-            or referral.status not in WORKING
-            or not await linkages.remove(tx, referral_id, linkage_id)
-        ):
-            return Changed(referral, False)
+        referral = await referrals.held(tx, referral_id, person.id)
+        if referral is None or not await linkages.remove(tx, referral_id, linkage_id):
+            return Changed(referral or await referrals.by_id(tx, referral_id), False)
         await audit.record(
             tx,
             now=now,
