@@ -83,10 +83,9 @@ class FakeTwilio:
         self.failures: list[tuple[int, int]] = []  # (status, Twilio code) to answer next
         self.hangs = 0  # requests left unanswered next
         self.refused: dict[str, int] = {}  # number → Twilio error code
-        self.requests = 0
         self.status = "active"  # the account's, as the Account resource gives it
         self.account_reads = 0  # GETs of the Account resource (the dry-runs)
-        self.requests = 0  # create requests (POSTs)
+        self.requests = 0  # creates (POSTs) and Account reads; not the list GETs
         self.lists = 0  # list requests (GETs)
         self.list_failures: list[int] = []  # statuses to answer next list requests
         self.holding: list[bool] = []  # next creates to hold: made first, or not
@@ -159,16 +158,8 @@ class FakeTwilio:
         self, account: str, resource: str, auth: str, form: dict[str, str]
     ) -> tuple[int, dict[str, Any]]:
         """(status, JSON) for one request, as Twilio would answer it."""
-        self.requests += 1
-        if self.hangs:
-            self.hangs -= 1
-            await self._closed.wait()  # never answered: the bot's request times out
-            return 503, {}
-        if not self._authorised(account, auth):
-            return 401, _error(20003, "Authenticate", 401)
-        if self.failures:
-            status, code = self.failures.pop(0)
-            return status, _error(code, "Internal Server Error", status)
+        if (refused := await self._gate(account, auth)) is not None:
+            return refused
         if resource not in ("Calls", "Messages"):
             return 404, _error(20404, "The requested resource was not found", 404)
         for field in ("To", "From", *(("Body",) if resource == "Messages" else ())):
@@ -228,6 +219,22 @@ class FakeTwilio:
             record["date_sent"] = when
         return record
 
+    async def _gate(self, account: str, auth: str) -> tuple[int, dict[str, Any]] | None:
+        """What every request to the fake meets first, as at Twilio: a hang the test
+        asked for (never answered: the bot's request times out), the credentials, and
+        the failures the test queued; None when the request goes on."""
+        self.requests += 1
+        if self.hangs:
+            self.hangs -= 1
+            await self._closed.wait()
+            return 503, {}
+        if not self._authorised(account, auth):
+            return 401, _error(20003, "Authenticate", 401)
+        if self.failures:
+            status, code = self.failures.pop(0)
+            return status, _error(code, "Internal Server Error", status)
+        return None
+
     def listing(
         self, account: str, resource: str, auth: str, query: dict[str, str]
     ) -> tuple[int, dict[str, Any]]:
@@ -236,10 +243,7 @@ class FakeTwilio:
         if self.list_failures:
             status = self.list_failures.pop(0)
             return status, _error(20500, "Internal Server Error", status)
-        expected = (
-            "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        )
-        if auth != expected or account != self.account_sid:
+        if not self._authorised(account, auth):
             return 401, _error(20003, "Authenticate", 401)
         if resource not in ("Calls", "Messages"):
             return 404, _error(20404, "The requested resource was not found", 404)
@@ -303,17 +307,9 @@ class FakeTwilio:
 
     async def account(self, account: str, auth: str) -> tuple[int, dict[str, Any]]:
         """(status, JSON) for ``GET /2010-04-01/Accounts/{account}.json``."""
-        self.requests += 1
         self.account_reads += 1
-        if self.hangs:
-            self.hangs -= 1
-            await self._closed.wait()
-            return 503, {}
-        if not self._authorised(account, auth):
-            return 401, _error(20003, "Authenticate", 401)
-        if self.failures:
-            status, code = self.failures.pop(0)
-            return status, _error(code, "Internal Server Error", status)
+        if (refused := await self._gate(account, auth)) is not None:
+            return refused
         return 200, {
             "sid": self.account_sid,
             "owner_account_sid": self.account_sid,
