@@ -9,7 +9,8 @@ them (acceptance, escalation, outcome) is counted whenever it happened.
 Local time: the caller cuts the period into UTC buckets labelled with their local
 hour, weekday and night (bot/domain/figures.py) and passes them as one JSON
 parameter; a referral joins its bucket by equality (SQLite indexes the bucket list
-by itself), so no referral is loaded to convert its time.
+by itself: the CROSS JOINs keep the referrals outside, so the buckets are the side
+looked up), so no referral is loaded to convert its time.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from bot.domain.figures import Slot
@@ -44,6 +46,7 @@ class Scope:
             params.extend(self.stations)
         return sql, params
 
+    @cached_property
     def slots_json(self) -> str:
         return json.dumps(
             [
@@ -107,9 +110,9 @@ async def by_time(conn: Conn, scope: Scope) -> list[tuple[str, str, int, int]]:
     return await _rows(
         conn,
         f"WITH {_SLOTS} SELECT s.hour, s.weekday, s.night, COUNT(*)"  # noqa: S608
-        f" FROM referrals r JOIN slots s ON s.bucket = {_BUCKET}"
+        f" FROM referrals r CROSS JOIN slots s ON s.bucket = {_BUCKET}"
         f" WHERE {where} GROUP BY s.hour, s.weekday, s.night",
-        [scope.slots_json(), scope.step, scope.step, *params],
+        [scope.slots_json, scope.step, scope.step, *params],
     )
 
 
@@ -121,10 +124,10 @@ async def acceptance_minutes(conn: Conn, scope: Scope) -> list[tuple[str, int, f
         conn,
         f"WITH {_SLOTS}, firsts AS (SELECT r.urgency AS urgency, s.night AS night,"  # noqa: S608
         f" ROUND((julianday({_FIRST_ACCEPTED}) - julianday(r.created_at)) * 1440, 1) AS minutes"
-        f" FROM referrals r JOIN slots s ON s.bucket = {_BUCKET} WHERE {where})"
+        f" FROM referrals r CROSS JOIN slots s ON s.bucket = {_BUCKET} WHERE {where})"
         " SELECT urgency, night, minutes, COUNT(*) FROM firsts WHERE minutes IS NOT NULL"
         " GROUP BY urgency, night, minutes",
-        [scope.slots_json(), scope.step, scope.step, *params],
+        [scope.slots_json, scope.step, scope.step, *params],
     )
 
 
@@ -164,13 +167,13 @@ async def unanswered_at_night_end(conn: Conn, scope: Scope, now: datetime) -> li
     return await _rows(
         conn,
         f"WITH {_SLOTS} SELECT r.urgency, COUNT(*) FROM referrals r"  # noqa: S608
-        f" JOIN slots s ON s.bucket = {_BUCKET}"
+        f" CROSS JOIN slots s ON s.bucket = {_BUCKET}"
         f" WHERE {where} AND s.night = 1 AND s.night_end <= ?"
         f" AND COALESCE({_FIRST_ACCEPTED} > s.night_end, 1)"
         " AND NOT EXISTS (SELECT 1 FROM referral_events w WHERE w.referral_id = r.id"
         " AND w.to_status = 'withdrawn' AND w.at <= s.night_end)"
         " GROUP BY r.urgency",
-        [scope.slots_json(), scope.step, scope.step, *params, to_db(now)],
+        [scope.slots_json, scope.step, scope.step, *params, to_db(now)],
     )
 
 

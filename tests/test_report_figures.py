@@ -274,3 +274,14 @@ async def test_suppress_hides_one_and_two_keeps_zero_and_three(services: Service
     timing = {(u, w): (n, med) for u, w, n, med, _ in table(hidden, "time_to_acceptance").rows}
     assert timing[("urgent", "day")] == ("<3", 21.0)  # minutes are not counts
     assert rows(suppress(report, 5), "by_urgency")["immediate"] == "<5"
+
+
+def test_buckets_are_hours_unless_the_zone_or_the_night_is_off_the_hour() -> None:
+    from datetime import time
+
+    from bot.domain.figures import step_minutes
+
+    week = (date(2026, 11, 2), date(2026, 11, 8))
+    assert step_minutes(*week, ZONE, time(18), time(8)) == 60
+    assert step_minutes(*week, ZONE, time(18, 30), time(8)) == 30
+    assert step_minutes(*week, ZoneInfo("Asia/Kathmandu"), time(18), time(8)) == 15

@@ -44,7 +44,7 @@ async def figures(
     coordination = config.coordination
     starts = coordination.clock_time(coordination.night_starts)
     ends = coordination.clock_time(coordination.handover_at)
-    step = fig.step_minutes(starts, ends)
+    step = fig.step_minutes(start, end, zone, starts, ends)
     first, last = fig.bounds(start, end, zone)
     scope = q.Scope(first, last, stations, step, fig.slots(start, end, zone, starts, ends, step))
     now = services.clock.now()
