@@ -446,6 +446,18 @@ TIMESTAMPS = frozenset(
 )
 
 
+# (who, referral_id, at) of each taking since the moment given three times: see
+# takings_since; the reports (storage/report_figures.py) count from it too.
+TAKINGS = (
+    "SELECT person_id AS who, referral_id, responded_at AS at FROM offers"
+    " WHERE state = 'accepted' AND responded_at >= ?"
+    " UNION ALL SELECT actor_id, referral_id, at FROM referral_events"
+    " WHERE to_status = 'accepted' AND actor_id IS NOT NULL AND reason IS NULL AND at >= ?"
+    " UNION ALL SELECT to_id, referral_id, responded_at FROM case_handovers"
+    " WHERE state = 'taken' AND responded_at >= ?"
+)
+
+
 async def takings_since(conn: Conn, since: datetime) -> list[tuple[int, int, datetime]]:
     """(person id, referral id, when) of each moment someone became responsible for a
     case since ``since``: what night call-outs are counted from (bot/domain/care.py).
@@ -458,16 +470,7 @@ async def takings_since(conn: Conn, since: datetime) -> list[tuple[int, int, dat
     offer accepted is also an event); the domain counts each (person, case, night)
     once."""
     when = to_db(since)
-    rows = await fetch_all(
-        conn,
-        "SELECT person_id AS who, referral_id, responded_at AS at FROM offers"
-        " WHERE state = 'accepted' AND responded_at >= ?"
-        " UNION ALL SELECT actor_id, referral_id, at FROM referral_events"
-        " WHERE to_status = 'accepted' AND actor_id IS NOT NULL AND reason IS NULL AND at >= ?"
-        " UNION ALL SELECT to_id, referral_id, responded_at FROM case_handovers"
-        " WHERE state = 'taken' AND responded_at >= ?",
-        (when, when, when),
-    )
+    rows = await fetch_all(conn, TAKINGS, (when, when, when))
     return [(row["who"], row["referral_id"], from_db(row["at"])) for row in rows]
 
 
