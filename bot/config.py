@@ -335,6 +335,19 @@ class CareSettings(_Strict):
         return self
 
 
+class ReportSettings(_Strict):
+    """Accountability reports (issue 18, bot/services/report_files.py). In every file
+    that leaves the bot (chat, command line, the monthly report) a count from 1 to
+    ``small_cells - 1`` reads "<small_cells", so a rare case at a small station cannot
+    be recognised; 1 shows every count. The monthly report for the previous month goes
+    to the administrators on the 1st at ``monthly_at`` (local), unless ``monthly`` is
+    false."""
+
+    small_cells: int = Field(default=3, ge=1, le=20)
+    monthly: bool = True
+    monthly_at: HHMM = "09:00"
+
+
 class HealthSettings(_Strict):
     """Telling the outside world the bot is alive (bot/heartbeat.py): after each
     completed escalation round, at most every ``heartbeat_every`` seconds, a request to
@@ -562,6 +575,7 @@ class Config(BaseSettings):
     care: CareSettings = CareSettings()
     paging: PagingSettings = PagingSettings()
     health: HealthSettings = HealthSettings()
+    reports: ReportSettings = ReportSettings()
     stations: list[Station] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
     # In the order the officer's buttons show them.

@@ -260,4 +260,5 @@ async def _per_worker(services: Services, scope: q.Scope) -> Table:
         (N_("Worker"), N_("Cases taken"), N_("Night call-outs")),
         tuple(rows),
         chart="bar",
+        counts=False,  # the agency's own staff, for its coordinators: nothing to hide
     )
