@@ -18,6 +18,7 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.cli import report as report_cli
 from bot.cli.common import EXIT_INVALID, CliError, _config, _services
 from bot.cli.serving import _only_one
 from bot.clock import Clock, SystemClock
@@ -63,6 +64,7 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
         print("\n".join(lines))
         return 0 if passed else 1
     config = _config(args.config)
+    asked = report_cli.request(args, config) if args.command == "report" else None
     services = await _services(config, clock, sync=args.command == "init-db")
     try:
         if args.command == "init-db":
@@ -91,6 +93,8 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
             await _directory_import(services, args.file, allow_empty=args.allow_empty)
         elif args.command == "paging":
             await _paging(services, args)
+        elif asked is not None:
+            await report_cli.run(services, asked)
     finally:
         await services.db.close()
     return 0

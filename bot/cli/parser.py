@@ -140,6 +140,43 @@ def _parser() -> argparse.ArgumentParser:
         help="accept a file with no entries, withdrawing the whole directory "
         "(without it, such a file is refused)",
     )
+    report = with_config(
+        sub.add_parser(
+            "report",
+            help="write an accountability report for a period to a file (no personal data, "
+            "small counts hidden; recorded in the audit log)",
+        )
+    )
+    report.add_argument("--from", dest="start", required=True, metavar="DAY", help="2026-11-01")
+    report.add_argument(
+        "--to", dest="end", required=True, metavar="DAY", help="2026-11-30 (included)"
+    )
+    report.add_argument(
+        "--station",
+        dest="stations",
+        action="extend",
+        nargs="+",
+        metavar="ID",
+        help="only these stations (default: all)",
+    )
+    report.add_argument(
+        "--format",
+        required=True,
+        metavar="xlsx|csv|png",
+        help="a workbook with charts, a zip of CSV files, or a picture",
+    )
+    report.add_argument(
+        "--language",
+        metavar="|".join(available_languages()),
+        help="the report's language (default: the config's default_language)",
+    )
+    report.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="the file, or a folder for it (default: report-FROM-TO.EXT here)",
+    )
+    report.add_argument("--force", action="store_true", help="replace an existing file")
     paging = sub.add_parser("paging", help="who can be paged outside Telegram, and how")
     paging_sub = paging.add_subparsers(dest="paging_command", required=True, metavar="ACTION")
     with_config(
