@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -23,13 +24,16 @@ from storage import lock
 from storage.db import inspect, migrations
 from storage.sealing import Sealer, SealingError
 
-Report = Callable[[bool | None, str, str], None]  # passed, failed, or None: only to know
+# passed, failed, WARN (to act on, but the bot runs as it is), or None: only to know
+Verdict = bool | Literal["warn"] | None
+Report = Callable[[Verdict, str, str], None]
+WARN: Literal["warn"] = "warn"
 Check = Callable[[Config, Report], Awaitable[bool]]
 
 
 def _printer(lines: list[str]) -> Report:
-    def report(ok: bool | None, check: str, detail: str) -> None:
-        mark = "info" if ok is None else "ok  " if ok else "FAIL"
+    def report(ok: Verdict, check: str, detail: str) -> None:
+        mark = "info" if ok is None else "WARN" if ok == WARN else "ok  " if ok else "FAIL"
         lines.append(f"{mark}  {check}: {detail}")
 
     return report
@@ -224,6 +228,25 @@ async def _paging(config: Config, report: Report) -> bool:
     return passed
 
 
+async def _report_pictures(config: Config, report: Report) -> bool:
+    """Whether report pictures can be drawn in Chinese: without a CJK font they fall
+    back to English (bot/reports/picture.py), a warning rather than a failure. Imported
+    here, not at the top: matplotlib's font list is read only when the doctor asks."""
+    from bot.reports.picture import cjk_font
+
+    font = cjk_font()
+    if font is None:
+        report(
+            WARN,
+            "report pictures",
+            "no Chinese font installed; pictures are drawn in English. Install one"
+            " (Debian/Ubuntu: apt install fonts-noto-cjk) and restart.",
+        )
+    else:
+        report(True, "report pictures", f"Chinese font {font}")
+    return True
+
+
 # Each check reports its own lines; a new one is one function here.
 CHECKS: tuple[Check, ...] = (
     _at_once(_time_zone),
@@ -233,6 +256,7 @@ CHECKS: tuple[Check, ...] = (
     _heartbeat,
     _systemd,
     _paging,
+    _report_pictures,
 )
 
 

@@ -8,9 +8,12 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot import cli
 from bot.clock import FakeClock
 from bot.engine import backup
+from bot.reports import picture
 from bot.sandbox import FakeTelegram
 from bot.sandbox.http import BotApiServer
 from bot.sandbox.world import world
@@ -137,7 +140,8 @@ async def test_doctor_passes_a_healthy_deployment_and_names_each_fault(
             await file(w, draft("family_dispute"))
         code, lines = await _doctor(config_path)
         assert code == 0, lines
-        assert all(line.startswith(("ok  ", "info")) for line in lines), lines
+        # WARN only for the report pictures' Chinese font, which this machine may lack.
+        assert all(line.startswith(("ok  ", "info", "WARN  report pictures")) for line in lines)
         assert any("@tianping_bot" in line for line in lines)
 
         (config_path.parent / "referral.key").write_text(new_key() + "\n")  # the wrong key
@@ -150,6 +154,31 @@ async def test_doctor_passes_a_healthy_deployment_and_names_each_fault(
         ]
     finally:
         await server.close()
+
+
+async def test_doctor_names_the_report_pictures_font_or_warns_without_failing(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(picture, "cjk_font", lambda: "Noto Sans CJK SC")
+    _, lines = await _doctor(config_path)
+    assert "ok    report pictures: Chinese font Noto Sans CJK SC" in lines
+
+    monkeypatch.setattr(picture, "cjk_font", lambda: None)
+    config_path.write_text(
+        config_path.read_text(encoding="utf-8").replace(
+            "[database]", '[privacy]\nkey_file = "referral.key"\n\n[database]'
+        ),
+        encoding="utf-8",
+    )
+    async with world(config_path):  # database and key made: only the token fails
+        pass
+    code, lines = await _doctor(config_path)
+    assert (
+        "WARN  report pictures: no Chinese font installed; pictures are drawn in English."
+        " Install one (Debian/Ubuntu: apt install fonts-noto-cjk) and restart."
+    ) in lines
+    assert [line.split(":")[0] for line in lines if line.startswith("FAIL")] == ["FAIL  token"]
+    assert code == 1  # the token, not the font
 
 
 async def test_status_tells_an_admin_how_the_bot_is_doing(config_path: Path) -> None:
