@@ -17,6 +17,7 @@ from matplotlib import font_manager, rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 
 from bot.domain.report import Report, Table
 from bot.i18n import SOURCE_LANGUAGE, Translator
@@ -96,10 +97,15 @@ def _ids(key: str, label_id: str) -> str:
 def _headline(axes: Axes, report: Report, tr: Translator, labels: Labels) -> None:
     axes.axis("off")
     lines = [f"{tr(msgid)}: {value}" for msgid, value in report.headline]
-    axes.text(0, 1, tr(REPORT_TITLE), fontsize=16, fontweight="bold", va="top")
+    # From the picture's left edge, not the axes' (which starts after the charts' wide
+    # row labels): the headline has the whole width.
+    left = blended_transform_factory(axes.figure.transFigure, axes.transAxes)
+    axes.text(0.03, 1, tr(REPORT_TITLE), fontsize=16, fontweight="bold", va="top", transform=left)
     context = f"{period_text(report, tr)}    {stations_text(report, tr, labels)}"
-    axes.text(0, 0.72, context, fontsize=10, va="top", color="dimgray")
-    axes.text(0, 0.45, "    ".join(lines), fontsize=12, va="top")
+    axes.text(0.03, 0.72, context, fontsize=10, va="top", color="dimgray", transform=left)
+    # Two figures a line: four on one line run off the picture and collapse its layout.
+    rows = ["    ".join(lines[i : i + 2]) for i in range(0, len(lines), 2)]
+    axes.text(0.03, 0.45, "\n".join(rows), fontsize=12, va="top", linespacing=1.6, transform=left)
 
 
 def _plottable(table: Table) -> bool:
@@ -116,7 +122,14 @@ def _number(cell: object) -> float:
 def _chart(axes: Axes, table: Table, tr: Translator, labels: Labels) -> None:
     labelled = label_columns(table)
     first = max(labelled, 1)
-    names = [labels(table.key, str(row[0])) if labelled else str(row[0]) for row in table.rows]
+    # Every label column names the bar ("Family dispute · Tianping Road"), not only the
+    # first, or the rows of a category at two stations read as the same bar twice.
+    names = [
+        " · ".join(labels(table.key, str(cell)) for cell in row[:labelled])
+        if labelled
+        else str(row[0])
+        for row in table.rows
+    ]
     series = range(first, len(table.columns))
     positions = list(range(len(names)))
     width = 0.8 / max(len(series), 1)
