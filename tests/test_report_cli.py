@@ -1,0 +1,169 @@
+"""``referral-bot report`` as an administrator runs it for the bureau and the funders:
+a week of referrals counted by hand (tests/test_report_figures.py) written as a
+workbook, a zip of CSVs or a picture; small counts hidden, no per-worker table, the
+stations asked for only, one audit line per file; every mistake one line, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot import cli
+from bot.clock import FakeClock
+from bot.config import Config
+from bot.reports import example
+from bot.services import Services, open_database
+from storage import audit
+from storage.db import Database
+from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_SUMMARY
+from tests.test_report_figures import local, seed_week
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+WEEK = ["--from", "2026-11-02", "--to", "2026-11-08"]
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.fixture
+async def seeded(config: Config, config_path: Path) -> Path:
+    """The hand-counted week in the configured database; the config file's path."""
+    db = await open_database(config)
+    try:
+        await seed_week(Services(config=config, db=db, clock=FakeClock(local(20, 12))))
+    finally:
+        await db.close()
+    return config_path
+
+
+async def report(config_path: Path, *args: str) -> int:
+    argv = ["report", "--config", str(config_path), *args]
+    return await cli.amain(argv, clock=FakeClock(local(20, 12)))
+
+
+async def exports(config_path: Path) -> list[str]:
+    async with await Database.open(config_path.parent / "bot.sqlite3") as db:
+        return [e.detail or "" for e in await audit.entries(db.reader, action="report.exported")]
+
+
+def summary(archive: zipfile.ZipFile) -> dict[str, str]:
+    text = archive.read("summary.csv").decode("utf-8-sig")
+    return {row[0]: row[1] for row in csv.reader(io.StringIO(text))}
+
+
+async def test_a_workbook_has_a_sheet_and_chart_per_table_small_counts_hidden_no_workers(
+    seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "week.xlsx"
+    assert await report(seeded, *WEEK, "--format", "xlsx", "--output", str(out)) == 0
+    line = capsys.readouterr().out.strip()
+    assert line == (
+        f"report for 2026-11-02 to 2026-11-08, all stations, in zh_Hans (xlsx) written to {out}"
+    )
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[0] == "Summary"
+    assert "per_worker" not in book.sheetnames  # the file leaves the agency: no staff names
+    assert {"by_category_station", "by_urgency", "by_hour", "day_night"} <= set(book.sheetnames)
+    assert book["Summary"]["A1"].value == "转介统计报告"  # the config's default language
+    assert len(book["by_urgency"]._charts) == 1
+    assert len(book["by_category_station"]._charts) == 1
+    urgency = {row[0]: row[1] for row in book["by_urgency"].iter_rows(min_row=3, values_only=True)}
+    # 3 immediate and 3 urgent are shown; the 2 routine referrals read "<3".
+    assert sorted(urgency.values(), key=str) == [3, 3, "<3"]
+    assert await exports(seeded) == ["xlsx via cli stations *"]
+
+
+async def test_a_csv_zip_is_one_csv_per_table_with_a_bom_and_no_personal_data(
+    seeded: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "week.zip"
+    code = await report(seeded, *WEEK, "--format", "csv", "--language", "en", "--output", str(out))
+    assert code == 0
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        contents = {name: archive.read(name) for name in names}
+        assert summary(archive)["Referrals"] == "8"
+    assert names[0] == "summary.csv"
+    assert "by_urgency.csv" in names and "per_worker.csv" not in names
+    assert all(content.startswith(BOM) for content in contents.values())
+    category = contents["by_category_station.csv"].decode("utf-8-sig")
+    assert "Family dispute,Tianping Road Station,<3" in category.splitlines()
+    everything = b"".join(contents.values()).decode("utf-8-sig")
+    for canary in (CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_SUMMARY, "Worker Li"):
+        assert canary not in everything
+
+
+async def test_a_station_limits_the_counts_and_the_file_goes_where_asked(
+    seeded: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert await report(seeded, *WEEK, "--format", "csv", "--station", "xietu") == 0
+    default = tmp_path / "report-2026-11-02-2026-11-08.zip"
+    assert str(default) in capsys.readouterr().out
+    with zipfile.ZipFile(default) as archive:
+        lines = archive.read("by_category_station.csv").decode("utf-8-sig").splitlines()
+        urgency = archive.read("by_urgency.csv").decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 3  # xietu: R10 other, R3 mental health, R4 family dispute
+    assert all(line.endswith(",斜土路派出所,<3") for line in lines[1:])
+    assert [line.split(",")[1] for line in urgency[1:]] == ["<3", "0", "<3"]  # 2, 0, 1
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    assert await report(seeded, *WEEK, "--format", "png", "--output", str(folder)) == 0
+    picture = (folder / "report-2026-11-02-2026-11-08.png").read_bytes()
+    assert picture.startswith(PNG_MAGIC)
+    assert await exports(seeded) == ["csv via cli stations xietu", "png via cli stations *"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--from", "2026-11-31", "--to", "2026-11-30", "--format", "xlsx"], 1,
+         "--from '2026-11-31' is not a date such as 2026-11-01"),
+        (["--from", "2026-12-01", "--to", "2026-11-30", "--format", "xlsx"], 1,
+         "--from 2026-12-01 is after --to 2026-11-30"),
+        ([*WEEK, "--format", "xlsx", "--station", "xietu", "atlantis"], 1,
+         "unknown station 'atlantis'; known: tianping, xietu"),
+        ([*WEEK, "--format", "pdf"], 1, "unknown format 'pdf'; use one of xlsx, csv, png"),
+        ([*WEEK, "--format", "csv", "--language", "fr"], 1,
+         "unknown language 'fr'; use one of en, zh_Hans, zh_Hant"),
+        ([*WEEK, "--format", "csv", "--output", "/nonexistent/folder/week.zip"], 2,
+         "cannot write /nonexistent/folder/week.zip: No such file or directory"),
+    ],
+)  # fmt: skip
+async def test_each_mistake_is_one_line_and_no_file_and_no_audit(
+    seeded: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str
+) -> None:
+    assert await report(seeded, *args) == code
+    captured = capsys.readouterr()
+    assert captured.err == f"referral-bot: {message}\n"
+    assert captured.out == ""
+    assert await exports(seeded) == []
+
+
+async def test_an_existing_file_is_replaced_only_with_force(
+    seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "week.xlsx"
+    out.write_bytes(b"the bureau's copy")
+    assert await report(seeded, *WEEK, "--format", "xlsx", "--output", str(out)) == 1
+    assert capsys.readouterr().err == (
+        f"referral-bot: {out} already exists; give --force to replace it\n"
+    )
+    assert out.read_bytes() == b"the bureau's copy"
+    assert await report(seeded, *WEEK, "--format", "xlsx", "--output", str(out), "--force") == 0
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
+    assert await exports(seeded) == ["xlsx via cli stations *"]
+
+
+def test_the_readme_picture_script_draws_a_png(tmp_path: Path) -> None:
+    out = tmp_path / "example.png"
+    assert example.main([str(out)]) == 0
+    assert out.read_bytes().startswith(PNG_MAGIC)
