@@ -19,6 +19,7 @@ from bot import cli
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.reports import example
+from bot.reports.picture import cjk_font
 from bot.services import Services, open_database
 from storage import audit
 from storage.db import Database
@@ -118,6 +119,9 @@ async def test_a_station_limits_the_counts_and_the_file_goes_where_asked(
     folder.mkdir()
     assert await report(seeded, *WEEK, "--format", "png", "--output", str(folder)) == 0
     picture = (folder / "report-2026-11-02-2026-11-08.png").read_bytes()
+    said = capsys.readouterr().out
+    if cjk_font() is None:  # the picture is in English, and the line says so
+        assert "in en (no Chinese font installed: see doctor) (png)" in said
     assert picture.startswith(PNG_MAGIC)
     assert await exports(seeded) == ["csv via cli stations xietu", "png via cli stations *"]
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from bot.cli.common import EXIT_INVALID, CliError
 from bot.config import Config
 from bot.i18n import available_languages
+from bot.reports.picture import picture_language
 from bot.services import Services, report_files
 from bot.services.report_files import Format
 
@@ -105,8 +106,11 @@ async def run(services: Services, asked: Request) -> None:
             tx, services, report, asked.fmt, actor_person_id=None, via="cli"
         )
     where = "all stations" if not asked.stations else f"station(s) {', '.join(asked.stations)}"
+    language = asked.language
+    if asked.fmt is Format.PNG and picture_language(language) != language:
+        language = f"{picture_language(language)} (no Chinese font installed: see doctor)"
     print(
-        f"report for {asked.start} to {asked.end}, {where}, in {asked.language}"
+        f"report for {asked.start} to {asked.end}, {where}, in {language}"
         f" ({asked.fmt.value}) written to {path.resolve()}"
     )
 
