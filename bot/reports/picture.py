@@ -94,12 +94,20 @@ def _ids(key: str, label_id: str) -> str:
 
 
 def _headline(axes: Axes, report: Report, tr: Translator, labels: Labels) -> None:
+    """Two figures a line, and the texts left out of the constrained layout: a line
+    wider than the figure (the real headline, with two stations named) made the layout
+    collapse every axes to nothing (matplotlib's "axes sizes collapsed" warning)."""
     axes.axis("off")
     lines = [f"{tr(msgid)}: {value}" for msgid, value in report.headline]
-    axes.text(0, 1, tr(REPORT_TITLE), fontsize=16, fontweight="bold", va="top")
+    pairs = "\n".join("    ".join(lines[i : i + 2]) for i in range(0, len(lines), 2))
     context = f"{period_text(report, tr)}    {stations_text(report, tr, labels)}"
-    axes.text(0, 0.72, context, fontsize=10, va="top", color="dimgray")
-    axes.text(0, 0.45, "    ".join(lines), fontsize=12, va="top")
+    texts = (
+        axes.text(0, 1, tr(REPORT_TITLE), fontsize=16, fontweight="bold", va="top"),
+        axes.text(0, 0.72, context, fontsize=10, va="top", color="dimgray"),
+        axes.text(0, 0.45, pairs, fontsize=12, va="top"),
+    )
+    for text in texts:
+        text.set_in_layout(False)
 
 
 def _plottable(table: Table) -> bool:
