@@ -32,8 +32,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain.people import Role
 from bot.i18n import N_, Translator
-from bot.services import report_deliveries, report_files
-from bot.services.report_files import Format
+from bot.services import report_deliveries
 from handlers import callbacks, report_texts
 from handlers.context import BotContext, me
 from handlers.guard import audit_refusal, requires
@@ -173,6 +172,10 @@ async def _prepare(
     """Say it is being prepared; compute, render (off the event loop), store and send."""
     query = update.callback_query
     assert query is not None
+    # Imported here: report_files reads the handlers' row labels (bot/reports/labels.py
+    # imports the handlers package, which imports this module).
+    from bot.services import report_files
+
     services, tr, person = context.services, context.tr, me(context)
     start, end = chosen
     await edit_card(
@@ -186,8 +189,8 @@ async def _prepare(
     found = await report_files.outgoing(services, start, end, stations, per_worker=True)
     language, config = tr.language, services.config
     picture, sheet = await asyncio.gather(
-        asyncio.to_thread(report_files.render, found, Format.PNG, language, config),
-        asyncio.to_thread(report_files.render, found, Format.XLSX, language, config),
+        asyncio.to_thread(report_files.render, found, report_files.Format.PNG, language, config),
+        asyncio.to_thread(report_files.render, found, report_files.Format.XLSX, language, config),
     )
     notices = await report_deliveries.for_person(services, person, found, (picture, sheet), token)
     if notices is not None:  # None: a second tap made it while this one was rendering

@@ -12,18 +12,23 @@ workers, and nothing needs it any more.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.domain.people import Person, Role
 from bot.domain.report import Report
 from bot.services import Services, outbox
 from bot.services.notices import Notice, NoticeKind
-from bot.services.report_files import Format, ReportFile, record_export
+from storage import meta
 from storage import report_deliveries as store
 from storage.db import Conn
 
+if TYPE_CHECKING:
+    from bot.services.report_files import ReportFile
+
 FILE_KINDS = frozenset({NoticeKind.REPORT_PICTURE, NoticeKind.REPORT_FILE})
-_KIND_OF = {Format.PNG: NoticeKind.REPORT_PICTURE}  # anything else goes as a document
+PICTURE = "png"  # a file of this format goes as a photo; any other as a document
 
 
 def caption_values(report: Report) -> dict[str, str]:
@@ -58,13 +63,18 @@ async def write(
 ) -> list[Notice]:
     """Store ``files`` for ``person``, write a notice for each and its audit line, in
     the caller's transaction; the notices, with their outbox ids."""
+    # Imported here: report_files reaches the handlers (bot/reports/labels.py reads
+    # their row labels), and the handlers' sender imports this module.
+    from bot.services.report_files import record_export
+
     now = services.clock.now()
     written: list[Notice] = []
     for one in files:
         file_id = await store.insert(
             tx, fmt=one.format.value, filename=one.filename, content=one.content, now=now
         )
-        kind = _KIND_OF.get(one.format, NoticeKind.REPORT_FILE)
+        picture = one.format.value == PICTURE
+        kind = NoticeKind.REPORT_PICTURE if picture else NoticeKind.REPORT_FILE
         values = {"file": str(file_id), **caption_values(report)}
         [notice] = await outbox.enqueue(tx, services, [Notice(kind, person, None, values=values)])
         assert notice.outbox_id is not None
@@ -115,6 +125,35 @@ async def for_person(
         return await write(
             tx, services, person, report, files, via="chat", actor_person_id=person.id
         )
+
+
+async def for_admins(
+    services: Services,
+    key: str,
+    report: Report,
+    admins: list[Person],
+    rendered: Mapping[str, tuple[ReportFile, ...]],
+) -> list[Notice]:
+    """The monthly report (bot/engine/monthly_report.py) on its way to each of
+    ``admins`` in their language (``rendered`` by language), audited per file (via
+    "monthly", the admin as the person it was exported for), and ``key`` remembered,
+    all in one transaction: written once, whatever restarts."""
+    notices: list[Notice] = []
+    async with services.db.write() as tx:
+        if await meta.get(tx, key) is not None:
+            return []  # written already (one bot runs on a database: not expected)
+        for admin in admins:
+            notices += await write(
+                tx,
+                services,
+                admin,
+                report,
+                rendered[admin.language],
+                via="monthly",
+                actor_person_id=admin.id,
+            )
+        await meta.put(tx, key, services.clock.now().isoformat())
+    return notices
 
 
 async def file_of(services: Services, notice: Notice) -> store.StoredFile | None:
