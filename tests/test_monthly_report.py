@@ -63,7 +63,10 @@ async def test_sent_at_nine_on_the_first_once_in_each_admins_language(
         photo, document = boss.files
         assert photo.kind == "photo" and document.kind == "document"
         assert HANT("Stations: {stations}", stations=HANT("All stations")) in photo.plain
-        assert NOVEMBER in photo.plain and f"{HANT('Referrals')}: 1" in photo.plain
+        assert (
+            NOVEMBER in photo.plain
+            and HANT("{figure}: {value}", figure=HANT("Referrals"), value="1") in photo.plain
+        )
         assert document.file is not None
         book = openpyxl.load_workbook(io.BytesIO(document.file.content))
         assert "per_worker" not in book.sheetnames  # administrators: no names of workers

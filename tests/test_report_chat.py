@@ -127,7 +127,9 @@ async def test_a_coordinator_in_traditional_chinese_gets_last_month_as_a_picture
             .replace("</b>", "")
             in photo.plain
         )
-        assert f"{HANT('Referrals')}: 1" in photo.plain  # the headline, as the picture has it
+        assert (
+            HANT("{figure}: {value}", figure=HANT("Referrals"), value="1") in photo.plain
+        )  # the headline, as the picture has it
         assert document.file is not None and document.file.filename.endswith(".xlsx")
         workbook = book(chen)
         assert "by_category_station" in workbook.sheetnames
