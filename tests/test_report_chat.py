@@ -24,6 +24,7 @@ from bot.i18n import Translator
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.fake_telegram.calls import Upload
 from bot.sandbox.fake_telegram.flood import FloodLimits
+from bot.sandbox.http import BotApiServer
 from bot.sandbox.world import World, world
 from bot.services import Services
 from storage import people, referrals
@@ -346,3 +347,26 @@ async def test_the_fake_checks_uploads_as_telegram_does(config_path: Path) -> No
         document = await bot.send_document(chen.chat_id, b"hello", filename="a.txt")
         assert document.document is not None and document.document.file_name == "a.txt"
         assert chen.files[-1].file is not None and chen.files[-1].file.content == b"hello"
+
+
+async def test_uploads_reach_the_fake_over_http_as_well() -> None:
+    """The bot as a real process talks multipart HTTP: the sandbox server reads files."""
+    fake = FakeTelegram()
+    server = BotApiServer(fake)
+    await server.start()
+    try:
+        ann = fake.user(501, "Ann")
+        await ann.send("hello")  # no application attached: queued for getUpdates
+        async with Bot("1:token", base_url=server.base_url) as bot:
+            await bot.send_document(
+                ann.chat_id,
+                b"\x00bytes",
+                filename="r.xlsx",
+                caption="<b>Nov</b>",
+                parse_mode="HTML",
+            )
+        [document] = ann.files
+        assert document.file is not None and document.file.content == b"\x00bytes"
+        assert document.file.filename == "r.xlsx" and document.plain == "Nov"
+    finally:
+        await server.close()
