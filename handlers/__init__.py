@@ -16,6 +16,7 @@ from handlers import (
     offers,
     phone,
     profile,
+    report,
     rota,
     scene,
     start,
@@ -48,6 +49,7 @@ def register(app: BotApp) -> None:
         phone,
         mine,
         rota,
+        report,
         status,
         text,
     ):

@@ -47,6 +47,7 @@ class Code(StrEnum):
     HANDOVER = "h"  # h:<handover id>:<action> (a colleague's request to take a case over)
     SCENE = "s"  # s:<referral id>:<action> (the officer's buttons once a worker arrived)
     PHONE = "ph"  # ph:<action>[:<number id>] (/phone: the person's own numbers)
+    REPORT = "rp"  # rp:<card token>:<action>[:<yyyymm>] (/report; see handlers.report)
 
 
 NUMBER: Final = "number"  # an action's value that is an id
@@ -131,6 +132,10 @@ _INVITE = re.compile(r"inv:(?P<action>[a-z_]{1,16})(?::(?P<value>\*|[a-z0-9][a-z
 # a new code, channels call / SMS / both; back to the list.
 _PHONE = re.compile(rf"ph:(?P<action>add|list|(?:rm|rmy|new|call|sms|both):{_DIGITS})")
 _LANGUAGE = re.compile(r"lang:(?P<value>[A-Za-z_]{2,16})")
+# this week, last month, choose a month (the picker), back, a month of the picker
+_REPORT = re.compile(
+    r"rp:(?P<token>[0-9a-f]{8}):(?P<action>w|l|c|b|m)(?::(?P<value>20[0-9]{2}(?:0[1-9]|1[0-2])))?"
+)
 _COVER = re.compile(
     rf"r:(no|k|t:[a-z0-9][a-z0-9_-]{{0,23}}|k?w:{_DIGITS}|k?c:{_DIGITS}:[arx]"
     rf"|k?x:{_DIGITS}:{_DIGITS}|k?p:{_DIGITS}:[arx]:{_DIGITS}:[ntdh]"
@@ -195,6 +200,10 @@ def _parse(data: str) -> Tap | None:
         return Tap(Code.PHONE, action, number=int(number) if number else None)
     if code == Code.LANGUAGE and (m := _LANGUAGE.fullmatch(data)):
         return Tap(Code.LANGUAGE, value=m["value"])
+    if code == Code.REPORT and (m := _REPORT.fullmatch(data)):
+        if (m["action"] == "m") != (m["value"] is not None):  # a month, and only for "m"
+            return None
+        return Tap(Code.REPORT, m["action"], m["value"] or "", token=m["token"])
     if code == Code.COVER and _COVER.fullmatch(data):
         step, _, rest = data.removeprefix("r:").partition(":")
         return Tap(Code.COVER, step, rest)
@@ -303,6 +312,11 @@ def invite(role: str = "cancel", place: str = "") -> str:
 def phone(action: str, number_id: int | None = None) -> str:
     suffix = f":{number_id}" if number_id is not None else ""
     return written(f"{Code.PHONE}:{action}{suffix}", Code.PHONE)
+
+
+def report(token: str, action: str, month: str = "") -> str:
+    suffix = f":{month}" if month else ""
+    return written(f"{Code.REPORT}:{token}:{action}{suffix}", Code.REPORT)
 
 
 def language(code: str) -> str:

@@ -32,6 +32,7 @@ class Command:
 OFFICER = frozenset({Role.OFFICER})
 WORKER = frozenset({Role.SOCIAL_WORKER})
 COORDINATOR = frozenset({Role.COORDINATOR})
+ADMIN = frozenset({Role.ADMIN})
 COMMANDS: tuple[Command, ...] = (
     Command("new", N_("File a new referral"), OFFICER),
     Command("resume", N_("Continue your unfinished referral"), OFFICER),
@@ -43,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("cover", N_("Change who is on duty (cover)"), COORDINATOR),
     Command("phone", N_("Your phone number for urgent calls"), OFFICER | WORKER | COORDINATOR),
     Command("audit", N_("Who did what to a referral"), COORDINATOR | frozenset({Role.ADMIN})),
+    Command("report", N_("Accountability report: a chart and a spreadsheet"), COORDINATOR | ADMIN),
     Command("help", N_("What I can do for you")),
     Command("whoami", N_("Your role, station or team")),
     Command("language", N_("Change the language")),

@@ -49,6 +49,7 @@ from bot.engine import (
     draft_retention,
     escalation,
     handovers,
+    monthly_report,
     reminders,
     retention,
 )
@@ -285,6 +286,7 @@ def schedule(app: BotApp) -> None:
         ("draft_retention", _job(draft_retention.tick), draft_retention.INTERVAL, True),
         ("retention", _job(retention.tick), retention.INTERVAL, True),
         ("daily", _job(daily.tick), daily.INTERVAL, True),
+        ("monthly_report", _job(monthly_report.tick), monthly_report.INTERVAL, True),
         (WATCH_JOB, watch_engine, WATCH_INTERVAL, False),
     ]
     for name, job, interval, at_once in jobs:

@@ -25,12 +25,13 @@ from bot.domain.referral import PoliceAnswer, Referral, Resource, Status
 from bot.domain.rota import Change
 from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask
+from bot.services import report_deliveries
 from bot.services.care import Pending
 from bot.services.coordinator import Asked
 from bot.services.cover import Gap
 from bot.services.notices import Notice, NoticeKind
 from bot.services.page_trail import PageTrail
-from handlers import callbacks, cards, labels, page_texts
+from handlers import callbacks, cards, labels, page_texts, report_texts
 from handlers.replies import local_time
 
 
@@ -1085,6 +1086,19 @@ def _gap_warning(tr: Translator, config: Config, facts: Facts) -> Shown:
     return Shown("\n".join(lines))
 
 
+# -- accountability reports (issue 18) -------------------------------------------------------
+
+
+def _report_file(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """The caption of a report's picture (the headline figures) or spreadsheet."""
+    values = facts.notice.values
+    start, end = report_deliveries.period_of(values)
+    stations = tuple(s for s in values.get("stations", "").split(",") if s)
+    picture = facts.notice.kind is NoticeKind.REPORT_PICTURE
+    headline = report_deliveries.headline_of(values) if picture else None
+    return Shown(report_texts.caption(tr, config, start, end, stations, headline))
+
+
 # -- to the people whose duty a coordinator changed with /cover ----------------------------
 
 
@@ -1193,6 +1207,9 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.DEBRIEF_WAITING: _debrief_waiting,
     # to the worker who asked for a debrief
     NoticeKind.DEBRIEF_ARRANGED: _debrief_arranged,
+    # to whoever asked for a report, and to the administrators on the 1st
+    NoticeKind.REPORT_PICTURE: _report_file,
+    NoticeKind.REPORT_FILE: _report_file,
     # to the people whose duty a coordinator changed
     NoticeKind.COVER: _cover,
     NoticeKind.COVERED_FOR: _cover,

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from telegram import ReplyParameters
+from telegram import InputFile, ReplyParameters
 from telegram.error import BadRequest
 
 from bot.domain.case_work import CaseWork
@@ -30,6 +30,7 @@ from bot.services import (
     details,
     handover,
     page_trail,
+    report_deliveries,
     rota,
     transfers,
 )
@@ -67,6 +68,8 @@ ABOUT_A_PERSON = frozenset(
         NoticeKind.CONTACT_FAILING,
         NoticeKind.PAGE_REFUSED,
         NoticeKind.PAGING_MISCONFIGURED,
+        NoticeKind.REPORT_PICTURE,
+        NoticeKind.REPORT_FILE,
     }
 )
 
@@ -363,6 +366,22 @@ async def _reveal_case(context: BotContext, facts: Facts, shown: Shown) -> None:
     )
 
 
+async def _send_report_file(context: BotContext, facts: Facts, shown: Shown) -> None:
+    """A report's picture (a photo, so it shows in the chat) or spreadsheet (a document),
+    from the bytes stored with the notice: a retry sends the same file. Nothing if the
+    file is gone (sent already, and forgotten)."""
+    notice = facts.notice
+    stored = await report_deliveries.file_of(context.services, notice)
+    if stored is None:
+        return
+    chat_id = notice.recipient.telegram_id
+    upload = InputFile(stored.content, filename=stored.filename)
+    if notice.kind is NoticeKind.REPORT_PICTURE:
+        await context.bot.send_photo(chat_id, upload, caption=shown.text)
+    else:
+        await context.bot.send_document(chat_id, upload, caption=shown.text)
+
+
 _CALLS: dict[NoticeKind, Call] = {
     NoticeKind.OFFER: _send_card,
     NoticeKind.ASSIGNMENT: _send_card,
@@ -378,6 +397,8 @@ _CALLS: dict[NoticeKind, Call] = {
     NoticeKind.DEBRIEF_OFFER: _send_debrief,
     NoticeKind.DEBRIEF_ASKED: _send_debrief,
     NoticeKind.DEBRIEF_ARRANGED: _send_debrief,
+    NoticeKind.REPORT_PICTURE: _send_report_file,
+    NoticeKind.REPORT_FILE: _send_report_file,
 }
 
 

@@ -45,7 +45,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.clock import real_wait
-from bot.services import Services, outbox
+from bot.services import Services, outbox, report_deliveries
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
@@ -279,6 +279,7 @@ async def deliver_one(context: BotContext, notice: Notice, refused: Refused | No
         await outbox.failed(
             services, notice, type(exc).__name__, permanent=final, retry_after=_wait(exc)
         )
+        await report_deliveries.settled(services, notice)  # a report file given up: gone
         if refused is not None:
             await refused(notice, exc)
         return False
@@ -294,6 +295,7 @@ async def deliver_one(context: BotContext, notice: Notice, refused: Refused | No
         await outbox.failed(services, notice, type(exc).__name__, permanent=False)
         return False
     await outbox.sent(services, notice)
+    await report_deliveries.settled(services, notice)  # a report file, sent: not kept
     return True
 
 

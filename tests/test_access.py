@@ -31,6 +31,7 @@ COMMANDS: dict[str, set[str]] = {
     "/audit R-AAAA": {COORDINATOR, ADMIN},
     "/invite": {ADMIN},
     "/status": {ADMIN},
+    "/report": {COORDINATOR, ADMIN},
     "/whoami": {OFFICER, WORKER, COORDINATOR, ADMIN},
     "/language": {OFFICER, WORKER, COORDINATOR, ADMIN},
 }
@@ -42,6 +43,7 @@ BUTTONS: dict[str, set[str]] = {
     "k:1:t": {COORDINATOR},
     "w:1": {OFFICER},
     "d:abcdef:c:juvenile": {OFFICER},
+    "rp:0123abcd:c": {COORDINATOR, ADMIN},  # /report's "Choose a month"
 }
 INVITES = {
     OFFICER: ("--role", "officer", "--station", "tianping"),

@@ -95,17 +95,26 @@ def _ids(key: str, label_id: str) -> str:
 
 
 def _headline(axes: Axes, report: Report, tr: Translator, labels: Labels) -> None:
+    """Two figures a line, and the texts left out of the constrained layout: a line
+    wider than the figure (the real headline, with two stations named) made the layout
+    collapse every axes to nothing (matplotlib's "axes sizes collapsed" warning)."""
     axes.axis("off")
     lines = [f"{tr(msgid)}: {value}" for msgid, value in report.headline]
     # From the picture's left edge, not the axes' (which starts after the charts' wide
     # row labels): the headline has the whole width.
     left = blended_transform_factory(axes.figure.transFigure, axes.transAxes)
-    axes.text(0.03, 1, tr(REPORT_TITLE), fontsize=16, fontweight="bold", va="top", transform=left)
     context = f"{period_text(report, tr)}    {stations_text(report, tr, labels)}"
-    axes.text(0.03, 0.72, context, fontsize=10, va="top", color="dimgray", transform=left)
-    # Two figures a line: four on one line run off the picture and collapse its layout.
-    rows = ["    ".join(lines[i : i + 2]) for i in range(0, len(lines), 2)]
-    axes.text(0.03, 0.45, "\n".join(rows), fontsize=12, va="top", linespacing=1.6, transform=left)
+    # Two figures a line: four on one line run off the picture.
+    rows = "\n".join("    ".join(lines[i : i + 2]) for i in range(0, len(lines), 2))
+    texts = (
+        axes.text(
+            0.03, 1, tr(REPORT_TITLE), fontsize=16, fontweight="bold", va="top", transform=left
+        ),
+        axes.text(0.03, 0.72, context, fontsize=10, va="top", color="dimgray", transform=left),
+        axes.text(0.03, 0.45, rows, fontsize=12, va="top", linespacing=1.6, transform=left),
+    )
+    for text in texts:
+        text.set_in_layout(False)
 
 
 def _plottable(table: Table) -> bool:

@@ -2,9 +2,9 @@
 
 Tests that kill the bot (``kill -9``) and start it again need it in its own process,
 talking HTTP as it does to Telegram. :class:`BotApiServer` answers PTB's requests
-(``POST /bot<token>/<method>``, form-encoded) from a :class:`FakeTelegram` living in the
-test's own event loop, where people's phones act; their actions reach the bot through
-``getUpdates`` like real updates.
+(``POST /bot<token>/<method>``, form-encoded, or multipart when it uploads a file)
+from a :class:`FakeTelegram` living in the test's own event loop, where people's
+phones act; their actions reach the bot through ``getUpdates`` like real updates.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.sandbox.fake_telegram.calls import Upload
 from bot.sandbox.fake_telegram.server import FakeTelegram, _Timeout
 
 # PTB sends strings as they are and everything else as JSON; these stay strings even
@@ -47,6 +50,33 @@ def decode_form(body: bytes) -> dict[str, Any]:
             params[name] = json.loads(raw)
         except ValueError:
             params[name] = raw
+    return params
+
+
+def decode_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """A multipart form (sendPhoto, sendDocument): files as :class:`Upload`, the other
+    fields as :func:`decode_form` reads them."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1")
+    form = BytesParser(policy=HTTP).parsebytes(head + body)
+    params: dict[str, Any] = {}
+    for part in form.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        raw = part.get_payload(decode=True)
+        data = raw if isinstance(raw, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            params[name] = Upload(filename, data, part.get_content_type())
+            continue
+        text = data.decode("utf-8")
+        if name in _TEXT_PARAMETERS:
+            params[name] = text
+            continue
+        try:
+            params[name] = json.loads(text)
+        except ValueError:
+            params[name] = text
     return params
 
 
@@ -105,8 +135,7 @@ class BotApiServer:
         if kind.startswith("application/json"):
             params = json.loads(body or b"{}")
         elif kind.startswith("multipart/"):
-            await _respond(writer, 501, {"ok": False, "error_code": 501, "description": "files"})
-            return True
+            params = decode_multipart(kind, body)
         else:
             params = decode_form(body)
         try:

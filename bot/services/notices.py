@@ -105,6 +105,12 @@ class NoticeKind(StrEnum):
     DEBRIEF_ASKED = "debrief_asked"
     DEBRIEF_ARRANGED = "debrief_arranged"
     DEBRIEF_WAITING = "debrief_waiting"
+    # Accountability reports (issue 18), to the person who asked with /report or to each
+    # administrator on the 1st: the picture (sendPhoto, the headline as its caption) and
+    # the spreadsheet (sendDocument). Values "file" (a report_files row, deleted once
+    # sent), "start", "end", "stations" and "headline" (JSON: [[msgid, value], ...]).
+    REPORT_PICTURE = "report_picture"
+    REPORT_FILE = "report_file"
     # to the people whose duty a coordinator changed with /cover
     COVER = "cover"  # put on duty, taken off, or covering for someone
     COVERED_FOR = "covered_for"  # taken off duty: someone else covers for them

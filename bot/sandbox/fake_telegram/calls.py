@@ -34,6 +34,15 @@ class ApiCall:
         return self.status != 200
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file in a multipart upload (``InputFile``): one field of the form, not JSON."""
+
+    filename: str
+    content: bytes
+    mime_type: str | None = None
+
+
 class _Refusal(Exception):
     """Raised inside API handlers; becomes an error response with Telegram's wording."""
 

@@ -82,7 +82,16 @@ def _content_json(message: SeenMessage) -> dict[str, Any]:
         latitude, longitude = message.location
         return {"location": {"latitude": latitude, "longitude": longitude}}
     if message.kind == "photo":
-        return {"photo": [{**file, "width": 1280, "height": 960}]}
+        sent = message.file
+        width, height = (sent.width, sent.height) if sent else (1280, 960)
+        return {"photo": [{**file, "width": width, "height": height}], **_caption_json(message)}
+    if message.kind == "document":
+        assert message.file is not None
+        document: dict[str, Any] = {**file, "file_name": message.file.filename}
+        if message.file.mime_type:
+            document["mime_type"] = message.file.mime_type
+        document["file_size"] = len(message.file.content)
+        return {"document": document, **_caption_json(message)}
     if message.kind == "sticker":
         sticker = {**file, "type": "regular", "width": 512, "height": 512}
         return {"sticker": {**sticker, "is_animated": False, "is_video": False}}
@@ -92,6 +101,15 @@ def _content_json(message: SeenMessage) -> dict[str, Any]:
     if message.entities:
         content["entities"] = message.entities
     return content
+
+
+def _caption_json(message: SeenMessage) -> dict[str, Any]:
+    if not message.plain:
+        return {}
+    caption: dict[str, Any] = {"caption": message.plain}
+    if message.entities:
+        caption["caption_entities"] = message.entities
+    return caption
 
 
 class _Telegram(Protocol):
@@ -145,6 +163,12 @@ class _ChatView:
     def texts(self) -> list[str]:
         """Plain texts of the visible bot text messages (locations etc. are left out)."""
         return [m.plain for m in self.bot_messages if m.kind == "text"]
+
+    @property
+    def files(self) -> list[SeenMessage]:
+        """The visible bot messages that carry a file (photos, documents), oldest first:
+        ``message.file`` holds its bytes and name, ``message.plain`` its caption."""
+        return [m for m in self.bot_messages if m.file is not None]
 
     def _find_button(self, label: str, message: SeenMessage | None) -> tuple[SeenMessage, Button]:
         """The message and button a person would press for ``label``."""

@@ -173,6 +173,35 @@ def _formatted_text(params: Params) -> FormattedText:
     return formatted
 
 
+MAX_CAPTION_LENGTH: Final = 1024  # "0-1024 characters after entities parsing"
+
+
+def _formatted_caption(params: Params) -> FormattedText:
+    """A media caption: optional, ``parse_mode`` applied as for a message's text, at
+    most 1024 UTF-16 units once parsed (Bot API sendPhoto/sendDocument)."""
+    caption = params.get("caption")
+    if caption is None or caption == "":
+        return FormattedText("")
+    if not isinstance(caption, str):
+        raise _bad("caption must be a string")
+    mode = str(params.get("parse_mode") or "").lower()
+    if mode == "html":
+        try:
+            formatted = parse_html(caption)
+        except HtmlParseError as error:
+            raise _bad(f"can't parse entities: {error}") from error
+    elif mode in {"markdown", "markdownv2"}:
+        raise _not_implemented(f"parse_mode {params['parse_mode']}; the bot uses HTML")
+    elif mode:
+        raise _bad("unsupported parse_mode")
+    else:
+        formatted = FormattedText(caption, _entities_param(params.get("caption_entities")))
+    formatted = formatted.strip()
+    if utf16_len(formatted.text) > MAX_CAPTION_LENGTH:
+        raise _bad("message caption is too long")
+    return formatted
+
+
 def _command_entity(text: str) -> list[dict[str, Any]]:
     """Telegram marks a leading /command (or /command@bot) so CommandHandler can match it."""
     match = _LEADING_COMMAND.match(text)

@@ -30,12 +30,25 @@ class Button:
         return data
 
 
+@dataclass(frozen=True)
+class SentFile:
+    """A file the bot uploaded (sendPhoto, sendDocument): what the person can open."""
+
+    filename: str
+    content: bytes
+    mime_type: str | None = None
+    width: int | None = None  # photos: read from the picture itself
+    height: int | None = None
+
+
 @dataclass
 class SeenMessage:
     """A message in a chat as a person sees it, kept up to date by edits and deletions.
 
     ``text`` is what the sender passed (HTML source for ``parse_mode="HTML"``); ``plain`` is what
-    the person reads. ``history`` holds the previous ``plain`` texts, one per ``editMessageText``.
+    the person reads (a photo's or document's caption, for those). ``file``: what a bot's
+    photo or document carried. ``history`` holds the previous ``plain`` texts, one per
+    ``editMessageText``.
     """
 
     message_id: int
@@ -49,8 +62,9 @@ class SeenMessage:
     history: list[str] = field(default_factory=list)
     deleted: bool = False
     location: tuple[float, float] | None = None
-    #: "text", "location", "photo", "sticker" or "voice".
+    #: "text", "location", "photo", "document", "sticker" or "voice".
     kind: str = "text"
+    file: SentFile | None = None
     disable_notification: bool = False
     #: The bot asked the app to open a reply to this message (``ForceReply``).
     force_reply: bool = False

@@ -41,6 +41,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.sandbox.fake_telegram.calls import (
     ApiCall,
     Params,
+    Upload,
     _as_int,
     _as_json,
     _bad,
@@ -54,12 +55,13 @@ from bot.sandbox.fake_telegram.markup import (
     _LEADING_COMMAND,
     MAX_TEXT_LENGTH,
     _command_entity,
+    _formatted_caption,
     _formatted_text,
     _inline_markup,
     _Markup,
     _parse_markup,
 )
-from bot.sandbox.fake_telegram.seen import CallbackAnswer, SeenMessage
+from bot.sandbox.fake_telegram.seen import CallbackAnswer, SeenMessage, SentFile
 from bot.sandbox.fake_telegram.timeline import Event, EventKind, Rows, content, key_rows, rows
 from bot.sandbox.telegram_html import utf16_len
 
@@ -68,6 +70,12 @@ __all__ = ["FAULT_KINDS", "NOTIFYING_METHODS", "FakeRequest", "FakeTelegram"]
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 MAX_CALLBACK_ANSWER_LENGTH: Final = 200
+# Uploads (Bot API sendPhoto / sendDocument): a photo at most 10 MB, its width and height
+# at most 10000 together and at most 20 times one another; any other file at most 50 MB.
+MAX_PHOTO_BYTES: Final = 10_000_000
+MAX_PHOTO_SIDES: Final = 10_000
+MAX_PHOTO_RATIO: Final = 20
+MAX_DOCUMENT_BYTES: Final = 50_000_000
 MAX_COMMANDS: Final = 100
 MAX_COMMAND_DESCRIPTION: Final = 256
 #: Telegram lets bots delete messages only for this long after sending.
@@ -109,6 +117,8 @@ class _Timeout(Exception):
 NOTIFYING_METHODS: Final = (
     "sendMessage",
     "sendLocation",
+    "sendPhoto",
+    "sendDocument",
     "editMessageText",
     "editMessageReplyMarkup",
     "deleteMessage",
@@ -160,7 +170,12 @@ class FakeRequest(BaseRequest):
         pool_timeout: object = None,
     ) -> tuple[int, bytes]:
         """Route ``.../bot<token>/<method>`` to the fake."""
-        params = dict(request_data.parameters) if request_data is not None else {}
+        params: Params = dict(request_data.parameters) if request_data is not None else {}
+        if request_data is not None and request_data.contains_files:
+            # Files go as parts of a multipart form, as PTB uploads them (InputFile).
+            for name, (filename, content, mime_type) in request_data.multipart_data.items():
+                data = content if isinstance(content, bytes) else content.read()
+                params[name] = Upload(filename or name, data, mime_type)
         try:
             return await self._fake.handle(url.rsplit("/", 1)[-1], params)
         except _Timeout:
@@ -230,6 +245,8 @@ class FakeTelegram:
             "getme": self._get_me,
             "sendmessage": self._send_message,
             "sendlocation": self._send_location,
+            "sendphoto": self._send_photo,
+            "senddocument": self._send_document,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
             "deletemessage": self._delete_message,
@@ -737,6 +754,54 @@ class FakeTelegram:
         message.reply_to_message_id = reply_to
         return self._post(chat, message, markup)
 
+    def _send_photo(self, params: Params) -> Any:
+        chat = self._writable_chat(params)
+        upload = self._upload(params, "photo")
+        if len(upload.content) > MAX_PHOTO_BYTES:
+            raise _bad("PHOTO_SAVE_FILE_INVALID")  # over 10 MB
+        width, height = _picture_size(upload.content)
+        if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(
+            width, height
+        ):
+            raise _bad("PHOTO_INVALID_DIMENSIONS")
+        sent = SentFile(upload.filename, upload.content, upload.mime_type, width, height)
+        return self._send_file(chat, params, "photo", sent)
+
+    def _send_document(self, params: Params) -> Any:
+        chat = self._writable_chat(params)
+        upload = self._upload(params, "document")
+        if len(upload.content) > MAX_DOCUMENT_BYTES:
+            raise _Refusal(413, "Request Entity Too Large")
+        if not upload.content:
+            raise _bad("file must be non-empty")
+        sent = SentFile(upload.filename, upload.content, upload.mime_type)
+        return self._send_file(chat, params, "document", sent)
+
+    @staticmethod
+    def _upload(params: Params, name: str) -> Upload:
+        """The file uploaded as ``name``; a file_id or URL names a file on Telegram's
+        servers, which the fake has none of."""
+        upload = params.get(name)
+        if isinstance(upload, Upload):
+            return upload
+        if upload is None or upload == "":
+            raise _bad(f"there is no {name} in the request")
+        raise _not_implemented(f"{name} by file_id or URL; upload the file")
+
+    def _send_file(self, chat: _Chat, params: Params, kind: str, sent: SentFile) -> Any:
+        formatted = _formatted_caption(params)
+        markup = _parse_markup(params.get("reply_markup"))
+        reply_to = self._reply_target(chat, params)
+        message = self._bot_message(chat, params, markup)
+        message.kind = kind
+        message.file = sent
+        message.text = str(params.get("caption") or "")
+        message.plain = formatted.text
+        message.entities = [entity.to_json() for entity in formatted.entities]
+        message.parse_mode = params.get("parse_mode")
+        message.reply_to_message_id = reply_to
+        return self._post(chat, message, markup)
+
     # -- editing and deleting ------------------------------------------------------------
 
     def _message_to_edit(self, params: Params) -> tuple[_Chat, SeenMessage]:
@@ -939,3 +1004,23 @@ class FakeTelegram:
             except TimeoutError:
                 return []
         return updates
+
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _picture_size(data: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG or JPEG; anything else Telegram cannot make a photo of."""
+    if data.startswith(_PNG) and len(data) >= 24 and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(data):
+            if data[index] != 0xFF:
+                break
+            marker, length = data[index + 1], int.from_bytes(data[index + 2 : index + 4], "big")
+            if marker in (0xC0, 0xC1, 0xC2):
+                height = int.from_bytes(data[index + 5 : index + 7], "big")
+                return int.from_bytes(data[index + 7 : index + 9], "big"), height
+            index += 2 + length
+    raise _bad("IMAGE_PROCESS_FAILED")

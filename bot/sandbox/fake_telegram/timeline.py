@@ -55,6 +55,9 @@ class Event:
 
 def content(message: SeenMessage) -> str:
     """What a message shows as text: its words, or its kind in brackets (a location pin)."""
+    if message.file is not None:  # a photo or document the bot sent, and its caption
+        shown = f"[{message.kind}: {message.file.filename}]"
+        return f"{shown} {message.plain}" if message.plain else shown
     return message.plain if message.kind == "text" else f"[{message.kind}]"
 
 

@@ -1,0 +1,100 @@
+"""The monthly report: on the 1st at ``[reports] monthly_at`` (local time), each
+administrator gets the previous month's report for every station, picture and
+spreadsheet, in their own language (issue 18).
+
+Checked against the database once a minute, like the daily messages
+(``bot/engine/daily.py``), rather than kept as an in-memory timer: the month's key
+(``monthly_report:2026-11``) is remembered in the transaction that writes the files,
+their notices and their audit lines, so the report is written once, never twice
+across restarts, and a crash before that commit leaves nothing half done.
+
+Caught up within :data:`CATCH_UP` (7 days) after the time: a bot down over the 1st
+still sends it when it comes back (the 2nd at 10:00, say). A week, because the monthly
+report is what the agency sends on to the police bureau and its funders in the first
+days of the month: a report a few days late is still the one they need, while one
+arriving in the second half of the month, after they have made their own from /report,
+would be noise. The month's figures do not change by waiting (they are counted from
+the referrals' own timestamps).
+
+No per-worker table: it goes to administrators, who see the figures, not who worked
+the nights (that is the coordinators' /report). Administrators are the active people
+with the admin role; ``admins`` of the configuration become such people when they first
+write to the bot, so one who never has is not there to send to (logged, counted), and
+one who blocked the bot is handled by the sender as any unreachable person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.domain.people import Role
+from bot.services import Services, report_deliveries
+from bot.services import people as people_service
+from bot.services.notices import Notice
+
+if TYPE_CHECKING:
+    from bot.services.report_files import ReportFile
+
+log = logging.getLogger("referral_bot.monthly_report")
+
+INTERVAL = timedelta(minutes=1)
+CATCH_UP = timedelta(days=7)
+KEY = "monthly_report:{month}"  # remembered per month, e.g. monthly_report:2026-11
+
+
+def due_at(services: Services, now: datetime) -> datetime:
+    """This month's 1st at ``monthly_at``, local."""
+    zone = services.config.zone
+    first = now.astimezone(zone).date().replace(day=1)
+    at = services.config.coordination.clock_time(services.config.reports.monthly_at)
+    return datetime.combine(first, at, tzinfo=zone)
+
+
+def previous_month(first: date) -> tuple[date, date]:
+    last = first - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+async def tick(services: Services) -> list[Notice]:
+    """Write the previous month's report for the administrators if it is due and not
+    written yet; the notices written (the sender sends them)."""
+    # Imported here: report_files reaches the handlers (bot/reports/labels.py reads
+    # their row labels), and the handlers' jobs import this module.
+    from bot.services import report_files
+
+    await report_deliveries.sweep(services)  # files a crash left after their send
+    if not services.config.reports.monthly:
+        return []
+    now = services.clock.now()
+    due = due_at(services, now)
+    if not due <= now < due + CATCH_UP:
+        return []
+    start, end = previous_month(due.date())
+    key = KEY.format(month=f"{start:%Y-%m}")
+    if await people_service.remembered(services, key) is not None:
+        return []
+    admins = [p for p in await people_service.active_people(services) if p.has(Role.ADMIN)]
+    known = {p.telegram_id for p in admins}
+    never_started = [t for t in services.config.admins if t not in known]
+    if never_started:
+        log.warning(
+            "monthly report %s: %d configured admin(s) never wrote to the bot; not sent to them",
+            start.strftime("%Y-%m"),
+            len(never_started),
+        )
+    report = await report_files.outgoing(services, start, end, (), per_worker=False)
+    rendered: dict[str, tuple[ReportFile, ReportFile]] = {}
+    for language in sorted({p.language for p in admins}):
+        picture, sheet = await asyncio.gather(
+            asyncio.to_thread(
+                report_files.render, report, report_files.Format.PNG, language, services.config
+            ),
+            asyncio.to_thread(
+                report_files.render, report, report_files.Format.XLSX, language, services.config
+            ),
+        )
+        rendered[language] = (picture, sheet)
+    return await report_deliveries.for_admins(services, key, report, admins, rendered)

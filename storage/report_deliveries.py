@@ -1,0 +1,85 @@
+"""Report files on their way to a chat, and the /report cards already answered.
+
+A file is kept only while the outbox notice that sends it (``outbox_id``) is neither
+sent nor given up: :func:`forget_sent` deletes it afterwards, and :func:`sweep` deletes
+whatever a crash between the send and that delete left behind.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Conn, fetch_one
+from storage.timefmt import to_db
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    id: int
+    format: str  # "png", "xlsx"
+    filename: str
+    content: bytes
+
+
+async def insert(conn: Conn, *, fmt: str, filename: str, content: bytes, now: datetime) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO report_files (format, filename, content, created_at) VALUES (?, ?, ?, ?)",
+        (fmt, filename, content, to_db(now)),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def attach(conn: Conn, file_id: int, outbox_id: int) -> None:
+    """The notice that sends the file (written after the file: it names the file)."""
+    await conn.execute("UPDATE report_files SET outbox_id = ? WHERE id = ?", (outbox_id, file_id))
+
+
+async def get(conn: Conn, file_id: int) -> StoredFile | None:
+    row = await fetch_one(
+        conn, "SELECT id, format, filename, content FROM report_files WHERE id = ?", (file_id,)
+    )
+    if row is None:
+        return None
+    return StoredFile(row["id"], row["format"], row["filename"], bytes(row["content"]))
+
+
+_DONE = (
+    "SELECT 1 FROM outbox o WHERE o.id = report_files.outbox_id"
+    " AND (o.sent_at IS NOT NULL OR o.dead_at IS NOT NULL)"
+)
+
+
+async def forget_sent(conn: Conn, file_id: int) -> None:
+    """Delete the file if its notice was sent or given up (else it is tried again)."""
+    await conn.execute(f"DELETE FROM report_files WHERE id = ? AND EXISTS ({_DONE})", (file_id,))  # noqa: S608
+
+
+async def sweep(conn: Conn) -> int:
+    """Delete every file whose notice is done; how many."""
+    cursor = await conn.execute(f"DELETE FROM report_files WHERE EXISTS ({_DONE})")  # noqa: S608
+    return cursor.rowcount
+
+
+async def count(conn: Conn) -> int:
+    row = await fetch_one(conn, "SELECT COUNT(*) AS n FROM report_files")
+    return int(row["n"]) if row else 0
+
+
+async def claim_request(conn: Conn, token: str, person_id: int, now: datetime) -> bool:
+    """Record that the /report card ``token`` made its report; False if it had already."""
+    try:
+        await conn.execute(
+            "INSERT INTO report_requests (token, person_id, made_at) VALUES (?, ?, ?)",
+            (token, person_id, to_db(now)),
+        )
+    except sqlite3.IntegrityError:
+        return False
+    return True
+
+
+async def requested(conn: Conn, token: str) -> bool:
+    row = await fetch_one(conn, "SELECT 1 AS x FROM report_requests WHERE token = ?", (token,))
+    return row is not None

@@ -1,0 +1,372 @@
+"""/report in chat (issue 18): a coordinator or an administrator taps a period and
+receives the report's picture and spreadsheet; everyone else is refused.
+
+Through the real bot on the strict fake Bot API (which checks sendPhoto/sendDocument
+as Telegram does) and a fake clock: Wednesday 9 December 2026, 10:00 in Shanghai.
+Referrals are written with the storage functions the services use (canary personal
+data in every one: none of it may reach a file).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from telegram import Bot
+from telegram.error import BadRequest
+
+from bot.clock import FakeClock
+from bot.i18n import Translator
+from bot.sandbox import FakeTelegram, Phone
+from bot.sandbox.fake_telegram.calls import Upload
+from bot.sandbox.fake_telegram.flood import FloodLimits
+from bot.sandbox.http import BotApiServer
+from bot.sandbox.world import World, world
+from bot.services import Services
+from storage import people, referrals
+from storage import report_deliveries as files_table
+from storage.db import fetch_all
+from tests.conftest import ADMIN_ID, CONFIG_TOML
+from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_SUMMARY, enrol
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 12, 9, 10, 0, tzinfo=ZONE).astimezone(UTC)  # Wednesday
+HANT = Translator("zh_Hant")
+EN = Translator("en")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+TWO_TEAMS = CONFIG_TOML.replace(
+    'stations = ["tianping", "xietu"]',
+    'stations = ["tianping"]\n\n[[teams]]\nid = "xietu-sw"\nname_zh = "斜土社工站"\n'
+    'name_en = "Xietu Social Work"\nstations = ["xietu"]',
+)
+
+
+def at(month: int, day: int, hour: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=ZONE).astimezone(UTC)
+
+
+async def seed(services: Services, *filed: tuple[datetime, str]) -> None:
+    """Referrals filed at (moment, station) by one officer, left on offer."""
+    async with services.db.write() as tx:
+        officer = await people.insert(
+            tx, telegram_id=77_000, display_name="Seed officer", language="en", now=at(10, 1)
+        )
+        for number, (moment, station) in enumerate(filed):
+            await referrals.insert(
+                tx,
+                now=moment,
+                ref=f"R-S{number:03d}",
+                station_id=station,
+                officer_id=officer,
+                category="family_dispute",
+                urgency="routine",
+                status="offered",
+                person_name=CANARY_NAME,
+                person_phone=CANARY_PHONE,
+                place=CANARY_PLACE,
+                summary=CANARY_SUMMARY,
+            )
+
+
+async def coordinator(w: World, language: str = "zh-hk", team: str = "xuhui-sw") -> Phone:
+    return await enrol(
+        w, 300, "Coord Chen", "--role", "coordinator", "--team", team, language=language
+    )
+
+
+def book(phone: Phone) -> openpyxl.Workbook:
+    [document] = [m for m in phone.files if m.kind == "document"]
+    assert document.file is not None
+    return openpyxl.load_workbook(io.BytesIO(document.file.content))
+
+
+def cells(sheet: object) -> list[object]:
+    return [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]  # type: ignore[attr-defined]
+
+
+async def audit_rows(services: Services, action: str) -> list[str]:
+    rows = await fetch_all(
+        services.db.reader, "SELECT detail FROM audit_log WHERE action = ?", (action,)
+    )
+    return [str(r["detail"]) for r in rows]
+
+
+async def stored_files(services: Services) -> int:
+    return await files_table.count(services.db.reader)
+
+
+async def test_a_coordinator_in_traditional_chinese_gets_last_month_as_a_picture_and_a_workbook(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(NOW)
+    async with world(config_path, clock=clock) as w:
+        await seed(w.services, (at(11, 3), "tianping"), (at(10, 20), "tianping"))
+        chen = await coordinator(w)
+        await chen.send("/report")
+        assert chen.last.plain == HANT("Which period should the report cover?")
+        await chen.tap(HANT("Last month"))
+        assert (
+            HANT(
+                "⏳ Preparing the report for {period}: a picture with the headline figures "
+                "and a spreadsheet follow in a moment.",
+                period="2026-11-01 – 2026-11-30",
+            )
+            in chen.texts
+        )
+        photo, document = chen.files
+        assert photo.kind == "photo" and document.kind == "document"
+        assert photo.file is not None and photo.file.content.startswith(PNG)
+        assert photo.file.filename == "report-2026-11-01-2026-11-30.png"
+        assert (
+            HANT("<b>📊 Report {period}</b>", period="2026-11-01 – 2026-11-30")
+            .replace("<b>", "")
+            .replace("</b>", "")
+            in photo.plain
+        )
+        assert (
+            HANT("{figure}: {value}", figure=HANT("Referrals"), value="1") in photo.plain
+        )  # the headline, as the picture has it
+        assert document.file is not None and document.file.filename.endswith(".xlsx")
+        workbook = book(chen)
+        assert "by_category_station" in workbook.sheetnames
+        table = workbook["by_category_station"]
+        assert "<3" in cells(table)  # one referral: too few to show
+        assert len(table._charts) == 1  # type: ignore[attr-defined]
+        everything = " ".join(str(c) for s in workbook.worksheets for c in cells(s))
+        for canary in (CANARY_NAME, CANARY_PHONE, CANARY_PLACE, "CanarySummary"):
+            assert canary not in everything
+        exported = await audit_rows(w.services, "report.exported")
+        assert sorted(d.split()[0] for d in exported) == ["png", "xlsx"]
+        assert all("via chat" in d for d in exported)
+        assert await stored_files(w.services) == 0  # sent: the bytes are not kept
+
+
+async def test_this_week_is_monday_to_today_and_an_empty_one_still_reports(
+    config_path: Path,
+) -> None:
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        await chen.tap("This week")
+        photo, _ = chen.files
+        assert "📊 Report 2026-12-07 – 2026-12-09" in photo.plain
+        assert "Referrals: 0" in photo.plain
+
+
+async def test_a_month_chosen_from_the_picker(config_path: Path) -> None:
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        await seed(w.services, (at(10, 5), "xietu"), (at(11, 5), "xietu"))
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        await chen.tap("Choose a month")
+        labels = chen.last.button_labels()
+        assert labels[:3] == ["2026-12", "2026-11", "2026-10"]
+        assert labels[11] == "2026-01" and labels[-1] == "⬅ Back"
+        await chen.tap("2026-10")
+        photo, document = chen.files
+        assert "2026-10-01 – 2026-10-31" in photo.plain and "Referrals: 1" in photo.plain
+        assert document.file is not None
+        assert document.file.filename == "report-2026-10-01-2026-10-31.xlsx"
+
+
+async def test_a_coordinator_counts_only_their_stations_and_an_admin_all(
+    tmp_path: Path,
+) -> None:
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(TWO_TEAMS, encoding="utf-8")
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        await seed(w.services, *[(at(11, d), "tianping") for d in range(1, 5)])
+        await seed_more(w.services, *[(at(11, d), "xietu") for d in range(1, 6)])
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        await chen.tap("Last month")
+        photo, _ = chen.files
+        assert "Referrals: 4" in photo.plain
+        assert "Stations: Tianping Road Station" in photo.plain
+        shown = cells(book(chen)["by_category_station"])
+        assert "Tianping Road Station" in shown and "Xietu Road Station" not in shown
+        boss = w.phone(ADMIN_ID, "Boss", language="en")
+        await boss.send("/report")
+        await boss.tap("Last month")
+        photo, _ = boss.files
+        assert "Referrals: 9" in photo.plain and "Stations: All stations" in photo.plain
+
+
+async def seed_more(services: Services, *filed: tuple[datetime, str]) -> None:
+    async with services.db.write() as tx:
+        officer = await people.insert(
+            tx, telegram_id=77_001, display_name="Seed officer 2", language="en", now=at(10, 1)
+        )
+        for number, (moment, station) in enumerate(filed):
+            await referrals.insert(
+                tx,
+                now=moment,
+                ref=f"R-T{number:03d}",
+                station_id=station,
+                officer_id=officer,
+                category="neighbour_dispute",
+                urgency="urgent",
+                status="offered",
+                person_name=CANARY_NAME,
+                person_phone=CANARY_PHONE,
+                place=CANARY_PLACE,
+                summary=CANARY_SUMMARY,
+            )
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        ("--role", "officer", "--station", "tianping"),
+        ("--role", "social_worker", "--team", "xuhui-sw"),
+    ],
+)
+async def test_an_officer_or_a_worker_is_refused_politely_and_it_is_audited(
+    config_path: Path, role: tuple[str, ...]
+) -> None:
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        someone = await enrol(w, 150, "Someone", *role, language="zh-hk")
+        await someone.send("/report")
+        assert someone.last.plain == HANT("Sorry, that is not something your role can do here.")
+        assert someone.files == []
+        refused = await fetch_all(
+            w.services.db.reader, "SELECT detail FROM audit_log WHERE action = 'action.refused'"
+        )
+        assert [r["detail"] for r in refused] == ["command:/report"]
+        stranger = w.phone(160, "Stranger")
+        await stranger.send("/report")
+        assert stranger.files == [] and "only people who have been invited" in stranger.last.plain
+
+
+async def test_a_forged_month_is_refused_and_audited(config_path: Path) -> None:
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        card = chen.last.message_id
+        for forged in ("rp:0123abcd:m:202511", "rp:0123abcd:m:202701"):  # 13 months back, ahead
+            answer = await chen.tap_data(forged, message_id=card)
+            assert answer.text == "This button is no longer active." and answer.show_alert
+        answer = await chen.tap_data("rp:0123abcd:w:202611", message_id=card)  # no such form
+        assert answer.text == "This button is no longer active."
+        assert chen.files == []
+        refused = await fetch_all(
+            w.services.db.reader, "SELECT detail FROM audit_log WHERE action = 'action.refused'"
+        )
+        assert len(refused) == 2
+
+
+async def test_a_second_tap_makes_no_second_report(config_path: Path) -> None:
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        card = chen.last
+        data = card.button("Last month")
+        assert data is not None and data.callback_data is not None
+        await chen.tap("Last month")
+        answer = await chen.tap_data(data.callback_data, message_id=card.message_id)
+        assert answer.text == "This report is already on its way."
+        assert len(chen.files) == 2
+        assert len(await audit_rows(w.services, "report.exported")) == 2
+
+
+async def test_a_flood_wait_delays_the_spreadsheet_and_it_goes_later_byte_for_byte(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(NOW)
+    telegram = FakeTelegram(clock=clock.now)
+    ticker = [0.0]
+    telegram.enforce_limits(FloodLimits(), clock=lambda: ticker[0])
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        chen = await coordinator(w, language="en")  # welcome message: one call
+        ticker[0] += 10  # the chat's allowance back
+        await chen.send("/report")
+        await chen.tap("Last month")  # the card's edit, the photo, then the document: 429
+        assert [m.kind for m in chen.files] == ["photo"]
+        assert telegram.too_many["private"] >= 1
+        refused = [c for c in telegram.refused if c.method == "sendDocument"]
+        assert refused and isinstance(refused[0].params["document"], Upload)
+        assert await stored_files(w.services) == 1  # the spreadsheet waits, bytes and all
+        ticker[0] += 60
+        clock.advance(timedelta(minutes=1))
+        await w.settle()
+        _, document = chen.files
+        assert document.file is not None
+        assert document.file.content == refused[0].params["document"].content
+        assert await stored_files(w.services) == 0
+
+
+async def test_a_restart_between_the_commit_and_the_send_sends_each_file_once(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(NOW)
+    telegram = FakeTelegram(clock=clock.now)
+
+    async def crashed(*args: object) -> None:
+        """The process died after its commit, before a file went."""
+
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        monkeypatch.setattr("handlers.report.reply", crashed)
+        telegram.after_update = None
+        await chen.tap("Last month")
+        assert chen.files == []
+        assert await stored_files(w.services) == 2
+    monkeypatch.undo()
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await w.settle()
+        assert [m.kind for m in chen.files] == ["photo", "document"]
+        assert await stored_files(w.services) == 0
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await w.settle()
+        assert len(chen.files) == 2
+
+
+async def test_the_fake_checks_uploads_as_telegram_does(config_path: Path) -> None:
+    """A caption over 1024 characters, broken HTML in it, a picture too large: refused."""
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        chen = await coordinator(w, language="en")
+        bot: Bot = w.app.bot
+        tiny = PNG + b"\x00\x00\x00\rIHDR" + (40).to_bytes(4, "big") + (30).to_bytes(4, "big")
+        sent = await bot.send_photo(chen.chat_id, tiny, caption="<b>ok</b>", filename="a.png")
+        assert sent.photo[-1].width == 40 and chen.files[-1].plain == "ok"
+        with pytest.raises(BadRequest, match="caption is too long"):
+            await bot.send_photo(chen.chat_id, tiny, caption="x" * 1025)
+        with pytest.raises(BadRequest, match=r"(?i)can.t parse entities"):
+            await bot.send_document(chen.chat_id, b"data", caption="<b>open", filename="a.bin")
+        huge = PNG + b"\x00\x00\x00\rIHDR" + (9000).to_bytes(4, "big") + (2000).to_bytes(4, "big")
+        with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
+            await bot.send_photo(chen.chat_id, huge)
+        with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+            await bot.send_photo(chen.chat_id, b"not a picture")
+        document = await bot.send_document(chen.chat_id, b"hello", filename="a.txt")
+        assert document.document is not None and document.document.file_name == "a.txt"
+        assert chen.files[-1].file is not None and chen.files[-1].file.content == b"hello"
+
+
+async def test_uploads_reach_the_fake_over_http_as_well() -> None:
+    """The bot as a real process talks multipart HTTP: the sandbox server reads files."""
+    fake = FakeTelegram()
+    server = BotApiServer(fake)
+    await server.start()
+    try:
+        ann = fake.user(501, "Ann")
+        await ann.send("hello")  # no application attached: queued for getUpdates
+        async with Bot("1:token", base_url=server.base_url) as bot:
+            await bot.send_document(
+                ann.chat_id,
+                b"\x00bytes",
+                filename="r.xlsx",
+                caption="<b>Nov</b>",
+                parse_mode="HTML",
+            )
+        [document] = ann.files
+        assert document.file is not None and document.file.content == b"\x00bytes"
+        assert document.file.filename == "r.xlsx" and document.plain == "Nov"
+    finally:
+        await server.close()
