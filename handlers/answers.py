@@ -14,7 +14,7 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
-from bot.domain.referral import REASON_LIMIT, Outcome, Resource
+from bot.domain.referral import REASON_LIMIT, Outcome, Resource, ReturnReason
 from bot.services import case_work, cases, coordinator, drafts, follow_ups, prompts, transfers
 from bot.services import linkages as linkage_service
 from bot.services import offers as offer_service
@@ -176,7 +176,10 @@ async def _answer(update: Update, context: BotContext, prompt: Prompt, text: str
             return
         done = tr("Closed.")
     elif prompt.purpose == "return_reason":
-        changed = await cases.return_to_police(services, person, rid, text)
+        why = prompt.data.get("why")  # none on a question asked before the buttons
+        changed = await cases.return_to_police(
+            services, person, rid, text, why=ReturnReason(why) if why else None
+        )
         done = tr("Returned to police.")
     elif prompt.purpose == "hold_reason":
         changed = await coordinator.hold(services, person, rid, text)

@@ -23,6 +23,7 @@ _VALUES: dict[str, dict[str, str]] = {
     "resource": {resource.value: label for resource, label in labels.RESOURCE.items()},
     "resource_typed": {resource.value: label for resource, label in labels.RESOURCE.items()},
     "decline": labels.DECLINE_BY_VALUE,
+    "return_to_police": {why.value: label for why, label in labels.RETURN_REASON.items()},
 }
 _STATUS = {status.value: label for status, label in labels.STATUS.items()}
 # Actions that say the card already ("Refused: not their case"): the card is not repeated.

@@ -26,7 +26,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.domain.case_work import ContactMode, Need
 from bot.domain.people import Role
-from bot.domain.referral import DeclineReason, Eta, Outcome, Resource, Status
+from bot.domain.referral import DeclineReason, Eta, Outcome, Resource, ReturnReason, Status
 from handlers.context import BotContext
 
 MAX_BYTES: Final = 64  # Telegram's limit on callback data
@@ -60,7 +60,8 @@ ACTIONS: Final[dict[Code, dict[str, _Value]]] = {
     Code.CASE: {
         "n": Status,
         "x": None,
-        "r": None,
+        "r": None,  # return to police: choose a reason
+        "rr": ReturnReason,  # …this reason (then the line for the officer is typed)
         "s": None,
         "u": None,
         "b": None,

@@ -14,7 +14,16 @@ from telegram.ext import BaseHandler
 
 from bot.domain.case_work import GOAL_LIMIT, ContactMode, Need
 from bot.domain.people import Role
-from bot.domain.referral import WORKING, Consent, Eta, Outcome, Referral, Resource, Status
+from bot.domain.referral import (
+    WORKING,
+    Consent,
+    Eta,
+    Outcome,
+    Referral,
+    Resource,
+    ReturnReason,
+    Status,
+)
 from bot.i18n import Html, Translator
 from bot.services import (
     attendance,
@@ -79,6 +88,7 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         in (
             "x",
             "r",
+            "rr",
             "o",
             "l",
             "lp",
@@ -239,21 +249,27 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
         )
     elif verb == "d":
         await _picked_from_directory(update, context, referral, tap.value_number)
-    elif action == "r":
+    elif action == "r":  # first the reason, by a tap (the reports count it)
         await query.answer()
+        await edit_card(query, *_return_reasons(tr, referral))
+    elif verb == "rr":  # then the line the officer acts on, typed
+        await query.answer()
+        chosen = ReturnReason(value)
         await ask_on_card(
             update,
             context,
             referral_id,
             "return_reason",
             tr(
-                "Why are you returning {ref} to the police? Type a short reason; the officer is "
-                "told at once.",
+                "Returning {ref} to the police. Reason: {reason}.",
                 ref=referral.ref,
+                reason=tr(labels.RETURN_REASON[chosen]),
             )
             + "\n"
+            + tr("Now type a short line the officer can act on; they are told at once.")
+            + "\n"
             + tr("A returned case cannot be reopened."),
-            {},
+            {"why": chosen.value},
         )
     elif action == "h":
         await _choose_colleague(update, context, referral)
@@ -277,6 +293,28 @@ async def on_case_tap(update: Update, context: BotContext) -> None:
     else:  # "b": back to the card
         await query.answer()
         await _show_card(update, context, referral)
+
+
+def _return_reasons(tr: Translator, referral: Referral) -> tuple[str, InlineKeyboardMarkup]:
+    """The card asking why the case goes back: one button per reason, and Back. The
+    warning stands here already, before anything is typed."""
+    rows = [
+        [InlineKeyboardButton(tr(label), callback_data=callbacks.case(referral.id, "rr", why))]
+        for why, label in labels.RETURN_REASON.items()
+    ]
+    rows.append(
+        [InlineKeyboardButton(tr("⬅ Back"), callback_data=callbacks.case(referral.id, "b"))]
+    )
+    text = (
+        tr(
+            "Why are you returning {ref} to the police? Choose a reason; then you type a "
+            "short line for the officer.",
+            ref=referral.ref,
+        )
+        + "\n"
+        + tr("A returned case cannot be reopened.")
+    )
+    return text, InlineKeyboardMarkup(rows)
 
 
 def followed_up_text(context: BotContext, referral: Referral, at: datetime) -> str:
@@ -332,7 +370,7 @@ async def _ask_debrief(update: Update, context: BotContext, referral_id: int) ->
 
 # Buttons of an open case only: on a closed or returned case's old card they are stale.
 WORKING_ONLY = frozenset(
-    {"x", "r", "o", "l", "lp", "t", "d", "h", "g", "lk", "kr", "kc", "ka", "ln"}
+    {"x", "r", "rr", "o", "l", "lp", "t", "d", "h", "g", "lk", "kr", "kc", "ka", "ln"}
     | {"ky", "kp", "kn", "kx"}  # the answers to "did the service happen?"
 )
 STAGE_VERBS = frozenset({"na", "nd", "nu", "pg", "rd", "rv", "lc", "ba", "ge", "gp", "gx", "rk"})

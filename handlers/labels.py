@@ -16,6 +16,7 @@ from bot.domain.referral import (
     Outcome,
     Questioning,
     Resource,
+    ReturnReason,
     Safety,
     Status,
     Urgency,
@@ -110,6 +111,14 @@ DECLINE = {
     DeclineReason.LACKS_SKILL: N_("Lacks the skill"),
     DeclineReason.CONFLICT: N_("Conflict of interest"),
     DeclineReason.OTHER: N_("Other reason"),
+}
+# Why a worker returns a case to the police (the buttons; the reports count them).
+RETURN_REASON = {
+    ReturnReason.POLICE_MATTER: N_("Needs police action (crime or danger)"),
+    ReturnReason.NOT_SOCIAL_WORK: N_("Not a matter for social work"),
+    ReturnReason.OUTSIDE_AREA: N_("Outside our area or service"),
+    ReturnReason.WRONG_DETAILS: N_("Details wrong or incomplete"),
+    ReturnReason.OTHER: N_("Other reason"),
 }
 OUTCOME = {
     Outcome.RESOLVED: N_("Resolved"),

@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 from bot.config import Config
 from bot.domain.care import critical
 from bot.domain.case_work import CaseWork
-from bot.domain.referral import PoliceAnswer, Referral, Resource, Status
+from bot.domain.referral import PoliceAnswer, Referral, Resource, ReturnReason, Status
 from bot.domain.rota import Change
 from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask
@@ -712,12 +712,23 @@ def _consent_declined(tr: Translator, config: Config, facts: Facts) -> str:
 
 
 def _returned(tr: Translator, config: Config, facts: Facts) -> str:
+    """Who, the reason's button in the officer's own words, then the worker's line
+    (masked). A notice written before the buttons existed has only the line."""
     values = facts.notice.values
-    body = tr(
-        "Returned to police by {worker}. Reason: {reason}",
-        worker=values.get("worker", ""),
-        reason=mask(values.get("reason", "")),
-    )
+    why = values.get("why", "")
+    if why in ReturnReason.__members__.values():
+        body = tr(
+            "Returned to police by {worker}. Reason: {why} — {reason}",
+            worker=values.get("worker", ""),
+            why=tr(labels.RETURN_REASON[ReturnReason(why)]),
+            reason=mask(values.get("reason", "")),
+        )
+    else:
+        body = tr(
+            "Returned to police by {worker}. Reason: {reason}",
+            worker=values.get("worker", ""),
+            reason=mask(values.get("reason", "")),
+        )
     # Not reopened from the bot: a new referral starts clean and the return's reason
     # stays on record.
     return body + "\n" + tr("If social work is needed again, file a new referral (/new).")

@@ -17,6 +17,7 @@ from bot.domain.referral import (
     Questioning,
     Referral,
     Resource,
+    ReturnReason,
     Safety,
     Status,
     Urgency,
@@ -109,6 +110,7 @@ def _referral(conn: Conn, row: Row) -> Referral:
         guardian=Guardian(row["guardian"]) if row["guardian"] else None,
         questioning_ended_at=_time(row["questioning_ended_at"]),
         incident_number=_opened(conn, row, "incident_number"),
+        return_reason=ReturnReason(row["return_reason"]) if row["return_reason"] else None,
     )
 
 
@@ -243,6 +245,7 @@ async def move(
         "resource_name",
         "closing_note",
         "consent",
+        "return_reason",
     }
     unknown = set(values) - allowed
     if unknown:

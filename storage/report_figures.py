@@ -191,6 +191,18 @@ async def ends(conn: Conn, scope: Scope) -> list[tuple[str, str, int]]:
     )
 
 
+async def returns_by_reason(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
+    """(reason id or '' for a case returned before reasons were kept, referrals) of the
+    referrals returned to the police: the button the worker chose, never their line."""
+    where, params = scope.where()
+    return await _rows(
+        conn,
+        "SELECT COALESCE(r.return_reason, ''), COUNT(*) FROM referrals r"  # noqa: S608
+        f" WHERE {where} AND r.status = 'returned' GROUP BY r.return_reason",
+        params,
+    )
+
+
 async def linkages(conn: Conn, scope: Scope) -> list[tuple[str, str, int]]:
     """(resource kind, follow-up answer or '' while none, linkages); never the name."""
     where, params = scope.where()

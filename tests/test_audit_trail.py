@@ -150,6 +150,7 @@ async def test_the_trail_words_every_kind_of_refused_tap(config_path: Path) -> N
             f"c:{rid}:ag",
             f"c:{rid}:dn",
             f"c:{rid}:q",
+            f"c:{rid}:rr:outside_area",
         ):
             answer = await zhou.tap_data(data, message_id=zhou.last.message_id)
             assert answer.text == "This case is not yours."
@@ -170,6 +171,7 @@ async def test_the_trail_words_every_kind_of_refused_tap(config_path: Path) -> N
             f"{not_hers}: Consent at first contact: agrees",
             f"{not_hers}: Consent at first contact: declines",
             f"{not_hers}: Questioning ended",
+            f"{not_hers}: Return to police · Outside our area or service",
         ]
         assert ("Coord Min", "Refused on a coordinator's card: Assign anyway → Zhou Min") in trail
         card = "(officer's card at the scene)"
@@ -188,7 +190,7 @@ async def test_the_trail_words_every_kind_of_refused_tap(config_path: Path) -> N
             for who, what in _trail(admin.last.plain)
             if who in ("Zhou Min", "Officer Zhang", "Coord Min")
         ]
-        assert len(tapped) == 11
+        assert len(tapped) == 12
         assert "操作被拒：不是本人的個案：移交給… → " in tapped  # in her words, no English
         assert not any(re.search("[A-Za-z]", what) for what in tapped), tapped
 

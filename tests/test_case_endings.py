@@ -100,10 +100,12 @@ async def test_a_returned_case_is_not_reopened_and_the_officer_is_told_to_file_a
         assert returning is not None and returning.callback_data is not None
         reopen = returning.callback_data.removesuffix(":r") + ":u"  # the closed card's button
         await li.tap("Return to police")
+        await li.tap("Needs police action (crime or danger)")
         assert li.last.plain.endswith("A returned case cannot be reopened.")
         await li.send("Threats of violence: this needs the police first.")
         assert s.officer.last.plain.endswith(
-            "Reason: Threats of violence: this needs the police first.\n"
+            "Reason: Needs police action (crime or danger) — "
+            "Threats of violence: this needs the police first.\n"
             "If social work is needed again, file a new referral (/new)."
         )
         assert li.last.buttons == []  # no Reopen, unlike a closed case

@@ -314,7 +314,8 @@ async def test_no_button_tapped_in_a_group_is_acted_on(config_path: Path) -> Non
         held = await file(w, draft("domestic_violence"))
         await li.tap("✅ Accept")
         show, step = _data(li.last, "🔒 Show details"), _data(li.last, "✔ First contact made")
-        await li.tap("Return to police")  # a question with a Cancel button
+        await li.tap("Return to police")
+        await li.tap("Not a matter for social work")  # a question with a Cancel button
         question = li.last
         offered = await file(w, draft("elderly"))
         offer_card = li.last

@@ -244,6 +244,7 @@ async def test_the_officer_reads_the_closing_note_and_return_reason_masked(
         second = await file(w, draft("neighbour_dispute"))
         await li.tap("✅ Accept")
         await li.tap("Return to police")
+        await li.tap("Details wrong or incomplete")
         await li.send("身份证：１１０１０５１９４９１２３１００２Ｘ，车牌沪A 12345，住88号")
         reason = officer.last.plain
         assert second.ref in reason

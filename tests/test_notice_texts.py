@@ -116,6 +116,14 @@ OFFICER_STEPS: list[tuple[NoticeKind, dict[str, str], str, str]] = [
         "如仍需社工介入，请重新提交转介（/new）。",
     ),
     (
+        NoticeKind.RETURNED,
+        {**WORKER, "why": "outside_area", "reason": "Lives in Minhang."},
+        "Returned to police by Li Na. Reason: Outside our area or service — Lives in Minhang.\n"
+        "If social work is needed again, file a new referral (/new).",
+        "Li Na已将此转介退回派出所。原因：超出本机构服务区域或服务范围——Lives in Minhang.\n"
+        "如仍需社工介入，请重新提交转介（/new）。",
+    ),
+    (
         NoticeKind.ESCALATED,
         {"level": "2"},
         "Nobody has accepted yet: the coordinator on duty has been alerted.",

@@ -158,6 +158,7 @@ async def test_a_notice_waiting_for_a_retry_does_not_hold_back_the_next_one(
             w.telegram.fail_next("sendMessage", status=502, description="Bad Gateway")
         await li.tap("✔ First contact made")  # retried in a minute
         await li.tap("Return to police")
+        await li.tap("Needs police action (crime or danger)")
         await li.send("Needs police protection tonight.")
         # The return is news the officer needs now: it does not wait behind the retry.
         assert "Returned to police by Li Na" in s.officer.last.plain

@@ -107,6 +107,7 @@ async def test_canaries_appear_nowhere_but_the_reveals(
                 await w.settle()
             await chen.tap("🙋 Take it myself")
             await chen.tap("Return to police")
+            await chen.tap("Needs police action (crime or danger)")
             await chen.send(f"{CANARY_TEXT}: threats made, ID {CANARY_ID}")
 
             # 3. The officer and the coordinator look things up; a handler crashes on input.

@@ -120,7 +120,9 @@ async def test_an_old_cancel_button_cancels_nothing_newer(config_path: Path) -> 
         await li.send("/mine")
         case_cards = [m for m in li.bot_messages if m.button("Return to police")][-2:]
         await li.tap("Return to police", message=case_cards[0])  # the card becomes a question
+        await li.tap("Other reason", message=case_cards[0])
         await li.tap("Return to police", message=case_cards[1])
+        await li.tap("Other reason", message=case_cards[1])
         stale = await li.tap("Cancel", message=case_cards[0])
         assert stale.text == "This button is no longer active."
         await li.send("Needs police: threats were made.")

@@ -229,10 +229,12 @@ async def test_return_to_police_alerts_the_officer_at_once(config_path: Path) ->
         li = s.workers["Li Na"]
         await li.tap("✅ Accept")
         await li.tap("Return to police")
+        await li.tap("Needs police action (crime or danger)")
         await li.send("He has a knife; son (13912345678), ID 11010519491231002X.")
         # At once, and with the identifiers typed into the reason masked for the officer.
         assert s.officer.last.plain.splitlines()[1] == (
-            "Returned to police by Li Na. Reason: He has a knife; "
+            "Returned to police by Li Na. Reason: Needs police action (crime or danger) — "
+            "He has a knife; "
             "son (*******5678), ID 110105********002X."
         )
 

@@ -83,6 +83,7 @@ async def test_the_database_file_holds_no_canary(config_path: Path) -> None:
         details = next(t for t in li.texts if t.startswith("🔒"))
         assert CANARY_NAME in details and CANARY_PHONE in details  # the assignee can read it
         await li.tap("Return to police")
+        await li.tap("Other reason")
         await li.send(f"Call her on {CANARY_PHONE}, {CANARY_PLACE}")
         raw = _raw_bytes(config_path)
     for canary in (CANARY_NAME, CANARY_PHONE, CANARY_PLACE, "CanarySummary", CANARY_INCIDENT):

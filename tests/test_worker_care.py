@@ -61,6 +61,7 @@ async def test_a_returned_critical_case_prompts_the_workers_own_coordinator_on_d
         await file(w, draft("family_dispute", safety={Safety.CHILD_AT_RISK}, urgency=None))
         await li.tap("✅ Accept")
         await li.tap("Return to police")
+        await li.tap("Needs police action (crime or danger)")
         await li.send("Police need to lead on this.")
         await w.settle()
         assert any(OFFER_DEBRIEF in t and "Child at risk" in t for t in chen.texts)

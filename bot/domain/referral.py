@@ -128,6 +128,17 @@ class DeclineReason(StrEnum):
     OTHER = "other"
 
 
+class ReturnReason(StrEnum):
+    """Why a worker hands a case back to the police: the button they tap (the reports
+    count these); the officer also gets the worker's own typed line."""
+
+    POLICE_MATTER = "police_matter"  # needs police action: a crime or danger
+    NOT_SOCIAL_WORK = "not_social_work"
+    OUTSIDE_AREA = "outside_area"  # outside the team's area or service
+    WRONG_DETAILS = "wrong_details"  # details wrong or incomplete
+    OTHER = "other"
+
+
 class Outcome(StrEnum):
     RESOLVED = "resolved"
     LINKED = "linked"  # linked to a resource
@@ -288,6 +299,8 @@ class Referral:
     # when the current holder got it (accepted, confirmed, or took it over): the
     # holder's clocks (arrival, first contact) run from here
     holder_since: datetime | None = None
+    # why it went back to the police (None: not returned, or returned before the code)
+    return_reason: ReturnReason | None = None
 
     @property
     def is_open(self) -> bool:

@@ -50,6 +50,10 @@ LINKAGE_ANSWER = {
     "waiting": N_("Not followed up yet"),
 }
 STATUS = {str(k): v for k, v in words.STATUS.items()}
+RETURN_REASON = {
+    **{str(k): v for k, v in words.RETURN_REASON.items()},
+    "unknown": N_("Not recorded (returned before reasons were kept)"),
+}
 
 
 def report_labels(config: Config, language: str) -> Labels:
@@ -62,6 +66,7 @@ def report_labels(config: Config, language: str) -> Labels:
         "outcome": {str(k): v for k, v in words.OUTCOME.items()},
         "resource": {str(k): v for k, v in words.RESOURCE.items()},
         "status": STATUS,
+        "return_reason": RETURN_REASON,
         "when": WHEN,
         "level": LEVEL,
         "assignment": ASSIGNMENT,
@@ -107,5 +112,6 @@ KINDS: dict[str, tuple[str, ...]] = {
     "unanswered_at_night_end": ("urgency",),
     "closed_by_outcome": ("outcome",),
     "returned_withdrawn": ("status",),
+    "returned_by_reason": ("return_reason",),
     "linkages": ("resource", "linkage"),
 }

@@ -106,6 +106,7 @@ TAPS: dict[str, tuple[str, dict[str, str]]] = {
             "s": "show_details",
             "x": "close",
             "r": "return_to_police",
+            "rr": "return_to_police",  # …with this reason
             "u": "reopen",
             "b": "back",
             "w": "on_way",

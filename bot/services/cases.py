@@ -15,6 +15,7 @@ from bot.domain.referral import (
     Outcome,
     Referral,
     Resource,
+    ReturnReason,
     Status,
     can_reopen,
 )
@@ -207,9 +208,17 @@ async def close(
 
 
 async def return_to_police(
-    services: Services, person: Person, referral_id: int, reason: str
+    services: Services,
+    person: Person,
+    referral_id: int,
+    reason: str,
+    *,
+    why: ReturnReason | None,
 ) -> Changed:
-    """Hand the case back to the police at once, with the worker's reason."""
+    """Hand the case back to the police at once: ``why`` is the reason's button, kept
+    on the referral for the reports (None only for a question asked before the buttons
+    existed); ``reason`` the worker's typed line for the officer, kept sealed in the
+    history as before. The officer reads both."""
     now = services.clock.now()
     async with services.db.write() as tx:
         referral = await _mine(tx, person, referral_id)
@@ -224,9 +233,15 @@ async def return_to_police(
             actor_id=person.id,
             reason=reason,
             assignee_id=person.id,
+            columns={"return_reason": why.value if why else None},
         )
         told = await _tell_officer(
-            tx, referral, NoticeKind.RETURNED, worker=person.display_name, reason=reason
+            tx,
+            referral,
+            NoticeKind.RETURNED,
+            worker=person.display_name,
+            reason=reason,
+            **({"why": why.value} if why else {}),
         )
         debrief = await care.debrief_prompts(tx, services, referral, person, now)
         sent = await outbox.enqueue(tx, services, [told, *debrief])

@@ -18,7 +18,7 @@ from datetime import date
 from bot.domain import figures as fig
 from bot.domain.care import night_counts
 from bot.domain.escalation import Level
-from bot.domain.referral import DeclineReason, Urgency
+from bot.domain.referral import DeclineReason, ReturnReason, Urgency
 from bot.domain.report import Cell, Report, Table
 from bot.i18n import N_
 from bot.services import Services
@@ -26,6 +26,7 @@ from storage import report_figures as q
 
 DAY, NIGHT = "day", "night"
 WAITING = "waiting"  # a linkage whose follow-up question is not answered yet
+UNKNOWN = "unknown"  # a return from before the reasons' buttons (no reason kept)
 
 
 async def figures(
@@ -203,6 +204,19 @@ async def figures(
             N_("Returned to the police and withdrawn"),
             (N_("Status"), N_("Referrals")),
             (("returned", otherwise["returned"]), ("withdrawn", otherwise["withdrawn"])),
+        )
+    )
+    returned = dict(await q.returns_by_reason(conn, scope))
+    tables.append(
+        Table(
+            "returned_by_reason",
+            N_("Returned to the police by reason"),
+            (N_("Reason"), N_("Referrals")),
+            (
+                *((r.value, returned.get(r.value, 0)) for r in ReturnReason),
+                (UNKNOWN, returned.get("", 0)),  # returned before reasons were kept
+            ),
+            chart="bar",
         )
     )
     tables.append(
