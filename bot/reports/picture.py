@@ -11,6 +11,7 @@ the same function to say so before anyone asks for a report.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 
 from matplotlib import font_manager, rc_context
@@ -45,6 +46,9 @@ CJK_FAMILIES: Sequence[str] = (
 )
 CHARTS = 2  # at most this many charts under the headline
 FALLBACK_FAMILY = "DejaVu Sans"  # ships with matplotlib
+# One picture at a time: rc_context changes matplotlib's process-wide settings, and the
+# bot draws in worker threads (two coordinators asking at once would mix their fonts).
+_DRAWING = threading.Lock()
 
 
 def cjk_font() -> str | None:
@@ -78,7 +82,7 @@ def draw_png(
     families = [font, FALLBACK_FAMILY] if font else [FALLBACK_FAMILY]
     tr = Translator(drawn)
     charted = [table for table in report.tables if table.chart and _plottable(table)][:CHARTS]
-    with rc_context({"font.family": "sans-serif", "font.sans-serif": families}):
+    with _DRAWING, rc_context({"font.family": "sans-serif", "font.sans-serif": families}):
         figure = Figure(figsize=(8, 3 + 3.5 * len(charted)), dpi=100, layout="constrained")
         FigureCanvasAgg(figure)
         grid = figure.add_gridspec(1 + len(charted), 1, height_ratios=[1.2] + [3] * len(charted))
