@@ -24,7 +24,6 @@ from typing import Any
 
 from bot.domain.figures import Slot
 from storage.db import Conn, fetch_all
-from storage.referrals import TAKINGS
 from storage.timefmt import from_db, to_db
 
 
@@ -177,6 +176,85 @@ async def unanswered_at_night_end(conn: Conn, scope: Scope, now: datetime) -> li
     )
 
 
+# The first contact: the first move to "contacted", or, for a person who declined at
+# first contact (the case closes there as a consultation), that close. Not
+# referrals.contacted_at, which a second holder's contact overwrites.
+_FIRST_CONTACT = (
+    "(SELECT MIN(c.at) FROM referral_events c WHERE c.referral_id = r.id"
+    " AND (c.to_status = 'contacted' OR (c.from_status = 'accepted' AND c.to_status = 'closed'"
+    " AND r.consent = 'declined' AND r.consultation = 0)))"
+)
+
+
+async def first_contact(conn: Conn, scope: Scope) -> list[tuple[str, float | None, int]]:
+    """(urgency, minutes from the first acceptance to the first contact to 0.1 or None
+    while there was none, referrals) of the referrals accepted: a histogram the caller
+    holds against the reminders' targets."""
+    where, params = scope.where()
+    return await _rows(
+        conn,
+        f"WITH firsts AS (SELECT r.urgency AS urgency, {_FIRST_ACCEPTED} AS accepted,"  # noqa: S608
+        f" {_FIRST_CONTACT} AS contacted FROM referrals r WHERE {where})"
+        " SELECT urgency, ROUND((julianday(contacted) - julianday(accepted)) * 1440, 1),"
+        " COUNT(*) FROM firsts WHERE accepted IS NOT NULL GROUP BY 1, 2",
+        params,
+    )
+
+
+async def arrival(
+    conn: Conn, scope: Scope
+) -> list[tuple[int, str, float | None, float | None, int]]:
+    """(appropriate adult 1 or on scene 0, urgency, minutes from the first acceptance to
+    "Arrived" to 0.1 or None, minutes from the first acceptance to the planned start of
+    the questioning when that is later (the appropriate adult's target then) or None,
+    referrals) of the referrals a worker was asked to attend in person (a co-response,
+    a worker at the scene, an appropriate adult), accepted or not."""
+    where, params = scope.where()
+    return await _rows(
+        conn,
+        "WITH asked AS (SELECT r.appropriate_adult_now AS adult, r.urgency AS urgency,"  # noqa: S608
+        f" {_FIRST_ACCEPTED} AS accepted, r.arrived_at AS arrived,"
+        " r.questioning_at AS planned FROM referrals r"
+        f" WHERE {where} AND (r.co_response = 1 OR r.at_scene = 1"
+        " OR r.appropriate_adult_now = 1))"
+        " SELECT adult, urgency, ROUND((julianday(arrived) - julianday(accepted)) * 1440, 1),"
+        " CASE WHEN adult = 1 AND planned > accepted"
+        " THEN ROUND((julianday(planned) - julianday(accepted)) * 1440, 1) END,"
+        " COUNT(*) FROM asked GROUP BY 1, 2, 3, 4",
+        params,
+    )
+
+
+async def held(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
+    """(notice kind, referrals): the referrals the officer was told wait for the team's
+    service hours ('held': routine, outside hours) or that a coordinator held
+    ('held_by_coordinator'), each counted once however often it was held. The notices
+    are the record: the referral's ``held`` column clears when the morning comes."""
+    where, params = scope.where()
+    return await _rows(
+        conn,
+        "SELECT o.kind, COUNT(DISTINCT o.referral_id) FROM outbox o"  # noqa: S608
+        f" JOIN referrals r ON r.id = o.referral_id WHERE {where}"
+        " AND o.kind IN ('held', 'held_by_coordinator') GROUP BY o.kind",
+        params,
+    )
+
+
+async def consultations(conn: Conn, scope: Scope) -> tuple[int, int]:
+    """(referrals filed as consultations, referrals whose person declined at first
+    contact): consent declined at filing makes ``consultation`` 1; declined at first
+    contact, ``consent`` becomes 'declined' on a referral that was not one."""
+    where, params = scope.where()
+    rows = await _rows(
+        conn,
+        "SELECT COALESCE(SUM(r.consultation = 1), 0),"  # noqa: S608
+        " COALESCE(SUM(r.consultation = 0 AND r.consent = 'declined'), 0)"
+        f" FROM referrals r WHERE {where}",
+        params,
+    )
+    return int(rows[0][0]), int(rows[0][1])
+
+
 async def ends(conn: Conn, scope: Scope) -> list[tuple[str, str, int]]:
     """(status, outcome id or '', referrals) of the referrals that are closed, returned
     to the police or withdrawn. Why a case was returned is the worker's own words
@@ -215,16 +293,32 @@ async def display_names(conn: Conn, person_ids: Sequence[int]) -> dict[int, str]
     return {row["id"]: row["display_name"] for row in rows}
 
 
+# storage/referrals.TAKINGS without reading the events' reason (sealed): an acceptance
+# event with an offer accepted at the same moment is that offer's (the worker's own, or
+# a coordinator's assignment the worker confirmed, whose event names the coordinator),
+# counted by the offer row; one without is a coordinator's "Take it myself".
+_TAKINGS = (
+    "SELECT person_id AS who, referral_id, responded_at AS at FROM offers"
+    " WHERE state = 'accepted' AND responded_at >= ?"
+    " UNION ALL SELECT e.actor_id, e.referral_id, e.at FROM referral_events e"
+    " WHERE e.to_status = 'accepted' AND e.actor_id IS NOT NULL AND e.at >= ?"
+    " AND NOT EXISTS (SELECT 1 FROM offers a WHERE a.referral_id = e.referral_id"
+    " AND a.state = 'accepted' AND a.responded_at = e.at)"
+    " UNION ALL SELECT to_id, referral_id, responded_at FROM case_handovers"
+    " WHERE state = 'taken' AND responded_at >= ?"
+)
+
+
 async def takings(
     conn: Conn, first: datetime, last: datetime, stations: tuple[str, ...]
 ) -> list[tuple[int, int, datetime]]:
     """(person id, referral id, when) of each moment in [first, last) someone became
     responsible for a case at ``stations`` (empty: all): what
-    storage/referrals.takings_since reads, bounded for a period and a set of stations,
-    for bot/domain/care.night_counts."""
+    storage/referrals.takings_since reads (see _TAKINGS), bounded for a period and a
+    set of stations, for bot/domain/care.night_counts."""
     since = to_db(first)
     sql = (
-        f"SELECT t.who, t.referral_id, t.at FROM ({TAKINGS}) t"  # noqa: S608
+        f"SELECT t.who, t.referral_id, t.at FROM ({_TAKINGS}) t"  # noqa: S608
         " JOIN referrals r ON r.id = t.referral_id WHERE t.at < ?"
     )
     params: list[Any] = [since, since, since, to_db(last)]
