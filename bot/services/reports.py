@@ -16,7 +16,6 @@ from collections import defaultdict
 from datetime import date
 
 from bot.domain import figures as fig
-from bot.domain.care import night_counts
 from bot.domain.escalation import Level
 from bot.domain.referral import DeclineReason, Urgency
 from bot.domain.report import Cell, Report, Table
@@ -70,6 +69,7 @@ async def _figures(
     first, last = fig.bounds(start, end, zone)
     scope = q.Scope(first, last, stations, step, fig.slots(start, end, zone, starts, ends, step))
     now = services.clock.now()
+    await q.prepare(conn, scope)
 
     tables: list[Table] = []
     category_station = await q.by_category_station(conn, scope)
@@ -263,7 +263,7 @@ async def _figures(
     )
 
     if per_worker:
-        tables.append(await _per_worker(services, conn, scope))
+        tables.append(await _per_worker(services, conn, scope, start, end))
 
     total = sum(urgencies.values())
     all_minutes = [c for counts in histograms.values() for c in counts]
@@ -277,25 +277,30 @@ async def _figures(
     return Report(start, end, stations or ("*",), tuple(tables), headline)
 
 
-async def _per_worker(services: Services, conn: Conn, scope: q.Scope) -> Table:
+async def _per_worker(
+    services: Services, conn: Conn, scope: q.Scope, start: date, end: date
+) -> Table:
     """Cases taken and night call-outs per worker (the fairness of night duty), counted
-    as the care service counts them: each (worker, case, night) once, with the
-    ``[care]`` night. The first cell is the worker's name: coordinators only."""
+    as the care service counts them (bot/domain/care.night_counts): each (worker, case,
+    night) once, with the ``[care]`` night, whose buckets are labelled here. The first
+    cell is the worker's name: coordinators only."""
     care = services.config.care
     coordination = services.config.coordination
-    taken = await q.takings(conn, scope.first, scope.last, scope.stations)
-    cases: dict[int, set[int]] = defaultdict(set)
-    for who, referral_id, _ in taken:
-        cases[who].add(referral_id)
-    nights = night_counts(
-        taken,
-        services.config.zone,
-        coordination.clock_time(care.night_starts),
-        coordination.clock_time(care.night_ends),
+    zone = services.config.zone
+    starts = coordination.clock_time(care.night_starts)
+    ends = coordination.clock_time(care.night_ends)
+    step = fig.step_minutes(start, end, zone, starts, ends)
+    care_scope = q.Scope(
+        scope.first,
+        scope.last,
+        scope.stations,
+        step,
+        fig.slots(start, end, zone, starts, ends, step),
     )
-    names = await q.display_names(conn, sorted(cases))
+    counted = await q.per_worker(conn, care_scope)
+    names = await q.display_names(conn, sorted(who for who, _, _ in counted))
     rows = sorted(
-        ((names.get(who, str(who)), len(ids), nights.get(who, 0)) for who, ids in cases.items()),
+        ((names.get(who, str(who)), cases, nights) for who, cases, nights in counted),
         key=lambda row: (-row[1], row[0]),
     )
     return Table(
