@@ -68,6 +68,8 @@ CHECKPOINT_EVERY = 250
 # busy_timeout did this on aiosqlite's thread; on the loop's thread it would block the bot).
 LOCK_WAIT = 5.0
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+# How much of the database file the report's connection maps into memory (bytes).
+REPORT_MMAP = 1 << 30
 # Prepared statements kept per connection (Python's default is 128, about as many as
 # the bot has distinct statements): one pushed out and prepared again costs several
 # times its run (measured on the guard's person-and-roles join: 33 µs instead of 4).
@@ -126,11 +128,16 @@ class _Connection(aiosqlite.Connection):
             self.on_loop = True
 
 
-async def _connect(path: Path) -> _Connection:
+async def _connect(path: Path, *, read_only: bool = False) -> _Connection:
     def connector() -> sqlite3.Connection:
         # Opened on aiosqlite's thread, used on the loop's (never both at once).
+        target = f"{path.resolve().as_uri()}?mode=ro" if read_only else path
         return sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, cached_statements=STATEMENTS_KEPT
+            target,
+            isolation_level=None,
+            check_same_thread=False,
+            cached_statements=STATEMENTS_KEPT,
+            uri=read_only,
         )
 
     conn = _Connection(connector, 64)
@@ -309,6 +316,28 @@ class Database:
         reader connection: WAL lets it read what was committed, beside the write."""
         busy = self._lock.locked() or self._writer.in_transaction
         return self._reader if busy else self._writer
+
+    @asynccontextmanager
+    async def report_reader(self) -> AsyncIterator[Conn]:
+        """A read-only connection of its own, for the accountability report's long
+        queries (a year's report reads for over a second): on :attr:`reader` every other
+        read of the bot would wait behind it, and on the loop's thread so would the
+        whole bot. This one is opened read-only (``mode=ro``: it cannot write even by
+        mistake), runs on aiosqlite's own thread and is closed when the report is done.
+        WAL lets it read what was committed, beside the bot's writes. No sealer: the
+        report reads no sealed column (storage/report_figures.py)."""
+        conn = await _connect(self.path, read_only=True)
+        conn.on_loop = False
+        # On its own thread, a wait for a lock blocks nobody else (see _Connection).
+        await conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT * 1000)}")
+        # A report reads much of the file once, in no particular order: mapped, a page
+        # is a memory read rather than a read call (it is closed when the report is).
+        await conn.execute(f"PRAGMA mmap_size = {REPORT_MMAP}")
+        await conn.execute("PRAGMA temp_store = MEMORY")
+        try:
+            yield conn
+        finally:
+            await conn.close()
 
     async def schema_version(self) -> int:
         return await schema_version(self._reader)

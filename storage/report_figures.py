@@ -11,6 +11,12 @@ hour, weekday and night (bot/domain/figures.py) and passes them as one JSON
 parameter; a referral joins its bucket by equality (SQLite indexes the bucket list
 by itself: the CROSS JOINs keep the referrals outside, so the buckets are the side
 looked up), so no referral is loaded to convert its time.
+
+One pass first (:func:`prepare`): each referral of the scope with its bucket's labels
+and the moments its history says (first acceptance, first contact, withdrawal) goes
+into a temporary table of the report's own connection, and the figures are grouped
+from it. Reading the history once per referral rather than once per figure is what
+keeps a year of a busy district under two seconds (bench/reports.py).
 """
 
 from __future__ import annotations
@@ -24,8 +30,7 @@ from typing import Any
 
 from bot.domain.figures import Slot
 from storage.db import Conn, fetch_all
-from storage.referrals import TAKINGS
-from storage.timefmt import from_db, to_db
+from storage.timefmt import to_db
 
 
 @dataclass(frozen=True)
@@ -73,12 +78,45 @@ _SLOTS = (
     " json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')"
     " FROM json_each(?))"
 )
-# The first acceptance: referrals.accepted_at is overwritten when a returned or
-# handed-back case is accepted again; the history keeps the first.
-_FIRST_ACCEPTED = (
-    "(SELECT e.at FROM referral_events e WHERE e.referral_id = r.id"
-    " AND e.to_status = 'accepted' ORDER BY e.id LIMIT 1)"
-)
+# The per-referral facts the figures are grouped from (see prepare).
+FACTS = "temp.report_facts"
+# The [care] night's buckets, for the per-worker table (see per_worker).
+NIGHTS = "temp.report_care_nights"
+
+
+async def prepare(conn: Conn, scope: Scope) -> None:
+    """Fill :data:`FACTS` with the referrals of ``scope``: their own columns the figures
+    use, their bucket's local labels, and from their history the first acceptance (not
+    referrals.accepted_at, which a re-acceptance after a hand-back or a return
+    overwrites), the first contact (the first move to "contacted", or, for a person
+    who declined at first contact, that close; not referrals.contacted_at, which a
+    second holder's contact overwrites) and the withdrawal. On the report's own
+    connection (a temporary table is its alone), before any figure below."""
+    where, params = scope.where()
+    await conn.execute(f"DROP TABLE IF EXISTS {FACTS}")
+    await conn.execute(
+        f"CREATE TABLE {FACTS} (id INTEGER PRIMARY KEY, station_id TEXT, category TEXT,"
+        " urgency TEXT, level INTEGER, status TEXT, outcome TEXT, consultation INTEGER,"
+        " consent TEXT, adult INTEGER, attended INTEGER, arrived_at TEXT,"
+        " questioning_at TEXT, created_at TEXT, hour TEXT, weekday TEXT, night INTEGER,"
+        " night_end TEXT, accepted TEXT, contacted TEXT, withdrawn TEXT)"
+    )
+    await conn.execute(
+        f"WITH {_SLOTS} INSERT INTO {FACTS} SELECT r.id, r.station_id, r.category,"  # noqa: S608
+        " r.urgency, r.level, r.status, r.outcome, r.consultation, r.consent,"
+        " r.appropriate_adult_now, (r.co_response = 1 OR r.at_scene = 1"
+        " OR r.appropriate_adult_now = 1), r.arrived_at, r.questioning_at, r.created_at,"
+        " s.hour, s.weekday, s.night, s.night_end,"
+        " MIN(CASE WHEN e.to_status = 'accepted' THEN e.at END),"
+        " MIN(CASE WHEN e.to_status = 'contacted' OR (e.from_status = 'accepted'"
+        " AND e.to_status = 'closed' AND r.consent = 'declined' AND r.consultation = 0)"
+        " THEN e.at END),"
+        " MIN(CASE WHEN e.to_status = 'withdrawn' THEN e.at END)"
+        f" FROM referrals r CROSS JOIN slots s ON s.bucket = {_BUCKET}"
+        " LEFT JOIN referral_events e ON e.referral_id = r.id"
+        f" WHERE {where} GROUP BY r.id",
+        [scope.slots_json, scope.step, scope.step, *params],
+    )
 
 
 async def _rows(conn: Conn, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -86,48 +124,41 @@ async def _rows(conn: Conn, sql: str, params: Sequence[Any]) -> list[tuple[Any, 
 
 
 async def by_category_station(conn: Conn, scope: Scope) -> list[tuple[str, str, int]]:
-    where, params = scope.where()
     return await _rows(
         conn,
-        f"SELECT category, station_id, COUNT(*) FROM referrals r WHERE {where}"  # noqa: S608
+        f"SELECT category, station_id, COUNT(*) FROM {FACTS}"  # noqa: S608
         " GROUP BY category, station_id ORDER BY category, station_id",
-        params,
+        (),
     )
 
 
 async def by_urgency(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
-    where, params = scope.where()
     return await _rows(
         conn,
-        f"SELECT urgency, COUNT(*) FROM referrals r WHERE {where} GROUP BY urgency",  # noqa: S608
-        params,
+        f"SELECT urgency, COUNT(*) FROM {FACTS} GROUP BY urgency",  # noqa: S608
+        (),
     )
 
 
 async def by_time(conn: Conn, scope: Scope) -> list[tuple[str, str, int, int]]:
     """(local hour, local weekday, night 0/1, referrals)."""
-    where, params = scope.where()
     return await _rows(
         conn,
-        f"WITH {_SLOTS} SELECT s.hour, s.weekday, s.night, COUNT(*)"  # noqa: S608
-        f" FROM referrals r CROSS JOIN slots s ON s.bucket = {_BUCKET}"
-        f" WHERE {where} GROUP BY s.hour, s.weekday, s.night",
-        [scope.slots_json, scope.step, scope.step, *params],
+        f"SELECT hour, weekday, night, COUNT(*) FROM {FACTS}"  # noqa: S608
+        " GROUP BY hour, weekday, night",
+        (),
     )
 
 
 async def acceptance_minutes(conn: Conn, scope: Scope) -> list[tuple[str, int, float, int]]:
     """(urgency, night 0/1, minutes from filing to first acceptance to 0.1, referrals):
     a histogram the caller takes the median and percentiles of."""
-    where, params = scope.where()
     return await _rows(
         conn,
-        f"WITH {_SLOTS}, firsts AS (SELECT r.urgency AS urgency, s.night AS night,"  # noqa: S608
-        f" ROUND((julianday({_FIRST_ACCEPTED}) - julianday(r.created_at)) * 1440, 1) AS minutes"
-        f" FROM referrals r CROSS JOIN slots s ON s.bucket = {_BUCKET} WHERE {where})"
-        " SELECT urgency, night, minutes, COUNT(*) FROM firsts WHERE minutes IS NOT NULL"
+        "SELECT urgency, night, ROUND((julianday(accepted) - julianday(created_at))"  # noqa: S608
+        f" * 1440, 1) AS minutes, COUNT(*) FROM {FACTS} WHERE accepted IS NOT NULL"
         " GROUP BY urgency, night, minutes",
-        [scope.slots_json, scope.step, scope.step, *params],
+        (),
     )
 
 
@@ -136,12 +167,10 @@ async def answered_at_level(conn: Conn, scope: Scope) -> list[tuple[int, int]]:
     The level stops moving once a referral is accepted (storage/referrals.set_escalation
     moves only referrals on offer), so the level of an accepted referral is the level it
     was answered at."""
-    where, params = scope.where()
     return await _rows(
         conn,
-        f"SELECT r.level, COUNT(*) FROM referrals r WHERE {where}"  # noqa: S608
-        f" AND {_FIRST_ACCEPTED} IS NOT NULL GROUP BY r.level",
-        params,
+        f"SELECT level, COUNT(*) FROM {FACTS} WHERE accepted IS NOT NULL GROUP BY level",  # noqa: S608
+        (),
     )
 
 
@@ -163,31 +192,82 @@ async def unanswered_at_night_end(conn: Conn, scope: Scope, now: datetime) -> li
     """(urgency, referrals) filed at night, whose night is over by ``now``, that nobody
     had accepted when it ended (the gap this product exists to close); a referral the
     officer withdrew during the night is not counted."""
+    return await _rows(
+        conn,
+        f"SELECT urgency, COUNT(*) FROM {FACTS} WHERE night = 1 AND night_end <= ?"  # noqa: S608
+        " AND COALESCE(accepted > night_end, 1) AND COALESCE(withdrawn > night_end, 1)"
+        " GROUP BY urgency",
+        [to_db(now)],
+    )
+
+
+async def first_contact(conn: Conn, scope: Scope) -> list[tuple[str, float | None, int]]:
+    """(urgency, minutes from the first acceptance to the first contact to 0.1 or None
+    while there was none, referrals) of the referrals accepted: a histogram the caller
+    holds against the reminders' targets."""
+    return await _rows(
+        conn,
+        "SELECT urgency, ROUND((julianday(contacted) - julianday(accepted)) * 1440, 1),"  # noqa: S608
+        f" COUNT(*) FROM {FACTS} WHERE accepted IS NOT NULL GROUP BY 1, 2",
+        (),
+    )
+
+
+async def arrival(
+    conn: Conn, scope: Scope
+) -> list[tuple[int, str, float | None, float | None, int]]:
+    """(appropriate adult 1 or on scene 0, urgency, minutes from the first acceptance to
+    "Arrived" to 0.1 or None, minutes from the first acceptance to the planned start of
+    the questioning when that is later (the appropriate adult's target then) or None,
+    referrals) of the referrals a worker was asked to attend in person (a co-response,
+    a worker at the scene, an appropriate adult), accepted or not."""
+    return await _rows(
+        conn,
+        "SELECT adult, urgency, ROUND((julianday(arrived_at) - julianday(accepted))"  # noqa: S608
+        " * 1440, 1), CASE WHEN adult = 1 AND questioning_at > accepted"
+        " THEN ROUND((julianday(questioning_at) - julianday(accepted)) * 1440, 1) END,"
+        f" COUNT(*) FROM {FACTS} WHERE attended GROUP BY 1, 2, 3, 4",
+        (),
+    )
+
+
+async def held(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
+    """(notice kind, referrals): the referrals the officer was told wait for the team's
+    service hours ('held': routine, outside hours) or that a coordinator held
+    ('held_by_coordinator'), each counted once however often it was held. The notices
+    are the record: the referral's ``held`` column clears when the morning comes."""
     where, params = scope.where()
     return await _rows(
         conn,
-        f"WITH {_SLOTS} SELECT r.urgency, COUNT(*) FROM referrals r"  # noqa: S608
-        f" CROSS JOIN slots s ON s.bucket = {_BUCKET}"
-        f" WHERE {where} AND s.night = 1 AND s.night_end <= ?"
-        f" AND COALESCE({_FIRST_ACCEPTED} > s.night_end, 1)"
-        " AND NOT EXISTS (SELECT 1 FROM referral_events w WHERE w.referral_id = r.id"
-        " AND w.to_status = 'withdrawn' AND w.at <= s.night_end)"
-        " GROUP BY r.urgency",
-        [scope.slots_json, scope.step, scope.step, *params, to_db(now)],
+        "SELECT o.kind, COUNT(DISTINCT o.referral_id) FROM outbox o"  # noqa: S608
+        f" JOIN referrals r ON r.id = o.referral_id WHERE {where}"
+        " AND o.kind IN ('held', 'held_by_coordinator') GROUP BY o.kind",
+        params,
     )
+
+
+async def consultations(conn: Conn, scope: Scope) -> tuple[int, int]:
+    """(referrals filed as consultations, referrals whose person declined at first
+    contact): consent declined at filing makes ``consultation`` 1; declined at first
+    contact, ``consent`` becomes 'declined' on a referral that was not one."""
+    rows = await _rows(
+        conn,
+        "SELECT COALESCE(SUM(consultation = 1), 0),"  # noqa: S608
+        f" COALESCE(SUM(consultation = 0 AND consent = 'declined'), 0) FROM {FACTS}",
+        (),
+    )
+    return int(rows[0][0]), int(rows[0][1])
 
 
 async def ends(conn: Conn, scope: Scope) -> list[tuple[str, str, int]]:
     """(status, outcome id or '', referrals) of the referrals that are closed, returned
     to the police or withdrawn. Why a case was returned is the worker's own words
     (sealed), so returns are counted, not sorted by reason."""
-    where, params = scope.where()
     return await _rows(
         conn,
-        "SELECT r.status, COALESCE(r.outcome, ''), COUNT(*) FROM referrals r"  # noqa: S608
-        f" WHERE {where} AND r.status IN ('closed', 'returned', 'withdrawn')"
-        " GROUP BY r.status, r.outcome",
-        params,
+        f"SELECT status, COALESCE(outcome, ''), COUNT(*) FROM {FACTS}"  # noqa: S608
+        " WHERE status IN ('closed', 'returned', 'withdrawn') GROUP BY status, outcome",
+        (),
     )
 
 
@@ -227,21 +307,59 @@ async def display_names(conn: Conn, person_ids: Sequence[int]) -> dict[int, str]
     return {row["id"]: row["display_name"] for row in rows}
 
 
-async def takings(
-    conn: Conn, first: datetime, last: datetime, stations: tuple[str, ...]
-) -> list[tuple[int, int, datetime]]:
-    """(person id, referral id, when) of each moment in [first, last) someone became
-    responsible for a case at ``stations`` (empty: all): what
-    storage/referrals.takings_since reads, bounded for a period and a set of stations,
-    for bot/domain/care.night_counts."""
-    since = to_db(first)
-    sql = (
-        f"SELECT t.who, t.referral_id, t.at FROM ({TAKINGS}) t"  # noqa: S608
-        " JOIN referrals r ON r.id = t.referral_id WHERE t.at < ?"
+# storage/referrals.TAKINGS without reading the events' reason (sealed): an acceptance
+# event with an offer accepted at the same moment is that offer's (the worker's own, or
+# a coordinator's assignment the worker confirmed, whose event names the coordinator),
+# counted by the offer row; one without is a coordinator's "Take it myself".
+_TAKINGS = (
+    "SELECT person_id AS who, referral_id, responded_at AS at FROM offers"
+    " WHERE state = 'accepted' AND responded_at >= ?"
+    " UNION ALL SELECT e.actor_id, e.referral_id, e.at FROM referral_events e"
+    " LEFT JOIN (SELECT referral_id, responded_at FROM offers WHERE state = 'accepted') a"
+    " ON a.referral_id = e.referral_id AND a.responded_at = e.at"
+    " WHERE e.to_status = 'accepted' AND e.actor_id IS NOT NULL AND e.at >= ?"
+    " AND a.referral_id IS NULL"
+    " UNION ALL SELECT to_id, referral_id, responded_at FROM case_handovers"
+    " WHERE state = 'taken' AND responded_at >= ?"
+)
+
+
+async def per_worker(conn: Conn, scope: Scope) -> list[tuple[int, int, int]]:
+    """(person id, cases taken, night call-outs) of each person who became responsible
+    for a case at the scope's stations in [first, last) (see _TAKINGS). ``scope``'s
+    buckets are labelled with the ``[care]`` night (bot/services/reports.py), and a
+    call-out is counted as bot/domain/care.night_counts counts it: each (worker, case,
+    night) once, a night named by its end. Counted here rather than in Python: a
+    year's takings are some hundred thousand rows."""
+    since = to_db(scope.first)
+    stations = ""
+    if scope.stations:
+        stations = f" AND r.station_id IN ({', '.join('?' * len(scope.stations))})"
+    # The buckets as a keyed table: joined to a subquery's rows, SQLite would not index
+    # a CTE's and would compare every taking with every bucket.
+    await conn.execute(f"DROP TABLE IF EXISTS {NIGHTS}")
+    await conn.execute(f"CREATE TABLE {NIGHTS} (bucket TEXT PRIMARY KEY, night_end TEXT)")
+    await conn.execute(
+        f"INSERT INTO {NIGHTS} SELECT json_extract(value, '$[0]'), json_extract(value, '$[4]')"  # noqa: S608
+        " FROM json_each(?) WHERE json_extract(value, '$[3]') = 1",
+        [scope.slots_json],
     )
-    params: list[Any] = [since, since, since, to_db(last)]
-    if stations:
-        sql += f" AND r.station_id IN ({', '.join('?' * len(stations))})"
-        params.extend(stations)
-    rows = await fetch_all(conn, sql, params)
-    return [(row["who"], row["referral_id"], from_db(row["at"])) for row in rows]
+    bucket = _BUCKET.replace("r.created_at", "t.at")
+    return await _rows(
+        conn,
+        f"WITH taken AS (SELECT t.who AS who, t.referral_id AS referral_id,"  # noqa: S608
+        f" {bucket} AS bucket FROM ({_TAKINGS}) t JOIN referrals r ON r.id = t.referral_id"
+        f" WHERE t.at < ?{stations})"
+        " SELECT taken.who, COUNT(DISTINCT taken.referral_id), COUNT(DISTINCT"
+        f" taken.referral_id || ' ' || (SELECT n.night_end FROM {NIGHTS} n"
+        " WHERE n.bucket = taken.bucket)) FROM taken GROUP BY taken.who",
+        [
+            scope.step,
+            scope.step,
+            since,
+            since,
+            since,
+            to_db(scope.last),
+            *scope.stations,
+        ],
+    )

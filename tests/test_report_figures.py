@@ -7,7 +7,9 @@ The coordinators' night is 18:00–08:00, the care night (call-outs) 22:00–07:
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,8 +20,10 @@ from bot.config import Config
 from bot.domain.referral import Status
 from bot.domain.report import Report, Table, suppress
 from bot.services import Services, open_database, reports
-from storage import linkages, offers, people, referrals
+from storage import linkages, offers, outbox, people, referrals
+from storage.db import Conn, Database
 from storage.offers import OfferState
+from storage.sealing import SEALED
 from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_SUMMARY
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -42,7 +46,13 @@ class Seed:
             )
 
     async def file(
-        self, at: datetime, category: str, urgency: str, station: str, officer: int
+        self,
+        at: datetime,
+        category: str,
+        urgency: str,
+        station: str,
+        officer: int,
+        **columns: object,
     ) -> int:
         self.count += 1
         async with self.services.db.write() as tx:
@@ -59,6 +69,8 @@ class Seed:
                 person_phone=CANARY_PHONE,
                 place=CANARY_PLACE,
                 summary=CANARY_SUMMARY,
+                consent_note="Canary note",
+                **columns,
             )
 
     async def escalate(self, rid: int, level: int, at: datetime) -> None:
@@ -112,8 +124,29 @@ class Seed:
                 to_status=to_status,
                 now=at,
                 actor_id=actor,
-                reason="Canary reason" if to_status is Status.RETURNED else None,
+                # Typed by a person (sealed): a return's or a hand-back's reason.
+                reason="Canary reason" if to_status in (Status.RETURNED, Status.OFFERED) else None,
                 columns=columns or None,
+            )
+
+    async def arrive(self, rid: int, at: datetime) -> None:
+        async with self.services.db.write() as tx:
+            assert await referrals.stamp(tx, rid, "arrived_at", at)
+
+    async def notice(self, rid: int, kind: str, to: int, at: datetime) -> None:
+        """A notice to the officer (the record that a referral was held)."""
+        values = {"by": "Coordinator Chen", "reason": "Canary reason"} if "coord" in kind else {}
+        async with self.services.db.write() as tx:
+            await outbox.insert(
+                tx,
+                kind=kind,
+                recipient_id=to,
+                referral_id=rid,
+                offer_id=None,
+                message_id=None,
+                values=values,
+                now=at,
+                first_attempt=at,
             )
 
     async def link(self, rid: int, kind: str, at: datetime, answer: str | None) -> None:
@@ -147,47 +180,99 @@ async def seed_week(services: Services) -> None:
     li = await s.person(201, "Worker Li")
     zhao = await s.person(202, "Worker Zhao")
     chen = await s.person(301, "Coordinator Chen")
-    # R8: Sunday 1 November, before the week; accepted by Zhao that night.
+    # R8: Sunday 1 November, before the week; accepted by Zhao that night; it had been
+    # held for service hours (not counted: filed before the week).
     r8 = await s.file(local(1, 23), "family_dispute", "urgent", "tianping", officer)
+    await s.notice(r8, "held", officer, local(1, 23))
     await s.accept(r8, zhao, local(1, 23, 10))
     # R10: Monday 07:30 local (Sunday 23:30 UTC): in the week, at night; 10 minutes.
-    r10 = await s.file(local(2, 7, 30), "other", "immediate", "xietu", officer)
+    # The officer asked for a worker at the scene. Zhao hands it back at 07:50 and Li
+    # accepts it again at 08:00 (a re-acceptance), arrives at 08:30 (50 minutes after
+    # the first acceptance: later than the immediate target of 30) and makes first
+    # contact at 08:45 (65 minutes after the first acceptance: later than the 60-minute
+    # target, though only 45 after Li's own acceptance).
+    r10 = await s.file(local(2, 7, 30), "other", "immediate", "xietu", officer, at_scene=1)
     await s.accept(r10, zhao, local(2, 7, 40))
-    # R1: Monday 10:00, by day; 12 minutes; closed as resolved.
-    r1 = await s.file(local(2, 10), "family_dispute", "urgent", "tianping", officer)
+    await s.move(r10, Status.ACCEPTED, Status.OFFERED, local(2, 7, 50), zhao)
+    await s.accept(r10, li, local(2, 8))
+    await s.arrive(r10, local(2, 8, 30))
+    await s.move(r10, Status.ACCEPTED, Status.CONTACTED, local(2, 8, 45), li)
+    # R1: Monday 10:00, by day; 12 minutes; an appropriate adult for a questioning
+    # planned at 11:00: Li arrives at 10:55 (43 minutes after acceptance, before the
+    # questioning: within target), first contact at 11:10 (58 minutes: within the
+    # urgent 120); closed as resolved.
+    r1 = await s.file(
+        local(2, 10),
+        "family_dispute",
+        "urgent",
+        "tianping",
+        officer,
+        appropriate_adult_now=1,
+        questioning_at=local(2, 11),
+    )
     await s.accept(r1, li, local(2, 10, 12))
-    await s.move(r1, Status.ACCEPTED, Status.CLOSED, local(3, 9), li, outcome="resolved")
-    # R2: Monday 23:30, night; escalated to the on-duty coordinator; 20 minutes.
-    r2 = await s.file(local(2, 23, 30), "domestic_violence", "immediate", "tianping", officer)
+    await s.arrive(r1, local(2, 10, 55))
+    await s.move(r1, Status.ACCEPTED, Status.CONTACTED, local(2, 11, 10), li)
+    await s.move(r1, Status.CONTACTED, Status.CLOSED, local(3, 9), li, outcome="resolved")
+    # R2: Monday 23:30, night; a co-response; escalated to the on-duty coordinator;
+    # 20 minutes. Zhao arrives at 00:10 (20 minutes: within 30); at first contact,
+    # 00:30 (40 minutes: within 60), the person declines: closed as a consultation.
+    r2 = await s.file(
+        local(2, 23, 30), "domestic_violence", "immediate", "tianping", officer, co_response=1
+    )
     await s.escalate(r2, 2, local(2, 23, 45))
     await s.accept(r2, zhao, local(2, 23, 50))
+    await s.arrive(r2, local(3, 0, 10))
+    await s.move(
+        r2,
+        Status.ACCEPTED,
+        Status.CLOSED,
+        local(3, 0, 30),
+        zhao,
+        contacted_at=local(3, 0, 30),
+        consent="declined",
+        closed_at=local(3, 0, 30),
+        outcome="client_declined",
+    )
     # R3: Tuesday 02:00, night; nobody ever accepts it.
     await s.file(local(3, 2), "mental_health", "immediate", "xietu", officer)
-    # R4: Wednesday 20:00, night; level 1; accepted Thursday 09:00 (after the night's
-    # 08:00 end: 780 minutes), then returned to the police.
+    # R4: Wednesday 20:00, night; routine outside service hours: held (the officer told
+    # twice; one referral); level 1; accepted Thursday 09:00 (after the night's
+    # 08:00 end: 780 minutes), then returned to the police, never contacted.
     r4 = await s.file(local(4, 20), "family_dispute", "routine", "xietu", officer)
+    await s.notice(r4, "held", officer, local(4, 20))
     await s.escalate(r4, 1, local(4, 21))
+    await s.notice(r4, "held", officer, local(4, 21))
     await s.accept(r4, li, local(5, 9))
     await s.link(r4, "legal", local(5, 10), None)
     await s.move(r4, Status.ACCEPTED, Status.RETURNED, local(5, 11), li)
-    # R5: Thursday 14:00, by day; declined twice, then withdrawn by the officer.
-    r5 = await s.file(local(5, 14), "juvenile", "urgent", "tianping", officer)
+    # R5: Thursday 14:00, by day; an appropriate adult asked for; declined twice, then
+    # withdrawn by the officer (never arrived).
+    r5 = await s.file(
+        local(5, 14), "juvenile", "urgent", "tianping", officer, appropriate_adult_now=1
+    )
     await s.decline(r5, li, local(5, 14, 2), "busy")
     await s.decline(r5, zhao, local(5, 14, 3), "conflict")
     await s.move(r5, Status.OFFERED, Status.WITHDRAWN, local(5, 14, 5), officer)
-    # R6: Saturday 19:00, night; withdrawn at 19:30 (not "unanswered at the night's end").
-    r6 = await s.file(local(7, 19), "elderly", "routine", "tianping", officer)
+    # R6: Saturday 19:00, night; a consultation (consent declined at filing); held by
+    # coordinator Chen at 19:10; withdrawn at 19:30 (not "unanswered at the night's end").
+    r6 = await s.file(
+        local(7, 19), "elderly", "routine", "tianping", officer, consultation=1, consent="declined"
+    )
+    await s.notice(r6, "held_by_coordinator", officer, local(7, 19, 10))
     await s.move(r6, Status.OFFERED, Status.WITHDRAWN, local(7, 19, 30), officer)
     # R7: Sunday 12:00, by day; Zhao accepts at 12:30 (first acceptance: 30 minutes) and
     # returns it; it is offered again and coordinator Chen assigns it to Li, who takes
-    # it at 15:00 (referrals.accepted_at now says 15:00); closed as linked.
+    # it at 15:00 (referrals.accepted_at now says 15:00); first contact 15:30 (180
+    # minutes after the first acceptance: later than 120); closed as linked.
     r7 = await s.file(local(8, 12), "family_dispute", "urgent", "tianping", officer)
     await s.accept(r7, zhao, local(8, 12, 30))
     await s.move(r7, Status.ACCEPTED, Status.RETURNED, local(8, 13), zhao)
     await s.move(r7, Status.RETURNED, Status.OFFERED, local(8, 13, 1), chen)
     await s.accept(r7, li, local(8, 15), kind="coordinator", by=chen)
+    await s.move(r7, Status.ACCEPTED, Status.CONTACTED, local(8, 15, 30), li)
     await s.link(r7, "medical", local(8, 16), "yes")
-    await s.move(r7, Status.ACCEPTED, Status.CLOSED, local(8, 17), li, outcome="linked")
+    await s.move(r7, Status.CONTACTED, Status.CLOSED, local(8, 17), li, outcome="linked")
     # R9: Monday 9 November 00:30 local (still the 8th in UTC): after the week.
     await s.file(local(9, 0, 30), "family_dispute", "urgent", "tianping", officer)
 
@@ -239,16 +324,43 @@ async def test_figures_equal_the_hand_counted_week(services: Services) -> None:
         "busy": 1, "off_shift": 0, "lacks_skill": 0, "conflict": 1, "other": 0
     }  # fmt: skip
     assert rows(report, "unanswered_at_night_end") == {"immediate": 1, "urgent": 0, "routine": 1}
-    assert rows(report, "closed_by_outcome") == {"linked": 1, "resolved": 1}
+    assert rows(report, "closed_by_outcome") == {"linked": 1, "resolved": 1, "client_declined": 1}
     assert rows(report, "returned_withdrawn") == {"returned": 1, "withdrawn": 2}
     assert set(table(report, "linkages").rows) == {("legal", "waiting", 1), ("medical", "yes", 1)}
-    assert table(report, "per_worker").rows == (("Worker Li", 3, 0), ("Worker Zhao", 3, 1))
+    # Li: R1, R4, R7, R10 (08:00, after the care night); Zhao: R10, R2 (23:50, a night
+    # call-out), R7; R8 was before the week.
+    assert table(report, "per_worker").rows == (("Worker Li", 4, 0), ("Worker Zhao", 3, 1))
     assert dict(report.headline)["Referrals"] == 8
     assert dict(report.headline)["Share filed at night (%)"] == 62.5
     assert dict(report.headline)["Unanswered when the night ended"] == 2
+
+    # First contact, from the first acceptance, against [reminders] contact_hours
+    # (immediate 1 h, urgent 2 h, routine 24 h):
+    # immediate: R2 40 min (within), R10 65 (later; R3 never accepted): median 52.5;
+    # urgent: R1 58 (within), R7 180 (later, though 30 after Li's acceptance): 119.0;
+    # routine: R4 accepted, never contacted (R6 never accepted).
+    contact = {row[0]: row[1:] for row in table(report, "first_contact").rows}
+    assert contact == {
+        "immediate": (2, 1, 1, 0, 52.5),
+        "urgent": (2, 1, 1, 0, 119.0),
+        "routine": (1, 0, 0, 1, None),
+    }
+    # Arrival against [arrival] (immediate 30 min; appropriate adult 30, or the
+    # planned questioning when later): appropriate adult: R1 43 min before its 11:00
+    # questioning (within), R5 never; on scene: R2 20 (within), R10 50 (later).
+    arrived = {row[0]: row[1:] for row in table(report, "arrival").rows}
+    assert arrived == {
+        "appropriate_adult": (2, 1, 0, 1, 43.0),
+        "on_scene": (2, 1, 1, 0, 35.0),
+    }
+    # Held: R4 for service hours (told twice, one referral; R8 before the week); R6 by
+    # coordinator Chen.
+    assert rows(report, "held") == {"service_hours": 1, "by_coordinator": 1}
+    # Consultations: R6 at filing, R2 at first contact.
+    assert rows(report, "consultations") == {"at_filing": 1, "at_first_contact": 1}
     # No personal data: not a name, phone, place, summary, typed reason or service name.
     text = repr(report)
-    for canary in (CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_SUMMARY, "Canary"):
+    for canary in (CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_SUMMARY, "Canary", "Chen"):
         assert canary not in text
 
 
@@ -274,6 +386,90 @@ async def test_suppress_hides_one_and_two_keeps_zero_and_three(services: Service
     timing = {(u, w): (n, med) for u, w, n, med, _ in table(hidden, "time_to_acceptance").rows}
     assert timing[("urgent", "day")] == ("<3", 21.0)  # minutes are not counts
     assert rows(suppress(report, 5), "by_urgency")["immediate"] == "<5"
+    # The headline's counts are ints and hidden like any count; a share or minutes
+    # (floats) never are.
+    headline = dict(hidden.headline)
+    assert headline["Referrals"] == 8
+    assert headline["Unanswered when the night ended"] == "<3"
+    assert headline["Share filed at night (%)"] == 62.5
+    assert isinstance(headline["Median minutes to acceptance"], float)
+    assert dict(suppress(report, 10).headline)["Referrals"] == "<10"
+    contact = {row[0]: row[1:] for row in table(hidden, "first_contact").rows}
+    assert contact["immediate"] == ("<3", "<3", "<3", 0, 52.5)
+
+
+def test_suppress_tells_counts_by_type() -> None:
+    """The rule, without a database: ints from 1 to threshold - 1 hide, in tables of
+    counts and in the headline; floats (shares, minutes) and text stay."""
+    report = Report(
+        date(2026, 11, 2),
+        date(2026, 11, 8),
+        ("*",),
+        (Table("t", "T", ("A", "B"), (("x", 1), ("y", 2.0), ("z", 0))),),
+        (("Referrals", 2), ("Share", 1.0), ("Median", "–"), ("Many", 3)),
+    )
+    hidden = suppress(report, 3)
+    assert hidden.tables[0].rows == (("x", "<3"), ("y", 2.0), ("z", 0))
+    assert hidden.headline == (("Referrals", "<3"), ("Share", 1.0), ("Median", "–"), ("Many", 3))
+
+
+PERSONAL_WORDS = ("person_name", "person_phone", "place", "summary", "note")
+
+
+def personal(table_name: str, column: str) -> bool:
+    """A column no report may read: every sealed one, and any personal or note column."""
+    spec = SEALED.get(table_name)
+    return (spec is not None and column in spec.columns) or any(
+        word in column for word in PERSONAL_WORDS
+    )
+
+
+async def test_the_report_reads_no_personal_column_on_its_own_connection(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An authorizer on the report's connection refuses every personal, note and sealed
+    column; the report (per worker too) is still whole and right. It also proves the
+    report runs on that connection: the reads it saw are the report's."""
+    await seed_week(services)
+    seen: set[tuple[str, str]] = set()
+    refused: list[tuple[str, str]] = []
+
+    def authorizer(action: int, table_name: str | None, column: str | None, *_: object) -> int:
+        if action == sqlite3.SQLITE_READ and table_name and column:
+            if personal(table_name, column):
+                refused.append((table_name, column))
+                return sqlite3.SQLITE_DENY
+            seen.add((table_name, column))
+        return sqlite3.SQLITE_OK
+
+    opened = Database.report_reader
+
+    @asynccontextmanager
+    async def guarded(db: Database) -> AsyncIterator[Conn]:
+        async with opened(db) as conn:
+            await conn.set_authorizer(authorizer)
+            yield conn
+
+    monkeypatch.setattr(Database, "report_reader", guarded)
+    # The guard works: a personal column read on that connection fails.
+    async with services.db.report_reader() as conn:
+        with pytest.raises(sqlite3.DatabaseError, match=r"referrals\.place is prohibited"):
+            await conn.execute_fetchall("SELECT place FROM referrals")
+    refused.clear()
+    report = await reports.figures(
+        services, date(2026, 11, 2), date(2026, 11, 8), (), per_worker=True
+    )
+    assert refused == []
+    assert ("referrals", "urgency") in seen and ("referral_events", "to_status") in seen
+    assert rows(report, "by_urgency") == {"immediate": 3, "urgent": 3, "routine": 2}
+    assert table(report, "per_worker").rows == (("Worker Li", 4, 0), ("Worker Zhao", 3, 1))
+    assert rows(report, "held") == {"service_hours": 1, "by_coordinator": 1}
+
+
+async def test_the_report_connection_cannot_write(services: Services) -> None:
+    async with services.db.report_reader() as conn:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await conn.execute("DELETE FROM referrals")
 
 
 def test_buckets_are_hours_unless_the_zone_or_the_night_is_off_the_hour() -> None:

@@ -37,13 +37,22 @@ class Report:
     end: date  # last day, local, inclusive
     stations: tuple[str, ...]  # station ids covered ("*": all)
     tables: tuple[Table, ...]
-    headline: tuple[tuple[str, str | int | float], ...]  # (English msgid, value)
+    # (English msgid, value). An int is a count of referrals or people (hidden when
+    # small, see suppress); a float is a share or minutes, never hidden; a str says
+    # there is no figure ("–").
+    headline: tuple[tuple[str, str | int | float], ...]
 
 
 def suppress(report: Report, threshold: int = 3) -> Report:
-    """The report as it may leave the agency: in tables of counts, a count from 1 to
-    ``threshold - 1`` reads "<threshold", so a rare case in a small station cannot be
-    recognised; 0 stays 0 (nothing to recognise) and labels (text) are untouched."""
+    """The report as it may leave the agency: a count from 1 to ``threshold - 1`` reads
+    "<threshold", so a rare case in a small station cannot be recognised; 0 stays 0
+    (nothing to recognise) and labels (text) are untouched.
+
+    The rule that tells a count: it is an ``int``. Shares and minutes are ``float``
+    (the figures make them so, even when whole), so "2.0 minutes" or "50.0 %" stay.
+    It holds in tables of counts (``Table.counts``) and in the headline alike: the
+    headline's referral total and its "unanswered when the night ended" are counts
+    as much as any cell."""
     hidden = f"<{threshold}"
 
     def cell(value: Cell) -> Cell:
@@ -51,8 +60,14 @@ def suppress(report: Report, threshold: int = 3) -> Report:
             return hidden
         return value
 
+    def figure(value: str | int | float) -> str | int | float:
+        shown = cell(value)
+        assert shown is not None
+        return shown
+
     tables = tuple(
         replace(t, rows=tuple(tuple(cell(v) for v in row) for row in t.rows)) if t.counts else t
         for t in report.tables
     )
-    return replace(report, tables=tables)
+    headline = tuple((name, figure(value)) for name, value in report.headline)
+    return replace(report, tables=tables, headline=headline)

@@ -54,6 +54,21 @@ RETURN_REASON = {
     **{str(k): v for k, v in words.RETURN_REASON.items()},
     "unknown": N_("Not recorded (returned before reasons were kept)"),
 }
+# Who was asked to attend in person (bot/services/reports.py, table "arrival").
+ATTENDANCE = {
+    "appropriate_adult": N_("Appropriate adult"),
+    "on_scene": N_("Social worker at the scene"),
+}
+# How a referral came to wait for service hours (table "held").
+HELD = {
+    "service_hours": N_("Routine, outside service hours"),
+    "by_coordinator": N_("Held by a coordinator"),
+}
+# When the person's consent was declined (table "consultations").
+CONSULTATION = {
+    "at_filing": N_("At filing"),
+    "at_first_contact": N_("At first contact"),
+}
 
 
 def report_labels(config: Config, language: str) -> Labels:
@@ -72,6 +87,9 @@ def report_labels(config: Config, language: str) -> Labels:
         "assignment": ASSIGNMENT,
         "linkage": LINKAGE_ANSWER,
         "weekday": {str(day): name for day, name in enumerate(WEEKDAYS)},
+        "attendance": ATTENDANCE,
+        "held": HELD,
+        "consultation": CONSULTATION,
     }
 
     def station(label_id: str) -> str:
@@ -107,6 +125,10 @@ KINDS: dict[str, tuple[str, ...]] = {
     "by_weekday": ("weekday",),
     "day_night": ("when",),
     "time_to_acceptance": ("urgency", "when"),
+    "first_contact": ("urgency",),
+    "arrival": ("attendance",),
+    "held": ("held",),
+    "consultations": ("consultation",),
     "answered_at_level": ("level",),
     "declines_by_reason": ("decline",),
     "unanswered_at_night_end": ("urgency",),

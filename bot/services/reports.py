@@ -16,17 +16,21 @@ from collections import defaultdict
 from datetime import date
 
 from bot.domain import figures as fig
-from bot.domain.care import night_counts
 from bot.domain.escalation import Level
 from bot.domain.referral import DeclineReason, ReturnReason, Urgency
 from bot.domain.report import Cell, Report, Table
 from bot.i18n import N_
 from bot.services import Services
 from storage import report_figures as q
+from storage.db import Conn
 
 DAY, NIGHT = "day", "night"
 WAITING = "waiting"  # a linkage whose follow-up question is not answered yet
 UNKNOWN = "unknown"  # a return from before the reasons' buttons (no reason kept)
+# Label ids of the new tables' rows (bot/reports/labels.py names them).
+APPROPRIATE_ADULT, ON_SCENE = "appropriate_adult", "on_scene"
+SERVICE_HOURS, BY_COORDINATOR = "service_hours", "by_coordinator"
+AT_FILING, AT_FIRST_CONTACT = "at_filing", "at_first_contact"
 
 
 async def figures(
@@ -39,7 +43,24 @@ async def figures(
 ) -> Report:
     """The report's tables for the local days ``start``..``end`` (inclusive) at
     ``stations`` (empty: all). ``per_worker`` adds the table naming workers, for
-    coordinators only."""
+    coordinators only.
+
+    The queries run on a read-only connection of their own (Database.report_reader),
+    not on the bot's shared reader: a year's report would make every other read of
+    the bot wait behind it."""
+    async with services.db.report_reader() as conn:
+        return await _figures(services, conn, start, end, stations, per_worker=per_worker)
+
+
+async def _figures(
+    services: Services,
+    conn: Conn,
+    start: date,
+    end: date,
+    stations: tuple[str, ...],
+    *,
+    per_worker: bool,
+) -> Report:
     config = services.config
     zone = config.zone
     coordination = config.coordination
@@ -49,7 +70,7 @@ async def figures(
     first, last = fig.bounds(start, end, zone)
     scope = q.Scope(first, last, stations, step, fig.slots(start, end, zone, starts, ends, step))
     now = services.clock.now()
-    conn = services.db.reader
+    await q.prepare(conn, scope)
 
     tables: list[Table] = []
     category_station = await q.by_category_station(conn, scope)
@@ -138,6 +159,9 @@ async def figures(
         )
     )
 
+    tables.append(await _first_contact(services, conn, scope))
+    tables.append(await _arrival(services, conn, scope))
+
     levels = dict(await q.answered_at_level(conn, scope))
     tables.append(
         Table(
@@ -146,6 +170,18 @@ async def figures(
             (N_("Level"), N_("Referrals")),
             tuple((str(int(level)), levels.get(int(level), 0)) for level in Level),
             chart="column",
+        )
+    )
+    held = dict(await q.held(conn, scope))
+    tables.append(
+        Table(
+            "held",
+            N_("Referrals that waited for service hours"),
+            (N_("How held"), N_("Referrals")),
+            (
+                (SERVICE_HOURS, held.get("held", 0)),
+                (BY_COORDINATOR, held.get("held_by_coordinator", 0)),
+            ),
         )
     )
     assignments: dict[str, int] = defaultdict(int)
@@ -219,6 +255,15 @@ async def figures(
             chart="bar",
         )
     )
+    at_filing, at_contact = await q.consultations(conn, scope)
+    tables.append(
+        Table(
+            "consultations",
+            N_("Referrals that became consultations"),
+            (N_("When consent was declined"), N_("Referrals")),
+            ((AT_FILING, at_filing), (AT_FIRST_CONTACT, at_contact)),
+        )
+    )
     tables.append(
         Table(
             "linkages",
@@ -232,40 +277,44 @@ async def figures(
     )
 
     if per_worker:
-        tables.append(await _per_worker(services, scope))
+        tables.append(await _per_worker(services, conn, scope, start, end))
 
     total = sum(urgencies.values())
     all_minutes = [c for counts in histograms.values() for c in counts]
     median = fig.median(all_minutes)
     headline: tuple[tuple[str, str | int | float], ...] = (
         (N_("Referrals"), total),
-        (N_("Share filed at night (%)"), round(100 * nights[NIGHT] / total, 1) if total else 0),
+        (N_("Share filed at night (%)"), round(100 * nights[NIGHT] / total, 1) if total else 0.0),
         (N_("Median minutes to acceptance"), median if median is not None else "–"),
         (N_("Unanswered when the night ended"), sum(unanswered.values())),
     )
     return Report(start, end, stations or ("*",), tuple(tables), headline)
 
 
-async def _per_worker(services: Services, scope: q.Scope) -> Table:
+async def _per_worker(
+    services: Services, conn: Conn, scope: q.Scope, start: date, end: date
+) -> Table:
     """Cases taken and night call-outs per worker (the fairness of night duty), counted
-    as the care service counts them: each (worker, case, night) once, with the
-    ``[care]`` night. The first cell is the worker's name: coordinators only."""
+    as the care service counts them (bot/domain/care.night_counts): each (worker, case,
+    night) once, with the ``[care]`` night, whose buckets are labelled here. The first
+    cell is the worker's name: coordinators only."""
     care = services.config.care
     coordination = services.config.coordination
-    conn = services.db.reader
-    taken = await q.takings(conn, scope.first, scope.last, scope.stations)
-    cases: dict[int, set[int]] = defaultdict(set)
-    for who, referral_id, _ in taken:
-        cases[who].add(referral_id)
-    nights = night_counts(
-        taken,
-        services.config.zone,
-        coordination.clock_time(care.night_starts),
-        coordination.clock_time(care.night_ends),
+    zone = services.config.zone
+    starts = coordination.clock_time(care.night_starts)
+    ends = coordination.clock_time(care.night_ends)
+    step = fig.step_minutes(start, end, zone, starts, ends)
+    care_scope = q.Scope(
+        scope.first,
+        scope.last,
+        scope.stations,
+        step,
+        fig.slots(start, end, zone, starts, ends, step),
     )
-    names = await q.display_names(conn, sorted(cases))
+    counted = await q.per_worker(conn, care_scope)
+    names = await q.display_names(conn, sorted(who for who, _, _ in counted))
     rows = sorted(
-        ((names.get(who, str(who)), len(ids), nights.get(who, 0)) for who, ids in cases.items()),
+        ((names.get(who, str(who)), cases, nights) for who, cases, nights in counted),
         key=lambda row: (-row[1], row[0]),
     )
     return Table(
@@ -275,4 +324,93 @@ async def _per_worker(services: Services, scope: q.Scope) -> Table:
         tuple(rows),
         chart="bar",
         counts=False,  # the agency's own staff, for its coordinators: nothing to hide
+    )
+
+
+async def _first_contact(services: Services, conn: Conn, scope: q.Scope) -> Table:
+    """First contact against the target the reminders use (``[reminders]
+    contact_hours``), from the first acceptance: a case handed back and accepted again
+    keeps its first clock here (the reminders restart it for the new holder, but the
+    person has waited since the first acceptance)."""
+    reminders = services.config.reminders
+    found: dict[str, list[tuple[float | None, int]]] = defaultdict(list)
+    for urgency, minutes, n in await q.first_contact(conn, scope):
+        found[urgency].append((None if minutes is None else float(minutes), n))
+    rows: list[tuple[Cell, ...]] = []
+    for u in Urgency:
+        target = reminders.contact_target(u).total_seconds() / 60
+        counts = found.get(u.value, [])
+        timed = [(m, n) for m, n in counts if m is not None]
+        rows.append(
+            (
+                u.value,
+                sum(n for _, n in counts),
+                sum(n for m, n in timed if m <= target),
+                sum(n for m, n in timed if m > target),
+                sum(n for m, n in counts if m is None),
+                fig.median(timed),
+            )
+        )
+    return Table(
+        "first_contact",
+        N_("First contact against its target, from the first acceptance"),
+        (
+            N_("Urgency"),
+            N_("Accepted"),
+            N_("Contacted within target"),
+            N_("Contacted later"),
+            N_("Not contacted"),
+            N_("Median minutes"),
+        ),
+        tuple(rows),
+    )
+
+
+async def _arrival(services: Services, conn: Conn, scope: q.Scope) -> Table:
+    """Arrival in person against the ``[arrival]`` targets, as the reminders hold it
+    (bot/domain/referral.arrival_target): minutes after the acceptance (the first
+    one here), or for an appropriate adult asked for a later questioning, its start.
+    The median is of the minutes from the first acceptance to "Arrived"."""
+    settings = services.config.arrival
+    requests: dict[str, int] = defaultdict(int)
+    within: dict[str, int] = defaultdict(int)
+    later: dict[str, int] = defaultdict(int)
+    minutes_of: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for adult, urgency, minutes, planned, n in await q.arrival(conn, scope):
+        kind = APPROPRIATE_ADULT if adult else ON_SCENE
+        requests[kind] += n
+        if minutes is None:
+            continue
+        minutes_of[kind].append((float(minutes), n))
+        target = (
+            float(planned)
+            if planned is not None
+            else settings.target_minutes(Urgency(urgency), bool(adult))
+        )
+        if minutes <= target:
+            within[kind] += n
+        else:
+            later[kind] += n
+    return Table(
+        "arrival",
+        N_("Arrival in person against its target"),
+        (
+            N_("Attendance"),
+            N_("Requests"),
+            N_("Arrived within target"),
+            N_("Arrived later"),
+            N_("Never marked arrived"),
+            N_("Median minutes"),
+        ),
+        tuple(
+            (
+                kind,
+                requests[kind],
+                within[kind],
+                later[kind],
+                requests[kind] - within[kind] - later[kind],
+                fig.median(minutes_of[kind]),
+            )
+            for kind in (APPROPRIATE_ADULT, ON_SCENE)
+        ),
     )
