@@ -411,7 +411,7 @@ class Listed(Named):
     retired rather than deleted. ``retired``: no longer offered as a button when filing,
     but its names and rules stay, so the referrals filed under it read, count and route
     as they did. An id missing from the list altogether still reads, as "no longer in
-    use" (see ``handlers/labels.py``), but has lost its name and its rules."""
+    use" (see ``bot/labels.py``), but has lost its name and its rules."""
 
     retired: bool = False
 

@@ -2,7 +2,7 @@
 
 The audit log keeps codes ("referral.revealed"), which are stable for machines and
 meaningless to a coordinator reading the trail at night; this turns each into the
-reader's words with :data:`handlers.labels.AUDIT_ACTION`. A code missing from the table
+reader's words with :data:`bot.labels.AUDIT_ACTION`. A code missing from the table
 (written by a newer version of the bot into a shared database) is shown as the code, so
 reading the trail never fails.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 import html
 from zoneinfo import ZoneInfo
 
+from bot import labels
 from bot.i18n import Html, Translator
 from bot.services.audit_trail import STATUS, Line, Tap
-from handlers import labels
 
 # A tap's value, by its action: a status, an outcome, a resource, a decline reason.
 _VALUES: dict[str, dict[str, str]] = {

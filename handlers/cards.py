@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
+from bot import labels
 from bot.config import Config
 from bot.domain.case_work import REVIEW_DAYS, CaseWork, Need
 from bot.domain.escalation import held_for_morning
@@ -21,7 +22,7 @@ from bot.domain.referral import NEXT_STEP, WORKING, Consent, Eta, Referral, Stat
 from bot.i18n import N_, Html, Translator
 from bot.privacy.masking import mask, mask_all_but_last
 from bot.services.coordinator import Asked, Worker
-from handlers import callbacks, labels
+from handlers import callbacks
 from handlers.replies import local_time
 
 NEW_REFERRAL = N_("➕ New referral")

@@ -12,6 +12,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler
 
+from bot import labels
 from bot.domain.case_work import GOAL_LIMIT, ContactMode, Need
 from bot.domain.people import Role
 from bot.domain.referral import (
@@ -38,7 +39,7 @@ from bot.services import (
 from bot.services import linkages as linkage_service
 from bot.services import referrals as referral_service
 from bot.services.resource_directory import Entry
-from handlers import callbacks, cards, labels
+from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.details import send_details
 from handlers.guard import requires

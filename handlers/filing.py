@@ -35,6 +35,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import labels
 from bot.config import Config
 from bot.domain.draft import (
     DRAFT_LIFETIME,
@@ -64,7 +65,7 @@ from bot.domain.referral import (
 from bot.i18n import N_, Html, Translator, available_languages
 from bot.services import drafts, prompts, referrals
 from bot.services.drafts import Card, StoredDraft
-from handlers import callbacks, labels
+from handlers import callbacks
 from handlers.cards import NEW_REFERRAL, officer_keyboard
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires

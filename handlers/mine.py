@@ -7,13 +7,14 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot import labels
 from bot.domain.away import NextShift, parse_away
 from bot.domain.people import Role
 from bot.domain.referral import Status
 from bot.i18n import N_
 from bot.services import care, cases, offers, rota, transfers
 from bot.services import referrals as referral_service
-from handlers import callbacks, cards, labels
+from handlers import callbacks, cards
 from handlers.context import BotContext, me
 from handlers.guard import enrolled, requires
 from handlers.questions import ask_on_card

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
+from bot import labels
 from bot.config import Config
 from bot.domain.care import critical
 from bot.domain.case_work import CaseWork
@@ -31,7 +32,7 @@ from bot.services.coordinator import Asked
 from bot.services.cover import Gap
 from bot.services.notices import Notice, NoticeKind
 from bot.services.page_trail import PageTrail
-from handlers import callbacks, cards, labels, page_texts, report_texts
+from handlers import callbacks, cards, page_texts, report_texts
 from handlers.replies import local_time
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler
 
+from bot import labels
 from bot.domain.people import Role
 from bot.domain.referral import DeclineReason
 from bot.services import care, offers
 from bot.services.offers import Answer
-from handlers import callbacks, cards, jobs, labels
+from handlers import callbacks, cards, jobs
 from handlers.context import BotContext, me
 from handlers.guard import requires
 from handlers.questions import CANNOT_REASON, DECLINE_NOTE, SKIP, ask_on_card

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot import labels
 from bot.config import Config
 from bot.domain.paging import PageContent
 from bot.domain.referral import Urgency
 from bot.i18n import Translator
-from handlers import labels
 
 
 def names(config: Config) -> Callable[[str, PageContent], tuple[str, str]]:

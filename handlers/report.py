@@ -32,7 +32,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain.people import Role
 from bot.i18n import N_, Translator
-from bot.services import report_deliveries
+from bot.services import report_deliveries, report_files
 from handlers import callbacks, report_texts
 from handlers.context import BotContext, me
 from handlers.guard import audit_refusal, requires
@@ -172,10 +172,6 @@ async def _prepare(
     """Say it is being prepared; compute, render (off the event loop), store and send."""
     query = update.callback_query
     assert query is not None
-    # Imported here: report_files reads the handlers' row labels (bot/reports/labels.py
-    # imports the handlers package, which imports this module).
-    from bot.services import report_files
-
     services, tr, person = context.services, context.tr, me(context)
     start, end = chosen
     await edit_card(

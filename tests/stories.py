@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot import labels
 from bot.domain.draft import Draft
 from bot.domain.referral import (
     Consent,
@@ -18,7 +19,6 @@ from bot.sandbox import Phone
 from bot.sandbox.world import World
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
-from handlers import labels
 from handlers.filing import APPROPRIATE_ADULT, AT_SCENE, NEW_REFERRAL, NO_PHONE, SKIP_INCIDENT
 
 OFFICER_ID = 101

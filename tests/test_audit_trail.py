@@ -7,13 +7,14 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot import labels
 from bot.clock import FakeClock
 from bot.domain.referral import Urgency
 from bot.i18n import Translator
 from bot.sandbox.world import world
 from bot.services import people as people_service
 from bot.services.audit_trail import HAND_BACK, STATUS, TAPS, Line, Tap
-from handlers import callbacks, labels
+from handlers import callbacks
 from handlers.audit_texts import action_text
 from storage import offers
 from tests.stories import draft, enrol, file, station

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import labels
 from bot.clock import FakeClock
 from bot.config import DEFAULT_AGE_BANDS, DEFAULT_CATEGORIES, ConfigError, load_config
 from bot.domain.referral import Urgency
@@ -19,7 +20,6 @@ from bot.i18n import Translator
 from bot.sandbox import FakeTelegram
 from bot.sandbox.world import World, world
 from bot.services import handover
-from handlers import labels
 from storage.db import Database, _statements, fetch_all, migrations
 from storage.sealing import Sealer
 from tests.conftest import CONFIG_TOML

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
+from bot import labels
 from bot.domain.referral import Safety, Status, Urgency
 from bot.i18n import Translator
 from bot.sandbox.demo import COORDINATOR_NUMBER, NAMES, Night, dv_button, night
-from handlers import labels
 from tests.test_catalogues import simplified_only
 from tests.test_cli import run_cli
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot import labels
 from bot.domain.referral import ReturnReason, Status
 from bot.i18n import Translator
 from bot.reports.labels import report_labels
@@ -16,7 +17,6 @@ from bot.sandbox.world import World, world
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
 from bot.services import reports
-from handlers import labels
 from storage import referrals
 from tests.stories import draft, enrol, file, station
 

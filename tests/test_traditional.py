@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot import labels
 from bot.domain.referral import Consent, Outcome, Urgency
 from bot.i18n import Translator
 from bot.sandbox import Phone
 from bot.sandbox.world import world
-from handlers import labels
 from handlers.filing import SKIP_INCIDENT
 from tests.conftest import CONFIG_TOML
 from tests.stories import enrol

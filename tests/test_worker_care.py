@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from bot import labels
 from bot.clock import FakeClock
 from bot.domain.referral import Outcome, Safety, Urgency
 from bot.i18n import Translator
 from bot.sandbox.world import world
 from bot.services import handover
-from handlers import labels
 from tests.stories import close_case, draft, enrol, file, station
 from tests.test_case_endings import THURSDAY_1000, chen_and_boss
 from tests.test_escalation import THURSDAY_2200

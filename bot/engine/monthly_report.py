@@ -28,15 +28,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.domain.people import Role
-from bot.services import Services, report_deliveries
+from bot.services import Services, report_deliveries, report_files
 from bot.services import people as people_service
 from bot.services.notices import Notice
-
-if TYPE_CHECKING:
-    from bot.services.report_files import ReportFile
 
 log = logging.getLogger("referral_bot.monthly_report")
 
@@ -61,10 +57,6 @@ def previous_month(first: date) -> tuple[date, date]:
 async def tick(services: Services) -> list[Notice]:
     """Write the previous month's report for the administrators if it is due and not
     written yet; the notices written (the sender sends them)."""
-    # Imported here: report_files reaches the handlers (bot/reports/labels.py reads
-    # their row labels), and the handlers' jobs import this module.
-    from bot.services import report_files
-
     await report_deliveries.sweep(services)  # files a crash left after their send
     if not services.config.reports.monthly:
         return []
@@ -86,7 +78,7 @@ async def tick(services: Services) -> list[Notice]:
             len(never_started),
         )
     report = await report_files.outgoing(services, start, end, (), per_worker=False)
-    rendered: dict[str, tuple[ReportFile, ReportFile]] = {}
+    rendered: dict[str, tuple[report_files.ReportFile, report_files.ReportFile]] = {}
     for language in sorted({p.language for p in admins}):
         picture, sheet = await asyncio.gather(
             asyncio.to_thread(

@@ -1,7 +1,7 @@
 """The names of a report's row labels in the reader's language (issue 18).
 
 A report's rows carry ids (bot/domain/report.py); this is the one place that turns each
-table's ids into words, from the same tables the cards use (handlers/labels.py) and the
+table's ids into words, from the same tables the cards use (bot/labels.py) and the
 deployment's own names for categories and stations. An id nobody knows (written by a
 newer version, or a category deleted from the configuration) reads as itself, so a
 figure is never dropped for want of a name.
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot import labels as words
 from bot.config import Config
 from bot.domain.escalation import Level
 from bot.domain.report import Labels
 from bot.i18n import N_, Translator
-from handlers import labels as words
 
 WEEKDAYS = (
     N_("Monday"),

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from bot import labels
 from bot.clock import FakeClock
 from bot.config import DEFAULT_AGE_BANDS, DEFAULT_CATEGORIES, AgeBandSettings, CategorySettings
 from bot.domain.paging import ContactKind
@@ -42,7 +43,6 @@ from bot.sandbox.world import ONE_STATION, World, world
 from bot.services import paging
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
-from handlers import labels
 from handlers.context import BotContext
 from handlers.filing import SKIP_INCIDENT
 from handlers.jobs import escalation_round

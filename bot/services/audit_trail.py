@@ -96,7 +96,7 @@ async def trail(services: Services, viewer: Person, ref: str) -> tuple[Referral,
 # What a refused tap tried, from its button's data: the kind of card, then its action
 # (handlers/callbacks.py, handlers/offers.py, cases.py, coordinator.py, handovers.py and
 # scene.py). Every code and action of ``handlers.callbacks.ACTIONS`` is here, and each
-# card and verb has words in ``handlers.labels`` (a test holds both), so a refused tap
+# card and verb has words in ``bot.labels`` (a test holds both), so a refused tap
 # never reads "?" or raw data.
 TAPS: dict[str, tuple[str, dict[str, str]]] = {
     "o": ("offer", {"a": "accept", "d": "open", "b": "back", "r": "decline", "n": "cannot"}),

@@ -1,5 +1,8 @@
 """How the domain's words read on a phone, in one table per kind (translated on use).
 
+Free of Telegram, so the cards (handlers/) and the reports' files (bot/reports/) read
+the same words.
+
 Categories and age bands are the deployment's: their names come from the configuration,
 in the reader's language, not from the catalogue (see :func:`category` and :func:`age_band`).
 """
