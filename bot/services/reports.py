@@ -125,6 +125,7 @@ async def _figures(
             (N_("When"), N_("Referrals")),
             ((DAY, nights[DAY]), (NIGHT, nights[NIGHT])),
             chart="column",
+            headline=(N_("Share filed at night (%)"),),
         )
     )
 
@@ -156,6 +157,8 @@ async def _figures(
                 N_("90th percentile minutes"),
             ),
             tuple(timing),
+            basis=(2,),
+            headline=(N_("Median minutes to acceptance"),),
         )
     )
 
@@ -363,6 +366,8 @@ async def _first_contact(services: Services, conn: Conn, scope: q.Scope) -> Tabl
             N_("Median minutes"),
         ),
         tuple(rows),
+        basis=(2, 3),
+        sums=((1, (2, 3, 4)),),
     )
 
 
@@ -413,4 +418,6 @@ async def _arrival(services: Services, conn: Conn, scope: q.Scope) -> Table:
             )
             for kind in (APPROPRIATE_ADULT, ON_SCENE)
         ),
+        basis=(2, 3),
+        sums=((1, (2, 3, 4)),),
     )
