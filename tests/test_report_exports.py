@@ -39,6 +39,30 @@ def workbook(report: Report, language: str) -> bytes:
     return out.getvalue()
 
 
+SHEETS = {
+    # Tabs named in the reader's language; Excel refuses ":" in a name (the English
+    # title's is dropped) and takes 31 characters (cut at a word).
+    "en": [
+        "Summary",
+        "Sample referrals by category",
+        "Sample referrals by hour",
+        "Sample minutes to first",
+    ],
+    "zh_Hans": [
+        "概要",
+        "示例：按类别统计的转介",
+        "示例：按时段统计的转介",
+        "示例：首次接案所需分钟数",
+    ],
+    "zh_Hant": [
+        "概要",
+        "示例：按類別統計的轉介",
+        "示例：按時段統計的轉介",
+        "示例：首次接案所需分鐘數",
+    ],
+}
+
+
 @pytest.mark.parametrize(
     ("language", "title", "category", "night"),
     [
@@ -52,13 +76,8 @@ def test_the_workbook_has_a_summary_then_a_sheet_per_table_in_the_readers_langua
 ) -> None:
     book = openpyxl.load_workbook(io.BytesIO(workbook(sample_report(), language)))
 
-    assert book.sheetnames == [
-        "Summary",
-        "sample_by_category",
-        "sample_by_hour",
-        "sample_time_to_accept",
-    ]
-    sheet = book["sample_by_category"]
+    assert book.sheetnames == SHEETS[language]
+    sheet = book.worksheets[1]
     assert sheet["A1"].value == title
     assert [cell.value for cell in sheet[2]] == [category, sheet["B2"].value, night]
     names = NAMES[language]
@@ -66,12 +85,12 @@ def test_the_workbook_has_a_summary_then_a_sheet_per_table_in_the_readers_langua
     assert [cell.value for cell in sheet[3]] == [names["family_dispute"], 12, 5]
     assert [cell.value for cell in sheet[4]][1:] == [7, "<3"]
     assert sheet["C5"].value == 0
-    assert book["sample_time_to_accept"]["B3"].value == 4.5
-    assert book["sample_time_to_accept"]["C4"].value is None
+    assert book.worksheets[3]["B3"].value == 4.5
+    assert book.worksheets[3]["C4"].value is None
 
 
 def test_the_summary_gives_the_period_the_stations_and_the_headline() -> None:
-    sheet = openpyxl.load_workbook(io.BytesIO(workbook(sample_report(), "zh_Hans")))["Summary"]
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook(sample_report(), "zh_Hans")))["概要"]
     values = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=3)}
 
     assert values == {
@@ -94,21 +113,39 @@ def test_tables_with_a_chart_get_a_native_chart_and_the_others_none() -> None:
     data = workbook(sample_report(), "en")
     book = openpyxl.load_workbook(io.BytesIO(data))
 
-    assert len(book["sample_by_category"]._charts) == 1
-    assert len(book["sample_by_hour"]._charts) == 1
-    assert book["sample_time_to_accept"]._charts == []
+    assert len(book["Sample referrals by category"]._charts) == 1
+    assert len(book["Sample referrals by hour"]._charts) == 1
+    assert book["Sample minutes to first"]._charts == []
     charts = [name for name in zipfile.ZipFile(io.BytesIO(data)).namelist() if "charts/" in name]
     assert sorted(charts) == ["xl/charts/chart1.xml", "xl/charts/chart2.xml"]
     xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/charts/chart1.xml").decode()
     assert '<c:barDir val="bar"/>' in xml
 
 
-def test_a_long_key_is_cut_to_excels_sheet_name_limit() -> None:
-    table = Table(key="k" * 40, title="Referrals", columns=("Category", "Referrals"), rows=())
-    report = Report(sample_report().start, sample_report().end, ("*",), (table,), ())
+def test_sheet_names_are_cut_cleaned_and_made_unique_as_excel_requires() -> None:
+    def titled(title: str) -> Table:
+        return Table(key="k" * 40, title=title, columns=("Category", "Referrals"), rows=())
+
+    tables = (
+        titled("k" * 40),
+        titled("Referrals: [in] a/b?*"),
+        titled("Referrals by category and station"),
+        titled("referrals BY category and station"),
+        titled("Summary"),
+    )
+    report = Report(sample_report().start, sample_report().end, ("*",), tables, ())
     book = openpyxl.load_workbook(io.BytesIO(workbook(report, "en")))
 
-    assert book.sheetnames == ["Summary", "k" * 31]
+    assert book.sheetnames == [
+        "Summary",
+        "k" * 31,
+        "Referrals in a b",
+        "Referrals by category and",
+        "referrals BY category and (2)",
+        "Summary (2)",
+    ]
+    # The title row keeps the whole title.
+    assert book.worksheets[3]["A1"].value == "Referrals by category and station"
 
 
 def test_the_csvs_are_one_per_table_with_a_bom_and_chinese_headers() -> None:

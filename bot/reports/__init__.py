@@ -10,13 +10,14 @@ Every export takes the same three things besides the :class:`~bot.domain.report.
   are named there), so the exports stay free of config. The summary asks it for
   stations with the key ``"station"``.
 
-A string cell is a label id, except a suppressed count ("<3", see
-``bot.domain.report.suppress``), which is written as it is: :func:`is_suppressed`.
+A string cell is a label id, except a hidden figure ("<3" or "x", see
+``bot.domain.report.suppress``), which is written as it is: :func:`is_suppressed`. The
+summary of a report that went through ``suppress`` says once what the two marks mean.
 """
 
 from __future__ import annotations
 
-from bot.domain.report import Cell, Labels, Report, Table
+from bot.domain.report import COMPLEMENT, Cell, Labels, Report, Table, hidden_marker, is_hidden
 from bot.i18n import N_, Translator
 
 __all__ = ["Cell", "Labels"]
@@ -29,6 +30,11 @@ PERIOD = N_("Period")
 PERIOD_VALUE = N_("{start} to {end}")
 STATIONS = N_("Stations")
 ALL_STATIONS_TEXT = N_("All stations")
+SMALL_HIDDEN = N_("fewer than {n}, hidden so that no one can be recognised")
+ALSO_HIDDEN = N_(
+    "hidden so that a small number cannot be worked out from the other figures, "
+    "and no minutes of fewer than {n} referrals are shown"
+)
 
 
 def ids_as_labels(key: str, label_id: str) -> str:
@@ -37,8 +43,9 @@ def ids_as_labels(key: str, label_id: str) -> str:
 
 
 def is_suppressed(cell: Cell) -> bool:
-    """A small count hidden as "<3": written as text, never looked up as a label."""
-    return isinstance(cell, str) and cell.startswith("<")
+    """A figure hidden as "<3" (a small count) or "x" (hidden with one, or minutes of
+    too few referrals): written as text, never looked up as a label, never plotted."""
+    return is_hidden(cell)
 
 
 def label_columns(table: Table) -> int:
@@ -80,4 +87,17 @@ def summary_rows(report: Report, tr: Translator, labels: Labels) -> list[tuple[s
         (tr(STATIONS), stations_text(report, tr, labels)),
     ]
     rows.extend((tr(msgid), value) for msgid, value in report.headline)
+    rows.extend(marker_rows(report, tr))
     return rows
+
+
+def marker_rows(report: Report, tr: Translator) -> list[tuple[str, Cell]]:
+    """What "<3" and "x" mean, once per file, for a report whose small figures were
+    hidden (``Report.threshold`` set by suppress); none for figures kept in full."""
+    if report.threshold is None:
+        return []
+    n = report.threshold
+    return [
+        (hidden_marker(n), tr(SMALL_HIDDEN, n=n)),
+        (COMPLEMENT, tr(ALSO_HIDDEN, n=n)),
+    ]
