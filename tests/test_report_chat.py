@@ -135,8 +135,7 @@ async def test_a_coordinator_in_traditional_chinese_gets_last_month_as_a_picture
         )  # the headline, its one referral hidden as "<3"
         assert document.file is not None and document.file.filename.endswith(".xlsx")
         workbook = book(chen)
-        assert "by_category_station" in workbook.sheetnames
-        table = workbook["by_category_station"]
+        table = workbook[HANT("Referrals by category and station")]  # tabs in its words
         assert "<3" in cells(table)  # one referral: too few to show
         assert len(table._charts) == 1  # type: ignore[attr-defined]
         everything = " ".join(str(c) for s in workbook.worksheets for c in cells(s))
@@ -190,7 +189,7 @@ async def test_a_coordinator_counts_only_their_stations_and_an_admin_all(
         photo, _ = chen.files
         assert "Referrals: 4" in photo.plain
         assert "Stations: Tianping Road Station" in photo.plain
-        shown = cells(book(chen)["by_category_station"])
+        shown = cells(book(chen)["Referrals by category and"])  # the title, cut to 31
         assert "Tianping Road Station" in shown and "Xietu Road Station" not in shown
         boss = w.phone(ADMIN_ID, "Boss", language="en")
         await boss.send("/report")

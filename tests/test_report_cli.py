@@ -18,6 +18,7 @@ import pytest
 from bot import cli
 from bot.clock import FakeClock
 from bot.config import Config
+from bot.i18n import Translator
 from bot.reports import example
 from bot.reports.picture import cjk_font
 from bot.services import Services, open_database
@@ -67,15 +68,19 @@ async def test_a_workbook_has_a_sheet_and_chart_per_table_small_counts_hidden_no
         f"report for 2026-11-02 to 2026-11-08, all stations, in zh_Hans (xlsx) written to {out}"
     )
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames[0] == "Summary"
-    assert "per_worker" not in book.sheetnames  # the file leaves the agency: no staff names
-    assert {"by_category_station", "by_urgency", "by_hour", "day_night"} <= set(book.sheetnames)
-    assert book["Summary"]["A1"].value == "转介统计报告"  # the config's default language
-    assert len(book["by_urgency"]._charts) == 1
-    assert len(book["by_category_station"]._charts) == 1
-    urgency = {row[0]: row[1] for row in book["by_urgency"].iter_rows(min_row=3, values_only=True)}
-    # 3 immediate and 3 urgent are shown; the 2 routine referrals read "<3".
-    assert sorted(urgency.values(), key=str) == [3, 3, "<3"]
+    zh = Translator("zh_Hans")  # the config's default language, tabs named in it
+    assert book.sheetnames[0] == zh("Summary")
+    workers = zh("Cases taken and night call-outs per worker")
+    assert workers not in book.sheetnames  # the file leaves the agency: no staff names
+    by_category, by_urgency = zh("Referrals by category and station"), zh("Referrals by urgency")
+    assert {by_category, by_urgency, zh("Referrals by hour of day")} <= set(book.sheetnames)
+    assert book[zh("Summary")]["A1"].value == "转介统计报告"
+    assert len(book[by_urgency]._charts) == 1
+    assert len(book[by_category]._charts) == 1
+    urgency = {row[0]: row[1] for row in book[by_urgency].iter_rows(min_row=3, values_only=True)}
+    # 3 urgent are shown; the 2 routine referrals read "<3", and one more is hidden
+    # ("x"), or the headline's 8 less 3 and 3 would tell them.
+    assert sorted(urgency.values(), key=str) == [3, "<3", "x"]
     assert await exports(seeded) == ["xlsx via cli stations *"]
 
 
@@ -113,7 +118,8 @@ async def test_a_station_limits_the_counts_and_the_file_goes_where_asked(
         lines = archive.read("by_category_station.csv").decode("utf-8-sig").splitlines()
         urgency = archive.read("by_urgency.csv").decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + 3  # xietu: R10 other, R3 mental health, R4 family dispute
-    assert all(line.endswith(",斜土路派出所,<3") for line in lines[1:])
+    # One each: with nothing shown beside them, the three "<3" become "x" (suppress).
+    assert all(line.endswith(",斜土路派出所,x") for line in lines[1:])
     assert [line.split(",")[1] for line in urgency[1:]] == ["<3", "0", "<3"]  # 2, 0, 1
     folder = tmp_path / "reports"
     folder.mkdir()
@@ -163,7 +169,7 @@ async def test_an_existing_file_is_replaced_only_with_force(
     )
     assert out.read_bytes() == b"the bureau's copy"
     assert await report(seeded, *WEEK, "--format", "xlsx", "--output", str(out), "--force") == 0
-    assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
+    assert openpyxl.load_workbook(out).sheetnames[0] == "概要"
     assert await exports(seeded) == ["xlsx via cli stations *"]
 
 
