@@ -81,6 +81,9 @@ def suppress(report: Report, threshold: int = 3) -> Report:
        tables of counts (``Table.counts``) and in the headline alike.
     2. Minutes (a row's float cells) that rest on 1 to ``threshold - 1`` referrals
        (``Table.basis``) read "x": the median of one referral is its exact timing.
+       So do the minutes (or their absence) of any row whose count is hidden, or
+       they would tell it: no median is 0 referrals, a median shown is ``threshold``
+       or more.
     3. Complementary suppression. A reader who knows a total can subtract the figures
        shown from it: with Referrals 8 in the headline and by urgency 3, 3, "<3", the
        hidden one is 2. So every count column of a table is taken as a partition of a
@@ -91,11 +94,11 @@ def suppress(report: Report, threshold: int = 3) -> Report:
        total in ``Table.sums`` (requests = arrived within target + later + never).
        While the hidden cells of a partition would still tell a small count exactly
        (one hidden alone; two "<3" that can only be 1 and 1), the smallest non-zero
-       figure still shown in it is hidden too, as "x"; when none is left, its "<3"
-       become "x" (which says only "not 0"); this repeats over all partitions until
-       none changes. What stays possible: a total shown as 3 over three "x" cells is
-       1, 1, 1 (only hiding the total would help, and the headline's total stays).
-       With a threshold under 3 there is nothing to protect: "<2" already says 1.
+       figure still shown in it is hidden too, as "x"; when none is left (eight
+       referrals in eight different hours: all 1), the whole partition reads "x",
+       zeros too, so "x" may be any count, 0 included; this repeats over all
+       partitions until none changes. With a threshold under 3 there is nothing to
+       protect: "<2" already says 1.
     4. A headline figure worked out from a table (``Table.headline``) reads "x" when it
        would undo the table's hiding: a share (the night share times the referrals is
        the night count) when any of the table's counts is hidden; minutes when fewer
@@ -150,19 +153,18 @@ def _suppress_table(
             for part in parts:
                 while not _safe(part, value, primary, complement, threshold):
                     left = [at for at in part if value[at] > 0 and at not in primary | complement]
-                    small = [at for at in part if at in primary]
                     if left:
                         complement.add(min(left, key=lambda at: (value[at], at)))
-                    elif small:  # all hidden and still told: "<t" says too much
-                        primary.difference_update(small)
-                        complement.update(small)
-                    else:
-                        break  # only the total itself could hide it (see the docstring)
+                    else:  # every non-zero hidden and still told: hide it all as "x"
+                        primary.difference_update(part)
+                        complement.update(part)
                     changed = True
+    # Minutes of a row whose count is hidden read "x" too: shown, they would say how
+    # many (none: no median; under the threshold: it would be hidden; else: many).
     thin = {
         r
         for r in range(len(rows))
-        if 0 < sum(value.get((r, c), 0) for c in table.basis) < threshold
+        if any((r, c) in primary or (r, c) in complement for c in table.basis)
     }
 
     def cell(r: int, c: int, original: Cell) -> Cell:
@@ -170,7 +172,7 @@ def _suppress_table(
             return marker
         if (r, c) in complement:
             return COMPLEMENT
-        if r in thin and isinstance(original, float):
+        if r in thin and c not in table.basis and (original is None or isinstance(original, float)):
             return COMPLEMENT
         return original
 
@@ -210,21 +212,26 @@ def _safe(
     threshold: int,
 ) -> bool:
     """Whether no hidden small count of ``part`` can be told from the part's total. A
-    reader knows a "<t" is 1..t-1, an "x" is not 0 (it may be any other count: a "<t"
-    becomes "x" when nothing else is left to hide), and the sum of the hidden ones
-    (the total less the figures shown)."""
+    reader knows a "<t" is 1..t-1, an "x" any count, 0 too (when a part is hidden
+    whole, its zeros are), and the sum of the hidden ones (the total less the figures
+    shown); a count is told when only one value fits all that."""
     hidden = [at for at in part if at in primary or at in complement]
+    if all(at in complement for at in part):
+        return True  # nothing shown, nothing bounded: any split fits
     total = sum(value[at] for at in hidden)
     for at in hidden:
-        if value[at] >= threshold:
+        if not 0 < value[at] < threshold:
             continue  # not a small count: nothing to protect
         others = [o for o in hidden if o != at]
+        least = sum(1 for o in others if o in primary)
         open_ended = any(o in complement for o in others)
-        most = 0 if open_ended else (threshold - 1) * len(others)
-        high = total - len(others)
+        most = (threshold - 1) * len(others)
+        high = total - least
+        low = 0 if at in complement else 1
         if at in primary:
             high = min(threshold - 1, high)
-        low = 1 if open_ended else max(1, total - most)
+        if not open_ended:
+            low = max(low, total - most)
         if high <= low:
             return False
     return True
