@@ -49,8 +49,9 @@ def is_suppressed(cell: Cell) -> bool:
 
 
 def label_columns(table: Table) -> int:
-    """How many leading columns label the row (every cell a label id): the chart's
-    categories are the first of them, its series the columns after them."""
+    """How many leading columns label the row (every cell a label id): together they
+    name the chart's category ("Family dispute · Tianping Road"), its series are the
+    columns after them."""
     count = 0
     for index in range(len(table.columns)):
         cells = [row[index] for row in table.rows if index < len(row) and row[index] is not None]
