@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import sqlite3
 import zipfile
@@ -48,7 +49,7 @@ async def seeded(config: Config, config_path: Path) -> Path:
 def os_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Who runs the command: the audit line names the OS account (there is no person).
     After ``tmp_path``: pytest names its temporary folder after the same account."""
-    monkeypatch.setattr(report_cli.getpass, "getuser", lambda: "admin-wang")
+    monkeypatch.setattr(getpass, "getuser", lambda: "admin-wang")
     return "admin-wang"
 
 
