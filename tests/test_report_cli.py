@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import getpass
 import io
+import os
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -220,6 +221,9 @@ async def test_the_file_is_written_before_the_lock_and_appears_only_once_audited
     # for the audit line only), and put in place after the line was committed.
     assert seen == ["lock taken, 1 file beside, target there: False"]
     assert sizes == [out.stat().st_size]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # as any file written here
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".week")] == []
     assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
 

@@ -171,6 +171,10 @@ def _temporary(path: Path, content: bytes) -> Path:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
     temporary = Path(name)
     try:
+        # mkstemp makes the file for its owner only; the report gets the usual mode.
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.fchmod(handle, 0o666 & ~mask)
         with os.fdopen(handle, "wb") as out:
             out.write(content)
             out.flush()
