@@ -230,20 +230,29 @@ async def _paging(config: Config, report: Report) -> bool:
 
 async def _report_pictures(config: Config, report: Report) -> bool:
     """Whether report pictures can be drawn in Chinese: without a CJK font they fall
-    back to English (bot/reports/picture.py), a warning rather than a failure. Imported
-    here, not at the top: matplotlib's font list is read only when the doctor asks."""
+    back to English (bot/reports/picture.py), a warning rather than a failure. The font
+    is looked for as the bot looks for it, through fontconfig, on every picture: one
+    installed while the bot runs is used from the next picture on. Imported here, not
+    at the top: matplotlib is loaded only when the doctor asks."""
     from bot.reports.picture import cjk_font
 
-    font = cjk_font()
-    if font is None:
+    fonts = {language: cjk_font(language) for language in ("zh_Hans", "zh_Hant")}
+    if fonts["zh_Hans"] is None or fonts["zh_Hant"] is None:
         report(
             WARN,
             "report pictures",
-            "no Chinese font installed; pictures are drawn in English. Install one"
-            " (Debian/Ubuntu: apt install fonts-noto-cjk) and restart.",
+            "no Chinese font found by fontconfig (fc-list :lang=zh); pictures are drawn"
+            " in English. Install one (Debian/Ubuntu: apt install fonts-noto-cjk): the"
+            " next picture uses it, no restart needed.",
         )
+    elif fonts["zh_Hans"] == fonts["zh_Hant"]:
+        report(True, "report pictures", f"Chinese font {fonts['zh_Hans']}")
     else:
-        report(True, "report pictures", f"Chinese font {font}")
+        report(
+            True,
+            "report pictures",
+            f"Chinese fonts {fonts['zh_Hans']} (zh_Hans), {fonts['zh_Hant']} (zh_Hant)",
+        )
     return True
 
 

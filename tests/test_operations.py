@@ -13,7 +13,6 @@ import pytest
 from bot import cli
 from bot.clock import FakeClock
 from bot.engine import backup
-from bot.reports import picture
 from bot.sandbox import FakeTelegram
 from bot.sandbox.http import BotApiServer
 from bot.sandbox.world import world
@@ -24,6 +23,7 @@ from storage.sealing import new_key
 from tests.conftest import ADMIN_ID
 from tests.stories import draft, file, station
 from tests.test_cli import run_cli
+from tests.test_report_picture import NOTO, Fontconfig
 
 
 def _invites(db: Path) -> int:
@@ -156,14 +156,10 @@ async def test_doctor_passes_a_healthy_deployment_and_names_each_fault(
         await server.close()
 
 
-async def test_doctor_names_the_report_pictures_font_or_warns_without_failing(
-    config_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_doctor_names_the_report_pictures_fonts_or_warns_without_failing(
+    config_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(picture, "cjk_font", lambda: "Noto Sans CJK SC")
-    _, lines = await _doctor(config_path)
-    assert "ok    report pictures: Chinese font Noto Sans CJK SC" in lines
-
-    monkeypatch.setattr(picture, "cjk_font", lambda: None)
+    fontconfig = Fontconfig(tmp_path / "fontconfig", monkeypatch)  # no Chinese font yet
     config_path.write_text(
         config_path.read_text(encoding="utf-8").replace(
             "[database]", '[privacy]\nkey_file = "referral.key"\n\n[database]'
@@ -174,11 +170,19 @@ async def test_doctor_names_the_report_pictures_font_or_warns_without_failing(
         pass
     code, lines = await _doctor(config_path)
     assert (
-        "WARN  report pictures: no Chinese font installed; pictures are drawn in English."
-        " Install one (Debian/Ubuntu: apt install fonts-noto-cjk) and restart."
+        "WARN  report pictures: no Chinese font found by fontconfig (fc-list :lang=zh);"
+        " pictures are drawn in English. Install one (Debian/Ubuntu: apt install"
+        " fonts-noto-cjk): the next picture uses it, no restart needed."
     ) in lines
     assert [line.split(":")[0] for line in lines if line.startswith("FAIL")] == ["FAIL  token"]
     assert code == 1  # the token, not the font
+
+    fontconfig.install(NOTO)  # after matplotlib listed its fonts: found all the same
+    _, lines = await _doctor(config_path)
+    assert (
+        "ok    report pictures: Chinese fonts Noto Sans CJK SC (zh_Hans),"
+        " Noto Sans CJK HK (zh_Hant)"
+    ) in lines
 
 
 async def test_status_tells_an_admin_how_the_bot_is_doing(config_path: Path) -> None:

@@ -8,7 +8,10 @@ traceback.
 from __future__ import annotations
 
 import csv
+import getpass
 import io
+import os
+import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import openpyxl
 import pytest
 
 from bot import cli
+from bot.cli import report as report_cli
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.i18n import Translator
@@ -41,6 +45,14 @@ async def seeded(config: Config, config_path: Path) -> Path:
     finally:
         await db.close()
     return config_path
+
+
+@pytest.fixture(autouse=True)
+def os_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Who runs the command: the audit line names the OS account (there is no person).
+    After ``tmp_path``: pytest names its temporary folder after the same account."""
+    monkeypatch.setattr(getpass, "getuser", lambda: "admin-wang")
+    return "admin-wang"
 
 
 async def report(config_path: Path, *args: str) -> int:
@@ -81,7 +93,7 @@ async def test_a_workbook_has_a_sheet_and_chart_per_table_small_counts_hidden_no
     # 3 urgent are shown; the 2 routine referrals read "<3", and one more is hidden
     # ("x"), or the headline's 8 less 3 and 3 would tell them.
     assert sorted(urgency.values(), key=str) == [3, "<3", "x"]
-    assert await exports(seeded) == ["xlsx via cli stations *"]
+    assert await exports(seeded) == ["xlsx via cli stations * by OS user admin-wang"]
 
 
 async def test_a_csv_zip_is_one_csv_per_table_with_a_bom_and_no_personal_data(
@@ -129,7 +141,10 @@ async def test_a_station_limits_the_counts_and_the_file_goes_where_asked(
     if cjk_font() is None:  # the picture is in English, and the line says so
         assert "in en (no Chinese font installed: see doctor) (png)" in said
     assert picture.startswith(PNG_MAGIC)
-    assert await exports(seeded) == ["csv via cli stations xietu", "png via cli stations *"]
+    assert await exports(seeded) == [
+        "csv via cli stations xietu by OS user admin-wang",
+        "png via cli stations * by OS user admin-wang",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -146,6 +161,16 @@ async def test_a_station_limits_the_counts_and_the_file_goes_where_asked(
          "unknown language 'fr'; use one of en, zh_Hans, zh_Hant"),
         ([*WEEK, "--format", "csv", "--output", "/nonexistent/folder/week.zip"], 2,
          "cannot write /nonexistent/folder/week.zip: No such file or directory"),
+        # No traceback for a period no report is for (the year 9999 overflowed, a
+        # century of days ran for minutes); next year is the clock's 2026 plus one.
+        (["--from", "2026-11-01", "--to", "9999-12-31", "--format", "xlsx"], 1,
+         "--to 9999-12-31 is out of range: a report covers days from 2000-01-01 to 2027-12-31"),
+        (["--from", "0001-01-01", "--to", "2026-11-30", "--format", "xlsx"], 1,
+         "--from 0001-01-01 is out of range: a report covers days from 2000-01-01 to 2027-12-31"),
+        (["--from", "1900-01-01", "--to", "2100-12-31", "--format", "png"], 1,
+         "--from 1900-01-01 is out of range: a report covers days from 2000-01-01 to 2027-12-31"),
+        (["--from", "2016-11-01", "--to", "2026-11-01", "--format", "csv"], 1,
+         "2016-11-01 to 2026-11-01 is longer than 10 years; ask for 10 years at most"),
     ],
 )  # fmt: skip
 async def test_each_mistake_is_one_line_and_no_file_and_no_audit(
@@ -170,7 +195,66 @@ async def test_an_existing_file_is_replaced_only_with_force(
     assert out.read_bytes() == b"the bureau's copy"
     assert await report(seeded, *WEEK, "--format", "xlsx", "--output", str(out), "--force") == 0
     assert openpyxl.load_workbook(out).sheetnames[0] == "概要"
-    assert await exports(seeded) == ["xlsx via cli stations *"]
+    assert await exports(seeded) == ["xlsx via cli stations * by OS user admin-wang"]
+
+
+async def test_ten_years_is_a_report(seeded: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decade.csv.zip"
+    args = ["--from", "2016-11-09", "--to", "2026-11-08", "--format", "csv", "--language", "en"]
+    assert await report(seeded, *args, "--output", str(out)) == 0
+    with zipfile.ZipFile(out) as archive:
+        # Every referral seeded: the week's 8 and the one filed on the night before it.
+        assert summary(archive)["Referrals"] == "9"
+
+
+async def test_the_file_is_written_before_the_lock_and_appears_only_once_audited(
+    seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "week.xlsx"
+    seen: list[str] = []
+    sizes: list[int] = []
+    write = Database.write
+
+    def locked(self: Database):  # type: ignore[no-untyped-def]
+        beside = [p for p in tmp_path.iterdir() if p.name.startswith(".week.xlsx.")]
+        sizes.extend(p.stat().st_size for p in beside)
+        seen.append(f"lock taken, {len(beside)} file beside, target there: {out.exists()}")
+        return write(self)
+
+    monkeypatch.setattr(Database, "write", locked)
+    assert await report(seeded, *WEEK, "--format", "xlsx", "--output", str(out)) == 0
+    # The file was written before the database's write lock was taken (the lock is held
+    # for the audit line only), and put in place after the line was committed.
+    assert seen == ["lock taken, 1 file beside, target there: False"]
+    assert sizes == [out.stat().st_size]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # as any file written here
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".week")] == []
+    assert openpyxl.load_workbook(out).sheetnames[0] == "概要"  # zh_Hans "Summary"
+
+
+async def test_a_failed_audit_line_leaves_the_old_file_and_no_new_one(
+    seeded: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "week.xlsx"
+    out.write_bytes(b"the bureau's copy")
+
+    async def refused(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(report_cli.report_files, "record_export", refused)
+    assert await report(seeded, *WEEK, "--format", "xlsx", "--output", str(out), "--force") == 2
+    assert capsys.readouterr().err == (
+        "referral-bot: cannot record the export in the audit log (database is locked);"
+        " no file written\n"
+    )
+    assert out.read_bytes() == b"the bureau's copy"  # not truncated, not replaced
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".week")] == []
+    assert await exports(seeded) == []
 
 
 def test_the_readme_picture_script_draws_a_png(tmp_path: Path) -> None:

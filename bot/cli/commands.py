@@ -64,7 +64,8 @@ async def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
         print("\n".join(lines))
         return 0 if passed else 1
     config = _config(args.config)
-    asked = report_cli.request(args, config) if args.command == "report" else None
+    today = clock.now().astimezone(config.zone).date()
+    asked = report_cli.request(args, config, today) if args.command == "report" else None
     services = await _services(config, clock, sync=args.command == "init-db")
     try:
         if args.command == "init-db":

@@ -77,15 +77,18 @@ async def record_export(
     *,
     actor_person_id: int | None,
     via: str,
+    os_user: str | None = None,
 ) -> None:
     """The audit line of one exported file: who, which period and stations, which
-    format, and how it left ("chat", "cli", "monthly"). Written in the caller's
-    transaction, with whatever sends the file."""
+    format, and how it left ("chat", "cli", "monthly"); from the command line, with no
+    person, the OS account that ran it. Written in the caller's transaction, with
+    whatever sends the file."""
     await audit.record(
         tx,
         now=services.clock.now(),
         action=EXPORTED,
         actor_person_id=actor_person_id,
         subject=f"report:{report.start.isoformat()}..{report.end.isoformat()}",
-        detail=f"{fmt.value} via {via} stations {','.join(report.stations)}",
+        detail=f"{fmt.value} via {via} stations {','.join(report.stations)}"
+        + (f" by OS user {os_user}" if os_user else ""),
     )
