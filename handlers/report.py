@@ -186,10 +186,11 @@ def making(bot_data: dict[object, object]) -> set[str]:
 
 
 def start_making(context: BotContext, request: report_deliveries.Request) -> None:
-    """Make the request's report outside the update, in a task the application awaits
-    when it stops (a crash before its commit leaves the request for the next start)."""
+    """Make the request's report outside the update, in a task of its own (kept in
+    ``bot_data`` while it runs). A stop or a crash before its commit leaves the request
+    pending: the ``report_requests`` job makes it at the next start."""
     made = report_deliveries.make(context.services, request, making(context.bot_data))
-    task = context.application.create_task(made, name=f"report-{request.token}")
+    task = asyncio.get_running_loop().create_task(made, name=f"report-{request.token}")
     tasks: set[asyncio.Task[object]] = context.bot_data.setdefault(TASKS, set())
     tasks.add(task)
     task.add_done_callback(tasks.discard)
