@@ -79,6 +79,9 @@ async def tick(services: Services) -> list[Notice]:
     if late:
         await _missed(services, key, admins, waiting)
         return []
+    known = {p.telegram_id for p in admins}
+    if any(t not in known for t in services.config.admins):
+        await _seen_waiting(services, key)  # a configured admin the bot cannot reach yet
     if not waiting:
         return []
     report = await report_files.outgoing(services, start, end, (), per_worker=False)
@@ -88,15 +91,25 @@ async def tick(services: Services) -> list[Notice]:
     return await report_deliveries.for_admins(services, key, report, waiting, rendered)
 
 
+async def _seen_waiting(services: Services, key: str) -> None:
+    """Within the window: an administrator is waited for (remembered, for _missed)."""
+    if await people_service.remembered(services, f"{key}:waiting") is None:
+        await people_service.remember(services, f"{key}:waiting", services.clock.now().isoformat())
+
+
 async def _missed(
     services: Services, key: str, admins: list[Person], waiting: list[Person]
 ) -> None:
-    """Once the catch-up window has passed: a warning, once, if an administrator was
-    never reached (a configured one who never wrote to the bot, or one who became an
-    administrator too late). Counts only: no names in the log."""
+    """Once the catch-up window has passed: a warning, once, if an administrator the
+    bot waited for within the window was never reached (a configured one who never
+    wrote to the bot, or one who became an administrator too late). A bot that was not
+    running in the window (a deployment started on the 20th) warns of nothing. Counts
+    only: no names in the log."""
     known = {p.telegram_id for p in admins}
     never_started = [t for t in services.config.admins if t not in known]
     await people_service.remember(services, f"{key}:missed", services.clock.now().isoformat())
+    if await people_service.remembered(services, f"{key}:waiting") is None:
+        return  # the bot was not running in the window (a new deployment): nothing missed
     if not (never_started or waiting):
         return  # remembered all the same: the month is not looked at again
     log.warning(

@@ -167,13 +167,15 @@ async def make(services: Services, request: Request, making: set[str]) -> list[N
     try:
         person = await people_store.by_id(services.db.reader, request.person_id)
         card = {"token": request.token}
-        if person is None or not person.active or stations_for(services, person) is None:
+        # Worked out again: the role and the team may have changed since the tap.
+        stations = stations_for(services, person) if person is not None else None
+        if person is None or not person.active or stations is None:
             async with services.db.write() as tx:  # no longer theirs to have: nothing made
                 await store.finish(tx, request.token, services.clock.now())
             return []
         try:
             found = await report_files.outgoing(
-                services, request.start, request.end, request.stations, per_worker=True
+                services, request.start, request.end, stations, per_worker=True
             )
             files = await render_both(found, request.language, services)
             async with services.db.write() as tx:
