@@ -54,11 +54,12 @@ from bot.engine import (
     retention,
 )
 from bot.heartbeat import Heartbeat
-from bot.services import Services
+from bot.services import Services, report_deliveries
 from bot.systemd import Notifier
 from bot.telegram_link import paced
 from handlers.context import BotApp, BotContext
 from handlers.details import hide_due
+from handlers.report import making
 
 log = logging.getLogger("referral_bot.jobs")
 
@@ -114,6 +115,13 @@ async def _back_up(services: Services) -> None:
         await backup.tick(services)
     except (OSError, sqlite3.Error) as exc:  # a full disk: tried again next minute
         log.error("the daily backup failed: %s", exc)
+
+
+async def _report_requests(context: BotContext) -> None:
+    """The /report requests left pending (a crash between the tap and the files, or a
+    task that died): made now, at the start and then every minute."""
+    if services := _services(context):
+        await report_deliveries.make_pending(services, making(context.bot_data))
 
 
 async def _hide_details(context: BotContext) -> None:
@@ -287,6 +295,7 @@ def schedule(app: BotApp) -> None:
         ("retention", _job(retention.tick), retention.INTERVAL, True),
         ("daily", _job(daily.tick), daily.INTERVAL, True),
         ("monthly_report", _job(monthly_report.tick), monthly_report.INTERVAL, True),
+        ("report_requests", _report_requests, monthly_report.INTERVAL, True),
         (WATCH_JOB, watch_engine, WATCH_INTERVAL, False),
     ]
     for name, job, interval, at_once in jobs:

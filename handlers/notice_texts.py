@@ -1111,6 +1111,23 @@ def _report_file(tr: Translator, config: Config, facts: Facts) -> Shown:
     return Shown(report_texts.caption(tr, config, start, end, stations, headline))
 
 
+def _report_card(tr: Translator, config: Config, facts: Facts) -> Shown:
+    """The /report card once its files are written ("Sent"), or once making them
+    failed (an apology, and the card's buttons back to try again)."""
+    from handlers.report import periods  # imported here: handlers.report reaches this module
+
+    values = facts.notice.values
+    if values.get("state") == "failed":
+        return Shown(
+            tr(
+                "Sorry, the report could not be made this time. Please try again; if it "
+                "keeps failing, tell your administrator."
+            ),
+            periods(tr, values.get("token", "")),
+        )
+    return Shown(tr("✅ Sent: the picture and the spreadsheet are below."))
+
+
 # -- to the people whose duty a coordinator changed with /cover ----------------------------
 
 
@@ -1222,6 +1239,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     # to whoever asked for a report, and to the administrators on the 1st
     NoticeKind.REPORT_PICTURE: _report_file,
     NoticeKind.REPORT_FILE: _report_file,
+    NoticeKind.REPORT_CARD: _report_card,
     # to the people whose duty a coordinator changed
     NoticeKind.COVER: _cover,
     NoticeKind.COVERED_FOR: _cover,

@@ -70,6 +70,7 @@ ABOUT_A_PERSON = frozenset(
         NoticeKind.PAGING_MISCONFIGURED,
         NoticeKind.REPORT_PICTURE,
         NoticeKind.REPORT_FILE,
+        NoticeKind.REPORT_CARD,
     }
 )
 
@@ -366,20 +367,45 @@ async def _reveal_case(context: BotContext, facts: Facts, shown: Shown) -> None:
     )
 
 
+class NoLongerAllowed(BadRequest):
+    """A report file's reader lost the role that let them have it (deactivated, no
+    longer a coordinator or an administrator) while it waited: a final refusal, so the
+    sender gives the notice up and its file is deleted, as for any refused file."""
+
+    def __init__(self) -> None:
+        super().__init__("the reader may no longer have this report")
+
+
 async def _send_report_file(context: BotContext, facts: Facts, shown: Shown) -> None:
     """A report's picture (a photo, so it shows in the chat) or spreadsheet (a document),
     from the bytes stored with the notice: a retry sends the same file. Nothing if the
-    file is gone (sent already, and forgotten)."""
+    file is gone (sent already, and forgotten). Checked at send time: a file that
+    waited (a flood wait) goes only to someone still active and allowed to have it."""
     notice = facts.notice
     stored = await report_deliveries.file_of(context.services, notice)
     if stored is None:
         return
+    if not await report_deliveries.still_allowed(context.services, notice):
+        raise NoLongerAllowed
     chat_id = notice.recipient.telegram_id
     upload = InputFile(stored.content, filename=stored.filename)
     if notice.kind is NoticeKind.REPORT_PICTURE:
         await context.bot.send_photo(chat_id, upload, caption=shown.text)
     else:
         await context.bot.send_document(chat_id, upload, caption=shown.text)
+
+
+async def _edit_report_card(context: BotContext, facts: Facts, shown: Shown) -> None:
+    """The /report card: "Sent" (no buttons), or the apology with its buttons back."""
+    notice = facts.notice
+    assert notice.message_id is not None
+    try:
+        await context.bot.edit_message_text(
+            shown.text, notice.recipient.telegram_id, notice.message_id, reply_markup=shown.buttons
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 _CALLS: dict[NoticeKind, Call] = {
@@ -399,6 +425,7 @@ _CALLS: dict[NoticeKind, Call] = {
     NoticeKind.DEBRIEF_ARRANGED: _send_debrief,
     NoticeKind.REPORT_PICTURE: _send_report_file,
     NoticeKind.REPORT_FILE: _send_report_file,
+    NoticeKind.REPORT_CARD: _edit_report_card,
 }
 
 

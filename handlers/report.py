@@ -8,17 +8,22 @@ The conversation, top to bottom:
    attempt is audited). The card carries a random token in its buttons' data.
 2. "Choose a month" turns the card into a picker of the last twelve months (this
    month so far, then the eleven before it), with "⬅ Back".
-3. A period tapped: the card says the report is being prepared. The figures for the
-   period and the person's stations are computed (small counts hidden), the picture
-   and the spreadsheet rendered in the person's language off the event loop, and
-   both stored with their notices and audit lines in one transaction; then they are
-   sent to the person in front, as any answer is (:func:`handlers.sender.reply`),
-   and what cannot go now (a flood wait) goes later from the outbox.
+3. A period tapped: a request row is committed (who, the period, the stations, the
+   language, the card), the card says the report is being prepared, and the update
+   returns at once: with polling, the next batch of everyone's updates waits for
+   this one, so nothing slow happens inside it. The report is made in a task of its
+   own (:func:`bot.services.report_deliveries.make`): figures, files rendered off the
+   event loop, then files, notices, audit lines and the card's "✅ Sent" in one
+   transaction; the sender sends them (a flood wait only delays them). A failure
+   gives the card its buttons back with an apology. A request a crash left pending
+   is made by the ``report_requests`` job at the next start (handlers/jobs.py).
+   One report at a time per person: a tap while one is on its way is told so.
 
 Callback data comes from the client: the grammar is strict (``handlers/callbacks.py``),
 a month outside the picker is refused and audited, the role and the stations are
 worked out again on every tap, and the card's token makes its report once: a second
 tap (a double tap, or one after the first finished) is told the report is on its way.
+At send time each file checks its reader may still have it (handlers/notify.py).
 """
 
 from __future__ import annotations
@@ -32,15 +37,15 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain.people import Role
 from bot.i18n import N_, Translator
-from bot.services import report_deliveries, report_files
+from bot.services import report_deliveries
 from handlers import callbacks, report_texts
 from handlers.context import BotContext, me
 from handlers.guard import audit_refusal, requires
 from handlers.replies import edit_card
-from handlers.sender import reply
 
 WEEK, LAST_MONTH, CHOOSE, BACK, MONTH = "w", "l", "c", "b", "m"
-PREPARING = "reports_preparing"  # bot_data: the card tokens whose report is being made
+MAKING = "reports_making"  # bot_data: the tokens whose report this process is making
+TASKS = "reports_tasks"  # bot_data: the tasks making reports outside their updates
 MONTHS = 12  # the picker: this month so far and the eleven before it
 QUESTION = N_("Which period should the report cover?")
 NO_STATIONS = N_(
@@ -61,10 +66,10 @@ async def report(update: Update, context: BotContext) -> None:
         await message.reply_text(tr(NO_STATIONS))
         return
     token = secrets.token_hex(4)
-    await message.reply_text(tr(QUESTION), reply_markup=_periods(tr, token))
+    await message.reply_text(tr(QUESTION), reply_markup=periods(tr, token))
 
 
-def _periods(tr: Translator, token: str) -> InlineKeyboardMarkup:
+def periods(tr: Translator, token: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
@@ -143,54 +148,52 @@ async def on_report_tap(update: Update, context: BotContext) -> None:
         if tap.action == CHOOSE:
             await edit_card(query, tr("Choose the month:"), _picker(tr, tap.token, today))
         else:
-            await edit_card(query, tr(QUESTION), _periods(tr, tap.token))
+            await edit_card(query, tr(QUESTION), periods(tr, tap.token))
         return
     chosen = period(tap.action, tap.value, today)
     if chosen is None:  # no picker offers it: forged, or a card from long ago
         await audit_refusal(update, context, person)
         await query.answer(tr("This button is no longer active."), show_alert=True)
         return
-    preparing: set[str] = context.bot_data.setdefault(PREPARING, set())
-    if tap.token in preparing or await report_deliveries.requested(services, tap.token):
+    start, end = chosen
+    message = query.message
+    card = message.message_id if message is not None else None
+    request = report_deliveries.Request(
+        tap.token, person.id, start, end, stations, tr.language, card
+    )
+    asked = await report_deliveries.ask(services, request)
+    if asked is report_deliveries.Asked.ALREADY:
         await query.answer(tr("This report is already on its way."))
         return
     await query.answer()
-    preparing.add(tap.token)
-    try:
-        await _prepare(update, context, chosen, stations, tap.token)
-    finally:
-        preparing.discard(tap.token)
+    await edit_card(query, preparing_text(tr, start, end))
+    start_making(context, request)
 
 
-async def _prepare(
-    update: Update,
-    context: BotContext,
-    chosen: tuple[date, date],
-    stations: tuple[str, ...],
-    token: str,
-) -> None:
-    """Say it is being prepared; compute, render (off the event loop), store and send."""
-    query = update.callback_query
-    assert query is not None
-    services, tr, person = context.services, context.tr, me(context)
-    start, end = chosen
-    await edit_card(
-        query,
-        tr(
-            "⏳ Preparing the report for {period}: a picture with the headline figures and "
-            "a spreadsheet follow in a moment.",
-            period=report_texts.period(start, end),
-        ),
+def preparing_text(tr: Translator, start: date, end: date) -> str:
+    return tr(
+        "⏳ Preparing the report for {period}: a picture with the headline figures and "
+        "a spreadsheet follow in a moment.",
+        period=report_texts.period(start, end),
     )
-    found = await report_files.outgoing(services, start, end, stations, per_worker=True)
-    language, config = tr.language, services.config
-    picture, sheet = await asyncio.gather(
-        asyncio.to_thread(report_files.render, found, report_files.Format.PNG, language, config),
-        asyncio.to_thread(report_files.render, found, report_files.Format.XLSX, language, config),
-    )
-    notices = await report_deliveries.for_person(services, person, found, (picture, sheet), token)
-    if notices is not None:  # None: a second tap made it while this one was rendering
-        await reply(context, notices)
+
+
+def making(bot_data: dict[object, object]) -> set[str]:
+    """The tokens whose report this process is making (one maker per request)."""
+    found = bot_data.setdefault(MAKING, set())
+    assert isinstance(found, set)
+    return found
+
+
+def start_making(context: BotContext, request: report_deliveries.Request) -> None:
+    """Make the request's report outside the update, in a task of its own (kept in
+    ``bot_data`` while it runs). A stop or a crash before its commit leaves the request
+    pending: the ``report_requests`` job makes it at the next start."""
+    made = report_deliveries.make(context.services, request, making(context.bot_data))
+    task = asyncio.get_running_loop().create_task(made, name=f"report-{request.token}")
+    tasks: set[asyncio.Task[object]] = context.bot_data.setdefault(TASKS, set())
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

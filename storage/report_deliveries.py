@@ -1,4 +1,4 @@
-"""Report files on their way to a chat, and the /report cards already answered.
+"""Report files on their way to a chat, and the /report requests (made or waiting).
 
 A file is kept only while the outbox notice that sends it (``outbox_id``) is neither
 sent nor given up: :func:`forget_sent` deletes it afterwards, and :func:`sweep` deletes
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from storage.db import Conn, fetch_one
+from storage.db import Conn, fetch_all, fetch_one
 from storage.timefmt import to_db
 
 
@@ -68,12 +68,35 @@ async def count(conn: Conn) -> int:
     return int(row["n"]) if row else 0
 
 
-async def claim_request(conn: Conn, token: str, person_id: int, now: datetime) -> bool:
-    """Record that the /report card ``token`` made its report; False if it had already."""
+@dataclass(frozen=True)
+class Request:
+    """A /report tap waiting for its report (``done_at`` NULL until it is made)."""
+
+    token: str
+    person_id: int
+    start: date
+    end: date
+    stations: tuple[str, ...]
+    language: str
+    message_id: int | None
+
+
+async def claim_request(conn: Conn, request: Request, now: datetime) -> bool:
+    """Record the /report card's request; False if that card asked already."""
     try:
         await conn.execute(
-            "INSERT INTO report_requests (token, person_id, made_at) VALUES (?, ?, ?)",
-            (token, person_id, to_db(now)),
+            "INSERT INTO report_requests (token, person_id, made_at, start_day, end_day,"
+            " stations, language, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                request.token,
+                request.person_id,
+                to_db(now),
+                request.start.isoformat(),
+                request.end.isoformat(),
+                ",".join(request.stations),
+                request.language,
+                request.message_id,
+            ),
         )
     except sqlite3.IntegrityError:
         return False
@@ -83,3 +106,51 @@ async def claim_request(conn: Conn, token: str, person_id: int, now: datetime) -
 async def requested(conn: Conn, token: str) -> bool:
     row = await fetch_one(conn, "SELECT 1 AS x FROM report_requests WHERE token = ?", (token,))
     return row is not None
+
+
+async def waiting_for(conn: Conn, person_id: int) -> bool:
+    """A report asked for by this person is not made yet."""
+    row = await fetch_one(
+        conn,
+        "SELECT 1 AS x FROM report_requests WHERE person_id = ? AND done_at IS NULL",
+        (person_id,),
+    )
+    return row is not None
+
+
+async def pending(conn: Conn) -> list[Request]:
+    """The requests not made yet, oldest first."""
+    rows = await fetch_all(
+        conn,
+        "SELECT token, person_id, start_day, end_day, stations, language, message_id"
+        " FROM report_requests WHERE done_at IS NULL ORDER BY made_at, token",
+    )
+    return [
+        Request(
+            r["token"],
+            r["person_id"],
+            date.fromisoformat(r["start_day"]),
+            date.fromisoformat(r["end_day"]),
+            tuple(s for s in str(r["stations"]).split(",") if s),
+            r["language"],
+            r["message_id"],
+        )
+        for r in rows
+    ]
+
+
+async def finish(conn: Conn, token: str, now: datetime) -> bool:
+    """Mark the request made; False if it was made (or dropped) already."""
+    cursor = await conn.execute(
+        "UPDATE report_requests SET done_at = ? WHERE token = ? AND done_at IS NULL",
+        (to_db(now), token),
+    )
+    return cursor.rowcount == 1
+
+
+async def drop(conn: Conn, token: str) -> bool:
+    """Forget a request not made (it failed): its card may ask again."""
+    cursor = await conn.execute(
+        "DELETE FROM report_requests WHERE token = ? AND done_at IS NULL", (token,)
+    )
+    return cursor.rowcount == 1

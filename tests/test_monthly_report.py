@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
+import pytest
 
 from bot.clock import FakeClock
 from bot.engine import monthly_report
@@ -130,3 +131,28 @@ async def test_nothing_goes_when_the_monthly_report_is_off(tmp_path: Path) -> No
         boss, _ = await admins(w)
         await tick(w)
         assert boss.files == []
+
+
+async def test_an_admin_who_starts_the_bot_on_the_second_still_gets_it_once(
+    config_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nobody had started the bot by the 1st at 09:00: the month is not spent. The
+    configured admin who writes on the 2nd gets it then, once; an admin still never
+    reached when the week has passed is a warning, logged once."""
+    clock = FakeClock(local(1, 9, 0))
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await tick(w)  # no administrator to send to yet
+        clock.advance(timedelta(days=1))
+        boss = w.phone(ADMIN_ID, "Boss Ho", language="zh-hk")
+        await boss.send("/help")  # the 2nd: the configured admin starts the bot
+        await tick(w)
+        photo, _ = boss.files
+        assert NOVEMBER in photo.plain
+        li = await enrol(w, 400, "Admin Li", "--role", "admin", language="en")
+        clock.advance(timedelta(days=6, minutes=1))  # the 8th, 09:01: the week has passed
+        await tick(w)
+        await tick(w)
+        assert len(boss.files) == 2 and li.files == []
+    warned = [r for r in caplog.records if "never reached" in r.getMessage()]
+    assert len(warned) == 1 and "Admin Li" not in warned[0].getMessage()

@@ -9,6 +9,7 @@ data in every one: none of it may reach a file).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 from datetime import UTC, datetime, timedelta
@@ -17,22 +18,33 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import BadRequest
 
+from bot import polling
 from bot.clock import FakeClock
 from bot.i18n import Translator
 from bot.sandbox import FakeTelegram, Phone
 from bot.sandbox.fake_telegram.calls import Upload
 from bot.sandbox.fake_telegram.flood import FloodLimits
+from bot.sandbox.fake_telegram.seen import SeenMessage
 from bot.sandbox.http import BotApiServer
 from bot.sandbox.world import World, world
-from bot.services import Services
+from bot.services import Services, report_deliveries
+from handlers import jobs, report
+from handlers.context import BotContext
 from storage import people, referrals
 from storage import report_deliveries as files_table
 from storage.db import fetch_all
 from tests.conftest import ADMIN_ID, CONFIG_TOML
-from tests.stories import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_SUMMARY, enrol
+from tests.stories import (
+    CANARY_NAME,
+    CANARY_PHONE,
+    CANARY_PLACE,
+    CANARY_SUMMARY,
+    enrol,
+    station,
+)
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 9, 10, 0, tzinfo=ZONE).astimezone(UTC)  # Wednesday
@@ -97,6 +109,14 @@ async def audit_rows(services: Services, action: str) -> list[str]:
     return [str(r["detail"]) for r in rows]
 
 
+async def made(w: World) -> None:
+    """Wait for the reports being made outside their updates, then let the sender send."""
+    tasks = set(w.app.bot_data.get(report.TASKS, ()))
+    if tasks:
+        await asyncio.gather(*tasks)
+    await w.settle()
+
+
 async def stored_files(services: Services) -> int:
     return await files_table.count(services.db.reader)
 
@@ -118,7 +138,9 @@ async def test_a_coordinator_in_traditional_chinese_gets_last_month_as_a_picture
                 period="2026-11-01 – 2026-11-30",
             )
             in chen.texts
-        )
+        )  # at once, before the report is made
+        await made(w)
+        assert HANT(SENT) in chen.texts  # the same card, once the files are sent
         photo, document = chen.files
         assert photo.kind == "photo" and document.kind == "document"
         assert photo.file is not None and photo.file.content.startswith(PNG)
@@ -154,6 +176,7 @@ async def test_this_week_is_monday_to_today_and_an_empty_one_still_reports(
         chen = await coordinator(w, language="en")
         await chen.send("/report")
         await chen.tap("This week")
+        await made(w)
         photo, _ = chen.files
         assert "📊 Report 2026-12-07 – 2026-12-09" in photo.plain
         assert "Referrals: 0" in photo.plain
@@ -169,6 +192,7 @@ async def test_a_month_chosen_from_the_picker(config_path: Path) -> None:
         assert labels[:3] == ["2026-12", "2026-11", "2026-10"]
         assert labels[11] == "2026-01" and labels[-1] == "⬅ Back"
         await chen.tap("2026-10")
+        await made(w)
         photo, document = chen.files
         assert "2026-10-01 – 2026-10-31" in photo.plain and "Referrals: <3" in photo.plain
         assert document.file is not None
@@ -186,6 +210,7 @@ async def test_a_coordinator_counts_only_their_stations_and_an_admin_all(
         chen = await coordinator(w, language="en")
         await chen.send("/report")
         await chen.tap("Last month")
+        await made(w)
         photo, _ = chen.files
         assert "Referrals: 4" in photo.plain
         assert "Stations: Tianping Road Station" in photo.plain
@@ -194,6 +219,7 @@ async def test_a_coordinator_counts_only_their_stations_and_an_admin_all(
         boss = w.phone(ADMIN_ID, "Boss", language="en")
         await boss.send("/report")
         await boss.tap("Last month")
+        await made(w)
         photo, _ = boss.files
         assert "Referrals: 9" in photo.plain and "Stations: All stations" in photo.plain
 
@@ -269,6 +295,7 @@ async def test_a_second_tap_makes_no_second_report(config_path: Path) -> None:
         data = card.button("Last month")
         assert data is not None and data.callback_data is not None
         await chen.tap("Last month")
+        await made(w)
         answer = await chen.tap_data(data.callback_data, message_id=card.message_id)
         assert answer.text == "This report is already on its way."
         assert len(chen.files) == 2
@@ -287,6 +314,7 @@ async def test_a_flood_wait_delays_the_spreadsheet_and_it_goes_later_byte_for_by
         ticker[0] += 10  # the chat's allowance back
         await chen.send("/report")
         await chen.tap("Last month")  # the card's edit, the photo, then the document: 429
+        await made(w)
         assert [m.kind for m in chen.files] == ["photo"]
         assert telegram.too_many["private"] >= 1
         refused = [c for c in telegram.refused if c.method == "sendDocument"]
@@ -301,24 +329,26 @@ async def test_a_flood_wait_delays_the_spreadsheet_and_it_goes_later_byte_for_by
         assert await stored_files(w.services) == 0
 
 
+async def made_unsent(w: World) -> None:
+    """Wait for the reports being made, and send nothing (a crash right after)."""
+    tasks = set(w.app.bot_data.get(report.TASKS, ()))
+    if tasks:
+        await asyncio.gather(*tasks)
+
+
 async def test_a_restart_between_the_commit_and_the_send_sends_each_file_once(
-    config_path: Path, monkeypatch: pytest.MonkeyPatch
+    config_path: Path,
 ) -> None:
     clock = FakeClock(NOW)
     telegram = FakeTelegram(clock=clock.now)
-
-    async def crashed(*args: object) -> None:
-        """The process died after its commit, before a file went."""
-
     async with world(config_path, clock=clock, telegram=telegram) as w:
         chen = await coordinator(w, language="en")
         await chen.send("/report")
-        monkeypatch.setattr("handlers.report.reply", crashed)
-        telegram.after_update = None
+        telegram.after_update = None  # the process dies before the sender sends anything
         await chen.tap("Last month")
+        await made_unsent(w)
         assert chen.files == []
         assert await stored_files(w.services) == 2
-    monkeypatch.undo()
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await w.settle()
         assert [m.kind for m in chen.files] == ["photo", "document"]
@@ -326,6 +356,191 @@ async def test_a_restart_between_the_commit_and_the_send_sends_each_file_once(
     async with world(config_path, clock=clock, telegram=telegram) as w:
         await w.settle()
         assert len(chen.files) == 2
+
+
+SENT = "✅ Sent: the picture and the spreadsheet are below."
+SORRY = (
+    "Sorry, the report could not be made this time. Please try again; if it keeps "
+    "failing, tell your administrator."
+)
+
+
+def shown(phone: Phone, message_id: int) -> SeenMessage:
+    """The message as the phone shows it now (after any edits)."""
+    return next(m for m in phone.messages if m.message_id == message_id)
+
+
+class Held:
+    """The report's rendering, held until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.go = asyncio.Event()
+        self.started = asyncio.Event()
+        self.real = report_deliveries.render_both
+
+    async def __call__(self, *args: object) -> object:
+        self.started.set()
+        await self.go.wait()
+        return await self.real(*args)  # type: ignore[arg-type]
+
+
+async def test_an_officer_is_answered_while_a_coordinators_report_is_being_made(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poller handles a batch (the coordinator's tap, an officer's /whoami) and
+    asks for the next only when the whole batch is done: the tap must not make the
+    report inside its update."""
+    held = Held()
+    monkeypatch.setattr(report_deliveries, "render_both", held)
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        s = await station(w, {"Li Na": ()})
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        card = chen.last
+        data = card.button("Last month")
+        assert data is not None and data.callback_data is not None
+        said = len(s.officer.texts)
+        updates = [
+            Update.de_json(_tap(9001, chen, card.message_id, data.callback_data), w.app.bot),
+            Update.de_json(_whoami(9002, s.officer.chat_id), w.app.bot),
+        ]
+        await polling.handle(w.app, updates)  # returns: the next getUpdates may go
+        await held.started.wait()
+        assert not held.go.is_set()  # the report is still being made
+        assert len(s.officer.texts) == said + 1  # the officer was answered meanwhile
+        assert chen.files == [] and chen.last.plain.startswith("⏳ Preparing the report")
+        assert chen.last.buttons == []
+        held.go.set()
+        await made(w)
+        assert [m.kind for m in chen.files] == ["photo", "document"]
+        assert shown(chen, card.message_id).plain == SENT  # the card, edited after the files
+        assert shown(chen, card.message_id).buttons == []
+
+
+def _tap(update_id: int, phone: Phone, message_id: int, data: str) -> dict[str, object]:
+    person = {"id": phone.chat_id, "is_bot": False, "first_name": "Coord"}
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"q{update_id}",
+            "from": person,
+            "chat_instance": "x",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": 1_764_136_800,
+                "chat": {"id": phone.chat_id, "type": "private", "first_name": "Coord"},
+                "from": {"id": 1, "is_bot": True, "first_name": "Bot"},
+                "text": "Which period should the report cover?",
+            },
+        },
+    }
+
+
+def _whoami(update_id: int, chat_id: int) -> dict[str, object]:
+    person = {"id": chat_id, "is_bot": False, "first_name": "Officer"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 5000 + update_id,
+            "date": 1_764_136_800,
+            "chat": {"id": chat_id, "type": "private", "first_name": "Officer"},
+            "from": person,
+            "text": "/whoami",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+        },
+    }
+
+
+async def test_one_report_at_a_time_per_person(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = Held()
+    monkeypatch.setattr(report_deliveries, "render_both", held)
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        await chen.tap("Last month")
+        await chen.send("/report")  # a second card while the first report is on its way
+        answer = await chen.tap("This week")
+        assert answer.text == "This report is already on its way."
+        held.go.set()
+        await made(w)
+        assert len(chen.files) == 2
+        assert len(await audit_rows(w.services, "report.exported")) == 2
+
+
+async def test_a_crash_between_the_request_and_the_files_makes_the_report_once_after_restart(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(NOW)
+    telegram = FakeTelegram(clock=clock.now)
+    held = Held()
+    monkeypatch.setattr(report_deliveries, "render_both", held)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        card = chen.last.message_id
+        await chen.tap("Last month")
+        await held.started.wait()
+        for task in set(w.app.bot_data[report.TASKS]):
+            task.cancel()  # the process dies while the report is being made
+        await asyncio.gather(*w.app.bot_data[report.TASKS], return_exceptions=True)
+        assert chen.files == [] and await stored_files(w.services) == 0
+    monkeypatch.undo()
+    for _ in range(2):  # a restart, then another: the report is made once
+        async with world(config_path, clock=clock, telegram=telegram) as w:
+            await jobs._report_requests(BotContext(w.app))  # the job's run at the start
+            await w.settle()
+            assert [m.kind for m in chen.files] == ["photo", "document"]
+            assert shown(chen, card).plain == SENT
+
+
+@pytest.mark.expect_errors
+async def test_a_failed_report_says_sorry_and_gives_the_buttons_back(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object) -> object:
+        raise RuntimeError(CANARY_NAME)  # an exception that quotes personal data
+
+    monkeypatch.setattr(report_deliveries, "render_both", broken)
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        card = chen.last.message_id
+        await chen.tap("Last month")
+        await made(w)
+        assert chen.files == []
+        assert shown(chen, card).plain == SORRY
+        assert shown(chen, card).button_labels() == ["This week", "Last month", "Choose a month"]
+        assert "RuntimeError" in caplog.text and CANARY_NAME not in caplog.text
+        monkeypatch.undo()
+        await chen.tap("Last month", message=shown(chen, card))  # trying again works
+        await made(w)
+        assert [m.kind for m in chen.files] == ["photo", "document"]
+        assert shown(chen, card).plain == SENT
+
+
+async def test_a_file_waiting_for_a_coordinator_who_was_deactivated_is_not_sent(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(NOW)
+    telegram = FakeTelegram(clock=clock.now)
+    ticker = [0.0]
+    telegram.enforce_limits(FloodLimits(), clock=lambda: ticker[0])
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        chen = await coordinator(w, language="en")
+        ticker[0] += 10
+        await chen.send("/report")
+        await chen.tap("Last month")
+        await made(w)
+        assert [m.kind for m in chen.files] == ["photo"]  # the spreadsheet: a flood wait
+        assert (await w.cli("deactivate", str(chen.chat_id)))[0] == 0
+        ticker[0] += 60
+        clock.advance(timedelta(minutes=1))
+        await w.settle()
+        assert [m.kind for m in chen.files] == ["photo"]  # never reaches them
+        assert await stored_files(w.services) == 0  # given up: the file is gone
 
 
 async def test_the_fake_checks_uploads_as_telegram_does(config_path: Path) -> None:

@@ -111,6 +111,10 @@ class NoticeKind(StrEnum):
     # sent), "start", "end", "stations" and "headline" (JSON: [[msgid, value], ...]).
     REPORT_PICTURE = "report_picture"
     REPORT_FILE = "report_file"
+    # the /report card edited once the files are written (after them in the chat's
+    # queue): value "state" "sent" (no buttons left) or "failed" (the buttons back,
+    # "token" their card's token); ``message_id`` the card.
+    REPORT_CARD = "report_card"
     # to the people whose duty a coordinator changed with /cover
     COVER = "cover"  # put on duty, taken off, or covering for someone
     COVERED_FOR = "covered_for"  # taken off duty: someone else covers for them

@@ -11,7 +11,10 @@ workers, and nothing needs it any more.
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import json
+import logging
 from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
@@ -21,11 +24,15 @@ from bot.domain.report import Report
 from bot.services import Services, outbox
 from bot.services.notices import Notice, NoticeKind
 from storage import meta
+from storage import people as people_store
 from storage import report_deliveries as store
 from storage.db import Conn
 
 if TYPE_CHECKING:
     from bot.services.report_files import ReportFile
+
+log = logging.getLogger("referral_bot.report_deliveries")
+Request = store.Request
 
 FILE_KINDS = frozenset({NoticeKind.REPORT_PICTURE, NoticeKind.REPORT_FILE})
 PICTURE = "png"  # a file of this format goes as a photo; any other as a document
@@ -75,7 +82,7 @@ async def write(
         )
         picture = one.format.value == PICTURE
         kind = NoticeKind.REPORT_PICTURE if picture else NoticeKind.REPORT_FILE
-        values = {"file": str(file_id), **caption_values(report)}
+        values = {"file": str(file_id), "via": via, **caption_values(report)}
         [notice] = await outbox.enqueue(tx, services, [Notice(kind, person, None, values=values)])
         assert notice.outbox_id is not None
         await store.attach(tx, file_id, notice.outbox_id)
@@ -106,25 +113,124 @@ def stations_for(services: Services, person: Person) -> tuple[str, ...] | None:
 
 
 async def requested(services: Services, token: str) -> bool:
-    """The /report card ``token`` has made its report already (a second tap)."""
+    """The /report card ``token`` has asked for its report already (a second tap)."""
     return await store.requested(services.db.reader, token)
 
 
-async def for_person(
-    services: Services,
-    person: Person,
-    report: Report,
-    files: tuple[ReportFile, ...],
-    token: str,
-) -> list[Notice] | None:
-    """The report asked for on the /report card ``token``, on its way to ``person``;
-    None if that card made one already (a double tap: nothing is written)."""
+class Asked(enum.Enum):
+    QUEUED = "queued"  # written: the report is made outside the update
+    ALREADY = "already"  # this card, or another of this person's, is on its way
+
+
+async def ask(services: Services, request: Request) -> Asked:
+    """Write the /report tap's request, unless the card asked already or the person
+    has one not yet made (one report at a time per person: repeated taps, forged
+    tokens and other cards cannot stack renders)."""
     async with services.db.write() as tx:
-        if not await store.claim_request(tx, token, person.id, services.clock.now()):
-            return None
-        return await write(
-            tx, services, person, report, files, via="chat", actor_person_id=person.id
-        )
+        if await store.waiting_for(tx, request.person_id):
+            return Asked.ALREADY
+        if not await store.claim_request(tx, request, services.clock.now()):
+            return Asked.ALREADY
+    return Asked.QUEUED
+
+
+async def pending(services: Services) -> list[Request]:
+    return await store.pending(services.db.reader)
+
+
+async def render_both(
+    report: Report, language: str, services: Services
+) -> tuple[ReportFile, ReportFile]:
+    """The picture and the spreadsheet, rendered off the event loop (CPU-bound)."""
+    from bot.services import report_files
+
+    config = services.config
+    picture, sheet = await asyncio.gather(
+        asyncio.to_thread(report_files.render, report, report_files.Format.PNG, language, config),
+        asyncio.to_thread(report_files.render, report, report_files.Format.XLSX, language, config),
+    )
+    return picture, sheet
+
+
+async def make(services: Services, request: Request, making: set[str]) -> list[Notice]:
+    """Make the report ``request`` asked for: figures, files (rendered off the event
+    loop), then the files, their notices, their audit lines, the card's "Sent" and the
+    request marked made, in one transaction (the commit wakes the sender). Nothing if
+    it is being made already (``making``: this process's) or was made. A failure is
+    logged (its kind only: no personal data), the request dropped and the card given
+    its buttons back with an apology, through the outbox too."""
+    from bot.services import report_files
+
+    if request.token in making:
+        return []
+    making.add(request.token)
+    try:
+        person = await people_store.by_id(services.db.reader, request.person_id)
+        card = {"token": request.token}
+        # Worked out again: the role and the team may have changed since the tap.
+        stations = stations_for(services, person) if person is not None else None
+        if person is None or not person.active or stations is None:
+            async with services.db.write() as tx:  # no longer theirs to have: nothing made
+                await store.finish(tx, request.token, services.clock.now())
+            return []
+        try:
+            found = await report_files.outgoing(
+                services, request.start, request.end, stations, per_worker=True
+            )
+            files = await render_both(found, request.language, services)
+            async with services.db.write() as tx:
+                if not await store.finish(tx, request.token, services.clock.now()):
+                    return []  # made meanwhile (a second process: not expected)
+                written = await write(
+                    tx, services, person, found, files, via="chat", actor_person_id=person.id
+                )
+                written += await _card(tx, services, person, request, {**card, "state": "sent"})
+                return written
+        except Exception as exc:
+            log.error("a /report request could not be made: %s", type(exc).__name__)
+            async with services.db.write() as tx:
+                await store.drop(tx, request.token)
+                return await _card(tx, services, person, request, {**card, "state": "failed"})
+    finally:
+        making.discard(request.token)
+
+
+async def _card(
+    tx: Conn, services: Services, person: Person, request: Request, values: dict[str, str]
+) -> list[Notice]:
+    """The /report card's edit, after the files in the person's queue."""
+    if request.message_id is None:
+        return []
+    return await outbox.enqueue(
+        tx,
+        services,
+        [
+            Notice(
+                NoticeKind.REPORT_CARD, person, None, message_id=request.message_id, values=values
+            )
+        ],
+    )
+
+
+async def make_pending(services: Services, making: set[str]) -> int:
+    """Make every request still waiting (one a crash left, or one whose task is gone),
+    one at a time; how many were looked at."""
+    waiting = await pending(services)
+    for request in waiting:
+        await make(services, request, making)
+    return len(waiting)
+
+
+async def still_allowed(services: Services, notice: Notice) -> bool:
+    """At send time: the report file's reader is still active and may still have it
+    (a coordinator or an administrator for /report; an administrator for the monthly
+    report, whose values say "via" "monthly")."""
+    person = await people_store.by_id(services.db.reader, notice.recipient.id)
+    if person is None or not person.active:
+        return False
+    if notice.values.get("via") == "monthly":
+        return person.has(Role.ADMIN)
+    return stations_for(services, person) is not None
 
 
 async def for_admins(
@@ -136,13 +242,15 @@ async def for_admins(
 ) -> list[Notice]:
     """The monthly report (bot/engine/monthly_report.py) on its way to each of
     ``admins`` in their language (``rendered`` by language), audited per file (via
-    "monthly", the admin as the person it was exported for), and ``key`` remembered,
-    all in one transaction: written once, whatever restarts."""
+    "monthly", the admin as the person it was exported for), and remembered per admin
+    (``key`` followed by ":<person id>"), all in one transaction: each admin's written
+    once, whatever restarts, and an admin who starts the bot later gets it then."""
     notices: list[Notice] = []
     async with services.db.write() as tx:
-        if await meta.get(tx, key) is not None:
-            return []  # written already (one bot runs on a database: not expected)
         for admin in admins:
+            mine = f"{key}:{admin.id}"
+            if await meta.get(tx, mine) is not None:
+                continue  # written already (one bot runs on a database: not expected)
             notices += await write(
                 tx,
                 services,
@@ -152,7 +260,7 @@ async def for_admins(
                 via="monthly",
                 actor_person_id=admin.id,
             )
-        await meta.put(tx, key, services.clock.now().isoformat())
+            await meta.put(tx, mine, services.clock.now().isoformat())
     return notices
 
 
