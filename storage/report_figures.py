@@ -196,8 +196,8 @@ async def assignments(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
     cards (``kind = 'coordinator'``), which are the question, not an assignment."""
     return await _rows(
         conn,
-        f"SELECT o.state, COUNT(*) FROM {FACTS} f JOIN offers o ON o.referral_id = f.id"  # noqa: S608
-        " WHERE o.assigned_by IS NOT NULL GROUP BY o.state",
+        "SELECT state, COUNT(*) FROM offers WHERE assigned_by IS NOT NULL"  # noqa: S608
+        f" AND referral_id IN (SELECT id FROM {FACTS}) GROUP BY state",
         (),
     )
 
@@ -209,9 +209,9 @@ async def declines(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
     decliner's own words are a sealed note."""
     return await _rows(
         conn,
-        f"SELECT COALESCE(o.reason, ''), COUNT(*) FROM {FACTS} f"  # noqa: S608
-        " JOIN offers o ON o.referral_id = f.id WHERE o.state = 'declined'"
-        " AND o.kind = 'worker' AND o.assigned_by IS NULL GROUP BY o.reason",
+        "SELECT COALESCE(reason, ''), COUNT(*) FROM offers WHERE state = 'declined'"  # noqa: S608
+        " AND kind = 'worker' AND assigned_by IS NULL"
+        f" AND referral_id IN (SELECT id FROM {FACTS}) GROUP BY reason",
         (),
     )
 
@@ -361,9 +361,13 @@ async def per_worker(conn: Conn, scope: Scope) -> list[tuple[int, int, int]]:
     night) once, a night named by its end. Counted here rather than in Python: a
     year's takings are some hundred thousand rows."""
     since = to_db(scope.first)
+    # The referrals are read only to keep the stations asked for.
     stations = ""
     if scope.stations:
-        stations = f" AND r.station_id IN ({', '.join('?' * len(scope.stations))})"
+        stations = (
+            " AND t.referral_id IN (SELECT id FROM referrals"  # noqa: S608
+            f" WHERE station_id IN ({', '.join('?' * len(scope.stations))}))"
+        )
     # The buckets as a keyed table: joined to a subquery's rows, SQLite would not index
     # a CTE's and would compare every taking with every bucket.
     await conn.execute(f"DROP TABLE IF EXISTS {NIGHTS}")
@@ -377,8 +381,7 @@ async def per_worker(conn: Conn, scope: Scope) -> list[tuple[int, int, int]]:
     return await _rows(
         conn,
         f"WITH taken AS (SELECT t.who AS who, t.referral_id AS referral_id,"  # noqa: S608
-        f" {bucket} AS bucket FROM ({_TAKINGS}) t JOIN referrals r ON r.id = t.referral_id"
-        f" WHERE t.at < ?{stations})"
+        f" {bucket} AS bucket FROM ({_TAKINGS}) t WHERE t.at < ?{stations})"
         " SELECT taken.who, COUNT(DISTINCT taken.referral_id), COUNT(DISTINCT"
         f" taken.referral_id || ' ' || (SELECT n.night_end FROM {NIGHTS} n"
         " WHERE n.bucket = taken.bucket)) FROM taken GROUP BY taken.who",

@@ -576,3 +576,12 @@ async def test_an_absurd_period_is_refused_at_once(
     # Ten years to the day before, and next year's end, are still a report.
     check_period(date(2016, 11, 21), date(2026, 11, 20), date(2026, 11, 20))
     check_period(date(2026, 1, 1), date(2027, 12, 31), date(2026, 11, 20))
+
+
+async def test_the_workers_table_keeps_to_the_stations_asked_for(services: Services) -> None:
+    """At xietu: R10 (Zhao, then Li after the hand-back) and R4 (Li)."""
+    await seed_week(services)
+    report = await reports.figures(
+        services, date(2026, 11, 2), date(2026, 11, 8), ("xietu",), per_worker=True
+    )
+    assert table(report, "per_worker").rows == (("Worker Li", 2, 0), ("Worker Zhao", 1, 0))

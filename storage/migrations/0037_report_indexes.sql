@@ -26,8 +26,12 @@ END;
 CREATE INDEX referrals_created ON referrals (created_at);
 -- Each referral's first acceptance, contact and withdrawal, read from the index alone.
 CREATE INDEX referral_events_report ON referral_events (referral_id, to_status, at, from_status);
--- The takings of the per-worker table: acceptances since the period began.
-CREATE INDEX referral_events_status ON referral_events (to_status, at);
-CREATE INDEX offers_answered ON offers (state, responded_at);
+-- The takings of the per-worker table: acceptances since the period began (covering:
+-- the table's rows are not read).
+CREATE INDEX referral_events_status ON referral_events (to_status, at, referral_id, actor_id);
+CREATE INDEX offers_answered ON offers (state, responded_at, referral_id, person_id);
 -- The notices that say a referral was held (a handful among every notice sent).
 CREATE INDEX outbox_held ON outbox (referral_id, kind) WHERE kind IN ('held', 'held_by_coordinator');
+-- The coordinators' assignments and the declines, a small share of all offers.
+CREATE INDEX offers_assigned ON offers (referral_id, state) WHERE assigned_by IS NOT NULL;
+CREATE INDEX offers_declined ON offers (referral_id, reason) WHERE state = 'declined';
