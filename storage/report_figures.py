@@ -78,6 +78,11 @@ _SLOTS = (
     " json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')"
     " FROM json_each(?))"
 )
+# A referral's first move to a status: one seek in referral_events_report (0037).
+_FIRST = (
+    "(SELECT MIN(e.at) FROM referral_events e WHERE e.referral_id = r.id"
+    " AND e.to_status = {status})"
+)
 # The per-referral facts the figures are grouped from (see prepare).
 FACTS = "temp.report_facts"
 # The [care] night's buckets, for the per-worker table (see per_worker).
@@ -93,6 +98,11 @@ async def prepare(conn: Conn, scope: Scope) -> None:
     second holder's contact overwrites) and the withdrawal. On the report's own
     connection (a temporary table is its alone), before any figure below."""
     where, params = scope.where()
+    accepted, contacted, withdrawn = (
+        _FIRST.format(status=f"'{status}'") for status in ("accepted", "contacted", "withdrawn")
+    )
+    # Declined at first contact: the close from "accepted" is that first contact.
+    declined = _FIRST.format(status="'closed' AND e.from_status = 'accepted'")
     await conn.execute(f"DROP TABLE IF EXISTS {FACTS}")
     await conn.execute(
         f"CREATE TABLE {FACTS} (id INTEGER PRIMARY KEY, station_id TEXT, category TEXT,"
@@ -111,15 +121,10 @@ async def prepare(conn: Conn, scope: Scope) -> None:
         " r.appropriate_adult_now, (r.co_response = 1 OR r.at_scene = 1"
         " OR r.appropriate_adult_now = 1), r.arrived_at, r.questioning_at, r.created_at,"
         " s.hour, s.weekday, s.night, s.night_end,"
-        " MIN(CASE WHEN e.to_status = 'accepted' THEN e.at END),"
-        " MIN(CASE WHEN e.to_status = 'contacted' OR (e.from_status = 'accepted'"
-        " AND e.to_status = 'closed' AND r.consent = 'declined' AND r.consultation = 0)"
-        " THEN e.at END),"
-        " MIN(CASE WHEN e.to_status = 'withdrawn' THEN e.at END)"
-        f" FROM referrals r CROSS JOIN slots s ON s.bucket = {_BUCKET}"
-        " LEFT JOIN referral_events e ON e.referral_id = r.id"
-        " AND e.to_status IN ('accepted', 'contacted', 'closed', 'withdrawn')"
-        f" WHERE {where} GROUP BY r.id",
+        f" {accepted}, CASE WHEN r.consent = 'declined' AND r.consultation = 0"
+        f" THEN NULLIF(MIN(COALESCE({contacted}, '9'), COALESCE({declined}, '9')), '9')"
+        f" ELSE {contacted} END, {withdrawn}"
+        f" FROM referrals r CROSS JOIN slots s ON s.bucket = {_BUCKET} WHERE {where}",
         [scope.slots_json, scope.step, scope.step, *params],
     )
     # The notices are the record of a hold (the referral's ``held`` column clears when
