@@ -283,7 +283,9 @@ async def held(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
 async def consultations(conn: Conn, scope: Scope) -> tuple[int, int]:
     """(referrals filed as consultations, referrals whose person declined at first
     contact): consent declined at filing makes ``consultation`` 1; declined at first
-    contact, ``consent`` becomes 'declined' on a referral that was not one."""
+    contact, ``consent`` becomes 'declined' on a referral that was not one. The columns
+    as they are now: a referral declined at first contact and reopened later still
+    counts as a first-contact consultation."""
     rows = await _rows(
         conn,
         "SELECT COALESCE(SUM(consultation = 1), 0),"  # noqa: S608
@@ -295,8 +297,8 @@ async def consultations(conn: Conn, scope: Scope) -> tuple[int, int]:
 
 async def ends(conn: Conn, scope: Scope) -> list[tuple[str, str, int]]:
     """(status, outcome id or '', referrals) of the referrals that are closed, returned
-    to the police or withdrawn. Why a case was returned is the worker's own words
-    (sealed), so returns are counted, not sorted by reason."""
+    to the police or withdrawn, by their status now: a case returned and offered again
+    counts where it is now, not as returned (returns_by_reason counts the same way)."""
     return await _rows(
         conn,
         f"SELECT status, COALESCE(outcome, ''), COUNT(*) FROM {FACTS}"  # noqa: S608

@@ -11,6 +11,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -123,31 +124,31 @@ class Seed:
 
     async def cannot(self, offer: int, worker: int, at: datetime) -> None:
         """The assignee's "I can't" (bot/services/offers.refuse_assignment)."""
-        self.at(at)
+        services = self.at(at)
         async with self.services.db.write() as tx:
             card = await offers.by_id(tx, offer)
             person = await people.by_id(tx, worker)
             assert card is not None and person is not None
             assert await offers_service.refuse_assignment(
-                tx, self.services, person, card, "Canary reason"
+                tx, services, person, card, "Canary reason"
             )
 
     async def hand_back(self, rid: int, holder: int, at: datetime) -> None:
         """The holder hands the case back to the coordinators, with the bot's own effect
         (bot/services/transfers.put_before_coordinators: level 2, cards, notices)."""
-        self.at(at)
+        services = self.at(at)
         async with self.services.db.write() as tx:
             referral = await referrals.by_id(tx, rid)
             person = await people.by_id(tx, holder)
             assert referral is not None and person is not None
             await transfers.put_before_coordinators(
-                tx, self.services, referral, person, {"reason": "Canary reason"}
+                tx, services, referral, person, {"reason": "Canary reason"}
             )
 
-    def at(self, moment: datetime) -> None:
-        clock = self.services.clock
-        assert isinstance(clock, FakeClock)
-        clock.advance(moment - clock.now())
+    def at(self, moment: datetime) -> Services:
+        """The services on a clock of their own at ``moment`` (the caller's clock, which
+        the report reads as "now", is left where it is)."""
+        return replace(self.services, clock=FakeClock(moment))
 
     async def decline(self, rid: int, worker: int, at: datetime, reason: str) -> None:
         async with self.services.db.write() as tx:
@@ -215,7 +216,7 @@ class Seed:
 async def services(config: Config) -> AsyncIterator[Services]:
     db = await open_database(config)
     try:
-        yield Services(config=config, db=db, clock=FakeClock(local(1, 0)))
+        yield Services(config=config, db=db, clock=FakeClock(local(20, 12)))
     finally:
         await db.close()
 
@@ -327,7 +328,6 @@ async def seed_week(services: Services) -> None:
     await s.move(r7, Status.CONTACTED, Status.CLOSED, local(8, 17), li, outcome="linked")
     # R9: Monday 9 November 00:30 local (still the 8th in UTC): after the week.
     await s.file(local(9, 0, 30), "family_dispute", "urgent", "tianping", officer)
-    s.at(local(20, 12))  # the report is asked for later
 
 
 def table(report: Report, key: str) -> Table:
