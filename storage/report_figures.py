@@ -78,6 +78,11 @@ _SLOTS = (
     " json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')"
     " FROM json_each(?))"
 )
+# A referral's first move to a status: one seek in referral_events_report (0037).
+_FIRST = (
+    "(SELECT MIN(e.at) FROM referral_events e WHERE e.referral_id = r.id"
+    " AND e.to_status = {status})"
+)
 # The per-referral facts the figures are grouped from (see prepare).
 FACTS = "temp.report_facts"
 # The [care] night's buckets, for the per-worker table (see per_worker).
@@ -93,30 +98,43 @@ async def prepare(conn: Conn, scope: Scope) -> None:
     second holder's contact overwrites) and the withdrawal. On the report's own
     connection (a temporary table is its alone), before any figure below."""
     where, params = scope.where()
+    accepted, contacted, withdrawn = (
+        _FIRST.format(status=f"'{status}'") for status in ("accepted", "contacted", "withdrawn")
+    )
+    # Declined at first contact: the close from "accepted" is that first contact.
+    declined = _FIRST.format(status="'closed' AND e.from_status = 'accepted'")
     await conn.execute(f"DROP TABLE IF EXISTS {FACTS}")
     await conn.execute(
         f"CREATE TABLE {FACTS} (id INTEGER PRIMARY KEY, station_id TEXT, category TEXT,"
         " urgency TEXT, level INTEGER, status TEXT, outcome TEXT, consultation INTEGER,"
         " consent TEXT, adult INTEGER, attended INTEGER, arrived_at TEXT,"
         " questioning_at TEXT, created_at TEXT, hour TEXT, weekday TEXT, night INTEGER,"
-        " night_end TEXT, accepted TEXT, contacted TEXT, withdrawn TEXT)"
+        " night_end TEXT, accepted TEXT, contacted TEXT, withdrawn TEXT,"
+        " held INTEGER NOT NULL DEFAULT 0, held_by_coordinator INTEGER NOT NULL DEFAULT 0)"
     )
     await conn.execute(
-        f"WITH {_SLOTS} INSERT INTO {FACTS} SELECT r.id, r.station_id, r.category,"  # noqa: S608
-        " r.urgency, r.level, r.status, r.outcome, r.consultation, r.consent,"
+        f"WITH {_SLOTS} INSERT INTO {FACTS} (id, station_id, category, urgency, level,"  # noqa: S608
+        " status, outcome, consultation, consent, adult, attended, arrived_at,"
+        " questioning_at, created_at, hour, weekday, night, night_end, accepted, contacted,"
+        " withdrawn) SELECT r.id, r.station_id, r.category, r.urgency,"
+        " COALESCE(r.first_level, r.level), r.status, r.outcome, r.consultation, r.consent,"
         " r.appropriate_adult_now, (r.co_response = 1 OR r.at_scene = 1"
         " OR r.appropriate_adult_now = 1), r.arrived_at, r.questioning_at, r.created_at,"
         " s.hour, s.weekday, s.night, s.night_end,"
-        " MIN(CASE WHEN e.to_status = 'accepted' THEN e.at END),"
-        " MIN(CASE WHEN e.to_status = 'contacted' OR (e.from_status = 'accepted'"
-        " AND e.to_status = 'closed' AND r.consent = 'declined' AND r.consultation = 0)"
-        " THEN e.at END),"
-        " MIN(CASE WHEN e.to_status = 'withdrawn' THEN e.at END)"
-        f" FROM referrals r CROSS JOIN slots s ON s.bucket = {_BUCKET}"
-        " LEFT JOIN referral_events e ON e.referral_id = r.id"
-        f" WHERE {where} GROUP BY r.id",
+        f" {accepted}, CASE WHEN r.consent = 'declined' AND r.consultation = 0"
+        f" THEN NULLIF(MIN(COALESCE({contacted}, '9'), COALESCE({declined}, '9')), '9')"
+        f" ELSE {contacted} END, {withdrawn}"
+        f" FROM referrals r CROSS JOIN slots s ON s.bucket = {_BUCKET} WHERE {where}",
         [scope.slots_json, scope.step, scope.step, *params],
     )
+    # The notices are the record of a hold (the referral's ``held`` column clears when
+    # the morning comes); the few there are, read through their own index.
+    for kind in ("held", "held_by_coordinator"):
+        await conn.execute(
+            f"UPDATE {FACTS} SET {kind} = 1 WHERE id IN (SELECT o.referral_id FROM outbox o"  # noqa: S608
+            " WHERE o.kind IN ('held', 'held_by_coordinator') AND o.kind = ?)",
+            [kind],
+        )
 
 
 async def _rows(conn: Conn, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -163,10 +181,10 @@ async def acceptance_minutes(conn: Conn, scope: Scope) -> list[tuple[str, int, f
 
 
 async def answered_at_level(conn: Conn, scope: Scope) -> list[tuple[int, int]]:
-    """(escalation level the referral had reached when it was first accepted, referrals).
-    The level stops moving once a referral is accepted (storage/referrals.set_escalation
-    moves only referrals on offer), so the level of an accepted referral is the level it
-    was answered at."""
+    """(escalation level the referral had reached when it was first accepted, referrals):
+    ``referrals.first_level`` (kept at the first acceptance, migration 0037), not the
+    current level, which a hand-back sets to the coordinators' (2) when the case goes
+    back on offer. The same first acceptance as the minutes to acceptance."""
     return await _rows(
         conn,
         f"SELECT level, COUNT(*) FROM {FACTS} WHERE accepted IS NOT NULL GROUP BY level",  # noqa: S608
@@ -174,27 +192,45 @@ async def answered_at_level(conn: Conn, scope: Scope) -> list[tuple[int, int]]:
     )
 
 
-async def offers_by(conn: Conn, scope: Scope, *, kind: str) -> list[tuple[str, str, int]]:
-    """(state, decline reason id or '', offers) of the offers of ``kind`` ('worker' or
-    'coordinator': a coordinator's assignment) made for the referrals of the period.
-    The reason is the button's id; the decliner's own words are a sealed note."""
-    where, params = scope.where()
+async def assignments(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
+    """(state, offers) of the coordinators' assignments made for the referrals of the
+    period: a worker's offer with ``assigned_by`` set (bot/services/coordinator.py), the
+    card that asks them to confirm. Confirmed is 'accepted'; the assignee's "I can't"
+    (or their deactivation before answering) is 'declined' with the code 'cannot' or
+    'left' (storage/offers.refuse_assignment). Not the coordinators' own escalation
+    cards (``kind = 'coordinator'``), which are the question, not an assignment."""
     return await _rows(
         conn,
-        "SELECT o.state, COALESCE(o.reason, ''), COUNT(*) FROM offers o"  # noqa: S608
-        f" JOIN referrals r ON r.id = o.referral_id WHERE {where} AND o.kind = ?"
-        " GROUP BY o.state, o.reason",
-        [*params, kind],
+        "SELECT state, COUNT(*) FROM offers WHERE assigned_by IS NOT NULL"  # noqa: S608
+        f" AND referral_id IN (SELECT id FROM {FACTS}) GROUP BY state",
+        (),
+    )
+
+
+async def declines(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
+    """(decline reason id or '', offers) of the offers workers declined themselves for the
+    referrals of the period: worker offers that were no assignment (an assignee's "I
+    can't" is counted with the assignments). The reason is the button's id; the
+    decliner's own words are a sealed note."""
+    return await _rows(
+        conn,
+        "SELECT COALESCE(reason, ''), COUNT(*) FROM offers WHERE state = 'declined'"  # noqa: S608
+        " AND kind = 'worker' AND assigned_by IS NULL"
+        f" AND referral_id IN (SELECT id FROM {FACTS}) GROUP BY reason",
+        (),
     )
 
 
 async def unanswered_at_night_end(conn: Conn, scope: Scope, now: datetime) -> list[tuple[str, int]]:
     """(urgency, referrals) filed at night, whose night is over by ``now``, that nobody
     had accepted when it ended (the gap this product exists to close); a referral the
-    officer withdrew during the night is not counted."""
+    officer withdrew during the night is not counted, nor one held for the morning (the
+    officer told it waits for service hours, or a coordinator held it): it waited on
+    purpose. Held referrals do count in the minutes to acceptance, whose wait they are."""
     return await _rows(
         conn,
         f"SELECT urgency, COUNT(*) FROM {FACTS} WHERE night = 1 AND night_end <= ?"  # noqa: S608
+        " AND held = 0 AND held_by_coordinator = 0"
         " AND COALESCE(accepted > night_end, 1) AND COALESCE(withdrawn > night_end, 1)"
         " GROUP BY urgency",
         [to_db(now)],
@@ -236,20 +272,20 @@ async def held(conn: Conn, scope: Scope) -> list[tuple[str, int]]:
     service hours ('held': routine, outside hours) or that a coordinator held
     ('held_by_coordinator'), each counted once however often it was held. The notices
     are the record: the referral's ``held`` column clears when the morning comes."""
-    where, params = scope.where()
-    return await _rows(
+    rows = await _rows(
         conn,
-        "SELECT o.kind, COUNT(DISTINCT o.referral_id) FROM outbox o"  # noqa: S608
-        f" JOIN referrals r ON r.id = o.referral_id WHERE {where}"
-        " AND o.kind IN ('held', 'held_by_coordinator') GROUP BY o.kind",
-        params,
+        f"SELECT COALESCE(SUM(held), 0), COALESCE(SUM(held_by_coordinator), 0) FROM {FACTS}",  # noqa: S608
+        (),
     )
+    return [("held", int(rows[0][0])), ("held_by_coordinator", int(rows[0][1]))]
 
 
 async def consultations(conn: Conn, scope: Scope) -> tuple[int, int]:
     """(referrals filed as consultations, referrals whose person declined at first
     contact): consent declined at filing makes ``consultation`` 1; declined at first
-    contact, ``consent`` becomes 'declined' on a referral that was not one."""
+    contact, ``consent`` becomes 'declined' on a referral that was not one. The columns
+    as they are now: a referral declined at first contact and reopened later still
+    counts as a first-contact consultation."""
     rows = await _rows(
         conn,
         "SELECT COALESCE(SUM(consultation = 1), 0),"  # noqa: S608
@@ -261,8 +297,8 @@ async def consultations(conn: Conn, scope: Scope) -> tuple[int, int]:
 
 async def ends(conn: Conn, scope: Scope) -> list[tuple[str, str, int]]:
     """(status, outcome id or '', referrals) of the referrals that are closed, returned
-    to the police or withdrawn. Why a case was returned is the worker's own words
-    (sealed), so returns are counted, not sorted by reason."""
+    to the police or withdrawn, by their status now: a case returned and offered again
+    counts where it is now, not as returned (returns_by_reason counts the same way)."""
     return await _rows(
         conn,
         f"SELECT status, COALESCE(outcome, ''), COUNT(*) FROM {FACTS}"  # noqa: S608
@@ -332,9 +368,13 @@ async def per_worker(conn: Conn, scope: Scope) -> list[tuple[int, int, int]]:
     night) once, a night named by its end. Counted here rather than in Python: a
     year's takings are some hundred thousand rows."""
     since = to_db(scope.first)
+    # The referrals are read only to keep the stations asked for.
     stations = ""
     if scope.stations:
-        stations = f" AND r.station_id IN ({', '.join('?' * len(scope.stations))})"
+        stations = (
+            " AND t.referral_id IN (SELECT id FROM referrals"  # noqa: S608
+            f" WHERE station_id IN ({', '.join('?' * len(scope.stations))}))"
+        )
     # The buckets as a keyed table: joined to a subquery's rows, SQLite would not index
     # a CTE's and would compare every taking with every bucket.
     await conn.execute(f"DROP TABLE IF EXISTS {NIGHTS}")
@@ -348,8 +388,7 @@ async def per_worker(conn: Conn, scope: Scope) -> list[tuple[int, int, int]]:
     return await _rows(
         conn,
         f"WITH taken AS (SELECT t.who AS who, t.referral_id AS referral_id,"  # noqa: S608
-        f" {bucket} AS bucket FROM ({_TAKINGS}) t JOIN referrals r ON r.id = t.referral_id"
-        f" WHERE t.at < ?{stations})"
+        f" {bucket} AS bucket FROM ({_TAKINGS}) t WHERE t.at < ?{stations})"
         " SELECT taken.who, COUNT(DISTINCT taken.referral_id), COUNT(DISTINCT"
         f" taken.referral_id || ' ' || (SELECT n.night_end FROM {NIGHTS} n"
         " WHERE n.bucket = taken.bucket)) FROM taken GROUP BY taken.who",

@@ -544,7 +544,7 @@ async def test_the_rebuild_keeps_every_referral_index_and_reference(
             " created_at, updated_at) VALUES ('R-0004', 's', 1, 'wage_dispute', 'routine',"
             " 'offered', '2026-01-04', '2026-01-04')"
         )
-    assert _indexes(path) == indexes_before
+    assert indexes_before <= _indexes(path)  # every one kept (later migrations add some)
     assert references == (3, 3)
     assert "domestic_violence" not in schema[0] and "CHECK (urgency IN" in schema[0]
     # Every value kept, column for column: "adult" and "65 or older" are not rewritten

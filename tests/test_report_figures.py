@@ -7,9 +7,11 @@ The coordinators' night is 18:00–08:00, the care night (call-outs) 22:00–07:
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,9 +19,12 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import Config
+from bot.domain.figures import BadPeriod, check_period
 from bot.domain.referral import Status
 from bot.domain.report import Report, Table, suppress
-from bot.services import Services, open_database, reports
+from bot.services import Services, open_database, reports, transfers
+from bot.services import offers as offers_service
+from bot.services.offers import settle_accepted
 from storage import linkages, offers, outbox, people, referrals
 from storage.db import Conn, Database
 from storage.offers import OfferState
@@ -87,20 +92,63 @@ class Seed:
             )
 
     async def accept(
-        self, rid: int, worker: int, at: datetime, *, kind: str = "worker", by: int | None = None
+        self, rid: int, worker: int, at: datetime, *, offer: int | None = None
     ) -> None:
+        """``worker`` takes the referral at ``at`` as bot/services/offers.accept writes it:
+        their card accepted (a new one, or ``offer``: an assignment they confirm), every
+        other open card taken, the acceptance event (naming the coordinator who
+        assigned it, if one did)."""
         async with self.services.db.write() as tx:
-            offer = await offers.insert(tx, rid, worker, at, kind=kind, assigned_by=by)
-            assert await offers.settle(tx, offer, OfferState.ACCEPTED, at)
+            if offer is None:
+                offer = await offers.insert(tx, rid, worker, at)
+            card = await offers.by_id(tx, offer)
+            assert card is not None
             assert await referrals.try_accept(tx, rid, worker, at, cap=99)
-            await referrals.add_event(
-                tx,
-                rid,
-                now=at,
-                actor_id=worker,
-                from_status=Status.OFFERED,
-                to_status=Status.ACCEPTED,
+            assert await offers.settle(tx, offer, OfferState.ACCEPTED, at)
+            referral = await referrals.by_id(tx, rid)
+            person = await people.by_id(tx, worker)
+            by = await people.by_id(tx, card.assigned_by) if card.assigned_by else None
+            assert referral is not None and person is not None
+            await settle_accepted(tx, referral, person, at, by=by)
+
+    async def card(self, rid: int, coordinator: int, at: datetime) -> int:
+        """A coordinator's escalation card (the question, not an assignment)."""
+        async with self.services.db.write() as tx:
+            return await offers.insert(tx, rid, coordinator, at, kind="coordinator")
+
+    async def assign(self, rid: int, worker: int, coordinator: int, at: datetime) -> int:
+        """A coordinator's assignment: the worker's card with assigned_by, as
+        bot/services/coordinator._offer_assignment writes it."""
+        async with self.services.db.write() as tx:
+            return await offers.insert(tx, rid, worker, at, assigned_by=coordinator)
+
+    async def cannot(self, offer: int, worker: int, at: datetime) -> None:
+        """The assignee's "I can't" (bot/services/offers.refuse_assignment)."""
+        services = self.at(at)
+        async with self.services.db.write() as tx:
+            card = await offers.by_id(tx, offer)
+            person = await people.by_id(tx, worker)
+            assert card is not None and person is not None
+            assert await offers_service.refuse_assignment(
+                tx, services, person, card, "Canary reason"
             )
+
+    async def hand_back(self, rid: int, holder: int, at: datetime) -> None:
+        """The holder hands the case back to the coordinators, with the bot's own effect
+        (bot/services/transfers.put_before_coordinators: level 2, cards, notices)."""
+        services = self.at(at)
+        async with self.services.db.write() as tx:
+            referral = await referrals.by_id(tx, rid)
+            person = await people.by_id(tx, holder)
+            assert referral is not None and person is not None
+            await transfers.put_before_coordinators(
+                tx, services, referral, person, {"reason": "Canary reason"}
+            )
+
+    def at(self, moment: datetime) -> Services:
+        """The services on a clock of their own at ``moment`` (the caller's clock, which
+        the report reads as "now", is left where it is)."""
+        return replace(self.services, clock=FakeClock(moment))
 
     async def decline(self, rid: int, worker: int, at: datetime, reason: str) -> None:
         async with self.services.db.write() as tx:
@@ -193,7 +241,8 @@ async def seed_week(services: Services) -> None:
     # target, though only 45 after Li's own acceptance).
     r10 = await s.file(local(2, 7, 30), "other", "immediate", "xietu", officer, at_scene=1)
     await s.accept(r10, zhao, local(2, 7, 40))
-    await s.move(r10, Status.ACCEPTED, Status.OFFERED, local(2, 7, 50), zhao)
+    await s.hand_back(r10, zhao, local(2, 7, 50))  # level 2 now; accepted at level 0
+    await s.card(r10, chen, local(2, 7, 50))  # the coordinators' card: no assignment
     await s.accept(r10, li, local(2, 8))
     await s.arrive(r10, local(2, 8, 30))
     await s.move(r10, Status.ACCEPTED, Status.CONTACTED, local(2, 8, 45), li)
@@ -269,7 +318,11 @@ async def seed_week(services: Services) -> None:
     await s.accept(r7, zhao, local(8, 12, 30))
     await s.move(r7, Status.ACCEPTED, Status.RETURNED, local(8, 13), zhao)
     await s.move(r7, Status.RETURNED, Status.OFFERED, local(8, 13, 1), chen)
-    await s.accept(r7, li, local(8, 15), kind="coordinator", by=chen)
+    await s.card(r7, chen, local(8, 13, 1))  # Chen's escalation card (taken at 15:00)
+    # Chen assigns it to Zhao, who can't take it (no decline reason: an assignment
+    # refused), then to Li, who confirms at 15:00.
+    await s.cannot(await s.assign(r7, zhao, chen, local(8, 14)), zhao, local(8, 14, 10))
+    await s.accept(r7, li, local(8, 15), offer=await s.assign(r7, li, chen, local(8, 14, 20)))
     await s.move(r7, Status.ACCEPTED, Status.CONTACTED, local(8, 15, 30), li)
     await s.link(r7, "medical", local(8, 16), "yes")
     await s.move(r7, Status.CONTACTED, Status.CLOSED, local(8, 17), li, outcome="linked")
@@ -318,12 +371,17 @@ async def test_figures_equal_the_hand_counted_week(services: Services) -> None:
     assert timing[("routine", "night")] == (1, 780.0, 780.0)
     assert timing[("routine", "day")] == (0, None, None)
 
+    # R10 was first accepted at level 0: its hand-back put it at level 2 afterwards.
     assert rows(report, "answered_at_level") == {"0": 3, "1": 1, "2": 1, "3": 0}
-    assert rows(report, "coordinator_assignments") == {"accepted": 1}
+    # R7: Chen assigned it to Zhao, who could not take it, then to Li, who confirmed;
+    # the coordinators' own cards (R7, R10) are no assignments, and Zhao's "I can't" is
+    # no decline of an offer.
+    assert rows(report, "coordinator_assignments") == {"accepted": 1, "declined": 1}
     assert rows(report, "declines_by_reason") == {
         "busy": 1, "off_shift": 0, "lacks_skill": 0, "conflict": 1, "other": 0
     }  # fmt: skip
-    assert rows(report, "unanswered_at_night_end") == {"immediate": 1, "urgent": 0, "routine": 1}
+    # R3; not R4, held for service hours: it waited for the morning on purpose.
+    assert rows(report, "unanswered_at_night_end") == {"immediate": 1, "urgent": 0, "routine": 0}
     assert rows(report, "closed_by_outcome") == {"linked": 1, "resolved": 1, "client_declined": 1}
     assert rows(report, "returned_withdrawn") == {"returned": 1, "withdrawn": 2}
     assert set(table(report, "linkages").rows) == {("legal", "waiting", 1), ("medical", "yes", 1)}
@@ -332,7 +390,7 @@ async def test_figures_equal_the_hand_counted_week(services: Services) -> None:
     assert table(report, "per_worker").rows == (("Worker Li", 4, 0), ("Worker Zhao", 3, 1))
     assert dict(report.headline)["Referrals"] == 8
     assert dict(report.headline)["Share filed at night (%)"] == 62.5
-    assert dict(report.headline)["Unanswered when the night ended"] == 2
+    assert dict(report.headline)["Unanswered when the night ended"] == 1
 
     # First contact, from the first acceptance, against [reminders] contact_hours
     # (immediate 1 h, urgent 2 h, routine 24 h):
@@ -485,3 +543,49 @@ def test_buckets_are_hours_unless_the_zone_or_the_night_is_off_the_hour() -> Non
     assert step_minutes(*week, ZONE, time(18), time(8)) == 60
     assert step_minutes(*week, ZONE, time(18, 30), time(8)) == 30
     assert step_minutes(*week, ZoneInfo("Asia/Kathmandu"), time(18), time(8)) == 15
+
+
+async def test_every_time_from_the_first_acceptance_says_so(services: Services) -> None:
+    """A reader sees that the clocks run from the first acceptance (a case handed back
+    keeps it), and that held referrals are not counted as unanswered at night's end."""
+    await seed_week(services)
+    report = await reports.figures(
+        services, date(2026, 11, 2), date(2026, 11, 8), (), per_worker=False
+    )
+    for key in ("first_contact", "arrival"):
+        assert "from the first acceptance" in table(report, key).title
+        assert table(report, key).columns[-1] == "Median minutes after the first acceptance"
+    assert "first acceptance" in table(report, "time_to_acceptance").title
+    assert "held ones aside" in table(report, "unanswered_at_night_end").title
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "reason"),
+    [
+        (date(1900, 1, 1), date(2100, 12, 31), "1900-01-01 is outside the years 2000 to 2027"),
+        (date(2026, 1, 1), date(9999, 12, 31), "9999-12-31 is outside the years 2000 to 2027"),
+        (date(2026, 2, 1), date(2026, 1, 1), "starts (2026-02-01) after it ends (2026-01-01)"),
+        (date(2010, 1, 1), date(2020, 1, 1), "longer than 10 years"),
+    ],
+)
+async def test_an_absurd_period_is_refused_at_once(
+    services: Services, start: date, end: date, reason: str
+) -> None:
+    """A century (one bucket an hour: minutes of work) or a year 9999 (an overflow) is
+    refused before any bucket is cut, with a reason a person can read."""
+    with pytest.raises(BadPeriod, match=re.escape(reason)):
+        check_period(start, end, date(2026, 11, 20))
+    with pytest.raises(BadPeriod, match=re.escape(reason)):
+        await reports.figures(services, start, end, (), per_worker=False)
+    # Ten years to the day before, and next year's end, are still a report.
+    check_period(date(2016, 11, 21), date(2026, 11, 20), date(2026, 11, 20))
+    check_period(date(2026, 1, 1), date(2027, 12, 31), date(2026, 11, 20))
+
+
+async def test_the_workers_table_keeps_to_the_stations_asked_for(services: Services) -> None:
+    """At xietu: R10 (Zhao, then Li after the hand-back) and R4 (Li)."""
+    await seed_week(services)
+    report = await reports.figures(
+        services, date(2026, 11, 2), date(2026, 11, 8), ("xietu",), per_worker=True
+    )
+    assert table(report, "per_worker").rows == (("Worker Li", 2, 0), ("Worker Zhao", 1, 0))

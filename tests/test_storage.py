@@ -187,13 +187,14 @@ async def test_the_log_is_copied_into_the_database_file_as_it_grows(
     clock = FakeClock()
     path = tmp_path / "a.sqlite3"
     async with await Database.open(path) as db:
+        migrated = path.with_name(path.name + "-wal").stat().st_size  # the migrations' log
         for _ in range(30):
             for _ in range(10):
                 async with db.write() as tx:
                     await audit.record(tx, now=clock.now(), action="x", detail="y" * 3000)
             await db.checkpointed()
         log_size = path.with_name(path.name + "-wal").stat().st_size
-        assert log_size < 1_000_000  # without checkpoints: over 5 MB
+        assert log_size < migrated + 200_000  # without checkpoints: over 5 MB more
         assert len(await audit.entries(db.reader)) == 300
 
 

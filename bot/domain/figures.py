@@ -18,6 +18,30 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.care import is_night, night_of
 
+FIRST_YEAR = 2000  # before the bot, and before anything a report could count
+MAX_YEARS = 10  # the longest period one report covers
+
+
+class BadPeriod(ValueError):
+    """A period a report will not count; ``str()`` is the reason, readable as it is."""
+
+
+def check_period(start: date, end: date, today: date) -> None:
+    """Refuse a period a report cannot sensibly count, before it is cut into buckets
+    (one an hour: a century would take minutes, and a year 9999 overflows): days from
+    the year 2000 to the end of next year, ``start`` not after ``end``, at most ten
+    years long. Raises :class:`BadPeriod` with the reason."""
+    if start > end:
+        raise BadPeriod(f"the period starts ({start}) after it ends ({end})")
+    last_year = today.year + 1
+    for day in (start, end):
+        if not FIRST_YEAR <= day.year <= last_year:
+            raise BadPeriod(f"{day} is outside the years {FIRST_YEAR} to {last_year}")
+    if end.year - start.year > MAX_YEARS or (
+        end.year - start.year == MAX_YEARS and (end.month, end.day) >= (start.month, start.day)
+    ):
+        raise BadPeriod(f"the period is longer than {MAX_YEARS} years ({start} to {end})")
+
 
 @dataclass(frozen=True)
 class Slot:

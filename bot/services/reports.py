@@ -8,6 +8,18 @@ night_starts`` to ``handover_at``: the night escalation pages for when a team ha
 service hours (bot/services/escalation.is_night). A team's own service hours are not
 used here: one report covers teams with different hours, and counting each referral
 against its own team's hours would need the rota of every day of the period.
+
+What some figures mean, beyond their titles:
+- Every time is from the FIRST acceptance (minutes to acceptance, first contact,
+  arrival) and the escalation level is the one at that acceptance: a case handed back
+  and taken again keeps its first clock, since the person has waited since then.
+- A referral held for service hours (or by a coordinator) keeps its whole wait in the
+  minutes to acceptance: that is how long it waited, on purpose or not; it is left out
+  of "unanswered when the night ended", whose point is the nights nobody answered.
+- Ends, returns and consultations count each referral's status now: a referral whose
+  person declined at first contact counts as a consultation there even if it was
+  reopened later, and one returned to the police and offered again counts where it is
+  now (closed, or still open), not as returned.
 """
 
 from __future__ import annotations
@@ -43,11 +55,13 @@ async def figures(
 ) -> Report:
     """The report's tables for the local days ``start``..``end`` (inclusive) at
     ``stations`` (empty: all). ``per_worker`` adds the table naming workers, for
-    coordinators only.
+    coordinators only. Raises :class:`bot.domain.figures.BadPeriod` for a period the
+    report will not count (see check_period).
 
     The queries run on a read-only connection of their own (Database.report_reader),
     not on the bot's shared reader: a year's report would make every other read of
     the bot wait behind it."""
+    fig.check_period(start, end, services.clock.now().astimezone(services.config.zone).date())
     async with services.db.report_reader() as conn:
         return await _figures(services, conn, start, end, stations, per_worker=per_worker)
 
@@ -187,9 +201,9 @@ async def _figures(
             ),
         )
     )
-    assignments: dict[str, int] = defaultdict(int)
-    for state, _, n in await q.offers_by(conn, scope, kind="coordinator"):
-        assignments[state] += n
+    # A coordinator's assignment is the worker's card with assigned_by set; "declined"
+    # there is the assignee's "I can't" (bot/reports/labels.py: "Could not take it").
+    assignments = dict(await q.assignments(conn, scope))
     tables.append(
         Table(
             "coordinator_assignments",
@@ -199,9 +213,8 @@ async def _figures(
         )
     )
     declines: dict[str, int] = defaultdict(int)
-    for state, reason, n in await q.offers_by(conn, scope, kind="worker"):
-        if state == "declined":
-            declines[reason or DeclineReason.OTHER.value] += n
+    for reason, n in await q.declines(conn, scope):
+        declines[reason or DeclineReason.OTHER.value] += n
     tables.append(
         Table(
             "declines_by_reason",
@@ -215,7 +228,7 @@ async def _figures(
     tables.append(
         Table(
             "unanswered_at_night_end",
-            N_("Referrals filed at night still unanswered when the night ended"),
+            N_("Referrals filed at night still unanswered when the night ended, held ones aside"),
             (N_("Urgency"), N_("Referrals")),
             tuple((u.value, unanswered.get(u.value, 0)) for u in Urgency),
         )
@@ -363,7 +376,7 @@ async def _first_contact(services: Services, conn: Conn, scope: q.Scope) -> Tabl
             N_("Contacted within target"),
             N_("Contacted later"),
             N_("Not contacted"),
-            N_("Median minutes"),
+            N_("Median minutes after the first acceptance"),
         ),
         tuple(rows),
         basis=(2, 3),
@@ -373,9 +386,12 @@ async def _first_contact(services: Services, conn: Conn, scope: q.Scope) -> Tabl
 
 async def _arrival(services: Services, conn: Conn, scope: q.Scope) -> Table:
     """Arrival in person against the ``[arrival]`` targets, as the reminders hold it
-    (bot/domain/referral.arrival_target): minutes after the acceptance (the first
-    one here), or for an appropriate adult asked for a later questioning, its start.
-    The median is of the minutes from the first acceptance to "Arrived"."""
+    (bot/domain/referral.arrival_target): minutes after the acceptance, or for an
+    appropriate adult asked for a later questioning, its start. Measured from the FIRST
+    acceptance, as first contact is: the reminders restart for a new holder after a
+    hand-back, but the officer has waited since then, so "Arrived later" may count a
+    worker who came within their own target; the title says so. The median is of the
+    minutes from the first acceptance to "Arrived"."""
     settings = services.config.arrival
     requests: dict[str, int] = defaultdict(int)
     within: dict[str, int] = defaultdict(int)
@@ -398,14 +414,14 @@ async def _arrival(services: Services, conn: Conn, scope: q.Scope) -> Table:
             later[kind] += n
     return Table(
         "arrival",
-        N_("Arrival in person against its target"),
+        N_("Arrival in person against its target, from the first acceptance"),
         (
             N_("Attendance"),
             N_("Requests"),
             N_("Arrived within target"),
             N_("Arrived later"),
             N_("Never marked arrived"),
-            N_("Median minutes"),
+            N_("Median minutes after the first acceptance"),
         ),
         tuple(
             (
