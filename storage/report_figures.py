@@ -78,7 +78,7 @@ _SLOTS = (
     " json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')"
     " FROM json_each(?))"
 )
-# A referral's first move to a status: one seek in referral_events_report (0037).
+# A referral's first move to a status: one seek in referral_events_report (0038).
 _FIRST = (
     "(SELECT MIN(e.at) FROM referral_events e WHERE e.referral_id = r.id"
     " AND e.to_status = {status})"
@@ -182,7 +182,7 @@ async def acceptance_minutes(conn: Conn, scope: Scope) -> list[tuple[str, int, f
 
 async def answered_at_level(conn: Conn, scope: Scope) -> list[tuple[int, int]]:
     """(escalation level the referral had reached when it was first accepted, referrals):
-    ``referrals.first_level`` (kept at the first acceptance, migration 0037), not the
+    ``referrals.first_level`` (kept at the first acceptance, migration 0038), not the
     current level, which a hand-back sets to the coordinators' (2) when the case goes
     back on offer. The same first acceptance as the minutes to acceptance."""
     return await _rows(

@@ -31,14 +31,16 @@ from pathlib import Path
 
 from bot.cli.common import EXIT_INVALID, CliError
 from bot.config import Config
+from bot.domain.figures import FIRST_YEAR, MAX_YEARS
 from bot.i18n import available_languages
 from bot.reports.picture import picture_language
 from bot.services import Services, report_files
 from bot.services.report_files import Format
 
 FORMATS = tuple(f.value for f in Format)
-FIRST_YEAR = 2000  # no referral was filed through the bot before it
-LONGEST_YEARS = 10  # a longer period is no accountability report, and takes minutes
+# The bounds the figures themselves keep (bot/domain/figures.check_period); checked
+# here first to name the option at fault.
+LONGEST_YEARS = MAX_YEARS
 
 
 @dataclass(frozen=True)
