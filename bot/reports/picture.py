@@ -72,6 +72,7 @@ _DRAWING = threading.Lock()
 # Looking for a font adds files to matplotlib's process-wide font list: one at a time.
 _FINDING = threading.Lock()
 _TEST_GLYPH = ord("中")
+FC_LIST_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,9 @@ def _fontconfig(program: str) -> list[ChineseFont]:
             [program, "--format=%{file}\t%{family}\n", ":lang=zh"],
             capture_output=True,
             text=True,
-            timeout=30,
+            # Milliseconds normally; a hung fontconfig must not hold every picture
+            # (and the lock) for long: without an answer the picture is in English.
+            timeout=FC_LIST_SECONDS,
             check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
@@ -212,10 +215,11 @@ def draw_png(
     """The picture as PNG bytes. ``labels`` names the rows in ``language``; when the
     picture falls back to English it uses ``english_labels`` instead (the ids themselves
     if none is given), so no Chinese reaches a font that cannot draw it."""
-    drawn = picture_language(language)
+    # One lookup a picture (fontconfig is asked afresh each time, see cjk_font).
+    font = cjk_font(language) if language.startswith("zh") else None
+    drawn = SOURCE_LANGUAGE if language.startswith("zh") and font is None else language
     if drawn != language:
         labels = english_labels or _ids
-    font = cjk_font(drawn) if drawn.startswith("zh") else None
     families = [font, FALLBACK_FAMILY] if font else [FALLBACK_FAMILY]
     tr = Translator(drawn)
     charted = [table for table in report.tables if table.chart and _plottable(table)][:CHARTS]
