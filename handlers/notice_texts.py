@@ -1112,8 +1112,10 @@ def _report_file(tr: Translator, config: Config, facts: Facts) -> Shown:
 
 
 def _report_card(tr: Translator, config: Config, facts: Facts) -> Shown:
-    """The /report card once its files are written ("Sent"), or once making them
-    failed (an apology, and the card's buttons back to try again)."""
+    """The /report card once its files were tried ("Sent", or what arrived, or that
+    nothing could be sent), once the report is no longer the person's to have (their
+    role or team changed before it was made), or once making it failed (an apology,
+    and the card's buttons back to try again)."""
     from handlers.report import periods  # imported here: handlers.report reaches this module
 
     values = facts.notice.values
@@ -1124,6 +1126,26 @@ def _report_card(tr: Translator, config: Config, facts: Facts) -> Shown:
                 "keeps failing, tell your administrator."
             ),
             periods(tr, values.get("token", "")),
+        )
+    state = values.get("state")
+    if state == "gone":
+        return Shown(
+            tr(
+                "Sorry, this report is no longer available to you: your role or your team "
+                "has changed since you asked. If you think that is wrong, tell your "
+                "administrator."
+            )
+        )
+    if state == "picture":
+        return Shown(tr("✅ Sent: the picture is below. The spreadsheet could not be sent."))
+    if state == "spreadsheet":
+        return Shown(tr("✅ Sent: the spreadsheet is below. The picture could not be sent."))
+    if state == "unsent":
+        return Shown(
+            tr(
+                "Sorry, the report could not be sent to you. If you think you should have "
+                "it, tell your administrator."
+            )
         )
     return Shown(tr("✅ Sent: the picture and the spreadsheet are below."))
 

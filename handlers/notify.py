@@ -234,6 +234,13 @@ async def _handover_withdrawn(
     return Facts(replace(notice, message_id=found.offer_message_id), referral)
 
 
+async def _report_card(services: Services, notice: Notice, referral: Referral | None) -> Facts:
+    """The /report card says what arrived: decided now, after its files were tried (they
+    go before it in the person's queue), since one may have been refused at send time."""
+    state = await report_deliveries.arrived(services, notice)
+    return Facts(replace(notice, values={**notice.values, "state": state}), referral)
+
+
 _LOOKUPS: dict[NoticeKind, Lookup] = {
     NoticeKind.CASE_CARD: _holder_card,
     NoticeKind.REMIND_CONTACT: _holder_card,
@@ -249,6 +256,7 @@ _LOOKUPS: dict[NoticeKind, Lookup] = {
     NoticeKind.REVEAL: _reveal,
     NoticeKind.HANDOVER: _handover,
     NoticeKind.GAP_WARNING: _gap_warning,
+    NoticeKind.REPORT_CARD: _report_card,
 }
 
 
@@ -396,7 +404,8 @@ async def _send_report_file(context: BotContext, facts: Facts, shown: Shown) -> 
 
 
 async def _edit_report_card(context: BotContext, facts: Facts, shown: Shown) -> None:
-    """The /report card: "Sent" (no buttons), or the apology with its buttons back."""
+    """The /report card: what was sent or why nothing was (no buttons), or the apology
+    with its buttons back."""
     notice = facts.notice
     assert notice.message_id is not None
     try:

@@ -63,6 +63,19 @@ async def sweep(conn: Conn) -> int:
     return cursor.rowcount
 
 
+async def sent_kinds(conn: Conn, outbox_ids: list[int]) -> set[str]:
+    """The kinds of those outbox notices that were sent (not given up, not waiting)."""
+    if not outbox_ids:
+        return set()
+    marks = ",".join("?" * len(outbox_ids))
+    rows = await fetch_all(
+        conn,
+        f"SELECT kind FROM outbox WHERE id IN ({marks}) AND sent_at IS NOT NULL",  # noqa: S608
+        tuple(outbox_ids),
+    )
+    return {str(r["kind"]) for r in rows}
+
+
 async def count(conn: Conn) -> int:
     row = await fetch_one(conn, "SELECT COUNT(*) AS n FROM report_files")
     return int(row["n"]) if row else 0

@@ -156,3 +156,19 @@ async def test_an_admin_who_starts_the_bot_on_the_second_still_gets_it_once(
         assert len(boss.files) == 2 and li.files == []
     warned = [r for r in caplog.records if "never reached" in r.getMessage()]
     assert len(warned) == 1 and "Admin Li" not in warned[0].getMessage()
+
+
+async def test_an_upgrade_after_the_old_version_sent_the_month_sends_nothing_again(
+    config_path: Path,
+) -> None:
+    """The versions before the per-administrator key remembered the month as a whole
+    once they had sent it to every administrator: read as "sent to everyone"."""
+    clock = FakeClock(local(3, 10))  # within the catch-up week
+    telegram = FakeTelegram(clock=clock.now)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        boss, li = await admins(w)
+        await people_service.remember(w.services, "monthly_report:2026-11", local(1, 9).isoformat())
+        await tick(w)
+        clock.advance(timedelta(days=1))
+        await tick(w)
+        assert boss.files == [] and li.files == []

@@ -586,3 +586,142 @@ async def test_uploads_reach_the_fake_over_http_as_well() -> None:
         assert document.file.filename == "r.xlsx" and document.plain == "Nov"
     finally:
         await server.close()
+
+
+# -- the card and the files checked again (review rev18c) ----------------------------------------
+
+
+async def test_a_coordinator_who_lost_the_role_before_the_report_was_made_is_told(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their request waits (a crash while rendering); the role goes; the restarted bot
+    makes nothing and the card says the report is no longer theirs, without buttons."""
+    clock = FakeClock(NOW)
+    telegram = FakeTelegram(clock=clock.now)
+    held = Held()
+    monkeypatch.setattr(report_deliveries, "render_both", held)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        card = chen.last.message_id
+        await chen.tap("Last month")
+        await held.started.wait()
+        for task in set(w.app.bot_data[report.TASKS]):
+            task.cancel()
+        await asyncio.gather(*w.app.bot_data[report.TASKS], return_exceptions=True)
+        async with w.services.db.write() as tx:
+            await tx.execute("DELETE FROM person_roles WHERE role = 'coordinator'")
+    monkeypatch.undo()
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await jobs._report_requests(BotContext(w.app))
+        await w.settle()
+        assert chen.files == []
+        assert shown(chen, card).plain.startswith("Sorry, this report is no longer available")
+        assert not shown(chen, card).buttons
+
+
+def _quiet_after_the_picture(telegram: FakeTelegram) -> list[float]:
+    """Telegram's flood limits on a clock the test moves: the spreadsheet waits."""
+    ticker = [0.0]
+    telegram.enforce_limits(FloodLimits(), clock=lambda: ticker[0])
+    return ticker
+
+
+async def _let_the_rest_go(w: World, clock: FakeClock, ticker: list[float]) -> None:
+    for _ in range(2):
+        ticker[0] += 60
+        clock.advance(timedelta(minutes=1))
+        await w.settle()
+
+
+async def test_the_card_says_only_the_picture_arrived_when_the_spreadsheet_was_refused(
+    config_path: Path,
+) -> None:
+    clock = FakeClock(NOW)
+    telegram = FakeTelegram(clock=clock.now)
+    ticker = _quiet_after_the_picture(telegram)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        chen = await coordinator(w, language="en")
+        ticker[0] += 10
+        await chen.send("/report")
+        card = chen.last.message_id
+        await chen.tap("Last month")
+        await made(w)
+        assert [m.kind for m in chen.files] == ["photo"]  # the spreadsheet waits
+        assert (await w.cli("deactivate", str(chen.chat_id)))[0] == 0
+        await _let_the_rest_go(w, clock, ticker)
+        assert [m.kind for m in chen.files] == ["photo"]
+        said = shown(chen, card).plain
+        assert said == "✅ Sent: the picture is below. The spreadsheet could not be sent.", said
+
+
+async def test_an_admin_made_a_teams_coordinator_no_longer_gets_every_station(
+    config_path: Path,
+) -> None:
+    """The files were written for an administrator (every station); before the
+    spreadsheet goes, they become one team's coordinator: it is refused, and the card
+    says so."""
+    clock = FakeClock(NOW)
+    telegram = FakeTelegram(clock=clock.now)
+    ticker = _quiet_after_the_picture(telegram)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        await seed(w.services, (at(11, 3), "tianping"))
+        li = await enrol(w, 400, "Admin Li", "--role", "admin", language="en")
+        ticker[0] += 10
+        await li.send("/report")
+        card = li.last.message_id
+        await li.tap("Last month")
+        await made(w)
+        assert [m.kind for m in li.files] == ["photo"]
+        assert "Stations: All stations" in li.files[0].plain
+        async with w.services.db.write() as tx:
+            await tx.execute(
+                "UPDATE person_roles SET role = 'coordinator', team_id = 'xuhui-sw'"
+                " WHERE role = 'admin' AND person_id = (SELECT id FROM people"
+                " WHERE telegram_id = 400)"
+            )
+        await _let_the_rest_go(w, clock, ticker)
+        assert [m.kind for m in li.files] == ["photo"]
+        assert "The spreadsheet could not be sent" in shown(li, card).plain
+
+
+async def test_a_coordinator_moved_to_another_team_gets_no_file_of_the_old_one(
+    tmp_path: Path,
+) -> None:
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(TWO_TEAMS, encoding="utf-8")
+    clock = FakeClock(NOW)
+    telegram = FakeTelegram(clock=clock.now)
+    ticker = _quiet_after_the_picture(telegram)
+    async with world(config_path, clock=clock, telegram=telegram) as w:
+        chen = await coordinator(w, language="en")
+        ticker[0] += 10
+        await chen.send("/report")
+        card = chen.last.message_id
+        await chen.tap("Last month")
+        await made(w)
+        assert [m.kind for m in chen.files] == ["photo"]
+        async with w.services.db.write() as tx:
+            await tx.execute(
+                "UPDATE person_roles SET team_id = 'xietu-sw' WHERE role = 'coordinator'"
+            )
+        await _let_the_rest_go(w, clock, ticker)
+        assert [m.kind for m in chen.files] == ["photo"]
+        assert "The spreadsheet could not be sent" in shown(chen, card).plain
+
+
+async def test_a_failure_while_making_logs_where_without_the_message(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object) -> object:
+        raise ValueError(CANARY_NAME)
+
+    monkeypatch.setattr(report_deliveries, "render_both", broken)
+    async with world(config_path, clock=FakeClock(NOW)) as w:
+        chen = await coordinator(w, language="en")
+        await chen.send("/report")
+        await chen.tap("Last month")
+        await made(w)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.endswith("deliveries"))
+    assert "ValueError" in logged and "report_deliveries.py" in logged, logged
+    assert CANARY_NAME not in caplog.text

@@ -9,6 +9,11 @@ transaction that writes that administrator's files, their notices and their audi
 lines, so each administrator's report is written once, never twice across restarts,
 and a crash before that commit leaves nothing half done.
 
+The month-wide key (``monthly_report:2026-11``) is what the versions before the
+per-administrator key remembered once they had sent the month to every administrator:
+found, the month counts as sent to everyone (an upgrade within the catch-up window
+must not send last month's report a second time).
+
 Caught up within :data:`CATCH_UP` (7 days) after the time: a bot down over the 1st
 still sends it when it comes back (the 2nd at 10:00, say). A week, because the monthly
 report is what the agency sends on to the police bureau and its funders in the first
@@ -69,6 +74,8 @@ async def tick(services: Services) -> list[Notice]:
         return []
     start, end = previous_month(due.date())
     key = KEY.format(month=f"{start:%Y-%m}")
+    if await people_service.remembered(services, key) is not None:
+        return []  # the month-wide key of a version before the per-admin one: sent to all
     late = now >= due + CATCH_UP
     if late and await people_service.remembered(services, f"{key}:missed") is not None:
         return []

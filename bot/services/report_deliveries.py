@@ -167,15 +167,20 @@ async def make(services: Services, request: Request, making: set[str]) -> list[N
     try:
         person = await people_store.by_id(services.db.reader, request.person_id)
         card = {"token": request.token}
-        # Worked out again: the role and the team may have changed since the tap.
-        stations = stations_for(services, person) if person is not None else None
-        if person is None or not person.active or stations is None:
-            async with services.db.write() as tx:  # no longer theirs to have: nothing made
+        if person is None:  # cannot happen (no person is ever deleted): nothing to tell
+            async with services.db.write() as tx:
                 await store.finish(tx, request.token, services.clock.now())
             return []
+        # Worked out again: the role and the team may have changed since the tap, and a
+        # report covering more than the person may see now is not made.
+        if not person.active or not covers(stations_for(services, person), request.stations):
+            async with services.db.write() as tx:  # no longer theirs to have: nothing made
+                if not await store.finish(tx, request.token, services.clock.now()):
+                    return []
+                return await _card(tx, services, person, request, {**card, "state": "gone"})
         try:
             found = await report_files.outgoing(
-                services, request.start, request.end, stations, per_worker=True
+                services, request.start, request.end, request.stations, per_worker=True
             )
             files = await render_both(found, request.language, services)
             async with services.db.write() as tx:
@@ -184,15 +189,44 @@ async def make(services: Services, request: Request, making: set[str]) -> list[N
                 written = await write(
                     tx, services, person, found, files, via="chat", actor_person_id=person.id
                 )
-                written += await _card(tx, services, person, request, {**card, "state": "sent"})
+                # The card names its files' notices: at send time it says which arrived.
+                sent = {**card, "state": "sent", "files": _ids(written)}
+                written += await _card(tx, services, person, request, sent)
                 return written
         except Exception as exc:
-            log.error("a /report request could not be made: %s", type(exc).__name__)
+            from handlers.errors import where  # the handlers' sender imports this module
+
+            # The location, not the message: an exception's message can quote data.
+            log.error("a /report request could not be made: %s\n%s", type(exc).__name__, where(exc))
             async with services.db.write() as tx:
                 await store.drop(tx, request.token)
                 return await _card(tx, services, person, request, {**card, "state": "failed"})
     finally:
         making.discard(request.token)
+
+
+def _ids(notices: list[Notice]) -> str:
+    return ",".join(str(n.outbox_id) for n in notices if n.outbox_id is not None)
+
+
+async def arrived(services: Services, card: Notice) -> str:
+    """At the card's send time (after its files, which go first in the person's queue):
+    what the card says. "sent" if every file it names was sent, "picture" or
+    "spreadsheet" if only that one was, "unsent" if none was (refused at send time:
+    the reader may no longer have it, or Telegram refused it); its own state otherwise
+    (a failure, a report no longer theirs, a card written before cards named files)."""
+    state = card.values.get("state", "")
+    ids = [int(i) for i in card.values.get("files", "").split(",") if i.isdigit()]
+    if state != "sent" or not ids:
+        return state
+    kinds = await store.sent_kinds(services.db.reader, ids)
+    if kinds >= {NoticeKind.REPORT_PICTURE.value, NoticeKind.REPORT_FILE.value}:
+        return "sent"
+    if NoticeKind.REPORT_PICTURE.value in kinds:
+        return "picture"
+    if NoticeKind.REPORT_FILE.value in kinds:
+        return "spreadsheet"
+    return "unsent"
 
 
 async def _card(
@@ -221,16 +255,31 @@ async def make_pending(services: Services, making: set[str]) -> int:
     return len(waiting)
 
 
+def covers(allowed: tuple[str, ...] | None, asked: tuple[str, ...]) -> bool:
+    """A report of ``asked`` stations (() or ("*",): all) is within what a person may
+    see now (``allowed``, from :func:`stations_for`: () all, None nothing)."""
+    if allowed is None:
+        return False
+    if not allowed:
+        return True
+    wanted = {s for s in asked if s}
+    return bool(wanted) and "*" not in wanted and wanted <= set(allowed)
+
+
 async def still_allowed(services: Services, notice: Notice) -> bool:
-    """At send time: the report file's reader is still active and may still have it
-    (a coordinator or an administrator for /report; an administrator for the monthly
-    report, whose values say "via" "monthly")."""
+    """At send time: the report file's reader is still active and may still have it:
+    an administrator for the monthly report (its values say "via" "monthly"); for
+    /report, a coordinator or an administrator whose stations now cover the file's (an
+    administrator made a team's coordinator, or a coordinator moved to another team,
+    no longer gets a file of every station or of the old team; its per-worker table
+    goes only to a coordinator or an administrator, which that also checks)."""
     person = await people_store.by_id(services.db.reader, notice.recipient.id)
     if person is None or not person.active:
         return False
     if notice.values.get("via") == "monthly":
         return person.has(Role.ADMIN)
-    return stations_for(services, person) is not None
+    stations = tuple(notice.values.get("stations", "").split(","))
+    return covers(stations_for(services, person), stations)
 
 
 async def for_admins(
