@@ -14,17 +14,20 @@ import csv
 import io
 import zipfile
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, time
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 
 from bot.config import Config
-from bot.domain.report import Cell, Report, Table, suppress
+from bot.domain import figures as fig
+from bot.domain.report import Cell, Report, Table, is_hidden, suppress
 from bot.i18n import Translator
 from bot.reports.labels import report_labels
 from bot.services import Services, reports
 from bot.services.report_files import Format, outgoing, render
+from bot.services.reports import _day_and_night_hours
 from tests.test_report_figures import rows, seed_week, services, table
 
 __all__ = ["services"]  # the fixture, from the hand-counted week
@@ -246,3 +249,144 @@ async def test_the_workbook_names_tabs_and_chart_bars_in_the_readers_words(
 
     timing = book[hant("Minutes from filing to first acceptance")]
     assert timing._charts == []  # type: ignore[attr-defined]  # no chart asked for it
+
+
+# By hour, the night and the day as the report's night runs ([coordination]
+# night_starts 18:00 to handover_at 08:00): day_night publishes each group's sum.
+NIGHT_HOURS = (*range(0, 8), *range(18, 24))
+DAY_HOURS = tuple(range(8, 18))
+
+
+def _or_shifts(sums: int, values: set[int], mask: int) -> int:
+    made = 0
+    for v in values:
+        made |= sums << v
+    return made & mask
+
+
+def could_be_hours(hours: Sequence[Cell], day: Cell, night: Cell, total: int) -> list[set[int]]:
+    """What a reader can tell of each hour knowing the referrals' total and day_night's
+    day and night (a number is itself, "<3" 1 or 2, "x" anything from 0): the night
+    hours add up to the night, the day hours to the day, both to the total."""
+
+    def reading(value: Cell) -> set[int]:
+        if isinstance(value, int):
+            return {value}
+        return set(range(1, THRESHOLD)) if value == f"<{THRESHOLD}" else set(range(total + 1))
+
+    ranges = [reading(value) for value in hours]
+    splits = [(n, total - n) for n in reading(night) if total - n in reading(day)]
+    possible: list[set[int]] = []
+    for index, own in enumerate(ranges):
+        group, other = (
+            (NIGHT_HOURS, DAY_HOURS) if index in NIGHT_HOURS else (DAY_HOURS, NIGHT_HOURS)
+        )
+        mine = 1
+        for h in group:
+            if h != index:
+                mine = _or_shifts(mine, ranges[h], (1 << (total + 1)) - 1)
+        theirs = 1
+        for h in other:
+            theirs = _or_shifts(theirs, ranges[h], (1 << (total + 1)) - 1)
+        fits = set()
+        for n, d in splits:
+            own_sum, other_sum = (n, d) if group is NIGHT_HOURS else (d, n)
+            if theirs >> other_sum & 1:
+                fits |= {v for v in own if v <= own_sum and mine >> (own_sum - v) & 1}
+        possible.append(fits)
+    return possible
+
+
+def hours_report(counts: dict[int, int]) -> Report:
+    """A by_hour and a day_night table as the figures make them, with the headline."""
+    hours = tuple((f"{h:02d}", counts.get(h, 0)) for h in range(24))
+    night = sum(counts.get(h, 0) for h in NIGHT_HOURS)
+    day = sum(counts.get(h, 0) for h in DAY_HOURS)
+    return report_of(
+        Table("by_hour", "H", ("Hour", "Referrals"), hours, parts=(NIGHT_HOURS, DAY_HOURS)),
+        Table("day_night", "D", ("When", "Referrals"), (("day", day), ("night", night))),
+        headline=(("Referrals", day + night),),
+    )
+
+
+def assert_no_hour_told(hidden: Report, raw: Report) -> None:
+    """The reader above cannot pin any hidden small hour (nor day or night) to one value."""
+    total = dict(raw.headline)["Referrals"]
+    assert isinstance(total, int)
+    shown = [row[1] for row in table(hidden, "by_hour").rows]
+    true = [row[1] for row in table(raw, "by_hour").rows]
+    when = {row[0]: row[1] for row in table(hidden, "day_night").rows}
+    for hour, (value, possible) in enumerate(
+        zip(true, could_be_hours(shown, when["day"], when["night"], total), strict=True)
+    ):
+        assert value in possible
+        if isinstance(value, int) and 0 < value < THRESHOLD:
+            assert len(possible) > 1, (hour, shown, when)
+    for when_value in table(raw, "day_night").rows:
+        if isinstance(when_value[1], int) and 0 < when_value[1] < THRESHOLD:
+            assert is_hidden(when[when_value[0]])
+
+
+def test_hidden_hours_cannot_be_recovered_from_the_day_and_night_totals() -> None:
+    """The reviewer's Tianping sheet: hours 03 (1) and 14 (2) hidden as "<3", each
+    alone in its part of the day; day referrals less the day hours shown told 14 = 2,
+    and the night's told 03 = 1. Now another hour of each part is hidden with them."""
+    counts = {h: 10 for h in range(24)} | {3: 1, 14: 2}
+    raw = hours_report(counts)
+    hidden = suppress(raw)
+    shown = dict(table(hidden, "by_hour").rows)
+    assert shown["03"] == "<3" and shown["14"] == "<3"
+    assert sum(value == "x" for value in shown.values()) == 2  # one more hour per part
+    assert rows(hidden, "day_night") == {"day": 92, "night": 131}  # still shown
+    assert_no_hour_told(hidden, raw)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {2: 1, 19: 1},  # two nights of one referral each, nothing by day
+        {2: 2, 10: 5, 12: 4},  # a night of two, known from day_night's 2
+        {0: 1, 1: 1, 9: 3, 10: 3, 11: 6, 20: 7},
+        {h: 1 + h % 3 for h in range(24)},
+    ],
+)
+def test_no_hour_is_told_whatever_the_day_and_night_show(counts: dict[int, int]) -> None:
+    raw = hours_report(counts)
+    assert_no_hour_told(suppress(raw), raw)
+
+
+@pytest.mark.parametrize("stations", SCOPES)
+async def test_the_report_declares_its_night_and_day_hours(
+    services: Services, stations: tuple[str, ...]
+) -> None:
+    await seed_week(services)
+    hidden, raw = await hidden_and_raw(services, stations)
+    assert table(raw, "by_hour").parts == (NIGHT_HOURS, DAY_HOURS)
+    hours = dict(table(raw, "by_hour").rows)
+    assert rows(raw, "day_night") == {
+        "night": sum(hours[f"{h:02d}"] for h in NIGHT_HOURS),  # type: ignore[misc]
+        "day": sum(hours[f"{h:02d}"] for h in DAY_HOURS),  # type: ignore[misc]
+    }
+    assert_no_hour_told(hidden, raw)
+
+
+def test_an_hour_the_night_cuts_is_in_neither_part() -> None:
+    """A night from 22:30: hour 22 is half day, half night; its split is not
+    published, so only the whole hours' sums are taken as known."""
+    zone = ZoneInfo("Asia/Macau")
+    starts, ends = time(22, 30), time(8)
+    step = fig.step_minutes(*WEEK, zone, starts, ends)
+    night, day = _day_and_night_hours(fig.slots(*WEEK, zone, starts, ends, step))
+    assert night == (*range(0, 8), 23)
+    assert day == tuple(range(8, 22))
+
+
+def test_a_realistic_month_keeps_its_hours() -> None:
+    """A month of a busy station, two quiet hours: four hours hidden in all, not the day."""
+    month = (6, 4, 5, 1, 4, 5, 7, 9, 11, 13, 12, 14, 12, 10, 11, 2, 12, 13, 10, 9, 8, 7, 6, 5)
+    counts = dict(enumerate(month))
+    raw = hours_report(counts)
+    hidden = suppress(raw)
+    shown = [row[1] for row in table(hidden, "by_hour").rows]
+    assert sum(is_hidden(value) for value in shown) == 4
+    assert_no_hour_told(hidden, raw)

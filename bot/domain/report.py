@@ -35,6 +35,11 @@ class Table:
     # Within a row, a count column that is the sum of others: (total, (parts...)),
     # e.g. requests = arrived within target + arrived later + never marked arrived.
     sums: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    # Groups of rows whose count, in each count column, adds up to a figure another
+    # table of the report publishes: by hour, the night hours and the day hours (the
+    # day_night table's two counts). A reader who knows that figure can subtract the
+    # hours shown from it, so suppress takes each group as a partition too.
+    parts: tuple[tuple[int, ...], ...] = ()
     # Headline figures (msgids) worked out from this table: a share from its counts,
     # minutes from the referrals its ``basis`` counts (see suppress).
     headline: tuple[str, ...] = ()
@@ -90,8 +95,24 @@ def suppress(report: Report, threshold: int = 3) -> Report:
        total the reader knows (the headline's referrals, the table's own total or
        another table's: assuming it is known costs a few cells and needs no list of
        which totals appear where), and so is each group of rows sharing a first label
-       (a category's stations, an urgency's day and night) and each row's parts of a
-       total in ``Table.sums`` (requests = arrived within target + later + never).
+       (a category's stations, an urgency's day and night), each row's parts of a
+       total in ``Table.sums`` (requests = arrived within target + later + never) and
+       each group of rows in ``Table.parts`` whose sum another table publishes (the
+       night hours and the day hours add up to day_night's night and day: Tianping's
+       day referrals less the day hours shown told two hidden "<3" hours, 1 and 1).
+       What is assumed known, then: the referrals (headline) and every count column's
+       total; each group of rows sharing a first label (by_category_station's
+       category, time_to_acceptance's urgency: first_contact publishes its accepted
+       count); each row's total in ``sums`` (first_contact's accepted, arrival's
+       requests); by hour, the night hours' and the day hours' sums (day_night), even
+       when day_night hides them (a few more cells hidden in a thin report). Not
+       assumed, as no table of the same file publishes them: a weekday's subsets
+       (nothing splits weekdays by night or hour), a station's total across categories
+       (a file covers its own stations; the headline is their sum), and accepted
+       referrals by day and night across urgencies (day_night counts all referrals,
+       time_to_acceptance only those accepted, so no sum of one is a figure of the
+       other). Tables are suppressed one by one: a figure hidden in one table as "x"
+       is not checked against the same figure added up in another.
        While the hidden cells of a partition would still tell a small count exactly
        (one hidden alone; two "<3" that can only be 1 and 1), the smallest non-zero
        figure still shown in it is hidden too, as "x"; when none is left (eight
@@ -197,6 +218,9 @@ def _partitions(table: Table, value: dict[Position, int]) -> list[list[Position]
             for r, _ in column:
                 groups.setdefault(table.rows[r][0], []).append((r, c))
             parts.extend(group for group in groups.values() if len(group) < len(column))
+    for group in table.parts:
+        for c in sorted({c for _, c in value}):
+            parts.append([(r, c) for r in group if (r, c) in value])
     for total, members in table.sums:
         for r in range(len(table.rows)):
             if (r, total) in value:

@@ -25,6 +25,7 @@ What some figures mean, beyond their titles:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 
 from bot.domain import figures as fig
@@ -121,6 +122,7 @@ async def _figures(
             (N_("Hour"), N_("Referrals")),
             tuple((f"{h:02d}", hours[f"{h:02d}"]) for h in range(24)),
             chart="column",
+            parts=_day_and_night_hours(scope.slots),
         )
     )
     tables.append(
@@ -305,6 +307,20 @@ async def _figures(
         (N_("Unanswered when the night ended"), sum(unanswered.values())),
     )
     return Report(start, end, stations or ("*",), tuple(tables), headline)
+
+
+def _day_and_night_hours(slots: Sequence[fig.Slot]) -> tuple[tuple[int, ...], ...]:
+    """The rows of by_hour (hour h is row h) wholly in the night and wholly in the day,
+    as the day_night table counts them: their sums are its two figures, so suppress
+    takes each as a partition (bot/domain/report.py, Table.parts). An hour the night's
+    bound cuts (a night from 22:30) is in neither: its split is not published, and
+    taking the whole hours' sums as known is the cautious reading."""
+    flags: dict[int, set[bool]] = defaultdict(set)
+    for slot in slots:
+        flags[int(slot.hour)].add(slot.night)
+    night = tuple(h for h in range(24) if flags[h] == {True})
+    day = tuple(h for h in range(24) if flags[h] == {False})
+    return night, day
 
 
 async def _per_worker(
