@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,3 +59,15 @@ def configure(level: int = logging.INFO, *, json_lines: bool = False) -> None:
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))  # one line per poll
     per_run = logging.INFO if level <= logging.DEBUG else max(level, logging.WARNING)
     logging.getLogger(SCHEDULER_LOGGER).setLevel(per_run)
+
+
+def where(error: BaseException | None) -> str:
+    """The stack of ``error`` and its causes: types, files, lines and code, but not the
+    exceptions' messages, which can quote what a person typed (a validation error quotes
+    its input, a driver error its parameters)."""
+    parts: list[str] = []
+    while error is not None and len(parts) < 10:  # a chain can loop back on itself
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        parts.insert(0, f"{frames}{type(error).__module__}.{type(error).__qualname__}")
+        error = error.__cause__ or error.__context__
+    return "\n--- which led to ---\n".join(parts)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
-import traceback
 
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 
+from bot.logs import where
 from bot.services import offers as offer_service
 from bot.services import people as people_service
 from bot.services import referrals as referral_service
@@ -37,18 +37,6 @@ async def _referral_ref(context: BotContext, update: Update) -> str | None:
     except Exception:  # only the log line's reference is lost
         return None
     return referral.ref if referral else None
-
-
-def where(error: BaseException | None) -> str:
-    """The stack of ``error`` and its causes: types, files, lines and code, but not the
-    exceptions' messages, which can quote what a person typed (a validation error quotes
-    its input, a driver error its parameters)."""
-    parts: list[str] = []
-    while error is not None and len(parts) < 10:  # a chain can loop back on itself
-        frames = "".join(traceback.format_tb(error.__traceback__))
-        parts.insert(0, f"{frames}{type(error).__module__}.{type(error).__qualname__}")
-        error = error.__cause__ or error.__context__
-    return "\n--- which led to ---\n".join(parts)
 
 
 async def on_error(update: object, context: BotContext) -> None:

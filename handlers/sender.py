@@ -45,13 +45,13 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.clock import real_wait
+from bot.logs import where
 from bot.services import Services, outbox, report_deliveries
 from bot.services import offers as offer_service
 from bot.services import referrals as referral_service
 from bot.services.notices import Notice, NoticeKind
 from bot.telegram_link import paced
 from handlers.context import BotApp, BotContext
-from handlers.errors import where
 from handlers.lanes import Lanes
 from handlers.notify import send_notice
 

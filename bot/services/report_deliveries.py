@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.people import Person, Role
 from bot.domain.report import Report
+from bot.logs import where
 from bot.services import Services, outbox
 from bot.services.notices import Notice, NoticeKind
 from storage import meta
@@ -194,8 +195,6 @@ async def make(services: Services, request: Request, making: set[str]) -> list[N
                 written += await _card(tx, services, person, request, sent)
                 return written
         except Exception as exc:
-            from handlers.errors import where  # the handlers' sender imports this module
-
             # The location, not the message: an exception's message can quote data.
             log.error("a /report request could not be made: %s\n%s", type(exc).__name__, where(exc))
             async with services.db.write() as tx:
