@@ -148,11 +148,9 @@ def _entities_param(raw: Any) -> tuple[Entity, ...]:
     return tuple(entities)
 
 
-def _formatted_text(params: Params) -> FormattedText:
-    """Apply ``parse_mode`` and Telegram's text rules: non-empty, at most 4096 UTF-16 units."""
-    text = params.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise _bad("message text is empty")
+def _parsed(text: str, params: Params, entities: str) -> FormattedText:
+    """``text`` as Telegram reads it under the request's ``parse_mode`` (HTML, or plain
+    with the ``entities`` parameter given), stripped as Telegram strips it."""
     mode = str(params.get("parse_mode") or "").lower()
     if mode == "html":
         try:
@@ -164,8 +162,16 @@ def _formatted_text(params: Params) -> FormattedText:
     elif mode:
         raise _bad("unsupported parse_mode")
     else:
-        formatted = FormattedText(text, _entities_param(params.get("entities")))
-    formatted = formatted.strip()
+        formatted = FormattedText(text, _entities_param(params.get(entities)))
+    return formatted.strip()
+
+
+def _formatted_text(params: Params) -> FormattedText:
+    """Apply ``parse_mode`` and Telegram's text rules: non-empty, at most 4096 UTF-16 units."""
+    text = params.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise _bad("message text is empty")
+    formatted = _parsed(text, params, "entities")
     if not formatted.text:
         raise _bad("message text is empty")
     if utf16_len(formatted.text) > MAX_TEXT_LENGTH:
@@ -184,19 +190,7 @@ def _formatted_caption(params: Params) -> FormattedText:
         return FormattedText("")
     if not isinstance(caption, str):
         raise _bad("caption must be a string")
-    mode = str(params.get("parse_mode") or "").lower()
-    if mode == "html":
-        try:
-            formatted = parse_html(caption)
-        except HtmlParseError as error:
-            raise _bad(f"can't parse entities: {error}") from error
-    elif mode in {"markdown", "markdownv2"}:
-        raise _not_implemented(f"parse_mode {params['parse_mode']}; the bot uses HTML")
-    elif mode:
-        raise _bad("unsupported parse_mode")
-    else:
-        formatted = FormattedText(caption, _entities_param(params.get("caption_entities")))
-    formatted = formatted.strip()
+    formatted = _parsed(caption, params, "caption_entities")
     if utf16_len(formatted.text) > MAX_CAPTION_LENGTH:
         raise _bad("message caption is too long")
     return formatted
