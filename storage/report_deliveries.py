@@ -116,11 +116,6 @@ async def claim_request(conn: Conn, request: Request, now: datetime) -> bool:
     return True
 
 
-async def requested(conn: Conn, token: str) -> bool:
-    row = await fetch_one(conn, "SELECT 1 AS x FROM report_requests WHERE token = ?", (token,))
-    return row is not None
-
-
 async def waiting_for(conn: Conn, person_id: int) -> bool:
     """A report asked for by this person is not made yet."""
     row = await fetch_one(

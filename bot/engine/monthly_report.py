@@ -65,7 +65,6 @@ def previous_month(first: date) -> tuple[date, date]:
 async def tick(services: Services) -> list[Notice]:
     """Write the previous month's report for each administrator it is due to and not
     written for yet; the notices written (the sender sends them)."""
-    await report_deliveries.sweep(services)  # files a crash left after their send
     if not services.config.reports.monthly:
         return []
     now = services.clock.now()

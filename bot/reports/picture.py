@@ -30,6 +30,7 @@ from bot.i18n import N_, SOURCE_LANGUAGE, Html, Translator
 from bot.reports import (
     REPORT_TITLE,
     Labels,
+    ids_as_labels,
     is_suppressed,
     label_columns,
     period_text,
@@ -219,7 +220,7 @@ def draw_png(
     font = cjk_font(language) if language.startswith("zh") else None
     drawn = SOURCE_LANGUAGE if language.startswith("zh") and font is None else language
     if drawn != language:
-        labels = english_labels or _ids
+        labels = english_labels or ids_as_labels
     families = [font, FALLBACK_FAMILY] if font else [FALLBACK_FAMILY]
     tr = Translator(drawn)
     charted = [table for table in report.tables if table.chart and _plottable(table)][:CHARTS]
@@ -233,10 +234,6 @@ def draw_png(
         out = io.BytesIO()
         figure.savefig(out, format="png")
     return out.getvalue()
-
-
-def _ids(key: str, label_id: str) -> str:
-    return label_id
 
 
 def _headline(axes: Axes, report: Report, tr: Translator, labels: Labels) -> None:

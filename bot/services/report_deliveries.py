@@ -17,20 +17,17 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING
 
 from bot.domain.people import Person, Role
 from bot.domain.report import Report
 from bot.logs import where
-from bot.services import Services, outbox
+from bot.services import Services, outbox, report_files
 from bot.services.notices import Notice, NoticeKind
+from bot.services.report_files import ReportFile, record_export
 from storage import meta
 from storage import people as people_store
 from storage import report_deliveries as store
 from storage.db import Conn
-
-if TYPE_CHECKING:
-    from bot.services.report_files import ReportFile
 
 log = logging.getLogger("referral_bot.report_deliveries")
 Request = store.Request
@@ -71,10 +68,6 @@ async def write(
 ) -> list[Notice]:
     """Store ``files`` for ``person``, write a notice for each and its audit line, in
     the caller's transaction; the notices, with their outbox ids."""
-    # Imported here: report_files reaches the handlers (bot/reports/labels.py reads
-    # their row labels), and the handlers' sender imports this module.
-    from bot.services.report_files import record_export
-
     now = services.clock.now()
     written: list[Notice] = []
     for one in files:
@@ -113,11 +106,6 @@ def stations_for(services: Services, person: Person) -> tuple[str, ...] | None:
     return tuple(team.stations)
 
 
-async def requested(services: Services, token: str) -> bool:
-    """The /report card ``token`` has asked for its report already (a second tap)."""
-    return await store.requested(services.db.reader, token)
-
-
 class Asked(enum.Enum):
     QUEUED = "queued"  # written: the report is made outside the update
     ALREADY = "already"  # this card, or another of this person's, is on its way
@@ -143,8 +131,6 @@ async def render_both(
     report: Report, language: str, services: Services
 ) -> tuple[ReportFile, ReportFile]:
     """The picture and the spreadsheet, rendered off the event loop (CPU-bound)."""
-    from bot.services import report_files
-
     config = services.config
     picture, sheet = await asyncio.gather(
         asyncio.to_thread(report_files.render, report, report_files.Format.PNG, language, config),
@@ -160,8 +146,6 @@ async def make(services: Services, request: Request, making: set[str]) -> list[N
     it is being made already (``making``: this process's) or was made. A failure is
     logged (its kind only: no personal data), the request dropped and the card given
     its buttons back with an apology, through the outbox too."""
-    from bot.services import report_files
-
     if request.token in making:
         return []
     making.add(request.token)
@@ -247,7 +231,9 @@ async def _card(
 
 async def make_pending(services: Services, making: set[str]) -> int:
     """Make every request still waiting (one a crash left, or one whose task is gone),
-    one at a time; how many were looked at."""
+    one at a time, after deleting the files a crash left behind their sent notices;
+    how many requests were looked at."""
+    await sweep(services)
     waiting = await pending(services)
     for request in waiting:
         await make(services, request, making)
