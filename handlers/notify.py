@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from telegram import InputFile, ReplyParameters
+from telegram import InlineKeyboardMarkup, InputFile, ReplyParameters
 from telegram.error import BadRequest
 
 from bot.domain.case_work import CaseWork
@@ -320,12 +320,18 @@ async def _edit_review_card(context: BotContext, facts: Facts, shown: Shown) -> 
         await context.bot.send_message(chat_id, text, reply_markup=keyboard)
 
 
-async def _edit_text(context: BotContext, chat_id: int, message_id: int, text: str) -> None:
-    """Replace a card's text and take its buttons away. "Not modified" means the card
-    already says it (a retry after a send that timed out but arrived, or the officer's
-    tap redrew it first): done, not a failure."""
+async def _edit_text(
+    context: BotContext,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    buttons: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Replace a card's text and its buttons (none unless given). "Not modified" means
+    the card already says it (a retry after a send that timed out but arrived, or the
+    officer's tap redrew it first): done, not a failure."""
     try:
-        await context.bot.edit_message_text(text, chat_id, message_id)
+        await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=buttons)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
@@ -408,13 +414,8 @@ async def _edit_report_card(context: BotContext, facts: Facts, shown: Shown) -> 
     with its buttons back."""
     notice = facts.notice
     assert notice.message_id is not None
-    try:
-        await context.bot.edit_message_text(
-            shown.text, notice.recipient.telegram_id, notice.message_id, reply_markup=shown.buttons
-        )
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    chat_id = notice.recipient.telegram_id
+    await _edit_text(context, chat_id, notice.message_id, shown.text, shown.buttons)
 
 
 _CALLS: dict[NoticeKind, Call] = {
